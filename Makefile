@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# tlsmon build.  Everything generated goes to $(OUTPUT); `make V=1` shows commands.
+
+OUTPUT ?= .output
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+CC ?= gcc
+PREFIX ?= /usr/local
+DESTDIR ?=
+TLSMON_CORPUS ?= ../shared/corpus
+export TLSMON_CORPUS
+
+ARCH := $(shell uname -m)
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo $(ARCH)-linux-gnu)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+.DELETE_ON_ERROR:
+# generated headers and objects are kept between builds
+.SECONDARY:
+.SUFFIXES:
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+INCLUDES := -Iheaders -I$(OUTPUT)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror -Wno-unused-function \
+	-I/usr/include/$(MULTIARCH) $(INCLUDES) -MMD -MP
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+CFLAGS ?= -g -O2
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DTLSMON_VERSION='"$(VERSION)"' \
+	$(INCLUDES) -Iuser -MMD -MP
+LDLIBS := -lbpf -lelf -lz -lpcap -lcrypto -lncursesw -lm
+
+BPF_PROGS := tlsmon parser_probe
+BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
+SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
+
+USER_SRCS := $(wildcard user/*.c)
+# user/main.c holds main(); everything else is also linked into the tests
+USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+USER_LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_LIB_SRCS))
+
+TEST_UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(TEST_UNIT_SRCS))
+TEST_BPF_SRCS := $(wildcard tests/bpf/test_*.c)
+TEST_BPF_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(TEST_BPF_SRCS))
+TEST_HELPER_SRCS := $(wildcard tests/lib/*.c)
+TEST_HELPER_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TEST_HELPER_SRCS))
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
+FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/%,$(FUZZ_NAMES))
+REPLAY_BINS := $(patsubst %,$(OUTPUT)/fuzz/%-replay,$(FUZZ_NAMES))
+FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -Iuser \
+	-DTLSMON_VERSION='"$(VERSION)"'
+FUZZ_LIB_SRCS := $(filter-out user/main.c user/dashboard.c,$(USER_SRCS))
+
+.PHONY: all deps run demo test bench fuzz install clean tests fuzz-build help
+
+all: $(OUTPUT)/tlsmon
+
+help:
+	@echo "targets: deps all run demo test bench fuzz install clean   (V=1 for verbose)"
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/tests/lib $(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+# BPF objects keep BTF (bpftool and the loader need it) but no DWARF.
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tlsmon: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/lib/%.o: tests/lib/%.c $(SKELS) | $(OUTPUT)/tests/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -c $< -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/%: tests/bpf/%.c $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(SKELS) | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(LDLIBS) -lcmocka -o $@
+
+# Fuzz harnesses: libFuzzer + ASan/UBSan, and the same code as a corpus replayer.
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(SKELS) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_SRCS) $(LDLIBS) -o $@
+
+$(OUTPUT)/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(FUZZ_LIB_SRCS) $(SKELS) | $(OUTPUT)/fuzz
+	$(call msg,REPLAY,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< tests/fuzz/replay_main.c $(FUZZ_LIB_SRCS) $(LDLIBS) -o $@
+
+tests: all $(TEST_UNIT_BINS) $(TEST_BPF_BINS) $(REPLAY_BINS) $(FUZZ_BINS)
+
+fuzz-build: $(FUZZ_BINS) $(REPLAY_BINS)
+
+test: deps
+	$(Q)$(MAKE) tests
+	$(Q)tests/run.sh
+
+fuzz: deps
+	$(Q)$(MAKE) fuzz-build
+	$(Q)scripts/fuzz.sh $(FUZZ_NAMES)
+
+run: deps
+	$(Q)$(MAKE) all
+	$(Q)scripts/run.sh
+
+demo: deps
+	$(Q)$(MAKE) all
+	$(Q)scripts/demo.sh
+
+bench: deps
+	$(Q)scripts/deps.sh --bench
+	$(Q)$(MAKE) all tests
+	$(Q)scripts/bench.sh
+
+install: all
+	$(Q)scripts/install.sh "$(DESTDIR)" "$(PREFIX)"
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Types shared by the BPF datapath and the collector: events, flow state,
+ * counters.  Fixed-width fields only, explicit padding, sizes asserted.
+ * Bump TLSMON_EVENT_VERSION whenever a layout below changes.
+ */
+#ifndef TLSMON_H
+#define TLSMON_H
+
+#include <linux/types.h>
+
+#define TLSMON_EVENT_VERSION 1
+
+/* Bounds of what a ClientHello event carries; more is flagged, never dropped silently. */
+#define TLSMON_MAX_CIPHERS 128
+#define TLSMON_MAX_EXTS 64
+#define TLSMON_MAX_VERSIONS 16
+#define TLSMON_MAX_GROUPS 32
+#define TLSMON_MAX_KEY_SHARES 8
+#define TLSMON_MAX_SIGALGS 48
+#define TLSMON_MAX_ECPF 8
+#define TLSMON_SNI_MAX 255
+#define TLSMON_ALPN_MAX 128
+#define TLSMON_SH_MAX_EXTS 32
+#define TLSMON_SH_ALPN_MAX 64
+#define TLSMON_BLOB_MAX 2048
+#define TLSMON_PEEK_MAX 32
+
+enum tlsmon_ev_type {
+	TLSMON_EV_CLIENT_HELLO = 1,
+	TLSMON_EV_SERVER_HELLO = 2,	/* also HelloRetryRequest (flag) */
+	TLSMON_EV_ALERT = 3,		/* cleartext or encrypted (flag) */
+	TLSMON_EV_CCS = 4,
+	TLSMON_EV_HS_MSG = 5,		/* other cleartext handshake messages */
+	TLSMON_EV_APPDATA = 6,		/* first application-data records per side */
+	TLSMON_EV_TCP_RST = 7,
+	TLSMON_EV_TCP_FIN = 8,
+	TLSMON_EV_NON_TLS = 9,		/* bytes that are not TLS where a record was due */
+	TLSMON_EV_BLOB = 10,		/* raw bytes for userspace reassembly */
+	TLSMON_EV_PARSE_ERROR = 11,
+	TLSMON_EV_FLOW_END = 12,	/* the datapath stopped tracking the flow */
+	TLSMON_EV_MAX
+};
+
+enum tlsmon_dir {
+	TLSMON_DIR_C2S = 0,	/* client to server */
+	TLSMON_DIR_S2C = 1,
+};
+
+enum tlsmon_hook {
+	TLSMON_HOOK_XDP = 1,
+	TLSMON_HOOK_TC_INGRESS = 2,
+	TLSMON_HOOK_TC_EGRESS = 3,
+	TLSMON_HOOK_PCAP = 4,		/* offline: the userspace build */
+};
+
+/* Addresses are IPv6 or IPv4-mapped IPv6 (::ffff:a.b.c.d); ports in host order. */
+struct tlsmon_ev_hdr {
+	__u8 version;		/* TLSMON_EVENT_VERSION */
+	__u8 type;		/* enum tlsmon_ev_type */
+	__u8 dir;		/* enum tlsmon_dir: who sent the packet */
+	__u8 hook;		/* enum tlsmon_hook */
+	__u32 ifindex;
+	__u64 ts_ns;		/* CLOCK_BOOTTIME, or capture time in pcap mode */
+	__u8 caddr[16];		/* client: the side that sent the ClientHello */
+	__u8 saddr[16];
+	__u16 cport;
+	__u16 sport;
+	__u8 family;		/* 4 or 6 */
+	__u8 ttl;		/* TTL or hop limit of this packet */
+	__u16 ip_id;		/* IPv4 identification; 0 for IPv6 */
+	__u32 seq;		/* TCP sequence number of the bytes this event is about */
+	__u16 size;		/* size of the whole event */
+	__u8 tcp_flags;
+	__u8 pad;
+};
+_Static_assert(sizeof(struct tlsmon_ev_hdr) == 64, "tlsmon_ev_hdr layout");
+
+/* ClientHello flags */
+#define TLS_CHF_SSLV2 (1u << 0)		/* SSL 2.0 compatible CLIENT-HELLO */
+#define TLS_CHF_TRUNC_CIPHERS (1u << 1)
+#define TLS_CHF_TRUNC_EXTS (1u << 2)
+#define TLS_CHF_TRUNC_VERSIONS (1u << 3)
+#define TLS_CHF_TRUNC_GROUPS (1u << 4)
+#define TLS_CHF_TRUNC_KEY_SHARES (1u << 5)
+#define TLS_CHF_TRUNC_SIGALGS (1u << 6)
+#define TLS_CHF_TRUNC_ECPF (1u << 7)
+#define TLS_CHF_TRUNC_SNI (1u << 8)
+#define TLS_CHF_TRUNC_ALPN (1u << 9)
+#define TLS_CHF_DUP_EXT (1u << 10)
+#define TLS_CHF_SNI (1u << 11)		/* server_name extension present */
+#define TLS_CHF_ALPN (1u << 12)
+#define TLS_CHF_SESSION_TICKET (1u << 13)
+#define TLS_CHF_TICKET_NONEMPTY (1u << 14)
+#define TLS_CHF_PSK (1u << 15)
+#define TLS_CHF_EARLY_DATA (1u << 16)
+#define TLS_CHF_ECH (1u << 17)		/* encrypted_client_hello or draft ESNI */
+#define TLS_CHF_PADDING (1u << 18)
+#define TLS_CHF_EMS (1u << 19)
+#define TLS_CHF_RENEG_INFO (1u << 20)
+#define TLS_CHF_STATUS_REQUEST (1u << 21)
+#define TLS_CHF_SCSV_RENEG (1u << 22)	/* TLS_EMPTY_RENEGOTIATION_INFO_SCSV offered */
+#define TLS_CHF_SCSV_FALLBACK (1u << 23)
+#define TLS_CHF_SNI_NOT_HOST (1u << 24)	/* server_name without a host_name entry */
+#define TLS_CHF_EXTS_BLOCK (1u << 25)	/* an extensions block is present */
+#define TLS_CHF_POST_HS_AUTH (1u << 26)
+#define TLS_CHF_TRUNC_MASK                                                         \
+	(TLS_CHF_TRUNC_CIPHERS | TLS_CHF_TRUNC_EXTS | TLS_CHF_TRUNC_VERSIONS |     \
+	 TLS_CHF_TRUNC_GROUPS | TLS_CHF_TRUNC_KEY_SHARES | TLS_CHF_TRUNC_SIGALGS | \
+	 TLS_CHF_TRUNC_ECPF | TLS_CHF_TRUNC_SNI | TLS_CHF_TRUNC_ALPN)
+
+/* Counts are what the wire says; arrays hold the first TLSMON_MAX_* in wire order. */
+struct tls_client_hello {
+	__u32 flags;			/* TLS_CHF_* */
+	__u32 hs_len;			/* handshake message length */
+	__u16 record_version;
+	__u16 legacy_version;
+	__u16 n_ciphers;
+	__u16 n_exts;
+	__u16 sni_len;			/* full length on the wire */
+	__u16 alpn_len;			/* protocol_name_list length on the wire */
+	__u16 padding_len;
+	__u16 ticket_len;
+	__u16 n_sslv2_only;		/* SSLv2 cipher specs with no TLS equivalent */
+	__u16 pad1;
+	__u8 n_versions;
+	__u8 n_groups;
+	__u8 n_key_shares;
+	__u8 n_sigalgs;
+	__u8 n_ecpf;
+	__u8 n_compression;
+	__u8 session_id_len;
+	__u8 alpn_count;		/* protocols in the ALPN list */
+	__u8 alpn0_len;			/* first protocol: length, first and last byte (JA4) */
+	__u8 alpn0_first;
+	__u8 alpn0_last;
+	__u8 pad0;
+	__u8 session_id[32];
+	__u16 ciphers[TLSMON_MAX_CIPHERS];
+	__u16 exts[TLSMON_MAX_EXTS];
+	__u16 versions[TLSMON_MAX_VERSIONS];
+	__u16 groups[TLSMON_MAX_GROUPS];
+	__u16 key_shares[TLSMON_MAX_KEY_SHARES];
+	__u16 sigalgs[TLSMON_MAX_SIGALGS];
+	__u8 ecpf[TLSMON_MAX_ECPF];
+	__u8 sni[TLSMON_SNI_MAX + 1];	/* bytes as sent, not NUL-terminated */
+	__u8 alpn[TLSMON_ALPN_MAX];	/* raw protocol_name_list */
+};
+_Static_assert(sizeof(struct tls_client_hello) % 8 == 0, "tls_client_hello padding");
+
+/* ServerHello flags */
+#define TLS_SHF_HRR (1u << 0)
+#define TLS_SHF_TRUNC_EXTS (1u << 1)
+#define TLS_SHF_TRUNC_ALPN (1u << 2)
+#define TLS_SHF_DUP_EXT (1u << 3)
+#define TLS_SHF_SUPPORTED_VERSIONS (1u << 4)
+#define TLS_SHF_KEY_SHARE (1u << 5)
+#define TLS_SHF_PSK (1u << 6)
+#define TLS_SHF_ALPN (1u << 7)
+#define TLS_SHF_EMS (1u << 8)
+#define TLS_SHF_RENEG_INFO (1u << 9)
+#define TLS_SHF_SESSION_TICKET (1u << 10)
+#define TLS_SHF_STATUS_REQUEST (1u << 11)
+#define TLS_SHF_DRAFT_FORMAT (1u << 12)	/* pre-draft-22 TLS 1.3 layout */
+#define TLS_SHF_EXTS_BLOCK (1u << 13)
+
+struct tls_server_hello {
+	__u32 flags;			/* TLS_SHF_* */
+	__u32 hs_len;
+	__u16 record_version;
+	__u16 legacy_version;
+	__u16 selected_version;		/* supported_versions, 0 when absent */
+	__u16 cipher;
+	__u16 key_share_group;		/* 0 when absent */
+	__u16 psk_identity;
+	__u16 n_exts;
+	__u8 compression;
+	__u8 session_id_len;
+	__u8 alpn_len;			/* selected protocol length on the wire */
+	__u8 pad[7];
+	__u8 session_id[32];
+	__u16 exts[TLSMON_SH_MAX_EXTS];
+	__u8 alpn[TLSMON_SH_ALPN_MAX];
+};
+_Static_assert(sizeof(struct tls_server_hello) % 8 == 0, "tls_server_hello padding");
+
+/* The transport facts the collector needs next to a hello. */
+struct tlsmon_peer_info {
+	__u8 synack_seen;
+	__u8 synack_ttl;
+	__u16 synack_ip_id;
+	__u32 peer_ack;			/* ACK number of the hello packet */
+};
+
+struct tlsmon_ev_client_hello {
+	struct tlsmon_ev_hdr h;
+	struct tlsmon_peer_info peer;
+	struct tls_client_hello ch;
+};
+
+struct tlsmon_ev_server_hello {
+	struct tlsmon_ev_hdr h;
+	struct tlsmon_peer_info peer;
+	struct tls_server_hello sh;
+};
+
+/* Small events: ALERT, CCS, HS_MSG, APPDATA, TCP_RST, TCP_FIN, PARSE_ERROR, FLOW_END. */
+#define TLSMON_SF_ENCRYPTED (1u << 0)	/* ALERT: record was ciphertext */
+#define TLSMON_SF_PARTIAL (1u << 1)	/* HS_MSG: message runs past its record */
+
+enum tlsmon_end_reason {
+	TLSMON_END_SETTLED = 1,		/* application data from both sides */
+	TLSMON_END_RST = 2,
+	TLSMON_END_FIN = 3,
+	TLSMON_END_FATAL_ALERT = 4,
+	TLSMON_END_NON_TLS = 5,
+	TLSMON_END_PARSE_ERROR = 6,
+	TLSMON_END_REUSED = 7,		/* a new SYN on the same addresses and ports */
+	TLSMON_END_MAX
+};
+
+struct tlsmon_ev_small {
+	struct tlsmon_ev_hdr h;
+	__u8 content_type;	/* record type */
+	__u8 hs_type;		/* HS_MSG, PARSE_ERROR: handshake message type */
+	__u8 level;		/* ALERT */
+	__u8 desc;		/* ALERT */
+	__u8 index;		/* APPDATA: 0-based ordinal within its direction */
+	__u8 flags;		/* TLSMON_SF_* */
+	__u16 rec_len;		/* record length */
+	__u32 msg_len;		/* HS_MSG: handshake message length */
+	__u32 reason;		/* PARSE_ERROR: enum tls_err; FLOW_END: enum tlsmon_end_reason */
+};
+_Static_assert(sizeof(struct tlsmon_ev_small) == 80, "tlsmon_ev_small layout");
+
+struct tlsmon_ev_non_tls {
+	struct tlsmon_ev_hdr h;
+	__u16 len;		/* payload bytes in the segment */
+	__u8 n;			/* bytes copied to data */
+	__u8 pad[5];
+	__u8 data[TLSMON_PEEK_MAX];
+};
+_Static_assert(sizeof(struct tlsmon_ev_non_tls) == 104, "tlsmon_ev_non_tls layout");
+
+#define TLSMON_BLOB_RECORD 1	/* bytes of records the datapath could not see whole */
+#define TLSMON_BLOB_F_BUDGET (1u << 0)	/* the per-flow byte budget ran out here */
+
+struct tlsmon_ev_blob {
+	struct tlsmon_ev_hdr h;		/* h.seq: sequence number of data[0] */
+	__u32 rec_seq;			/* where the record to reassemble starts */
+	__u16 len;			/* bytes in data */
+	__u8 kind;
+	__u8 flags;
+	__u8 data[TLSMON_BLOB_MAX];
+};
+_Static_assert(sizeof(struct tlsmon_ev_blob) == 72 + TLSMON_BLOB_MAX, "tlsmon_ev_blob layout");
+
+/* Flow tracking.  The key is the same whichever way a packet goes. */
+struct tlsmon_flow_key {
+	__u8 a[16];
+	__u8 b[16];
+	__u16 pa;
+	__u16 pb;
+	__u8 family;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct tlsmon_flow_key) == 40, "tlsmon_flow_key layout");
+
+#define TLSMON_DS_SYNCED (1u << 0)	/* next_seq is known */
+#define TLSMON_DS_ENCRYPTED (1u << 1)	/* ChangeCipherSpec sent: records are ciphertext */
+#define TLSMON_DS_BLOB (1u << 2)	/* shipping bytes up to blob_end for reassembly */
+#define TLSMON_DS_BUDGET (1u << 3)	/* reassembly budget exhausted */
+#define TLSMON_DS_LOST (1u << 4)	/* record boundary lost */
+#define TLSMON_DS_SEEN (1u << 5)	/* a record was seen from this side */
+
+struct tlsmon_dir_state {
+	__u32 next_seq;		/* sequence number of the next record header */
+	__u32 blob_start;	/* reassembly window [blob_start, blob_end) */
+	__u32 blob_end;
+	__u32 blob_bytes;	/* bytes shipped so far */
+	__u8 flags;		/* TLSMON_DS_* */
+	__u8 app_records;	/* application-data records seen (saturates) */
+	__u8 ttl;		/* TTL of the first packet seen from this side */
+	__u8 part_n;		/* bytes of a record header cut by a segment end */
+	__u8 part[4];
+	__u16 ip_id;		/* IP ID of the latest packet from this side */
+	__u16 pad;
+};
+
+#define TLSMON_FS_CH_SEEN (1u << 0)
+#define TLSMON_FS_SH_SEEN (1u << 1)
+#define TLSMON_FS_TLS13 (1u << 2)
+#define TLSMON_FS_HRR (1u << 3)
+
+struct tlsmon_flow {
+	__u64 created_ns;
+	__u64 last_ns;
+	__u8 client_is_a;	/* the client is key.a */
+	__u8 state;		/* TLSMON_FS_* */
+	__u8 s2c_after_c2s;	/* server records after the client's first ciphertext */
+	__u8 pad;
+	__u32 hint;		/* hint slot this flow holds a reference on */
+	struct tlsmon_peer_info peer;
+	struct tlsmon_dir_state d[2];
+};
+_Static_assert(sizeof(struct tlsmon_flow) == 88, "tlsmon_flow layout");
+
+/* SYN-ACKs are remembered per hash slot, before any flow exists. */
+struct tlsmon_synack {
+	__u32 tag;
+	__u8 ttl;
+	__u8 pad;
+	__u16 ip_id;
+};
+
+#define TLSMON_HINT_SLOTS (1u << 16)
+#define TLSMON_SYNACK_SLOTS (1u << 14)
+
+/* Per-CPU counters, exported as Prometheus self-metrics. */
+enum tlsmon_counter {
+	TLSMON_C_PACKETS,	/* packets seen by a hook */
+	TLSMON_C_TCP_PAYLOAD,	/* TCP segments carrying payload */
+	TLSMON_C_TLS_RECORDS,	/* TLS record headers parsed */
+	TLSMON_C_EVENTS,	/* events submitted */
+	TLSMON_C_RB_FAIL,	/* ring buffer full: event lost */
+	TLSMON_C_PARSE_ERRORS,
+	TLSMON_C_FLOWS_CREATED,
+	TLSMON_C_FLOWS_DELETED,
+	TLSMON_C_FLOW_CREATE_FAIL,
+	TLSMON_C_FRAGMENTS,	/* IP fragments skipped */
+	TLSMON_C_MALFORMED,	/* L2-L4 headers cut or inconsistent */
+	TLSMON_C_FLOW_LOOKUPS,
+	TLSMON_C_HINT_STALE,	/* hint said tracked, lookup missed */
+	TLSMON_C_BLOB_BYTES,
+	TLSMON_C_BLOB_BUDGET,	/* reassembly bytes refused by the per-flow budget */
+	TLSMON_C_RECORD_LIMIT,	/* more records in a segment than the walk bound */
+	TLSMON_C_OUT_OF_ORDER,	/* segment after a gap: boundary not yet seen */
+	TLSMON_C_SYNACKS,
+	TLSMON_C_PORT_FILTERED,
+	TLSMON_C_MAX
+};
+
+#endif /* TLSMON_H */

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Run the tlsmon test suite and print one summary line: "N passed, N failed".
+#
+# Every test program speaks TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, shell
+# tests through tests/lib/tap.sh).  A test that needs root or a kernel feature
+# it lacks reports a skip; with TLSMON_STRICT=1 (set by .ci/run) a skip counts
+# as a failure, so CI always runs everything.
+#
+# usage: tests/run.sh [group...]   groups: unit bpf fuzz e2e (default: all)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUTPUT:-.output}
+export TLSMON_CORPUS=${TLSMON_CORPUS:-../shared/corpus}
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export TLSMON_BIN=$PWD/$OUT/tlsmon
+export TLSMON_OUTPUT=$PWD/$OUT
+STRICT=${TLSMON_STRICT:-0}
+TIMEOUT=${TLSMON_TEST_TIMEOUT:-900}
+LOGDIR=$OUT/test-logs
+mkdir -p "$LOGDIR"
+
+groups=("$@")
+[ ${#groups[@]} -eq 0 ] && groups=(unit bpf fuzz e2e)
+
+pass=0 fail=0 skip=0
+failed=()
+
+# run NAME CMD...: run one TAP program, fold its results into the totals
+run() {
+	local name=$1 log="$LOGDIR/$1.log" rc np=0 nf=0 ns=0 line
+	shift
+	printf '%-44s ' "$name"
+	timeout --kill-after=10 "$TIMEOUT" "$@" >"$log" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"not ok"*)
+			if [[ $line == *"# TODO"* ]]; then :; else nf=$((nf + 1)); failed+=("$name: ${line#not ok }"); fi ;;
+		"ok"*"# SKIP"* | "ok"*"# skip"*)
+			ns=$((ns + 1))
+			[ "$STRICT" = 1 ] && failed+=("$name: skipped in strict mode: ${line#ok }") ;;
+		"ok"*) np=$((np + 1)) ;;
+		esac
+	done <"$log"
+	if [ $rc -ne 0 ] && [ $nf -eq 0 ]; then
+		nf=1
+		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+			failed+=("$name: timed out after ${TIMEOUT}s")
+		else
+			failed+=("$name: exited with status $rc")
+		fi
+	fi
+	if [ $((np + nf + ns)) -eq 0 ]; then
+		nf=1
+		failed+=("$name: reported no results")
+	fi
+	if [ "$STRICT" = 1 ]; then
+		nf=$((nf + ns))
+		ns=0
+	fi
+	pass=$((pass + np)) fail=$((fail + nf)) skip=$((skip + ns))
+	if [ $nf -gt 0 ]; then
+		echo "FAIL ($np passed, $nf failed) see $log"
+	elif [ $ns -gt 0 ]; then
+		echo "ok ($np passed, $ns skipped)"
+	else
+		echo "ok ($np passed)"
+	fi
+}
+
+for g in "${groups[@]}"; do
+	case $g in
+	unit)
+		for t in "$OUT"/tests/test_*; do
+			[ -x "$t" ] || continue
+			n=$(basename "$t")
+			[ -f "tests/unit/$n.c" ] && run "unit/$n" "$t"
+		done ;;
+	bpf)
+		for t in "$OUT"/tests/test_*; do
+			[ -x "$t" ] || continue
+			n=$(basename "$t")
+			[ -f "tests/bpf/$n.c" ] && run "bpf/$n" "$t"
+		done ;;
+	fuzz)
+		run "fuzz/replay" tests/fuzz/run-replay.sh
+		run "fuzz/short-run" tests/fuzz/run-short.sh ;;
+	e2e)
+		for t in tests/e2e/test_*.sh; do
+			[ -x "$t" ] || continue
+			run "e2e/$(basename "$t" .sh)" "$t"
+		done ;;
+	*)
+		echo "unknown test group: $g (unit bpf fuzz e2e)" >&2
+		exit 2 ;;
+	esac
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+	echo
+	echo "Failures:"
+	printf '  %s\n' "${failed[@]}"
+fi
+echo
+[ $skip -gt 0 ] && echo "$skip skipped (run as root on a BPF-capable kernel to run them)"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

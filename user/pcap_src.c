@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pcap_src.h"
+
+/* Link types by number: pcap headers of some versions lack the newer ones. */
+#define LT_NULL 0
+#define LT_EN10MB 1
+#define LT_RAW 101
+#define LT_LOOP 108
+#define LT_LINUX_SLL 113
+#define LT_IPV4 228
+#define LT_IPV6 229
+#define LT_LINUX_SLL2 276
+#define LT_RAW_OPENBSD 12
+#define LT_RAW_ALT 14
+
+#define FRAME_MAX (256 * 1024)
+
+struct pcap_src {
+	pcap_t *p;
+	int linktype;
+	int tsprec;	/* ns per tick of the file's timestamps */
+	struct pcap_src_stats st;
+	uint8_t buf[14 + FRAME_MAX];
+};
+
+struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct pcap_src *ps = calloc(1, sizeof(*ps));
+
+	if (!ps) {
+		snprintf(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	/* Nanosecond timestamps when the file has them, microseconds scaled otherwise. */
+	ps->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	if (!ps->p) {
+		snprintf(errbuf, errlen, "%s: %s", path, perr);
+		free(ps);
+		return NULL;
+	}
+	ps->tsprec = pcap_get_tstamp_precision(ps->p) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
+	ps->linktype = pcap_datalink(ps->p);
+	switch (ps->linktype) {
+	case LT_NULL:
+	case LT_EN10MB:
+	case LT_RAW:
+	case LT_RAW_OPENBSD:
+	case LT_RAW_ALT:
+	case LT_LOOP:
+	case LT_LINUX_SLL:
+	case LT_IPV4:
+	case LT_IPV6:
+	case LT_LINUX_SLL2:
+		break;
+	default:
+		snprintf(errbuf, errlen, "%s: link type %s (%d) is not supported; tlsmon reads "
+			 "Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures",
+			 path, pcap_datalink_val_to_name(ps->linktype) ?: "unknown", ps->linktype);
+		pcap_close(ps->p);
+		free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+const char *pcap_src_linktype(const struct pcap_src *ps)
+{
+	return pcap_datalink_val_to_name(ps->linktype) ?: "unknown";
+}
+
+static uint16_t ethertype_of_ip(const uint8_t *p, uint32_t len)
+{
+	if (len < 1)
+		return 0;
+	switch (p[0] >> 4) {
+	case 4:
+		return 0x0800;
+	case 6:
+		return 0x86dd;
+	}
+	return 0;
+}
+
+/* Build an Ethernet frame from a capture record; returns its length or 0. */
+static uint32_t frame_of(struct pcap_src *ps, const uint8_t *pkt, uint32_t caplen)
+{
+	uint32_t hl = 0, et = 0;
+	uint8_t *b = ps->buf;
+
+	switch (ps->linktype) {
+	case LT_EN10MB:
+		if (caplen > FRAME_MAX + 14)
+			return 0;
+		memcpy(b, pkt, caplen);
+		return caplen;
+	case LT_NULL:
+	case LT_LOOP:
+		/* 4-byte address family, host order (NULL) or network order (LOOP) */
+		if (caplen < 4)
+			return 0;
+		hl = 4;
+		et = ethertype_of_ip(pkt + 4, caplen - 4);
+		break;
+	case LT_RAW:
+	case LT_RAW_OPENBSD:
+	case LT_RAW_ALT:
+	case LT_IPV4:
+	case LT_IPV6:
+		et = ethertype_of_ip(pkt, caplen);
+		break;
+	case LT_LINUX_SLL:
+		/* 16 bytes: packet type, ARPHRD, addr len, addr[8], protocol */
+		if (caplen < 16)
+			return 0;
+		hl = 16;
+		et = (pkt[14] << 8) | pkt[15];
+		break;
+	case LT_LINUX_SLL2:
+		/* 20 bytes: protocol first */
+		if (caplen < 20)
+			return 0;
+		hl = 20;
+		et = (pkt[0] << 8) | pkt[1];
+		break;
+	}
+	if (!et || caplen - hl > FRAME_MAX)
+		return 0;
+	memset(b, 0, 12);
+	b[12] = et >> 8;
+	b[13] = et & 0xff;
+	memcpy(b + 14, pkt + hl, caplen - hl);
+	return 14 + caplen - hl;
+}
+
+int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, size_t errlen)
+{
+	struct pcap_pkthdr *h;
+	const u_char *pkt;
+	uint64_t ts;
+	uint32_t len;
+	int r;
+
+	for (;;) {
+		r = pcap_next_ex(ps->p, &h, &pkt);
+		if (r == PCAP_ERROR_BREAK)
+			return 0;
+		if (r == PCAP_ERROR) {
+			/* a capture cut mid-record ends here: report, keep what was read */
+			snprintf(errbuf, errlen, "read error after %llu frames: %s",
+				 (unsigned long long)ps->st.frames, pcap_geterr(ps->p));
+			return -1;
+		}
+		if (r != 1)
+			continue;
+		ps->st.frames++;
+		if (h->caplen < h->len)
+			ps->st.truncated++;
+		len = frame_of(ps, pkt, h->caplen);
+		if (!len) {
+			if (h->caplen > FRAME_MAX)
+				ps->st.oversize++;
+			else
+				ps->st.unsupported++;
+			continue;
+		}
+		ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec * ps->tsprec;
+		ps->st.delivered++;
+		if (fn(ctx, ps->st.frames, ts, ps->buf, len, h->len))
+			return 0;
+	}
+}
+
+const struct pcap_src_stats *pcap_src_stats(const struct pcap_src *ps)
+{
+	return &ps->st;
+}
+
+void pcap_src_close(struct pcap_src *ps)
+{
+	if (!ps)
+		return;
+	pcap_close(ps->p);
+	free(ps);
+}

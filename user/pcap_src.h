@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Frames from a capture file (pcap or pcapng, any of the link types below),
+ * handed over as Ethernet frames: other link types get a synthesized
+ * Ethernet header, so one datapath parses them all.
+ */
+#ifndef TLSMON_PCAP_SRC_H
+#define TLSMON_PCAP_SRC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pcap_src;
+
+struct pcap_src_stats {
+	uint64_t frames;	/* read from the file */
+	uint64_t delivered;	/* handed to the callback */
+	uint64_t truncated;	/* cut by the capture's snaplen */
+	uint64_t unsupported;	/* link-layer or header we do not read */
+	uint64_t oversize;	/* larger than we can frame */
+};
+
+/*
+ * Called per frame: frame number (1-based, as tshark counts), capture time
+ * in ns, an Ethernet frame, its length, and the length on the wire.
+ * Return non-zero to stop.
+ */
+typedef int (*pcap_src_fn)(void *ctx, uint64_t frame_no, uint64_t ts_ns, const uint8_t *eth,
+			   uint32_t len, uint32_t wire_len);
+
+/* path "-" reads standard input.  On error returns NULL with errbuf set. */
+struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen);
+/* Reads to the end or until fn stops it: 0, or -1 with errbuf set on a read error. */
+int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, size_t errlen);
+const struct pcap_src_stats *pcap_src_stats(const struct pcap_src *ps);
+const char *pcap_src_linktype(const struct pcap_src *ps);
+void pcap_src_close(struct pcap_src *ps);
+
+#endif
