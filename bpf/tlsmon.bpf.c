@@ -30,6 +30,34 @@ __attribute__((noinline)) int dp_ship_skb(struct __sk_buff *ctx, struct tlsmon_s
 	return dp_blob_ship_impl(&pk, TLSMON_HOOK_TC_EGRESS, s, ds);
 }
 
+/*
+ * Separately verified wrappers (see tlsmon_env.bpf.h): the environment
+ * dispatches to these per hook; each takes the real context.
+ */
+__attribute__((noinline)) int dp_headers_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s)
+{
+	struct dp_pkt pk;
+
+	if (!ctx || !s)
+		return NP_MALFORMED;
+	pk.data = (void *)(long)ctx->data;
+	pk.data_end = (void *)(long)ctx->data_end;
+	pk.len = bpf_xdp_get_buff_len(ctx);
+	return dp_parse_headers_impl(&pk, s);
+}
+
+__attribute__((noinline)) int dp_headers_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s)
+{
+	struct dp_pkt pk;
+
+	if (!ctx || !s)
+		return NP_MALFORMED;
+	pk.data = (void *)(long)ctx->data;
+	pk.data_end = (void *)(long)ctx->data_end;
+	pk.len = ctx->len;
+	return dp_parse_headers_impl(&pk, s);
+}
+
 __attribute__((noinline)) int dp_record_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s,
 					    struct tlsmon_flow *f, __u32 dir)
 {

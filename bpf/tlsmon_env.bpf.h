@@ -150,6 +150,11 @@ struct xdp_md;
 struct __sk_buff;
 int dp_ship_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s, struct tlsmon_dir_state *ds);
 int dp_ship_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s, struct tlsmon_dir_state *ds);
+int dp_headers_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s);
+int dp_headers_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s);
+#define dp_parse_headers(pk, hook, s)                                              \
+	((hook) == TLSMON_HOOK_XDP ? dp_headers_xdp((struct xdp_md *)(pk)->ctx, (s)) \
+				   : dp_headers_skb((struct __sk_buff *)(pk)->ctx, (s)))
 struct tlsmon_flow;
 int dp_record_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 dir);
 int dp_record_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 dir);

@@ -123,105 +123,242 @@ TLSP_INLINE int np_tcp(const void *data, const void *data_end, const __u8 *p, __
 	return NP_TCP;
 }
 
-TLSP_INLINE int np_ipv4(const void *data, const void *data_end, const __u8 *p, __u32 frame_left,
-			struct np_meta *m)
+/* How np_parse() continues after an IP header. */
+#define NP_NEXT_TCP 1
+#define NP_NEXT_ETH 2		/* Geneve, VXLAN: an inner Ethernet frame */
+#define NP_NEXT_IP 3		/* IP in IP, GTP-U: an inner IP packet */
+
+#define NP_F_DECAP 1		/* look inside tunnels */
+#ifndef NP_MAX_LAYERS
+#define NP_MAX_LAYERS 3		/* outer, one tunnel, and one more */
+#endif
+
+#define NP_MAX_HDR_OFF 1024	/* tunnel headers end within this */
+
+#define NP_UDP_GTPU 2152
+#define NP_UDP_GENEVE 6081
+#define NP_UDP_VXLAN 4789
+
+struct np_udp {
+	__be16 source, dest, len, check;
+};
+
+/*
+ * A tunnel inside UDP: the offset of the inner header in *inner and its kind,
+ * or 0 when the datagram is not a tunnel we read.
+ */
+TLSP_INLINE int np_udp_tunnel(const void *data_end, const __u8 *p, __u32 left, const __u8 **inner)
+{
+	const struct np_udp *uh = (const struct np_udp *)p;
+	const __u8 *q;
+	__u16 port;
+	__u32 hl;
+
+	if ((const void *)(uh + 1) > data_end || left < sizeof(*uh))
+		return 0;
+	port = np_ntohs(uh->dest);
+	q = p + sizeof(*uh);
+	left -= sizeof(*uh);
+	if (port == NP_UDP_VXLAN) {
+		/* flags(1) reserved(3) VNI(3) reserved(1); I flag must be set */
+		if ((const void *)(q + 8) > data_end || left < 8 || !(q[0] & 0x08))
+			return 0;
+		*inner = q + 8;
+		return NP_NEXT_ETH;
+	}
+	if (port == NP_UDP_GENEVE) {
+		/* ver(2b) opt_len(6b, 4-byte units) flags(1) protocol(2) VNI(3) rsvd(1) */
+		if ((const void *)(q + 8) > data_end || left < 8 || (q[0] >> 6) != 0)
+			return 0;
+		hl = 8 + (q[0] & 0x3f) * 4;
+		if (hl > left || q[2] != 0x65 || q[3] != 0x58)	/* Transparent Ethernet Bridging */
+			return 0;
+		*inner = q + hl;
+		return NP_NEXT_ETH;
+	}
+	if (port == NP_UDP_GTPU) {
+		/* version 1, PT 1, G-PDU (0xff); E/S/PN add 4 bytes, E chains extensions */
+		if ((const void *)(q + 8) > data_end || left < 8 || (q[0] & 0xf0) != 0x30 ||
+		    q[1] != 0xff)
+			return 0;
+		hl = 8;
+		if (q[0] & 0x07) {
+			__u32 i, n;
+
+			if ((const void *)(q + 12) > data_end || left < 12)
+				return 0;
+			hl = 12;
+			n = q[11];	/* next extension header type */
+			for (i = 0; i < 4 && n; i++) {
+				const __u8 *x = q + hl;
+
+				if ((const void *)(x + 1) > data_end || hl + 1 > left)
+					return 0;
+				if (!x[0])
+					return 0;
+				hl += x[0] * 4;
+				if (hl > left)
+					return 0;
+				x = q + hl - 1;
+				if ((const void *)(x + 1) > data_end)
+					return 0;
+				n = x[0];
+			}
+			if (n)
+				return 0;
+		}
+		*inner = q + hl;
+		return NP_NEXT_IP;
+	}
+	return 0;
+}
+
+TLSP_INLINE int np_ipv4(const void *data_end, const __u8 *p, __u32 frame_left,
+			struct np_meta *m, int flags, const __u8 **inner)
 {
 	const struct iphdr *iph = (const struct iphdr *)p;
 	__u32 ihl, tot;
 
 	if ((const void *)(iph + 1) > data_end)
-		return NP_MALFORMED;
+		return -NP_MALFORMED;
 	if (iph->version != 4)
-		return NP_MALFORMED;
+		return -NP_MALFORMED;
 	ihl = iph->ihl * 4;
 	if (ihl < sizeof(*iph))
-		return NP_MALFORMED;
-	if (iph->protocol != IPPROTO_TCP)
-		return NP_NOT_TCP;
+		return -NP_MALFORMED;
+	if (iph->protocol != IPPROTO_TCP && !(flags & NP_F_DECAP))
+		return -NP_NOT_TCP;
 	/* MF set or a non-zero offset */
 	if (np_ntohs(iph->frag_off) & 0x3fff)
-		return NP_FRAGMENT;
+		return iph->protocol == IPPROTO_TCP ? -NP_FRAGMENT : -NP_NOT_TCP;
 	tot = np_ntohs(iph->tot_len);
 	/* TSO/GSO packets seen at TC egress may carry tot_len 0 (BIG TCP). */
 	if (tot == 0 || tot > frame_left)
 		tot = frame_left;
 	if (tot < ihl)
-		return NP_MALFORMED;
-	m->family = 4;
-	m->ttl = iph->ttl;
-	m->ip_id = np_ntohs(iph->id);
-	np_v4_mapped(m->saddr, &iph->saddr);
-	np_v4_mapped(m->daddr, &iph->daddr);
-	p += ihl;
-	return np_tcp(data, data_end, p, tot - ihl, m);
+		return -NP_MALFORMED;
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+		m->family = 4;
+		m->ttl = iph->ttl;
+		m->ip_id = np_ntohs(iph->id);
+		np_v4_mapped(m->saddr, &iph->saddr);
+		np_v4_mapped(m->daddr, &iph->daddr);
+		m->plen = tot - ihl;	/* the TCP segment's length, for np_parse() */
+		*inner = p + ihl;
+		return NP_NEXT_TCP;
+	case IPPROTO_IPIP:
+	case IPPROTO_IPV6:
+		*inner = p + ihl;
+		return NP_NEXT_IP;
+	case IPPROTO_UDP: {
+		int k = np_udp_tunnel(data_end, p + ihl, tot - ihl, inner);
+
+		return k ? k : -NP_NOT_TCP;
+	}
+	}
+	return -NP_NOT_TCP;
+}
+
+/*
+ * Re-derive a header pointer from its offset passed through memory (m->poff
+ * as scratch): in BPF the verifier then continues from one state whichever
+ * path led here, so the costs of successive header loops add up instead of
+ * multiplying.  Returns NULL past NP_MAX_HDR_OFF.
+ */
+TLSP_INLINE const __u8 *np_forget(struct np_meta *m, const void *data, const __u8 *p)
+{
+	__u32 off;
+
+	m->poff = (__u32)(p - (const __u8 *)data);
+	off = *(volatile __u32 *)&m->poff;
+	if (off > NP_MAX_HDR_OFF)
+		return 0;
+	return (const __u8 *)data + off;
 }
 
 TLSP_INLINE int np_ipv6(const void *data, const void *data_end, const __u8 *p, __u32 frame_left,
-			struct np_meta *m)
+			struct np_meta *m, int flags, const __u8 **inner)
 {
 	const struct ipv6hdr *ip6 = (const struct ipv6hdr *)p;
 	const struct ipv6_opt_np *opt;
 	__u32 left, hl;
-	__u8 nh;
-	int i;
+	__u8 nh, hop;
+	int i, k;
 
 	if ((const void *)(ip6 + 1) > data_end)
-		return NP_MALFORMED;
+		return -NP_MALFORMED;
 	if (ip6->version != 6)
-		return NP_MALFORMED;
+		return -NP_MALFORMED;
 	left = np_ntohs(ip6->payload_len);
 	if (frame_left < sizeof(*ip6))
-		return NP_MALFORMED;
+		return -NP_MALFORMED;
 	if (left == 0 || left > frame_left - sizeof(*ip6))
 		left = frame_left - sizeof(*ip6);	/* jumbogram / GSO */
-	m->family = 6;
-	m->ttl = ip6->hop_limit;
-	m->ip_id = 0;
+	nh = ip6->nexthdr;
+	hop = ip6->hop_limit;
 	__builtin_memcpy(m->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(m->daddr, &ip6->daddr, 16);
-	nh = ip6->nexthdr;
 	p += sizeof(*ip6);
+	/* hop-by-hop, routing and destination options; fragments are skipped */
 	for (i = 0; i < IPV6_EXT_MAX_CHAIN; i++) {
-		switch (nh) {
-		case IPPROTO_TCP:
-			return np_tcp(data, data_end, p, left, m);
-		case IPPROTO_HOPOPTS:
-		case IPPROTO_ROUTING:
-		case IPPROTO_DSTOPTS:
-			opt = (const struct ipv6_opt_np *)p;
-			if ((const void *)(opt + 1) > data_end)
-				return NP_MALFORMED;
-			hl = (opt->hdrlen + 1) * 8;
-			if (hl > left)
-				return NP_MALFORMED;
-			nh = opt->nexthdr;
-			p += hl;
-			left -= hl;
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS)
 			break;
-		case IPPROTO_FRAGMENT:
-			return NP_FRAGMENT;
-		default:
-			return NP_NOT_TCP;
-		}
+		opt = (const struct ipv6_opt_np *)p;
+		if ((const void *)(opt + 1) > data_end)
+			return -NP_MALFORMED;
+		hl = (opt->hdrlen + 1) * 8;
+		if (hl > left)
+			return -NP_MALFORMED;
+		nh = opt->nexthdr;
+		p += hl;
+		left -= hl;
 	}
-	return NP_NOT_TCP;
+	m->plen = left;
+	p = np_forget(m, data, p);
+	if (!p)
+		return -NP_MALFORMED;
+	left = *(volatile __u32 *)&m->plen;
+	switch (nh) {
+	case IPPROTO_TCP:
+		m->family = 6;
+		m->ttl = hop;
+		m->ip_id = 0;
+		/* m->plen: the TCP segment's length, for np_parse() */
+		*inner = p;
+		return NP_NEXT_TCP;
+	case IPPROTO_FRAGMENT:
+		return -NP_FRAGMENT;
+	case IPPROTO_IPIP:
+	case IPPROTO_IPV6:
+		if (!(flags & NP_F_DECAP))
+			return -NP_NOT_TCP;
+		*inner = p;
+		return NP_NEXT_IP;
+	case IPPROTO_UDP:
+		if (!(flags & NP_F_DECAP))
+			return -NP_NOT_TCP;
+		k = np_udp_tunnel(data_end, p, left, inner);
+		return k ? k : -NP_NOT_TCP;
+	}
+	return -NP_NOT_TCP;
 }
 
 /*
- * Parse an Ethernet frame [data, data_end) of frame_len bytes in total (the
- * frame may continue past data_end in non-linear buffers).
+ * Ethernet, up to two VLAN tags, PPPoE session: the ethertype after them, and
+ * in *limit the length PPPoE gives its payload (0: none; the frame may carry
+ * padding past it).
  */
-TLSP_INLINE int np_parse_eth(const void *data, const void *data_end, __u32 frame_len,
-			     struct np_meta *m)
+TLSP_INLINE int np_l2(const void *data_end, const __u8 **pp, __u16 *proto_out, __u32 *limit)
 {
-	const struct ethhdr *eth = (const struct ethhdr *)data;
+	const struct ethhdr *eth = (const struct ethhdr *)*pp;
 	const struct vlan_hdr_np *vh;
 	const __u8 *p;
-	__u16 proto;
+	__u16 proto, ppp;
 	int i;
 
 	if ((const void *)(eth + 1) > data_end)
-		return NP_MALFORMED;
+		return -NP_MALFORMED;
 	proto = np_ntohs(eth->h_proto);
 	p = (const __u8 *)(eth + 1);
 	for (i = 0; i < VLAN_MAX_DEPTH; i++) {
@@ -229,17 +366,85 @@ TLSP_INLINE int np_parse_eth(const void *data, const void *data_end, __u32 frame
 			break;
 		vh = (const struct vlan_hdr_np *)p;
 		if ((const void *)(vh + 1) > data_end)
-			return NP_MALFORMED;
+			return -NP_MALFORMED;
 		proto = np_ntohs(vh->proto);
 		p = (const __u8 *)(vh + 1);
 	}
-	if ((__u32)(p - (const __u8 *)data) > frame_len)
-		return NP_MALFORMED;
-	if (proto == ETH_P_IP)
-		return np_ipv4(data, data_end, p, frame_len - (__u32)(p - (const __u8 *)data), m);
-	if (proto == ETH_P_IPV6)
-		return np_ipv6(data, data_end, p, frame_len - (__u32)(p - (const __u8 *)data), m);
+	if (proto == ETH_P_PPP_SES) {
+		/* PPPoE: ver/type(1) code(1) session(2) length(2), then PPP protocol(2) */
+		if ((const void *)(p + 8) > data_end || p[0] != 0x11 || p[1] != 0)
+			return -NP_NOT_TCP;
+		ppp = (p[6] << 8) | p[7];
+		*limit = (p[4] << 8) | p[5];
+		*limit = *limit >= 2 ? *limit - 2 : 0;
+		p += 8;
+		proto = ppp == 0x0021 ? ETH_P_IP : ppp == 0x0057 ? ETH_P_IPV6 : 0;
+	}
+	*pp = p;
+	*proto_out = proto;
+	return 0;
+}
+
+/*
+ * Parse a frame [data, data_end) of frame_len bytes in total (the frame may
+ * continue past data_end in non-linear buffers) down to TCP, through at most
+ * NP_MAX_LAYERS - 1 tunnels when flags has NP_F_DECAP.
+ */
+TLSP_INLINE int np_parse(const void *data, const void *data_end, __u32 frame_len,
+			 struct np_meta *m, int flags)
+{
+	const __u8 *p = (const __u8 *)data, *inner = 0;
+	int next = NP_NEXT_ETH, layer, r;
+	__u16 proto = 0;
+	__u32 off, l4len, limit, left;
+
+	for (layer = 0; layer < NP_MAX_LAYERS; layer++) {
+		limit = 0;
+		if (next == NP_NEXT_ETH) {
+			r = np_l2(data_end, &p, &proto, &limit);
+			if (r)
+				return -r;
+			p = np_forget(m, data, p);
+			if (!p)
+				return NP_MALFORMED;
+		} else {
+			if ((const void *)(p + 1) > data_end)
+				return NP_MALFORMED;
+			proto = (p[0] >> 4) == 4 ? ETH_P_IP : (p[0] >> 4) == 6 ? ETH_P_IPV6 : 0;
+		}
+		off = (__u32)(p - (const __u8 *)data);
+		if (off > frame_len)
+			return NP_MALFORMED;
+		left = frame_len - off;
+		if (limit && limit < left)
+			left = limit;
+		if (proto == ETH_P_IP)
+			next = np_ipv4(data_end, p, left, m, flags, &inner);
+		else if (proto == ETH_P_IPV6)
+			next = np_ipv6(data, data_end, p, left, m, flags, &inner);
+		else
+			return NP_NOT_TCP;
+		if (next < 0)
+			return -next;
+		p = np_forget(m, data, inner);
+		if (!p)
+			return NP_MALFORMED;
+		off = (__u32)(p - (const __u8 *)data);
+		if (next == NP_NEXT_TCP) {
+			l4len = *(volatile __u32 *)&m->plen;
+			if (l4len > frame_len - off)
+				return NP_MALFORMED;
+			return np_tcp(data, data_end, p, l4len, m);
+		}
+	}
 	return NP_NOT_TCP;
+}
+
+/* Compatibility wrapper: an Ethernet frame, no tunnels. */
+TLSP_INLINE int np_parse_eth(const void *data, const void *data_end, __u32 frame_len,
+			     struct np_meta *m)
+{
+	return np_parse(data, data_end, frame_len, m, 0);
 }
 
 #endif /* TLSMON_NET_PARSE_H */

@@ -975,8 +975,11 @@ TLSP_INLINE int tlsp_parse_sh_body(const __u8 *b, __u32 off, __u32 msg_end,
 	if (tlsp_is_hrr_random(b, off + 2))
 		sh->flags |= TLS_SHF_HRR;
 	off += 34;
-	if ((v & 0xff00) == 0x7f00 && (v & 0xff) < 22) {
-		/* TLS 1.3 drafts before 22: no session id, no compression */
+	if (v == TLS_V_TLS13 || ((v & 0xff00) == 0x7f00 && (v & 0xff) < 22)) {
+		/*
+		 * TLS 1.3 drafts before 22: no session id, no compression.  RFC 8446
+		 * fixes legacy_version at 0x0303, so 0x0304 here is such a draft.
+		 */
 		sh->flags |= TLS_SHF_DRAFT_FORMAT;
 		if (msg_end - off < 2)
 			return -TLS_ERR_LENGTH;

@@ -25,6 +25,16 @@
 #include "net_parse.h"
 #include "tlsmon_dp_types.h"
 
+/* Header parsing; the BPF environment wraps it in a function verified once. */
+TLSP_INLINE int dp_parse_headers_impl(const struct dp_pkt *pk, struct tlsmon_scratch *s)
+{
+	return np_parse(pk->data, pk->data_end, pk->len, &s->meta, DP_CFG(decap) ? NP_F_DECAP : 0);
+}
+
+#ifndef dp_parse_headers
+#define dp_parse_headers(pk, hook, s) dp_parse_headers_impl(pk, s)
+#endif
+
 /* Orientation-free hash of the 4-tuple: the same in both directions. */
 TLSP_INLINE __u32 dp_flow_hash(const struct np_meta *m)
 {
@@ -554,6 +564,18 @@ TLSP_INLINE int dp_record_impl(const struct dp_pkt *pk, const int hook, struct t
 	dp_count(TLSMON_C_TLS_RECORDS, 1);
 	switch (rec->type) {
 	case TLS_CT_HANDSHAKE:
+		/*
+		 * After a ChangeCipherSpec records are ciphertext, except a hello
+		 * that follows a TLS 1.3 compatibility CCS whose HelloRetryRequest
+		 * we did not see: a hello header whose length fits the record
+		 * exactly is taken as cleartext (random bytes do so 1 in 2^32).
+		 */
+		if ((ds->flags & TLSMON_DS_ENCRYPTED) && rec->len >= TLS_HS_HDR_LEN &&
+		    body + TLS_HS_HDR_LEN <= plen &&
+		    !dp_load(pk, hook, poff + body, tmp, TLS_HS_HDR_LEN) &&
+		    (tmp[0] == TLS_HS_CLIENT_HELLO || tmp[0] == TLS_HS_SERVER_HELLO) && !tmp[1] &&
+		    ((tmp[2] << 8) | tmp[3]) + TLS_HS_HDR_LEN == rec->len)
+			ds->flags &= ~TLSMON_DS_ENCRYPTED;
 		if (ds->flags & TLSMON_DS_ENCRYPTED) {
 			e = dp_small(s, TLSMON_EV_HS_MSG, rec_seq);
 			e->content_type = TLS_CT_HANDSHAKE;
@@ -583,7 +605,13 @@ TLSP_INLINE int dp_record_impl(const struct dp_pkt *pk, const int hook, struct t
 		e->content_type = TLS_CT_CHANGE_CIPHER_SPEC;
 		e->rec_len = rec->len;
 		dp_submit(e, sizeof(*e));
-		ds->flags |= TLSMON_DS_ENCRYPTED;
+		/*
+		 * TLS 1.3 sends a dummy CCS for middleboxes (RFC 8446 D.4); what
+		 * follows is still cleartext (a second ClientHello after a
+		 * HelloRetryRequest) or application-data records.
+		 */
+		if (!(f->state & (TLSMON_FS_TLS13 | TLSMON_FS_HRR)))
+			ds->flags |= TLSMON_DS_ENCRYPTED;
 		break;
 	case TLS_CT_ALERT:
 		if (!(ds->flags & TLSMON_DS_ENCRYPTED) && rec->len == 2 && rec_end > plen) {
@@ -735,7 +763,7 @@ TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
 	m = &s->meta;
 	pre = s->pre;
 	dp_count(TLSMON_C_PACKETS, 1);
-	r = np_parse_eth(pk->data, pk->data_end, pk->len, m);
+	r = dp_parse_headers(pk, hook, s);
 	if (r != NP_TCP) {
 		if (r == NP_FRAGMENT)
 			dp_count(TLSMON_C_FRAGMENTS, 1);

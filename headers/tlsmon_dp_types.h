@@ -20,11 +20,12 @@ struct tlsmon_dp_cfg {
 	__u16 ports[TLSMON_MAX_PORTS];	/* only these TCP ports when n_ports > 0 */
 	__u8 n_ports;
 	__u8 appdata_max;		/* APPDATA events per side */
-	__u16 pad;
+	__u8 decap;			/* look inside IP-in-IP, GTP-U, Geneve, VXLAN */
+	__u8 pad;
 	__u32 blob_budget;		/* reassembly bytes per side and flow */
 };
 
-#define TLSMON_DP_CFG_DEFAULT { .appdata_max = 8, .blob_budget = 32768 }
+#define TLSMON_DP_CFG_DEFAULT { .appdata_max = 8, .decap = 1, .blob_budget = 32768 }
 
 struct tlsmon_scratch {
 	__u8 buf[TLSMON_SCRATCH_LEN + TLSP_SLACK];

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 #include "pcap_src.h"
 
 /* Link types by number: pcap headers of some versions lack the newer ones. */
@@ -27,17 +29,84 @@ struct pcap_src {
 	uint8_t buf[14 + FRAME_MAX];
 };
 
+/* A gzip-compressed capture is inflated into an unlinked temporary file. */
+static FILE *gunzip_to_tmp(const char *path, char *errbuf, size_t errlen)
+{
+	char buf[65536];
+	gzFile gz;
+	FILE *f;
+	int n;
+
+	gz = strcmp(path, "-") ? gzopen(path, "rb") : gzdopen(dup(0), "rb");
+	if (!gz) {
+		snprintf(errbuf, errlen, "%s: cannot open", path);
+		return NULL;
+	}
+	f = tmpfile();
+	if (!f) {
+		snprintf(errbuf, errlen, "%s: cannot create a temporary file to inflate into", path);
+		gzclose(gz);
+		return NULL;
+	}
+	while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
+		if (fwrite(buf, 1, n, f) != (size_t)n) {
+			snprintf(errbuf, errlen, "%s: cannot write the inflated capture", path);
+			n = -1;
+			break;
+		}
+	}
+	if (n < 0) {
+		if (!*errbuf)
+			snprintf(errbuf, errlen, "%s: corrupt gzip data", path);
+		gzclose(gz);
+		fclose(f);
+		return NULL;
+	}
+	gzclose(gz);
+	rewind(f);
+	return f;
+}
+
+static int is_gzip(const char *path)
+{
+	unsigned char m[2] = { 0, 0 };
+	FILE *f;
+
+	if (!strcmp(path, "-"))
+		return 0;	/* stdin cannot be peeked and rewound */
+	f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	if (fread(m, 1, 2, f) != 2)
+		m[0] = 0;
+	fclose(f);
+	return m[0] == 0x1f && m[1] == 0x8b;
+}
+
 struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_src *ps = calloc(1, sizeof(*ps));
+	FILE *f;
 
 	if (!ps) {
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
 	}
+	*errbuf = 0;
 	/* Nanosecond timestamps when the file has them, microseconds scaled otherwise. */
-	ps->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	if (is_gzip(path)) {
+		f = gunzip_to_tmp(path, errbuf, errlen);
+		if (!f) {
+			free(ps);
+			return NULL;
+		}
+		ps->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr);
+		if (!ps->p)
+			fclose(f);
+	} else {
+		ps->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	}
 	if (!ps->p) {
 		snprintf(errbuf, errlen, "%s: %s", path, perr);
 		free(ps);

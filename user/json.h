@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A small JSON writer into a growing buffer.  Every string goes through
+ * json_str(), which escapes quotes, backslashes, control bytes and invalid
+ * UTF-8 (as \u00XX of each byte), so wire bytes can never break the output.
+ */
+#ifndef TLSMON_JSON_H
+#define TLSMON_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct jbuf {
+	char *s;
+	size_t len, cap;
+	int need_comma;
+	int oom;
+};
+
+void jb_init(struct jbuf *b);
+void jb_free(struct jbuf *b);
+void jb_reset(struct jbuf *b);
+void jb_raw(struct jbuf *b, const char *s, size_t n);
+void jb_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void jb_obj_open(struct jbuf *b);
+void jb_obj_close(struct jbuf *b);
+void jb_arr_open(struct jbuf *b);
+void jb_arr_close(struct jbuf *b);
+/* "key": then the value below; inside arrays pass key NULL. */
+void jb_key(struct jbuf *b, const char *key);
+void jb_str(struct jbuf *b, const char *key, const char *s);
+void jb_strn(struct jbuf *b, const char *key, const void *s, size_t n);	/* bytes from the wire */
+void jb_u64(struct jbuf *b, const char *key, uint64_t v);
+void jb_i64(struct jbuf *b, const char *key, int64_t v);
+void jb_dbl(struct jbuf *b, const char *key, double v);
+void jb_bool(struct jbuf *b, const char *key, int v);
+void jb_null(struct jbuf *b, const char *key);
+void jb_hex16(struct jbuf *b, const char *key, uint16_t v);	/* "0x1301" */
+
+/* Escape bytes into a JSON string body (no quotes); returns bytes written. */
+size_t json_escape(char *dst, size_t dstlen, const void *src, size_t n);
+
+#endif
