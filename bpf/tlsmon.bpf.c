@@ -11,23 +11,23 @@
 #include "tlsmon_dp.h"
 
 __attribute__((noinline)) int dp_ship_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s,
-					  struct tlsmon_dir_state *ds)
+					  struct tlsmon_flow *f, struct tlsmon_dir_state *ds)
 {
 	struct dp_pkt pk = { .ctx = ctx };
 
-	if (!ctx || !s || !ds)
+	if (!ctx || !s || !f || !ds)
 		return 0;
-	return dp_blob_ship_impl(&pk, TLSMON_HOOK_XDP, s, ds);
+	return dp_blob_ship_impl(&pk, TLSMON_HOOK_XDP, s, f, ds);
 }
 
 __attribute__((noinline)) int dp_ship_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s,
-					  struct tlsmon_dir_state *ds)
+					  struct tlsmon_flow *f, struct tlsmon_dir_state *ds)
 {
 	struct dp_pkt pk = { .ctx = ctx };
 
-	if (!ctx || !s || !ds)
+	if (!ctx || !s || !f || !ds)
 		return 0;
-	return dp_blob_ship_impl(&pk, TLSMON_HOOK_TC_EGRESS, s, ds);
+	return dp_blob_ship_impl(&pk, TLSMON_HOOK_TC_EGRESS, s, f, ds);
 }
 
 /*
@@ -78,7 +78,8 @@ __attribute__((noinline)) int dp_record_skb(struct __sk_buff *ctx, struct tlsmon
 	return dp_record_impl(&pk, TLSMON_HOOK_TC_EGRESS, s, f, dir);
 }
 
-SEC("xdp")
+/* Frags-aware: jumbo frames and multi-buffer packets reach us whole. */
+SEC("xdp.frags")
 int tlsmon_xdp(struct xdp_md *ctx)
 {
 	struct dp_pkt pk = {

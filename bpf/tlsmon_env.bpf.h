@@ -148,22 +148,27 @@ static __always_inline int dp_load_skb(void *ctx, __u32 off, void *dst, __u32 n)
 /* Per-record work and blob shipping: verified once per hook, not per iteration. */
 struct xdp_md;
 struct __sk_buff;
-int dp_ship_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s, struct tlsmon_dir_state *ds);
-int dp_ship_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s, struct tlsmon_dir_state *ds);
-int dp_headers_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s);
-int dp_headers_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s);
+struct tlsmon_flow;
+struct tlsmon_dir_state;
+__attribute__((noinline)) int dp_ship_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s,
+					  struct tlsmon_flow *f, struct tlsmon_dir_state *ds);
+__attribute__((noinline)) int dp_ship_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s,
+					  struct tlsmon_flow *f, struct tlsmon_dir_state *ds);
+#define dp_blob_ship(pk, hook, s, f, ds)                                                    \
+	((hook) == TLSMON_HOOK_XDP ? dp_ship_xdp((struct xdp_md *)(pk)->ctx, (s), (f), (ds)) \
+				   : dp_ship_skb((struct __sk_buff *)(pk)->ctx, (s), (f), (ds)))
+__attribute__((noinline)) int dp_headers_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s);
+__attribute__((noinline)) int dp_headers_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s);
 #define dp_parse_headers(pk, hook, s)                                              \
 	((hook) == TLSMON_HOOK_XDP ? dp_headers_xdp((struct xdp_md *)(pk)->ctx, (s)) \
 				   : dp_headers_skb((struct __sk_buff *)(pk)->ctx, (s)))
-struct tlsmon_flow;
-int dp_record_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 dir);
-int dp_record_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 dir);
+__attribute__((noinline)) int dp_record_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s,
+					    struct tlsmon_flow *f, __u32 dir);
+__attribute__((noinline)) int dp_record_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s,
+					    struct tlsmon_flow *f, __u32 dir);
 #define dp_record(pk, hook, s, f, dir)                                                      \
 	((hook) == TLSMON_HOOK_XDP ? dp_record_xdp((struct xdp_md *)(pk)->ctx, (s), (f), (dir)) \
 				   : dp_record_skb((struct __sk_buff *)(pk)->ctx, (s), (f), (dir)))
-#define dp_blob_ship(pk, hook, s, ds)                                                  \
-	((hook) == TLSMON_HOOK_XDP ? dp_ship_xdp((struct xdp_md *)(pk)->ctx, (s), (ds)) \
-				   : dp_ship_skb((struct __sk_buff *)(pk)->ctx, (s), (ds)))
 
 /* Separately verified BPF-to-BPF function (global, so verified once). */
 #define TLSMON_SUBPROG __attribute__((noinline))

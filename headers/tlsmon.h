@@ -251,9 +251,10 @@ struct tlsmon_ev_blob {
 	__u16 len;			/* bytes in data */
 	__u8 kind;
 	__u8 flags;
+	struct tlsmon_peer_info peer;	/* for the hello reassembled from these bytes */
 	__u8 data[TLSMON_BLOB_MAX];
 };
-_Static_assert(sizeof(struct tlsmon_ev_blob) == 72 + TLSMON_BLOB_MAX, "tlsmon_ev_blob layout");
+_Static_assert(sizeof(struct tlsmon_ev_blob) == 80 + TLSMON_BLOB_MAX, "tlsmon_ev_blob layout");
 
 /* Flow tracking.  The key is the same whichever way a packet goes. */
 struct tlsmon_flow_key {

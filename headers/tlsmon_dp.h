@@ -377,7 +377,8 @@ TLSP_INLINE __s32 dp_seq_diff(__u32 a, __u32 b)
  * in a separately verified function per hook (dp_blob_ship).
  */
 TLSP_INLINE int dp_blob_ship_impl(const struct dp_pkt *pk, const int hook,
-				  struct tlsmon_scratch *s, struct tlsmon_dir_state *ds)
+				  struct tlsmon_scratch *s, struct tlsmon_flow *f,
+				  struct tlsmon_dir_state *ds)
 {
 	struct tlsmon_ev_blob *e = &s->ev.blob;
 	__u32 seq = s->pkt_seq, seg_end = s->pkt_seq + s->pkt_plen, lo, hi, n, left;
@@ -410,6 +411,7 @@ TLSP_INLINE int dp_blob_ship_impl(const struct dp_pkt *pk, const int hook,
 		e->rec_seq = ds->blob_start;
 		e->len = n;
 		e->kind = TLSMON_BLOB_RECORD;
+		e->peer = f->peer;
 		dp_submit(e, sizeof(*e) - TLSMON_BLOB_MAX + n);
 		ds->blob_bytes += n;
 		dp_count(TLSMON_C_BLOB_BYTES, n);
@@ -423,12 +425,12 @@ TLSP_INLINE int dp_blob_ship_impl(const struct dp_pkt *pk, const int hook,
 }
 
 #ifndef dp_blob_ship
-#define dp_blob_ship(pk, hook, s, ds) dp_blob_ship_impl(pk, hook, s, ds)
+#define dp_blob_ship(pk, hook, s, f, ds) dp_blob_ship_impl(pk, hook, s, f, ds)
 #endif
 
 /* Open (or extend) the reassembly window for a record starting at rec_seq. */
-TLSP_INLINE void dp_blob_open(struct tlsmon_scratch *s, struct tlsmon_dir_state *ds,
-			      __u32 rec_seq, __u32 rec_end_seq)
+TLSP_INLINE void dp_blob_open(struct tlsmon_scratch *s, struct tlsmon_flow *f,
+			      struct tlsmon_dir_state *ds, __u32 rec_seq, __u32 rec_end_seq)
 {
 	struct tlsmon_ev_blob *e = &s->ev.blob;
 	__u32 i;
@@ -450,6 +452,7 @@ TLSP_INLINE void dp_blob_open(struct tlsmon_scratch *s, struct tlsmon_dir_state 
 	e->len = ds->part_n;
 	e->kind = TLSMON_BLOB_RECORD;
 	e->flags = 0;
+	e->peer = f->peer;
 	for (i = 0; i < 4; i++)
 		e->data[i] = ds->part[i];
 	dp_submit(e, sizeof(*e) - TLSMON_BLOB_MAX + 4);
@@ -596,8 +599,8 @@ TLSP_INLINE int dp_record_impl(const struct dp_pkt *pk, const int hook, struct t
 			s->rec_hdr_len = hl;
 			dp_hs_record(s, f, total);
 		} else {
-			dp_blob_open(s, ds, rec_seq, rec_seq + total);
-			dp_blob_ship(pk, hook, s, ds);
+			dp_blob_open(s, f, ds, rec_seq, rec_seq + total);
+			dp_blob_ship(pk, hook, s, f, ds);
 		}
 		break;
 	case TLS_CT_CHANGE_CIPHER_SPEC:
@@ -615,8 +618,8 @@ TLSP_INLINE int dp_record_impl(const struct dp_pkt *pk, const int hook, struct t
 		break;
 	case TLS_CT_ALERT:
 		if (!(ds->flags & TLSMON_DS_ENCRYPTED) && rec->len == 2 && rec_end > plen) {
-			dp_blob_open(s, ds, rec_seq, rec_seq + total);
-			dp_blob_ship(pk, hook, s, ds);
+			dp_blob_open(s, f, ds, rec_seq, rec_seq + total);
+			dp_blob_ship(pk, hook, s, f, ds);
 			break;
 		}
 		e = dp_small(s, TLSMON_EV_ALERT, rec_seq);
@@ -670,7 +673,7 @@ TLSP_INLINE __u32 dp_payload(const struct dp_pkt *pk, const int hook, struct tls
 		ds->flags |= TLSMON_DS_SYNCED;
 	}
 	if (ds->flags & TLSMON_DS_BLOB)
-		dp_blob_ship(pk, hook, s, ds);
+		dp_blob_ship(pk, hook, s, f, ds);
 	if (ds->flags & TLSMON_DS_LOST)
 		return 0;
 	for (i = 0; i < TLSMON_MAX_RECORDS_PER_SEG; i++) {
