@@ -1,33 +1,124 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* tlsmon: entry point. */
+/* tlsmon: watch TLS handshakes and explain the ones that fail. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "bpf_dp.h"
 #include "dp_user.h"
 #include "ev_json.h"
+#include "evpipe.h"
+#include "ifaces.h"
 #include "log.h"
 #include "pcap_src.h"
 
 static struct env {
+	const char *ifaces;
 	const char *read_path;
+	enum xdp_mode xdp_mode;
+	int tc_ingress;
 	int events;
 	int verbose;
-} env;
+	double handshake_timeout;
+	uint32_t max_flows;
+	uint32_t ringbuf_mb;
+	struct tlsmon_dp_cfg cfg;
+} env = {
+	.handshake_timeout = 10,
+	.max_flows = 65536,
+	.ringbuf_mb = 16,
+	.cfg = TLSMON_DP_CFG_DEFAULT,
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: tlsmon [OPTIONS]\n"
-		"Watch TLS handshakes and explain the ones that fail.\n"
+		"Watch TLS handshakes from inside the kernel and explain the ones that fail.\n"
 		"\n"
-		"  -r, --read FILE     read a capture (pcap or pcapng, '-' for stdin)\n"
-		"      --events        print every datapath event as a JSON line\n"
-		"  -v, --verbose       more log output (repeat for debug)\n"
-		"  -V, --version       print the version and exit\n"
-		"  -h, --help          this help\n");
+		"Live (needs root):\n"
+		"  -i, --interface IF[,IF...]  interfaces to watch (default: the default route's)\n"
+		"      --xdp-mode MODE         native, generic or auto (default: auto, native\n"
+		"                              falling back to generic)\n"
+		"      --tc-ingress            watch ingress with TC instead of XDP\n"
+		"      --max-flows N           handshakes tracked in the kernel at once (65536)\n"
+		"      --ringbuf-mb N          ring buffer size in MiB, a power of two (16)\n"
+		"Offline:\n"
+		"  -r, --read FILE             read a capture (pcap or pcapng; '-' for stdin)\n"
+		"Both:\n"
+		"      --ports P[,P...]        only these TCP ports (default: any; TLS is found\n"
+		"                              by content, STARTTLS included)\n"
+		"      --no-decap              do not look inside IP-in-IP, GTP-U, Geneve, VXLAN\n"
+		"      --handshake-timeout S   seconds before an unfinished handshake is\n"
+		"                              reported (10)\n"
+		"      --events                print every datapath event as a JSON line\n"
+		"  -v, --verbose               more log output (twice: debug, libbpf too)\n"
+		"  -V, --version               print the version and exit\n"
+		"  -h, --help                  this help\n");
 }
+
+static int parse_u32(const char *s, const char *what, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		pr_err("%s: expected a number from %u to %u, got '%s'", what, min, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_ports(const char *s)
+{
+	char buf[256], *tok, *save = NULL;
+	uint32_t v;
+
+	if (strlen(s) >= sizeof(buf)) {
+		pr_err("--ports: list too long");
+		return -1;
+	}
+	strcpy(buf, s);
+	env.cfg.n_ports = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (env.cfg.n_ports == TLSMON_MAX_PORTS) {
+			pr_err("--ports: at most %d ports", TLSMON_MAX_PORTS);
+			return -1;
+		}
+		if (parse_u32(tok, "--ports", 1, 65535, &v))
+			return -1;
+		env.cfg.ports[env.cfg.n_ports++] = v;
+	}
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && env.verbose < 2)
+		return 0;
+	if (level == LIBBPF_INFO && env.verbose < 1)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* ---- outputs ---- */
 
 static struct jbuf out;
 
@@ -42,19 +133,22 @@ static int print_event(void *ctx, const void *ev, size_t size)
 	return 0;
 }
 
+/* ---- offline ---- */
+
 static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
 		uint32_t wire_len)
 {
 	(void)no;
 	(void)wire_len;
 	dp_user_frame(ctx, eth, len, ts, 0, TLSMON_HOOK_PCAP);
-	return 0;
+	return exiting;
 }
 
-static int run_offline(void)
+static int run_offline(struct evpipe *pipe)
 {
 	char err[512];
 	struct pcap_src *ps = pcap_src_open(env.read_path, err, sizeof(err));
+	const struct pcap_src_stats *st;
 	struct dp_user *du;
 	int rc;
 
@@ -62,40 +156,169 @@ static int run_offline(void)
 		pr_err("%s", err);
 		return 1;
 	}
-	du = dp_user_new(1 << 16, print_event, NULL);
+	du = dp_user_new(env.max_flows, evpipe_in, pipe);
 	if (!du) {
 		pr_err("out of memory");
 		pcap_src_close(ps);
 		return 1;
 	}
+	*dp_user_cfg(du) = env.cfg;
 	rc = pcap_src_run(ps, feed, du, err, sizeof(err));
 	if (rc)
-		pr_warn("%s", err);
+		pr_warn("%s: %s", env.read_path, err);
+	st = pcap_src_stats(ps);
+	pr_info("%s: %llu frames (%s), %llu not read: %llu unsupported, %llu oversize; "
+		"%llu cut by the snap length", env.read_path, (unsigned long long)st->frames,
+		pcap_src_linktype(ps), (unsigned long long)(st->unsupported + st->oversize),
+		(unsigned long long)st->unsupported, (unsigned long long)st->oversize,
+		(unsigned long long)st->truncated);
 	dp_user_free(du);
 	pcap_src_close(ps);
-	jb_free(&out);
 	return rc ? 1 : 0;
+}
+
+/* ---- live ---- */
+
+static uint64_t boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int run_live(struct evpipe *pipe)
+{
+	struct iface ifs[TLSMON_MAX_IFACES];
+	struct bpf_dp_opts o = {
+		.xdp_mode = env.xdp_mode,
+		.tc_ingress = env.tc_ingress,
+		.max_flows = env.max_flows,
+		.ringbuf_bytes = env.ringbuf_mb << 20,
+		.cfg = env.cfg,
+	};
+	struct bpf_dp_flow_stats fs;
+	struct bpf_dp *dp = NULL;
+	char err[512];
+	uint64_t next_sweep, now, timeout_ns = env.handshake_timeout * 1e9;
+	int n, e, rc = 1;
+
+	n = ifaces_resolve(env.ifaces, ifs, TLSMON_MAX_IFACES, err, sizeof(err));
+	if (n < 0) {
+		pr_err("%s", err);
+		return 1;
+	}
+	if (geteuid() != 0)
+		pr_warn("not running as root: loading BPF programs will likely fail");
+	e = bpf_dp_open(&dp, &o, evpipe_in, pipe, err, sizeof(err));
+	if (e) {
+		pr_err("%s", err);
+		return 1;
+	}
+	e = bpf_dp_attach(dp, ifs, n, err, sizeof(err));
+	if (e) {
+		pr_err("%s", err);
+		goto cleanup;
+	}
+	next_sweep = boottime_ns() + 1000000000ull;
+	while (!exiting) {
+		e = bpf_dp_poll(dp, 100);
+		if (e < 0) {
+			pr_err("reading the ring buffer: %s", strerror(-e));
+			goto cleanup;
+		}
+		fflush(stdout);
+		now = boottime_ns();
+		if (now >= next_sweep) {
+			bpf_dp_sweep(dp, now - timeout_ns, &fs);
+			next_sweep = now + 1000000000ull;
+		}
+	}
+	/* what is already in the ring buffer still counts */
+	bpf_dp_poll(dp, 0);
+	rc = 0;
+cleanup:
+	bpf_dp_close(dp);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
+	enum {
+		OPT_XDP_MODE = 256, OPT_TC_INGRESS, OPT_EVENTS, OPT_PORTS, OPT_NO_DECAP,
+		OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_RINGBUF,
+	};
 	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
 		{ "read", required_argument, NULL, 'r' },
-		{ "events", no_argument, NULL, 'E' },
+		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+		{ "tc-ingress", no_argument, NULL, OPT_TC_INGRESS },
+		{ "events", no_argument, NULL, OPT_EVENTS },
+		{ "ports", required_argument, NULL, OPT_PORTS },
+		{ "no-decap", no_argument, NULL, OPT_NO_DECAP },
+		{ "handshake-timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct evpipe pipe;
+	uint32_t v;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "r:vVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:r:vVh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'i':
+			env.ifaces = optarg;
+			break;
 		case 'r':
 			env.read_path = optarg;
 			break;
-		case 'E':
+		case OPT_XDP_MODE:
+			if (!strcmp(optarg, "native"))
+				env.xdp_mode = XDP_MODE_NATIVE;
+			else if (!strcmp(optarg, "generic") || !strcmp(optarg, "skb"))
+				env.xdp_mode = XDP_MODE_GENERIC;
+			else if (!strcmp(optarg, "auto"))
+				env.xdp_mode = XDP_MODE_AUTO;
+			else {
+				pr_err("--xdp-mode: native, generic or auto, not '%s'", optarg);
+				return 2;
+			}
+			break;
+		case OPT_TC_INGRESS:
+			env.tc_ingress = 1;
+			break;
+		case OPT_EVENTS:
 			env.events = 1;
+			break;
+		case OPT_PORTS:
+			if (parse_ports(optarg))
+				return 2;
+			break;
+		case OPT_NO_DECAP:
+			env.cfg.decap = 0;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_u32(optarg, "--handshake-timeout", 1, 3600, &v))
+				return 2;
+			env.handshake_timeout = v;
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_u32(optarg, "--max-flows", 64, 1 << 24, &env.max_flows))
+				return 2;
+			break;
+		case OPT_RINGBUF:
+			if (parse_u32(optarg, "--ringbuf-mb", 1, 1024, &v))
+				return 2;
+			if (v & (v - 1)) {
+				pr_err("--ringbuf-mb: must be a power of two, not %u", v);
+				return 2;
+			}
+			env.ringbuf_mb = v;
 			break;
 		case 'v':
 			env.verbose++;
@@ -111,9 +334,24 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s' (see --help)", argv[optind]);
+		return 2;
+	}
 	log_set_level(LOG_INFO + env.verbose);
-	if (env.read_path && env.events)
-		return run_offline();
-	fprintf(stderr, "tlsmon: only --read FILE --events is built so far\n");
-	return 2;
+	libbpf_set_print(libbpf_print);
+	if (!env.events) {
+		pr_err("the collector is not built yet: only --events output exists so far");
+		return 2;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (evpipe_init(&pipe, print_event, NULL, 1)) {
+		pr_err("out of memory");
+		return 1;
+	}
+	rc = env.read_path ? run_offline(&pipe) : run_live(&pipe);
+	evpipe_fini(&pipe);
+	jb_free(&out);
+	return rc;
 }

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Reassembly of what the datapath could not see whole: records larger than
+ * their segment (post-quantum ClientHellos, certificate flights) arrive as
+ * BLOB events; once a record is complete it goes through the same parser and
+ * comes out as the events the kernel would have sent (CLIENT_HELLO, ...).
+ * Bounded: streams and bytes are capped, every eviction counted.
+ */
+#ifndef TLSMON_REASM_H
+#define TLSMON_REASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tlsmon.h"
+
+struct reasm;
+
+typedef int (*reasm_sink)(void *ctx, const void *ev, size_t size);
+
+struct reasm_stats {
+	uint64_t records;	/* records rebuilt */
+	uint64_t messages;	/* handshake messages parsed from them */
+	uint64_t incomplete;	/* streams that ended with bytes missing */
+	uint64_t evicted;	/* streams dropped by the caps */
+	uint64_t dropped_bytes;	/* bytes outside a stream's window or cap */
+	uint32_t streams;	/* open now */
+	uint64_t bytes;		/* buffered now */
+};
+
+/* max_streams open at once, max_stream_bytes each, max_bytes in all. */
+struct reasm *reasm_new(uint32_t max_streams, uint32_t max_stream_bytes, uint64_t max_bytes,
+			reasm_sink sink, void *sink_ctx);
+void reasm_free(struct reasm *r);
+void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b);
+/* The datapath stopped following a flow: report what stayed incomplete. */
+void reasm_flow_end(struct reasm *r, const struct tlsmon_ev_hdr *h);
+void reasm_stats(const struct reasm *r, struct reasm_stats *st);
+
+#endif
