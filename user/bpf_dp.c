@@ -438,6 +438,42 @@ int bpf_dp_map_fd(struct bpf_dp *dp, const char *name)
 	return m ? bpf_map__fd(m) : -ENOENT;
 }
 
+int bpf_dp_test_run(struct bpf_dp *dp, const char *prog, const void *frame, uint32_t len)
+{
+	int fd = bpf_dp_prog_fd(dp, prog), e;
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = len, .repeat = 1);
+
+	if (fd < 0)
+		return fd;
+	e = bpf_prog_test_run_opts(fd, &t);
+	if (e)
+		return -errno;
+	ring_buffer__consume(dp->rb);
+	return t.retval;
+}
+
+void bpf_dp_reset(struct bpf_dp *dp)
+{
+	int ffd = bpf_map__fd(dp->skel->maps.flows), sfd = bpf_map__fd(dp->skel->maps.synacks);
+	int cfd = bpf_map__fd(dp->skel->maps.counters);
+	struct tlsmon_flow_key k;
+	struct tlsmon_synack zero = {};
+	__u64 zeros[512] = {};
+	__u32 i;
+
+	ring_buffer__consume(dp->rb);
+	for (i = 0; i < 2 * bpf_map__max_entries(dp->skel->maps.flows); i++) {
+		if (bpf_map_get_next_key(ffd, NULL, &k) || bpf_map_delete_elem(ffd, &k))
+			break;
+	}
+	memset(dp->hints, 0, TLSMON_HINT_SLOTS * sizeof(__u32));
+	for (i = 0; i < TLSMON_SYNACK_SLOTS; i++)
+		bpf_map_update_elem(sfd, &i, &zero, BPF_ANY);
+	for (i = 0; i < TLSMON_C_MAX && dp->ncpus <= 512; i++)
+		bpf_map_update_elem(cfd, &i, zeros, BPF_ANY);
+	dp->swept = 0;
+}
+
 void bpf_dp_close(struct bpf_dp *dp)
 {
 	if (!dp)

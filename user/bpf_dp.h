@@ -58,6 +58,15 @@ void bpf_dp_close(struct bpf_dp *dp);
 int bpf_dp_prog_fd(struct bpf_dp *dp, const char *name);
 int bpf_dp_map_fd(struct bpf_dp *dp, const char *name);
 
+/*
+ * For tests: run one frame through a program with BPF_PROG_TEST_RUN
+ * ("tlsmon_xdp", "tlsmon_tc_egress", "tlsmon_tc_ingress"), then deliver the
+ * events it produced.  Returns the program's return value or -errno.
+ */
+int bpf_dp_test_run(struct bpf_dp *dp, const char *prog, const void *frame, uint32_t len);
+/* For tests: forget every flow, hint and SYN-ACK, and zero the counters. */
+void bpf_dp_reset(struct bpf_dp *dp);
+
 /* Remove TC filters a killed tlsmon left on an interface; returns how many. */
 int bpf_dp_remove_stale_tc(unsigned int ifindex);
 

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Kernel against userspace: every capture of the corpus is replayed frame by
+ * frame through the loaded XDP program (BPF_PROG_TEST_RUN) and through the
+ * userspace build of the same handler; the two event streams must be equal
+ * byte for byte, apart from the timestamp, interface and hook.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "bpf_dp.h"
+#include "corpus.h"
+#include "dp_user.h"
+#include "ev_json.h"
+#include "pcap_src.h"
+
+struct evlist {
+	uint8_t **ev;
+	size_t *size;
+	uint64_t *frame;
+	size_t n, cap;
+	uint64_t cur_frame;
+};
+
+static struct evlist kern, user;
+static struct bpf_dp *dp;
+static char open_err[512];
+
+static int collect(void *ctx, const void *ev, size_t size)
+{
+	struct evlist *l = ctx;
+	struct tlsmon_ev_hdr *h;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->ev = realloc(l->ev, l->cap * sizeof(*l->ev));
+		l->size = realloc(l->size, l->cap * sizeof(*l->size));
+		l->frame = realloc(l->frame, l->cap * sizeof(*l->frame));
+	}
+	l->ev[l->n] = malloc(size);
+	memcpy(l->ev[l->n], ev, size);
+	/* what legitimately differs between the two runs */
+	h = (struct tlsmon_ev_hdr *)l->ev[l->n];
+	if (size >= sizeof(*h)) {
+		h->ts_ns = 0;
+		h->ifindex = 0;
+		h->hook = 0;
+	}
+	l->size[l->n] = size;
+	l->frame[l->n] = l->cur_frame;
+	l->n++;
+	return 0;
+}
+
+static void evlist_clear(struct evlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->ev[i]);
+	l->n = 0;
+}
+
+struct run {
+	struct dp_user *du;
+	int err;
+	char msg[512];
+};
+
+static int on_frame(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
+		    uint32_t wire_len)
+{
+	struct run *r = ctx;
+	int rc;
+
+	(void)wire_len;
+	kern.cur_frame = user.cur_frame = no;
+	dp_user_frame(r->du, eth, len, ts, 0, TLSMON_HOOK_PCAP);
+	rc = bpf_dp_test_run(dp, "tlsmon_xdp", eth, len);
+	if (rc != 2 /* XDP_PASS */ && !r->err) {
+		r->err = 1;
+		snprintf(r->msg, sizeof(r->msg), "frame %llu (%u bytes): XDP returned %d",
+			 (unsigned long long)no, len, rc);
+	}
+	return 0;
+}
+
+static void show(const char *who, const struct evlist *l, size_t i)
+{
+	struct jbuf b;
+
+	jb_init(&b);
+	if (i < l->n) {
+		ev_json(&b, l->ev[i], l->size[i]);
+		print_error("  %s (frame %llu): %s\n", who, (unsigned long long)l->frame[i], b.s ?: "?");
+	} else {
+		print_error("  %s: no event\n", who);
+	}
+	jb_free(&b);
+}
+
+static void test_capture(void **state)
+{
+	const char *capture = *state;
+	struct run r = { 0 };
+	struct pcap_src *ps;
+	char err[512];
+	size_t i;
+
+	if (!dp)
+		skip();
+	bpf_dp_reset(dp);
+	evlist_clear(&kern);
+	evlist_clear(&user);
+	r.du = dp_user_new(65536, collect, &user);
+	assert_non_null(r.du);
+	ps = pcap_src_open(capture, err, sizeof(err));
+	if (!ps)
+		fail_msg("%s", err);
+	pcap_src_run(ps, on_frame, &r, err, sizeof(err));
+	pcap_src_close(ps);
+	dp_user_free(r.du);
+	if (r.err)
+		fail_msg("%s", r.msg);
+	for (i = 0; i < kern.n || i < user.n; i++) {
+		if (i < kern.n && i < user.n && kern.size[i] == user.size[i] &&
+		    !memcmp(kern.ev[i], user.ev[i], kern.size[i]))
+			continue;
+		print_error("%s: event %zu differs (%zu kernel, %zu userspace events)\n", capture, i,
+			    kern.n, user.n);
+		show("kernel", &kern, i);
+		show("userspace", &user, i);
+		fail();
+	}
+	printf("# %s: %zu identical events\n", capture, kern.n);
+}
+
+static int setup(void **state)
+{
+	struct bpf_dp_opts o = { .max_flows = 65536, .ringbuf_bytes = 16 << 20,
+				 .cfg = TLSMON_DP_CFG_DEFAULT };
+
+	(void)state;
+	if (bpf_dp_open(&dp, &o, collect, &kern, open_err, sizeof(open_err)))
+		dp = NULL;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	bpf_dp_close(dp);
+	evlist_clear(&kern);
+	evlist_clear(&user);
+	return 0;
+}
+
+int main(void)
+{
+	size_t n = 0, i;
+	char **caps = corpus_captures(&n);
+	struct CMUnitTest *tests = calloc(n + 1, sizeof(*tests));
+	int rc;
+
+	if (geteuid() != 0) {
+		printf("1..1\nok 1 - differential # SKIP needs root to load BPF programs\n");
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		tests[i].name = caps[i] + strlen(corpus_dir()) + 1;
+		tests[i].test_func = test_capture;
+		tests[i].initial_state = caps[i];
+	}
+	if (!n) {
+		fprintf(stderr, "no captures under %s (set TLSMON_CORPUS)\n", corpus_dir());
+		return 1;
+	}
+	setup(NULL);
+	if (!dp)
+		fprintf(stderr, "cannot load the BPF programs: %s\n", open_err);
+	rc = _cmocka_run_group_tests("differential", tests, n, NULL, NULL);
+	if (!dp)
+		rc = 1;
+	teardown(NULL);
+	corpus_free(caps);
+	free(tests);
+	return rc;
+}
