@@ -135,6 +135,7 @@ static int take_lock(struct bpf_dp *dp, struct attached *a, char *err, size_t er
 {
 	const char *dir = dp->o.lock_dir ? dp->o.lock_dir : "/run/tlsmon";
 	char path[256], pid[32] = "";
+	struct stat st;
 	ssize_t n;
 	int fd;
 
@@ -142,7 +143,10 @@ static int take_lock(struct bpf_dp *dp, struct attached *a, char *err, size_t er
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return -errno;
 	}
-	snprintf(path, sizeof(path), "%s/%s.lock", dir, a->ifc.name);
+	/* interface names repeat across network namespaces: qualify by namespace */
+	if (stat("/proc/self/ns/net", &st))
+		st.st_ino = 0;
+	snprintf(path, sizeof(path), "%s/%lu-%s.lock", dir, (unsigned long)st.st_ino, a->ifc.name);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
@@ -183,6 +187,8 @@ static int tc_is_ours(__u32 prog_id)
 int bpf_dp_remove_stale_tc(unsigned int ifindex)
 {
 	enum bpf_tc_attach_point points[] = { BPF_TC_EGRESS, BPF_TC_INGRESS };
+	/* most interfaces have no clsact qdisc: the kernel's complaint is noise here */
+	libbpf_print_fn_t print = libbpf_set_print(NULL);
 	int removed = 0;
 	size_t i;
 
@@ -198,6 +204,7 @@ int bpf_dp_remove_stale_tc(unsigned int ifindex)
 		if (!bpf_tc_detach(&hook, &d))
 			removed++;
 	}
+	libbpf_set_print(print);
 	return removed;
 }
 

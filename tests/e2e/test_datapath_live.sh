@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The kernel datapath live: two network namespaces on a veth pair, a real
+# openssl s_server and s_client, tlsmon attached to the client's side
+# (XDP ingress, TC egress) printing raw events.  TLS 1.2 and 1.3 over IPv4
+# and IPv6, a ClientHello spread over several segments, a server alert; then
+# detach after SIGTERM and after SIGKILL leaves nothing of ours behind.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+need_root
+BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
+[ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
+
+P=tdp$$
+C=$P-c S=$P-s
+DIR=$(mktemp -d /tmp/tlsmon-dp.XXXXXX)
+tap_cleanup "rm -rf $DIR"
+tap_cleanup "ip netns del $C; ip netns del $S"
+PIDS=()
+tap_cleanup 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait'
+
+ip netns add $C && ip netns add $S || tap_skip_all "cannot create network namespaces"
+ip link add veth-c netns $C type veth peer name veth-s netns $S
+for ns in $C $S; do ip -n $ns link set lo up; done
+ip -n $C addr add 10.99.0.1/24 dev veth-c
+ip -n $S addr add 10.99.0.2/24 dev veth-s
+ip -n $C addr add fd99::1/64 dev veth-c nodad
+ip -n $S addr add fd99::2/64 dev veth-s nodad
+ip -n $C link set veth-c up
+ip -n $S link set veth-s up
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout $DIR/key.pem -out $DIR/cert.pem \
+	-days 2 -subj /CN=live.test -addext subjectAltName=DNS:live.test >/dev/null 2>&1
+
+srv() { # port, extra s_server options...  (OpenSSL listens v6-only: one per family)
+	local port=$1 a
+	shift
+	for a in "[::]:$port" "0.0.0.0:$port"; do
+		ip netns exec $S openssl s_server -quiet -naccept 1000 -cert $DIR/cert.pem \
+			-key $DIR/key.pem -accept "$a" "$@" </dev/null >/dev/null 2>&1 &
+		PIDS+=($!)
+	done
+}
+srv 4413 -tls1_3
+srv 4412 -no_tls1_3
+srv 4400 -no_tls1_3 -cipher AES256-SHA
+wait_for 5 ip netns exec $S ss -ltn "sport = :4400" | grep -q LISTEN
+
+start_tlsmon() { # output file, extra options
+	local out=$1
+	shift
+	ip netns exec $C "$BIN" -i veth-c --events "$@" >"$out" 2>"$out.err" &
+	TPID=$!
+	PIDS+=($TPID)
+	wait_for 10 grep -q "watching veth-c" "$out.err"
+}
+
+cli() { # addr port extra...
+	local a=$1 p=$2
+	shift 2
+	[[ $a == *:* ]] && a="[$a]"
+	echo Q | timeout 10 ip netns exec $C openssl s_client -connect "$a:$p" "$@" >/dev/null 2>&1
+}
+
+start_tlsmon $DIR/ev.json
+ok $? "tlsmon attaches to veth-c (XDP ingress, TC egress)" "$(cat $DIR/ev.json.err)"
+ip netns exec $C ip link show veth-c | grep -q xdp
+ok $? "an XDP program is attached"
+ip netns exec $C tc filter show dev veth-c egress | grep -q tlsmon
+ok $? "a TC egress filter is attached"
+
+cli 10.99.0.2 4413 -servername v4-tls13.live.test
+cli fd99::2 4413 -servername v6-tls13.live.test
+cli 10.99.0.2 4412 -servername v4-tls12.live.test -tls1_2
+cli fd99::2 4412 -servername v6-tls12.live.test -tls1_2
+# no shared cipher: the server answers with a fatal alert
+cli 10.99.0.2 4400 -servername alert.live.test -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256
+# A large ClientHello (an ffdhe8192 key share and a long ALPN list) over a
+# 600-byte MTU.  TC egress on the client sees the socket's whole write, so a
+# second tlsmon watches the server's side, where XDP gets each segment.
+CPID=$TPID
+ip netns exec $C ip link set veth-c mtu 600
+ip netns exec $S ip link set veth-s mtu 600
+ip netns exec $S "$BIN" -i veth-s --events >$DIR/srv.json 2>$DIR/srv.json.err &
+SPID=$!
+PIDS+=($SPID)
+wait_for 10 grep -q "watching veth-s" $DIR/srv.json.err
+alpn=$(for i in $(seq 1 40); do printf 'protocol-number-%02d,' $i; done)
+cli 10.99.0.2 4413 -servername big.live.test -groups ffdhe8192:x25519 -alpn "${alpn%,}"
+sleep 1
+kill -TERM $SPID
+wait $SPID
+kill -TERM $CPID
+wait $CPID
+ok $? "tlsmon exits cleanly on SIGTERM"
+
+ev() { python3 - "$DIR/ev.json" "$@"; }
+check() { # description, python expression over the list of events E
+	local name=$1
+	shift
+	python3 - "$DIR/ev.json" "$1" <<'EOF'
+import json, sys
+E = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ok = eval(sys.argv[2])
+sys.exit(0 if ok else 1)
+EOF
+	ok $? "$name" "$(grep -E 'client_hello|server_hello|alert' "$DIR/ev.json" | cut -c1-300 | head -20)"
+}
+check "TLS 1.3 over IPv4: ClientHello SNI and ServerHello version/cipher" \
+	'any(e["event"]=="client_hello" and e["sni"]=="v4-tls13.live.test" and e["client"]=="10.99.0.1" and e["server_port"]==4413 for e in E) and any(e["event"]=="server_hello" and e.get("selected_version")=="TLSv1.3" and e["client"]=="10.99.0.1" and e["cipher"].startswith("TLS_AES") for e in E)'
+check "TLS 1.3 over IPv6" \
+	'any(e["event"]=="client_hello" and e["sni"]=="v6-tls13.live.test" and e["client"]=="fd99::1" for e in E) and any(e["event"]=="server_hello" and e["client"]=="fd99::1" and e["server_port"]==4413 for e in E)'
+check "TLS 1.2 over IPv4: legacy version and ECDHE cipher" \
+	'any(e["event"]=="client_hello" and e["sni"]=="v4-tls12.live.test" for e in E) and any(e["event"]=="server_hello" and e["legacy_version"]=="TLSv1.2" and "selected_version" not in e and e["server_port"]==4412 and e["client"]=="10.99.0.1" for e in E)'
+check "TLS 1.2 over IPv6" \
+	'any(e["event"]=="client_hello" and e["sni"]=="v6-tls12.live.test" for e in E) and any(e["event"]=="server_hello" and e["server_port"]==4412 and e["client"]=="fd99::1" for e in E)'
+check "the server's fatal handshake_failure alert arrives in clear" \
+	'any(e["event"]=="alert" and e["dir"]=="s2c" and not e["encrypted"] and e["level"]=="fatal" and e["description"]=="handshake_failure" and e["server_port"]==4400 for e in E)'
+check "client side: TC egress parses the large ClientHello from the socket's one write" \
+	'any(e["event"]=="client_hello" and e["sni"]=="big.live.test" and e["alpn"][0]=="protocol-number-01" and e["truncated"] and "ffdhe8192" in e["key_shares"] for e in E)'
+check "TC egress saw the client's records, XDP the server's" \
+	'any(e["event"]=="change_cipher_spec" or e["event"]=="application_data" for e in E if e["dir"]=="c2s") and any(e["dir"]=="s2c" for e in E)'
+cp $DIR/srv.json $DIR/ev.json
+check "server side: the ClientHello arrives in several segments, is shipped and reassembled with its SNI and ALPN" \
+	'len([e for e in E if e["event"]=="segment_bytes" and e["dir"]=="c2s"])>=3 and any(e["event"]=="client_hello" and e["sni"]=="big.live.test" and e["alpn"][0]=="protocol-number-01" and e["truncated"] and "ffdhe8192" in e["key_shares"] for e in E)'
+
+# Detach: nothing of ours after SIGTERM
+out=$(ip netns exec $C ip link show veth-c)
+! grep -q xdp <<<"$out"
+ok $? "after SIGTERM no XDP program on veth-c" "$out"
+out=$(ip netns exec $C tc filter show dev veth-c egress; ip netns exec $C tc filter show dev veth-c ingress)
+[ -z "$out" ]
+ok $? "after SIGTERM no TC filter on veth-c" "$out"
+
+# SIGKILL: the XDP link dies with the process; the TC filter is found at the next start
+start_tlsmon $DIR/ev2.json
+kill -KILL $TPID
+wait $TPID 2>/dev/null
+out=$(ip netns exec $C ip link show veth-c)
+! grep -q xdp <<<"$out"
+ok $? "after SIGKILL no XDP program on veth-c (bpf_link)" "$out"
+start_tlsmon $DIR/ev3.json
+grep -q "removed 1 TC filter" $DIR/ev3.json.err
+ok $? "the next start removes the TC filter the killed run left" "$(cat $DIR/ev3.json.err)"
+kill -TERM $TPID
+wait $TPID
+out=$(ip netns exec $C tc filter show dev veth-c egress; ip netns exec $C ip link show veth-c | grep xdp)
+[ -z "$out" ]
+ok $? "and after that run stops, nothing of ours is left" "$out"
+
+# A second instance on the same interface refuses with a clear message
+start_tlsmon $DIR/ev4.json
+ip netns exec $C "$BIN" -i veth-c --events >/dev/null 2>$DIR/second.err
+rc=$?
+[ $rc -ne 0 ] && grep -q "already watching veth-c" $DIR/second.err
+ok $? "a second tlsmon on the same interface refuses" "$(cat $DIR/second.err)"
+kill -TERM $TPID
+wait $TPID
+
+tap_done
