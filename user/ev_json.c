@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "ev_json.h"
+#include "fingerprint.h"
 #include "names.h"
 #include "tlsmon.h"
 #include "tls_proto.h"
@@ -151,6 +152,15 @@ static void ch_json(struct jbuf *b, const struct tlsmon_ev_client_hello *e)
 	jb_bool(b, "ech", ch->flags & TLS_CHF_ECH);
 	jb_bool(b, "truncated", ch->flags & TLS_CHF_TRUNC_MASK);
 	jb_bool(b, "duplicate_extension", ch->flags & TLS_CHF_DUP_EXT);
+	{
+		struct fingerprints fp;
+
+		fp_client(ch, &fp);
+		if (fp.have_ja4)
+			jb_str(b, "ja4", fp.ja4);
+		if (fp.have_ja3)
+			jb_str(b, "ja3", fp.ja3);
+	}
 	if (e->peer.synack_seen) {
 		jb_u64(b, "synack_ttl", e->peer.synack_ttl);
 		jb_u64(b, "synack_ip_id", e->peer.synack_ip_id);
@@ -175,6 +185,12 @@ static void sh_json(struct jbuf *b, const struct tlsmon_ev_server_hello *e)
 	u16_array(b, "extensions", sh->exts, sh->n_exts, TLSMON_SH_MAX_EXTS, NULL);
 	jb_u64(b, "session_id_len", sh->session_id_len);
 	jb_bool(b, "psk", sh->flags & TLS_SHF_PSK);
+	{
+		struct server_fingerprint fp;
+
+		fp_server(sh, &fp);
+		jb_str(b, "ja3s", fp.ja3s);
+	}
 	if (e->peer.synack_seen) {
 		jb_u64(b, "synack_ttl", e->peer.synack_ttl);
 		jb_u64(b, "synack_ip_id", e->peer.synack_ip_id);
