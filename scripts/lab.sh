@@ -26,26 +26,32 @@
 # Servers (started by `up`; PIDs in $LAB_DIR/pids, killed by `down`):
 #   A  10.77.2.2 / fd77:2::2 (${P}-a), cert CN a.lab.test, SAN a.lab.test,
 #      api.lab.test, blocked.lab.test:
-#     443  openssl s_server -www, TLS 1.2 + 1.3; TLS 1.2 suites in server
+#     443  nginx, TLS 1.2 + 1.3 ("backend A"); TLS 1.2 suites in server
 #          order ECDHE-RSA-AES256-SHA384 (0xc028), ECDHE-RSA-AES256-GCM-SHA384,
-#          ECDHE-RSA-AES128-GCM-SHA256, AES256-SHA, AES128-SHA ("backend A")
+#          ECDHE-RSA-AES128-GCM-SHA256, AES256-SHA, AES128-SHA; answers
+#          "backend A <protocol> <cipher> sni=<name>"
+#    8443  plain-text HTTP (nginx, no TLS) on a "TLS" port
+#   the others are `openssl s_server -www` (one connection at a time: a
+#   client that stalls mid-handshake holds the port until it closes):
 #    4410  TLS 1.2+ only (SSL 3.0, TLS 1.0, TLS 1.1 disabled): version mismatch
 #    4412  TLS 1.2 only: success, resumption by session ID and by ticket
 #    4413  TLS 1.3 only: success, resumption by PSK (tickets)
+#    4414  TLS 1.3 only, group P-384 only: HelloRetryRequest for clients
+#          whose first key share is X25519 (every client here)
+#    4415  SNI must be a.lab.test: other names get a fatal unrecognized_name
+#          (112) alert; no SNI is accepted
 #    4420  mutual TLS, TLS 1.2 only: -Verify 1 -verify_return_error
 #    4421  mutual TLS, TLS 1.3 only: -Verify 1 -verify_return_error
 #    4430  expired certificate (a.lab.test, 2020-01-01 .. 2021-01-01)
 #    4431  certificate for the wrong name (only wrong.lab.test)
 #    4432  certificate signed by an unknown CA (rogue CA, a.lab.test)
-#    8443  plain-text HTTP (nginx http, no TLS) on a "TLS" port
 #   B  10.77.3.2 / fd77:3::2 (${P}-b), cert SAN b.lab.test, api.lab.test:
-#     443  openssl s_server -www, TLS 1.2 ONLY, AES256-SHA (0x0035) and
-#          AES128-SHA (0x002f) only (RSA key exchange) ("backend B")
+#     443  nginx, TLS 1.2 ONLY, AES256-SHA (0x0035) and AES128-SHA (0x002f)
+#          only (RSA key exchange) ("backend B"); answers "backend B ..."
 #   PX 10.77.4.2 / fd77:4::2 (${P}-px):
 #     443  nginx stream + ssl_preread: SNI a.lab.test/api.lab.test -> A:443,
 #          b.lab.test -> B:443; no SNI or any other name -> closed
-#   All TLS servers accept 4430-4432 in TLS 1.2 and 1.3; all listen on IPv4
-#   and IPv6.
+#   4430-4432 accept TLS 1.2 and 1.3.  Every server listens on IPv4 and IPv6.
 #
 # The client namespace resolves the lab names through /etc/netns/${P}-cli/hosts
 # (bind-mounted on /etc/hosts by `ip netns exec`): a.lab.test and
@@ -152,6 +158,7 @@ links_up() {
 		fi
 	done
 	# name resolution for the client namespace (ip netns exec bind-mounts it)
+	[ -d /etc/netns ] || touch "$LAB_DIR/.created-etc-netns"
 	mkdir -p "$NETNS_ETC" || return 1
 	cat >"$NETNS_ETC/hosts" <<EOF
 # tlsmon lab ($P), written by scripts/lab.sh, removed by lab.sh down
@@ -262,15 +269,15 @@ EOF
 start() {
 	local name=$1 ns=$2 port=$3 pid st
 	shift 3
-	nsx "$ns" setsid "$@" </dev/null >"$LAB_DIR/log/$name.log" 2>&1 &
+	ip netns exec "$ns" setsid "$@" </dev/null >"$LAB_DIR/log/$name.log" 2>&1 &
 	pid=$!
-	st=$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null) || st=0
-	echo "$pid $st $ns $name" >"$LAB_DIR/pids/$name.pid"
+	st=$(proc_start "$pid")
+	echo "$pid ${st:-0} $ns $name" >"$LAB_DIR/pids/$name.pid"
 	[ "$port" = 0 ] && return 0
 	local i
 	for ((i = 0; i < 50; i++)); do
 		nsx "$ns" ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && return 0
-		kill -0 "$pid" 2>/dev/null || break
+		[ -n "$(proc_start "$pid")" ] || break
 		sleep 0.1
 	done
 	log "server $name did not come up on port $port; its log:"
@@ -278,37 +285,56 @@ start() {
 	return 1
 }
 
-# kill_pidfile FILE: end the process recorded in FILE, if it is still the one
-# we started (same PID and start time).
-kill_pidfile() {
-	local f=$1 pid st ns name cur i
-	read -r pid st ns name <"$f" || return 0
-	cur=$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null) || cur=
-	if [ -n "$cur" ] && [ "$cur" = "$st" ]; then
-		kill -TERM "$pid" 2>/dev/null
-		for ((i = 0; i < 30; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
+# proc_start PID: the process's start time (clock ticks since boot), empty
+# when it is gone or a zombie (PID 1 of this VM reaps orphans slowly).
+proc_start() {
+	local st f
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
+	read -r -a f <<<"$st"
+	[ "${f[0]:-Z}" = Z ] || echo "${f[19]}"
+}
+
+# kill_pidfiles FILE...: end the processes recorded in the files, when they
+# are still the ones we started (same PID and start time): TERM, then KILL
+# after 3 s.
+kill_pidfiles() {
+	local f pid st ns name pids=() i p left
+	for f in "$@"; do
+		[ -e "$f" ] || continue
+		read -r pid st ns name <"$f" || true
+		if [ -n "$pid" ] && [ "$(proc_start "$pid")" = "$st" ]; then
+			kill -TERM "$pid" 2>/dev/null && pids+=("$pid:$st")
+		fi
+		rm -f "$f"
+	done
+	for ((i = 0; i < 30; i++)); do
+		left=0
+		for p in "${pids[@]}"; do
+			[ "$(proc_start "${p%:*}")" = "${p#*:}" ] && left=1
 		done
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	rm -f "$f"
+		[ $left = 0 ] && return 0
+		sleep 0.1
+	done
+	for p in "${pids[@]}"; do
+		[ "$(proc_start "${p%:*}")" = "${p#*:}" ] && kill -KILL "${p%:*}" 2>/dev/null
+	done
+	return 0
 }
 
 servers_up() {
 	local c=$LAB_DIR/certs o=(-quiet -www)
 	local a=(-cert "$c/a.crt" -key "$c/a.key")
-	# backend A: modern, TLS 1.2 + 1.3, c028 preferred for TLS 1.2 (field report 004)
-	start a-443 "$NS_A" 443 openssl s_server "${o[@]}" -accept 443 "${a[@]}" \
-		-cipher 'ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA:AES128-SHA' \
-		-serverpref || return 1
-	# backend B: TLS 1.2 only, RSA key exchange only
-	start b-443 "$NS_B" 443 openssl s_server "${o[@]}" -accept 443 \
-		-cert "$c/b.crt" -key "$c/b.key" -tls1_2 -cipher 'AES256-SHA:AES128-SHA' || return 1
+	# backends A and B on port 443 are nginx (see nginx_backends_up)
 	start a-4410 "$NS_A" 4410 openssl s_server "${o[@]}" -accept 4410 "${a[@]}" \
 		-no_ssl3 -no_tls1 -no_tls1_1 || return 1
 	start a-4412 "$NS_A" 4412 openssl s_server "${o[@]}" -accept 4412 "${a[@]}" -tls1_2 || return 1
 	start a-4413 "$NS_A" 4413 openssl s_server "${o[@]}" -accept 4413 "${a[@]}" -tls1_3 || return 1
+	# TLS 1.3 with P-384 only: a client's X25519 key share gets a HelloRetryRequest
+	start a-4414 "$NS_A" 4414 openssl s_server "${o[@]}" -accept 4414 "${a[@]}" -tls1_3 \
+		-groups P-384 || return 1
+	# SNI must be a.lab.test, anything else: fatal unrecognized_name (112)
+	start a-4415 "$NS_A" 4415 openssl s_server "${o[@]}" -accept 4415 "${a[@]}" \
+		-servername a.lab.test -cert2 "$c/a.crt" -key2 "$c/a.key" -servername_fatal || return 1
 	start a-4420 "$NS_A" 4420 openssl s_server "${o[@]}" -accept 4420 "${a[@]}" -tls1_2 \
 		-Verify 1 -verify_return_error -CAfile "$c/ca.crt" || return 1
 	start a-4421 "$NS_A" 4421 openssl s_server "${o[@]}" -accept 4421 "${a[@]}" -tls1_3 \
@@ -319,7 +345,7 @@ servers_up() {
 		-cert "$c/wrongname.crt" -key "$c/wrongname.key" || return 1
 	start a-4432 "$NS_A" 4432 openssl s_server "${o[@]}" -accept 4432 \
 		-cert "$c/unknownca.crt" -key "$c/unknownca.key" || return 1
-	nginx_http_up || return 1
+	nginx_backends_up || return 1
 	nginx_proxy_up || return 1
 }
 
@@ -336,8 +362,10 @@ events { worker_connections 64; }
 EOF
 }
 
-nginx_http_up() {
-	local d=$LAB_DIR/nginx-a
+# nginx_http NAME NS PORT: nginx with an http block; server blocks on stdin
+nginx_http() {
+	local name=$1 ns=$2 port=$3 d=$LAB_DIR/nginx-$1 servers
+	servers=$(cat)
 	mkdir -p "$d/tmp" "$d/logs" || return 1
 	{
 		nginx_common "$d"
@@ -349,15 +377,54 @@ http {
     fastcgi_temp_path $d/tmp/fastcgi;
     uwsgi_temp_path $d/tmp/uwsgi;
     scgi_temp_path $d/tmp/scgi;
+    # also bounds the TLS handshake: a connection whose ClientHello never
+    # arrives (dropped by the middlebox) is closed after 10 s
+    client_header_timeout 10s;
+    default_type text/plain;
+$servers
+}
+EOF
+	} >"$d/nginx.conf"
+	start "nginx-$name" "$ns" "$port" nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log"
+}
+
+# The two backends of field report 004 are nginx rather than s_server: s_server
+# serves one connection at a time, and the SNI-blocking middlebox leaves the
+# server side of every blocked connection open (REJECT resets the client
+# only), which would wedge it.
+nginx_backends_up() {
+	local c=$LAB_DIR/certs
+	# backend A: TLS 1.2 + 1.3; TLS 1.2 suites in server order, c028 first
+	nginx_http a "$NS_A" 443 <<EOF || return 1
+    server {
+        listen 443 ssl;
+        listen [::]:443 ssl;
+        ssl_certificate $c/a.crt;
+        ssl_certificate_key $c/a.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA:AES128-SHA;
+        ssl_prefer_server_ciphers on;
+        location / { return 200 "backend A \$ssl_protocol \$ssl_cipher sni=\$ssl_server_name\n"; }
+    }
+    # plain-text HTTP on a "TLS" port
     server {
         listen 8443;
         listen [::]:8443;
         location / { return 200 "plain http on a tls port\n"; }
     }
-}
 EOF
-	} >"$d/nginx.conf"
-	start nginx-a "$NS_A" 8443 nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log"
+	# backend B: TLS 1.2 only, RSA key exchange only
+	nginx_http b "$NS_B" 443 <<EOF
+    server {
+        listen 443 ssl;
+        listen [::]:443 ssl;
+        ssl_certificate $c/b.crt;
+        ssl_certificate_key $c/b.key;
+        ssl_protocols TLSv1.2;
+        ssl_ciphers AES256-SHA:AES128-SHA;
+        location / { return 200 "backend B \$ssl_protocol \$ssl_cipher sni=\$ssl_server_name\n"; }
+    }
+EOF
 }
 
 nginx_proxy_up() {
@@ -394,29 +461,32 @@ EOF
 # ---------------------------------------------------------------- commands
 
 lab_down() {
-	local f ns pid
-	if [ -d "$LAB_DIR/pids" ]; then
-		for f in "$LAB_DIR"/pids/*.pid; do
-			[ -e "$f" ] && kill_pidfile "$f"
-		done
-	fi
-	# anything still running inside our namespaces (a test's client, tlsmon)
+	local ns pid
+	[ -d "$LAB_DIR/pids" ] && kill_pidfiles "$LAB_DIR"/pids/*.pid
+	# anything still running inside our own namespaces (a test's client,
+	# tcpdump, tlsmon): TERM, 2 s, KILL, each by PID
+	local left=() i
 	for ns in "${ALL_NS[@]}"; do
 		[ -e "/run/netns/$ns" ] || continue
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -TERM "$pid" 2>/dev/null
+			kill -TERM "$pid" 2>/dev/null && left+=("$pid")
 		done
 	done
-	for ns in "${ALL_NS[@]}"; do
-		[ -e "/run/netns/$ns" ] || continue
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
+	for ((i = 0; i < 20 && ${#left[@]}; i++)); do
+		local still=()
+		for pid in "${left[@]}"; do
+			[ -n "$(proc_start "$pid")" ] && still+=("$pid")
 		done
-		ip netns del "$ns" 2>/dev/null
+		left=("${still[@]}")
+		[ ${#left[@]} -eq 0 ] || sleep 0.1
+	done
+	for pid in "${left[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+	for ns in "${ALL_NS[@]}"; do
+		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
 	rm -f "$NETNS_ETC/hosts"
 	rmdir "$NETNS_ETC" 2>/dev/null
-	rmdir /etc/netns 2>/dev/null
+	[ -e "$LAB_DIR/.created-etc-netns" ] && rmdir /etc/netns 2>/dev/null
 	# only remove a directory we created (it carries our marker)
 	if [ -e "$LAB_DIR/$MARK" ]; then
 		rm -rf "$LAB_DIR"
@@ -472,7 +542,7 @@ lab_status() {
 	for f in "$LAB_DIR"/pids/*.pid; do
 		[ -e "$f" ] || continue
 		read -r pid st n name <"$f"
-		cur=$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null) || cur=
+		cur=$(proc_start "$pid")
 		if [ "$cur" = "$st" ]; then echo "  $name pid $pid running"; else echo "  $name pid $pid DEAD"; fi
 	done
 	[ -e "/run/netns/$NS_CLI" ]
