@@ -11,11 +11,14 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "bpf_dp.h"
+#include "collector.h"
 #include "dp_user.h"
 #include "ev_json.h"
 #include "evpipe.h"
 #include "ifaces.h"
 #include "log.h"
+#include "out_json.h"
+#include "out_text.h"
 #include "pcap_src.h"
 
 static struct env {
@@ -24,25 +27,41 @@ static struct env {
 	enum xdp_mode xdp_mode;
 	int tc_ingress;
 	int events;
+	int json;
+	int all;
+	const char *log_path;
 	int verbose;
 	double handshake_timeout;
+	uint32_t summary_interval;
 	uint32_t max_flows;
+	uint32_t max_conns;
 	uint32_t ringbuf_mb;
 	struct tlsmon_dp_cfg cfg;
 } env = {
 	.handshake_timeout = 10,
+	.summary_interval = 60,
 	.max_flows = 65536,
+	.max_conns = 32768,
 	.ringbuf_mb = 16,
 	.cfg = TLSMON_DP_CFG_DEFAULT,
 };
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, reopen;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	if (sig == SIGHUP)
+		reopen = 1;
+	else
+		exiting = 1;
 }
+
+/* The outputs of this run. */
+static struct {
+	struct collector *col;
+	struct out_json *json, *log;
+	struct out_text *text;
+} o;
 
 static void usage(FILE *f)
 {
@@ -65,7 +84,16 @@ static void usage(FILE *f)
 		"      --no-decap              do not look inside IP-in-IP, GTP-U, Geneve, VXLAN\n"
 		"      --handshake-timeout S   seconds before an unfinished handshake is\n"
 		"                              reported (10)\n"
-		"      --events                print every datapath event as a JSON line\n"
+		"Output:\n"
+		"  -j, --json                  a JSON line per handshake on standard output\n"
+		"      --log FILE              also append them to FILE (reopened on SIGHUP)\n"
+		"      --all                   text output: established handshakes too, not\n"
+		"                              only failures\n"
+		"      --summary-interval S    seconds between text summaries (60; 0: none)\n"
+		"      --max-conns N           handshakes followed at once in userspace (32768)\n"
+		"      --events                print every datapath event as a JSON line instead\n"
+		"                              (debugging)\n"
+		"Without --json and --events: a readable line per failure and a summary.\n"
 		"  -v, --verbose               more log output (twice: debug, libbpf too)\n"
 		"  -V, --version               print the version and exit\n"
 		"  -h, --help                  this help\n");
@@ -133,7 +161,72 @@ static int print_event(void *ctx, const void *ev, size_t size)
 	return 0;
 }
 
+static int open_outputs(void)
+{
+	struct collector_opts co = {
+		.max_conns = env.max_conns,
+		.max_servers = 16384,
+		.handshake_timeout = env.handshake_timeout,
+	};
+	struct timespec rt, bt;
+	struct rec_sink s;
+	char err[512];
+	const char *base;
+
+	if (env.read_path) {
+		base = strrchr(env.read_path, '/');
+		co.ifname = base ? base + 1 : env.read_path;
+	} else {
+		/* the datapath stamps CLOCK_BOOTTIME; records carry the wall clock */
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_BOOTTIME, &bt);
+		co.wall_offset_ns = (int64_t)(rt.tv_sec - bt.tv_sec) * 1000000000ll +
+				    (rt.tv_nsec - bt.tv_nsec);
+	}
+	o.col = collector_new(&co);
+	if (!o.col) {
+		pr_err("out of memory");
+		return 1;
+	}
+	if (env.json) {
+		o.json = out_json_open(NULL, err, sizeof(err));
+		s = (struct rec_sink){ out_json_write, o.json };
+		collector_add_sink(o.col, &s);
+	}
+	if (env.log_path) {
+		o.log = out_json_open(env.log_path, err, sizeof(err));
+		if (!o.log) {
+			pr_err("%s", err);
+			return 1;
+		}
+		s = (struct rec_sink){ out_json_write, o.log };
+		collector_add_sink(o.col, &s);
+	}
+	if (!env.json) {
+		o.text = out_text_new(stdout, env.all);
+		s = (struct rec_sink){ out_text_record, o.text };
+		collector_add_sink(o.col, &s);
+	}
+	return 0;
+}
+
+static void close_outputs(void)
+{
+	struct collector_stats cs;
+
+	if (o.col && o.text) {
+		collector_stats(o.col, &cs);
+		out_text_summary(o.text, &cs);
+	}
+	collector_free(o.col);
+	out_json_close(o.json);
+	out_json_close(o.log);
+	out_text_free(o.text);
+}
+
 /* ---- offline ---- */
+
+static uint64_t last_frame_ns;
 
 static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
 		uint32_t wire_len)
@@ -141,6 +234,11 @@ static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_
 	(void)no;
 	(void)wire_len;
 	dp_user_frame(ctx, eth, len, ts, 0, TLSMON_HOOK_PCAP);
+	/* timeouts run on the capture's clock */
+	if (o.col && ts > last_frame_ns) {
+		last_frame_ns = ts;
+		collector_tick(o.col, ts);
+	}
 	return exiting;
 }
 
@@ -174,6 +272,8 @@ static int run_offline(struct evpipe *pipe)
 		(unsigned long long)st->truncated);
 	dp_user_free(du);
 	pcap_src_close(ps);
+	if (o.col)
+		collector_flush(o.col, last_frame_ns);
 	return rc ? 1 : 0;
 }
 
@@ -190,7 +290,7 @@ static uint64_t boottime_ns(void)
 static int run_live(struct evpipe *pipe)
 {
 	struct iface ifs[TLSMON_MAX_IFACES];
-	struct bpf_dp_opts o = {
+	struct bpf_dp_opts dopts = {
 		.xdp_mode = env.xdp_mode,
 		.tc_ingress = env.tc_ingress,
 		.max_flows = env.max_flows,
@@ -198,9 +298,10 @@ static int run_live(struct evpipe *pipe)
 		.cfg = env.cfg,
 	};
 	struct bpf_dp_flow_stats fs;
+	struct collector_stats cs;
 	struct bpf_dp *dp = NULL;
 	char err[512];
-	uint64_t next_sweep, now, timeout_ns = env.handshake_timeout * 1e9;
+	uint64_t next_sweep, next_summary, now, timeout_ns = env.handshake_timeout * 1e9;
 	int n, e, rc = 1;
 
 	n = ifaces_resolve(env.ifaces, ifs, TLSMON_MAX_IFACES, err, sizeof(err));
@@ -210,7 +311,7 @@ static int run_live(struct evpipe *pipe)
 	}
 	if (geteuid() != 0)
 		pr_warn("not running as root: loading BPF programs will likely fail");
-	e = bpf_dp_open(&dp, &o, evpipe_in, pipe, err, sizeof(err));
+	e = bpf_dp_open(&dp, &dopts, evpipe_in, pipe, err, sizeof(err));
 	if (e) {
 		pr_err("%s", err);
 		return 1;
@@ -221,6 +322,7 @@ static int run_live(struct evpipe *pipe)
 		goto cleanup;
 	}
 	next_sweep = boottime_ns() + 1000000000ull;
+	next_summary = boottime_ns() + env.summary_interval * 1000000000ull;
 	while (!exiting) {
 		e = bpf_dp_poll(dp, 100);
 		if (e < 0) {
@@ -229,13 +331,28 @@ static int run_live(struct evpipe *pipe)
 		}
 		fflush(stdout);
 		now = boottime_ns();
+		if (o.col)
+			collector_tick(o.col, now);
 		if (now >= next_sweep) {
-			bpf_dp_sweep(dp, now - timeout_ns, &fs);
+			/* the kernel's flows live a little longer than ours: late events still find them */
+			bpf_dp_sweep(dp, now - timeout_ns - 2000000000ull, &fs);
 			next_sweep = now + 1000000000ull;
+		}
+		if (o.text && env.summary_interval && now >= next_summary) {
+			collector_stats(o.col, &cs);
+			out_text_summary(o.text, &cs);
+			next_summary = now + env.summary_interval * 1000000000ull;
+		}
+		if (reopen) {
+			reopen = 0;
+			if (o.log && out_json_reopen(o.log))
+				pr_warn("cannot reopen %s; still writing to the old file", env.log_path);
 		}
 	}
 	/* what is already in the ring buffer still counts */
 	bpf_dp_poll(dp, 0);
+	if (o.col)
+		collector_flush(o.col, boottime_ns());
 	rc = 0;
 cleanup:
 	bpf_dp_close(dp);
@@ -246,7 +363,7 @@ int main(int argc, char **argv)
 {
 	enum {
 		OPT_XDP_MODE = 256, OPT_TC_INGRESS, OPT_EVENTS, OPT_PORTS, OPT_NO_DECAP,
-		OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_RINGBUF,
+		OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_RINGBUF, OPT_LOG, OPT_ALL, OPT_SUMMARY, OPT_MAX_CONNS,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -254,6 +371,11 @@ int main(int argc, char **argv)
 		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 		{ "tc-ingress", no_argument, NULL, OPT_TC_INGRESS },
 		{ "events", no_argument, NULL, OPT_EVENTS },
+		{ "json", no_argument, NULL, 'j' },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "summary-interval", required_argument, NULL, OPT_SUMMARY },
+		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 		{ "ports", required_argument, NULL, OPT_PORTS },
 		{ "no-decap", no_argument, NULL, OPT_NO_DECAP },
 		{ "handshake-timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -269,7 +391,7 @@ int main(int argc, char **argv)
 	uint32_t v;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "i:r:vVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:r:jvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			env.ifaces = optarg;
@@ -294,6 +416,23 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EVENTS:
 			env.events = 1;
+			break;
+		case 'j':
+			env.json = 1;
+			break;
+		case OPT_LOG:
+			env.log_path = optarg;
+			break;
+		case OPT_ALL:
+			env.all = 1;
+			break;
+		case OPT_SUMMARY:
+			if (parse_u32(optarg, "--summary-interval", 0, 86400, &env.summary_interval))
+				return 2;
+			break;
+		case OPT_MAX_CONNS:
+			if (parse_u32(optarg, "--max-conns", 16, 1 << 24, &env.max_conns))
+				return 2;
 			break;
 		case OPT_PORTS:
 			if (parse_ports(optarg))
@@ -340,18 +479,25 @@ int main(int argc, char **argv)
 	}
 	log_set_level(LOG_INFO + env.verbose);
 	libbpf_set_print(libbpf_print);
-	if (!env.events) {
-		pr_err("the collector is not built yet: only --events output exists so far");
-		return 2;
-	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (evpipe_init(&pipe, print_event, NULL, 1)) {
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (env.events) {
+		rc = evpipe_init(&pipe, print_event, NULL, 1);
+	} else {
+		rc = open_outputs();
+		if (rc)
+			return rc;
+		rc = evpipe_init(&pipe, collector_event, o.col, 0);
+	}
+	if (rc) {
 		pr_err("out of memory");
 		return 1;
 	}
 	rc = env.read_path ? run_offline(&pipe) : run_live(&pipe);
 	evpipe_fini(&pipe);
+	close_outputs();
 	jb_free(&out);
 	return rc;
 }
