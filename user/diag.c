@@ -248,12 +248,15 @@ static int tls13_inference(struct conn *c, enum reason *out)
 	return 1;
 }
 
-/* Did the handshake complete, on the wire? */
+/*
+ * Did the handshake complete, on the wire?  TLS 1.3: the client's first
+ * encrypted record after the ServerHello is its Finished (an alert would be
+ * 19-24 bytes and was looked at before): the client accepted the server.
+ */
 static int completed(const struct conn *c)
 {
 	const struct hs_record *r = &c->rec;
 	unsigned i;
-	int client = 0, server_after = 0, client_first_ok = 0;
 
 	if (c->end_reason == TLSMON_END_SETTLED)
 		return 1;
@@ -262,19 +265,25 @@ static int completed(const struct conn *c)
 	if (!TLS_V_IS_TLS13(r->version))
 		return (c->finished[SIDE_CLIENT] && c->finished[SIDE_SERVER]) ||
 		       (r->n_app[SIDE_CLIENT] && r->n_app[SIDE_SERVER]);
-	/* TLS 1.3: the client's Finished, and the server answering it */
-	for (i = 0; i < c->n_app_seq; i++) {
-		if (!c->app_seq[i].after_sh)
-			continue;
-		if (c->app_seq[i].side == SIDE_CLIENT) {
-			if (!client && c->app_seq[i].len > ALERT_RECORD_MAX)
-				client_first_ok = 1;
-			client++;
-		} else if (client) {
-			server_after = 1;
-		}
-	}
-	return client_first_ok && (server_after || client > 1);
+	for (i = 0; i < c->n_app_seq; i++)
+		if (c->app_seq[i].after_sh && c->app_seq[i].side == SIDE_CLIENT)
+			return c->app_seq[i].len > ALERT_RECORD_MAX;
+	return 0;
+}
+
+/* An established handshake the client closed before sending application data. */
+static void closed_early(struct conn *c)
+{
+	struct hs_record *r = &c->rec;
+	unsigned i, client = 0;
+
+	if (!(r->fin.seen || r->rst.seen))
+		return;
+	for (i = 0; i < c->n_app_seq; i++)
+		client += c->app_seq[i].side == SIDE_CLIENT;
+	/* TLS 1.3: the Finished is the client's only encrypted record; TLS 1.2: none */
+	if (client <= (TLS_V_IS_TLS13(r->version) ? 1u : 0u))
+		r->closed_before_data = (r->fin.seen ? r->fin.sender : r->rst.sender) + 1;
 }
 
 static void handshake_kind(struct conn *c)
@@ -346,6 +355,7 @@ void diag_settle(struct conn *c, const struct profile *p, int timed_out, double 
 	if (completed(c)) {
 		r->outcome = OUTCOME_ESTABLISHED;
 		r->reason = REASON_NONE;
+		closed_early(c);
 		return;
 	}
 	if (r->rst.seen) {

@@ -226,6 +226,9 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 		evidence(b, r);
 	} else {
 		jb_null(b, "reason");
+		if (r->closed_before_data)
+			jb_str(b, "closed_before_application_data",
+			       r->closed_before_data == 1 ? "client" : "server");
 	}
 	jb_key(b, "alerts");
 	jb_arr_open(b);

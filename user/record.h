@@ -133,6 +133,8 @@ struct hs_record {
 	uint8_t hello_retry;
 	uint8_t server_cert_seen;
 	uint8_t hello_truncated;
+	/* established, then closed before any application data: 1 client, 2 server */
+	uint8_t closed_before_data;
 
 	struct fingerprints fp;		/* of ch */
 	struct server_fingerprint sfp;	/* of sh; valid when sh */

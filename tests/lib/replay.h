@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Run a capture through the whole pipeline (datapath, reassembly, collector) and keep the records. */
+#ifndef TLSMON_TEST_REPLAY_H
+#define TLSMON_TEST_REPLAY_H
+
+#include <stddef.h>
+#include "record.h"
+
+/* A record and copies of what it points to. */
+struct replay_rec {
+	struct hs_record r;
+	struct tls_client_hello ch;
+	struct tls_server_hello sh;
+	char json[8192];	/* out_json_record() of it */
+};
+
+struct replay {
+	struct replay_rec *v;
+	size_t n, cap;
+};
+
+/* 0, or -1 with a message in err. */
+int replay_capture(const char *path, double handshake_timeout, struct replay *out, char *err,
+		   size_t errlen);
+void replay_free(struct replay *rp);
+/* The record of a connection (addresses as text, either orientation), or NULL. */
+struct replay_rec *replay_find(struct replay *rp, const char *a, unsigned ap, const char *b,
+			       unsigned bp);
+
+#endif
