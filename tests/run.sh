@@ -29,6 +29,7 @@ failed=()
 run() {
 	local name=$1 log="$LOGDIR/$1.log" rc np=0 nf=0 ns=0 line
 	shift
+	mkdir -p "$(dirname "$log")"	# names are group/test
 	printf '%-44s ' "$name"
 	timeout --kill-after=10 "$TIMEOUT" "$@" >"$log" 2>&1
 	rc=$?
