@@ -10,10 +10,11 @@
 #   lab_client CMD...           run CMD in the client namespace, with timeout
 #   lab_in NS CMD...            same in any lab namespace (cli rtr a b px)
 #   lab_sclient HOST:PORT [ARGS...]   openssl s_client: SNI = HOST, lab CA,
-#                               -verify_return_error, sends GET / and reads
-#                               the answer.  ARGS go to s_client.
+#                               -verify_return_error -verify_hostname HOST,
+#                               sends GET / and reads the answer.  ARGS go
+#                               to s_client.
 #   lab_curl URL [ARGS...]      curl with the lab CA
-#   lab_gnutls HOST PORT [ARGS...]    gnutls-cli with the lab CA
+#   lab_gnutls [-4|-6] HOST PORT [ARGS...]   gnutls-cli with the lab CA
 #   lab_python HOST PORT [TRIES] [OPTS...]   python3 ssl client with CPython's
 #                               upstream default cipher list, round robin over
 #                               the addresses HOST resolves to (DNS round robin)
@@ -122,7 +123,9 @@ lab_block_sni() { "$LAB_SH" block-sni "$1"; }
 lab_unblock_sni() { "$LAB_SH" unblock-sni "$1"; }
 
 # lab_sclient HOST:PORT [ARGS...].  HOST is the SNI unless ARGS say
-# -noservername or -servername.  Writes an HTTP request and waits for the
+# -noservername or -servername, and the name the certificate must match:
+# s_client checks no host name at all unless told (-verify_hostname), even
+# with -verify_return_error.  Writes an HTTP request and waits for the
 # server to close (-ign_eof), so TLS 1.3 tickets are read and the first
 # application-data records of both sides are on the wire.
 lab_sclient() {
@@ -131,12 +134,13 @@ lab_sclient() {
 	host=${hp%:*}
 	host=${host#[}
 	host=${host%]}
-	local sni=(-servername "$host")
+	local sni=(-servername "$host") vh=(-verify_hostname "$host")
 	case " $* " in *" -noservername "* | *" -servername "*) sni=() ;; esac
-	case $host in *[!0-9.]* | '') ;; *) [ ${#sni[@]} -gt 0 ] && sni=() ;; esac
+	case $host in *[!0-9.]* | '') ;; *) sni=() vh=() ;; esac
+	case $host in *:*) sni=() vh=() ;; esac
 	printf 'GET / HTTP/1.0\r\nHost: %s\r\n\r\n' "$host" |
-		lab_client openssl s_client -connect "$hp" "${sni[@]}" -CAfile "$LAB_CA" \
-			-verify_return_error -ign_eof "$@"
+		lab_client openssl s_client -connect "$hp" "${sni[@]}" "${vh[@]}" \
+			-CAfile "$LAB_CA" -verify_return_error -ign_eof "$@"
 }
 
 lab_curl() {
@@ -145,16 +149,29 @@ lab_curl() {
 	lab_client curl -sS --max-time "$((LAB_TIMEOUT - 1))" --cacert "$LAB_CA" "$@" "$url"
 }
 
-# lab_gnutls HOST PORT [ARGS...]: sends GET /, waits for the close
+# lab_gnutls [-4|-6] HOST PORT [ARGS...]: sends GET /, waits for the close.
+# gnutls-cli has no -4/-6: with them HOST is resolved here and gnutls-cli
+# connects to the address, with HOST as SNI and as the name to verify.
 lab_gnutls() {
-	local host=$1 port=$2
+	local fam=
+	case ${1:-} in -4 | -6) fam=$1 && shift ;; esac
+	local host=$1 port=$2 target=$1 names=()
 	shift 2
+	if [ -n "$fam" ]; then
+		local db=ahostsv4
+		[ "$fam" = -6 ] && db=ahostsv6
+		target=$(lab_client getent "$db" "$host" | awk 'NR == 1 {print $1}')
+		[ -n "$target" ] || return 2
+		names=(--sni-hostname "$host" --verify-hostname "$host")
+	fi
 	printf 'GET / HTTP/1.0\r\nHost: %s\r\n\r\n' "$host" |
-		lab_client gnutls-cli --x509cafile "$LAB_CA" -p "$port" "$@" "$host"
+		lab_client gnutls-cli --x509cafile "$LAB_CA" -p "$port" "${names[@]}" "$@" "$target"
 }
 
 # The python client.  argv: HOST PORT TRIES [--tls12] [--noverify] [--nosni]
-# [--cert CRT --key KEY] [--addr IP] [--start N].  One line per try:
+# [--cert CRT --key KEY] [--addr IP] [--start N] [--ciphers STRING] (replaces
+# the upstream list, e.g. "@SECLEVEL=0:..." to load a weak client certificate).
+# One line per try:
 #   N ADDRESS ok VERSION CIPHER       or      N ADDRESS fail REASON MESSAGE
 # Exit status 0 when every try succeeded.
 LAB_PY_CLIENT='
@@ -167,7 +184,7 @@ def opt(name):
         i = args.index(name); return args[i + 1]
     return None
 ctx = ssl.create_default_context(cafile=cafile)
-ctx.set_ciphers(ciphers)
+ctx.set_ciphers(opt("--ciphers") or ciphers)
 if "--tls12" in args:
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
 if "--noverify" in args:
