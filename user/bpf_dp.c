@@ -33,7 +33,7 @@ struct bpf_dp {
 	struct ring_buffer *rb;
 	bpf_dp_sink sink;
 	void *sink_ctx;
-	__u32 *hints;		/* the hint array, shared with the kernel */
+	__u64 *hints;		/* the hint array, shared with the kernel: see hint_slot() */
 	size_t hints_len;
 	struct bpf_dp_opts o;
 	struct attached at[TLSMON_MAX_IFACES];
@@ -117,7 +117,7 @@ int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, bpf_dp_sink si
 		bpf_dp_close(dp);
 		return e;
 	}
-	dp->hints_len = (TLSMON_HINT_SLOTS * sizeof(__u32) + 4095) & ~4095ul;
+	dp->hints_len = (TLSMON_HINT_SLOTS * sizeof(__u64) + 4095) & ~4095ul;
 	dp->hints = mmap(NULL, dp->hints_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 bpf_map__fd(dp->skel->maps.hints), 0);
 	if (dp->hints == MAP_FAILED) {
@@ -387,6 +387,16 @@ void bpf_dp_counters(struct bpf_dp *dp, uint64_t out[TLSMON_C_MAX])
 	}
 }
 
+/*
+ * The kernel lays array elements out 8 bytes apart whatever the value size,
+ * and the mmapped array shows that layout: the __u32 of slot i is the first
+ * half of the i-th 8-byte element, not hints32[i].
+ */
+static __u32 *hint_slot(struct bpf_dp *dp, __u32 i)
+{
+	return (__u32 *)&dp->hints[i & (TLSMON_HINT_SLOTS - 1)];
+}
+
 void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stats *st)
 {
 	int fd = bpf_map__fd(dp->skel->maps.flows);
@@ -410,7 +420,7 @@ void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stat
 		if (bpf_map_delete_elem(fd, &key))
 			continue;
 		expired++;
-		h = &dp->hints[f.hint & (TLSMON_HINT_SLOTS - 1)];
+		h = hint_slot(dp, f.hint);
 		/* the kernel adds concurrently: atomic, and never below zero */
 		for (__u32 v = __atomic_load_n(h, __ATOMIC_RELAXED); v > 0;)
 			if (__atomic_compare_exchange_n(h, &v, v - 1, 0, __ATOMIC_RELAXED,
@@ -473,7 +483,7 @@ void bpf_dp_reset(struct bpf_dp *dp)
 		if (bpf_map_get_next_key(ffd, NULL, &k) || bpf_map_delete_elem(ffd, &k))
 			break;
 	}
-	memset(dp->hints, 0, TLSMON_HINT_SLOTS * sizeof(__u32));
+	memset(dp->hints, 0, TLSMON_HINT_SLOTS * sizeof(__u64));
 	for (i = 0; i < TLSMON_SYNACK_SLOTS; i++)
 		bpf_map_update_elem(sfd, &i, &zero, BPF_ANY);
 	for (i = 0; i < TLSMON_C_MAX && dp->ncpus <= 512; i++)
