@@ -428,9 +428,13 @@ TLSP_INLINE int dp_blob_ship_impl(const struct dp_pkt *pk, const int hook,
 #define dp_blob_ship(pk, hook, s, f, ds) dp_blob_ship_impl(pk, hook, s, f, ds)
 #endif
 
-/* Open (or extend) the reassembly window for a record starting at rec_seq. */
+/*
+ * Open (or extend) the reassembly window for a record starting at rec_seq;
+ * pn: bytes of its header that came in the previous segment (ds->part).
+ */
 TLSP_INLINE void dp_blob_open(struct tlsmon_scratch *s, struct tlsmon_flow *f,
-			      struct tlsmon_dir_state *ds, __u32 rec_seq, __u32 rec_end_seq)
+			      struct tlsmon_dir_state *ds, __u32 rec_seq, __u32 rec_end_seq,
+			      __u32 pn)
 {
 	struct tlsmon_ev_blob *e = &s->ev.blob;
 	__u32 i;
@@ -441,7 +445,7 @@ TLSP_INLINE void dp_blob_open(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 		ds->blob_start = rec_seq;
 	ds->blob_end = rec_end_seq;
 	ds->flags |= TLSMON_DS_BLOB;
-	if (!ds->part_n)
+	if (!pn || pn > 4)
 		return;
 	/* The record header began in the previous segment: ship those bytes too. */
 	e->h = s->hdr;
@@ -449,14 +453,15 @@ TLSP_INLINE void dp_blob_open(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 	e->h.seq = rec_seq;
 	e->h.size = sizeof(*e) - TLSMON_BLOB_MAX + 4;
 	e->rec_seq = ds->blob_start;
-	e->len = ds->part_n;
+	e->len = pn;
 	e->kind = TLSMON_BLOB_RECORD;
 	e->flags = 0;
 	e->peer = f->peer;
 	for (i = 0; i < 4; i++)
 		e->data[i] = ds->part[i];
 	dp_submit(e, sizeof(*e) - TLSMON_BLOB_MAX + 4);
-	ds->blob_bytes += ds->part_n;
+	ds->blob_bytes += pn;
+	dp_count(TLSMON_C_BLOB_BYTES, pn);
 }
 
 TLSP_INLINE void dp_non_tls(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
@@ -525,6 +530,7 @@ TLSP_INLINE int dp_record_impl(const struct dp_pkt *pk, const int hook, struct t
 		body = n;
 		off = 0;
 	} else {
+		pn = 0;	/* a kept header not continued here is stale */
 		if (dp_seq_diff(ds->next_seq, seq) < 0) {
 			dp_count(TLSMON_C_OUT_OF_ORDER, 1);
 			return DP_REC_STOP;
@@ -599,7 +605,7 @@ TLSP_INLINE int dp_record_impl(const struct dp_pkt *pk, const int hook, struct t
 			s->rec_hdr_len = hl;
 			dp_hs_record(s, f, total);
 		} else {
-			dp_blob_open(s, f, ds, rec_seq, rec_seq + total);
+			dp_blob_open(s, f, ds, rec_seq, rec_seq + total, pn);
 			dp_blob_ship(pk, hook, s, f, ds);
 		}
 		break;
@@ -618,7 +624,7 @@ TLSP_INLINE int dp_record_impl(const struct dp_pkt *pk, const int hook, struct t
 		break;
 	case TLS_CT_ALERT:
 		if (!(ds->flags & TLSMON_DS_ENCRYPTED) && rec->len == 2 && rec_end > plen) {
-			dp_blob_open(s, f, ds, rec_seq, rec_seq + total);
+			dp_blob_open(s, f, ds, rec_seq, rec_seq + total, pn);
 			dp_blob_ship(pk, hook, s, f, ds);
 			break;
 		}
