@@ -279,6 +279,7 @@ struct tlsmon_dir_state {
 	__u32 blob_start;	/* reassembly window [blob_start, blob_end) */
 	__u32 blob_end;
 	__u32 blob_bytes;	/* bytes shipped so far */
+	__u32 blob_next;	/* [blob_start, blob_next) shipped without a gap */
 	__u8 flags;		/* TLSMON_DS_* */
 	__u8 app_records;	/* application-data records seen (saturates) */
 	__u8 ttl;		/* TTL of the first packet seen from this side */
@@ -304,7 +305,7 @@ struct tlsmon_flow {
 	struct tlsmon_peer_info peer;
 	struct tlsmon_dir_state d[2];
 };
-_Static_assert(sizeof(struct tlsmon_flow) == 88, "tlsmon_flow layout");
+_Static_assert(sizeof(struct tlsmon_flow) == 96, "tlsmon_flow layout");
 
 /* SYN-ACKs are remembered per hash slot, before any flow exists. */
 struct tlsmon_synack {

@@ -373,8 +373,9 @@ TLSP_INLINE __s32 dp_seq_diff(__u32 a, __u32 b)
 
 /*
  * Ship the part of this segment (s->pkt_*) that lies in the side's
- * reassembly window, up to its byte budget.  The BPF environment wraps this
- * in a separately verified function per hook (dp_blob_ship).
+ * reassembly window, up to its byte budget, less what a retransmission
+ * repeats of the bytes already shipped.  The BPF environment wraps this in a
+ * separately verified function per hook (dp_blob_ship).
  */
 TLSP_INLINE int dp_blob_ship_impl(const struct dp_pkt *pk, const int hook,
 				  struct tlsmon_scratch *s, struct tlsmon_flow *f,
@@ -382,10 +383,14 @@ TLSP_INLINE int dp_blob_ship_impl(const struct dp_pkt *pk, const int hook,
 {
 	struct tlsmon_ev_blob *e = &s->ev.blob;
 	__u32 seq = s->pkt_seq, seg_end = s->pkt_seq + s->pkt_plen, lo, hi, n, left;
-	int c;
+	int c, contig;
 
 	lo = dp_seq_diff(seq, ds->blob_start) > 0 ? seq : ds->blob_start;
 	hi = dp_seq_diff(seg_end, ds->blob_end) < 0 ? seg_end : ds->blob_end;
+	/* after a gap (reordering) ship anyway, but only in-order bytes advance blob_next */
+	contig = dp_seq_diff(lo, ds->blob_next) <= 0;
+	if (contig)
+		lo = ds->blob_next;
 	for (c = 0; c < TLSMON_BLOB_CHUNKS; c++) {
 		if (dp_seq_diff(hi, lo) <= 0)
 			break;
@@ -416,6 +421,8 @@ TLSP_INLINE int dp_blob_ship_impl(const struct dp_pkt *pk, const int hook,
 		ds->blob_bytes += n;
 		dp_count(TLSMON_C_BLOB_BYTES, n);
 		lo += n;
+		if (contig)
+			ds->blob_next = lo;
 		if (ds->flags & TLSMON_DS_BUDGET)
 			break;
 	}
@@ -441,8 +448,10 @@ TLSP_INLINE void dp_blob_open(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 
 	if (ds->flags & TLSMON_DS_BUDGET)
 		return;
-	if (!(ds->flags & TLSMON_DS_BLOB) || ds->blob_end != rec_seq)
+	if (!(ds->flags & TLSMON_DS_BLOB) || ds->blob_end != rec_seq) {
 		ds->blob_start = rec_seq;
+		ds->blob_next = rec_seq;
+	}
 	ds->blob_end = rec_end_seq;
 	ds->flags |= TLSMON_DS_BLOB;
 	if (!pn || pn > 4)
@@ -462,6 +471,8 @@ TLSP_INLINE void dp_blob_open(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 	dp_submit(e, sizeof(*e) - TLSMON_BLOB_MAX + 4);
 	ds->blob_bytes += pn;
 	dp_count(TLSMON_C_BLOB_BYTES, pn);
+	if (ds->blob_next == rec_seq)
+		ds->blob_next = rec_seq + pn;
 }
 
 TLSP_INLINE void dp_non_tls(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
