@@ -827,6 +827,8 @@ TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
 			    sender_is_a == f->client_is_a ? TLSMON_DIR_C2S : TLSMON_DIR_S2C);
 		dp_flow_end(s, &s->key, f, TLSMON_END_REUSED, m->seq);
 		f = 0;
+		if (!hello)
+			return;	/* the lookup found the flow: not a stale hint */
 	}
 	if (!f) {
 		if (!hello) {
