@@ -524,7 +524,8 @@ TLSP_INLINE int tlsp_ch_key_share(const __u8 *b, struct tlsp_span s, struct tls_
 		if (p > pend || pend - p < 4)
 			return -TLS_ERR_EXT_BODY;
 		klen = tlsp_u16(b, p + 2);
-		if (klen > pend - p - 4)
+		/* key_exchange<1..2^16-1> (RFC 8446 4.2.8): never empty */
+		if (klen == 0 || klen > pend - p - 4)
 			return -TLS_ERR_EXT_BODY;
 		if (i < TLSMON_MAX_KEY_SHARES)
 			ch->key_shares[i] = tlsp_u16(b, p);
