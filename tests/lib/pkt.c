@@ -183,7 +183,7 @@ static int ip6_put(struct wr *w, const struct pkt_spec *s)
 
 size_t pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s)
 {
-	static const uint8_t dmac[6] = { 0x02, 0, 0, 0, 0, 0x02 }, smac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const uint8_t dmac[6] = { 2, 0, 0, 0, 0, 2 }, smac[6] = { 2, 0, 0, 0, 0, 1 };
 	struct wr w = { .b = buf, .cap = cap };
 	uint8_t *p;
 	int i;
