@@ -57,6 +57,9 @@ enum pl_id {
 	PL_CCS_FIN,
 	PL_SH13_FLIGHT,		/* ServerHello, CCS, two application-data records */
 	PL_CCS_APP,		/* TLS 1.3 client Finished: CCS + application data */
+	PL_HRR_CH1,		/* zeek/hrr.pcap: ClientHello, */
+	PL_HRR_SH_CCS,		/* HelloRetryRequest + CCS, */
+	PL_HRR_CCS_CH2,		/* CCS + the second ClientHello: whole segments */
 	PL_MAX
 };
 
@@ -67,6 +70,9 @@ enum pl_id {
 #define CH_LEN 517
 #define CERT_BODY 200	/* Certificate message body in PL_SH_CERT_DONE */
 #define BIGCERT_BODY 3000
+#define HRR_CH1_LEN 236	/* zeek/hrr.pcap: the first ClientHello record, */
+#define HRR_LEN 93	/* the HelloRetryRequest record, */
+#define HRR_CH2_LEN 244	/* the second ClientHello record */
 #define HTTP400 "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 #define SMTP_220 "220 mx.example.org ESMTP\r\n"
 #define SMTP_EHLO "EHLO client.example.org\r\n"
@@ -132,10 +138,11 @@ static void put_cert_msg(struct blob *d, size_t body)
 struct grab {
 	uint64_t want;
 	struct blob *out;
+	int whole;
 	int found;
 };
 
-/* The first TLS record of the TCP payload of one frame. */
+/* The first TLS record of the TCP payload of one frame, or all of the payload. */
 static int grab_frame(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
 		      uint32_t wire_len)
 {
@@ -152,7 +159,7 @@ static int grab_frame(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, u
 	    m.poff + m.plen > len)
 		return 1;
 	p = eth + m.poff;
-	rl = 5 + ((p[3] << 8) | p[4]);
+	rl = g->whole ? m.plen : 5u + ((p[3] << 8) | p[4]);
 	if (rl > m.plen || rl > sizeof(g->out->b))
 		return 1;
 	g->out->n = 0;
@@ -161,9 +168,9 @@ static int grab_frame(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, u
 	return 1;
 }
 
-static int load_record(struct blob *d, const char *rel, uint64_t frame)
+static int load_record(struct blob *d, const char *rel, uint64_t frame, int whole)
 {
-	struct grab g = { .want = frame, .out = d };
+	struct grab g = { .want = frame, .out = d, .whole = whole };
 	struct pcap_src *ps;
 	char err[256];
 
@@ -190,13 +197,17 @@ static int payloads_init(void)
 	struct blob *d;
 
 	memset(pl, 0, sizeof(pl));
-	if (load_record(&pl[PL_CH], "ja4/tls12.pcap", 1) ||
-	    load_record(&pl[PL_SH12], "zeek/tls1.2.pcap", 5) ||
-	    load_record(&pl[PL_CH13], "ja4/tls3.pcapng", 63) ||
-	    load_record(&pl[PL_SH13], "ja4/tls3.pcapng", 65))
+	if (load_record(&pl[PL_CH], "ja4/tls12.pcap", 1, 0) ||
+	    load_record(&pl[PL_SH12], "zeek/tls1.2.pcap", 5, 0) ||
+	    load_record(&pl[PL_CH13], "ja4/tls3.pcapng", 63, 0) ||
+	    load_record(&pl[PL_SH13], "ja4/tls3.pcapng", 65, 0) ||
+	    load_record(&pl[PL_HRR_CH1], "zeek/hrr.pcap", 4, 1) ||
+	    load_record(&pl[PL_HRR_SH_CCS], "zeek/hrr.pcap", 6, 1) ||
+	    load_record(&pl[PL_HRR_CCS_CH2], "zeek/hrr.pcap", 8, 1))
 		return -1;
 	if (pl[PL_CH].n != CH_LEN || pl[PL_SH12].n != SH12_LEN || pl[PL_CH13].n != CH_LEN ||
-	    pl[PL_SH13].n != SH13_LEN) {
+	    pl[PL_SH13].n != SH13_LEN || pl[PL_HRR_CH1].n != HRR_CH1_LEN ||
+	    pl[PL_HRR_SH_CCS].n != HRR_LEN + 6 || pl[PL_HRR_CCS_CH2].n != 6 + HRR_CH2_LEN) {
 		snprintf(corpus_err, sizeof(corpus_err), "corpus hellos changed size");
 		return -1;
 	}
@@ -312,6 +323,7 @@ struct xev {
 	uint8_t syn, syn_ttl;	/* CLIENT_HELLO, SERVER_HELLO: the SYN-ACK seen before */
 	uint16_t syn_ipid;
 	uint16_t cipher, version;	/* SERVER_HELLO */
+	uint8_t hrr;			/* SERVER_HELLO: a HelloRetryRequest */
 	uint8_t hs_type, level, desc, index, flags;	/* small events */
 	uint16_t rec_len;
 	uint32_t msg_len, reason;
@@ -479,6 +491,22 @@ static const struct dcase cases[] = {
 			EV(CCS, C2S, 5, CH_LEN, .rec_len = 1), SH12(6, 5, SYNACK_PEER) },
 		.ctr = CTR([P] = 7, [PAY] = 4, [REC] = 3, [EVS] = 5, [FC] = 1, [LK] = 4, [SA] = 1,
 			   [TLSMON_C_BLOB_BYTES] = CH_LEN),
+	},
+	{
+		.name = "ClientHello record header cut after the connection's first 3 bytes",
+		.fr = { CDATA(PL_CH, SLICE(0, 3)), CDATA(PL_CH, SLICE(3, 0)), SDATA(PL_SH12) },
+		.ev = { CH12(1), SH12(2, 5) },
+		.ctr = CTR([P] = 3, [PAY] = 3, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 3),
+	},
+	{
+		.name = "HelloRetryRequest: compatibility CCS both ways, then a second ClientHello",
+		.fr = { CDATA(PL_HRR_CH1), SDATA(PL_HRR_SH_CCS), CDATA(PL_HRR_CCS_CH2) },
+		.ev = { EV(CLIENT_HELLO, C2S, 0, 5, .sni = ""),
+			EV(SERVER_HELLO, S2C, 1, 5, .cipher = 0x1302, .version = 0x0304, .hrr = 1),
+			EV(CCS, S2C, 1, HRR_LEN, .rec_len = 1),
+			EV(CCS, C2S, 2, HRR_CH1_LEN, .rec_len = 1),
+			EV(CLIENT_HELLO, C2S, 2, HRR_CH1_LEN + 6 + 5, .sni = "") },
+		.ctr = CTR([P] = 3, [PAY] = 3, [REC] = 5, [EVS] = 5, [FC] = 1, [LK] = 3),
 	},
 	{
 		.name = "Certificate over 3 segments, then ServerHelloDone",
@@ -1057,8 +1085,15 @@ static char why[256];
 					(unsigned long long)(want));                   \
 	} while (0)
 
+/*
+ * Peer info is the flow's, taken from the packet that created it: peer_ack is
+ * that packet's ACK number in every event (also a second ClientHello's).
+ */
+static uint32_t creator_ack[2];
+
 static int check_peer(const struct tlsmon_peer_info *p, const struct xev *x)
 {
+	FIELD("peer.peer_ack", p->peer_ack, creator_ack[bt.f[x->frame].fs->alt]);
 	FIELD("peer.synack_seen", p->synack_seen, x->syn);
 	FIELD("peer.synack_ttl", p->synack_ttl, x->syn_ttl);
 	FIELD("peer.synack_ip_id", p->synack_ip_id, x->syn_ipid);
@@ -1098,9 +1133,9 @@ static int check_one(const uint8_t *ev, size_t size, int frame, const struct xev
 
 		FIELD("size", size, sizeof(*e));
 		FIELD("sni_len", e->ch.sni_len, strlen(x->sni));
-		if (memcmp(e->ch.sni, x->sni, strlen(x->sni)) || !(e->ch.flags & TLS_CHF_SNI))
+		FIELD("sni flag", !!(e->ch.flags & TLS_CHF_SNI), !!*x->sni);
+		if (memcmp(e->ch.sni, x->sni, strlen(x->sni)))
 			return MISMATCH("sni");
-		FIELD("peer.peer_ack", e->peer.peer_ack, f->ack);
 		return check_peer(&e->peer, x);
 	}
 	case TLSMON_EV_SERVER_HELLO: {
@@ -1109,6 +1144,7 @@ static int check_one(const uint8_t *ev, size_t size, int frame, const struct xev
 		FIELD("size", size, sizeof(*e));
 		FIELD("cipher", e->sh.cipher, x->cipher);
 		FIELD("version", tls_sh_version(&e->sh), x->version);
+		FIELD("hrr flag", !!(e->sh.flags & TLS_SHF_HRR), x->hrr);
 		/* the peer info is the flow's: taken when the flow was created */
 		return check_peer(&e->peer, x);
 	}
@@ -1181,6 +1217,9 @@ static int check(const struct dcase *c, const char *who, const struct evlist *l,
 
 	while (nx < MAX_EVENTS && c->ev[nx].type)
 		nx++;
+	/* each flow is created by the packet of its first event */
+	for (i = nx; i-- > 0;)
+		creator_ack[bt.f[c->ev[i].frame].fs->alt] = bt.f[c->ev[i].frame].ack;
 	if (l->over) {
 		print_error("%s: too many events\n", who);
 		bad = 1;
