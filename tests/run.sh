@@ -6,7 +6,7 @@
 # it lacks reports a skip; with TLSMON_STRICT=1 (set by .ci/run) a skip counts
 # as a failure, so CI always runs everything.
 #
-# usage: tests/run.sh [group...]   groups: unit bpf fuzz e2e (default: all)
+# usage: tests/run.sh [group...]   groups: unit bpf oracle fuzz e2e (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUTPUT:-.output}
@@ -20,7 +20,7 @@ LOGDIR=$OUT/test-logs
 mkdir -p "$LOGDIR"
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(unit bpf fuzz e2e)
+[ ${#groups[@]} -eq 0 ] && groups=(unit bpf oracle fuzz e2e)
 
 pass=0 fail=0 skip=0
 failed=()
@@ -83,6 +83,11 @@ for g in "${groups[@]}"; do
 			n=$(basename "$t")
 			[ -f "tests/bpf/$n.c" ] && run "bpf/$n" "$t"
 		done ;;
+	oracle)
+		for t in tests/oracle/test_*.py; do
+			[ -f "$t" ] || continue
+			run "oracle/$(basename "$t" .py)" python3 "$t"
+		done ;;
 	fuzz)
 		run "fuzz/replay" tests/fuzz/run-replay.sh
 		run "fuzz/short-run" tests/fuzz/run-short.sh ;;
@@ -92,7 +97,7 @@ for g in "${groups[@]}"; do
 			run "e2e/$(basename "$t" .sh)" "$t"
 		done ;;
 	*)
-		echo "unknown test group: $g (unit bpf fuzz e2e)" >&2
+		echo "unknown test group: $g (unit bpf oracle fuzz e2e)" >&2
 		exit 2 ;;
 	esac
 done

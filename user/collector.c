@@ -271,12 +271,8 @@ int collector_event(void *ctx, const void *ev, size_t size)
 	key_of(&k, h);
 	slot = lru_lookup(c->conns, &k);
 	cn = slot ? *slot : NULL;
-	if (h->type == TLSMON_EV_CLIENT_HELLO && cn && cn->ch && !cn->rec.hello_retry &&
-	    (cn->end_reason || cn->sh)) {
-		/* a new connection on the same addresses and ports */
-		settle(c, &k, cn, 0);
-		cn = NULL;
-	}
+	/* A new connection on the same addresses and ports ended the old one with
+	 * FLOW_END (the datapath sees its SYN), so a hello here is a second one. */
 	if (!cn) {
 		if (h->type != TLSMON_EV_CLIENT_HELLO && h->type != TLSMON_EV_SERVER_HELLO &&
 		    h->type != TLSMON_EV_PARSE_ERROR)
@@ -293,10 +289,12 @@ int collector_event(void *ctx, const void *ev, size_t size)
 		const struct tlsmon_ev_client_hello *e = ev;
 		struct tls_client_hello **dst = cn->ch ? &cn->ch2 : &cn->ch;
 
-		if (cn->ch && !cn->rec.hello_retry) {
-			history(cn, side, 'C');	/* a repeated hello: keep the first */
+		if (cn->ch2) {
+			history(cn, side, 'C');	/* a third hello: the first two are kept */
 			break;
 		}
+		/* a second hello answers a HelloRetryRequest, seen or not (a capture
+		 * of one side only), or repeats the first */
 		if (!*dst)
 			*dst = malloc(sizeof(**dst));
 		if (*dst)

@@ -208,6 +208,19 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 			jb_str(b, "ja3", r->fp.ja3);
 			jb_str(b, "ja3_string", r->fp.ja3_str);
 		}
+		if (r->ch2) {
+			/* the second ClientHello, after a HelloRetryRequest */
+			struct fingerprints *fp2 = malloc(sizeof(*fp2));
+
+			if (fp2) {
+				fp_client(r->ch2, fp2);
+				if (fp2->have_ja4) {
+					jb_str(b, "ja4_retry", fp2->ja4);
+					jb_str(b, "ja4_r_retry", fp2->ja4_r);
+				}
+				free(fp2);
+			}
+		}
 	}
 	if (sh) {
 		jb_str(b, "ja3s", r->sfp.ja3s);
