@@ -64,6 +64,8 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefin
 	-fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -Iuser \
 	-DTLSMON_VERSION='"$(VERSION)"'
 FUZZ_LIB_SRCS := $(filter-out user/main.c user/dashboard.c,$(USER_SRCS))
+# one command compiles and links each harness, so no .d files: depend on every header it may read
+FUZZ_HDRS := $(wildcard headers/*.h user/*.h tests/lib/*.h tests/unit/*.h)
 
 .PHONY: all deps run demo test bench fuzz install clean tests fuzz-build help
 
@@ -109,11 +111,11 @@ $(OUTPUT)/tests/%: tests/bpf/%.c $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(SKELS) |
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(LDLIBS) -lcmocka -o $@
 
 # Fuzz harnesses: libFuzzer + ASan/UBSan, and the same code as a corpus replayer.
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(SKELS) | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(FUZZ_HDRS) $(SKELS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_SRCS) $(LDLIBS) -o $@
 
-$(OUTPUT)/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(FUZZ_LIB_SRCS) $(SKELS) | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(FUZZ_LIB_SRCS) $(FUZZ_HDRS) $(SKELS) | $(OUTPUT)/fuzz
 	$(call msg,REPLAY,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< tests/fuzz/replay_main.c $(FUZZ_LIB_SRCS) $(LDLIBS) -o $@
 
