@@ -20,6 +20,7 @@
 #include "out_json.h"
 #include "out_text.h"
 #include "pcap_src.h"
+#include "stats.h"
 
 static struct env {
 	const char *ifaces;
@@ -56,12 +57,79 @@ static void on_signal(int sig)
 		exiting = 1;
 }
 
-/* The outputs of this run. */
+/* The sources and outputs of this run. */
 static struct {
 	struct collector *col;
 	struct out_json *json, *log;
 	struct out_text *text;
+	struct evpipe *pipe;
+	struct bpf_dp *dp;		/* live */
+	struct dp_user *du;		/* offline */
+	struct pcap_src *ps;		/* offline */
+	struct bpf_dp_flow_stats flows;	/* live: from the last sweep */
+	char source[256];
+	uint64_t start_wall_ns, now_wall_ns;
 } o;
+
+/* Everything counted so far, for the outputs that report it. */
+static void gather_stats(struct run_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->live = !env.read_path;
+	st->source = o.source;
+	st->start_wall_ns = o.start_wall_ns;
+	st->now_wall_ns = o.now_wall_ns;
+	if (o.dp) {
+		bpf_dp_counters(o.dp, st->dp);
+		st->flows_live = o.flows.live;
+		st->flows_evicted = o.flows.evicted;
+	} else if (o.du) {
+		memcpy(st->dp, dp_user_counters(o.du), sizeof(st->dp));
+		st->flows_live = dp_user_flow_count(o.du);
+		st->flows_evicted = dp_user_flow_evictions(o.du);
+	}
+	if (o.pipe) {
+		st->events = o.pipe->events;
+		st->events_malformed = o.pipe->malformed;
+		if (o.pipe->reasm)
+			reasm_stats(o.pipe->reasm, &st->reasm);
+	}
+	if (o.col)
+		collector_stats(o.col, &st->col);
+	if (o.ps) {
+		const struct pcap_src_stats *ps = pcap_src_stats(o.ps);
+
+		st->frames = ps->frames;
+		st->frames_truncated = ps->truncated;
+		st->frames_unsupported = ps->unsupported;
+		st->frames_oversize = ps->oversize;
+	}
+}
+
+/*
+ * Outputs that report on a clock.  Live: about every 100 ms; offline: as the
+ * capture's clock moves, and once more at the end (final = 1).  now_ns is the
+ * wall clock (live) or the capture's time (offline).
+ */
+static uint64_t next_summary_ns;
+
+static void outputs_tick(uint64_t now_ns, int final)
+{
+	struct run_stats st;
+
+	o.now_wall_ns = now_ns;
+	if (!o.start_wall_ns)
+		o.start_wall_ns = now_ns;
+	if (o.text && env.summary_interval && !env.read_path && !final) {
+		if (!next_summary_ns)
+			next_summary_ns = now_ns + env.summary_interval * 1000000000ull;
+		if (now_ns >= next_summary_ns) {
+			gather_stats(&st);
+			out_text_summary(o.text, &st.col);
+			next_summary_ns = now_ns + env.summary_interval * 1000000000ull;
+		}
+	}
+}
 
 static void usage(FILE *f)
 {
@@ -212,11 +280,11 @@ static int open_outputs(void)
 
 static void close_outputs(void)
 {
-	struct collector_stats cs;
+	struct run_stats st;
 
 	if (o.col && o.text) {
-		collector_stats(o.col, &cs);
-		out_text_summary(o.text, &cs);
+		gather_stats(&st);
+		out_text_summary(o.text, &st.col);
 	}
 	collector_free(o.col);
 	out_json_close(o.json);
@@ -226,18 +294,28 @@ static void close_outputs(void)
 
 /* ---- offline ---- */
 
-static uint64_t last_frame_ns;
+static uint64_t last_frame_ns, next_expire_ns;
 
 static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
 		uint32_t wire_len)
 {
+	uint64_t timeout_ns = env.handshake_timeout * 1e9;
+
 	(void)no;
 	(void)wire_len;
 	dp_user_frame(ctx, eth, len, ts, 0, TLSMON_HOOK_PCAP);
 	/* timeouts run on the capture's clock */
-	if (o.col && ts > last_frame_ns) {
+	if (ts > last_frame_ns) {
 		last_frame_ns = ts;
-		collector_tick(o.col, ts);
+		if (o.col)
+			collector_tick(o.col, ts);
+		if (ts >= next_expire_ns) {
+			/* as live: the datapath's flows outlive the collector's by 2 s */
+			if (ts > timeout_ns + 2000000000ull)
+				dp_user_expire(ctx, ts - timeout_ns - 2000000000ull);
+			next_expire_ns = ts + 1000000000ull;
+		}
+		outputs_tick(ts, 0);
 	}
 	return exiting;
 }
@@ -261,6 +339,9 @@ static int run_offline(struct evpipe *pipe)
 		return 1;
 	}
 	*dp_user_cfg(du) = env.cfg;
+	o.du = du;
+	o.ps = ps;
+	snprintf(o.source, sizeof(o.source), "%s", env.read_path);
 	rc = pcap_src_run(ps, feed, du, err, sizeof(err));
 	if (rc)
 		pr_warn("%s: %s", env.read_path, err);
@@ -270,10 +351,13 @@ static int run_offline(struct evpipe *pipe)
 		pcap_src_linktype(ps), (unsigned long long)(st->unsupported + st->oversize),
 		(unsigned long long)st->unsupported, (unsigned long long)st->oversize,
 		(unsigned long long)st->truncated);
-	dp_user_free(du);
-	pcap_src_close(ps);
 	if (o.col)
 		collector_flush(o.col, last_frame_ns);
+	outputs_tick(last_frame_ns, 1);
+	o.du = NULL;
+	o.ps = NULL;
+	dp_user_free(du);
+	pcap_src_close(ps);
 	return rc ? 1 : 0;
 }
 
@@ -297,12 +381,13 @@ static int run_live(struct evpipe *pipe)
 		.ringbuf_bytes = env.ringbuf_mb << 20,
 		.cfg = env.cfg,
 	};
-	struct bpf_dp_flow_stats fs;
-	struct collector_stats cs;
 	struct bpf_dp *dp = NULL;
 	char err[512];
-	uint64_t next_sweep, next_summary, now, timeout_ns = env.handshake_timeout * 1e9;
-	int n, e, rc = 1;
+	uint64_t next_sweep, now, timeout_ns = env.handshake_timeout * 1e9;
+	int64_t wall_offset;
+	struct timespec rt;
+	size_t len = 0;
+	int i, n, e, rc = 1;
 
 	n = ifaces_resolve(env.ifaces, ifs, TLSMON_MAX_IFACES, err, sizeof(err));
 	if (n < 0) {
@@ -321,8 +406,13 @@ static int run_live(struct evpipe *pipe)
 		pr_err("%s", err);
 		goto cleanup;
 	}
+	o.dp = dp;
+	for (i = 0; i < n && len < sizeof(o.source); i++)
+		len += snprintf(o.source + len, sizeof(o.source) - len, "%s%s", i ? "," : "",
+				ifs[i].name);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	wall_offset = (int64_t)rt.tv_sec * 1000000000ll + rt.tv_nsec - (int64_t)boottime_ns();
 	next_sweep = boottime_ns() + 1000000000ull;
-	next_summary = boottime_ns() + env.summary_interval * 1000000000ull;
 	while (!exiting) {
 		e = bpf_dp_poll(dp, 100);
 		if (e < 0) {
@@ -335,14 +425,10 @@ static int run_live(struct evpipe *pipe)
 			collector_tick(o.col, now);
 		if (now >= next_sweep) {
 			/* the kernel's flows live a little longer than ours: late events still find them */
-			bpf_dp_sweep(dp, now - timeout_ns - 2000000000ull, &fs);
+			bpf_dp_sweep(dp, now - timeout_ns - 2000000000ull, &o.flows);
 			next_sweep = now + 1000000000ull;
 		}
-		if (o.text && env.summary_interval && now >= next_summary) {
-			collector_stats(o.col, &cs);
-			out_text_summary(o.text, &cs);
-			next_summary = now + env.summary_interval * 1000000000ull;
-		}
+		outputs_tick(now + wall_offset, 0);
 		if (reopen) {
 			reopen = 0;
 			if (o.log && out_json_reopen(o.log))
@@ -353,8 +439,10 @@ static int run_live(struct evpipe *pipe)
 	bpf_dp_poll(dp, 0);
 	if (o.col)
 		collector_flush(o.col, boottime_ns());
+	outputs_tick(boottime_ns() + wall_offset, 1);
 	rc = 0;
 cleanup:
+	o.dp = NULL;
 	bpf_dp_close(dp);
 	return rc;
 }
@@ -491,13 +579,15 @@ int main(int argc, char **argv)
 			return rc;
 		rc = evpipe_init(&pipe, collector_event, o.col, 0);
 	}
+	o.pipe = &pipe;
 	if (rc) {
 		pr_err("out of memory");
 		return 1;
 	}
 	rc = env.read_path ? run_offline(&pipe) : run_live(&pipe);
-	evpipe_fini(&pipe);
 	close_outputs();
+	o.pipe = NULL;
+	evpipe_fini(&pipe);
 	jb_free(&out);
 	return rc;
 }
