@@ -110,8 +110,14 @@ scn_version() {
 	scenario version-tls11
 	show lab_sclient a.lab.test:4410 -4 -tls1_1 -cipher DEFAULT@SECLEVEL=0
 	fields
-	scenario version-tls10-to-default-server
+	# nginx on A:443 has ssl_protocols TLSv1.2 TLSv1.3: same alert 70
+	scenario version-tls10-to-nginx
 	show lab_sclient a.lab.test:443 -4 -tls1 -cipher DEFAULT@SECLEVEL=0
+	fields
+	# an s_server with no version option (4430): TLS 1.0 is only ruled out by
+	# the security level, and the alert is internal_error (80)
+	scenario version-tls10-seclevel-only-server
+	show lab_sclient a.lab.test:4430 -4 -tls1 -cipher DEFAULT@SECLEVEL=0
 	fields
 }
 
@@ -129,7 +135,7 @@ scn_cipher() {
 	show lab_python api.lab.test 443 1 --start 1
 	fields 'tls.handshake.type == 1'
 	tshark -r "$CAPTURE_FILE" -n -Y 'tls.handshake.type == 1' -T fields \
-		-e tls.handshake.ciphersuite -E occurrence=a -E aggregator=, |
+		-e tls.handshake.ciphersuite -E occurrence=a -E aggregator=, 2>/dev/null |
 		tr ',' '\n' | awk '{printf "%s ", $0} END {print "(" NR " suites)"}'
 	scenario curl-b
 	show lab_curl https://b.lab.test/ -4 -o /dev/null -w '%{http_code}\n'

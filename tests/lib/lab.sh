@@ -123,7 +123,8 @@ lab_block_sni() { "$LAB_SH" block-sni "$1"; }
 lab_unblock_sni() { "$LAB_SH" unblock-sni "$1"; }
 
 # lab_sclient HOST:PORT [ARGS...].  HOST is the SNI unless ARGS say
-# -noservername or -servername, and the name the certificate must match:
+# -noservername or -servername NAME, and the name the certificate must match
+# (NAME if given):
 # s_client checks no host name at all unless told (-verify_hostname), even
 # with -verify_return_error.  Writes an HTTP request and waits for the
 # server to close (-ign_eof), so TLS 1.3 tickets are read and the first
@@ -134,10 +135,14 @@ lab_sclient() {
 	host=${hp%:*}
 	host=${host#[}
 	host=${host%]}
-	local sni=(-servername "$host") vh=(-verify_hostname "$host")
-	case " $* " in *" -noservername "* | *" -servername "*) sni=() ;; esac
+	local sni=(-servername "$host") vh=(-verify_hostname "$host") a prev=
 	case $host in *[!0-9.]* | '') ;; *) sni=() vh=() ;; esac
 	case $host in *:*) sni=() vh=() ;; esac
+	for a in "$@"; do
+		case $prev in -servername) sni=() vh=(-verify_hostname "$a") host=$a ;; esac
+		case $a in -noservername) sni=() ;; esac
+		prev=$a
+	done
 	printf 'GET / HTTP/1.0\r\nHost: %s\r\n\r\n' "$host" |
 		lab_client openssl s_client -connect "$hp" "${sni[@]}" "${vh[@]}" \
 			-CAfile "$LAB_CA" -verify_return_error -ign_eof "$@"
