@@ -56,6 +56,10 @@ TEST_BPF_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(TEST_BPF_SRCS))
 TEST_HELPER_SRCS := $(wildcard tests/lib/*.c)
 TEST_HELPER_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TEST_HELPER_SRCS))
 
+# small programs the tests call (tests/tools/NAME.c -> $(OUTPUT)/tests/tools/NAME)
+TEST_TOOL_SRCS := $(wildcard tests/tools/*.c)
+TEST_TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/tools/%,$(TEST_TOOL_SRCS))
+
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/%,$(FUZZ_NAMES))
@@ -110,6 +114,11 @@ $(OUTPUT)/tests/%: tests/bpf/%.c $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(SKELS) |
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(LDLIBS) -lcmocka -o $@
 
+$(OUTPUT)/tests/tools/%: tests/tools/%.c | $(OUTPUT)/tests
+	$(call msg,TOOL-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(LDLIBS) -o $@
+
 # Fuzz harnesses: libFuzzer + ASan/UBSan, and the same code as a corpus replayer.
 $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(FUZZ_HDRS) $(SKELS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
@@ -119,7 +128,7 @@ $(OUTPUT)/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(FUZZ_LIB_SRCS
 	$(call msg,REPLAY,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< tests/fuzz/replay_main.c $(FUZZ_LIB_SRCS) $(LDLIBS) -o $@
 
-tests: all $(TEST_UNIT_BINS) $(TEST_BPF_BINS) $(REPLAY_BINS) $(FUZZ_BINS)
+tests: all $(TEST_UNIT_BINS) $(TEST_BPF_BINS) $(TEST_TOOL_BINS) $(REPLAY_BINS) $(FUZZ_BINS)
 
 fuzz-build: $(FUZZ_BINS) $(REPLAY_BINS)
 

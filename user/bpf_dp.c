@@ -16,15 +16,14 @@
 #include "tlsmon.skel.h"
 
 /* Our TC filters always sit here, so a later run can find a crashed run's. */
-#define TLSMON_TC_HANDLE 0x7153
-#define TLSMON_TC_PRIO 0xc153
 
 struct attached {
 	struct iface ifc;
 	int xdp_link;		/* -1: none */
 	int lock_fd;
 	const char *mode;
-	int tc_egress, tc_ingress;
+	int tcx_link[2];	/* TCX links, egress and ingress; -1: none */
+	int tc_egress, tc_ingress;	/* netlink TC filters (kernels before TCX) */
 	int hook_created;
 };
 
@@ -77,6 +76,7 @@ int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, bpf_dp_sink si
 	}
 	for (i = 0; i < TLSMON_MAX_IFACES; i++) {
 		dp->at[i].xdp_link = -1;
+		dp->at[i].tcx_link[0] = dp->at[i].tcx_link[1] = -1;
 		dp->at[i].lock_fd = -1;
 	}
 	dp->o = *o;
@@ -251,6 +251,16 @@ fail:
 	return e;
 }
 
+/* Older uapi headers lack the TCX attach types (Linux 6.6); the values are ABI. */
+#define TLSMON_BPF_TCX_INGRESS 46
+#define TLSMON_BPF_TCX_EGRESS 47
+
+/*
+ * TC through a TCX link where the kernel has them (6.6 and later): like the
+ * XDP link it goes away with the last file descriptor, so a killed tlsmon
+ * leaves nothing behind and detaching needs no privilege.  Older kernels get
+ * a netlink TC filter on a clsact qdisc, removed at exit or by the next run.
+ */
 static int attach_tc(struct bpf_dp *dp, struct attached *a, enum bpf_tc_attach_point point,
 		     char *err, size_t errlen)
 {
@@ -259,7 +269,22 @@ static int attach_tc(struct bpf_dp *dp, struct attached *a, enum bpf_tc_attach_p
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifc.ifindex, .attach_point = point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TLSMON_TC_HANDLE,
 			    .priority = TLSMON_TC_PRIO, .prog_fd = bpf_program__fd(p));
-	int e;
+	int i = point == BPF_TC_EGRESS ? 0 : 1, fd, e;
+
+	fd = bpf_link_create(bpf_program__fd(p), a->ifc.ifindex,
+			     i ? TLSMON_BPF_TCX_INGRESS : TLSMON_BPF_TCX_EGRESS, NULL);
+	if (fd >= 0) {
+		a->tcx_link[i] = fd;
+		return 0;
+	}
+	e = -errno;
+	if (e != -EINVAL && e != -EOPNOTSUPP) {
+		snprintf(err, errlen, "attaching the TC %s program to %s failed: %s",
+			 i ? "ingress" : "egress", a->ifc.name, strerror(-e));
+		return e;
+	}
+	pr_debug("%s: no TCX links in this kernel (%s), using a clsact TC filter", a->ifc.name,
+		 strerror(-e));
 
 	/* the clsact qdisc may exist already; remember whether we made it */
 	e = bpf_tc_hook_create(&hook);
@@ -292,6 +317,12 @@ static void detach_one(struct attached *a)
 	if (a->xdp_link >= 0) {
 		close(a->xdp_link);
 		a->xdp_link = -1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (a->tcx_link[i] >= 0) {
+			close(a->tcx_link[i]);
+			a->tcx_link[i] = -1;
+		}
 	}
 	for (i = 0; i < 2; i++) {
 		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifc.ifindex,

@@ -12,6 +12,10 @@
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
 
+/* The netlink TC filter of kernels without TCX links: tlsmon's fixed handle and priority. */
+#define TLSMON_TC_HANDLE 0x7153
+#define TLSMON_TC_PRIO 0xc153
+
 enum xdp_mode {
 	XDP_MODE_AUTO = 0,	/* native, falling back to generic */
 	XDP_MODE_NATIVE,

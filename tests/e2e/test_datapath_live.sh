@@ -9,7 +9,8 @@ cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 need_root
 BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
-[ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
+ATTACHED=${TLSMON_OUTPUT:-$PWD/.output}/tests/tools/bpf_attached
+[ -x "$BIN" ] && [ -x "$ATTACHED" ] || tap_skip_all "build tlsmon and the test tools first (make tests)"
 
 P=tdp$$
 C=$P-c S=$P-s
@@ -64,10 +65,11 @@ cli() { # addr port extra...
 
 start_tlsmon $DIR/ev.json
 ok $? "tlsmon attaches to veth-c (XDP ingress, TC egress)" "$(cat $DIR/ev.json.err)"
-ip netns exec $C ip link show veth-c | grep -q xdp
-ok $? "an XDP program is attached"
-ip netns exec $C tc filter show dev veth-c egress | grep -q tlsmon
-ok $? "a TC egress filter is attached"
+out=$(ip netns exec $C "$ATTACHED" veth-c)
+grep -q '^xdp .* tlsmon_xdp$' <<<"$out"
+ok $? "an XDP program is attached" "$out"
+grep -q '^tcx_egress .* tlsmon_tc_egres' <<<"$out"
+ok $? "a TC egress program is attached by a TCX link" "$out"
 
 cli 10.99.0.2 4413 -servername v4-tls13.live.test
 cli fd99::2 4413 -servername v6-tls13.live.test
@@ -125,28 +127,27 @@ check "server side: the ClientHello arrives in several segments, is shipped and 
 	'len([e for e in E if e["event"]=="segment_bytes" and e["dir"]=="c2s"])>=3 and any(e["event"]=="client_hello" and e["sni"]=="big.live.test" and e["alpn"][0]=="protocol-number-01" and e["truncated"] and "ffdhe8192" in e["key_shares"] for e in E)'
 
 # Detach: nothing of ours after SIGTERM
-out=$(ip netns exec $C ip link show veth-c)
-! grep -q xdp <<<"$out"
-ok $? "after SIGTERM no XDP program on veth-c" "$out"
-out=$(ip netns exec $C tc filter show dev veth-c egress; ip netns exec $C tc filter show dev veth-c ingress)
+out=$(ip netns exec $C "$ATTACHED" veth-c)
 [ -z "$out" ]
-ok $? "after SIGTERM no TC filter on veth-c" "$out"
+ok $? "after SIGTERM no program is attached to veth-c" "$out"
 
-# SIGKILL: the XDP link dies with the process; the TC filter is found at the next start
+# SIGKILL: the XDP and TCX links die with the process; so does TC ingress
 start_tlsmon $DIR/ev2.json
 kill -KILL $TPID
 wait $TPID 2>/dev/null
-out=$(ip netns exec $C ip link show veth-c)
-! grep -q xdp <<<"$out"
-ok $? "after SIGKILL no XDP program on veth-c (bpf_link)" "$out"
-start_tlsmon $DIR/ev3.json
-grep -q "removed 1 TC filter" $DIR/ev3.json.err
-ok $? "the next start removes the TC filter the killed run left" "$(cat $DIR/ev3.json.err)"
-kill -TERM $TPID
-wait $TPID
-out=$(ip netns exec $C tc filter show dev veth-c egress; ip netns exec $C ip link show veth-c | grep xdp)
+out=$(ip netns exec $C "$ATTACHED" veth-c)
 [ -z "$out" ]
-ok $? "and after that run stops, nothing of ours is left" "$out"
+ok $? "after SIGKILL no program is attached to veth-c (XDP and TCX links)" "$out"
+start_tlsmon $DIR/ev3.json --tc-ingress
+out=$(ip netns exec $C "$ATTACHED" veth-c)
+grep -q '^tcx_ingress .* tlsmon_tc_ingre' <<<"$out" && grep -q '^tcx_egress ' <<<"$out" &&
+	! grep -q '^xdp ' <<<"$out"
+ok $? "--tc-ingress: TCX on both directions, no XDP" "$out"
+kill -KILL $TPID
+wait $TPID 2>/dev/null
+out=$(ip netns exec $C "$ATTACHED" veth-c)
+[ -z "$out" ]
+ok $? "after SIGKILL of the --tc-ingress run, nothing is attached" "$out"
 
 # A second instance on the same interface refuses with a clear message
 start_tlsmon $DIR/ev4.json
