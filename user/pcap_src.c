@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "log.h"
 #include "pcap_src.h"
 
 /* Link types by number: pcap headers of some versions lack the newer ones. */
@@ -62,6 +63,9 @@ static FILE *gunzip_to_tmp(const char *path, char *errbuf, size_t errlen)
 		fclose(f);
 		return NULL;
 	}
+	gzerror(gz, &n);
+	if (n == Z_BUF_ERROR)
+		pr_warn("%s: the gzip data ends early (a cut file?); reading what it holds", path);
 	gzclose(gz);
 	rewind(f);
 	return f;
@@ -108,7 +112,13 @@ struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen)
 		ps->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
 	}
 	if (!ps->p) {
-		snprintf(errbuf, errlen, "%s: %s", path, perr);
+		size_t n = strlen(path);
+
+		/* libpcap names the file itself when it cannot open it */
+		if (!strncmp(perr, path, n) && perr[n] == ':')
+			snprintf(errbuf, errlen, "%s", perr);
+		else
+			snprintf(errbuf, errlen, "%s: %s", path, perr);
 		free(ps);
 		return NULL;
 	}
