@@ -118,6 +118,14 @@ static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n
 	return n;
 }
 
+void out_text_why(const struct hs_record *r, char *buf, size_t len)
+{
+	if (len)
+		buf[0] = 0;
+	if (r->outcome == OUTCOME_FAILED)
+		explain(r, buf, len, 0);
+}
+
 void out_text_line(const struct hs_record *r, char *buf, size_t len)
 {
 	char t[32], sni[4 * TLSMON_SNI_MAX + 1], x[64];
