@@ -469,6 +469,7 @@ lab_down() {
 	for ns in "${ALL_NS[@]}"; do
 		[ -e "/run/netns/$ns" ] || continue
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			[ "$pid" = $$ ] && continue
 			kill -TERM "$pid" 2>/dev/null && left+=("$pid")
 		done
 	done

@@ -3,7 +3,9 @@
 # End-to-end test helpers around scripts/lab.sh (the network-namespace lab).
 # Source tests/lib/tap.sh first, then this file.  Addresses, ports and what
 # each server does are documented in scripts/lab.sh; the wire behaviour of
-# every scenario in tests/e2e/SCENARIOS.md.
+# every scenario in tests/e2e/SCENARIOS.md.  To run a lab of your own (next
+# to another test's), export LAB_PREFIX and LAB_DIR *before* sourcing, e.g.
+# LAB_PREFIX=tlsmx LAB_DIR=/tmp/tlsmon-lab-x (test_lab_smoke.sh does).
 #
 #   lab_up / lab_down           build / remove the lab; lab_up registers
 #                               lab_down for cleanup (tap_cleanup or EXIT)
