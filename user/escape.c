@@ -52,17 +52,18 @@ char *esc_prom(char *dst, size_t dstlen, const void *src, size_t n)
 	if (!dstlen)
 		return dst;
 	for (i = 0; i < n; i++) {
+		/* a backslash byte is \\ in the value (\\\\ in the file): there a
+		 * backslash is only ever followed by another or by xNN, so no two
+		 * byte strings give the same value */
 		if (p[i] == '\\')
-			r = put(dst, dstlen, &o, "\\\\", 2);
+			r = put(dst, dstlen, &o, "\\\\\\\\", 4);
 		else if (p[i] == '"')
 			r = put(dst, dstlen, &o, "\\\"", 2);
-		else if (p[i] == '\n')
-			r = put(dst, dstlen, &o, "\\n", 2);
 		else if (p[i] >= 0x20 && p[i] < 0x7f)
 			r = put(dst, dstlen, &o, (const char *)p + i, 1);
 		else
-			r = put(dst, dstlen, &o, "\\\\x", 3) ||
-			    put(dst, dstlen, &o, (char[]){ hex[p[i] >> 4], hex[p[i] & 15] }, 2);
+			r = put(dst, dstlen, &o,
+				(char[]){ '\\', '\\', 'x', hex[p[i] >> 4], hex[p[i] & 15] }, 5);
 		if (r)
 			break;
 	}

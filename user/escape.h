@@ -11,8 +11,15 @@
 
 /* Terminal and text logs: printable ASCII as is, '\\' and everything else as \xNN. */
 char *esc_term(char *dst, size_t dstlen, const void *src, size_t n);
-/* Prometheus label values: \\ \" \n escaped (exposition format), other control
- * and non-ASCII bytes as \xNN so a label stays one line of printable text. */
+/*
+ * Prometheus label values (between the quotes of the text format).  The value
+ * Prometheus then holds is printable ASCII: a backslash byte becomes \\, every
+ * byte outside 0x20-0x7e (newline, NUL, DEL, non-ASCII, invalid UTF-8 alike)
+ * becomes \xNN, so a value is always valid UTF-8, one line, and no two byte
+ * strings share one.  In the file those backslashes and '"' are escaped once
+ * more, as the exposition format requires.  Cut at dstlen on a byte boundary:
+ * 5 * n + 1 bytes always fit.
+ */
 char *esc_prom(char *dst, size_t dstlen, const void *src, size_t n);
 
 #endif
