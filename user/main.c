@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "agg.h"
 #include "bpf_dp.h"
 #include "collector.h"
 #include "dp_user.h"
@@ -18,6 +19,7 @@
 #include "ifaces.h"
 #include "log.h"
 #include "out_json.h"
+#include "out_prom.h"
 #include "out_text.h"
 #include "pcap_src.h"
 #include "stats.h"
@@ -37,8 +39,13 @@ static struct env {
 	uint32_t max_flows;
 	uint32_t max_conns;
 	uint32_t ringbuf_mb;
+	const char *textfile_dir;	/* NULL: the default live, none offline */
+	uint32_t textfile_interval;
+	int no_textfile;
+	struct agg_opts agg;
 	struct tlsmon_dp_cfg cfg;
 } env = {
+	.textfile_interval = 15,
 	.handshake_timeout = 10,
 	.summary_interval = 60,
 	.max_flows = 65536,
@@ -62,6 +69,8 @@ static struct {
 	struct collector *col;
 	struct out_json *json, *log;
 	struct out_text *text;
+	struct agg *agg;
+	struct out_prom *prom;
 	struct evpipe *pipe;
 	struct bpf_dp *dp;		/* live */
 	struct dp_user *du;		/* offline */
@@ -111,7 +120,7 @@ static void gather_stats(struct run_stats *st)
  * capture's clock moves, and once more at the end (final = 1).  now_ns is the
  * wall clock (live) or the capture's time (offline).
  */
-static uint64_t next_summary_ns;
+static uint64_t next_summary_ns, next_prom_ns;
 
 static void outputs_tick(uint64_t now_ns, int final)
 {
@@ -128,6 +137,12 @@ static void outputs_tick(uint64_t now_ns, int final)
 			out_text_summary(o.text, &st.col);
 			next_summary_ns = now_ns + env.summary_interval * 1000000000ull;
 		}
+	}
+	/* the textfile: live every interval, offline once at the end */
+	if (o.prom && (final || (!env.read_path && now_ns >= next_prom_ns))) {
+		gather_stats(&st);
+		out_prom_write(o.prom, &st);
+		next_prom_ns = now_ns + env.textfile_interval * 1000000000ull;
 	}
 }
 
@@ -162,6 +177,16 @@ static void usage(FILE *f)
 		"      --events                print every datapath event as a JSON line instead\n"
 		"                              (debugging)\n"
 		"Without --json and --events: a readable line per failure and a summary.\n"
+		"Prometheus textfile (for node_exporter's textfile collector):\n"
+		"      --textfile-dir DIR      write DIR/tlsmon.prom (live default:\n"
+		"                              " OUT_PROM_DEFAULT_DIR ";\n"
+		"                              offline: only when given, once at the end)\n"
+		"      --textfile-interval S   seconds between rewrites (15)\n"
+		"      --no-textfile           do not write it\n"
+		"      --max-series [FAMILY=]N most series per metric family (500; 8 or more);\n"
+		"                              past it new values fold into \"other\".  Families:\n"
+		"                              handshakes, failures, alerts, negotiated, servers,\n"
+		"                              sni, clients, ja4, server_ja4\n"
 		"  -v, --verbose               more log output (twice: debug, libbpf too)\n"
 		"  -V, --version               print the version and exit\n"
 		"  -h, --help                  this help\n");
@@ -203,6 +228,31 @@ static int parse_ports(const char *s)
 		env.cfg.ports[env.cfg.n_ports++] = v;
 	}
 	return 0;
+}
+
+/* --max-series N (every family) or FAMILY=N */
+static int parse_max_series(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	char name[32];
+	uint32_t v;
+	int f;
+
+	if (!eq) {
+		if (parse_u32(s, "--max-series", AGG_MIN_SERIES, AGG_MAX_MAX_SERIES, &v))
+			return -1;
+		for (f = 0; f < AGG_FAMILY_MAX; f++)
+			env.agg.max_series[f] = v;
+		return 0;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - s), s);
+	f = agg_family_by_name(name);
+	if (f < 0) {
+		pr_err("--max-series: no family '%s' (see --help)", name);
+		return -1;
+	}
+	return parse_u32(eq + 1, "--max-series", AGG_MIN_SERIES, AGG_MAX_MAX_SERIES,
+			 &env.agg.max_series[f]);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -275,6 +325,16 @@ static int open_outputs(void)
 		s = (struct rec_sink){ out_text_record, o.text };
 		collector_add_sink(o.col, &s);
 	}
+	if (!env.no_textfile && (env.textfile_dir || !env.read_path)) {
+		o.agg = agg_new(&env.agg);
+		o.prom = o.agg ? out_prom_new(env.textfile_dir ?: OUT_PROM_DEFAULT_DIR, o.agg) : NULL;
+		if (!o.prom) {
+			pr_err("out of memory");
+			return 1;
+		}
+		s = (struct rec_sink){ agg_record, o.agg };
+		collector_add_sink(o.col, &s);
+	}
 	return 0;
 }
 
@@ -290,6 +350,8 @@ static void close_outputs(void)
 	out_json_close(o.json);
 	out_json_close(o.log);
 	out_text_free(o.text);
+	out_prom_free(o.prom);
+	agg_free(o.agg);
 }
 
 /* ---- offline ---- */
@@ -452,6 +514,7 @@ int main(int argc, char **argv)
 	enum {
 		OPT_XDP_MODE = 256, OPT_TC_INGRESS, OPT_EVENTS, OPT_PORTS, OPT_NO_DECAP,
 		OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_RINGBUF, OPT_LOG, OPT_ALL, OPT_SUMMARY, OPT_MAX_CONNS,
+		OPT_TEXTFILE_DIR, OPT_TEXTFILE_INTERVAL, OPT_NO_TEXTFILE, OPT_MAX_SERIES,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -469,6 +532,10 @@ int main(int argc, char **argv)
 		{ "handshake-timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 		{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
+		{ "textfile-dir", required_argument, NULL, OPT_TEXTFILE_DIR },
+		{ "textfile-interval", required_argument, NULL, OPT_TEXTFILE_INTERVAL },
+		{ "no-textfile", no_argument, NULL, OPT_NO_TEXTFILE },
+		{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -546,6 +613,20 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			env.ringbuf_mb = v;
+			break;
+		case OPT_TEXTFILE_DIR:
+			env.textfile_dir = optarg;
+			break;
+		case OPT_TEXTFILE_INTERVAL:
+			if (parse_u32(optarg, "--textfile-interval", 1, 3600, &env.textfile_interval))
+				return 2;
+			break;
+		case OPT_NO_TEXTFILE:
+			env.no_textfile = 1;
+			break;
+		case OPT_MAX_SERIES:
+			if (parse_max_series(optarg))
+				return 2;
 			break;
 		case 'v':
 			env.verbose++;
