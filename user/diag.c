@@ -112,21 +112,36 @@ static unsigned real_suites(const struct tls_client_hello *ch)
 	return k;
 }
 
+/* TLS 1.3 suites name no key exchange: they never count for a TLS 1.2 offer. */
+static int is_tls13_suite(uint16_t s)
+{
+	return (s >= 0x1301 && s <= 0x1305) || s == 0x00c6 || s == 0x00c7;
+}
+
 /*
  * A server's handshake_failure (40) before its ServerHello says "no" without
  * saying to what.  The evidence decides: the versions and suites this server
  * accepted from clients that succeeded, else the client's offer alone.
+ *
+ * A profile proves suites, not a minimum version: a server that has only
+ * ever negotiated TLS 1.3 has only ever met clients offering it, and may well
+ * speak TLS 1.2 too.  So a version is blamed only for a client stuck below
+ * TLS 1.2 (RFC 8996 retired 1.0 and 1.1; most servers refuse them), and the
+ * suites only against those this server chose for the same kind of
+ * handshake (TLS 1.3 suites for a TLS 1.3 client, the others for the rest).
  */
 static enum reason handshake_failure(struct conn *c, const struct profile *p)
 {
 	struct evidence *ev = &c->rec.ev;
 	const struct tls_client_hello *ch = c->ch;
+	unsigned i, comparable = 0, shared = 0;
 	uint16_t cmax;
-	unsigned i, shared = 0;
+	int tls13;
 
 	if (!ch)
 		return REASON_OTHER_ALERT;
 	cmax = client_max_version(ch);
+	tls13 = TLS_V_IS_TLS13(cmax);
 	ev->client_max_version = cmax;
 	if (p && p->successes) {
 		ev->basis = BASIS_SERVER_PROFILE;
@@ -135,18 +150,25 @@ static enum reason handshake_failure(struct conn *c, const struct profile *p)
 		ev->profile_max_version = p->max_version;
 		ev->n_profile_ciphers = p->n_ciphers;
 		memcpy(ev->profile_ciphers, p->ciphers, sizeof(p->ciphers));
-		if (cmax < p->min_version)
+		if (cmax < TLS_V_TLS12 && cmax < p->min_version)
 			return REASON_VERSION_MISMATCH;
-		for (i = 0; i < p->n_ciphers; i++)
+		for (i = 0; i < p->n_ciphers; i++) {
+			/* a TLS 1.3 client may also settle for TLS 1.2 suites */
+			if (is_tls13_suite(p->ciphers[i]) && !tls13)
+				continue;
+			comparable++;
 			shared += offers(ch, p->ciphers[i]);
-		if (!shared)
+		}
+		if (comparable && !shared)
 			return REASON_NO_SHARED_CIPHER;
-		return REASON_OTHER_ALERT;
+		if (comparable)
+			return REASON_OTHER_ALERT;
+		/* this server's history says nothing about such a client */
 	}
-	/* no history: only what the client's offer says on its own */
+	/* no (useful) history: only what the client's offer says on its own */
 	ev->basis = BASIS_CLIENT_OFFER;
-	if (cmax <= TLS_V_SSL3)
-		return REASON_VERSION_MISMATCH;	/* SSL 3.0 and older: disabled nearly everywhere */
+	if (cmax < TLS_V_TLS12)
+		return REASON_VERSION_MISMATCH;
 	if (real_suites(ch) <= 2)
 		return REASON_NO_SHARED_CIPHER;	/* one or two suites on offer */
 	ev->basis = BASIS_ALERT;
@@ -271,19 +293,70 @@ static int completed(const struct conn *c)
 	return 0;
 }
 
-/* An established handshake the client closed before sending application data. */
+static int alert_sized(uint16_t len)
+{
+	return len >= ALERT_RECORD_MIN && len <= ALERT_RECORD_MAX;
+}
+
+/*
+ * Which side closed first: its close_notify (an encrypted alert in TLS 1.2;
+ * in TLS 1.3 an alert-sized record after the client's Finished, the server's
+ * 23-byte EncryptedExtensions before it being no alert), else its FIN or RST.
+ */
+static int first_closer(const struct conn *c)
+{
+	const struct hs_record *r = &c->rec;
+	int tls13 = TLS_V_IS_TLS13(r->version), client_fin = 0;
+	unsigned i;
+
+	if (!tls13) {
+		for (i = 0; i < r->n_alerts; i++)
+			if (r->alerts[i].encrypted && r->alerts[i].after_server_hello)
+				return r->alerts[i].sender;
+	} else {
+		for (i = 0; i < c->n_app_seq; i++) {
+			if (!c->app_seq[i].after_sh)
+				continue;
+			if (client_fin && alert_sized(c->app_seq[i].len))
+				return c->app_seq[i].side;
+			client_fin |= c->app_seq[i].side == SIDE_CLIENT;
+		}
+	}
+	if (r->fin.seen && r->rst.seen)
+		return r->fin.ts_ns <= r->rst.ts_ns ? r->fin.sender : r->rst.sender;
+	if (r->fin.seen || r->rst.seen)
+		return r->fin.seen ? r->fin.sender : r->rst.sender;
+	return -1;
+}
+
+/*
+ * An established handshake closed before the client sent application data
+ * (curl checks the host name only after the handshake, then closes).  TLS
+ * 1.2: no client record of type 23.  TLS 1.3: after its Finished, nothing
+ * from the client but alert-sized records (its close_notify, which may be
+ * what settled the flow before any FIN or RST).
+ */
 static void closed_early(struct conn *c)
 {
 	struct hs_record *r = &c->rec;
-	unsigned i, client = 0;
+	unsigned i, seen = 0, data = 0;
+	int closer;
 
-	if (!(r->fin.seen || r->rst.seen))
-		return;
-	for (i = 0; i < c->n_app_seq; i++)
-		client += c->app_seq[i].side == SIDE_CLIENT;
-	/* TLS 1.3: the Finished is the client's only encrypted record; TLS 1.2: none */
-	if (client <= (TLS_V_IS_TLS13(r->version) ? 1u : 0u))
-		r->closed_before_data = (r->fin.seen ? r->fin.sender : r->rst.sender) + 1;
+	if (TLS_V_IS_TLS13(r->version)) {
+		for (i = 0; i < c->n_app_seq; i++) {
+			if (c->app_seq[i].side != SIDE_CLIENT || !c->app_seq[i].after_sh)
+				continue;
+			if (seen++ && !alert_sized(c->app_seq[i].len))
+				data++;
+		}
+		if (c->n_app_seq == CONN_MAX_APP_SEQ)
+			return;	/* the records kept may not be all of them */
+	} else {
+		data = r->n_app[SIDE_CLIENT];
+	}
+	closer = first_closer(c);
+	if (!data && closer >= 0)
+		r->closed_before_data = closer + 1;
 }
 
 static void handshake_kind(struct conn *c)

@@ -123,6 +123,10 @@ static void evidence(struct jbuf *b, const struct hs_record *r)
 	}
 	if (r->reason == REASON_CLOSED_AFTER_CLIENT_HELLO)
 		jb_bool(b, "client_sent_no_sni", ev->client_sent_no_sni);
+	if (r->reason == REASON_RESET_AFTER_CLIENT_HELLO && r->rst.seen)
+		jb_str(b, "reset_by", side_name(r->rst.sender));
+	if (r->reason == REASON_CLOSED_AFTER_CLIENT_HELLO && r->fin.seen)
+		jb_str(b, "closed_by", side_name(r->fin.sender));
 	if (r->reason == REASON_ABORTED_DURING_HANDSHAKE) {
 		if (r->rst.seen)
 			jb_str(b, "reset_by", side_name(r->rst.sender));
@@ -168,7 +172,26 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 	else
 		jb_null(b, "sni");
 	if (ch) {
+		static const struct { uint32_t flag; const char *name; } cut[] = {
+			{ TLS_CHF_TRUNC_SNI, "sni" }, { TLS_CHF_TRUNC_ALPN, "alpn" },
+			{ TLS_CHF_TRUNC_CIPHERS, "ciphers" }, { TLS_CHF_TRUNC_EXTS, "extensions" },
+			{ TLS_CHF_TRUNC_VERSIONS, "versions" }, { TLS_CHF_TRUNC_GROUPS, "groups" },
+			{ TLS_CHF_TRUNC_KEY_SHARES, "key_shares" },
+			{ TLS_CHF_TRUNC_SIGALGS, "signature_algorithms" },
+			{ TLS_CHF_TRUNC_ECPF, "ec_point_formats" },
+		};
+
+		/* lists longer than tlsmon keeps: shown in part, said so here */
+		if (ch->flags & TLS_CHF_TRUNC_MASK) {
+			jb_key(b, "client_hello_cut");
+			jb_arr_open(b);
+			for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++)
+				if (ch->flags & cut[i].flag)
+					jb_str(b, NULL, cut[i].name);
+			jb_arr_close(b);
+		}
 		alpn_list(b, "alpn_offered", ch);
+		jb_u64(b, "alpn_offered_count", ch->alpn_count);
 		names16(b, "versions_offered", ch->versions, ch->n_versions, TLSMON_MAX_VERSIONS,
 			ver_str, 1);
 		names16(b, "ciphers_offered", ch->ciphers, ch->n_ciphers, TLSMON_MAX_CIPHERS,
