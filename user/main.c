@@ -13,6 +13,8 @@
 #include "agg.h"
 #include "bpf_dp.h"
 #include "collector.h"
+#include "dash_model.h"
+#include "dashboard.h"
 #include "dp_user.h"
 #include "ev_json.h"
 #include "evpipe.h"
@@ -32,6 +34,7 @@ static struct env {
 	int events;
 	int json;
 	int all;
+	int dashboard;			/* -1: on a terminal, without --json/--events */
 	const char *log_path;
 	int verbose;
 	double handshake_timeout;
@@ -46,6 +49,7 @@ static struct env {
 	struct tlsmon_dp_cfg cfg;
 } env = {
 	.textfile_interval = 15,
+	.dashboard = -1,
 	.handshake_timeout = 10,
 	.summary_interval = 60,
 	.max_flows = 65536,
@@ -71,6 +75,10 @@ static struct {
 	struct out_text *text;
 	struct agg *agg;
 	struct out_prom *prom;
+	struct dash_model *dash;
+	struct dashboard *view;
+	uint64_t dash_tick_ns;
+	int dash_failed;
 	struct evpipe *pipe;
 	struct bpf_dp *dp;		/* live */
 	struct dp_user *du;		/* offline */
@@ -122,6 +130,24 @@ static void gather_stats(struct run_stats *st)
  */
 static uint64_t next_summary_ns, next_prom_ns;
 
+/* Opened at the first tick, once the source is up: errors before it print plainly. */
+static void dashboard_step(int final)
+{
+	char err[256];
+
+	if (!o.view && !o.dash_failed && (env.read_path || !final)) {
+		o.view = dashboard_open(o.dash, err, sizeof(err));
+		if (!o.view) {
+			pr_err("%s", err);
+			o.dash_failed = 1;
+			exiting = 1;
+			return;
+		}
+	}
+	if (dashboard_tick(o.view, final))
+		exiting = 1;
+}
+
 static void outputs_tick(uint64_t now_ns, int final)
 {
 	struct run_stats st;
@@ -143,6 +169,13 @@ static void outputs_tick(uint64_t now_ns, int final)
 		gather_stats(&st);
 		out_prom_write(o.prom, &st);
 		next_prom_ns = now_ns + env.textfile_interval * 1000000000ull;
+	}
+	/* the dashboard: its own pace (a few draws a second), keys read without waiting */
+	if (o.dash && (final || now_ns - o.dash_tick_ns >= 100000000ull)) {
+		o.dash_tick_ns = now_ns;
+		gather_stats(&st);
+		dash_model_tick(o.dash, &st);
+		dashboard_step(final);
 	}
 }
 
@@ -176,7 +209,13 @@ static void usage(FILE *f)
 		"      --max-conns N           handshakes followed at once in userspace (32768)\n"
 		"      --events                print every datapath event as a JSON line instead\n"
 		"                              (debugging)\n"
-		"Without --json and --events: a readable line per failure and a summary.\n"
+		"      --dashboard             the live terminal dashboard (the default when\n"
+		"                              standard output is a terminal, without --json\n"
+		"                              and --events); with --read the capture is\n"
+		"                              replayed, then held until q\n"
+		"      --no-dashboard          on a terminal too: the lines below\n"
+		"Without --json, --events and the dashboard: a readable line per failure and a\n"
+		"summary.\n"
 		"Prometheus textfile (for node_exporter's textfile collector):\n"
 		"      --textfile-dir DIR      write DIR/tlsmon.prom (live default:\n"
 		"                              " OUT_PROM_DEFAULT_DIR ";\n"
@@ -320,7 +359,16 @@ static int open_outputs(void)
 		s = (struct rec_sink){ out_json_write, o.log };
 		collector_add_sink(o.col, &s);
 	}
-	if (!env.json) {
+	if (env.dashboard) {
+		o.dash = dash_model_new();
+		if (!o.dash) {
+			pr_err("out of memory");
+			return 1;
+		}
+		s = (struct rec_sink){ dash_model_record, o.dash };
+		collector_add_sink(o.col, &s);
+	}
+	if (!env.json && !env.dashboard) {
 		o.text = out_text_new(stdout, env.all);
 		s = (struct rec_sink){ out_text_record, o.text };
 		collector_add_sink(o.col, &s);
@@ -342,6 +390,9 @@ static void close_outputs(void)
 {
 	struct run_stats st;
 
+	/* the terminal first: whatever is printed next must be readable */
+	dashboard_close(o.view);
+	o.view = NULL;
 	if (o.col && o.text) {
 		gather_stats(&st);
 		out_text_summary(o.text, &st.col);
@@ -352,6 +403,7 @@ static void close_outputs(void)
 	out_text_free(o.text);
 	out_prom_free(o.prom);
 	agg_free(o.agg);
+	dash_model_free(o.dash);
 }
 
 /* ---- offline ---- */
@@ -515,6 +567,7 @@ int main(int argc, char **argv)
 		OPT_XDP_MODE = 256, OPT_TC_INGRESS, OPT_EVENTS, OPT_PORTS, OPT_NO_DECAP,
 		OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_RINGBUF, OPT_LOG, OPT_ALL, OPT_SUMMARY, OPT_MAX_CONNS,
 		OPT_TEXTFILE_DIR, OPT_TEXTFILE_INTERVAL, OPT_NO_TEXTFILE, OPT_MAX_SERIES,
+		OPT_DASHBOARD, OPT_NO_DASHBOARD,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -538,6 +591,8 @@ int main(int argc, char **argv)
 		{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "dashboard", no_argument, NULL, OPT_DASHBOARD },
+		{ "no-dashboard", no_argument, NULL, OPT_NO_DASHBOARD },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -628,6 +683,12 @@ int main(int argc, char **argv)
 			if (parse_max_series(optarg))
 				return 2;
 			break;
+		case OPT_DASHBOARD:
+			env.dashboard = 1;
+			break;
+		case OPT_NO_DASHBOARD:
+			env.dashboard = 0;
+			break;
 		case 'v':
 			env.verbose++;
 			break;
@@ -644,6 +705,20 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		pr_err("unexpected argument '%s' (see --help)", argv[optind]);
+		return 2;
+	}
+	if (env.dashboard < 0)
+		env.dashboard = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !env.json &&
+				!env.events;
+	if (env.dashboard && (env.json || env.events)) {
+		pr_err("--dashboard and --%s both write to standard output: pick one "
+		       "(--log FILE keeps JSON lines next to the dashboard)",
+		       env.json ? "json" : "events");
+		return 2;
+	}
+	if (env.dashboard && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		pr_err("--dashboard needs a terminal on standard input and output "
+		       "(or --no-dashboard)");
 		return 2;
 	}
 	log_set_level(LOG_INFO + env.verbose);
@@ -666,6 +741,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = env.read_path ? run_offline(&pipe) : run_live(&pipe);
+	/* a capture on the dashboard is held until q, to browse like a live incident */
+	while (o.view && env.read_path && !exiting && !dashboard_wait(o.view, 100))
+		;
+	if (o.dash_failed)
+		rc = 1;
 	close_outputs();
 	o.pipe = NULL;
 	evpipe_fini(&pipe);
