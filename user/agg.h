@@ -40,7 +40,7 @@ enum agg_family {
 #define AGG_VALUE_MAX 255	/* bytes kept of one value (the longest SNI) */
 #define AGG_DEFAULT_MAX_SERIES 500
 #define AGG_MIN_SERIES 8
-#define AGG_MAX_MAX_SERIES 1000000
+#define AGG_MAX_MAX_SERIES 100000
 
 struct agg_family_info {
 	const char *name;		/* "failures": for --max-series and output labels */
