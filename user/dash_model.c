@@ -433,7 +433,8 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 	if (r->fp.have_ja4)
 		esc_name(f->ja4, sizeof(f->ja4), (const uint8_t *)r->fp.ja4, strlen(r->fp.ja4), 0);
 	if (r->sh)
-		tls_version_str(r->version, f->version, sizeof(f->version));
+		copy_text(f->version, sizeof(f->version),
+			  tls_version_str(r->version, f->version, sizeof(f->version)));
 	out_text_why(r, why, sizeof(why));
 	/* it reads as the tail of a text line: " (server sent ...): ..." */
 	while (*w == ' ' || *w == ':')

@@ -20,7 +20,7 @@
 #define DRAW_MS 250		/* at most four redraws a second */
 #define IDLE_DRAW_MS 1000	/* the clock in the header moves anyway */
 #define INPUT_MS 20		/* offline ticks come fast: read keys this often */
-#define NOTE_MS 5000		/* a status-line message stays this long */
+#define NOTE_MS 10000		/* a status-line message stays this long */
 #define LOG_KEEP (64 * 1024)	/* logged bytes printed back at close */
 #define MIN_COLS 80
 #define MIN_LINES 24
@@ -418,6 +418,11 @@ static void title(int y, const char *s)
 
 /* ---- header, tabs, status ---- */
 
+/*
+ * Row 0, what matters at a glance: source, uptime, handshakes/s, failure
+ * ratio of the last minute, events dropped, state.  Row 1: totals since the
+ * start and the negotiated versions.
+ */
 static void header(const struct dashboard *d, const struct dash_model *m)
 {
 	const struct dash_header *h = &m->hdr;
@@ -437,28 +442,37 @@ static void header(const struct dashboard *d, const struct dash_model *m)
 	else if (h->live)
 		state = "LIVE";
 	else
-		state = d->done ? "REPLAY DONE" : "REPLAYING";
-	k = snprintf(rest, sizeof(rest), "  %s %s  %.1f hs/s  fail %s (1m)  dropped %llu",
+		state = d->done ? "REPLAYED" : "REPLAYING";
+	k = snprintf(rest, sizeof(rest), "  %s %s  %.1f hs/s  fail %s  dropped %llu",
 		     h->live ? "up" : "span", up,
 		     dash_model_rate(m, DASH_S_HANDSHAKES, DASH_RATE_SECS), r1,
 		     (unsigned long long)lost);
 	if (lost && k > 0 && (size_t)k < sizeof(rest))
-		snprintf(rest + k, sizeof(rest) - k, " (ringbuf %llu)",
+		snprintf(rest + k, sizeof(rest) - k, " (ring buffer %llu)",
 			 (unsigned long long)h->lost_ringbuf);
 	/* the source gives way first */
-	sw = COLS - 9 - (int)strlen(rest) - (int)strlen(state) - 2;
+	sw = COLS - 1 - (int)strlen(rest) - (int)strlen(state) - 3;
 	if (sw < 4)
 		sw = 4;
-	snprintf(line, sizeof(line), " tlsmon  %-.*s%s%s", sw, src,
-		 (int)strlen(src) > sw ? "~" : "", rest);
+	if ((int)strlen(src) > sw)
+		snprintf(line, sizeof(line), " %.*s~%s", sw - 1, src, rest);
+	else
+		snprintf(line, sizeof(line), " %s%s", src, rest);
 	attr(1, A_REVERSE, 0);
 	move(0, 0);
 	hline(' ', COLS);
 	put(0, 0, COLS - (int)strlen(state) - 2, line);
-	attr(1, A_BOLD, d->paused ? C_WARN : lost ? C_FAIL : 0);
+	attr(1, A_BOLD, d->paused ? C_WARN : 0);
 	put(0, COLS - (int)strlen(state) - 1, COLS, state);
-	attr(0, A_BOLD, d->paused ? C_WARN : lost ? C_FAIL : 0);
+	attr(0, A_BOLD, d->paused ? C_WARN : 0);
 	attr(0, A_REVERSE, 0);
+	if (lost) {
+		/* loud when not zero */
+		attr(1, A_BOLD | A_REVERSE, C_FAIL);
+		k = strstr(line, "  dropped ") - line + 2;
+		put(0, k, COLS - (int)strlen(state) - 2 - k, line + k);
+		attr(0, A_BOLD | A_REVERSE, C_FAIL);
+	}
 
 	k = snprintf(line, sizeof(line), " %llu handshakes: %llu ok, %llu failed (%s), "
 		     "%llu unknown; %u open", (unsigned long long)m->all.total,
@@ -622,7 +636,7 @@ static int panel_servers(struct dashboard *d, const struct dash_model *m, int y,
 	}
 	for (i = first; i < n && (int)(i - first) < h - 1; i++) {
 		aw = widest(aw, m->servers[idx[i]].addr, 40);
-		rw = widest(rw, dash_count_main_reason(&m->servers[idx[i]].c), 28);
+		rw = widest(rw, dash_count_main_reason(&m->servers[idx[i]].c), 32);
 	}
 	sw = COLS - (aw + 1) - (hs ? 8 : 0) - 7 - 7 - (rw + 1) - 1;
 	row_init(&r, COLS);
@@ -824,6 +838,7 @@ static int panel_nego(struct dashboard *d, const struct dash_model *m, int y, in
 	uint64_t sum;
 	unsigned n, i;
 	char v[48], p[16];
+	const char *name;
 	struct row r;
 
 	for (c = 0; c < 2; c++) {
@@ -850,13 +865,12 @@ static int panel_nego(struct dashboard *d, const struct dash_model *m, int y, in
 			first = d->scroll[V_NEGO];
 		}
 		for (i = first; i < n && used < h - 4 + (c ? 0 : -2); i++) {
-			if (c)
-				tls_cipher_str(t[idx[i]].value, v, sizeof(v));
-			else
-				tls_version_str(t[idx[i]].value, v, sizeof(v));
+			/* the name, or hex in v */
+			name = c ? tls_cipher_str(t[idx[i]].value, v, sizeof(v))
+				 : tls_version_str(t[idx[i]].value, v, sizeof(v));
 			pct(p, sizeof(p), (double)t[idx[i]].total / sum);
 			row_init(&r, COLS);
-			row_col(&r, v, 44, 0);
+			row_col(&r, name, 44, 0);
 			row_colf(&r, 8, 1, "%llu", (unsigned long long)t[idx[i]].total);
 			row_colf(&r, 8, 1, "%llu", (unsigned long long)t[idx[i]].failed);
 			row_col(&r, p, 7, 1);
@@ -893,7 +907,8 @@ static void help(void)
 		"Ctrl-L     redraw",
 		"",
 		"Wire strings are escaped: \\xNN is a byte that is not printable ASCII.",
-		"Times are UTC.  Rates are per second over the last 10 s.",
+		"Times are UTC.  Rates are per second over the last 10 s; the",
+		"header's fail % is of the last minute, the second line's since start.",
 		"",
 		"any key closes this help",
 	};

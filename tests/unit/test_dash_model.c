@@ -382,6 +382,7 @@ static void test_recent_failures(void **state)
 static void test_negotiated(void **state)
 {
 	struct dash_model *m = dash_model_new();
+	const struct dash_failure *f[DASH_MAX_RECENT];
 	uint32_t idx[DASH_MAX_CIPHERS];
 	unsigned i, n;
 
@@ -403,6 +404,11 @@ static void test_negotiated(void **state)
 	n = dash_model_nego(m, 1, idx);
 	assert_int_equal(n, 3);
 	assert_int_equal(m->ciphers[idx[0]].value, 0x1302);
+	/* a failure after the ServerHello says which version */
+	assert_int_equal(dash_model_failures(m, 0, "server_cert", f), 1);
+	assert_string_equal(f[0]->version, "TLSv1.2");
+	assert_int_equal(dash_model_failures(m, 0, "version_mismatch", f), 1);
+	assert_string_equal(f[0]->version, "");
 	dash_model_free(m);
 }
 

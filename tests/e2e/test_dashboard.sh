@@ -1,0 +1,440 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The terminal dashboard, driven in tmux (fixed size 80x24, the minimum) the
+# way an operator would: tlsmon on the lab client's interface, the
+# field-report scenarios as traffic, then what the screen shows is checked
+# against the JSON records the same tlsmon wrote (--log): every reason with
+# its count, every failing server with its failures, failure %, main reason
+# and SNI, the client fingerprints, the negotiated versions.  Then the keys
+# (views, sort, pause, filter, help, q), a resize, an SNI carrying escape
+# sequences (sent by a raw ClientHello) that must show escaped while the
+# screen stays intact, the terminal given back on q, SIGTERM, Ctrl-C and a
+# fatal signal, and a capture replayed with --read and held until q.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+need_root
+BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
+[ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
+for t in tmux openssl curl python3 nginx iptables; do
+	command -v $t >/dev/null || tap_skip_all "$t is not installed (make deps)"
+done
+export LAB_PREFIX=${LAB_PREFIX:-tlsmdash} LAB_DIR=${LAB_DIR:-/tmp/tlsmon-lab-dashboard}
+. tests/lib/lab.sh
+DIR=$(mktemp -d /tmp/tlsmon-dash.XXXXXX)
+tap_cleanup "rm -rf $DIR"
+# a tmux server of our own, on our own socket
+TM=(tmux -S "$DIR/tmux.sock" -f /dev/null)
+tap_cleanup "tmux -S $DIR/tmux.sock kill-server"
+
+lab_up >"$DIR/lab.log" 2>&1 || {
+	sed 's/^/# /' "$DIR/lab.log"
+	tap_skip_all "the lab does not come up (see above)"
+}
+
+# ---- helpers
+
+screen() { "${TM[@]}" capture-pane -p -t "${PANE:-dash}"; }
+has() { screen | grep -qE -- "$1"; }
+show() { screen | sed 's/^/#   | /'; }
+keys() { "${TM[@]}" send-keys -t "${PANE:-dash}" "$@"; }
+fmt() { "${TM[@]}" display -p -t "${PANE:-dash}" "$1"; }
+
+# see NAME ERE [SECONDS]: the screen shows it within SECONDS (default 5)
+see() {
+	if wait_for "${3:-5}" has "$2"; then
+		pass "$1"
+	else
+		fail "$1" "expected /$2/ on the screen:"
+		show
+	fi
+}
+
+hasnt() { ! has "$1"; }
+
+# unseen NAME ERE [SECONDS]: the screen stops showing it
+unseen() {
+	if wait_for "${3:-5}" hasnt "$2"; then
+		pass "$1"
+	else
+		fail "$1" "did not expect /$2/ on the screen:"
+		show
+	fi
+}
+
+# row N: line N (0-based) of the screen
+row() { screen | sed -n "$(($1 + 1))p"; }
+row_has() { row "$1" | grep -qE -- "$2"; }
+
+# start NAME ARGS...: a tmux session NAME running tlsmon ARGS in a pane
+# script that keeps the terminal's settings before and after, and the exit
+# status.  Returns once the dashboard is drawn.
+start() {
+	local name=$1
+	shift
+	cat >"$DIR/$name.sh" <<EOF
+ulimit -c 0
+stty -g >$DIR/$name.stty0
+$*
+echo \$? >$DIR/$name.rc
+stty -g >$DIR/$name.stty1
+echo "pane: tlsmon exited"
+exec sleep 600
+EOF
+	rm -f "$DIR/$name.rc"
+	"${TM[@]}" new-session -d -x 80 -y 24 -s "$name" \
+		"env LANG=C.UTF-8 TERM=screen-256color bash $DIR/$name.sh" || return 1
+	PANE=$name wait_for 15 has '^ 1 Overview '
+}
+
+# the tlsmon process of a session: the child of the pane's shell
+tlsmon_pid() {
+	local sh
+	sh=$("${TM[@]}" display -p -t "$1" '#{pane_pid}')
+	ps -o pid= --ppid "$sh" | head -n 1 | tr -d ' '
+}
+
+# gone NAME: tlsmon of session NAME ended and gave the terminal back as it was
+gone() {
+	local name=$1 what=$2 want_rc=$3 rc
+	if ! wait_for 10 test -s "$DIR/$name.rc"; then
+		fail "$what: tlsmon ends"
+		PANE=$name show
+		return
+	fi
+	rc=$(cat "$DIR/$name.rc")
+	[ "$rc" = "$want_rc" ]
+	ok $? "$what: exit status $want_rc" "got $rc" "$(cat "$DIR/$name.err" 2>/dev/null)"
+	wait_for 5 test -s "$DIR/$name.stty1"
+	cmp -s "$DIR/$name.stty0" "$DIR/$name.stty1"
+	ok $? "$what: terminal modes restored (stty)" \
+		"before $(cat "$DIR/$name.stty0")" "after  $(cat "$DIR/$name.stty1")"
+	[ "$(PANE=$name fmt '#{alternate_on} #{cursor_flag}')" = "0 1" ]
+	ok $? "$what: normal screen and cursor back" "$(PANE=$name fmt '#{alternate_on} #{cursor_flag}')"
+}
+
+# ---- tlsmon on the lab, the dashboard by default on a terminal
+
+start dash "ip netns exec $LAB_NS_CLI $BIN -i $LAB_IF --no-textfile --log $DIR/records.json \
+	2>$DIR/dash.err" || {
+	fail "the dashboard comes up"
+	show
+	sed 's/^/# /' "$DIR/dash.err"
+	tap_done
+	exit
+}
+wait_for 15 grep -q "watching $LAB_IF" "$DIR/dash.err"
+ok $? "tlsmon attaches with the dashboard as the default on a terminal" "$(cat "$DIR/dash.err")"
+TITLE=$(fmt '#{pane_title}')
+
+# The field reports as traffic.  B answers curl first (RSA suites), so the
+# collector knows what B accepts when python fails there.
+C=$LAB_CERTS
+EVIL=$(printf 'evil\x1b[2J\x1b]0;pwned\x07\x1b[?1049l\x9b31m\xff.lab.test' | od -An -tx1 | tr -d ' \n')
+cat >"$DIR/rawhello.py" <<'EOF'
+# A TLS 1.2 ClientHello with any bytes as its SNI (argv: HOST PORT SNI_HEX);
+# prints the server's answer in hex.
+import os, socket, struct, sys
+host, port, sni = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+def ext(t, body):
+    return struct.pack("!HH", t, len(body)) + body
+sn = struct.pack("!BH", 0, len(sni)) + sni
+exts = ext(0, struct.pack("!H", len(sn)) + sn)
+exts += ext(10, struct.pack("!HHH", 4, 0x001d, 0x0017))
+exts += ext(11, b"\x01\x00")
+exts += ext(13, struct.pack("!HHHHH", 8, 0x0804, 0x0403, 0x0401, 0x0805))
+ciphers = struct.pack("!HHHH", 0xc02f, 0xc030, 0x009c, 0x002f)
+body = (b"\x03\x03" + os.urandom(32) + b"\x00" + struct.pack("!H", len(ciphers)) + ciphers
+        + b"\x01\x00" + struct.pack("!H", len(exts)) + exts)
+hs = b"\x01" + struct.pack("!I", len(body))[1:] + body
+with socket.create_connection((host, port), timeout=5) as s:
+    s.sendall(b"\x16\x03\x01" + struct.pack("!H", len(hs)) + hs)
+    print(s.recv(4096).hex())
+EOF
+{
+	lab_sclient a.lab.test:4413 -4
+	lab_curl https://a.lab.test/ -4 -o /dev/null
+	lab_curl https://b.lab.test/ -4 -o /dev/null
+	lab_sclient a.lab.test:4410 -4 -tls1
+	lab_python api.lab.test 443 4
+	lab_block_sni blocked.lab.test
+	lab_sclient blocked.lab.test:443 -4
+	lab_unblock_sni blocked.lab.test
+	lab_sclient a.lab.test:4420 -4 -cipher DEFAULT@SECLEVEL=0 -cert $C/client-weak.crt \
+		-key $C/client-weak.key
+	lab_sclient proxy.lab.test:443 -4 -noservername
+	lab_sclient a.lab.test:4430 -4
+	lab_client python3 "$DIR/rawhello.py" 10.77.2.2 4415 "$EVIL"
+} >"$DIR/traffic.log" 2>&1 </dev/null
+# every handshake settled: the record count stops moving
+n=-1
+for ((i = 0; i < 30; i++)); do
+	m=$(wc -l <"$DIR/records.json" 2>/dev/null || echo 0)
+	[ "$m" -eq "$n" ] && [ "$m" -gt 0 ] && break
+	n=$m
+	sleep 0.5
+done
+diag "$n records"
+
+# What the screen must show, from the records: one line per fact.
+python3 - "$DIR/records.json" "$EVIL" >"$DIR/expect" <<'EOF'
+import collections, json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+def esc(b):
+    return "".join(chr(c) if 0x20 <= c < 0x7f and c != 0x5c else "\\x%02x" % c for c in b)
+def addr(r):
+    a = r["server"]
+    return ("[%s]" % a if ":" in a else a) + ":%d" % r["server_port"]
+def pct(f, n):
+    return "%.1f%%" % (100.0 * f / n) if n else "-"
+def top(counter):
+    # the largest, when no other ties with it
+    m = counter.most_common(2)
+    return m[0][0] if m and (len(m) == 1 or m[0][1] > m[1][1]) else None
+failed = [r for r in recs if r["outcome"] == "failed"]
+print("total", len(recs), len(failed))
+for k, v in collections.Counter(r["reason"].split(":")[0] for r in failed).items():
+    print("reason", k, v)
+srv = collections.defaultdict(list)
+for r in recs:
+    srv[addr(r)].append(r)
+fails, totals = collections.Counter(), collections.Counter()
+for a, rs in srv.items():
+    f = [r for r in rs if r["outcome"] == "failed"]
+    settled = [r for r in rs if r["outcome"] != "unknown"]
+    fails[a], totals[a] = len(f), len(rs)
+    if not f:
+        continue
+    main = top(collections.Counter(r["reason"] for r in f)) or "?"
+    # the SNI shown: most failures (a tie: not checked)
+    sni = top(collections.Counter(r.get("sni") or "-" for r in f)) or "?"
+    print("server", a, len(f), pct(len(f), len(settled)), main, esc(sni.encode("utf-8", "surrogateescape")))
+print("topfail", top(fails) or "?")
+print("toptotal", top(totals) or "?")
+for k, v in collections.Counter(r["version"] for r in recs if r.get("version")).items():
+    print("version", k, v)
+for j in {r.get("ja4") for r in recs if r.get("ja4")}:
+    rs = [r for r in recs if r.get("ja4") == j]
+    for a in {addr(r) for r in rs}:
+        at = [r for r in rs if addr(r) == a]
+        print("ja4", j, a, "%d/%d" % (sum(r["outcome"] == "failed" for r in at), len(at)))
+evil = bytes.fromhex(sys.argv[2])
+print("evil", esc(evil), "seen" if any(r.get("reason") == "unrecognized_name" and
+      addr(r) == "10.77.2.2:4415" for r in recs) else "missing")
+EOF
+sed 's/^/# expect: /' "$DIR/expect"
+# ere STRING: STRING as a literal in an extended regular expression
+ere() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
+
+read -r _ NREC NFAIL < <(grep '^total ' "$DIR/expect")
+see "header: $NREC handshakes, $NFAIL failed" "^ $NREC handshakes: .* $NFAIL failed"
+see "header: interface, uptime, rate, failure ratio, drops, LIVE" \
+	"^ $LAB_IF  up 0:00:[0-9]{2}  [0-9]+\.[0-9] hs/s  fail [0-9.]+%  dropped 0 +LIVE *\$"
+
+# ---- overview: reasons with sparklines (what fits at 80x24)
+shown=0
+while read -r _ reason count; do
+	if has "^$reason +$count +[0-9.]+ "; then
+		shown=$((shown + 1))
+		has "^$reason +$count +[0-9.]+ +.*[▁▂▃▄▅▆▇█]"
+		ok $? "overview: $reason $count, with its sparkline"
+	fi
+done < <(grep '^reason ' "$DIR/expect")
+nreasons=$(grep -c '^reason ' "$DIR/expect")
+want=$((nreasons < 6 ? nreasons : 6))
+[ $shown -ge $want ]
+ok $? "overview: $shown of $nreasons reasons with the right count at 80x24 (at least $want)"
+[ $shown -ge $want ] || show
+
+# ---- servers view
+keys 2
+see "key 2: servers view" "^SERVER +SNI +FAILED +FAIL% +MAIN REASON"
+while read -r _ a f p main sni; do
+	pat="^$(ere "$a") +"
+	[ "$sni" != "?" ] && pat+="$(ere "${sni:0:12}").* "
+	pat+="$f +$(ere "$p") "
+	[ "$main" != "?" ] && pat+="$(ere "${main:0:20}")"
+	[ "$a" = 10.77.2.2:4415 ] && continue	# the escaped SNI has its own checks
+	see "servers: $a $f failed, $p, ${main:0:28}, sni $sni" "$pat" 2
+done < <(grep '^server ' "$DIR/expect")
+read -r _ TOPFAIL < <(grep '^topfail ' "$DIR/expect")
+read -r _ TOPTOTAL < <(grep '^toptotal ' "$DIR/expect")
+if [ "$TOPFAIL" != "?" ]; then
+	wait_for 3 row_has 4 "^$(ere "$TOPFAIL") "
+	ok $? "sort: failures puts $TOPFAIL first" "$(row 4)"
+fi
+keys s
+see "key s: sort by fail%" "sort: fail%"
+keys s
+see "key s: sort by handshakes" "sort: handshakes"
+if [ "$TOPTOTAL" != "?" ]; then
+	wait_for 3 row_has 4 "^$(ere "$TOPTOTAL") "
+	ok $? "sort: handshakes puts $TOPTOTAL first" "$(row 4)"
+fi
+keys s s
+see "key s: back to failures" "sort: failures"
+
+# ---- filter
+keys /
+see "key /: the filter prompt" "^filter \(SNI, IP or reason"
+keys -l blocked
+keys Enter
+see "filter: status line shows it" "filter: blocked +1-1 of 1 *$"
+see "filter: the blocked server's row" "^10\.77\.2\.2:443 +blocked\.lab\.test"
+keys 5
+see "filter: failures view, only the middlebox reset" "reset_after_client_hello +10\.77\.2\.2:443 +blocked\.lab\.test"
+unseen "filter: no other failure listed" "^[0-9:]{8} (version_mismatch|client_rejected)"
+keys Escape
+unseen "Esc clears the filter" "filter: blocked"
+keys /
+keys -l unrecognized
+keys Enter
+see "filter by reason: the escaped SNI's failure" "unrecognized_name +10\.77\.2\.2:4415 +evil"
+keys Escape
+
+# ---- the SNI with escape sequences
+read -r _ EVILESC EVILSEEN < <(grep '^evil ' "$DIR/expect")
+[ "$EVILSEEN" = seen ]
+ok $? "the raw ClientHello's SNI made an unrecognized_name record" "$(cat "$DIR/traffic.log" | tail -3)"
+see "failures: the SNI escaped, byte for byte" "$(ere "${EVILESC:0:20}")"
+[ "$(fmt '#{alternate_on}')" = 1 ]
+ok $? "escape sequences in the SNI: still on the dashboard's screen (no \\e[?1049l)"
+[ "$(fmt '#{pane_title}')" = "$TITLE" ]
+ok $? "escape sequences in the SNI: the terminal title is untouched (no OSC 0)" \
+	"$TITLE -> $(fmt '#{pane_title}')"
+row_has 0 "^ $LAB_IF  up " && row_has 23 'q quit'
+ok $? "escape sequences in the SNI: header and status line in place"
+if ! screen | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]'; then pass "no control byte on the screen"; else fail "no control byte on the screen"; fi
+"${TM[@]}" resize-window -t dash -x 200 -y 50
+see "wide: the whole escaped SNI" "$(ere "$EVILESC")"
+"${TM[@]}" resize-window -t dash -x 80 -y 24
+
+# ---- clients: where each fingerprint fails and where it does not
+keys 3
+see "key 3: clients view" "^CLIENT FINGERPRINT \(JA4\)"
+PYJA4=$(grep '^ja4 .* 10\.77\.3\.2:443 ' "$DIR/expect" | awk '{print $2}' | head -n 1)
+if [ -n "$PYJA4" ]; then
+	BFAIL=$(awk -v j="$PYJA4" '$1 == "ja4" && $2 == j && $3 == "10.77.3.2:443" {print $4}' "$DIR/expect")
+	AOK=$(awk -v j="$PYJA4" '$1 == "ja4" && $2 == j && $3 == "10.77.2.2:443" {print $4}' "$DIR/expect")
+	see "clients: python's JA4 listed" "^$PYJA4 "
+	see "clients: it fails at B ($BFAIL) and not at A ($AOK)" \
+		"10\.77\.3\.2:443 $BFAIL.*|10\.77\.2\.2:443 $AOK.*10\.77\.3\.2:443 $BFAIL"
+else
+	fail "clients: a fingerprint reached B" "$(grep '^ja4' "$DIR/expect")"
+fi
+
+# ---- negotiated
+keys 4
+see "key 4: negotiated view" "^NEGOTIATED VERSION"
+while read -r _ v n; do
+	see "negotiated: $v $n" "^$(ere "$v") +$n "
+done < <(grep '^version ' "$DIR/expect")
+see "negotiated: counted losses shown" "ring buffer full 0 +flow map full 0"
+
+# ---- Tab, Shift-Tab, 1
+keys Tab
+see "Tab: from negotiated to failures" "^UTC +RECENT FAILURES"
+keys Tab
+see "Tab: from failures around to the overview" "^FAILURES BY REASON"
+keys BTab
+see "Shift-Tab: back to failures" "^UTC +RECENT FAILURES"
+see "failures: the evidence under each failure" "^      \(server sent fatal bad_certificate\)"
+keys 1
+see "key 1: overview" "^FAILURES BY REASON"
+
+# ---- help
+keys '?'
+see "key ?: help" "any key closes this help"
+keys x
+unseen "any key closes the help" "any key closes this help"
+
+# ---- pause: the screen stays while collection goes on
+keys p
+see "key p: PAUSED in the header" "PAUSED *$"
+before=$(wc -l <"$DIR/records.json")
+lab_curl https://a.lab.test/ -4 -o /dev/null >/dev/null 2>&1
+wait_for 5 bash -c "[ \$(wc -l <$DIR/records.json) -gt $before ]"
+NOW=$(wc -l <"$DIR/records.json")
+sleep 0.6
+has "^ $NREC handshakes:"
+ok $? "paused: still $NREC handshakes while $NOW are recorded" "$(row 1)"
+keys p
+see "key p again: live, $NOW handshakes" "^ $NOW handshakes:"
+unseen "key p again: PAUSED gone" "PAUSED *$"
+
+# ---- resize
+"${TM[@]}" resize-window -t dash -x 120 -y 40
+keys 2
+see "resize to 120x40: redrawn wider (HS column)" "^SERVER +SNI +HS +FAILED"
+wait_for 3 row_has 39 'q quit'
+ok $? "resize to 120x40: status line on the new last row" "$(row 39)"
+keys 1
+for r in $(grep '^reason ' "$DIR/expect" | awk '{print $2 ":" $3}'); do
+	see "120x40 overview: ${r%:*} ${r#*:}" "^${r%:*} +${r#*:} " 2
+done
+"${TM[@]}" resize-window -t dash -x 60 -y 20
+see "resize to 60x20: asks for 80x24" "the dashboard needs 80x24"
+"${TM[@]}" resize-window -t dash -x 80 -y 24
+see "back to 80x24: the dashboard again" "^FAILURES BY REASON"
+
+# ---- q
+keys q
+gone dash "q" 0
+see "q: the pane's shell goes on" "pane: tlsmon exited"
+
+# ---- SIGTERM, Ctrl-C (SIGINT from the terminal), a fatal signal
+for how in TERM INT SEGV; do
+	s=sig$how
+	if ! start $s "ip netns exec $LAB_NS_CLI $BIN -i $LAB_IF --no-textfile --dashboard \
+		2>$DIR/$s.err"; then
+		fail "$how: the dashboard comes up"
+		PANE=$s show
+		continue
+	fi
+	pid=$(tlsmon_pid $s)
+	case $how in
+	INT) PANE=$s keys C-c ;;
+	*) [ -n "$pid" ] && kill -$how "$pid" ;;
+	esac
+	case $how in
+	SEGV) gone $s "SIGSEGV" 139 ;;
+	*) gone $s "SIG$how" 0 ;;
+	esac
+done
+
+# ---- a capture replayed, then held until q
+CAP=${TLSMON_CORPUS:-../shared/corpus}/ja4/tls-handshake.pcapng
+if [ -f "$CAP" ]; then
+	"$BIN" --read "$CAP" --json 2>/dev/null >"$DIR/offline.json"
+	python3 - "$DIR/offline.json" >"$DIR/offline.expect" <<'EOF'
+import collections, json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+f = [r for r in recs if r["outcome"] == "failed"]
+print("total", len(recs), len(f))
+for k, v in collections.Counter(r["reason"].split(":")[0] for r in f).items():
+    print("reason", k, v)
+EOF
+	read -r _ ON OF < <(grep '^total ' "$DIR/offline.expect")
+	PANE=off
+	start off "$BIN --read $CAP"
+	see "--read: replayed, then held" "REPLAYED *$"
+	see "--read: the log line shows on the status line" "^tlsmon: info: .*frames"
+	see "--read: the capture's name in the header" "^ tls-handshake\.pcapng  span "
+	see "--read: $ON handshakes, $OF failed, as --json says" "^ $ON handshakes: .* $OF failed"
+	while read -r _ reason count; do
+		see "--read: $reason $count" "^$reason +$count "
+	done < <(grep '^reason ' "$DIR/offline.expect")
+	sleep 1
+	[ ! -e "$DIR/off.rc" ]
+	ok $? "--read: still held after the replay"
+	keys 5
+	see "--read: failures view" "^UTC +RECENT FAILURES"
+	keys q
+	gone off "--read, q" 0
+	see "--read: the log printed back after the screen" "^tlsmon: info: .*frames \(EN10MB\)"
+	PANE=
+else
+	skip "--read in tmux" "no corpus capture at $CAP (TLSMON_CORPUS)"
+fi
+
+tap_done
