@@ -131,10 +131,28 @@ int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, bpf_dp_sink si
 	return 0;
 }
 
+/*
+ * Where the per-interface locks live: systemd's RuntimeDirectory=tlsmon
+ * makes /run/tlsmon ours and says so in $RUNTIME_DIRECTORY, so a service
+ * that does not start as root can create its locks there.
+ */
+static const char *lock_dir(struct bpf_dp *dp, char *buf, size_t len)
+{
+	const char *rd = getenv("RUNTIME_DIRECTORY");
+
+	if (dp->o.lock_dir)
+		return dp->o.lock_dir;
+	if (!rd || *rd != '/')
+		return "/run/tlsmon";
+	/* several RuntimeDirectory= entries come colon-separated: the first */
+	snprintf(buf, len, "%.*s", (int)strcspn(rd, ":"), rd);
+	return buf;
+}
+
 static int take_lock(struct bpf_dp *dp, struct attached *a, char *err, size_t errlen)
 {
-	const char *dir = dp->o.lock_dir ? dp->o.lock_dir : "/run/tlsmon";
-	char path[256], pid[32] = "";
+	char path[256], pid[32] = "", dbuf[200];
+	const char *dir = lock_dir(dp, dbuf, sizeof(dbuf));
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -148,6 +166,9 @@ static int take_lock(struct bpf_dp *dp, struct attached *a, char *err, size_t er
 		st.st_ino = 0;
 	snprintf(path, sizeof(path), "%s/%lu-%s.lock", dir, (unsigned long)st.st_ino, a->ifc.name);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* another user's lock file (a root run before a service run) locks as well read-only */
+	if (fd < 0 && errno == EACCES)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -errno;
@@ -465,6 +486,21 @@ void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stat
 	/* LRU evictions are silent in the kernel: what is neither deleted nor live */
 	gone = c[TLSMON_C_FLOWS_CREATED] - c[TLSMON_C_FLOWS_DELETED] - dp->swept;
 	st->evicted = gone > live ? gone - live : 0;
+}
+
+int bpf_dp_check_access(struct bpf_dp *dp)
+{
+	struct tlsmon_flow_key k;
+	__u64 v[512];
+	__u32 c = 0;
+
+	if (dp->ncpus > 512)
+		return 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.counters), &c, v))
+		return -errno;
+	if (bpf_map_get_next_key(bpf_map__fd(dp->skel->maps.flows), NULL, &k) && errno != ENOENT)
+		return -errno;
+	return 0;
 }
 
 const char *bpf_dp_mode(const struct bpf_dp *dp, size_t i)

@@ -28,7 +28,7 @@ struct bpf_dp_opts {
 	uint32_t max_flows;	/* flow map entries */
 	uint32_t ringbuf_bytes;	/* power of two */
 	struct tlsmon_dp_cfg cfg;
-	const char *lock_dir;	/* per-interface locks; NULL: /run/tlsmon */
+	const char *lock_dir;	/* per-interface locks; NULL: $RUNTIME_DIRECTORY or /run/tlsmon */
 };
 
 struct bpf_dp;
@@ -53,6 +53,12 @@ struct bpf_dp_flow_stats {
 };
 /* Remove flows idle since before cutoff_ns (CLOCK_BOOTTIME); count what is left. */
 void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stats *st);
+/*
+ * Whether this process may still use the maps through the descriptors it
+ * holds (after the privilege drop: kernels before 6.5 refuse map access
+ * without CAP_BPF when kernel.unprivileged_bpf_disabled is set).  0 or -errno.
+ */
+int bpf_dp_check_access(struct bpf_dp *dp);
 /* Where the XDP programs ended up: "native", "generic", or "tc". */
 const char *bpf_dp_mode(const struct bpf_dp *dp, size_t i);
 /* Detach everything and free. */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Leveled logging to stderr, readable as is and in journald. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "log.h"
 
 static int log_level = LOG_INFO;
@@ -23,12 +25,60 @@ void log_set_journal(int on)
 	log_journal = on;
 }
 
-void log_msg(int level, const char *fmt, ...)
+int log_detect_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	/* systemd.exec(5): stderr is the journal if its device and inode match */
+	log_journal = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+		      !isatty(STDERR_FILENO) && !fstat(STDERR_FILENO, &st) &&
+		      (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	return log_journal;
+}
+
+/*
+ * One message, one or more lines, each with its prefix.  Messages may quote
+ * names from the outside (interfaces, paths, libbpf's text): control bytes
+ * and bytes past ASCII are written \xNN, so none can end a line early or
+ * reach the terminal.
+ */
+static void put_line(const char *prefix, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char out[4096];
+	size_t o = 0, i;
+	unsigned char c;
+
+	fputs(prefix, stderr);
+	for (i = 0; i < n; i++) {
+		if (o + 4 >= sizeof(out)) {
+			fwrite(out, 1, o, stderr);
+			o = 0;
+		}
+		c = s[i];
+		if ((c < 0x20 && c != '\t') || c >= 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			out[o++] = c;
+		}
+	}
+	out[o++] = '\n';
+	fwrite(out, 1, o, stderr);
+}
+
+void log_vmsg(int level, const char *fmt, va_list ap)
 {
 	/* sd-daemon(3) priorities: err 3, warning 4, info 6, debug 7 */
 	static const int prio[] = { 3, 4, 6, 7 };
 	static const char *const tag[] = { "error", "warning", "info", "debug" };
-	va_list ap;
+	char small[1024], *msg = small, prefix[32], *p, *nl;
+	va_list aq;
+	int n;
 
 	if (level > log_level)
 		return;
@@ -36,13 +86,37 @@ void log_msg(int level, const char *fmt, ...)
 		level = LOG_ERR;
 	if (level > LOG_DEBUG)
 		level = LOG_DEBUG;
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && vasprintf(&msg, fmt, aq) < 0)
+		msg = small;	/* out of memory: the message cut short */
+	va_end(aq);
+	if (n < 0)
+		return;
 	if (log_journal)
-		fprintf(stderr, "<%d>", prio[level]);
+		snprintf(prefix, sizeof(prefix), "<%d>", prio[level]);
 	else
-		fprintf(stderr, "tlsmon: %s: ", tag[level]);
+		snprintf(prefix, sizeof(prefix), "tlsmon: %s: ", tag[level]);
+	p = msg;
+	do {
+		nl = strchr(p, '\n');
+		/* a trailing newline ends the message, it does not start an empty line */
+		if (nl && !nl[1]) {
+			put_line(prefix, p, nl - p);
+			break;
+		}
+		put_line(prefix, p, nl ? (size_t)(nl - p) : strlen(p));
+		p = nl + 1;
+	} while (nl);
+	if (msg != small)
+		free(msg);
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vmsg(level, fmt, ap);
 	va_end(ap);
-	if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
-		fputc('\n', stderr);
 }

@@ -19,12 +19,22 @@
 #include "ev_json.h"
 #include "evpipe.h"
 #include "ifaces.h"
+#include "linkwatch.h"
 #include "log.h"
 #include "out_json.h"
 #include "out_prom.h"
 #include "out_text.h"
 #include "pcap_src.h"
+#include "privs.h"
 #include "stats.h"
+
+/* Exit codes, documented in --help and tlsmon(8). */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,	/* could not start, or failed while running */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_IFACE_GONE = 3,	/* a watched interface went away: restart to attach again */
+};
 
 static struct env {
 	const char *ifaces;
@@ -45,6 +55,8 @@ static struct env {
 	const char *textfile_dir;	/* NULL: the default live, none offline */
 	uint32_t textfile_interval;
 	int no_textfile;
+	const char *user;		/* --user; NULL: the default (privs_resolve) */
+	int no_drop;
 	struct agg_opts agg;
 	struct tlsmon_dp_cfg cfg;
 } env = {
@@ -226,9 +238,18 @@ static void usage(FILE *f)
 		"                              past it new values fold into \"other\".  Families:\n"
 		"                              handshakes, failures, alerts, negotiated, servers,\n"
 		"                              sni, clients, ja4, server_ja4\n"
+		"Privileges:\n"
+		"      --user NAME             once attached (or the capture open), run as NAME\n"
+		"                              with no capability (live default: nobody when\n"
+		"                              started as root, else the user tlsmon runs as;\n"
+		"                              offline default: the same user; root: stay uid 0,\n"
+		"                              drop every capability)\n"
+		"      --no-drop               keep every privilege (not for production)\n"
 		"  -v, --verbose               more log output (twice: debug, libbpf too)\n"
 		"  -V, --version               print the version and exit\n"
-		"  -h, --help                  this help\n");
+		"  -h, --help                  this help\n"
+		"Exit status: 0 stopped by SIGINT/SIGTERM (or the capture was read), 1 error,\n"
+		"2 bad command line, 3 a watched interface went away (restart to attach again).\n");
 }
 
 static int parse_u32(const char *s, const char *what, uint32_t min, uint32_t max, uint32_t *out)
@@ -300,7 +321,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		return 0;
 	if (level == LIBBPF_INFO && env.verbose < 1)
 		return 0;
-	return vfprintf(stderr, fmt, args);
+	log_vmsg(level == LIBBPF_WARN ? LOG_WARN : level == LIBBPF_INFO ? LOG_INFO : LOG_DEBUG,
+		 fmt, args);
+	return 0;
 }
 
 /* ---- outputs ---- */
@@ -406,6 +429,73 @@ static void close_outputs(void)
 	dash_model_free(o.dash);
 }
 
+/* ---- privileges ---- */
+
+static struct privs_target who;
+
+/* The textfile is rewritten as `who`: say now, and how to fix it, if it cannot be. */
+static void check_textfile_dir(void)
+{
+	const char *dir = env.textfile_dir ?: OUT_PROM_DEFAULT_DIR;
+
+	if (!o.prom || !access(dir, W_OK | X_OK) || errno == ENOENT)
+		return;
+	pr_warn("%s is not writable by %s (uid %u), the user tlsmon now runs as (%s): %s is "
+		"not written until it is.  Give that user write access (e.g. setfacl -m "
+		"u:%s:rwx %s; the systemd unit's tmpfiles.d entry does it), or choose "
+		"--textfile-dir, --user or --no-textfile", dir, who.name, (unsigned)who.uid,
+		strerror(errno), OUT_PROM_FILE, who.name, dir);
+}
+
+/* Who to become, settled before anything is loaded: a bad --user fails early. */
+static int resolve_user(void)
+{
+	const char *u = env.user;
+	char err[256];
+	int e;
+
+	if (env.no_drop && env.user) {
+		pr_err("--user and --no-drop: pick one");
+		return EXIT_USAGE;
+	}
+	if (env.no_drop)
+		return 0;
+	/* live as root: nobody; offline, or started unprivileged: stay who we are */
+	if (!u && !env.read_path && geteuid() == 0)
+		u = PRIVS_DEFAULT_USER;
+	e = privs_resolve(u, &who, err, sizeof(err));
+	if (e)
+		pr_err("%s", err);
+	return e == -ENOENT ? EXIT_USAGE : e ? EXIT_RUNTIME : 0;
+}
+
+/*
+ * Once the sources are open: whatever reads the wire or a capture from here
+ * on does it with no capability and, live as root, as another user.
+ */
+static int drop_privileges(void)
+{
+	char err[512];
+
+	if (env.no_drop) {
+		if (!env.read_path)
+			pr_warn("keeping every privilege (--no-drop)");
+		return 0;
+	}
+	/* offline as a plain user: nothing to give up */
+	if (!who.change_user && !privs_any_cap())
+		return 0;
+	if (privs_drop(&who, err, sizeof(err))) {
+		pr_err("dropping privileges failed: %s", err);
+		return -1;
+	}
+	log_msg(env.read_path ? LOG_DEBUG : LOG_INFO,
+		"dropped privileges: running as %s (uid %u, gid %u) with no capabilities",
+		who.name, (unsigned)who.uid, (unsigned)who.gid);
+	check_textfile_dir();
+	return 0;
+}
+
 /* ---- offline ---- */
 
 static uint64_t last_frame_ns, next_expire_ns;
@@ -444,6 +534,10 @@ static int run_offline(struct evpipe *pipe)
 
 	if (!ps) {
 		pr_err("%s", err);
+		return 1;
+	}
+	if (drop_privileges()) {
+		pcap_src_close(ps);
 		return 1;
 	}
 	du = dp_user_new(env.max_flows, evpipe_in, pipe);
@@ -496,24 +590,31 @@ static int run_live(struct evpipe *pipe)
 		.cfg = env.cfg,
 	};
 	struct bpf_dp *dp = NULL;
-	char err[512];
+	struct linkwatch *lw = NULL;
+	char err[512], gone[IF_NAMESIZE];
 	uint64_t next_sweep, now, timeout_ns = env.handshake_timeout * 1e9;
 	int64_t wall_offset;
 	struct timespec rt;
 	size_t len = 0;
-	int i, n, e, rc = 1;
+	int i, n, e, rc = 1, lost = -1;
 
 	n = ifaces_resolve(env.ifaces, ifs, TLSMON_MAX_IFACES, err, sizeof(err));
 	if (n < 0) {
 		pr_err("%s", err);
 		return 1;
 	}
-	if (geteuid() != 0)
-		pr_warn("not running as root: loading BPF programs will likely fail");
+	if (!privs_bpf_capable())
+		pr_warn("running without CAP_BPF: loading BPF programs will likely fail");
 	e = bpf_dp_open(&dp, &dopts, evpipe_in, pipe, err, sizeof(err));
 	if (e) {
 		pr_err("%s", err);
 		return 1;
+	}
+	/* before attaching: a link deleted in between is not missed */
+	lw = linkwatch_open(ifs, n, err, sizeof(err));
+	if (!lw) {
+		pr_err("%s", err);
+		goto cleanup;
 	}
 	e = bpf_dp_attach(dp, ifs, n, err, sizeof(err));
 	if (e) {
@@ -524,6 +625,15 @@ static int run_live(struct evpipe *pipe)
 	for (i = 0; i < n && len < sizeof(o.source); i++)
 		len += snprintf(o.source + len, sizeof(o.source) - len, "%s%s", i ? "," : "",
 				ifs[i].name);
+	if (drop_privileges())
+		goto cleanup;
+	e = bpf_dp_check_access(dp);
+	if (e) {
+		pr_err("without privileges this kernel refuses tlsmon its own BPF maps (%s): "
+		       "kernels before 6.5 with kernel.unprivileged_bpf_disabled set need --no-drop",
+		       strerror(-e));
+		goto cleanup;
+	}
 	clock_gettime(CLOCK_REALTIME, &rt);
 	wall_offset = (int64_t)rt.tv_sec * 1000000000ll + rt.tv_nsec - (int64_t)boottime_ns();
 	next_sweep = boottime_ns() + 1000000000ull;
@@ -545,8 +655,21 @@ static int run_live(struct evpipe *pipe)
 		outputs_tick(now + wall_offset, 0);
 		if (reopen) {
 			reopen = 0;
-			if (o.log && out_json_reopen(o.log))
-				pr_warn("cannot reopen %s; still writing to the old file", env.log_path);
+			e = o.log ? out_json_reopen(o.log) : 0;
+			if (e)
+				pr_warn("cannot reopen %s as %s: %s; still writing to the old file (that "
+					"user must be able to create it: e.g. LogsDirectory= in the unit)",
+					env.log_path, who.name, strerror(-e));
+			else if (o.log)
+				pr_info("reopened %s", env.log_path);
+		}
+		lost = linkwatch_check(lw, gone, sizeof(gone));
+		if (lost >= 0) {
+			pr_err("%s went away (deleted, or moved to another network namespace); tlsmon "
+			       "does not attach to an interface that replaces it (it dropped the "
+			       "privileges to): restart it (the systemd unit does, Restart=on-failure)",
+			       gone);
+			break;
 		}
 	}
 	/* what is already in the ring buffer still counts */
@@ -554,10 +677,11 @@ static int run_live(struct evpipe *pipe)
 	if (o.col)
 		collector_flush(o.col, boottime_ns());
 	outputs_tick(boottime_ns() + wall_offset, 1);
-	rc = 0;
+	rc = lost >= 0 ? EXIT_IFACE_GONE : EXIT_OK;
 cleanup:
 	o.dp = NULL;
 	bpf_dp_close(dp);
+	linkwatch_close(lw);
 	return rc;
 }
 
@@ -567,7 +691,7 @@ int main(int argc, char **argv)
 		OPT_XDP_MODE = 256, OPT_TC_INGRESS, OPT_EVENTS, OPT_PORTS, OPT_NO_DECAP,
 		OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_RINGBUF, OPT_LOG, OPT_ALL, OPT_SUMMARY, OPT_MAX_CONNS,
 		OPT_TEXTFILE_DIR, OPT_TEXTFILE_INTERVAL, OPT_NO_TEXTFILE, OPT_MAX_SERIES,
-		OPT_DASHBOARD, OPT_NO_DASHBOARD,
+		OPT_DASHBOARD, OPT_NO_DASHBOARD, OPT_USER, OPT_NO_DROP,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -593,6 +717,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "dashboard", no_argument, NULL, OPT_DASHBOARD },
 		{ "no-dashboard", no_argument, NULL, OPT_NO_DASHBOARD },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "no-drop", no_argument, NULL, OPT_NO_DROP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -601,6 +727,7 @@ int main(int argc, char **argv)
 	uint32_t v;
 	int c, rc;
 
+	log_detect_journal();
 	while ((c = getopt_long(argc, argv, "i:r:jvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -689,6 +816,12 @@ int main(int argc, char **argv)
 		case OPT_NO_DASHBOARD:
 			env.dashboard = 0;
 			break;
+		case OPT_USER:
+			env.user = optarg;
+			break;
+		case OPT_NO_DROP:
+			env.no_drop = 1;
+			break;
 		case 'v':
 			env.verbose++;
 			break;
@@ -723,6 +856,9 @@ int main(int argc, char **argv)
 	}
 	log_set_level(LOG_INFO + env.verbose);
 	libbpf_set_print(libbpf_print);
+	rc = resolve_user();
+	if (rc)
+		return rc;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
