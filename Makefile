@@ -154,7 +154,7 @@ bench: deps
 	$(Q)scripts/bench.sh
 
 install: all
-	$(Q)scripts/install.sh "$(DESTDIR)" "$(PREFIX)"
+	$(Q)OUTPUT=$(OUTPUT) scripts/install.sh "$(DESTDIR)" "$(PREFIX)"
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))

@@ -10,7 +10,7 @@ BUILD_PKGS=(
 TEST_PKGS=(
 	iproute2 openssl nginx libnginx-mod-stream curl gnutls-bin python3
 	iptables tcpdump tshark prometheus prometheus-node-exporter tmux
-	ethtool procps psmisc
+	ethtool procps psmisc systemd groff-base man-db bsdextrautils
 )
 BENCH_PKGS=(ssldump hyperfine)
 
