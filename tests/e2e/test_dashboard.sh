@@ -309,16 +309,19 @@ if ! screen | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]'; then pass "no contro
 see "wide: the whole escaped SNI" "$(ere "$EVILESC")"
 "${TM[@]}" resize-window -t dash -x 80 -y 24
 
-# ---- clients: where each fingerprint fails and where it does not
+# ---- clients: where each fingerprint fails and where it does not (the
+# fingerprint that failed at B: python, field report 004)
 keys 3
 see "key 3: clients view" "^CLIENT FINGERPRINT \(JA4\)"
-PYJA4=$(grep '^ja4 .* 10\.77\.3\.2:443 ' "$DIR/expect" | awk '{print $2}' | head -n 1)
+PYJA4=$(grep '^ja4 .* 10\.77\.3\.2:443 [1-9]' "$DIR/expect" | awk '{print $2}' | head -n 1)
 if [ -n "$PYJA4" ]; then
 	BFAIL=$(awk -v j="$PYJA4" '$1 == "ja4" && $2 == j && $3 == "10.77.3.2:443" {print $4}' "$DIR/expect")
 	AOK=$(awk -v j="$PYJA4" '$1 == "ja4" && $2 == j && $3 == "10.77.2.2:443" {print $4}' "$DIR/expect")
 	see "clients: python's JA4 listed" "^$PYJA4 "
+	[ "${AOK%%/*}" = 0 ]
+	ok $? "python's records: no failure at A ($AOK)"
 	see "clients: it fails at B ($BFAIL) and not at A ($AOK)" \
-		"10\.77\.3\.2:443 $BFAIL.*|10\.77\.2\.2:443 $AOK.*10\.77\.3\.2:443 $BFAIL"
+		"10\.77\.3\.2:443 $BFAIL.*10\.77\.2\.2:443 $AOK|10\.77\.2\.2:443 $AOK.*10\.77\.3\.2:443 $BFAIL"
 else
 	fail "clients: a fingerprint reached B" "$(grep '^ja4' "$DIR/expect")"
 fi
@@ -401,6 +404,21 @@ for how in TERM INT SEGV; do
 	*) gone $s "SIG$how" 0 ;;
 	esac
 done
+
+# ---- the terminal goes away (window closed, ssh dropped): tlsmon ends too
+alive() {
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+if start hup "ip netns exec $LAB_NS_CLI $BIN -i $LAB_IF --no-textfile 2>$DIR/hup.err"; then
+	pid=$(tlsmon_pid hup)
+	"${TM[@]}" kill-session -t hup
+	[ -n "$pid" ] && wait_for 5 eval "! alive $pid"
+	ok $? "terminal closed: tlsmon ends" "pid $pid"
+else
+	fail "terminal closed: the dashboard comes up"
+fi
 
 # ---- a capture replayed, then held until q
 CAP=${TLSMON_CORPUS:-../shared/corpus}/ja4/tls-handshake.pcapng
