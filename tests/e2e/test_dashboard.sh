@@ -210,6 +210,7 @@ for a, rs in srv.items():
     sni = top(collections.Counter(r.get("sni") or "-" for r in f)) or "?"
     print("server", a, len(f), pct(len(f), len(settled)), main, esc(sni.encode("utf-8", "surrogateescape")))
 print("topfail", top(fails) or "?")
+print("firstfail", failed[0]["reason"], addr(failed[0]))
 print("toptotal", top(totals) or "?")
 for k, v in collections.Counter(r["version"] for r in recs if r.get("version")).items():
     print("version", k, v)
@@ -342,6 +343,19 @@ see "Tab: from failures around to the overview" "^FAILURES BY REASON"
 keys BTab
 see "Shift-Tab: back to failures" "^UTC +RECENT FAILURES"
 see "failures: the evidence under each failure" "^      \(server sent fatal bad_certificate\)"
+read -r _ FIRSTR FIRSTA < <(grep '^firstfail ' "$DIR/expect")
+keys s
+see "key s in failures: oldest first" "sort: oldest"
+wait_for 3 row_has 4 "^[0-9:]{8} $(ere "$FIRSTR") +$(ere "$FIRSTA") "
+ok $? "oldest first: $FIRSTR at $FIRSTA on top" "$(row 4)"
+keys s
+see "key s again: newest first" "sort: newest"
+keys End
+see "End: scrolled to the last failure" " $NFAIL-$NFAIL of $NFAIL *\$"
+keys Up
+see "Up: one back" " $((NFAIL - 1))-[0-9]+ of $NFAIL *\$"
+keys Home
+see "Home: back to the top" " 1-[0-9]+ of $NFAIL *\$"
 keys 1
 see "key 1: overview" "^FAILURES BY REASON"
 
