@@ -39,7 +39,9 @@ enum tlsmon_ev_type {
 	TLSMON_EV_BLOB = 10,		/* raw bytes for userspace reassembly */
 	TLSMON_EV_PARSE_ERROR = 11,
 	TLSMON_EV_FLOW_END = 12,	/* the datapath stopped tracking the flow */
-	TLSMON_EV_MAX
+	TLSMON_EV_MAX,
+	/* made by userspace reassembly only; refused from a datapath */
+	TLSMON_EV_HS_BYTES = 32,
 };
 
 enum tlsmon_dir {
@@ -243,6 +245,8 @@ struct tlsmon_ev_non_tls {
 _Static_assert(sizeof(struct tlsmon_ev_non_tls) == 104, "tlsmon_ev_non_tls layout");
 
 #define TLSMON_BLOB_RECORD 1	/* bytes of records the datapath could not see whole */
+#define TLSMON_BLOB_CERT 2	/* a handshake record the datapath parsed, shipped for the
+				 * certificates it carries (Certificate, CertificateRequest) */
 #define TLSMON_BLOB_F_BUDGET (1u << 0)	/* the per-flow byte budget ran out here */
 
 struct tlsmon_ev_blob {
@@ -255,6 +259,19 @@ struct tlsmon_ev_blob {
 	__u8 data[TLSMON_BLOB_MAX];
 };
 _Static_assert(sizeof(struct tlsmon_ev_blob) == 80 + TLSMON_BLOB_MAX, "tlsmon_ev_blob layout");
+
+/*
+ * TLSMON_EV_HS_BYTES, from userspace reassembly: a whole Certificate or
+ * CertificateRequest message (header included) as sent, for the collector's
+ * certificate checks.  data points into the reassembler's buffer and is valid
+ * only during the call that delivers the event.
+ */
+struct tlsmon_ev_hs_bytes {
+	struct tlsmon_ev_hdr h;		/* h.seq: where the message starts */
+	__u32 len;			/* bytes at data */
+	__u32 pad;
+	const __u8 *data;
+};
 
 /* Flow tracking.  The key is the same whichever way a packet goes. */
 struct tlsmon_flow_key {
@@ -273,6 +290,8 @@ _Static_assert(sizeof(struct tlsmon_flow_key) == 40, "tlsmon_flow_key layout");
 #define TLSMON_DS_BUDGET (1u << 3)	/* reassembly budget exhausted */
 #define TLSMON_DS_LOST (1u << 4)	/* record boundary lost */
 #define TLSMON_DS_SEEN (1u << 5)	/* a record was seen from this side */
+#define TLSMON_DS_BLOB_CERT (1u << 6)	/* the reassembly window is TLSMON_BLOB_CERT */
+#define TLSMON_DS_HS_WANT (1u << 7)	/* the message going on (hs_left) is one userspace wants */
 
 struct tlsmon_dir_state {
 	__u32 next_seq;		/* sequence number of the next record header */
@@ -286,7 +305,8 @@ struct tlsmon_dir_state {
 	__u8 part_n;		/* bytes of a record header cut by a segment end */
 	__u8 part[4];
 	__u16 ip_id;		/* IP ID of the latest packet from this side */
-	__u16 pad;
+	__u16 hs_left;		/* bytes of a handshake message that go on in the next
+				 * record (a message fragmented over records) */
 };
 
 #define TLSMON_FS_CH_SEEN (1u << 0)

@@ -218,16 +218,26 @@ TLSP_INLINE void dp_emit_sh(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u
 	dp_submit(&s->ev.sh, sizeof(s->ev.sh));
 }
 
+/* Handshake messages whose bytes userspace wants: certificates and CA names. */
+TLSP_INLINE int dp_wants_bytes(__u8 type)
+{
+	return type == TLS_HS_CERTIFICATE || type == TLS_HS_CERTIFICATE_REQUEST;
+}
+
 /*
  * One whole handshake record, header included, in s->buf[0, total) (where it
  * starts and its header: s->rec_*): walk its messages and emit them.
+ * s->hs_left/hs_want carry a message fragmented over records from one record
+ * to the next (RFC 5246 6.2.1 lets handshake messages span records).
+ * Returns 1 when the record holds (part of) a message whose bytes userspace
+ * wants (dp_wants_bytes), else 0.
  */
 TLSMON_SUBPROG int dp_hs_record(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 total)
 {
 	struct tlsmon_ev_small *e;
 	__u32 off, mlen, i, rec_seq;
+	int r, want = 0;
 	__u8 type;
-	int r;
 
 	if (!s || !f || total > TLSMON_SCRATCH_LEN)
 		return 0;
@@ -241,6 +251,17 @@ TLSMON_SUBPROG int dp_hs_record(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 		return 0;
 	}
 	off = TLS_RECORD_HDR_LEN;
+	if (s->hs_left) {
+		/* the rest of a message begun in an earlier record */
+		if (s->hs_left >= total - off) {
+			s->hs_left -= total - off;
+			return s->hs_want;
+		}
+		off += s->hs_left;
+		want = s->hs_want;
+		s->hs_left = 0;
+	}
+	s->hs_want = 0;
 	for (i = 0; i < TLSMON_MAX_MSGS_PER_RECORD; i++) {
 		off = TLSP_NORM(off);
 		if (off >= total)
@@ -255,12 +276,17 @@ TLSMON_SUBPROG int dp_hs_record(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 			break;
 		}
 		type = e->hs_type;
+		if (dp_wants_bytes(type))
+			want = 1;
 		mlen = tlsp_u24(s->buf, off + 1);
 		e->msg_len = mlen;
 		if (mlen > total - off - TLS_HS_HDR_LEN) {
 			/* continues in the next record: reported, not parsed */
 			e->flags = TLSMON_SF_PARTIAL;
 			dp_submit(e, sizeof(*e));
+			mlen -= total - off - TLS_HS_HDR_LEN;
+			s->hs_left = mlen > 0xffff ? 0xffff : mlen;
+			s->hs_want = dp_wants_bytes(type);
 			break;
 		}
 		if (type == TLS_HS_CLIENT_HELLO) {
@@ -280,7 +306,7 @@ TLSMON_SUBPROG int dp_hs_record(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 		}
 		off += TLS_HS_HDR_LEN + mlen;
 	}
-	return 0;
+	return want;
 }
 
 TLSP_INLINE void dp_note_synack(const struct np_meta *m, __u32 h)
@@ -415,7 +441,7 @@ TLSP_INLINE int dp_blob_ship_impl(const struct dp_pkt *pk, const int hook,
 		e->h.size = sizeof(*e) - TLSMON_BLOB_MAX + n;
 		e->rec_seq = ds->blob_start;
 		e->len = n;
-		e->kind = TLSMON_BLOB_RECORD;
+		e->kind = (ds->flags & TLSMON_DS_BLOB_CERT) ? TLSMON_BLOB_CERT : TLSMON_BLOB_RECORD;
 		e->peer = f->peer;
 		dp_submit(e, sizeof(*e) - TLSMON_BLOB_MAX + n);
 		ds->blob_bytes += n;
@@ -438,22 +464,30 @@ TLSP_INLINE int dp_blob_ship_impl(const struct dp_pkt *pk, const int hook,
 /*
  * Open (or extend) the reassembly window for a record starting at rec_seq;
  * pn: bytes of its header that came in the previous segment (ds->part).
+ * cert: the record was parsed here and goes to userspace for its
+ * certificates only (TLSMON_BLOB_CERT); windows of either kind never merge.
  */
 TLSP_INLINE void dp_blob_open(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 			      struct tlsmon_dir_state *ds, __u32 rec_seq, __u32 rec_end_seq,
-			      __u32 pn)
+			      __u32 pn, int cert)
 {
 	struct tlsmon_ev_blob *e = &s->ev.blob;
+	__u8 kind = cert ? TLSMON_DS_BLOB_CERT : 0;
 	__u32 i;
 
 	if (ds->flags & TLSMON_DS_BUDGET)
 		return;
-	if (!(ds->flags & TLSMON_DS_BLOB) || ds->blob_end != rec_seq) {
+	/*
+	 * A record right after the window goes on in it, even once the window
+	 * has closed: a handshake message fragmented over records (a large
+	 * Certificate) stays one stream for userspace.
+	 */
+	if (ds->blob_end != rec_seq || (ds->flags & TLSMON_DS_BLOB_CERT) != kind) {
 		ds->blob_start = rec_seq;
 		ds->blob_next = rec_seq;
 	}
 	ds->blob_end = rec_end_seq;
-	ds->flags |= TLSMON_DS_BLOB;
+	ds->flags = (ds->flags & ~TLSMON_DS_BLOB_CERT) | TLSMON_DS_BLOB | kind;
 	if (!pn || pn > 4)
 		return;
 	/* The record header began in the previous segment: ship those bytes too. */
@@ -463,7 +497,7 @@ TLSP_INLINE void dp_blob_open(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 	e->h.size = sizeof(*e) - TLSMON_BLOB_MAX + 4;
 	e->rec_seq = ds->blob_start;
 	e->len = pn;
-	e->kind = TLSMON_BLOB_RECORD;
+	e->kind = cert ? TLSMON_BLOB_CERT : TLSMON_BLOB_RECORD;
 	e->flags = 0;
 	e->peer = f->peer;
 	for (i = 0; i < 4; i++)
@@ -614,9 +648,22 @@ TLSP_INLINE int dp_record_impl(const struct dp_pkt *pk, const int hook, struct t
 			s->rec_seq = rec_seq;
 			s->rec_version = rec->version;
 			s->rec_hdr_len = hl;
-			dp_hs_record(s, f, total);
+			s->hs_left = ds->hs_left;
+			s->hs_want = !!(ds->flags & TLSMON_DS_HS_WANT);
+			k = dp_hs_record(s, f, total);
+			ds->hs_left = s->hs_left;
+			ds->flags = (ds->flags & ~TLSMON_DS_HS_WANT) |
+				    (s->hs_want ? TLSMON_DS_HS_WANT : 0);
+			if (k) {
+				/* certificates: parsed in userspace, from these bytes */
+				dp_blob_open(s, f, ds, rec_seq, rec_seq + total, pn, 1);
+				dp_blob_ship(pk, hook, s, f, ds);
+			}
 		} else {
-			dp_blob_open(s, f, ds, rec_seq, rec_seq + total, pn);
+			/* userspace walks this record's messages, and their ends */
+			ds->hs_left = 0;
+			ds->flags &= ~TLSMON_DS_HS_WANT;
+			dp_blob_open(s, f, ds, rec_seq, rec_seq + total, pn, 0);
 			dp_blob_ship(pk, hook, s, f, ds);
 		}
 		break;
@@ -635,7 +682,7 @@ TLSP_INLINE int dp_record_impl(const struct dp_pkt *pk, const int hook, struct t
 		break;
 	case TLS_CT_ALERT:
 		if (!(ds->flags & TLSMON_DS_ENCRYPTED) && rec->len == 2 && rec_end > plen) {
-			dp_blob_open(s, f, ds, rec_seq, rec_seq + total, pn);
+			dp_blob_open(s, f, ds, rec_seq, rec_seq + total, pn, 0);
 			dp_blob_ship(pk, hook, s, f, ds);
 			break;
 		}

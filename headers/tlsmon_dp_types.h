@@ -25,7 +25,9 @@ struct tlsmon_dp_cfg {
 	__u32 blob_budget;		/* reassembly bytes per side and flow */
 };
 
-#define TLSMON_DP_CFG_DEFAULT { .appdata_max = 8, .decap = 1, .blob_budget = 32768 }
+/* 64 KiB per side: a ClientHello, and a server's flight with its certificates
+ * even when the Certificate is fragmented over records */
+#define TLSMON_DP_CFG_DEFAULT { .appdata_max = 8, .decap = 1, .blob_budget = 65536 }
 
 struct tlsmon_scratch {
 	__u8 buf[TLSMON_SCRATCH_LEN + TLSP_SLACK];
@@ -37,7 +39,10 @@ struct tlsmon_scratch {
 	__u32 pkt_seq;			/* this packet: payload sequence number, */
 	__u32 pkt_plen;			/* length */
 	__u32 pkt_poff;			/* and offset in the frame */
-	__u32 pad;
+	__u16 hs_left;			/* dp_hs_record: in, bytes of a message begun in an
+					 * earlier record; out, bytes of the last one to come */
+	__u8 hs_want;			/* in and out: that message is one userspace wants */
+	__u8 pad;
 	struct tlsmon_flow newflow;	/* a flow being created */
 	struct tlsmon_flow_key key;	/* this packet's flow */
 	struct np_meta meta;		/* this packet's headers */

@@ -50,6 +50,8 @@ enum pl_id {
 	PL_SMTP_READY,
 	PL_SH_CERT_DONE,	/* ServerHello, Certificate, ServerHelloDone: 3 records */
 	PL_SH_CERT_DONE_1REC,	/* the same messages in one record */
+	PL_SH_CERT_FRAG,	/* ServerHello; a Certificate fragmented over two records,
+				 * the second ending with ServerHelloDone */
 	PL_CH_CCS,		/* ClientHello record, then a ChangeCipherSpec record */
 	PL_SH_BIGCERT_DONE,	/* the Certificate record spans segments */
 	PL_SH_DONE,		/* ServerHello and ServerHelloDone records */
@@ -69,6 +71,7 @@ enum pl_id {
 #define SH13_LEN 127
 #define CH_LEN 517
 #define CERT_BODY 200	/* Certificate message body in PL_SH_CERT_DONE */
+#define CERT_FRAG1 104	/* PL_SH_CERT_FRAG: bytes of the message in its first record */
 #define BIGCERT_BODY 3000
 #define HRR_CH1_LEN 236	/* zeek/hrr.pcap: the first ClientHello record, */
 #define HRR_LEN 93	/* the HelloRetryRequest record, */
@@ -237,6 +240,19 @@ static int payloads_init(void)
 	put_cert_msg(d, CERT_BODY);
 	put_hs_hdr(d, TLS_HS_SERVER_HELLO_DONE, 0);
 
+	d = &pl[PL_SH_CERT_FRAG];
+	{
+		struct blob m = { 0 };
+
+		put_cert_msg(&m, CERT_BODY);
+		put(d, pl[PL_SH12].b, SH12_LEN);
+		put_rec_hdr(d, TLS_CT_HANDSHAKE, CERT_FRAG1);
+		put(d, m.b, CERT_FRAG1);
+		put_rec_hdr(d, TLS_CT_HANDSHAKE, m.n - CERT_FRAG1 + 4);
+		put(d, m.b + CERT_FRAG1, m.n - CERT_FRAG1);
+		put_hs_hdr(d, TLS_HS_SERVER_HELLO_DONE, 0);
+	}
+
 	d = &pl[PL_CH_CCS];
 	put(d, pl[PL_CH].b, CH_LEN);
 	put(d, ccs, sizeof(ccs));
@@ -329,6 +345,7 @@ struct xev {
 	uint32_t msg_len, reason;
 	uint16_t len;		/* BLOB: bytes; NON_TLS: segment length */
 	int32_t rec_seq;	/* BLOB */
+	uint8_t kind;		/* BLOB: TLSMON_BLOB_*, 0 meaning RECORD */
 	uint8_t ttl;		/* when set: the event's TTL and IP ID (else the frame's) */
 	uint16_t ipid;
 };
@@ -465,9 +482,13 @@ static const struct dcase cases[] = {
 		.ev = { CH12(0), SH12(1, 5),
 			EV(HS_MSG, S2C, 1, SH12_LEN + 5, .hs_type = TLS_HS_CERTIFICATE,
 			   .rec_len = 4 + CERT_BODY, .msg_len = CERT_BODY),
+			/* the Certificate record goes to userspace for its chain */
+			EV(BLOB, S2C, 1, SH12_LEN, .len = 9 + CERT_BODY, .rec_seq = SH12_LEN,
+			   .kind = TLSMON_BLOB_CERT),
 			EV(HS_MSG, S2C, 1, SH12_LEN + 9 + CERT_BODY + 5,
 			   .hs_type = TLS_HS_SERVER_HELLO_DONE, .rec_len = 4) },
-		.ctr = CTR([P] = 2, [PAY] = 2, [REC] = 4, [EVS] = 4, [FC] = 1, [LK] = 2),
+		.ctr = CTR([P] = 2, [PAY] = 2, [REC] = 4, [EVS] = 5, [FC] = 1, [LK] = 2,
+			   [TLSMON_C_BLOB_BYTES] = 9 + CERT_BODY),
 	},
 	{
 		.name = "several handshake messages in one record",
@@ -477,8 +498,29 @@ static const struct dcase cases[] = {
 			   .rec_len = SH12_LEN - 5 + 8 + CERT_BODY, .msg_len = CERT_BODY),
 			EV(HS_MSG, S2C, 1, SH12_LEN + 4 + CERT_BODY,
 			   .hs_type = TLS_HS_SERVER_HELLO_DONE,
-			   .rec_len = SH12_LEN - 5 + 8 + CERT_BODY) },
-		.ctr = CTR([P] = 2, [PAY] = 2, [REC] = 2, [EVS] = 4, [FC] = 1, [LK] = 2),
+			   .rec_len = SH12_LEN - 5 + 8 + CERT_BODY),
+			/* the whole record, for the Certificate in it */
+			EV(BLOB, S2C, 1, 0, .len = SH12_LEN + 8 + CERT_BODY, .rec_seq = 0,
+			   .kind = TLSMON_BLOB_CERT) },
+		.ctr = CTR([P] = 2, [PAY] = 2, [REC] = 2, [EVS] = 5, [FC] = 1, [LK] = 2,
+			   [TLSMON_C_BLOB_BYTES] = SH12_LEN + 8 + CERT_BODY),
+	},
+	{
+		.name = "a Certificate fragmented over two records in one segment",
+		.fr = { CDATA(PL_CH), SDATA(PL_SH_CERT_FRAG) },
+		.ev = { CH12(0), SH12(1, 5),
+			EV(HS_MSG, S2C, 1, SH12_LEN + 5, .hs_type = TLS_HS_CERTIFICATE,
+			   .rec_len = CERT_FRAG1, .msg_len = CERT_BODY, .flags = TLSMON_SF_PARTIAL),
+			EV(BLOB, S2C, 1, SH12_LEN, .len = 5 + CERT_FRAG1, .rec_seq = SH12_LEN,
+			   .kind = TLSMON_BLOB_CERT),
+			/* the second record begins with the rest of the message: skipped */
+			EV(HS_MSG, S2C, 1, SH12_LEN + 5 + CERT_FRAG1 + 5 + 4 + CERT_BODY - CERT_FRAG1,
+			   .hs_type = TLS_HS_SERVER_HELLO_DONE, .rec_len = 4 + CERT_BODY - CERT_FRAG1 + 4),
+			/* and goes to userspace too, in the same window */
+			EV(BLOB, S2C, 1, SH12_LEN + 5 + CERT_FRAG1, .len = 5 + 4 + CERT_BODY - CERT_FRAG1 + 4,
+			   .rec_seq = SH12_LEN, .kind = TLSMON_BLOB_CERT) },
+		.ctr = CTR([P] = 2, [PAY] = 2, [REC] = 4, [EVS] = 6, [FC] = 1, [LK] = 2,
+			   [TLSMON_C_BLOB_BYTES] = 5 + CERT_FRAG1 + 5 + 4 + CERT_BODY - CERT_FRAG1 + 4),
 	},
 	{
 		.name = "ClientHello over 3 segments, then the next record",
@@ -561,10 +603,12 @@ static const struct dcase cases[] = {
 		.ev = { CH12(0), SH12(1, 5),
 			EV(HS_MSG, S2C, 3, SH12_LEN + 5, .hs_type = TLS_HS_CERTIFICATE,
 			   .rec_len = 4 + CERT_BODY, .msg_len = CERT_BODY),
+			EV(BLOB, S2C, 3, SH12_LEN, .len = 9 + CERT_BODY, .rec_seq = SH12_LEN,
+			   .kind = TLSMON_BLOB_CERT),
 			EV(HS_MSG, S2C, 4, SH12_LEN + 9 + CERT_BODY + 5,
 			   .hs_type = TLS_HS_SERVER_HELLO_DONE, .rec_len = 4) },
-		.ctr = CTR([P] = 9, [PAY] = 9, [REC] = 4, [EVS] = 4, [FC] = 1, [LK] = 9,
-			   [TLSMON_C_OUT_OF_ORDER] = 1),
+		.ctr = CTR([P] = 9, [PAY] = 9, [REC] = 4, [EVS] = 5, [FC] = 1, [LK] = 9,
+			   [TLSMON_C_OUT_OF_ORDER] = 1, [TLSMON_C_BLOB_BYTES] = 9 + CERT_BODY),
 	},
 	{
 		.name = "retransmission inside a multi-segment record",
@@ -608,6 +652,8 @@ static const struct dcase cases[] = {
 		.ev = { SH12(1, 5),
 			EV(HS_MSG, S2C, 1, SH12_LEN + 5, .hs_type = TLS_HS_CERTIFICATE,
 			   .rec_len = 4 + CERT_BODY, .msg_len = CERT_BODY),
+			EV(BLOB, S2C, 1, SH12_LEN, .len = 9 + CERT_BODY, .rec_seq = SH12_LEN,
+			   .kind = TLSMON_BLOB_CERT),
 			EV(HS_MSG, S2C, 1, SH12_LEN + 9 + CERT_BODY + 5,
 			   .hs_type = TLS_HS_SERVER_HELLO_DONE, .rec_len = 4),
 			EV(HS_MSG, C2S, 2, CH_LEN + 5, .hs_type = TLS_HS_CLIENT_KEY_EXCHANGE,
@@ -615,7 +661,8 @@ static const struct dcase cases[] = {
 			EV(CCS, C2S, 2, CH_LEN + 75, .rec_len = 1),
 			EV(HS_MSG, C2S, 2, CH_LEN + 81, .flags = TLSMON_SF_ENCRYPTED,
 			   .rec_len = 40) },
-		.ctr = CTR([P] = 2, [PAY] = 2, [REC] = 6, [EVS] = 6, [FC] = 1, [LK] = 2),
+		.ctr = CTR([P] = 2, [PAY] = 2, [REC] = 6, [EVS] = 7, [FC] = 1, [LK] = 2,
+			   [TLSMON_C_BLOB_BYTES] = 9 + CERT_BODY),
 	},
 	{
 		.name = "idle flows swept: their hints go with them",
@@ -713,6 +760,8 @@ static const struct dcase cases[] = {
 		.ev = { CH12(0), SH12(1, 5),
 			EV(HS_MSG, S2C, 1, SH12_LEN + 5, .hs_type = TLS_HS_CERTIFICATE,
 			   .rec_len = 4 + CERT_BODY, .msg_len = CERT_BODY),
+			EV(BLOB, S2C, 1, SH12_LEN, .len = 9 + CERT_BODY, .rec_seq = SH12_LEN,
+			   .kind = TLSMON_BLOB_CERT),
 			EV(HS_MSG, S2C, 1, SH12_LEN + 9 + CERT_BODY + 5,
 			   .hs_type = TLS_HS_SERVER_HELLO_DONE, .rec_len = 4),
 			EV(HS_MSG, C2S, 2, CH_LEN + 5, .hs_type = TLS_HS_CLIENT_KEY_EXCHANGE,
@@ -727,8 +776,8 @@ static const struct dcase cases[] = {
 			EV(APPDATA, S2C, 5, SH12_LEN + 9 + CERT_BODY + 60, .index = 0,
 			   .rec_len = 48),
 			END_(S2C, 5, SH12_LEN + 9 + CERT_BODY + 113, SETTLED) },
-		.ctr = CTR([P] = 7, [PAY] = 7, [REC] = 11, [EVS] = 12, [FC] = 1, [FD] = 1,
-			   [LK] = 6),
+		.ctr = CTR([P] = 7, [PAY] = 7, [REC] = 11, [EVS] = 13, [FC] = 1, [FD] = 1,
+			   [LK] = 6, [TLSMON_C_BLOB_BYTES] = 9 + CERT_BODY),
 	},
 	{
 		.name = "TLS 1.3 settles: client's second record after the server's",
@@ -1155,7 +1204,7 @@ static int check_one(const uint8_t *ev, size_t size, int frame, const struct xev
 			return MISMATCH("blob of %zu bytes carries %u", size, e->len);
 		FIELD("len", e->len, x->len);
 		FIELD("rec_seq - base", e->rec_seq - base, (uint32_t)x->rec_seq);
-		FIELD("kind", e->kind, TLSMON_BLOB_RECORD);
+		FIELD("kind", e->kind, x->kind ? x->kind : TLSMON_BLOB_RECORD);
 		FIELD("flags", e->flags, 0);
 		if (memcmp(e->data, stream + x->seq, e->len))
 			return MISMATCH("blob bytes differ from the bytes sent at its seq");
