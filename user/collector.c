@@ -34,6 +34,9 @@ struct collector {
 
 static void conn_free(struct conn *c)
 {
+	cert_chain_put(c->certs[0]);
+	cert_chain_put(c->certs[1]);
+	cert_request_put(c->cert_req);
 	free(c->ch);
 	free(c->ch2);
 	free(c->sh);
@@ -156,6 +159,25 @@ static struct conn *conn_new(struct collector *c, const struct ckey *k,
 	return cn;
 }
 
+/* The certificates' findings, at the time of the handshake (offline: the capture's). */
+static void cert_settle(struct conn *cn)
+{
+	struct hs_record *r = &cn->rec;
+	const struct tls_client_hello *ch = cn->ch;
+	int64_t now = r->start_ns / 1000000000ull, skew;
+	int sni = ch && (ch->flags & TLS_CHF_SNI) && !(ch->flags & TLS_CHF_SNI_NOT_HOST) &&
+		  !(ch->flags & TLS_CHF_TRUNC_SNI);
+
+	r->certs[SIDE_CLIENT] = cn->certs[SIDE_CLIENT];
+	r->certs[SIDE_SERVER] = cn->certs[SIDE_SERVER];
+	r->cert_request = cn->cert_req;
+	r->cert_findings[SIDE_SERVER] = cert_findings(cn->certs[SIDE_SERVER], now,
+						      sni ? (const char *)ch->sni : NULL,
+						      sni ? ch->sni_len : 0, &r->cert_skew_s);
+	/* a client certificate names a client: no SNI to match */
+	r->cert_findings[SIDE_CLIENT] = cert_findings(cn->certs[SIDE_CLIENT], now, NULL, 0, &skew);
+}
+
 /* Give the record its derived fields, diagnose it, hand it out, forget it. */
 static void settle(struct collector *c, const struct ckey *k, struct conn *cn, int timed_out)
 {
@@ -175,6 +197,7 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 		fp_server(cn->sh, &r->sfp);
 	if (!r->end_ns)
 		r->end_ns = wall(c, cn->last_ns);
+	cert_settle(cn);
 	diag_settle(cn, profiles_get(c->profiles, r), timed_out, waited);
 	profiles_learn(c->profiles, r);
 	c->st.records++;
@@ -237,6 +260,33 @@ static void on_hs_msg(struct conn *cn, const struct tlsmon_ev_small *e, uint8_t 
 	case TLS_HS_SERVER_HELLO_DONE:
 		cn->server_done = 1;
 		break;
+	}
+}
+
+/* The bytes of a Certificate or CertificateRequest message, from reassembly. */
+static void on_hs_bytes(struct collector *c, struct conn *cn, const struct tlsmon_ev_hs_bytes *e,
+			uint8_t side)
+{
+	const char *err;
+
+	if (!e->len)
+		return;
+	if (e->data[0] == TLS_HS_CERTIFICATE) {
+		if (cn->certs[side])
+			return;	/* the first chain counts (renegotiation aside) */
+		cn->certs[side] = cert_chain_get(e->data, e->len, &err);
+		if (!cn->certs[side]) {
+			c->st.cert_errors++;
+			if (cn->rec.cert_errors < 255)
+				cn->rec.cert_errors++;
+		}
+	} else if (e->data[0] == TLS_HS_CERTIFICATE_REQUEST && side == SIDE_SERVER &&
+		   !cn->cert_req) {
+		cn->cert_req = cert_request_parse(e->data, e->len,
+						  cn->rec.version ? cn->rec.version : TLS_V_TLS12,
+						  &err);
+		if (!cn->cert_req)
+			c->st.cert_errors++;
 	}
 }
 
@@ -369,6 +419,12 @@ int collector_event(void *ctx, const void *ev, size_t size)
 		if (side == SIDE_CLIENT && (sm->hs_type == TLS_HS_CLIENT_HELLO || !cn->ch) &&
 		    !cn->rec.ev.hello_error)
 			cn->rec.ev.hello_error = sm->reason;
+		/* a Certificate reassembly could not complete (cut, or past the budget) */
+		if (sm->hs_type == TLS_HS_CERTIFICATE && !cn->certs[side] && cn->rec.cert_errors < 255)
+			cn->rec.cert_errors++;
+		break;
+	case TLSMON_EV_HS_BYTES:
+		on_hs_bytes(c, cn, ev, side);
 		break;
 	case TLSMON_EV_FLOW_END:
 		cn->end_reason = sm->reason;

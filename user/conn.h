@@ -13,6 +13,8 @@ struct conn {
 	struct hs_record rec;
 	struct tls_client_hello *ch, *ch2;	/* owned */
 	struct tls_server_hello *sh;		/* owned */
+	struct cert_chain *certs[2];		/* references, per side */
+	struct cert_request *cert_req;		/* reference */
 	uint64_t last_ns;			/* event clock */
 	uint8_t ccs[2];				/* ChangeCipherSpec sent, per side */
 	uint8_t finished[2];			/* an encrypted handshake record, per side */

@@ -25,6 +25,8 @@ static const char *const end_names[TLSMON_END_MAX] = {
 
 const char *ev_type_name(int type)
 {
+	if (type == TLSMON_EV_HS_BYTES)
+		return "handshake_bytes";
 	return type > 0 && type < TLSMON_EV_MAX && type_names[type] ? type_names[type] : "unknown";
 }
 
@@ -203,8 +205,13 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 	const struct tlsmon_ev_small *sm = ev;
 	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], buf[32];
 
-	if (ev_check(ev, size))
+	/* the reassembler's own event is not a datapath event: not checked as one */
+	if (size >= sizeof(*h) && h->type == TLSMON_EV_HS_BYTES) {
+		if (size < sizeof(struct tlsmon_ev_hs_bytes))
+			return -1;
+	} else if (ev_check(ev, size)) {
 		return -1;
+	}
 	addr_str(h->caddr, ca, sizeof(ca));
 	addr_str(h->saddr, sa, sizeof(sa));
 	jb_obj_open(b);
@@ -264,6 +271,13 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 
 		jb_u64(b, "payload_length", nt->len);
 		jb_strn(b, "first_bytes", nt->data, nt->n < TLSMON_PEEK_MAX ? nt->n : TLSMON_PEEK_MAX);
+		break;
+	}
+	case TLSMON_EV_HS_BYTES: {
+		const struct tlsmon_ev_hs_bytes *hb = ev;
+
+		jb_str(b, "message", hb->len ? tls_hs_type_name(hb->data[0]) ?: "unknown" : "none");
+		jb_u64(b, "message_length", hb->len);
 		break;
 	}
 	case TLSMON_EV_BLOB: {

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "agg.h"
 #include "bpf_dp.h"
+#include "cert.h"
 #include "collector.h"
 #include "dash_model.h"
 #include "dashboard.h"
@@ -46,6 +47,7 @@ static struct env {
 	int all;
 	int dashboard;			/* -1: on a terminal, without --json/--events */
 	const char *log_path;
+	const char *ca_file;		/* extra trust anchors for the chain check */
 	int verbose;
 	double handshake_timeout;
 	uint32_t summary_interval;
@@ -212,6 +214,8 @@ static void usage(FILE *f)
 		"      --no-decap              do not look inside IP-in-IP, GTP-U, Geneve, VXLAN\n"
 		"      --handshake-timeout S   seconds before an unfinished handshake is\n"
 		"                              reported (10)\n"
+		"      --ca-file FILE          trust anchors (PEM) besides the system's, for\n"
+		"                              the incomplete_chain certificate finding\n"
 		"Output:\n"
 		"  -j, --json                  a JSON line per handshake on standard output\n"
 		"      --log FILE              also append them to FILE (reopened on SIGHUP)\n"
@@ -363,6 +367,10 @@ static int open_outputs(void)
 		co.wall_offset_ns = (int64_t)(rt.tv_sec - bt.tv_sec) * 1000000000ll +
 				    (rt.tv_nsec - bt.tv_nsec);
 	}
+	if (cert_init(env.ca_file, 512, err, sizeof(err))) {
+		pr_err("%s", err);
+		return 1;
+	}
 	o.col = collector_new(&co);
 	if (!o.col) {
 		pr_err("out of memory");
@@ -426,6 +434,7 @@ static void close_outputs(void)
 	out_text_free(o.text);
 	out_prom_free(o.prom);
 	agg_free(o.agg);
+	cert_fini();
 	dash_model_free(o.dash);
 }
 
@@ -690,7 +699,7 @@ int main(int argc, char **argv)
 	enum {
 		OPT_XDP_MODE = 256, OPT_TC_INGRESS, OPT_EVENTS, OPT_PORTS, OPT_NO_DECAP,
 		OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_RINGBUF, OPT_LOG, OPT_ALL, OPT_SUMMARY, OPT_MAX_CONNS,
-		OPT_TEXTFILE_DIR, OPT_TEXTFILE_INTERVAL, OPT_NO_TEXTFILE, OPT_MAX_SERIES,
+		OPT_TEXTFILE_DIR, OPT_TEXTFILE_INTERVAL, OPT_NO_TEXTFILE, OPT_MAX_SERIES, OPT_CA_FILE,
 		OPT_DASHBOARD, OPT_NO_DASHBOARD, OPT_USER, OPT_NO_DROP,
 	};
 	static const struct option opts[] = {
@@ -713,6 +722,7 @@ int main(int argc, char **argv)
 		{ "textfile-interval", required_argument, NULL, OPT_TEXTFILE_INTERVAL },
 		{ "no-textfile", no_argument, NULL, OPT_NO_TEXTFILE },
 		{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "dashboard", no_argument, NULL, OPT_DASHBOARD },
@@ -809,6 +819,9 @@ int main(int argc, char **argv)
 		case OPT_MAX_SERIES:
 			if (parse_max_series(optarg))
 				return 2;
+			break;
+		case OPT_CA_FILE:
+			env.ca_file = optarg;
 			break;
 		case OPT_DASHBOARD:
 			env.dashboard = 1;

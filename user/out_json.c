@@ -82,6 +82,113 @@ static void alert_obj(struct jbuf *b, const char *key, const struct rec_alert *a
 	jb_obj_close(b);
 }
 
+/* A certificate's time, seconds since the epoch (before 1970 too); 0: unreadable. */
+static void ts_sec(struct jbuf *b, const char *key, int64_t sec)
+{
+	time_t t = sec;
+	struct tm tm;
+	char buf[64];
+
+	if (!sec || !gmtime_r(&t, &tm)) {
+		jb_null(b, key);
+		return;
+	}
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	jb_str(b, key, buf);
+}
+
+static void cert_obj(struct jbuf *b, const struct cert_info *ci)
+{
+	char hex[65];
+	unsigned i;
+
+	jb_key(b, NULL);
+	jb_obj_open(b);
+	jb_strn(b, "subject_cn", ci->subject_cn, strlen(ci->subject_cn));
+	jb_strn(b, "subject", ci->subject, strlen(ci->subject));
+	jb_strn(b, "issuer", ci->issuer, strlen(ci->issuer));
+	jb_str(b, "serial", ci->serial);
+	jb_key(b, "sans");
+	jb_arr_open(b);
+	for (i = 0; i < ci->n_sans; i++)
+		jb_strn(b, NULL, ci->sans[i], strlen(ci->sans[i]));
+	jb_arr_close(b);
+	if (ci->n_sans_total > ci->n_sans)
+		jb_u64(b, "sans_total", ci->n_sans_total);
+	ts_sec(b, "not_before", ci->not_before);
+	ts_sec(b, "not_after", ci->not_after);
+	jb_str(b, "key_type", ci->key_type);
+	jb_u64(b, "key_bits", ci->key_bits);
+	if (ci->key_group[0])
+		jb_str(b, "key_group", ci->key_group);
+	jb_str(b, "signature", ci->signature);
+	jb_bool(b, "self_signed", ci->self_signed);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", ci->fp_sha256[i]);
+	jb_str(b, "sha256", hex);
+	for (i = 0; i < 20; i++)
+		snprintf(hex + 2 * i, 3, "%02x", ci->fp_sha1[i]);
+	jb_str(b, "sha1", hex);
+	jb_obj_close(b);
+}
+
+static void findings(struct jbuf *b, const char *key, uint32_t f)
+{
+	unsigned i;
+
+	jb_key(b, key);
+	jb_arr_open(b);
+	for (i = 0; i < CERT_F_MAX; i++)
+		if (f & (1u << i))
+			jb_str(b, NULL, cert_finding_name(i));
+	jb_arr_close(b);
+}
+
+/* Certificates sent in clear: each side's chain, the server's CA names, findings. */
+static void certificates(struct jbuf *b, const struct hs_record *r)
+{
+	static const char *const side[2] = { "client", "server" };
+	const struct cert_request *cr = r->cert_request;
+	unsigned i, s;
+
+	if (!r->certs[0] && !r->certs[1] && !cr && !r->cert_errors)
+		return;
+	jb_key(b, "certificates");
+	jb_obj_open(b);
+	for (s = 0; s < 2; s++) {
+		const struct cert_chain *c = r->certs[s];
+
+		if (!c)
+			continue;
+		jb_key(b, side[s]);
+		jb_obj_open(b);
+		jb_key(b, "chain");
+		jb_arr_open(b);
+		for (i = 0; i < c->n; i++)
+			cert_obj(b, &c->c[i]);
+		jb_arr_close(b);
+		jb_u64(b, "sent", c->n_sent);
+		if (c->bad)
+			jb_u64(b, "unparsed", c->bad);
+		jb_str(b, "validation", cert_verify_str(c->verify_error));
+		findings(b, "findings", r->cert_findings[s]);
+		if (s == SIDE_SERVER && (r->cert_findings[s] & (1u << CERT_F_NOT_YET_VALID)))
+			jb_i64(b, "not_yet_valid_by_s", r->cert_skew_s);
+		jb_obj_close(b);
+	}
+	if (cr) {
+		jb_key(b, "acceptable_cas");
+		jb_arr_open(b);
+		for (i = 0; i < cr->n_ca; i++)
+			jb_strn(b, NULL, cr->ca[i], strlen(cr->ca[i]));
+		jb_arr_close(b);
+		jb_u64(b, "acceptable_cas_total", cr->n_ca_total);
+	}
+	if (r->cert_errors)
+		jb_u64(b, "unparsed_messages", r->cert_errors);
+	jb_obj_close(b);
+}
+
 static void evidence(struct jbuf *b, const struct hs_record *r)
 {
 	const struct evidence *ev = &r->ev;
@@ -141,6 +248,11 @@ static void evidence(struct jbuf *b, const struct hs_record *r)
 		jb_bool(b, "client_certificate_sent", ev->client_cert_sent == 1);
 	if (r->reason == REASON_NON_TLS_RESPONSE)
 		jb_strn(b, "first_bytes", ev->first_bytes, ev->n_first_bytes);
+	/* what was wrong with the certificate the other side refused */
+	if (r->reason == REASON_CLIENT_REJECTED_SERVER_CERT && r->certs[SIDE_SERVER])
+		findings(b, "certificate_findings", r->cert_findings[SIDE_SERVER]);
+	if (r->reason == REASON_SERVER_REJECTED_CLIENT_CERT && r->certs[SIDE_CLIENT])
+		findings(b, "certificate_findings", r->cert_findings[SIDE_CLIENT]);
 	if (r->reason == REASON_NO_SERVER_HELLO || (r->reason == REASON_ABORTED_DURING_HANDSHAKE &&
 						    ev->waited_s > 0))
 		jb_dbl(b, "waited_s", ev->waited_s);
@@ -266,6 +378,7 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 			jb_str(b, "closed_before_application_data",
 			       r->closed_before_data == 1 ? "client" : "server");
 	}
+	certificates(b, r);
 	jb_key(b, "alerts");
 	jb_arr_open(b);
 	for (i = 0; i < r->n_alerts; i++)

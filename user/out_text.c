@@ -100,11 +100,20 @@ static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n
 			ev->client_sent_no_sni ? ", and the client sent no SNI" : "");
 		break;
 	case REASON_CLIENT_REJECTED_SERVER_CERT:
-	case REASON_SERVER_REJECTED_CLIENT_CERT:
+	case REASON_SERVER_REJECTED_CLIENT_CERT: {
+		/* the refused side's certificate: what is wrong with it, when seen */
+		uint32_t f = r->cert_findings[r->reason == REASON_CLIENT_REJECTED_SERVER_CERT
+						      ? SIDE_SERVER : SIDE_CLIENT];
+		unsigned i, k = 0;
+
 		if (ev->basis == BASIS_INFERRED)
 			n = cat(buf, len, n, " (inferred from a %u-byte encrypted record)",
 				ev->inferred_record_len);
+		for (i = 0; i < CERT_F_MAX; i++)
+			if (f & (1u << i))
+				n = cat(buf, len, n, "%s%s", k++ ? ", " : ": ", cert_finding_name(i));
 		break;
+	}
 	case REASON_NON_TLS_RESPONSE:
 		esc_term(x, sizeof(x), ev->first_bytes, ev->n_first_bytes > 24 ? 24 : ev->n_first_bytes);
 		n = cat(buf, len, n, ": the server answered \"%s\"", x);

@@ -15,6 +15,7 @@ struct skey {
 };
 
 struct stream {
+	uint32_t win;		/* the datapath's window: where its first record starts */
 	uint32_t base;		/* sequence number of data[0]: a record boundary */
 	uint32_t len;		/* bytes allocated */
 	uint32_t hi;		/* end of the bytes received */
@@ -25,6 +26,7 @@ struct stream {
 	uint8_t *msg;
 	uint32_t msg_len, msg_cap, msg_seq;
 	uint16_t rec_version;
+	uint8_t kind;		/* TLSMON_BLOB_*: CERT streams yield certificates only */
 	struct tlsmon_ev_hdr hdr;	/* template: addresses, direction, time */
 	struct tlsmon_peer_info peer;
 };
@@ -41,6 +43,7 @@ struct reasm {
 		struct tlsmon_ev_client_hello ch;
 		struct tlsmon_ev_server_hello sh;
 		struct tlsmon_ev_small sm;
+		struct tlsmon_ev_hs_bytes hb;
 	} ev;
 };
 
@@ -150,6 +153,18 @@ static void handle_message(struct reasm *r, struct stream *s, const uint8_t *m, 
 	int e;
 
 	r->st.messages++;
+	if (m[0] == TLS_HS_CERTIFICATE || m[0] == TLS_HS_CERTIFICATE_REQUEST) {
+		hdr_for(r, s, &r->ev.hb, TLSMON_EV_HS_BYTES, seq, sizeof(r->ev.hb));
+		r->ev.hb.len = n;
+		r->ev.hb.pad = 0;
+		r->ev.hb.data = m;
+		r->st.certificate_msgs++;
+		r->sink(r->sink_ctx, &r->ev.hb, sizeof(r->ev.hb));
+		if (s->kind == TLSMON_BLOB_CERT)
+			return;
+	}
+	if (s->kind == TLSMON_BLOB_CERT)
+		return;	/* the datapath parsed this record and sent its events */
 	if (m[0] == TLS_HS_CLIENT_HELLO) {
 		e = tls_parse_client_hello(m, 0, n, s->rec_version, &r->ev.ch.ch, &r->ws);
 		if (e) {
@@ -222,6 +237,25 @@ static uint32_t contiguous(const struct stream *s, uint32_t from)
 	while (i < s->len && (s->have[i >> 3] & (1u << (i & 7))))
 		i++;
 	return i - from;
+}
+
+/*
+ * Forget the bytes of records already handled, keeping the bitmap
+ * byte-aligned: a window that goes on over many records (a long flight)
+ * then fits the per-stream cap.
+ */
+static void rebase(struct stream *s)
+{
+	uint32_t shift = s->consumed & ~7u, nb = (s->len + 7) / 8;
+
+	if (shift < 4096)
+		return;
+	memmove(s->data, s->data + shift, s->len - shift);
+	memmove(s->have, s->have + shift / 8, nb - shift / 8);
+	memset(s->have + nb - shift / 8, 0, shift / 8);
+	s->base += shift;
+	s->consumed -= shift;
+	s->hi -= shift;
 }
 
 /* Handle every record that is complete from s->consumed on. */
@@ -310,11 +344,13 @@ static void report_incomplete(struct reasm *r, struct stream *s)
 {
 	uint8_t hs = 0;
 
-	if (s->data && contiguous(s, s->consumed) > TLS_RECORD_HDR_LEN)
+	if (s->msg_len)
+		hs = s->msg[0];	/* a message begun in an earlier record */
+	else if (s->data && contiguous(s, s->consumed) > TLS_RECORD_HDR_LEN)
 		hs = s->data[s->consumed + TLS_RECORD_HDR_LEN];
-	else if (s->msg_len)
-		hs = s->msg[0];
 	r->st.incomplete++;
+	if (s->kind == TLSMON_BLOB_CERT)
+		return;	/* certificates cut short: counted; the handshake's events came whole */
 	emit_small(r, s, TLSMON_EV_PARSE_ERROR, s->base + s->consumed, TLS_CT_HANDSHAKE, hs, 0,
 		   TLS_ERR_SHORT);
 }
@@ -329,14 +365,15 @@ void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b)
 {
 	struct skey k;
 	struct stream *s;
+	const uint8_t *data;
 	int32_t d;
-	uint32_t off, i;
+	uint32_t off, i, len;
 
 	key_of(&k, &b->h);
 	s = lru_lookup(r->streams, &k);
 	if (s) {
 		d = (int32_t)(b->rec_seq - (s->base + s->consumed));
-		if (b->rec_seq != s->base && d >= 0) {
+		if (b->rec_seq != s->win && d >= 0) {
 			/* a new window after the one we had */
 			if (pending(s))
 				report_incomplete(r, s);
@@ -348,22 +385,33 @@ void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b)
 		s = lru_insert(r->streams, &k, NULL);
 		if (!s)
 			return;
-		s->base = b->rec_seq;
+		s->win = s->base = b->rec_seq;
+		s->kind = b->kind;
 	}
 	s->hdr = b->h;
 	s->peer = b->peer;
+	data = b->data;
+	len = b->len;
 	off = b->h.seq - s->base;
-	if ((int32_t)off < 0 || b->len > r->max_stream || off > r->max_stream - b->len ||
-	    grow(r, s, off + b->len)) {
-		r->st.dropped_bytes += b->len;
+	if ((int32_t)off < 0) {
+		/* bytes of records already handled (and forgotten): only the rest counts */
+		if ((uint32_t)-(int32_t)off >= len)
+			return;
+		data += -(int32_t)off;
+		len -= -(int32_t)off;
+		off = 0;
+	}
+	if (len > r->max_stream || off > r->max_stream - len || grow(r, s, off + len)) {
+		r->st.dropped_bytes += len;
 		return;
 	}
-	memcpy(s->data + off, b->data, b->len);
-	for (i = off; i < off + b->len; i++)
+	memcpy(s->data + off, data, len);
+	for (i = off; i < off + len; i++)
 		s->have[i >> 3] |= 1u << (i & 7);
-	if (off + b->len > s->hi)
-		s->hi = off + b->len;
+	if (off + len > s->hi)
+		s->hi = off + len;
 	drain(r, s);
+	rebase(s);
 	enforce_total(r, &k);
 }
 

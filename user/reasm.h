@@ -20,6 +20,7 @@ typedef int (*reasm_sink)(void *ctx, const void *ev, size_t size);
 struct reasm_stats {
 	uint64_t records;	/* records rebuilt */
 	uint64_t messages;	/* handshake messages parsed from them */
+	uint64_t certificate_msgs;	/* Certificate / CertificateRequest handed on */
 	uint64_t incomplete;	/* streams that ended with bytes missing */
 	uint64_t evicted;	/* streams dropped by the caps */
 	uint64_t dropped_bytes;	/* bytes outside a stream's window or cap */

@@ -8,6 +8,7 @@
 #define TLSMON_RECORD_H
 
 #include <stdint.h>
+#include "cert.h"
 #include "fingerprint.h"
 #include "tlsmon.h"
 
@@ -135,6 +136,13 @@ struct hs_record {
 	uint8_t hello_truncated;
 	/* established, then closed before any application data: 1 client, 2 server */
 	uint8_t closed_before_data;
+
+	/* certificates sent in clear (TLS 1.2 and below), per side; NULL: none seen */
+	const struct cert_chain *certs[2];	/* [SIDE_CLIENT], [SIDE_SERVER] */
+	const struct cert_request *cert_request;	/* the server's, in mutual TLS */
+	uint32_t cert_findings[2];	/* 1 << CERT_F_* per side's chain, at start_ns */
+	int64_t cert_skew_s;		/* server chain not yet valid: by this many seconds */
+	uint8_t cert_errors;		/* Certificate messages that did not parse */
 
 	struct fingerprints fp;		/* of ch */
 	struct server_fingerprint sfp;	/* of sh; valid when sh */
