@@ -405,6 +405,9 @@ TLSP_INLINE int tlsp_ch_sni(const __u8 *b, struct tlsp_span s, struct tls_client
 		if (p == pend)
 			break;
 	}
+	/* more names than the walk reads (RFC 6066 allows one per type): said so */
+	if (p != pend)
+		ch->flags |= TLS_CHF_TRUNC_SNI;
 	ch->flags |= TLS_CHF_SNI;
 	if (!host) {
 		/* The extension is there either way; JA4 and diagnosis key on that. */

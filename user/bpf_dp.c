@@ -350,8 +350,14 @@ static void detach_one(struct attached *a)
 				    .attach_point = pts[i]);
 		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TLSMON_TC_HANDLE,
 				    .priority = TLSMON_TC_PRIO);
+		int e = on[i] ? bpf_tc_detach(&hook, &opts) : 0;
 
-		if (on[i] && bpf_tc_detach(&hook, &opts))
+		/* after the privilege drop netlink refuses: the filter outlives us */
+		if (e == -EPERM || e == -EACCES)
+			pr_warn("%s: the TC filter stays (removing it needs CAP_NET_ADMIN, given up "
+				"after attaching); the next tlsmon on %s removes it", a->ifc.name,
+				a->ifc.name);
+		else if (e)
 			pr_warn("%s: could not remove the TC filter (already gone?)", a->ifc.name);
 	}
 	a->tc_egress = a->tc_ingress = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "escape.h"
 #include "log.h"
 
 static int log_level = LOG_INFO;
@@ -40,35 +41,21 @@ int log_detect_journal(void)
 
 /*
  * One message, one or more lines, each with its prefix.  Messages may quote
- * names from the outside (interfaces, paths, libbpf's text): control bytes
- * and bytes past ASCII are written \xNN, so none can end a line early or
- * reach the terminal.
+ * names from the outside (interfaces, paths, libbpf's text): they go through
+ * esc_term(), as wire strings do, so no byte can end a line early or reach
+ * the terminal as a control sequence.
  */
 static void put_line(const char *prefix, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	char out[4096];
-	size_t o = 0, i;
-	unsigned char c;
+	char out[4 * 512 + 1];
+	size_t k;
 
 	fputs(prefix, stderr);
-	for (i = 0; i < n; i++) {
-		if (o + 4 >= sizeof(out)) {
-			fwrite(out, 1, o, stderr);
-			o = 0;
-		}
-		c = s[i];
-		if ((c < 0x20 && c != '\t') || c >= 0x7f) {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		} else {
-			out[o++] = c;
-		}
+	for (; n; s += k, n -= k) {
+		k = n < 512 ? n : 512;
+		fputs(esc_term(out, sizeof(out), s, k), stderr);
 	}
-	out[o++] = '\n';
-	fwrite(out, 1, o, stderr);
+	fputc('\n', stderr);
 }
 
 void log_vmsg(int level, const char *fmt, va_list ap)

@@ -675,9 +675,9 @@ static int run_live(struct evpipe *pipe)
 		lost = linkwatch_check(lw, gone, sizeof(gone));
 		if (lost >= 0) {
 			pr_err("%s went away (deleted, or moved to another network namespace); tlsmon "
-			       "does not attach to an interface that replaces it (it dropped the "
-			       "privileges to): restart it (the systemd unit does, Restart=on-failure)",
-			       gone);
+			       "does not attach to an interface that replaces it%s: restart it (the "
+			       "systemd unit does, Restart=on-failure)", gone,
+			       env.no_drop ? "" : " (it gave up the privileges to)");
 			break;
 		}
 	}

@@ -14,6 +14,7 @@ BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
 export LAB_PREFIX=tlsf LAB_DIR=/tmp/tlsmon-lab-flood
 . tests/lib/lab.sh
 DIR=$(mktemp -d /tmp/tlsmon-flood.XXXXXX)
+chown nobody "$DIR"	# tlsmon writes the textfile as nobody, after its privilege drop
 tap_cleanup "rm -rf $DIR"
 N_HELLO=${TLSMON_FLOOD_HELLOS:-3000}
 N_GARBAGE=${TLSMON_FLOOD_GARBAGE:-1000}

@@ -26,6 +26,7 @@ export LAB_PREFIX=${LAB_PREFIX:-tlsp} LAB_DIR=${LAB_DIR:-/tmp/tlsmon-lab-prom}
 . tests/lib/lab.sh
 
 W=$(mktemp -d /tmp/tlsmon-prom-lab.XXXXXX)
+chmod 711 "$W"	# tlsmon writes the textfile as nobody, after its privilege drop
 TF=$W/tf
 tap_cleanup "rm -rf $W"
 mkdir -p "$W/snap"
@@ -50,7 +51,7 @@ kill -0 $TPID 2>/dev/null
 ok $? "tlsmon keeps running"
 n=$(grep -c "tlsmon.prom: cannot" "$W/tlsmon.err")
 ok $((n != 1)) "warned once for the same error ($n)"
-mkdir "$TF"
+install -d -o nobody "$TF"
 wait_for 3 test -f "$TF/tlsmon.prom"
 ok $? "written within the interval once the directory exists"
 f=$(awk '$1 == "tlsmon_textfile_write_failures_total" {print $2}' "$TF/tlsmon.prom")
