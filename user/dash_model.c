@@ -77,6 +77,49 @@ static void rec_sni(char *dst, size_t len, const struct hs_record *r)
 		 ch->sni_len > TLSMON_SNI_MAX || (ch->flags & TLS_CHF_TRUNC_SNI));
 }
 
+/* Append s; 0 when it fit, else nothing is appended. */
+static int append(char *dst, size_t len, size_t *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*o + n + 1 > len)
+		return -1;
+	memcpy(dst + *o, s, n + 1);
+	*o += n;
+	return 0;
+}
+
+/* The offered protocols, each escaped, comma separated; "..." when cut. */
+static void rec_alpn(char *dst, size_t len, const struct hs_record *r)
+{
+	const struct tls_client_hello *ch = r->ch;
+	char one[4 * 255 + 1];
+	size_t n, p, k, o = 0;
+	int cut;
+
+	dst[0] = 0;
+	if (!ch || !(ch->flags & TLS_CHF_ALPN))
+		return;
+	n = ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX;
+	cut = ch->alpn_len > TLSMON_ALPN_MAX || (ch->flags & TLS_CHF_TRUNC_ALPN);
+	for (p = 0; p < n; p += k) {
+		k = ch->alpn[p++];
+		if (k > n - p) {
+			/* the copy ends inside this name */
+			k = n - p;
+			cut = 1;
+		}
+		esc_term(one, sizeof(one), ch->alpn + p, k);
+		/* room is kept for "..." */
+		if ((o && append(dst, len - 3, &o, ",")) || append(dst, len - 3, &o, one)) {
+			cut = 1;
+			break;
+		}
+	}
+	if (cut)
+		append(dst, len, &o, "...");
+}
+
 static int grease(uint16_t v)
 {
 	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
@@ -424,7 +467,7 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 	m->recent_total++;
 	memset(f, 0, sizeof(*f));
 	f->id = r->id;
-	f->ts_ns = t;
+	f->ts_ns = r->start_ns ? r->start_ns : t;
 	f->reason = r->reason;
 	copy_text(f->label, sizeof(f->label), label);
 	snprintf(f->client, sizeof(f->client), "%s", client);
@@ -432,6 +475,7 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 	snprintf(f->sni, sizeof(f->sni), "%s", sni);
 	if (r->fp.have_ja4)
 		esc_name(f->ja4, sizeof(f->ja4), (const uint8_t *)r->fp.ja4, strlen(r->fp.ja4), 0);
+	rec_alpn(f->alpn, sizeof(f->alpn), r);
 	if (r->sh)
 		copy_text(f->version, sizeof(f->version),
 			  tls_version_str(r->version, f->version, sizeof(f->version)));

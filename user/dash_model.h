@@ -81,12 +81,13 @@ struct dash_nego {
 };
 
 struct dash_failure {
-	uint64_t id, ts_ns;
+	uint64_t id, ts_ns;		/* ts_ns: the handshake's start */
 	enum reason reason;
 	char label[DASH_LABEL];
 	char client[DASH_ADDR], server[DASH_ADDR];
 	char sni[DASH_NAME];
 	char ja4[JA4_LEN + 1];
+	char alpn[DASH_NAME];		/* offered, "h2,http/1.1"; "" none */
 	char version[24];		/* negotiated, "" without a ServerHello */
 	char why[DASH_WHY];		/* out_text_why() */
 };

@@ -599,8 +599,9 @@ static int panel_failures(struct dash_view *d, const struct dash_model *m, int y
 				w++;
 		}
 		if (used < h)
-			putf(y + used++, 0, COLS, "      from %s%s%s%s%s", f->client,
-			     f->version[0] ? "  " : "", f->version, f->ja4[0] ? "  ja4 " : "", f->ja4);
+			putf(y + used++, 0, COLS, "      from %s%s%s%s%s%s%s", f->client,
+			     f->version[0] ? "  " : "", f->version, f->alpn[0] ? "  alpn " : "",
+			     f->alpn, f->ja4[0] ? "  ja4 " : "", f->ja4);
 	}
 	if (detail)
 		shown(d, first, i, n);

@@ -21,6 +21,7 @@
 #define INPUT_MS 20		/* offline ticks come fast: read keys this often */
 #define NOTE_MS 10000		/* a status-line message stays this long */
 #define LOG_KEEP (64 * 1024)	/* logged bytes printed back at close */
+#define LOG_MAX (1 << 20)	/* past this the buffer keeps only LOG_KEEP */
 
 struct dashboard {
 	const struct dash_model *live;
@@ -51,10 +52,11 @@ static uint64_t mono_ms(void)
 	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
 }
 
+static const char log_cut[] = "tlsmon: (earlier messages cut)\n";
+
 /* Print what was logged meanwhile; read(2)/write(2) only, for the signal path. */
 static void log_dump(const struct dashboard *d)
 {
-	static const char cut[] = "tlsmon: (earlier messages cut)\n";
 	off_t end, off;
 	char buf[4096];
 	ssize_t n;
@@ -63,7 +65,7 @@ static void log_dump(const struct dashboard *d)
 		return;
 	end = lseek(d->log_fd, 0, SEEK_END);
 	off = end > LOG_KEEP ? end - LOG_KEEP : 0;
-	if (off && write(STDERR_FILENO, cut, sizeof(cut) - 1) < 0)
+	if (off && write(STDERR_FILENO, log_cut, sizeof(log_cut) - 1) < 0)
 		return;
 	while (off < end && (n = pread(d->log_fd, buf, sizeof(buf), off)) > 0) {
 		if (write(STDERR_FILENO, buf, n) != n)
@@ -138,6 +140,26 @@ static void set_note(struct dashboard *d, const char *s)
 	d->dirty = 1;
 }
 
+/*
+ * A long session of warnings must not grow the buffer without end: keep its
+ * last LOG_KEEP bytes.  stderr shares the buffer's file offset, so the next
+ * message lands right after them.
+ */
+static void log_trim(struct dashboard *d)
+{
+	off_t end = lseek(d->log_fd, 0, SEEK_END);
+	char *keep;
+	ssize_t n;
+
+	if (end < LOG_MAX || !(keep = malloc(LOG_KEEP)))
+		return;
+	n = pread(d->log_fd, keep, LOG_KEEP, end - LOG_KEEP);
+	if (n > 0 && !ftruncate(d->log_fd, 0) && !lseek(d->log_fd, 0, SEEK_SET) &&
+	    write(d->log_fd, log_cut, sizeof(log_cut) - 1) > 0 && write(d->log_fd, keep, n) > 0)
+		d->log_off = lseek(d->log_fd, 0, SEEK_CUR);
+	free(keep);
+}
+
 /* The latest complete log line becomes the status-line note. */
 static void log_poll(struct dashboard *d)
 {
@@ -162,6 +184,7 @@ static void log_poll(struct dashboard *d)
 			}
 		}
 	}
+	log_trim(d);
 }
 
 struct dashboard *dashboard_open(const struct dash_model *m, char *err, size_t errlen)

@@ -50,7 +50,8 @@ see() {
 	fi
 }
 
-hasnt() { ! has "$1"; }
+# gone for good, not just caught in the middle of a redraw: twice, 0.3 s apart
+hasnt() { ! has "$1" && sleep 0.3 && ! has "$1"; }
 
 # unseen NAME ERE [SECONDS]: the screen stops showing it
 unseen() {
@@ -131,11 +132,13 @@ TITLE=$(fmt '#{pane_title}')
 # collector knows what B accepts when python fails there.
 C=$LAB_CERTS
 EVIL=$(printf 'evil\x1b[2J\x1b]0;pwned\x07\x1b[?1049l\x9b31m\xff.lab.test' | od -An -tx1 | tr -d ' \n')
+EVIL_ALPN=$(printf '\x1b]2;alpn-pwned\x07\xc2\x9b' | od -An -tx1 | tr -d ' \n')
 cat >"$DIR/rawhello.py" <<'EOF'
-# A TLS 1.2 ClientHello with any bytes as its SNI (argv: HOST PORT SNI_HEX);
-# prints the server's answer in hex.
+# A TLS 1.2 ClientHello with any bytes as its SNI and its second ALPN protocol
+# (argv: HOST PORT SNI_HEX ALPN_HEX); prints the server's answer in hex.
 import os, socket, struct, sys
 host, port, sni = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+alpn = b"".join(bytes([len(p)]) + p for p in (b"h2", bytes.fromhex(sys.argv[4])))
 def ext(t, body):
     return struct.pack("!HH", t, len(body)) + body
 sn = struct.pack("!BH", 0, len(sni)) + sni
@@ -143,6 +146,7 @@ exts = ext(0, struct.pack("!H", len(sn)) + sn)
 exts += ext(10, struct.pack("!HHH", 4, 0x001d, 0x0017))
 exts += ext(11, b"\x01\x00")
 exts += ext(13, struct.pack("!HHHHH", 8, 0x0804, 0x0403, 0x0401, 0x0805))
+exts += ext(16, struct.pack("!H", len(alpn)) + alpn)
 ciphers = struct.pack("!HHHH", 0xc02f, 0xc030, 0x009c, 0x002f)
 body = (b"\x03\x03" + os.urandom(32) + b"\x00" + struct.pack("!H", len(ciphers)) + ciphers
         + b"\x01\x00" + struct.pack("!H", len(exts)) + exts)
@@ -164,7 +168,7 @@ EOF
 		-key $C/client-weak.key
 	lab_sclient proxy.lab.test:443 -4 -noservername
 	lab_sclient a.lab.test:4430 -4
-	lab_client python3 "$DIR/rawhello.py" 10.77.2.2 4415 "$EVIL"
+	lab_client python3 "$DIR/rawhello.py" 10.77.2.2 4415 "$EVIL" "$EVIL_ALPN"
 } >"$DIR/traffic.log" 2>&1 </dev/null
 # every handshake settled: the record count stops moving
 n=-1
@@ -177,7 +181,7 @@ done
 diag "$n records"
 
 # What the screen must show, from the records: one line per fact.
-python3 - "$DIR/records.json" "$EVIL" >"$DIR/expect" <<'EOF'
+python3 - "$DIR/records.json" "$EVIL" "$EVIL_ALPN" >"$DIR/expect" <<'EOF'
 import collections, json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 def esc(b):
@@ -220,6 +224,7 @@ for j in {r.get("ja4") for r in recs if r.get("ja4")}:
         at = [r for r in rs if addr(r) == a]
         print("ja4", j, a, "%d/%d" % (sum(r["outcome"] == "failed" for r in at), len(at)))
 evil = bytes.fromhex(sys.argv[2])
+print("evil_alpn", "h2," + esc(bytes.fromhex(sys.argv[3])))
 print("evil", esc(evil), "seen" if any(r.get("reason") == "unrecognized_name" and
       addr(r) == "10.77.2.2:4415" for r in recs) else "missing")
 EOF
@@ -303,11 +308,17 @@ ok $? "escape sequences in the SNI: still on the dashboard's screen (no \\e[?104
 [ "$(fmt '#{pane_title}')" = "$TITLE" ]
 ok $? "escape sequences in the SNI: the terminal title is untouched (no OSC 0)" \
 	"$TITLE -> $(fmt '#{pane_title}')"
-row_has 0 "^ $LAB_IF  up " && row_has 23 'q quit'
-ok $? "escape sequences in the SNI: header and status line in place"
-if ! screen | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]'; then pass "no control byte on the screen"; else fail "no control byte on the screen"; fi
+frame_ok() { row_has 0 "^ $LAB_IF  up " && row_has 23 'q quit'; }
+if wait_for 3 frame_ok; then
+	pass "escape sequences in the SNI: header and status line in place"
+else
+	fail "escape sequences in the SNI: header and status line in place"
+	show
+fi
 "${TM[@]}" resize-window -t dash -x 200 -y 50
 see "wide: the whole escaped SNI" "$(ere "$EVILESC")"
+read -r _ EVILALPN < <(grep '^evil_alpn ' "$DIR/expect")
+see "wide: the offered ALPN escaped, under the failure" "^      from .* alpn $(ere "$EVILALPN")  ja4 "
 "${TM[@]}" resize-window -t dash -x 80 -y 24
 
 # ---- clients: where each fingerprint fails and where it does not (the
@@ -373,7 +384,7 @@ lab_curl https://a.lab.test/ -4 -o /dev/null >/dev/null 2>&1
 wait_for 5 bash -c "[ \$(wc -l <$DIR/records.json) -gt $before ]"
 NOW=$(wc -l <"$DIR/records.json")
 sleep 0.6
-has "^ $NREC handshakes:"
+wait_for 2 has "^ $NREC handshakes:" && sleep 0.6 && has "^ $NREC handshakes:"
 ok $? "paused: still $NREC handshakes while $NOW are recorded" "$(row 1)"
 keys p
 see "key p again: live, $NOW handshakes" "^ $NOW handshakes:"

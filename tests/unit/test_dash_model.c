@@ -53,6 +53,9 @@ static void v4(uint8_t a[16], const char *s)
 }
 
 static uint64_t next_id;
+/* the next record's ALPN extension body (protocol_name_list), when set */
+static const char *ALPN;
+static size_t ALPN_LEN;
 
 static void feed(struct dash_model *m, const struct spec *s)
 {
@@ -80,6 +83,12 @@ static void feed(struct dash_model *m, const struct spec *s)
 		memcpy(CH.sni, s->sni, n > TLSMON_SNI_MAX ? TLSMON_SNI_MAX : n);
 		if (n > TLSMON_SNI_MAX)
 			CH.flags |= TLS_CHF_TRUNC_SNI;
+	}
+	if (ALPN) {
+		CH.flags |= TLS_CHF_ALPN;
+		CH.alpn_len = ALPN_LEN;
+		memcpy(CH.alpn, ALPN, ALPN_LEN < TLSMON_ALPN_MAX ? ALPN_LEN : TLSMON_ALPN_MAX);
+		ALPN = NULL;
 	}
 	r.ch = &CH;
 	if (s->ja4) {
@@ -229,7 +238,8 @@ static void test_wire_strings_escaped(void **state)
 	const struct dash_failure *f[DASH_MAX_RECENT];
 	uint32_t idx[DASH_MAX_SERVERS];
 	const struct dash_server *s;
-	char big[300];
+	char big[300], list[TLSMON_ALPN_MAX];
+	size_t o;
 
 	(void)state;
 	feed(m, FAIL(REASON_UNRECOGNIZED_NAME, "10.77.2.2", evil, PY, T0));
@@ -242,6 +252,28 @@ static void test_wire_strings_escaped(void **state)
 	assert_true(printable(f[0]->why));
 	/* a filter finds the escaped form */
 	assert_int_equal(dash_model_servers(m, 0, "\\x1b]0;pwned", idx), 1);
+
+	/* ALPN: each protocol escaped, commas between */
+	ALPN = "\x02h2\x08http/1.1\x07\x1b[31m\x9b\xff";
+	ALPN_LEN = 1 + 2 + 1 + 8 + 1 + 7;
+	feed(m, FAIL(REASON_OTHER_ALERT, "10.77.2.2", "a.lab.test", PY, T0));
+	assert_int_equal(dash_model_failures(m, 0, "other_alert", f), 1);
+	assert_string_equal(f[0]->alpn, "h2,http/1.1,\\x1b[31m\\x9b\\xff");
+	/* a list the parser cut (200 bytes on the wire, 128 kept, the copy ends
+	 * inside a name): what was kept, then "..." */
+	memcpy(list, "\x02h2\x08http/1.1", 12);
+	for (o = 12; o + 11 <= sizeof(list); o += 11)
+		memcpy(list + o, "\x0aprotocol-x", 11);
+	list[o] = 20;
+	memset(list + o + 1, 'p', sizeof(list) - o - 1);
+	ALPN = list;
+	ALPN_LEN = 200;
+	feed(m, FAIL(REASON_OTHER_ALERT, "10.77.2.4", "a.lab.test", PY, T0));
+	dash_model_failures(m, 0, "10.77.2.4", f);
+	assert_int_equal(strncmp(f[0]->alpn, "h2,http/1.1,protocol-x,", 23), 0);
+	assert_string_equal(f[0]->alpn + strlen(f[0]->alpn) - 3, "...");
+	assert_true(printable(f[0]->alpn));
+	assert_true(strlen(f[0]->alpn) < DASH_NAME);
 
 	/* 255 bytes that each take 4 characters: cut, and marked */
 	memset(big, 0xff, sizeof(big));
