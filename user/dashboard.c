@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <term.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -187,6 +188,29 @@ static void log_poll(struct dashboard *d)
 	log_trim(d);
 }
 
+/* A terminal that cannot place the cursor (TERM=dumb, unknown) cannot show it. */
+static int can_place_cursor(void)
+{
+	char *cup = tigetstr("cup");
+
+	return cup && cup != (char *)-1;
+}
+
+int dashboard_usable(void)
+{
+	TERMINAL *was = cur_term;
+	int err, ok;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return 0;
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK)
+		return 0;
+	ok = can_place_cursor();
+	del_curterm(cur_term);
+	set_curterm(was);
+	return ok;
+}
+
 struct dashboard *dashboard_open(const struct dash_model *m, char *err, size_t errlen)
 {
 	static int atexit_done;
@@ -207,7 +231,11 @@ struct dashboard *dashboard_open(const struct dash_model *m, char *err, size_t e
 	setlocale(LC_CTYPE, "");
 	d->v.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	d->scr = newterm(NULL, stdout, stdin);
-	if (!d->scr) {
+	if (!d->scr || !can_place_cursor()) {
+		if (d->scr) {
+			endwin();
+			delscreen(d->scr);
+		}
 		snprintf(err, errlen, "cannot drive this terminal (TERM=%s); try --no-dashboard",
 			 getenv("TERM") ? getenv("TERM") : "");
 		free(d);

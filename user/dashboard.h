@@ -16,6 +16,8 @@
 
 struct dashboard;
 
+/* Whether standard input and output are a terminal the dashboard can use. */
+int dashboard_usable(void);
 /* Take over the terminal on standard input and output. */
 struct dashboard *dashboard_open(const struct dash_model *m, char *err, size_t errlen);
 /* Read keys, redraw when due.  final: no more input will come (offline: the

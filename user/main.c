@@ -854,8 +854,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (env.dashboard < 0)
-		env.dashboard = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !env.json &&
-				!env.events;
+		env.dashboard = !env.json && !env.events && dashboard_usable();
 	if (env.dashboard && (env.json || env.events)) {
 		pr_err("--dashboard and --%s both write to standard output: pick one "
 		       "(--log FILE keeps JSON lines next to the dashboard)",

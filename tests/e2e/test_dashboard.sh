@@ -475,6 +475,20 @@ EOF
 	keys q
 	gone off "--read, q" 0
 	see "--read: the log printed back after the screen" "^tlsmon: info: .*frames \(EN10MB\)"
+	# held, a signal still ends it
+	PANE=off2
+	start off2 "$BIN --read $CAP"
+	see "--read, held: REPLAYED" "REPLAYED *$"
+	[ -n "$(tlsmon_pid off2)" ] && kill -TERM "$(tlsmon_pid off2)"
+	gone off2 "--read, held, SIGTERM" 0
+	# a terminal that cannot place the cursor gets the text lines instead
+	PANE=dumb
+	"${TM[@]}" new-session -d -x 80 -y 24 -s dumb \
+		"env TERM=dumb $BIN --read $CAP; echo \$? >$DIR/dumb.rc; exec sleep 600"
+	wait_for 10 test -s "$DIR/dumb.rc"
+	[ "$(cat "$DIR/dumb.rc" 2>/dev/null)" = 0 ]
+	ok $? "TERM=dumb: tlsmon --read ends by itself" "$(cat "$DIR/dumb.rc" 2>/dev/null)"
+	see "TERM=dumb: the text lines, not the dashboard" "FAIL aborted_during_handshake "
 	PANE=
 else
 	skip "--read in tmux" "no corpus capture at $CAP (TLSMON_CORPUS)"
