@@ -60,6 +60,7 @@ static void on_evict(void *ctx, const void *key, void *val)
 
 int cert_init(const char *ca_file, uint32_t cache_entries, char *err, size_t errlen)
 {
+	cert_fini();	/* a second call starts afresh */
 	g.cache = lru_new(32, sizeof(struct cert_chain *), cache_entries ? cache_entries : 1);
 	if (!g.cache) {
 		snprintf(err, errlen, "out of memory");
