@@ -467,10 +467,8 @@ static int resolve_user(void)
 		pr_err("--user and --no-drop: pick one");
 		return EXIT_USAGE;
 	}
-	if (env.no_drop)
-		return 0;
-	/* live as root: nobody; offline, or started unprivileged: stay who we are */
-	if (!u && !env.read_path && geteuid() == 0)
+	/* live as root: nobody; offline, --no-drop, or started unprivileged: stay who we are */
+	if (!u && !env.no_drop && !env.read_path && geteuid() == 0)
 		u = PRIVS_DEFAULT_USER;
 	e = privs_resolve(u, &who, err, sizeof(err));
 	if (e)

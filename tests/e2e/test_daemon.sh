@@ -8,7 +8,8 @@
 # detach at exit.  Then the way the systemd unit starts it: as a plain user
 # with only the unit's ambient capabilities (each one needed), its locks in
 # $RUNTIME_DIRECTORY, its stderr on the journal (syslog priority prefixes).
-# Offline as root it keeps uid 0 and sheds every capability.  Exit codes.
+# --user root keeps uid 0 and no capability, --no-drop everything.  Offline
+# as root it keeps uid 0 and sheds every capability.  Exit codes.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -148,6 +149,27 @@ for drop in $caps; do
 	[ $rc = 1 ] && grep -q "^<3>" "$DIR/u-$drop.json.err" && ! grep -q "watching veth-c" "$DIR/u-$drop.json.err"
 	ok $? "without $drop it cannot start: exit 1 and an error (rc $rc)" "$(grep '^<3>' "$DIR/u-$drop.json.err" | head -2)"
 done
+
+# ---- --user root and --no-drop ----
+dm_tlsmon "$DIR/r.json" --json --no-textfile --user root
+ok $? "--user root attaches"
+[ "$(dm_status $TPID Uid)" = "0 0 0 0" ] && [ "$(dm_status $TPID CapEff)" = 0000000000000000 ] &&
+	[ "$(dm_status $TPID CapBnd)" = 0000000000000000 ]
+ok $? "--user root: uid 0 without any capability, bounding set empty too"
+kill -TERM $TPID
+wait $TPID
+ok $? "exit 0"
+dm_tlsmon "$DIR/n.json" --json --no-textfile --no-drop
+ok $? "--no-drop attaches"
+[ "$(dm_status $TPID Uid)" = "0 0 0 0" ] && [ "$(dm_status $TPID CapEff)" != 0000000000000000 ] &&
+	grep -q "warning: keeping every privilege (--no-drop)" "$DIR/n.json.err"
+ok $? "--no-drop: root, capabilities kept, and a warning says so" "$(cat "$DIR/n.json.err")"
+kill -TERM $TPID
+wait $TPID
+ok $? "exit 0"
+"$BIN" --read /dev/null --no-drop --user nobody >/dev/null 2>"$DIR/both.err"
+[ $? = 2 ] && grep -q "pick one" "$DIR/both.err"
+ok $? "--user with --no-drop: exit 2" "$(cat "$DIR/both.err")"
 
 # ---- offline as root: uid 0 stays, capabilities go ----
 mkfifo "$DIR/pcap.fifo"
