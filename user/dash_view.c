@@ -642,7 +642,8 @@ static int panel_nego(struct dash_view *d, const struct dash_model *m, int y, in
 				d->scroll[V_NEGO] = 0;
 			first = d->scroll[V_NEGO];
 		}
-		for (i = first; i < n && used < h - 4 + (c ? 0 : -2); i++) {
+		/* versions are few; ciphers get the rest but the losses' 5 rows */
+		for (i = first; i < n && used < (c ? h - 5 : 7); i++) {
 			/* the name, or hex in v */
 			name = c ? tls_cipher_str(t[idx[i]].value, v, sizeof(v))
 				 : tls_version_str(t[idx[i]].value, v, sizeof(v));
@@ -654,8 +655,10 @@ static int panel_nego(struct dash_view *d, const struct dash_model *m, int y, in
 			row_col(&r, p, 7, 1);
 			put(y + used++, 0, COLS, r.s);
 		}
+		if (c)
+			shown(d, first, i, n);
 	}
-	if (m->nego_other.total && used < h - 3)
+	if (m->nego_other.total)
 		putf(y + used++, 0, COLS, "(other versions and ciphers past the tables) %llu",
 		     (unsigned long long)m->nego_other.total);
 	used++;
@@ -727,9 +730,9 @@ void dash_view_draw(struct dash_view *d, const struct dash_model *m)
 		used = panel_reasons(d, m, y, hr);
 		y += used;
 		rest = LINES - 1 - y;
-		used = panel_servers(d, m, y, rest * 35 / 100, 0);
+		panel_servers(d, m, y, rest * 35 / 100, 0);
 		y += rest * 35 / 100;
-		used = panel_clients(d, m, y, rest * 25 / 100, 0);
+		panel_clients(d, m, y, rest * 25 / 100, 0);
 		y += rest * 25 / 100;
 		panel_failures(d, m, y, LINES - 1 - y, 0);
 		break;
