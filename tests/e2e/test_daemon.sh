@@ -11,7 +11,7 @@
 # --user root keeps uid 0 and no capability, --no-drop everything.  Offline
 # as root it keeps uid 0 and sheds every capability.  Exit codes.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 need_root
 BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
@@ -61,7 +61,7 @@ ok $? "tlsmon.prom belongs to nobody"
 # unprivileged, deletes them (the connections stay open: nothing else does)
 dm_hellos 20 12 >"$DIR/hold.out" 2>"$DIR/hold.err" &
 HPID=$!
-DM_PIDS+=($HPID)
+DM_PIDS+=("$HPID")
 flows_at_least() { [ "$(dm_flow_count $TPID)" -ge "$1" ]; }
 flows_zero() { [ "$(dm_flow_count $TPID)" = 0 ]; }
 wait_for 8 flows_at_least 20
@@ -118,7 +118,7 @@ unit_like() { # OUT CAP... : tlsmon as nobody with these capabilities only, jour
 		--ambient-caps="$cl" --bounding-set="$cl" -- \
 		"$BIN" -i veth-c --json --no-textfile >"$out" 2>>"$out.err" &
 	TPID=$!
-	DM_PIDS+=($TPID)
+	DM_PIDS+=("$TPID")
 }
 # shellcheck disable=SC2086
 unit_like "$DIR/u.json" $caps
@@ -179,10 +179,10 @@ f = open(sys.argv[1], "wb")
 f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)); f.flush()
 time.sleep(8)
 ' "$DIR/pcap.fifo" &
-DM_PIDS+=($!)
+DM_PIDS+=("$!")
 "$BIN" --read - --json <"$DIR/pcap.fifo" >/dev/null 2>"$DIR/off.err" &
 OPID=$!
-DM_PIDS+=($OPID)
+DM_PIDS+=("$OPID")
 opened() { [ "$(dm_status $OPID CapEff)" = 0000000000000000 ]; }
 wait_for 5 opened
 ok $? "offline as root, reading: no capability left ($(dm_status $OPID CapEff))"

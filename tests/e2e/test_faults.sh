@@ -13,7 +13,7 @@
 #    thousands of ClientHellos arrive): drops counted in the textfile, every
 #    hello either reported or counted as dropped, later handshakes reported.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 need_root
 BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
@@ -110,7 +110,7 @@ kill -STOP $TPID
 # the connections stay open until the collector runs again
 dm_hellos "$N_FLOOD" 8 >"$DIR/flood.out" 2>"$DIR/flood.err" &
 FPID=$!
-DM_PIDS+=($FPID)
+DM_PIDS+=("$FPID")
 wait_for 90 test -s "$DIR/flood.out"
 sent=$(head -1 "$DIR/flood.out")
 kill -CONT $TPID

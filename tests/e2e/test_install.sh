@@ -8,7 +8,7 @@
 # user from the installed entry, and systemd-tmpfiles' entry really gives a
 # user write access to the textfile directory.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 need_root
 OUT=${TLSMON_OUTPUT:-$PWD/.output}

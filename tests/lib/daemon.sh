@@ -49,7 +49,7 @@ dm_servers() {
 	ip netns exec "$DM_S" timeout 600 openssl s_server -quiet -naccept 10000 -tls1_3 \
 		-cert "$DIR/cert.pem" -key "$DIR/key.pem" -accept 0.0.0.0:4433 \
 		</dev/null >/dev/null 2>&1 &
-	DM_PIDS+=($!)
+	DM_PIDS+=("$!")
 	ip netns exec "$DM_S" timeout 600 python3 -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -59,7 +59,7 @@ while True:
     held.append(s.accept()[0])
     held = held[-8000:]
 ' >/dev/null 2>&1 &
-	DM_PIDS+=($!)
+	DM_PIDS+=("$!")
 	wait_for 10 dm_listening 4433 && wait_for 10 dm_listening 4499
 }
 
@@ -111,7 +111,7 @@ dm_tlsmon() {
 	shift
 	ip netns exec "$DM_C" "$BIN" -i veth-c "$@" >"$out" 2>"$out.err" &
 	TPID=$!
-	DM_PIDS+=($TPID)
+	DM_PIDS+=("$TPID")
 	wait_for 15 grep -q "watching veth-c" "$out.err"
 }
 
