@@ -390,6 +390,12 @@ keys p
 see "key p again: live, $NOW handshakes" "^ $NOW handshakes:"
 unseen "key p again: PAUSED gone" "PAUSED *$"
 
+# ^S (XOFF) must not stop the screen's output, and with it tlsmon
+keys C-s
+lab_curl https://a.lab.test/ -4 -o /dev/null >/dev/null 2>&1
+see "Ctrl-S: the screen still moves ($((NOW + 1)) handshakes)" "^ $((NOW + 1)) handshakes:"
+keys C-q
+
 # ---- resize
 "${TM[@]}" resize-window -t dash -x 120 -y 40
 keys 2
