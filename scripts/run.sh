@@ -8,9 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "tlsmon needs root to load its BPF programs: run 'sudo make run'" >&2
 	exit 1
 fi
-args=()
-if [ -t 1 ] && .output/tlsmon --help | grep -q -- --dashboard; then
-	args+=(--dashboard)
-fi
+# tlsmon picks the dashboard itself on a terminal that can show it (not
+# TERM=dumb), the text lines elsewhere
 # shellcheck disable=SC2086
-exec .output/tlsmon "${args[@]}" ${TLSMON_ARGS:-}
+exec "${OUTPUT:-.output}/tlsmon" ${TLSMON_ARGS:-}
