@@ -436,35 +436,37 @@ int collector_event(void *ctx, const void *ev, size_t size)
 	return 0;
 }
 
-void collector_tick(struct collector *c, uint64_t now_ns)
+/*
+ * Settle connections, least recently active first: those idle past the
+ * handshake timeout, or (all) every one, the rest marked timed out or not.
+ */
+static void settle_idle(struct collector *c, uint64_t now_ns, int all)
 {
 	uint64_t cutoff = (uint64_t)(c->o.handshake_timeout * 1e9);
 	const void *k;
 	struct conn **slot;
 	struct ckey key;
-
-	if (now_ns > c->now)
-		c->now = now_ns;
-	/* least recently active first: stop at the first one still in time */
-	while ((slot = lru_oldest(c->conns, &k)) && (*slot)->last_ns + cutoff <= c->now) {
-		memcpy(&key, k, sizeof(key));
-		settle(c, &key, *slot, 1);
-	}
-}
-
-void collector_flush(struct collector *c, uint64_t now_ns)
-{
-	uint64_t cutoff = (uint64_t)(c->o.handshake_timeout * 1e9);
-	const void *k;
-	struct conn **slot;
-	struct ckey key;
+	int late;
 
 	if (now_ns > c->now)
 		c->now = now_ns;
 	while ((slot = lru_oldest(c->conns, &k))) {
+		late = (*slot)->last_ns + cutoff <= c->now;
+		if (!late && !all)
+			break;	/* the oldest is still in time: so are the others */
 		memcpy(&key, k, sizeof(key));
-		settle(c, &key, *slot, (*slot)->last_ns + cutoff <= c->now);
+		settle(c, &key, *slot, late);
 	}
+}
+
+void collector_tick(struct collector *c, uint64_t now_ns)
+{
+	settle_idle(c, now_ns, 0);
+}
+
+void collector_flush(struct collector *c, uint64_t now_ns)
+{
+	settle_idle(c, now_ns, 1);
 }
 
 void collector_stats(const struct collector *c, struct collector_stats *st)

@@ -20,7 +20,7 @@ N_HELLO=${TLSMON_FLOOD_HELLOS:-3000}
 N_GARBAGE=${TLSMON_FLOOD_GARBAGE:-1000}
 N_IDLE=${TLSMON_FLOOD_IDLE:-300}
 N_REAL=40
-MAX_FLOWS=256 MAX_CONNS=128
+MAX_FLOWS=1024 MAX_CONNS=512
 
 LAB_NO_SERVERS= lab_up >"$DIR/lab.log" 2>&1 || tap_skip_all "the lab does not come up: $(tail -3 "$DIR/lab.log")"
 
