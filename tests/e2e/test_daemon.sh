@@ -102,6 +102,8 @@ caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
 amb=$(sed -n 's/^AmbientCapabilities=//p' "$UNIT")
 [ -n "$caps" ] && [ "$caps" = "$amb" ]
 ok $? "the unit's bounding set and ambient capabilities are the same set ($caps)"
+# a copy nobody may run, wherever the tree is checked out
+install -m 0755 "$BIN" "$DIR/tlsmon"
 # setpriv names: bpf,net_admin,...
 capl() { local c l=; for c in "$@"; do c=${c#CAP_}; l+=",+${c,,}"; done; echo "-all$l"; }
 unit_like() { # OUT CAP... : tlsmon as nobody with these capabilities only, journald-style stderr
@@ -116,7 +118,7 @@ unit_like() { # OUT CAP... : tlsmon as nobody with these capabilities only, jour
 		JOURNAL_STREAM="$(stat -c '%d:%i' "$out.err")" \
 		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups --inh-caps="$cl" \
 		--ambient-caps="$cl" --bounding-set="$cl" -- \
-		"$BIN" -i veth-c --json --no-textfile >"$out" 2>>"$out.err" &
+		"$DIR/tlsmon" -i veth-c --json --no-textfile >"$out" 2>>"$out.err" &
 	TPID=$!
 	DM_PIDS+=("$TPID")
 }

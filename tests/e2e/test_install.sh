@@ -20,7 +20,11 @@ done
 T=$(mktemp -d /tmp/tlsmon-install.XXXXXX)
 tap_cleanup "rm -rf $T"
 chmod 755 "$T"
-inst() { make --no-print-directory -s OUTPUT="$OUT" install "$@"; }
+# a make of its own, in the build's output directory (relative, as built)
+inst() {
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		make --no-print-directory -s OUTPUT="${OUT#"$PWD"/}" install "$@"
+}
 
 # ---- DESTDIR ----
 inst DESTDIR="$T/dest" PREFIX=/usr >"$T/dest.log" 2>&1
