@@ -22,6 +22,10 @@ static const struct agg_family_info families[AGG_FAMILY_MAX] = {
 	[AGG_CLIENTS] = { "clients", 2, { "client", "outcome" }, { 1, 0 } },
 	[AGG_JA4] = { "ja4", 2, { "ja4", "outcome" }, { 1, 0 } },
 	[AGG_SERVER_JA4] = { "server_ja4", 3, { "server", "ja4", "outcome" }, { 1, 1, 0 } },
+	[AGG_CERT_FINDINGS] = { "cert_findings", 3, { "finding", "server", "sni" }, { 0, 1, 1 } },
+	[AGG_CLIENT_CERT_FINDINGS] = { "client_cert_findings", 2, { "finding", "server" },
+				       { 0, 1 } },
+	[AGG_CERT_EXPIRY] = { "cert_expiry", 2, { "server", "sni" }, { 1, 1 }, 1 },
 };
 
 /* From a LAN round trip to the default handshake timeout and past it. */
@@ -150,8 +154,8 @@ static uint32_t *lookup(struct table *t, const uint8_t *k, size_t len, uint64_t 
  * Count n for the key: 0 done, 1 when the key has no series and the table
  * already has limit series (or no memory for a new one).
  */
-static int table_add(struct agg *a, struct table *t, const struct agg_value *v, unsigned nl,
-		     uint64_t n, uint32_t limit)
+static int table_put(struct agg *a, struct table *t, const struct agg_value *v, unsigned nl,
+		     uint64_t n, uint32_t limit, int set)
 {
 	uint8_t k[KEY_MAX];
 	size_t len = key_encode(k, v, nl);
@@ -162,7 +166,10 @@ static int table_add(struct agg *a, struct table *t, const struct agg_value *v, 
 	if (!e)
 		return 1;
 	if (*e) {
-		t->s[*e - 1]->count += n;
+		if (set)
+			t->s[*e - 1]->count = n;
+		else
+			t->s[*e - 1]->count += n;
 		return 0;
 	}
 	if (t->n >= limit)
@@ -184,11 +191,16 @@ static int table_add(struct agg *a, struct table *t, const struct agg_value *v, 
 	return 0;
 }
 
-int agg_add(struct agg *a, enum agg_family f, const struct agg_value *in, uint64_t n)
+static int table_add(struct agg *a, struct table *t, const struct agg_value *v, unsigned nl,
+		     uint64_t n, uint32_t limit)
 {
-	const struct agg_family_info *fi = &families[f];
-	struct table *t = &a->t[f];
-	struct agg_value v[AGG_MAX_LABELS] = { 0 };
+	return table_put(a, t, v, nl, n, limit, 0);
+}
+
+/* The caller's values, their flags cleaned and their lengths capped. */
+static void clean(const struct agg_family_info *fi, const struct agg_value *in,
+		  struct agg_value *v)
+{
 	unsigned i;
 
 	for (i = 0; i < fi->n_labels; i++) {
@@ -199,6 +211,29 @@ int agg_add(struct agg *a, enum agg_family f, const struct agg_value *in, uint64
 			v[i].flags |= AGG_V_TRUNC;
 		}
 	}
+}
+
+int agg_set(struct agg *a, enum agg_family f, const struct agg_value *in, uint64_t value)
+{
+	const struct agg_family_info *fi = &families[f];
+	struct table *t = &a->t[f];
+	struct agg_value v[AGG_MAX_LABELS] = { 0 };
+
+	clean(fi, in, v);
+	if (!table_put(a, t, v, fi->n_labels, value, t->own_max, 1))
+		return 0;
+	t->folded++;
+	return 1;
+}
+
+int agg_add(struct agg *a, enum agg_family f, const struct agg_value *in, uint64_t n)
+{
+	const struct agg_family_info *fi = &families[f];
+	struct table *t = &a->t[f];
+	struct agg_value v[AGG_MAX_LABELS] = { 0 };
+	unsigned i;
+
+	clean(fi, in, v);
 	if (!table_add(a, t, v, fi->n_labels, n, t->own_max))
 		return 0;
 	t->folded += n;
@@ -344,6 +379,26 @@ static void alerts(struct agg *a, const struct hs_record *r)
 	}
 }
 
+/* Certificates seen in clear: their findings, and when each server's leaf expires. */
+static void certificates(struct agg *a, const struct hs_record *r, struct agg_value server,
+			 struct agg_value sni)
+{
+	const struct cert_chain *c = r->certs[SIDE_SERVER];
+	unsigned i;
+
+	for (i = 0; i < CERT_F_MAX; i++) {
+		if (r->cert_findings[SIDE_SERVER] & (1u << i))
+			add3(a, AGG_CERT_FINDINGS, str(cert_finding_name(i)), server, sni);
+		if (r->cert_findings[SIDE_CLIENT] & (1u << i))
+			add2(a, AGG_CLIENT_CERT_FINDINGS, str(cert_finding_name(i)), server);
+	}
+	if (c && c->n && c->c[0].not_after > 0) {
+		struct agg_value v[AGG_MAX_LABELS] = { server, sni };
+
+		agg_set(a, AGG_CERT_EXPIRY, v, (uint64_t)c->c[0].not_after);
+	}
+}
+
 static void observe(struct agg_hist *h, uint64_t ns)
 {
 	unsigned i;
@@ -386,6 +441,7 @@ void agg_record(void *ctx, const struct hs_record *r)
 	add2(a, AGG_JA4, ja4, outcome);
 	add3(a, AGG_SERVER_JA4, server, ja4, outcome);
 	alerts(a, r);
+	certificates(a, r, server, sni);
 
 	if (r->ch_ns && r->end_ns >= r->ch_ns)
 		observe(&a->h[AGG_H_DURATION][oc], r->end_ns - r->ch_ns);

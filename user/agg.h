@@ -33,6 +33,9 @@ enum agg_family {
 	AGG_CLIENTS,		/* client, outcome */
 	AGG_JA4,		/* ja4, outcome */
 	AGG_SERVER_JA4,		/* server, ja4, outcome */
+	AGG_CERT_FINDINGS,	/* finding, server, sni: the server's certificates */
+	AGG_CLIENT_CERT_FINDINGS,	/* finding, server: client certificates it was shown */
+	AGG_CERT_EXPIRY,	/* server, sni: a gauge, the leaf's notAfter */
 	AGG_FAMILY_MAX
 };
 
@@ -47,6 +50,7 @@ struct agg_family_info {
 	unsigned n_labels;
 	const char *labels[AGG_MAX_LABELS];
 	uint8_t high[AGG_MAX_LABELS];	/* folded first when the family is full */
+	uint8_t gauge;			/* values are set (agg_set), not counted */
 };
 
 /* Value flags */
@@ -96,6 +100,12 @@ void agg_record(void *ctx, const struct hs_record *r);
  * Returns 0 when the tuple has its own series, 1 when it was folded, -ENOMEM.
  */
 int agg_add(struct agg *a, enum agg_family f, const struct agg_value *v, uint64_t n);
+/*
+ * A gauge family: set this tuple's value.  Past the cap a new tuple is not
+ * folded (an "other" gauge means nothing) but dropped and counted as folded.
+ * Returns 0, or 1 when dropped.
+ */
+int agg_set(struct agg *a, enum agg_family f, const struct agg_value *v, uint64_t value);
 
 const struct agg_family_info *agg_family(enum agg_family f);
 /* The family called name, or -1. */

@@ -35,6 +35,15 @@ static const struct {
 			  "Handshakes by client IP and outcome." },
 	[AGG_JA4] = { "tlsmon_ja4_handshakes_total",
 		      "Handshakes by the client's JA4 fingerprint and outcome (empty: none)." },
+	[AGG_CERT_FINDINGS] = { "tlsmon_cert_findings_total",
+				"Handshakes whose server certificate chain, sent in clear (TLS 1.2 "
+				"and below), had this finding, by server IP and SNI." },
+	[AGG_CLIENT_CERT_FINDINGS] = { "tlsmon_client_cert_findings_total",
+				       "Handshakes whose client certificate chain had this finding, "
+				       "by the server IP it was presented to." },
+	[AGG_CERT_EXPIRY] = { "tlsmon_server_cert_expiry_timestamp_seconds",
+			      "When the leaf certificate a server presented for an SNI expires "
+			      "(notAfter, seconds since the epoch; the latest seen)." },
 	[AGG_SERVER_JA4] = { "tlsmon_server_ja4_handshakes_total",
 			     "Handshakes by server IP, client JA4 fingerprint and outcome." },
 };
@@ -239,7 +248,7 @@ static void families(struct out_prom *o, FILE *f)
 	for (fam = 0; fam < AGG_FAMILY_MAX; fam++) {
 		c.name = fam_metric[fam].name;
 		c.fi = agg_family(fam);
-		help_type(f, c.name, "counter", fam_metric[fam].help);
+		help_type(f, c.name, c.fi->gauge ? "gauge" : "counter", fam_metric[fam].help);
 		agg_foreach(o->agg, fam, fam_line, &c);
 	}
 }
@@ -259,7 +268,7 @@ static void series_stats(struct out_prom *o, FILE *f)
 			agg_max_series(o->agg, fam));
 	help_type(f, "tlsmon_series_folded_total", "counter",
 		  "Handshakes (alerts for the alerts family) counted in an other series "
-		  "because the family was full.");
+		  "because the family was full; for the cert_expiry gauge, values left out.");
 	for (fam = 0; fam < AGG_FAMILY_MAX; fam++)
 		fprintf(f, "tlsmon_series_folded_total{family=\"%s\"} %llu\n",
 			agg_family(fam)->name, (unsigned long long)agg_folded(o->agg, fam));

@@ -16,7 +16,7 @@ BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
 export LAB_PREFIX=tlsc LAB_DIR=/tmp/tlsmon-lab-certs
 . tests/lib/lab.sh
 DIR=$(mktemp -d /tmp/tlsmon-certs.XXXXXX)
-tap_cleanup "rm -rf $DIR"
+[ -n "${TLSMON_KEEP:-}" ] || tap_cleanup "rm -rf $DIR"
 lab_up >"$DIR/lab.log" 2>&1 || tap_skip_all "the lab does not come up: $(tail -3 "$DIR/lab.log")"
 C=$LAB_CERTS
 SA="DNS:a.lab.test,DNS:api.lab.test"
@@ -98,8 +98,11 @@ for p in 5501 5502 5503 5504 5505 5506; do
 		tap_skip_all "s_server on $p does not start: $(cat "$DIR/srv-$p.log")"
 done
 
+PROM=$DIR/prom
+chmod 711 "$DIR"	# tlsmon writes the textfile after dropping to nobody
+install -d -o nobody -m 0755 "$PROM"
 ip netns exec $LAB_NS_CLI "$BIN" -i $LAB_IF --json --handshake-timeout 3 --ca-file "$C/ca.crt" \
-	>"$DIR/records.json" 2>"$DIR/tlsmon.err" &
+	--textfile-dir "$PROM" >"$DIR/records.json" 2>"$DIR/tlsmon.err" &
 TPID=$!
 tap_cleanup "kill $TPID 2>/dev/null; wait $TPID 2>/dev/null"
 wait_for 15 grep -q "watching $LAB_IF" "$DIR/tlsmon.err" ||
@@ -196,6 +199,15 @@ ok = r is not None and r["outcome"] == "established" and F(r, "client") == set()
 print(("ok" if ok else "not ok") + "\tgood client certificate: established, the server's acceptable CA names"
       + ("" if ok else "\t" + json.dumps(((r or {}).get("certificates") or {}).get("acceptable_cas"))))
 EOF
+# the textfile: findings counted per server and SNI, each server's expiry
+{
+	grep -q '^tlsmon_cert_findings_total{finding="cert_expired",server="10.77.2.2",sni="a.lab.test"} 1$' "$PROM/tlsmon.prom" &&
+	grep -q '^tlsmon_cert_findings_total{finding="incomplete_chain",server="10.77.2.2",sni="a.lab.test"} 1$' "$PROM/tlsmon.prom" &&
+	grep -q '^tlsmon_client_cert_findings_total{finding="weak_key",server="10.77.2.2"} 1$' "$PROM/tlsmon.prom" &&
+	grep -q "^tlsmon_server_cert_expiry_timestamp_seconds{server=\"10.77.2.2\",sni=\"wrong.lab.test\"} $(date -d "$(openssl x509 -in "$C/wrongname.crt" -noout -enddate | cut -d= -f2)" +%s)\$" "$PROM/tlsmon.prom" &&
+	promtool check metrics <"$PROM/tlsmon.prom" >/dev/null 2>&1
+} && echo "ok	the textfile counts the findings per server and SNI, and each server's certificate expiry" >>"$DIR/checks" ||
+	echo "not ok	the textfile counts the findings per server and SNI, and each server's certificate expiry	$(grep 'cert_' "$PROM/tlsmon.prom" | head -20 | tr '\n' ' ')" >>"$DIR/checks"
 while IFS=$'\t' read -r res name detail; do
 	if [ "$res" = ok ]; then pass "$name"; else fail "$name" "$detail"; fi
 done <"$DIR/checks"
