@@ -488,6 +488,9 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 
 /* ---- the sink and the tick ---- */
 
+static void certs_add(struct dash_model *m, const struct hs_record *r, const char *server,
+		      const char *sni, uint64_t t);
+
 void dash_model_record(void *ctx, const struct hs_record *r)
 {
 	struct dash_model *m = ctx;
@@ -538,9 +541,110 @@ void dash_model_record(void *ctx, const struct hs_record *r)
 		nego_add(m, m->versions, &m->n_versions, DASH_MAX_VERSIONS, r->version, failed);
 		nego_add(m, m->ciphers, &m->n_ciphers, DASH_MAX_CIPHERS, r->sh->cipher, failed);
 	}
+	certs_add(m, r, server, sni, t);
 	if (failed)
 		failure_add(m, r, t, label, client, server, sni);
 	m->generation++;
+}
+
+static struct dash_cert *cert_get(struct dash_model *m, const char *server, const char *sni)
+{
+	struct dash_cert *c = NULL;
+	uint32_t i;
+
+	for (i = 0; i < m->n_certs; i++)
+		if (!strcmp(m->certs[i].server, server) && !strcmp(m->certs[i].sni, sni))
+			return &m->certs[i];
+	if (m->n_certs < DASH_MAX_CERTS) {
+		c = &m->certs[m->n_certs++];
+	} else {
+		/* the least recently seen goes */
+		c = &m->certs[0];
+		for (i = 1; i < m->n_certs; i++)
+			if (m->certs[i].last_ns < c->last_ns)
+				c = &m->certs[i];
+		m->certs_other++;
+	}
+	memset(c, 0, sizeof(*c));
+	snprintf(c->server, sizeof(c->server), "%s", server);
+	snprintf(c->sni, sizeof(c->sni), "%s", sni);
+	return c;
+}
+
+static void certs_add(struct dash_model *m, const struct hs_record *r, const char *server,
+		      const char *sni, uint64_t t)
+{
+	const struct cert_chain *ch = r->certs[SIDE_SERVER];
+	const struct cert_info *ci;
+	struct dash_cert *c;
+	unsigned i;
+
+	for (i = 0; i < CERT_F_MAX; i++)
+		if (r->cert_findings[SIDE_CLIENT] & (1u << i))
+			m->client_findings[i]++;
+	if (!ch || !ch->n)
+		return;
+	ci = &ch->c[0];
+	c = cert_get(m, server, sni);
+	esc_name(c->cn, sizeof(c->cn), (const uint8_t *)ci->subject_cn, strlen(ci->subject_cn), 0);
+	esc_name(c->issuer, sizeof(c->issuer), (const uint8_t *)ci->issuer, strlen(ci->issuer), 0);
+	snprintf(c->key, sizeof(c->key), "%s %u", ci->key_type, ci->key_bits);
+	copy_text(c->key, sizeof(c->key), c->key);
+	c->not_after = ci->not_after;
+	c->findings = r->cert_findings[SIDE_SERVER];
+	c->total++;
+	c->failed += r->outcome == OUTCOME_FAILED;
+	c->last_ns = t;
+}
+
+void dash_findings_text(char *buf, size_t len, uint32_t findings)
+{
+	size_t n = 0;
+	unsigned i;
+
+	if (len)
+		buf[0] = 0;
+	for (i = 0; i < CERT_F_MAX && n < len; i++)
+		if (findings & (1u << i))
+			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "", cert_finding_name(i));
+}
+
+static int cert_matches(const struct dash_cert *c, const char *f)
+{
+	char fs[160];
+
+	if (!f || !f[0])
+		return 1;
+	dash_findings_text(fs, sizeof(fs), c->findings);
+	return strstr(c->server, f) || strstr(c->sni, f) || strstr(c->cn, f) || strstr(fs, f);
+}
+
+static const struct dash_model *cert_sort_model;
+
+static int cert_cmp(const void *a, const void *b)
+{
+	const struct dash_cert *x = &cert_sort_model->certs[*(const uint32_t *)a];
+	const struct dash_cert *y = &cert_sort_model->certs[*(const uint32_t *)b];
+
+	/* unknown expiry last; ties: the most recently seen first */
+	if ((x->not_after == 0) != (y->not_after == 0))
+		return x->not_after == 0 ? 1 : -1;
+	if (x->not_after != y->not_after)
+		return x->not_after < y->not_after ? -1 : 1;
+	return x->last_ns > y->last_ns ? -1 : x->last_ns < y->last_ns;
+}
+
+unsigned dash_model_certs(const struct dash_model *m, const char *filter, uint32_t *idx)
+{
+	unsigned n = 0;
+	uint32_t i;
+
+	for (i = 0; i < m->n_certs; i++)
+		if (cert_matches(&m->certs[i], filter))
+			idx[n++] = i;
+	cert_sort_model = m;
+	qsort(idx, n, sizeof(*idx), cert_cmp);
+	return n;
 }
 
 void dash_model_tick(struct dash_model *m, const struct run_stats *st)

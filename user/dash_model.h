@@ -28,6 +28,7 @@
 #define DASH_MAX_VERSIONS 16
 #define DASH_MAX_CIPHERS 64
 #define DASH_MAX_RECENT 256
+#define DASH_MAX_CERTS 128	/* server certificates seen, by server and SNI */
 #define DASH_SRV_SNIS 4		/* distinct SNIs kept per server */
 #define DASH_CLI_SERVERS 4	/* servers kept per client fingerprint */
 #define DASH_NAME 128		/* an escaped SNI, cut with "..." past this */
@@ -92,6 +93,18 @@ struct dash_failure {
 	char why[DASH_WHY];		/* out_text_why() */
 };
 
+/* A server's certificate as its clients saw it (TLS 1.2 and below: in clear). */
+struct dash_cert {
+	char server[DASH_ADDR];		/* with sni, the key */
+	char sni[DASH_NAME];
+	char cn[DASH_NAME];		/* the leaf's subject CN, escaped */
+	char issuer[DASH_NAME];		/* its issuer, escaped */
+	char key[24];			/* "RSA 2048" */
+	int64_t not_after;		/* seconds since the epoch; 0 unknown */
+	uint32_t findings;		/* 1 << CERT_F_*, of the latest handshake */
+	uint64_t total, failed, last_ns;
+};
+
 /* The header: from the last tick's run_stats. */
 struct dash_header {
 	int live;
@@ -142,6 +155,11 @@ struct dash_model {
 	uint32_t n_ciphers;
 	struct dash_nego nego_other;	/* versions and ciphers past the caps */
 
+	struct dash_cert certs[DASH_MAX_CERTS];
+	uint32_t n_certs;
+	uint64_t certs_other;		/* server/SNI pairs pushed out past the cap */
+	uint64_t client_findings[CERT_F_MAX];	/* handshakes whose client cert had it */
+
 	struct dash_failure recent[DASH_MAX_RECENT];	/* ring */
 	uint32_t recent_head;		/* next slot */
 	uint64_t recent_total;		/* failures ever added */
@@ -184,6 +202,12 @@ unsigned dash_model_clients(const struct dash_model *m, enum dash_sort s, const 
  * out must hold DASH_MAX_RECENT pointers. */
 unsigned dash_model_failures(const struct dash_model *m, int oldest, const char *filter,
 			     const struct dash_failure **out);
+/* Certificates matching filter (server, SNI, CN or finding), soonest to
+ * expire first; idx holds DASH_MAX_CERTS. */
+unsigned dash_model_certs(const struct dash_model *m, const char *filter, uint32_t *idx);
+/* The findings as "cert_expired,weak_key" ("" when none). */
+void dash_findings_text(char *buf, size_t len, uint32_t findings);
+
 /* Versions or ciphers by handshakes, most first; idx holds DASH_MAX_CIPHERS. */
 unsigned dash_model_nego(const struct dash_model *m, int ciphers, uint32_t *idx);
 

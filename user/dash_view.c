@@ -11,7 +11,7 @@
 #define ROW_MAX 512
 
 static const char *const view_names[V_MAX] = {
-	"Overview", "Servers", "Clients", "Negotiated", "Failures",
+	"Overview", "Servers", "Clients", "Negotiated", "Failures", "Certs",
 };
 
 enum { C_FAIL = 1, C_OK, C_WARN, C_TITLE };
@@ -272,7 +272,7 @@ static void tabs(const struct dash_view *d)
 	int i, x = 0;
 
 	for (i = 0; i < V_MAX; i++) {
-		snprintf(s, sizeof(s), " %d %s ", i + 1, view_names[i]);
+		snprintf(s, sizeof(s), " %d %s", i + 1, view_names[i]);
 		attr(1, i == d->view ? A_REVERSE | A_BOLD : 0, 0);
 		put(2, x, COLS - x, s);
 		attr(0, i == d->view ? A_REVERSE | A_BOLD : 0, 0);
@@ -317,8 +317,8 @@ static void status(const struct dash_view *d)
 	put(y, COLS - n - 1, n, s);
 	attr(0, A_BOLD, 0);
 	attr(1, A_DIM, 0);
-	put(y, 0, COLS - n - 2, d->done ? "replay done. q quit  Tab/1-5 views  s sort  / filter  ? help"
-					: "q quit  Tab/1-5 views  s sort  p pause  / filter  ? help");
+	put(y, 0, COLS - n - 2, d->done ? "replay done. q quit  Tab/1-6 views  s sort  / filter  ? help"
+					: "q quit  Tab/1-6 views  s sort  p pause  / filter  ? help");
 	attr(0, A_DIM, 0);
 }
 
@@ -608,6 +608,87 @@ static int panel_failures(struct dash_view *d, const struct dash_model *m, int y
 	return n ? used : 2;
 }
 
+/* Server certificates seen in clear, soonest to expire first; client ones summed. */
+static int panel_certs(struct dash_view *d, const struct dash_model *m, int y, int h)
+{
+	static uint32_t idx[DASH_MAX_CERTS];
+	unsigned n = dash_model_certs(m, d->filter, idx), i;
+	int aw = 6, sw, cw, fw = 16, used = 1, first, k;
+	int64_t now = m->now_ns / 1000000000ull, days;
+	char exp[16], dl[24], fs[256];
+	const struct dash_cert *c;
+	struct row r;
+	struct tm tm;
+	time_t t;
+
+	sw = 3;
+	cw = 10;
+	for (i = 0; i < n; i++) {
+		aw = widest(aw, m->certs[idx[i]].server, 24);
+		sw = widest(sw, m->certs[idx[i]].sni, 24);
+		cw = widest(cw, m->certs[idx[i]].cn, 28);
+	}
+	/* past server, expiry and days: SNI and CN as wide as they need (up to a
+	 * point), the findings the rest, 16 columns at the least */
+	k = COLS - (aw + 1) - 11 - 7 - 3;
+	while (k - sw - cw < 16 && (sw > 12 || cw > 12)) {
+		if (cw >= sw)
+			cw--;
+		else
+			sw--;
+	}
+	fw = k - sw - cw;
+	if (d->scroll[V_CERTS] > (int)n - (h - 3))
+		d->scroll[V_CERTS] = (int)n - (h - 3);
+	if (d->scroll[V_CERTS] < 0)
+		d->scroll[V_CERTS] = 0;
+	first = d->scroll[V_CERTS];
+	row_init(&r, COLS);
+	row_col(&r, "SERVER", aw, 0);
+	row_col(&r, "SNI", sw, 0);
+	row_col(&r, "SUBJECT CN", cw, 0);
+	row_col(&r, "EXPIRES", 10, 0);
+	row_col(&r, "DAYS", 6, 1);
+	row_col(&r, "FINDINGS", fw, 0);
+	title(y, r.s);
+	if (!n)
+		put(y + 1, 2, COLS - 2, d->filter[0] ? "no certificate matches the filter"
+						     : "no certificate seen yet (TLS 1.2 and below "
+						       "send them in clear; TLS 1.3 does not)");
+	for (i = first; i < n && used < h - 2; i++, used++) {
+		c = &m->certs[idx[i]];
+		t = c->not_after;
+		exp[0] = dl[0] = 0;
+		if (c->not_after && gmtime_r(&t, &tm)) {
+			strftime(exp, sizeof(exp), "%Y-%m-%d", &tm);
+			days = (c->not_after - now) / 86400;
+			snprintf(dl, sizeof(dl), "%lld", (long long)days);
+		}
+		dash_findings_text(fs, sizeof(fs), c->findings);
+		row_init(&r, COLS);
+		row_col(&r, c->server, aw, 0);
+		row_col(&r, c->sni, sw, 0);
+		row_col(&r, c->cn[0] ? c->cn : "-", cw, 0);
+		row_col(&r, exp[0] ? exp : "?", 10, 0);
+		row_col(&r, dl, 6, 1);
+		row_col(&r, fs[0] ? fs : "-", fw, 0);
+		k = c->findings ? C_FAIL : (c->not_after && c->not_after - now < 30 * 86400 ? C_WARN : 0);
+		attr(1, 0, k);
+		put(y + used, 0, COLS, r.s);
+		attr(0, 0, k);
+	}
+	shown(d, first, i, n);
+	if (m->certs_other && used < h - 1)
+		putf(y + used++, 0, COLS, "(%llu server/SNI pairs pushed out past the table's %d)",
+		     (unsigned long long)m->certs_other, DASH_MAX_CERTS);
+	for (i = 0, k = 0, fs[0] = 0; i < CERT_F_MAX && k < (int)sizeof(fs); i++)
+		if (m->client_findings[i])
+			k += snprintf(fs + k, sizeof(fs) - k, "%s %s %llu", k ? "," : "",
+				      cert_finding_name(i), (unsigned long long)m->client_findings[i]);
+	putf(y + h - 1, 0, COLS, "client certificates: %s", k ? fs : "no finding");
+	return used;
+}
+
 static int panel_nego(struct dash_view *d, const struct dash_model *m, int y, int h)
 {
 	static uint32_t idx[DASH_MAX_CIPHERS];
@@ -678,7 +759,8 @@ static void help(void)
 		"tlsmon dashboard",
 		"",
 		"q          quit",
-		"Tab, 1-5   views: overview, servers, clients, negotiated, failures",
+		"Tab, 1-6   views: overview, servers, clients, negotiated, failures,",
+		"           certificates (TLS 1.2 and below, soonest to expire first)",
 		"s          sort: failures, fail%, handshakes, last seen",
 		"           (failures view: newest or oldest first)",
 		"p          pause the screen (collection goes on)",
@@ -745,6 +827,9 @@ void dash_view_draw(struct dash_view *d, const struct dash_model *m)
 		break;
 	case V_NEGO:
 		panel_nego(d, m, y, h);
+		break;
+	case V_CERTS:
+		panel_certs(d, m, y, h);
 		break;
 	default:
 		panel_failures(d, m, y, h, 1);

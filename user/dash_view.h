@@ -14,7 +14,7 @@
 #define DASH_MIN_COLS 80
 #define DASH_MIN_LINES 24
 
-enum dash_view_id { V_OVERVIEW, V_SERVERS, V_CLIENTS, V_NEGO, V_FAILURES, V_MAX };
+enum dash_view_id { V_OVERVIEW, V_SERVERS, V_CLIENTS, V_NEGO, V_FAILURES, V_CERTS, V_MAX };
 
 struct dash_view {
 	int view;			/* enum dash_view_id */

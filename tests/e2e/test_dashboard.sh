@@ -350,7 +350,11 @@ see "negotiated: counted losses shown" "ring buffer full 0 +flow map full 0"
 keys Tab
 see "Tab: from negotiated to failures" "^UTC +RECENT FAILURES"
 keys Tab
-see "Tab: from failures around to the overview" "^FAILURES BY REASON"
+see "Tab: from failures to certificates" "^SERVER +SNI +SUBJECT CN"
+keys Tab
+see "Tab: from certificates around to the overview" "^FAILURES BY REASON"
+keys BTab
+see "Shift-Tab: back to certificates" "^SERVER +SNI +SUBJECT CN"
 keys BTab
 see "Shift-Tab: back to failures" "^UTC +RECENT FAILURES"
 see "failures: the evidence under each failure" "^      \(server sent fatal bad_certificate\)"

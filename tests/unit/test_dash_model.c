@@ -53,6 +53,9 @@ static void v4(uint8_t a[16], const char *s)
 }
 
 static uint64_t next_id;
+/* the next record's server certificate chain, when set */
+static const struct cert_chain *CERTS;
+static uint32_t CERT_FINDINGS;
 /* the next record's ALPN extension body (protocol_name_list), when set */
 static const char *ALPN;
 static size_t ALPN_LEN;
@@ -100,6 +103,10 @@ static void feed(struct dash_model *m, const struct spec *s)
 		r.sh = &SH;
 		r.version = s->version;
 	}
+	r.certs[SIDE_SERVER] = CERTS;
+	r.cert_findings[SIDE_SERVER] = CERT_FINDINGS;
+	CERTS = NULL;
+	CERT_FINDINGS = 0;
 	r.outcome = s->outcome;
 	r.reason = s->outcome == OUTCOME_FAILED ? s->reason : REASON_NONE;
 	if (r.reason == REASON_NO_SHARED_CIPHER) {
@@ -373,6 +380,49 @@ static void test_tables_bounded(void **state)
 	dash_model_free(m);
 }
 
+/* Certificates: by server and SNI, soonest to expire first, escaped, bounded. */
+static void test_certificates(void **state)
+{
+	static struct cert_chain c;
+	struct dash_model *m = dash_model_new();
+	uint32_t idx[DASH_MAX_CERTS], i;
+	char ip[32], f[160];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.n = 1;
+	snprintf(c.c[0].key_type, sizeof(c.c[0].key_type), "RSA");
+	c.c[0].key_bits = 1024;
+	snprintf(c.c[0].subject_cn, sizeof(c.c[0].subject_cn), "late\x1b[2J.example");
+	c.c[0].not_after = 2000000000;
+	CERTS = &c;
+	CERT_FINDINGS = 1u << CERT_F_WEAK_KEY | 1u << CERT_F_EXPIRED;
+	feed(m, OK("192.0.2.9", "late.example", PY, T0));
+	c.c[0].not_after = 1900000000;
+	snprintf(c.c[0].subject_cn, sizeof(c.c[0].subject_cn), "soon.example");
+	CERTS = &c;
+	feed(m, OK("192.0.2.8", "soon.example", PY, T0 + 1));
+	feed(m, OK("192.0.2.7", "none.example", PY, T0 + 2));	/* no certificate */
+	assert_int_equal(dash_model_certs(m, NULL, idx), 2);
+	assert_string_equal(m->certs[idx[0]].cn, "soon.example");
+	assert_true(printable(m->certs[idx[1]].cn));
+	assert_non_null(strstr(m->certs[idx[1]].cn, "\\x1b"));
+	assert_string_equal(m->certs[idx[1]].key, "RSA 1024");
+	dash_findings_text(f, sizeof(f), m->certs[idx[1]].findings);
+	assert_string_equal(f, "cert_expired,weak_key");
+	assert_int_equal(dash_model_certs(m, "weak_key", idx), 1);
+	assert_int_equal(dash_model_certs(m, "192.0.2.8", idx), 1);
+	/* past the cap the least recently seen goes, counted */
+	for (i = 0; i < DASH_MAX_CERTS + 5; i++) {
+		snprintf(ip, sizeof(ip), "10.1.%u.%u", i >> 8, i & 255);
+		CERTS = &c;
+		feed(m, OK(ip, "many.example", PY, T0 + SEC + i));
+	}
+	assert_int_equal(m->n_certs, DASH_MAX_CERTS);
+	assert_int_equal(m->certs_other, 7);
+	dash_model_free(m);
+}
+
 static void test_recent_failures(void **state)
 {
 	struct dash_model *m = dash_model_new();
@@ -499,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_wire_strings_escaped),
 		cmocka_unit_test(test_rates_and_window),
 		cmocka_unit_test(test_tables_bounded),
+		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_recent_failures),
 		cmocka_unit_test(test_negotiated),
 		cmocka_unit_test(test_header_and_losses),
