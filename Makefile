@@ -71,7 +71,7 @@ FUZZ_LIB_SRCS := $(filter-out user/main.c user/dashboard.c,$(USER_SRCS))
 # one command compiles and links each harness, so no .d files: depend on every header it may read
 FUZZ_HDRS := $(wildcard headers/*.h user/*.h tests/lib/*.h tests/unit/*.h)
 
-.PHONY: all deps run demo test bench fuzz install clean tests fuzz-build help
+.PHONY: all deps run demo test bench fuzz install clean tests fuzz-build help bench-build
 
 all: $(OUTPUT)/tlsmon
 
@@ -148,10 +148,38 @@ demo: deps
 	$(Q)$(MAKE) all
 	$(Q)scripts/demo.sh
 
+# make bench: bench/bench_*.c are programs, the other bench/*.c their helpers,
+# bench/*.bpf.c reference BPF programs (a skeleton each); output in $(OUTPUT)/bench.
+BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
+BENCH_PROG_SRCS := $(wildcard bench/bench_*.c)
+BENCH_LIB_SRCS := $(filter-out $(BENCH_BPF_SRCS) $(BENCH_PROG_SRCS),$(wildcard bench/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(BENCH_PROG_SRCS))
+BENCH_LIB_OBJS := $(patsubst bench/%.c,$(OUTPUT)/bench/%.o,$(BENCH_LIB_SRCS))
+BENCH_SKELS := $(patsubst bench/%.bpf.c,$(OUTPUT)/bench/%.skel.h,$(BENCH_BPF_SRCS))
+
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/bench/%.o: bench/%.c $(SKELS) | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -c $< -o $@
+
+$(OUTPUT)/bench/%: bench/%.c $(BENCH_LIB_OBJS) $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(BENCH_SKELS) | $(OUTPUT)/bench
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -I$(OUTPUT)/bench $< $(BENCH_LIB_OBJS) \
+		$(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(LDLIBS) -lssl -lpthread -o $@
+
+bench-build: all $(BENCH_BINS)
+
 bench: deps
 	$(Q)scripts/deps.sh --bench
-	$(Q)$(MAKE) all tests
-	$(Q)scripts/bench.sh
+	$(Q)$(MAKE) bench-build
+	$(Q)OUTPUT=$(OUTPUT) scripts/bench.sh
 
 install: all
 	$(Q)OUTPUT=$(OUTPUT) scripts/install.sh "$(DESTDIR)" "$(PREFIX)"
@@ -161,3 +189,4 @@ clean:
 	$(Q)rm -rf $(OUTPUT)
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)
+-include $(wildcard $(OUTPUT)/bench/*.d)

@@ -12,7 +12,7 @@ TEST_PKGS=(
 	iptables tcpdump tshark prometheus prometheus-node-exporter tmux
 	ethtool procps psmisc systemd groff-base man-db bsdextrautils
 )
-BENCH_PKGS=(ssldump hyperfine)
+BENCH_PKGS=(ssldump time)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 case "${1:-}" in
