@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Per-packet kernel cost of the XDP datapath (BPF_PROG_TEST_RUN), each case
+ * against an empty XDP program timed in the same run on the same frame.
+ *
+ * Two methods, both alternating the empty program and tlsmon:
+ *  repeat  one frame run --repeat times (>= 1M) in one call, timed by this
+ *          thread's CPU time around the call: like the kernel's own timing
+ *          it leaves out the time other tasks had the CPU, but resolves
+ *          below 1 ns per packet (the kernel reports an integer average).  Only for cases whose state does
+ *          not change from one run to the next; --rounds rounds, medians.
+ *  single  repeat = 1, the kernel's timing of that one run, every run on a
+ *          fresh flow; what a case needs first (the ClientHello before a
+ *          ServerHello or an Alert) is done by runs that are not timed.
+ *          --samples samples, medians; warm and cold (see bench_single()).
+ * The counters and the events of every case are checked against what its
+ * path must do (e.g. no flow lookup for application data on an untracked
+ * flow), so a figure always measures the path it is named after.
+ *
+ * Output: one tab-separated line per case and method (see print_header()).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf_dp.h"
+#include "empty.skel.h"
+#include "parser_probe.skel.h"
+#include "frames.h"
+#include "tls_proto.h"
+#include "util.h"
+
+#define BATCH 8192	/* fresh flows between two resets of the datapath's state */
+#define CISN 1000u
+#define SISN 5000u
+
+enum case_id {
+	K_NON_TCP, K_ACK, K_NOT_TLS, K_APP, K_CH, K_CH_PQ, K_SH, K_ALERT, K_CH_FIN, K_SH_FIN, K_MAX
+};
+
+/* What one timed run must add to the counters and the events. */
+struct expect {
+	uint8_t ctr[TLSMON_C_MAX];
+	uint8_t ev[TLSMON_EV_MAX];
+};
+
+#define P TLSMON_C_PACKETS
+#define PAY TLSMON_C_TCP_PAYLOAD
+#define REC TLSMON_C_TLS_RECORDS
+#define EVS TLSMON_C_EVENTS
+#define FC TLSMON_C_FLOWS_CREATED
+#define FD TLSMON_C_FLOWS_DELETED
+#define LK TLSMON_C_FLOW_LOOKUPS
+
+static const struct bcase {
+	const char *id;
+	const char *name;
+	int stateful;		/* every run needs a fresh flow: single method only */
+	int setup_ch;		/* a ClientHello on the flow first, not timed */
+	const char *path;	/* what the checked counters prove */
+	struct expect x;
+} cases[K_MAX] = {
+	[K_NON_TCP] = { "non_tcp", "non-TCP (UDP datagram)", 0, 0,
+			"L3/L4 parse, then out: no flow hash, no map", { .ctr = { [P] = 1 } } },
+	[K_ACK] = { "tcp_ack", "TCP without payload (ACK)", 0, 0,
+		    "out before the flow hash: no payload, no SYN/FIN/RST", { .ctr = { [P] = 1 } } },
+	[K_NOT_TLS] = { "not_tls", "TCP payload, not TLS (HTTP request)", 0, 0,
+			"hint array only: 0 flow lookups", { .ctr = { [P] = 1, [PAY] = 1 } } },
+	[K_APP] = { "app_untracked", "TLS application data, untracked flow", 0, 0,
+		    "fast path: hint array only, 0 flow lookups, 0 stale hints",
+		    { .ctr = { [P] = 1, [PAY] = 1 } } },
+	[K_CH] = { "ch", "ClientHello (~500 B)", 1, 0,
+		   "flow created, record parsed, 1 CLIENT_HELLO event",
+		   { .ctr = { [P] = 1, [PAY] = 1, [REC] = 1, [EVS] = 1, [FC] = 1, [LK] = 1 },
+		     .ev = { [TLSMON_EV_CLIENT_HELLO] = 1 } } },
+	[K_CH_PQ] = { "ch_pq", "ClientHello, post-quantum (~1.9 KB, one frame)", 1, 0,
+		      "flow created, parsed whole in the kernel (no reassembly), 1 CLIENT_HELLO event",
+		      { .ctr = { [P] = 1, [PAY] = 1, [REC] = 1, [EVS] = 1, [FC] = 1, [LK] = 1 },
+			.ev = { [TLSMON_EV_CLIENT_HELLO] = 1 } } },
+	[K_SH] = { "sh", "ServerHello (TLS 1.3, tracked flow)", 1, 1,
+		   "flow lookup, record parsed, 1 SERVER_HELLO event",
+		   { .ctr = { [P] = 1, [PAY] = 1, [REC] = 1, [EVS] = 1, [LK] = 1 },
+		     .ev = { [TLSMON_EV_SERVER_HELLO] = 1 } } },
+	[K_ALERT] = { "alert", "Alert, fatal (tracked flow)", 1, 1,
+		      "flow lookup, ALERT + FLOW_END events, flow deleted",
+		      { .ctr = { [P] = 1, [PAY] = 1, [REC] = 1, [EVS] = 2, [LK] = 1, [FD] = 1 },
+			.ev = { [TLSMON_EV_ALERT] = 1, [TLSMON_EV_FLOW_END] = 1 } } },
+	[K_CH_FIN] = { "ch_fin", "ClientHello + FIN in one segment (self-cleaning)", 0, 0,
+		       "flow created and deleted every run: CLIENT_HELLO, TCP_FIN, FLOW_END",
+		       { .ctr = { [P] = 1, [PAY] = 1, [REC] = 1, [EVS] = 3, [FC] = 1, [FD] = 1,
+				  [LK] = 1 },
+			 .ev = { [TLSMON_EV_CLIENT_HELLO] = 1, [TLSMON_EV_TCP_FIN] = 1,
+				 [TLSMON_EV_FLOW_END] = 1 } } },
+	[K_SH_FIN] = { "sh_fin", "ServerHello + FIN in one segment (self-cleaning)", 0, 0,
+		       "flow created (server side) and deleted every run: SERVER_HELLO, TCP_FIN, FLOW_END",
+		       { .ctr = { [P] = 1, [PAY] = 1, [REC] = 1, [EVS] = 3, [FC] = 1, [FD] = 1,
+				  [LK] = 1 },
+			 .ev = { [TLSMON_EV_SERVER_HELLO] = 1, [TLSMON_EV_TCP_FIN] = 1,
+				 [TLSMON_EV_FLOW_END] = 1 } } },
+};
+
+/* What the setup ClientHello adds. */
+static const struct expect setup_x = {
+	.ctr = { [P] = 1, [PAY] = 1, [REC] = 1, [EVS] = 1, [FC] = 1, [LK] = 1 },
+	.ev = { [TLSMON_EV_CLIENT_HELLO] = 1 },
+};
+
+static struct {
+	struct bpf_dp *dp;
+	int xdp_fd, empty_fd;
+	uint64_t ev[TLSMON_EV_MAX];	/* events read back, by type (drain thread) */
+	uint64_t ev_total;
+	uint64_t ctr[TLSMON_C_MAX];	/* counters summed over resets */
+	volatile int stop;
+} b;
+
+static struct fbuf pl_http, pl_app, pl_alert;
+
+static int tally(void *ctx, const void *ev, size_t size)
+{
+	const struct tlsmon_ev_hdr *h = ev;
+
+	(void)ctx;
+	if (size >= sizeof(*h) && h->type < TLSMON_EV_MAX)
+		__atomic_add_fetch(&b.ev[h->type], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&b.ev_total, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * Reads the ring buffer on the other CPU, 1 ms apart: the ring then rarely
+ * runs empty, so the kernel rarely has a consumer to wake (as under load).
+ */
+static void *drain(void *arg)
+{
+	(void)arg;
+	bench_pin(1);
+	while (!b.stop) {
+		bpf_dp_poll(b.dp, 0);
+		usleep(1000);
+	}
+	bpf_dp_poll(b.dp, 0);
+	return NULL;
+}
+
+/* Wait (bounded) until every event submitted so far has been read back. */
+static int drain_sync(void)
+{
+	uint64_t c[TLSMON_C_MAX];
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		bpf_dp_counters(b.dp, c);
+		if (__atomic_load_n(&b.ev_total, __ATOMIC_RELAXED) >= c[TLSMON_C_EVENTS])
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+/* Fold the counters into b.ctr, then forget flows, hints and counters. */
+static void reset_state(void)
+{
+	uint64_t c[TLSMON_C_MAX];
+	int i;
+
+	drain_sync();
+	bpf_dp_counters(b.dp, c);
+	for (i = 0; i < TLSMON_C_MAX; i++)
+		b.ctr[i] += c[i];
+	bpf_dp_reset(b.dp);
+}
+
+static void clear_tally(void)
+{
+	reset_state();
+	memset(b.ctr, 0, sizeof(b.ctr));
+	for (int i = 0; i < TLSMON_EV_MAX; i++)
+		__atomic_store_n(&b.ev[i], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&b.ev_total, 0, __ATOMIC_RELAXED);
+}
+
+static void payloads_init(void)
+{
+	static const char http[] = "GET /index.html HTTP/1.1\r\nHost: www.example.org\r\n"
+				   "User-Agent: bench/1.0\r\nAccept: */*\r\n\r\n";
+	static const uint8_t alert[] = { TLS_CT_ALERT, 3, 3, 0, 2, TLS_ALERT_LEVEL_FATAL, 40 };
+	uint8_t body[1395];
+
+	fb_put(&pl_http, http, sizeof(http) - 1);
+	/* a full-sized segment that starts with an application-data record */
+	memset(body, 0xa5, sizeof(body));
+	fb_rec_hdr(&pl_app, TLS_CT_APPLICATION_DATA, sizeof(body));
+	fb_put(&pl_app, body, sizeof(body));
+	fb_put(&pl_alert, alert, sizeof(alert));
+}
+
+/* The timed frame of case k for client i, and its untimed setup frame, if any. */
+static void case_frames(enum case_id k, uint32_t i, struct fbuf *f, struct fbuf *setup)
+{
+	const struct fbuf *ch = frames_hello(HELLO_CH), *pq = frames_hello(HELLO_CH_PQ);
+	const struct fbuf *sh = frames_hello(HELLO_SH);
+	uint8_t pa = PKT_PSH | PKT_ACK;
+	struct tuple t;
+
+	frames_client(&t, i);
+	setup->n = 0;
+	if (cases[k].setup_ch)
+		frames_tcp(setup, &t, 0, pa, CISN, SISN, ch->b, ch->n);
+	switch (k) {
+	case K_NON_TCP:
+		frames_udp(f, &t, 64);
+		break;
+	case K_ACK:
+		frames_tcp(f, &t, 0, PKT_ACK, CISN, SISN, NULL, 0);
+		break;
+	case K_NOT_TLS:
+		frames_tcp(f, &t, 0, pa, CISN, SISN, pl_http.b, pl_http.n);
+		break;
+	case K_APP:
+		frames_tcp(f, &t, 1, pa, SISN, CISN, pl_app.b, pl_app.n);
+		break;
+	case K_CH:
+		frames_tcp(f, &t, 0, pa, CISN, SISN, ch->b, ch->n);
+		break;
+	case K_CH_PQ:
+		frames_tcp(f, &t, 0, pa, CISN, SISN, pq->b, pq->n);
+		break;
+	case K_SH:
+		frames_tcp(f, &t, 1, pa, SISN, CISN + ch->n, sh->b, sh->n);
+		break;
+	case K_ALERT:
+		frames_tcp(f, &t, 1, pa, SISN, CISN + ch->n, pl_alert.b, pl_alert.n);
+		break;
+	case K_CH_FIN:
+		frames_tcp(f, &t, 0, pa | PKT_FIN, CISN, SISN, ch->b, ch->n);
+		break;
+	case K_SH_FIN:
+		frames_tcp(f, &t, 1, pa | PKT_FIN, SISN, CISN + ch->n, sh->b, sh->n);
+		break;
+	default:
+		abort();
+	}
+}
+
+/* One call: returns the kernel's duration (ns per run), or exits on error. */
+static uint32_t run(int fd, const struct fbuf *f, uint32_t repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = f->b, .data_size_in = f->n, .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(fd, &t)) {
+		fprintf(stderr, "bench_pkt: BPF_PROG_TEST_RUN: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (t.retval != XDP_PASS) {
+		fprintf(stderr, "bench_pkt: program returned %u, not XDP_PASS\n", t.retval);
+		exit(1);
+	}
+	return t.duration;
+}
+
+/* Counters and events against what runs timed runs and setups setup runs must add. */
+static int check_path(enum case_id k, uint64_t runs, uint64_t setups, char *out, size_t len)
+{
+	const struct expect *x = &cases[k].x;
+	size_t n = 0;
+	int bad = 0, i;
+
+	reset_state();
+	for (i = 0; i < TLSMON_C_MAX; i++) {
+		uint64_t want = runs * x->ctr[i] + setups * setup_x.ctr[i];
+
+		if (b.ctr[i] != want) {
+			bad = 1;
+			n += snprintf(out + n, n < len ? len - n : 0, "counter %d: %llu, want %llu; ",
+				      i, (unsigned long long)b.ctr[i], (unsigned long long)want);
+		}
+	}
+	for (i = 0; i < TLSMON_EV_MAX; i++) {
+		uint64_t want = runs * x->ev[i] + setups * setup_x.ev[i];
+		uint64_t got = __atomic_load_n(&b.ev[i], __ATOMIC_RELAXED);
+
+		if (got != want) {
+			bad = 1;
+			n += snprintf(out + n, n < len ? len - n : 0, "event type %d: %llu, want %llu; ",
+				      i, (unsigned long long)got, (unsigned long long)want);
+		}
+	}
+	if (!bad)
+		snprintf(out, len, "ok: %s (packets=%llu lookups=%llu events=%llu rb_fail=0)",
+			 cases[k].path, (unsigned long long)b.ctr[P], (unsigned long long)b.ctr[LK],
+			 (unsigned long long)b.ctr[EVS]);
+	return bad;
+}
+
+static void print_header(void)
+{
+	printf("case\tname\tframe_bytes\tmethod\tn\ttlsmon_ns\tempty_ns\tover_ns\tratio\t"
+	       "tlsmon_p25\ttlsmon_p75\tpath\n");
+}
+
+static int bench_repeat(enum case_id k, uint32_t repeat, int rounds)
+{
+	double *tv = calloc(rounds, sizeof(double)), *ev = calloc(rounds, sizeof(double));
+	double *ov = calloc(rounds, sizeof(double)), *rv = calloc(rounds, sizeof(double));
+	struct fbuf f, setup;
+	uint64_t t0;
+	char path[1024];
+	int r, bad;
+
+	if (!tv || !ev || !ov || !rv)
+		abort();
+	case_frames(k, 0, &f, &setup);
+	clear_tally();
+	/* warm up both, untimed; counted in the path check */
+	run(b.empty_fd, &f, 1000);
+	run(b.xdp_fd, &f, 1000);
+	for (r = 0; r < rounds; r++) {
+		t0 = bench_thread_cpu();
+		run(b.empty_fd, &f, repeat);
+		ev[r] = (double)(bench_thread_cpu() - t0) / repeat;
+		t0 = bench_thread_cpu();
+		run(b.xdp_fd, &f, repeat);
+		tv[r] = (double)(bench_thread_cpu() - t0) / repeat;
+		ov[r] = tv[r] - ev[r];
+		rv[r] = tv[r] / ev[r];
+	}
+	bad = check_path(k, (uint64_t)repeat * rounds + 1000, 0, path, sizeof(path));
+	printf("%s\t%s\t%zu\trepeat\t%d x %u\t%.1f\t%.1f\t%.1f\t%.3f\t%.1f\t%.1f\t%s%s\n",
+	       cases[k].id, cases[k].name, f.n, rounds, repeat, bench_median(tv, rounds),
+	       bench_median(ev, rounds), bench_median(ov, rounds), bench_median(rv, rounds),
+	       bench_quantile(tv, rounds, 0.25), bench_quantile(tv, rounds, 0.75),
+	       bad ? "MISMATCH: " : "", path);
+	fflush(stdout);
+	free(tv);
+	free(ev);
+	free(ov);
+	free(rv);
+	return bad;
+}
+
+/*
+ * warm: before each timed run, the same case runs untimed on another fresh
+ * flow, so the code and the branch history are those of a host that just
+ * saw such a packet; cold: the timed run follows only the harness (and the
+ * setup hello), like a lone packet on a quiet host.
+ */
+static int bench_single(enum case_id k, uint32_t samples, int warm)
+{
+	double *tv = calloc(samples, sizeof(double)), *ev = calloc(samples, sizeof(double));
+	double tm, em;
+	struct fbuf f, setup, wf, wsetup;
+	char path[1024];
+	uint32_t i, setups = 0, runs = 0, slot;
+	int bad;
+
+	if (!tv || !ev)
+		abort();
+	clear_tally();
+	for (i = 0, slot = 0; i < samples; i++) {
+		/* a fresh flow per run (two when warm), forgotten every BATCH flows */
+		if (slot + 2 > BATCH) {
+			reset_state();
+			slot = 0;
+		}
+		if (warm) {
+			case_frames(k, slot++, &wf, &wsetup);
+			if (wsetup.n) {
+				run(b.xdp_fd, &wsetup, 1);
+				setups++;
+			}
+			run(b.xdp_fd, &wf, 1);
+			run(b.empty_fd, &wf, 1);
+			runs++;
+		}
+		case_frames(k, slot++, &f, &setup);
+		if (setup.n) {
+			run(b.xdp_fd, &setup, 1);
+			setups++;
+		}
+		/* alternate which program goes first, so neither always runs warmer */
+		if (i & 1) {
+			ev[i] = run(b.empty_fd, &f, 1);
+			tv[i] = run(b.xdp_fd, &f, 1);
+		} else {
+			tv[i] = run(b.xdp_fd, &f, 1);
+			ev[i] = run(b.empty_fd, &f, 1);
+		}
+		runs++;
+	}
+	bad = check_path(k, runs, setups, path, sizeof(path));
+	tm = bench_median(tv, samples);
+	em = bench_median(ev, samples);
+	printf("%s\t%s\t%zu\t%s\t%u\t%.1f\t%.1f\t%.1f\t%.3f\t%.1f\t%.1f\t%s%s\n", cases[k].id,
+	       cases[k].name, f.n, warm ? "single-warm" : "single-cold", samples, tm, em, tm - em,
+	       tm / em, bench_quantile(tv, samples, 0.25), bench_quantile(tv, samples, 0.75),
+	       bad ? "MISMATCH: " : "", path);
+	fflush(stdout);
+	free(tv);
+	free(ev);
+	return bad;
+}
+
+/*
+ * Where a hello's cost goes: the shared parser alone (parser_probe: the
+ * payload's first record parsed, no flow, no event), stateless, so repeat
+ * works.  The probe's result map must say the parse succeeded.
+ */
+static int bench_parser(enum case_id k, uint32_t repeat, int rounds)
+{
+	struct parser_probe_bpf *pp = parser_probe_bpf__open_and_load();
+	double *tv = calloc(rounds, sizeof(double)), *ev = calloc(rounds, sizeof(double));
+	double *ov = calloc(rounds, sizeof(double)), *rv = calloc(rounds, sizeof(double));
+	int fd, r, rc = 1;
+	__u32 zero = 0;
+	__s32 out_rc = -1;
+	struct fbuf f, setup;
+	uint64_t t0;
+	void *res = NULL;
+
+	if (!pp || !tv || !ev || !ov || !rv) {
+		fprintf(stderr, "bench_pkt: cannot load parser_probe\n");
+		goto out;
+	}
+	fd = bpf_program__fd(pp->progs.parser_probe);
+	case_frames(k, 0, &f, &setup);
+	run(fd, &f, 1000);
+	run(b.empty_fd, &f, 1000);
+	for (r = 0; r < rounds; r++) {
+		t0 = bench_thread_cpu();
+		run(b.empty_fd, &f, repeat);
+		ev[r] = (double)(bench_thread_cpu() - t0) / repeat;
+		t0 = bench_thread_cpu();
+		run(fd, &f, repeat);
+		tv[r] = (double)(bench_thread_cpu() - t0) / repeat;
+		ov[r] = tv[r] - ev[r];
+		rv[r] = tv[r] / ev[r];
+	}
+	res = calloc(1, bpf_map__value_size(pp->maps.probe_result));
+	if (res && !bpf_map__lookup_elem(pp->maps.probe_result, &zero, sizeof(zero), res,
+					 bpf_map__value_size(pp->maps.probe_result), 0))
+		memcpy(&out_rc, res, sizeof(out_rc));	/* struct probe_out starts with rc */
+	rc = out_rc != 0;
+	printf("parse_%s\t%s: parser only\t%zu\trepeat\t%d x %u\t%.1f\t%.1f\t%.1f\t%.3f\t%.1f\t"
+	       "%.1f\t%s: parser_probe (shared parser, no flow, no event), parse rc=%d\n",
+	       cases[k].id, cases[k].name, f.n, rounds, repeat, bench_median(tv, rounds),
+	       bench_median(ev, rounds), bench_median(ov, rounds), bench_median(rv, rounds),
+	       bench_quantile(tv, rounds, 0.25), bench_quantile(tv, rounds, 0.75),
+	       rc ? "MISMATCH" : "ok", out_rc);
+	fflush(stdout);
+out:
+	free(res);
+	free(tv);
+	free(ev);
+	free(ov);
+	free(rv);
+	parser_probe_bpf__destroy(pp);
+	return rc;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_pkt [--repeat N] [--rounds N] [--samples N] [--list]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "rounds", required_argument, NULL, 'n' },
+		{ "samples", required_argument, NULL, 's' },
+		{ "list", no_argument, NULL, 'l' },
+		{ 0 },
+	};
+	struct bpf_dp_opts o = { .cfg = TLSMON_DP_CFG_DEFAULT };
+	uint32_t repeat = 1000000, samples = 20000;
+	int rounds = 7, c, bad = 0, k;
+	struct empty_bpf *empty;
+	pthread_t th;
+	char err[512];
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			repeat = strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			rounds = atoi(optarg);
+			break;
+		case 's':
+			samples = strtoul(optarg, NULL, 10);
+			break;
+		case 'l':
+			for (k = 0; k < K_MAX; k++)
+				printf("%s\t%s\t%s\n", cases[k].id, cases[k].name, cases[k].path);
+			return 0;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (!repeat || rounds < 1 || !samples) {
+		usage();
+		return 2;
+	}
+	if (frames_init())
+		return 1;
+	payloads_init();
+	if (bpf_dp_open(&b.dp, &o, tally, NULL, err, sizeof(err))) {
+		fprintf(stderr, "bench_pkt: %s\n", err);
+		return 1;
+	}
+	empty = empty_bpf__open_and_load();
+	if (!empty) {
+		fprintf(stderr, "bench_pkt: cannot load the empty XDP program: %s\n",
+			strerror(errno));
+		bpf_dp_close(b.dp);
+		return 1;
+	}
+	b.xdp_fd = bpf_dp_prog_fd(b.dp, "tlsmon_xdp");
+	b.empty_fd = bpf_program__fd(empty->progs.bench_empty);
+	/* the programs run on the CPU that calls BPF_PROG_TEST_RUN: keep it the same one */
+	bench_pin(0);
+	if (pthread_create(&th, NULL, drain, NULL)) {
+		fprintf(stderr, "bench_pkt: cannot start the ring buffer reader\n");
+		return 1;
+	}
+	print_header();
+	for (k = 0; k < K_MAX; k++)
+		if (!cases[k].stateful)
+			bad |= bench_repeat(k, repeat, rounds);
+	for (k = 0; k < K_MAX; k++) {
+		bad |= bench_single(k, samples, 1);
+		bad |= bench_single(k, samples, 0);
+	}
+	bad |= bench_parser(K_CH, repeat, rounds);
+	bad |= bench_parser(K_CH_PQ, repeat, rounds);
+	bad |= bench_parser(K_SH, repeat, rounds);
+	b.stop = 1;
+	pthread_join(th, NULL);
+	empty_bpf__destroy(empty);
+	bpf_dp_close(b.dp);
+	return bad;
+}
