@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Memory benchmarks' helpers.
+ *
+ *   bench_mem maps [--max-flows N] [--ringbuf-mb N]
+ *       load the datapath as tlsmon does and print what each map charges
+ *       the kernel (memlock, as /proc/PID/fdinfo and bpftool report it):
+ *       "map NAME TYPE MAX_ENTRIES VALUE_SIZE BYTES", then "total BYTES".
+ *   bench_mem hellos N FILE
+ *       write a pcap of N unanswered ClientHellos (the corpus' ~500 B one),
+ *       each from its own client, spread over 5 s of capture time: offline,
+ *       tlsmon then follows N connections at once until the end.
+ */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bpf_dp.h"
+#include "frames.h"
+
+static const char *const map_names[] = { "flows", "hints", "synacks", "events", "counters",
+					 "scratch" };
+
+/* A field of /proc/self/fdinfo/FD ("memlock", "max_entries", ...), or -1. */
+static long long fdinfo(int fd, const char *key)
+{
+	char path[64], line[256];
+	size_t n = strlen(key);
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtoll(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static int cmd_maps(int argc, char **argv)
+{
+	struct bpf_dp_opts o = { .cfg = TLSMON_DP_CFG_DEFAULT, .max_flows = 65536,
+				 .ringbuf_bytes = 16u << 20 };
+	static const char *const types[] = { [1] = "hash", [2] = "array", [6] = "percpu_array",
+					     [9] = "lru_hash", [27] = "ringbuf" };
+	long long total = 0, mem, type;
+	struct bpf_dp *dp;
+	char err[512];
+	size_t i;
+	int fd;
+
+	for (i = 0; i + 1 < (size_t)argc; i += 2) {
+		if (!strcmp(argv[i], "--max-flows"))
+			o.max_flows = strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--ringbuf-mb"))
+			o.ringbuf_bytes = strtoul(argv[i + 1], NULL, 10) << 20;
+		else
+			return 2;
+	}
+	if (bpf_dp_open(&dp, &o, NULL, NULL, err, sizeof(err))) {
+		fprintf(stderr, "bench_mem: %s\n", err);
+		return 1;
+	}
+	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		fd = bpf_dp_map_fd(dp, map_names[i]);
+		mem = fdinfo(fd, "memlock");
+		type = fdinfo(fd, "map_type");
+		if (fd < 0 || mem < 0) {
+			fprintf(stderr, "bench_mem: no map %s\n", map_names[i]);
+			bpf_dp_close(dp);
+			return 1;
+		}
+		printf("map\t%s\t%s\t%lld\t%lld\t%lld\n", map_names[i],
+		       type > 0 && type < 28 && types[type] ? types[type] : "other",
+		       fdinfo(fd, "max_entries"), fdinfo(fd, "value_size"), mem);
+		total += mem;
+	}
+	printf("total\t%lld\n", total);
+	bpf_dp_close(dp);
+	return 0;
+}
+
+static int cmd_hellos(const char *count, const char *path)
+{
+	const struct fbuf *ch;
+	struct pcap_pkthdr ph;
+	pcap_dumper_t *d;
+	unsigned long n = strtoul(count, NULL, 10), i;
+	struct tuple t;
+	struct fbuf f;
+	uint64_t ts;
+	pcap_t *p;
+
+	if (!n || n > 16000000) {
+		fprintf(stderr, "bench_mem: hellos: N from 1 to 16000000\n");
+		return 2;
+	}
+	if (frames_init())
+		return 1;
+	ch = frames_hello(HELLO_CH);
+	p = pcap_open_dead(DLT_EN10MB, 65535);
+	d = p ? pcap_dump_open(p, path) : NULL;
+	if (!d) {
+		fprintf(stderr, "bench_mem: %s: %s\n", path, p ? pcap_geterr(p) : "pcap");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		frames_client(&t, i);
+		frames_tcp(&f, &t, 0, PKT_PSH | PKT_ACK, 1000, 5000, ch->b, ch->n);
+		ts = 1700000000000000000ull + i * (5000000000ull / n);
+		ph.ts.tv_sec = ts / 1000000000ull;
+		ph.ts.tv_usec = ts % 1000000000ull / 1000;
+		ph.caplen = ph.len = f.n;
+		pcap_dump((u_char *)d, &ph, f.b);
+	}
+	pcap_dump_close(d);
+	pcap_close(p);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "maps"))
+		return cmd_maps(argc - 2, argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "hellos"))
+		return cmd_hellos(argv[2], argv[3]);
+	fprintf(stderr, "usage: bench_mem maps [--max-flows N] [--ringbuf-mb N]\n"
+		"       bench_mem hellos N FILE\n");
+	return 2;
+}
