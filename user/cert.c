@@ -34,6 +34,8 @@ const char *cert_finding_name(enum cert_finding f)
 
 const char *cert_verify_str(int verify_error)
 {
+	if (verify_error == -2)
+		return "no leaf certificate to verify";
 	if (verify_error < 0)
 		return "no trust store";
 	return X509_verify_cert_error_string(verify_error);
@@ -319,13 +321,16 @@ static struct cert_chain *parse_chain(const uint8_t *msg, size_t len, const char
 		}
 		if (c->n < CERT_MAX_CHAIN)
 			describe(&c->c[c->n++], x);
-		if (!c->leaf && X509_up_ref(x))
+		/* the first entry is the leaf; if it did not parse, there is none */
+		if (c->n_sent == 1 && X509_up_ref(x))
 			c->leaf = x;
 		if (!sk_X509_push(sent, x))
 			X509_free(x);
 	}
 	if (c->leaf)
 		verify(c, sent);
+	else
+		c->verify_error = -2;
 	sk_X509_pop_free(sent, X509_free);
 	g.st.certs += c->n;
 	return c;
@@ -339,25 +344,25 @@ struct cert_chain *cert_chain_get(const uint8_t *msg, size_t len, const char **e
 {
 	unsigned char key[32];
 	struct cert_chain **slot, *c;
+	int keyed;
 
 	*err = NULL;
 	g.st.chains++;
-	if (g.cache && EVP_Digest(msg, len, key, NULL, EVP_sha256(), NULL) == 1) {
+	keyed = g.cache && EVP_Digest(msg, len, key, NULL, EVP_sha256(), NULL) == 1;
+	if (keyed) {
 		slot = lru_lookup(g.cache, key);
 		if (slot) {
 			g.st.cache_hits++;
 			(*slot)->refs++;
 			return *slot;
 		}
-	} else {
-		memset(key, 0, sizeof(key));
 	}
 	c = parse_chain(msg, len, err);
 	if (!c) {
 		g.st.parse_errors++;
 		return NULL;
 	}
-	if (g.cache && lru_insert(g.cache, key, &c))
+	if (keyed && lru_insert(g.cache, key, &c))
 		c->refs++;	/* the cache's reference */
 	return c;
 }
@@ -450,7 +455,7 @@ uint32_t cert_findings(const struct cert_chain *c, int64_t now, const char *sni,
 		if (ci->weak_signature && !(ci->self_signed && i > 0))
 			f |= 1u << CERT_F_WEAK_SIGNATURE;
 	}
-	if (c->c[0].self_signed)
+	if (c->leaf && c->c[0].self_signed)
 		f |= 1u << CERT_F_SELF_SIGNED;
 	if (c->incomplete)
 		f |= 1u << CERT_F_INCOMPLETE_CHAIN;

@@ -59,10 +59,12 @@ struct cert_chain {
 	uint8_t bad;			/* entries that did not parse as X.509 */
 	uint8_t incomplete;		/* CERT_F_INCOMPLETE_CHAIN */
 	int verify_error;		/* X509_V_* of the chain against the trust anchors
-					 * (times not checked: the findings say that), or
-					 * -1 when no trust store could be loaded */
+					 * (times not checked: the findings say that), -1
+					 * when no trust store could be loaded, -2 when the
+					 * leaf did not parse */
 	struct cert_info c[CERT_MAX_CHAIN];
-	void *leaf;			/* X509 *, for host-name checks; NULL if none */
+	void *leaf;			/* X509 *, for host-name checks; NULL when the first
+					 * entry (the leaf) did not parse: c[0] is then not it */
 	uint32_t refs;
 };
 

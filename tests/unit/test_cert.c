@@ -278,6 +278,7 @@ static void test_malformed(void **state)
 	assert_int_equal(c->n, 0);
 	assert_int_equal(c->bad, 1);
 	assert_null(c->leaf);
+	assert_string_equal(cert_verify_str(c->verify_error), "no leaf certificate to verify");
 	cert_chain_put(c);
 	X509_free(x);
 	EVP_PKEY_free(k);
