@@ -43,7 +43,7 @@ while True:
 SILENT=$!
 tap_cleanup "kill $SILENT 2>/dev/null"
 
-ip netns exec $LAB_NS_CLI "$BIN" -i $LAB_IF --json --handshake-timeout 3 \
+ip netns exec $LAB_NS_CLI "$BIN" -i $LAB_IF --json --handshake-timeout 3 --no-textfile \
 	>"$DIR/records.json" 2>"$DIR/tlsmon.err" &
 TPID=$!
 tap_cleanup "kill $TPID 2>/dev/null; wait $TPID 2>/dev/null"
