@@ -75,6 +75,25 @@ struct ipv6_frag_np {
 	__be32 id;
 };
 
+/*
+ * The header types the parser reads through.  A frame's own headers are
+ * aligned (drivers and pcap_src start frames at NET_IP_ALIGN), but after a
+ * tunnel's inner Ethernet header (VXLAN, Geneve) the IP header is 2 bytes
+ * off: C then needs types of alignment 1, which the userspace build uses.
+ * BPF keeps the plain structs and its code as it was (the loads are fine).
+ */
+#ifdef __bpf__
+typedef struct iphdr np_iphdr;
+typedef struct ipv6hdr np_ipv6hdr;
+typedef struct tcphdr np_tcphdr;
+typedef struct vlan_hdr_np np_vlanhdr;
+#else
+typedef struct iphdr __attribute__((aligned(1))) np_iphdr;
+typedef struct ipv6hdr __attribute__((aligned(1))) np_ipv6hdr;
+typedef struct tcphdr __attribute__((aligned(1))) np_tcphdr;
+typedef struct vlan_hdr_np __attribute__((aligned(1))) np_vlanhdr;
+#endif
+
 #define NP_BSWAP16(x) ((__u16)((((x) & 0xff) << 8) | (((x) >> 8) & 0xff)))
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define np_ntohs(x) NP_BSWAP16((__u16)(x))
@@ -102,7 +121,7 @@ TLSP_INLINE void np_v4_mapped(__u8 *dst, const void *src4)
 TLSP_INLINE int np_tcp(const void *data, const void *data_end, const __u8 *p, __u32 l4_len,
 		       struct np_meta *m)
 {
-	const struct tcphdr *th = (const struct tcphdr *)p;
+	const np_tcphdr *th = (const np_tcphdr *)p;
 	__u32 doff;
 
 	if ((const void *)(th + 1) > data_end)
@@ -216,7 +235,7 @@ TLSP_INLINE int np_udp_tunnel(const void *data_end, const __u8 *p, __u32 left, c
 TLSP_INLINE int np_ipv4(const void *data_end, const __u8 *p, __u32 frame_left,
 			struct np_meta *m, int flags, const __u8 **inner)
 {
-	const struct iphdr *iph = (const struct iphdr *)p;
+	const np_iphdr *iph = (const np_iphdr *)p;
 	__u32 ihl, tot;
 
 	if ((const void *)(iph + 1) > data_end)
@@ -280,7 +299,7 @@ TLSP_INLINE const __u8 *np_forget(struct np_meta *m, const void *data, const __u
 TLSP_INLINE int np_ipv6(const void *data, const void *data_end, const __u8 *p, __u32 frame_left,
 			struct np_meta *m, int flags, const __u8 **inner)
 {
-	const struct ipv6hdr *ip6 = (const struct ipv6hdr *)p;
+	const np_ipv6hdr *ip6 = (const np_ipv6hdr *)p;
 	const struct ipv6_opt_np *opt;
 	__u32 left, hl;
 	__u8 nh, hop;
@@ -352,7 +371,7 @@ TLSP_INLINE int np_ipv6(const void *data, const void *data_end, const __u8 *p, _
 TLSP_INLINE int np_l2(const void *data_end, const __u8 **pp, __u16 *proto_out, __u32 *limit)
 {
 	const struct ethhdr *eth = (const struct ethhdr *)*pp;
-	const struct vlan_hdr_np *vh;
+	const np_vlanhdr *vh;
 	const __u8 *p;
 	__u16 proto, ppp;
 	int i;
@@ -364,7 +383,7 @@ TLSP_INLINE int np_l2(const void *data_end, const __u8 **pp, __u16 *proto_out, _
 	for (i = 0; i < VLAN_MAX_DEPTH; i++) {
 		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
 			break;
-		vh = (const struct vlan_hdr_np *)p;
+		vh = (const np_vlanhdr *)p;
 		if ((const void *)(vh + 1) > data_end)
 			return -NP_MALFORMED;
 		proto = np_ntohs(vh->proto);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,24 +22,28 @@
 #define LT_RAW_ALT 14
 
 #define FRAME_MAX (256 * 1024)
+/*
+ * Frames start this far into an aligned buffer, as NIC drivers place them
+ * (NET_IP_ALIGN): the IP header after 14 bytes of Ethernet is then 4-byte
+ * aligned, as the datapath's struct reads of it require.
+ */
+#define FRAME_ALIGN 2
 
 struct pcap_src {
 	pcap_t *p;
 	int linktype;
 	int tsprec;	/* ns per tick of the file's timestamps */
 	struct pcap_src_stats st;
-	uint8_t buf[14 + FRAME_MAX];
+	uint8_t buf[FRAME_ALIGN + 14 + FRAME_MAX] __attribute__((aligned(8)));
 };
 
-/* A gzip-compressed capture is inflated into an unlinked temporary file. */
-static FILE *gunzip_to_tmp(const char *path, char *errbuf, size_t errlen)
+/* A gzip-compressed capture is inflated into an unlinked temporary file; gz is closed. */
+static FILE *gunzip_to_tmp(gzFile gz, const char *path, char *errbuf, size_t errlen)
 {
 	char buf[65536];
-	gzFile gz;
 	FILE *f;
 	int n;
 
-	gz = strcmp(path, "-") ? gzopen(path, "rb") : gzdopen(dup(0), "rb");
 	if (!gz) {
 		snprintf(errbuf, errlen, "%s: cannot open", path);
 		return NULL;
@@ -87,38 +92,18 @@ static int is_gzip(const char *path)
 	return m[0] == 0x1f && m[1] == 0x8b;
 }
 
-struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen)
+/* The part common to every way in: p is the open capture (NULL: perr says why). */
+static struct pcap_src *open_done(struct pcap_src *ps, const char *name, const char *perr,
+				  char *errbuf, size_t errlen)
 {
-	char perr[PCAP_ERRBUF_SIZE] = "";
-	struct pcap_src *ps = calloc(1, sizeof(*ps));
-	FILE *f;
-
-	if (!ps) {
-		snprintf(errbuf, errlen, "out of memory");
-		return NULL;
-	}
-	*errbuf = 0;
-	/* Nanosecond timestamps when the file has them, microseconds scaled otherwise. */
-	if (is_gzip(path)) {
-		f = gunzip_to_tmp(path, errbuf, errlen);
-		if (!f) {
-			free(ps);
-			return NULL;
-		}
-		ps->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr);
-		if (!ps->p)
-			fclose(f);
-	} else {
-		ps->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
-	}
 	if (!ps->p) {
-		size_t n = strlen(path);
+		size_t n = strlen(name);
 
 		/* libpcap names the file itself when it cannot open it */
-		if (!strncmp(perr, path, n) && perr[n] == ':')
+		if (!*errbuf && !strncmp(perr, name, n) && perr[n] == ':')
 			snprintf(errbuf, errlen, "%s", perr);
-		else
-			snprintf(errbuf, errlen, "%s: %s", path, perr);
+		else if (!*errbuf)
+			snprintf(errbuf, errlen, "%s: %s", name, perr);
 		free(ps);
 		return NULL;
 	}
@@ -139,12 +124,76 @@ struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen)
 	default:
 		snprintf(errbuf, errlen, "%s: link type %s (%d) is not supported; tlsmon reads "
 			 "Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures",
-			 path, pcap_datalink_val_to_name(ps->linktype) ?: "unknown", ps->linktype);
+			 name, pcap_datalink_val_to_name(ps->linktype) ?: "unknown", ps->linktype);
 		pcap_close(ps->p);
 		free(ps);
 		return NULL;
 	}
 	return ps;
+}
+
+/* Nanosecond timestamps when the file has them, microseconds scaled otherwise. */
+static pcap_t *open_stream(FILE *f, char *perr)
+{
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr);
+
+	if (!p)
+		fclose(f);
+	return p;
+}
+
+struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct pcap_src *ps = calloc(1, sizeof(*ps));
+	FILE *f;
+
+	if (!ps) {
+		snprintf(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	*errbuf = 0;
+	if (is_gzip(path)) {
+		f = gunzip_to_tmp(gzopen(path, "rb"), path, errbuf, errlen);
+		if (f)
+			ps->p = open_stream(f, perr);
+	} else {
+		ps->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	}
+	return open_done(ps, path, perr, errbuf, errlen);
+}
+
+struct pcap_src *pcap_src_open_fd(int fd, const char *name, char *errbuf, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct pcap_src *ps = calloc(1, sizeof(*ps));
+	unsigned char m[2] = { 0, 0 };
+	off_t at = lseek(fd, 0, SEEK_CUR);
+	gzFile gz;
+	FILE *f;
+
+	if (!ps) {
+		snprintf(errbuf, errlen, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	*errbuf = 0;
+	/* only what can be peeked at without reading it is recognised as gzip (not a pipe) */
+	if (at >= 0 && pread(fd, m, 2, at) == 2 && m[0] == 0x1f && m[1] == 0x8b) {
+		gz = gzdopen(fd, "rb");
+		if (!gz)
+			close(fd);
+		f = gunzip_to_tmp(gz, name, errbuf, errlen);
+	} else {
+		f = fdopen(fd, "rb");
+		if (!f) {
+			snprintf(errbuf, errlen, "%s: %s", name, strerror(errno));
+			close(fd);
+		}
+	}
+	if (f)
+		ps->p = open_stream(f, perr);
+	return open_done(ps, name, perr, errbuf, errlen);
 }
 
 const char *pcap_src_linktype(const struct pcap_src *ps)
@@ -169,7 +218,7 @@ static uint16_t ethertype_of_ip(const uint8_t *p, uint32_t len)
 static uint32_t frame_of(struct pcap_src *ps, const uint8_t *pkt, uint32_t caplen)
 {
 	uint32_t hl = 0, et = 0;
-	uint8_t *b = ps->buf;
+	uint8_t *b = ps->buf + FRAME_ALIGN;
 
 	switch (ps->linktype) {
 	case LT_EN10MB:
@@ -249,7 +298,7 @@ int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, s
 		}
 		ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec * ps->tsprec;
 		ps->st.delivered++;
-		if (fn(ctx, ps->st.frames, ts, ps->buf, len, h->len))
+		if (fn(ctx, ps->st.frames, ts, ps->buf + FRAME_ALIGN, len, h->len))
 			return 0;
 	}
 }

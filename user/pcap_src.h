@@ -30,6 +30,12 @@ typedef int (*pcap_src_fn)(void *ctx, uint64_t frame_no, uint64_t ts_ns, const u
 
 /* path "-" reads standard input.  On error returns NULL with errbuf set. */
 struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen);
+/*
+ * The same from an open file descriptor (a file, a memfd, a pipe), named
+ * name in messages.  fd is taken over: closed by pcap_src_close(), or here
+ * on error.  gzip is recognised where it can be peeked at (not on a pipe).
+ */
+struct pcap_src *pcap_src_open_fd(int fd, const char *name, char *errbuf, size_t errlen);
 /* Reads to the end or until fn stops it: 0, or -1 with errbuf set on a read error. */
 int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, size_t errlen);
 const struct pcap_src_stats *pcap_src_stats(const struct pcap_src *ps);
