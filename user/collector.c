@@ -165,8 +165,9 @@ static void cert_settle(struct conn *cn)
 	struct hs_record *r = &cn->rec;
 	const struct tls_client_hello *ch = cn->ch;
 	int64_t now = r->start_ns / 1000000000ull, skew;
+	/* a name longer than kept cannot be checked (the flag says so; the length is checked too) */
 	int sni = ch && (ch->flags & TLS_CHF_SNI) && !(ch->flags & TLS_CHF_SNI_NOT_HOST) &&
-		  !(ch->flags & TLS_CHF_TRUNC_SNI);
+		  !(ch->flags & TLS_CHF_TRUNC_SNI) && ch->sni_len <= TLSMON_SNI_MAX;
 
 	r->certs[SIDE_CLIENT] = cn->certs[SIDE_CLIENT];
 	r->certs[SIDE_SERVER] = cn->certs[SIDE_SERVER];

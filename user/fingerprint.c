@@ -33,12 +33,15 @@ static void add(char *buf, const char *fmt, unsigned v)
 	snprintf(buf + n, FP_RAW_MAX - n, fmt, v);
 }
 
-/* Copy without GREASE; returns the count. */
-static size_t ungrease(const __u16 *in, size_t n, __u16 *out)
+/*
+ * Copy without GREASE; returns the count.  n is the wire's count: only the
+ * first max are stored (the event says so with a flag; checked, not trusted).
+ */
+static size_t ungrease(const __u16 *in, size_t n, size_t max, __u16 *out)
 {
 	size_t i, k = 0;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < max; i++)
 		if (!TLS_IS_GREASE(in[i]))
 			out[k++] = in[i];
 	return k;
@@ -130,10 +133,10 @@ void fp_client(const struct tls_client_hello *ch, struct fingerprints *fp)
 		fp->why_not = "the hello's lists exceed what tlsmon keeps";
 		return;
 	}
-	nc = ungrease(ch->ciphers, ch->n_ciphers, ciphers);
-	nall = ungrease(ch->exts, ch->n_exts, ext_all);
-	ns = ungrease(ch->sigalgs, ch->n_sigalgs, sig);
-	ng = ungrease(ch->groups, ch->n_groups, groups);
+	nc = ungrease(ch->ciphers, ch->n_ciphers, TLSMON_MAX_CIPHERS, ciphers);
+	nall = ungrease(ch->exts, ch->n_exts, TLSMON_MAX_EXTS, ext_all);
+	ns = ungrease(ch->sigalgs, ch->n_sigalgs, TLSMON_MAX_SIGALGS, sig);
+	ng = ungrease(ch->groups, ch->n_groups, TLSMON_MAX_GROUPS, groups);
 	/* JA4_a */
 	ja4_alpn(ch, alpn);
 	snprintf(a, sizeof(a), "t%s%c%02zu%02zu%s", ja4_version(ch),
@@ -179,7 +182,7 @@ void fp_client(const struct tls_client_hello *ch, struct fingerprints *fp)
 		__u16 c2[TLSMON_MAX_CIPHERS], pf[TLSMON_MAX_ECPF];
 
 		snprintf(fp->ja3_str, L, "%u,", ch->legacy_version);
-		join(fp->ja3_str, c2, ungrease(ch->ciphers, ch->n_ciphers, c2), 0);
+		join(fp->ja3_str, c2, ungrease(ch->ciphers, ch->n_ciphers, TLSMON_MAX_CIPHERS, c2), 0);
 		add(fp->ja3_str, ",", 0);
 		join(fp->ja3_str, ext_all, nall, 0);
 		add(fp->ja3_str, ",", 0);
@@ -201,8 +204,7 @@ out:
 void fp_server(const struct tls_server_hello *sh, struct server_fingerprint *fp)
 {
 	__u16 exts[TLSMON_SH_MAX_EXTS];
-	size_t n = ungrease(sh->exts, sh->n_exts < TLSMON_SH_MAX_EXTS ? sh->n_exts : TLSMON_SH_MAX_EXTS,
-			    exts), i;
+	size_t n = ungrease(sh->exts, sh->n_exts, TLSMON_SH_MAX_EXTS, exts), i;
 
 	snprintf(fp->ja3s_str, sizeof(fp->ja3s_str), "%u,%u,", sh->legacy_version, sh->cipher);
 	for (i = 0; i < n; i++) {

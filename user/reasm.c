@@ -401,6 +401,8 @@ void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b)
 		len -= -(int32_t)off;
 		off = 0;
 	}
+	if (!len)
+		return;	/* nothing to place (the datapath sends no empty blob; a stream may have no buffer) */
 	if (len > r->max_stream || off > r->max_stream - len || grow(r, s, off + len)) {
 		r->st.dropped_bytes += len;
 		return;
