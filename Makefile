@@ -128,7 +128,23 @@ $(OUTPUT)/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(FUZZ_LIB_SRCS
 	$(call msg,REPLAY,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< tests/fuzz/replay_main.c $(FUZZ_LIB_SRCS) $(LDLIBS) -o $@
 
-tests: all $(TEST_UNIT_BINS) $(TEST_BPF_BINS) $(TEST_TOOL_BINS) $(REPLAY_BINS) $(FUZZ_BINS)
+# tlsmon under ASan + UBSan, for the asan test group (the BPF objects are the same).
+ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/user/%.o,$(USER_SRCS))
+
+$(OUTPUT)/asan/user:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/asan/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/asan/user
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/asan/tlsmon: $(ASAN_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_CFLAGS) $^ $(LDLIBS) -o $@
+
+tests: all $(TEST_UNIT_BINS) $(TEST_BPF_BINS) $(TEST_TOOL_BINS) $(REPLAY_BINS) $(FUZZ_BINS) \
+	$(OUTPUT)/asan/tlsmon
 
 fuzz-build: $(FUZZ_BINS) $(REPLAY_BINS)
 
@@ -190,3 +206,4 @@ clean:
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)
 -include $(wildcard $(OUTPUT)/bench/*.d)
+-include $(wildcard $(OUTPUT)/asan/user/*.d)

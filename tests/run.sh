@@ -6,7 +6,7 @@
 # it lacks reports a skip; with TLSMON_STRICT=1 (set by .ci/run) a skip counts
 # as a failure, so CI always runs everything.
 #
-# usage: tests/run.sh [group...]   groups: unit bpf oracle fuzz e2e (default: all)
+# usage: tests/run.sh [group...]   groups: unit bpf oracle fuzz e2e asan (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUTPUT:-.output}
@@ -20,7 +20,7 @@ LOGDIR=$OUT/test-logs
 mkdir -p "$LOGDIR"
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(unit bpf oracle fuzz e2e)
+[ ${#groups[@]} -eq 0 ] && groups=(unit bpf oracle fuzz e2e asan)
 
 pass=0 fail=0 skip=0
 failed=()
@@ -96,8 +96,14 @@ for g in "${groups[@]}"; do
 			[ -x "$t" ] || continue
 			run "e2e/$(basename "$t" .sh)" "$t"
 		done ;;
+	asan)
+		# end-to-end suites again, against the ASan + UBSan build
+		for t in tests/asan/test_*.sh; do
+			[ -x "$t" ] || continue
+			run "asan/$(basename "$t" .sh)" "$t"
+		done ;;
 	*)
-		echo "unknown test group: $g (unit bpf oracle fuzz e2e)" >&2
+		echo "unknown test group: $g (unit bpf oracle fuzz e2e asan)" >&2
 		exit 2 ;;
 	esac
 done

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 need_root
 BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
 [ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
-export LAB_PREFIX=tlsc LAB_DIR=/tmp/tlsmon-lab-certs
+export LAB_PREFIX=${LAB_PREFIX:-tlsc} LAB_DIR=${LAB_DIR:-/tmp/tlsmon-lab-certs}
 . tests/lib/lab.sh
 DIR=$(mktemp -d /tmp/tlsmon-certs.XXXXXX)
 [ -n "${TLSMON_KEEP:-}" ] || tap_cleanup "rm -rf $DIR"

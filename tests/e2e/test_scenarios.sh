@@ -20,7 +20,7 @@ BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
 for t in openssl curl gnutls-cli python3 nginx tshark iptables; do
 	command -v $t >/dev/null || tap_skip_all "$t is not installed (make deps)"
 done
-export LAB_PREFIX=tlse LAB_DIR=/tmp/tlsmon-lab-e2e
+export LAB_PREFIX=${LAB_PREFIX:-tlse} LAB_DIR=${LAB_DIR:-/tmp/tlsmon-lab-e2e}
 . tests/lib/lab.sh
 DIR=$(mktemp -d /tmp/tlsmon-scn.XXXXXX)
 tap_cleanup "rm -rf $DIR"
