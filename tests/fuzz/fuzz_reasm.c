@@ -117,6 +117,7 @@ struct fz {
 	struct jbuf jb_ev, jb_rec;
 	uint64_t now;
 	uint16_t ip_id;
+	uint64_t records;
 	const char *cert_dir;	/* seed generation: where messages go */
 };
 
@@ -213,6 +214,7 @@ static void on_record(void *ctx, const struct hs_record *r)
 	struct fz *z = ctx;
 	const char *bad;
 
+	z->records++;
 	bad = oc_json_record(&z->jb_rec, r);
 	if (bad)
 		die("record JSON", bad);
@@ -689,6 +691,9 @@ static void make_seed(const uint8_t *data, size_t size, const char *out)
 	r = (struct rd){ e.b, e.len };
 	run_ops(&z, &r);
 	teardown(&z);
+	if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "fuzz_reasm: %zu bytes of events, %llu records\n", e.len,
+			(unsigned long long)z.records);
 	free(e.b);
 }
 
