@@ -117,8 +117,10 @@ static struct {
 	uint64_t ev[TLSMON_EV_MAX];	/* events read back, by type (drain thread) */
 	uint64_t ev_total;
 	uint64_t ctr[TLSMON_C_MAX];	/* counters summed over resets */
+	/* one reader of the ring at a time: bpf_dp_reset() reads it too */
+	pthread_mutex_t ring_lock;
 	volatile int stop;
-} b;
+} b = { .ring_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static struct fbuf pl_http, pl_app, pl_alert;
 
@@ -142,10 +144,14 @@ static void *drain(void *arg)
 	(void)arg;
 	bench_pin(1);
 	while (!b.stop) {
+		pthread_mutex_lock(&b.ring_lock);
 		bpf_dp_poll(b.dp, 0);
+		pthread_mutex_unlock(&b.ring_lock);
 		usleep(1000);
 	}
+	pthread_mutex_lock(&b.ring_lock);
 	bpf_dp_poll(b.dp, 0);
+	pthread_mutex_unlock(&b.ring_lock);
 	return NULL;
 }
 
@@ -157,7 +163,9 @@ static int drain_sync(void)
 
 	for (i = 0; i < 5000; i++) {
 		bpf_dp_counters(b.dp, c);
-		if (__atomic_load_n(&b.ev_total, __ATOMIC_RELAXED) >= c[TLSMON_C_EVENTS])
+		/* b.ctr: what earlier resets folded in, since the tally was cleared */
+		if (__atomic_load_n(&b.ev_total, __ATOMIC_RELAXED) >=
+		    b.ctr[TLSMON_C_EVENTS] + c[TLSMON_C_EVENTS])
 			return 0;
 		usleep(1000);
 	}
@@ -170,11 +178,14 @@ static void reset_state(void)
 	uint64_t c[TLSMON_C_MAX];
 	int i;
 
-	drain_sync();
+	if (drain_sync())
+		fprintf(stderr, "bench_pkt: events not all read back in 5 s\n");
 	bpf_dp_counters(b.dp, c);
 	for (i = 0; i < TLSMON_C_MAX; i++)
 		b.ctr[i] += c[i];
+	pthread_mutex_lock(&b.ring_lock);
 	bpf_dp_reset(b.dp);
+	pthread_mutex_unlock(&b.ring_lock);
 }
 
 static void clear_tally(void)
