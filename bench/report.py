@@ -296,8 +296,16 @@ def section_ring(summary):
              f"({(1 - rp['rate'] / GOAL_EVS) * 100:.0f}% short)")
         if rp["bound"] * 2 > rp["n"] and rp["rate"] < GOAL_EVS:
             v += "; limited by the producer, so the consumer's limit is not known"
+        waits = [float(s[7]) for s in rp["steps"]]
+        cpu = [float(s[6]) / float(s[2]) * 1e9 for s in rp["steps"]
+               if s[-1] == "pass" and float(s[2]) > 0]
+        extra = ""
+        if waits and cpu:
+            extra = (f"; consumer waited for its CPU {statistics.median(waits) * 100:.0f}% of the "
+                     f"time, used {statistics.median(cpu):.0f} ns of CPU per event")
         summary.append(["2", "ring buffer + collector, zero drops", f">= {GOAL_EVS / 1e6:.0f} M "
-                        "events/s", f"{fnum(rp['rate'] / 1e6, 2)} M/s (replay producer)", v])
+                        "events/s", f"{fnum(rp['rate'] / 1e6, 2)} M/s (replay producer){extra}",
+                        v])
     if dp:
         summary.append(["2", "same, real datapath as producer", "(bounded by section 1)",
                         f"{fnum(dp['rate'] / 1e6, 2)} M/s", "for information"])

@@ -135,7 +135,8 @@ section_pkt() {
 	log "per-packet cost (BPF_PROG_TEST_RUN, repeat $repeat x $rounds, $samples single runs)"
 	mark pkt start
 	timeout -k 5 600 "$BIN/bench_pkt" --repeat $repeat --rounds $rounds --samples $samples \
-		>"$RES/pkt.tsv" 2>"$RES/pkt.err" || log "bench_pkt failed: $(tail -1 "$RES/pkt.err")"
+		>"$RES/pkt.tsv" 2>"$RES/pkt.err" ||
+		log "bench_pkt: a path check did not match, or it failed (see $RES/pkt.tsv, pkt.err)"
 	mark pkt end
 }
 
@@ -201,7 +202,7 @@ load() {
 # tlsmon's CPU time so far (ns, all threads), from /proc/PID/task/*/schedstat
 cpu_ns() {
 	local pid=$1
-	cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'
+	cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'
 }
 
 stats_on() {
