@@ -428,7 +428,7 @@ void agg_record(void *ctx, const struct hs_record *r)
 	server = str(srv);
 	client = str(cli);
 	sni = sni_value(r->ch);
-	ja4 = str(r->ch && r->fp.have_ja4 ? r->fp.ja4 : "");
+	ja4 = str(r->ch && r->fp->have_ja4 ? r->fp->ja4 : "");
 
 	add2(a, AGG_HANDSHAKES, outcome, version);
 	if (oc == OUTCOME_FAILED)

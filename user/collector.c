@@ -26,6 +26,9 @@ struct collector {
 	struct rec_sink sinks[MAX_SINKS];
 	int nsinks;
 	struct collector_stats st;
+	/* the settling record's fingerprints: made once per record, not kept per connection */
+	struct fingerprints fp;
+	struct server_fingerprint sfp;
 	uint64_t next_id;
 	uint64_t now;			/* latest event time */
 	char ifname_cache[IF_NAMESIZE];
@@ -192,10 +195,14 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 	r->ch2 = cn->ch2;
 	r->sh = cn->sh;
 	r->ifname = ifname_of(c, r->ifindex);
+	memset(&c->fp, 0, sizeof(c->fp));
+	memset(&c->sfp, 0, sizeof(c->sfp));
 	if (cn->ch)
-		fp_client(cn->ch, &r->fp);
+		fp_client(cn->ch, &c->fp);
 	if (cn->sh)
-		fp_server(cn->sh, &r->sfp);
+		fp_server(cn->sh, &c->sfp);
+	r->fp = &c->fp;
+	r->sfp = &c->sfp;
 	if (!r->end_ns)
 		r->end_ns = wall(c, cn->last_ns);
 	cert_settle(cn);

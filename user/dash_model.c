@@ -473,8 +473,8 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 	snprintf(f->client, sizeof(f->client), "%s", client);
 	snprintf(f->server, sizeof(f->server), "%s", server);
 	snprintf(f->sni, sizeof(f->sni), "%s", sni);
-	if (r->fp.have_ja4)
-		esc_name(f->ja4, sizeof(f->ja4), (const uint8_t *)r->fp.ja4, strlen(r->fp.ja4), 0);
+	if (r->fp->have_ja4)
+		esc_name(f->ja4, sizeof(f->ja4), (const uint8_t *)r->fp->ja4, strlen(r->fp->ja4), 0);
 	rec_alpn(f->alpn, sizeof(f->alpn), r);
 	if (r->sh)
 		copy_text(f->version, sizeof(f->version),
@@ -526,8 +526,8 @@ void dash_model_record(void *ctx, const struct hs_record *r)
 	s->last_ns = t;
 	server_sni(s, sni, failed);
 
-	if (r->fp.have_ja4)
-		esc_name(key, sizeof(key), (const uint8_t *)r->fp.ja4, strlen(r->fp.ja4), 0);
+	if (r->fp->have_ja4)
+		esc_name(key, sizeof(key), (const uint8_t *)r->fp->ja4, strlen(r->fp->ja4), 0);
 	else
 		snprintf(key, sizeof(key), "no-ja4: %s", prof);
 	c = client_get(m, key);

@@ -332,16 +332,16 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 	jb_bool(b, "mutual_tls", r->mutual_tls);
 	jb_bool(b, "hello_retry_request", r->hello_retry);
 	if (ch) {
-		if (r->fp.have_ja4) {
-			jb_str(b, "ja4", r->fp.ja4);
-			jb_str(b, "ja4_r", r->fp.ja4_r);
+		if (r->fp->have_ja4) {
+			jb_str(b, "ja4", r->fp->ja4);
+			jb_str(b, "ja4_r", r->fp->ja4_r);
 		} else {
 			jb_null(b, "ja4");
-			jb_str(b, "ja4_missing", r->fp.why_not);
+			jb_str(b, "ja4_missing", r->fp->why_not);
 		}
-		if (r->fp.have_ja3) {
-			jb_str(b, "ja3", r->fp.ja3);
-			jb_str(b, "ja3_string", r->fp.ja3_str);
+		if (r->fp->have_ja3) {
+			jb_str(b, "ja3", r->fp->ja3);
+			jb_str(b, "ja3_string", r->fp->ja3_str);
 		}
 		if (r->ch2) {
 			/* the second ClientHello, after a HelloRetryRequest */
@@ -358,8 +358,8 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 		}
 	}
 	if (sh) {
-		jb_str(b, "ja3s", r->sfp.ja3s);
-		jb_str(b, "ja3s_string", r->sfp.ja3s_str);
+		jb_str(b, "ja3s", r->sfp->ja3s);
+		jb_str(b, "ja3s_string", r->sfp->ja3s_str);
 	}
 	jb_key(b, "latency_ms");
 	jb_obj_open(b);

@@ -160,8 +160,8 @@ void out_text_line(const struct hs_record *r, char *buf, size_t len)
 	if (r->sh)
 		n = cat(buf, len, n, " %s %s", tls_version_str(r->version, t, sizeof(t)),
 			tls_cipher_str(r->sh->cipher, x, sizeof(x)));
-	if (r->fp.have_ja4)
-		n = cat(buf, len, n, " ja4=%s", r->fp.ja4);
+	if (r->fp->have_ja4)
+		n = cat(buf, len, n, " ja4=%s", r->fp->ja4);
 	if (r->outcome == OUTCOME_FAILED)
 		explain(r, buf, len, n);
 }

@@ -144,8 +144,9 @@ struct hs_record {
 	int64_t cert_skew_s;		/* server chain not yet valid: by this many seconds */
 	uint8_t cert_errors;		/* Certificate messages that did not parse */
 
-	struct fingerprints fp;		/* of ch */
-	struct server_fingerprint sfp;	/* of sh; valid when sh */
+	/* fingerprints, made at settle: valid, like the rest, during the call */
+	const struct fingerprints *fp;		/* of ch; never NULL */
+	const struct server_fingerprint *sfp;	/* of sh; never NULL, valid when sh */
 
 	enum outcome outcome;
 	enum reason reason;

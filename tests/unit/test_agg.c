@@ -261,6 +261,8 @@ static void test_top(void **state)
 
 static struct tls_client_hello ch;
 static struct tls_server_hello sh;
+static struct fingerprints fp;
+static struct server_fingerprint sfp;
 
 static void v4(uint8_t a[16], uint8_t x, uint8_t y, uint8_t z, uint8_t w)
 {
@@ -284,8 +286,10 @@ static void mk(struct hs_record *r, const char *sni, enum outcome oc, enum reaso
 	v4(r->saddr, 10, 77, 3, 2);
 	r->cport = 40000;
 	r->sport = 443;
-	r->fp.have_ja4 = 1;
-	strcpy(r->fp.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+	fp.have_ja4 = 1;
+	strcpy(fp.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+	r->fp = &fp;
+	r->sfp = &sfp;
 	r->outcome = oc;
 	r->reason = why;
 	r->ch_ns = 1000000000;
@@ -314,7 +318,7 @@ static void test_record_labels(void **state)
 	r.alerts[0] = (struct rec_alert){ .sender = SIDE_SERVER, .level = 2, .desc = 40 };
 	agg_record(a, &r);
 	mk(&r, NULL, OUTCOME_FAILED, REASON_CLOSED_AFTER_CLIENT_HELLO);
-	r.fp.have_ja4 = 0;
+	fp.have_ja4 = 0;
 	agg_record(a, &r);
 	assert_int_equal(agg_records(a), 3);
 

@@ -63,9 +63,14 @@ static size_t ALPN_LEN;
 static void feed(struct dash_model *m, const struct spec *s)
 {
 	struct hs_record r;
+	static struct fingerprints fp;
+	static struct server_fingerprint sfp;
 	size_t n = s->sni ? (s->sni_len ? s->sni_len : strlen(s->sni)) : 0;
 
 	memset(&r, 0, sizeof(r));
+	memset(&fp, 0, sizeof(fp));
+	r.fp = &fp;
+	r.sfp = &sfp;
 	memset(&CH, 0, sizeof(CH));
 	memset(&SH, 0, sizeof(SH));
 	r.id = ++next_id;
@@ -95,8 +100,8 @@ static void feed(struct dash_model *m, const struct spec *s)
 	}
 	r.ch = &CH;
 	if (s->ja4) {
-		r.fp.have_ja4 = 1;
-		snprintf(r.fp.ja4, sizeof(r.fp.ja4), "%s", s->ja4);
+		fp.have_ja4 = 1;
+		snprintf(fp.ja4, sizeof(fp.ja4), "%s", s->ja4);
 	}
 	if (s->version) {
 		SH.cipher = s->cipher;
