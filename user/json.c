@@ -155,6 +155,20 @@ size_t json_escape(char *dst, size_t dstlen, const void *src, size_t n)
 	size_t rl;
 
 	while (i < n) {
+		/* a run of bytes that stand for themselves: copied at once */
+		for (k = i; k < n && p[k] >= 0x20 && p[k] < 0x7f && p[k] != '"' && p[k] != '\\'; k++)
+			;
+		if (k > i) {
+			rl = k - i;
+			if (o + rl >= dstlen)
+				rl = dstlen > o + 1 ? dstlen - o - 1 : 0;
+			memcpy(dst + o, p + i, rl);
+			o += rl;
+			i += rl;
+			if (i < k)
+				break;	/* dst is full */
+			continue;
+		}
 		rep = e;
 		rl = 0;
 		if (p[i] == '"' || p[i] == '\\') {
@@ -217,8 +231,15 @@ void jb_str(struct jbuf *b, const char *key, const char *s)
 
 void jb_u64(struct jbuf *b, const char *key, uint64_t v)
 {
+	char d[20];
+	size_t n = sizeof(d);
+
 	jb_key(b, key);
-	jb_printf(b, "%llu", (unsigned long long)v);
+	do {
+		d[--n] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	jb_raw(b, d + n, sizeof(d) - n);
 }
 
 void jb_i64(struct jbuf *b, const char *key, int64_t v)
@@ -249,4 +270,16 @@ void jb_hex16(struct jbuf *b, const char *key, uint16_t v)
 {
 	jb_key(b, key);
 	jb_printf(b, "\"0x%04x\"", v);
+}
+
+void hex_lower(char *out, const uint8_t *d, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * n] = 0;
 }

@@ -651,6 +651,9 @@ static int run_live(struct evpipe *pipe)
 			pr_err("reading the ring buffer: %s", strerror(-e));
 			goto cleanup;
 		}
+		/* records are written buffered: out within a pass of this loop */
+		out_json_flush(o.json);
+		out_json_flush(o.log);
 		fflush(stdout);
 		now = boottime_ns();
 		if (o.col)

@@ -123,11 +123,9 @@ static void cert_obj(struct jbuf *b, const struct cert_info *ci)
 		jb_str(b, "key_group", ci->key_group);
 	jb_str(b, "signature", ci->signature);
 	jb_bool(b, "self_signed", ci->self_signed);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", ci->fp_sha256[i]);
+	hex_lower(hex, ci->fp_sha256, 32);
 	jb_str(b, "sha256", hex);
-	for (i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", ci->fp_sha1[i]);
+	hex_lower(hex, ci->fp_sha1, 20);
 	jb_str(b, "sha1", hex);
 	jb_obj_close(b);
 }
@@ -424,10 +422,17 @@ void out_json_write(void *ctx, const struct hs_record *r)
 	jb_reset(&o->b);
 	out_json_record(&o->b, r);
 	jb_raw(&o->b, "\n", 1);
-	if (o->b.oom || fwrite(o->b.s, 1, o->b.len, o->f) != o->b.len || fflush(o->f))
+	/* buffered: the live loop flushes every pass (out_json_flush), a capture at the end */
+	if (o->b.oom || fwrite(o->b.s, 1, o->b.len, o->f) != o->b.len)
 		o->write_errors++;
 	else
 		o->written++;
+}
+
+void out_json_flush(struct out_json *o)
+{
+	if (o && fflush(o->f))
+		o->write_errors++;
 }
 
 int out_json_reopen(struct out_json *o)
@@ -450,6 +455,8 @@ void out_json_close(struct out_json *o)
 		return;
 	if (o->f && o->f != stdout)
 		fclose(o->f);
+	else if (o->f)
+		fflush(o->f);
 	free(o->path);
 	jb_free(&o->b);
 	free(o);

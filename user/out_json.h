@@ -13,6 +13,8 @@ struct out_json;
 struct out_json *out_json_open(const char *path, char *err, size_t errlen);
 /* A rec_sink callback. */
 void out_json_write(void *ctx, const struct hs_record *r);
+/* Push out what is buffered (records are written buffered). */
+void out_json_flush(struct out_json *o);
 /* SIGHUP: reopen the file (log rotation); -errno on failure, the old file kept. */
 int out_json_reopen(struct out_json *o);
 void out_json_close(struct out_json *o);

@@ -234,9 +234,29 @@ static uint32_t contiguous(const struct stream *s, uint32_t from)
 {
 	uint32_t i = from;
 
+	while (i < s->len && (i & 7) && (s->have[i >> 3] & (1u << (i & 7))))
+		i++;
+	/* whole bytes of the bitmap at once */
+	while (i + 8 <= s->len && !(i & 7) && s->have[i >> 3] == 0xff)
+		i += 8;
 	while (i < s->len && (s->have[i >> 3] & (1u << (i & 7))))
 		i++;
 	return i - from;
+}
+
+/* Mark bytes [from, to) received. */
+static void mark(struct stream *s, uint32_t from, uint32_t to)
+{
+	uint32_t i = from;
+
+	for (; i < to && (i & 7); i++)
+		s->have[i >> 3] |= 1u << (i & 7);
+	if (to - i >= 8) {
+		memset(s->have + (i >> 3), 0xff, (to - i) >> 3);
+		i += (to - i) & ~7u;
+	}
+	for (; i < to; i++)
+		s->have[i >> 3] |= 1u << (i & 7);
 }
 
 /*
@@ -367,7 +387,7 @@ void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b)
 	struct stream *s;
 	const uint8_t *data;
 	int32_t d;
-	uint32_t off, i, len;
+	uint32_t off, len;
 
 	key_of(&k, &b->h);
 	s = lru_lookup(r->streams, &k);
@@ -408,8 +428,7 @@ void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b)
 		return;
 	}
 	memcpy(s->data + off, data, len);
-	for (i = off; i < off + len; i++)
-		s->have[i >> 3] |= 1u << (i & 7);
+	mark(s, off, off + len);
 	if (off + len > s->hi)
 		s->hi = off + len;
 	drain(r, s);
