@@ -299,7 +299,7 @@ capture() {
 	pid=$!
 	PIDS+=("$pid")
 	for ((i = 0; i < 50; i++)); do
-		grep -q "listening on" "$RES/capture.tcpdump.txt" && break
+		grep -q "listening on" "$RES/capture.tcpdump.txt" 2>/dev/null && break
 		sleep 0.1
 	done
 	load "$procs" "$secs" "$RES/capture.load.tsv" --max "$max"
