@@ -90,6 +90,9 @@ int tlsmon_xdp(struct xdp_md *ctx)
 		.hook = TLSMON_HOOK_XDP,
 	};
 
+	/* most packets end here, before even the frame's length is asked for */
+	if (dp_prefilter(pk.data, pk.data_end, DP_CFG(decap)))
+		return XDP_PASS;
 	pk.len = bpf_xdp_get_buff_len(ctx);
 	dp_handle(&pk, TLSMON_HOOK_XDP);
 	return XDP_PASS;

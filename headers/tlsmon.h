@@ -340,8 +340,10 @@ struct tlsmon_synack {
 
 /* Per-CPU counters, exported as Prometheus self-metrics. */
 enum tlsmon_counter {
-	TLSMON_C_PACKETS,	/* packets seen by a hook */
-	TLSMON_C_TCP_PAYLOAD,	/* TCP segments carrying payload */
+	/* past the pre-filter (dp_prefilter): plain non-TCP, bare ACKs and payload
+	 * of untracked flows that starts no hello end before any counter */
+	TLSMON_C_PACKETS,	/* packets parsed in full */
+	TLSMON_C_TCP_PAYLOAD,	/* of them, TCP segments carrying payload */
 	TLSMON_C_TLS_RECORDS,	/* TLS record headers parsed */
 	TLSMON_C_EVENTS,	/* events submitted */
 	TLSMON_C_RB_FAIL,	/* ring buffer full: event lost */

@@ -36,20 +36,31 @@ TLSP_INLINE int dp_parse_headers_impl(const struct dp_pkt *pk, struct tlsmon_scr
 #endif
 
 /* Orientation-free hash of the 4-tuple: the same in both directions. */
-TLSP_INLINE __u32 dp_flow_hash(const struct np_meta *m)
+/* The ports folded into the addresses' XOR, then mixed: the same whichever way. */
+TLSP_INLINE __u32 dp_hash_mix(__u32 x, __u16 sport, __u16 dport)
 {
-	__u32 a[4], b[4], x;
-
-	__builtin_memcpy(a, m->saddr, 16);
-	__builtin_memcpy(b, m->daddr, 16);
-	x = a[0] ^ a[1] ^ a[2] ^ a[3] ^ b[0] ^ b[1] ^ b[2] ^ b[3];
-	x ^= ((__u32)(m->sport ^ m->dport) << 16) | (__u16)(m->sport + m->dport);
+	x ^= ((__u32)(sport ^ dport) << 16) | (__u16)(sport + dport);
 	x ^= x >> 16;
 	x *= 0x85ebca6bu;
 	x ^= x >> 13;
 	x *= 0xc2b2ae35u;
 	x ^= x >> 16;
 	return x;
+}
+
+/*
+ * The flow's hash, orientation-free.  An IPv4 address is v4-mapped in m: its
+ * ::ffff: words cancel out between the two addresses, so the pre-filter gets
+ * the same hash from the raw 4-byte addresses (dp_prefilter).
+ */
+TLSP_INLINE __u32 dp_flow_hash(const struct np_meta *m)
+{
+	__u32 a[4], b[4];
+
+	__builtin_memcpy(a, m->saddr, 16);
+	__builtin_memcpy(b, m->daddr, 16);
+	return dp_hash_mix(a[0] ^ a[1] ^ a[2] ^ a[3] ^ b[0] ^ b[1] ^ b[2] ^ b[3], m->sport,
+			   m->dport);
 }
 
 /* Fill the orientation-free key; returns 1 when the packet's sender is key.a. */
@@ -815,9 +826,88 @@ TLSP_INLINE int dp_hello_start(const __u8 *p, __u32 n)
  * scratch area (an array slot, no hash-map work) to keep the BPF stack small
  * for the separately verified functions called below.
  */
+/*
+ * A look at the first bytes before anything else (no parse into scratch, no
+ * counter): an untagged Ethernet frame whose plain IPv4 or IPv6 header
+ * carries neither TCP nor a tunnel tlsmon reads; TCP with no payload and
+ * none of SYN, FIN, RST; or such TCP whose payload does not start a hello on
+ * a flow the hint array does not know (the one map touched).  Returns 1 when
+ * the packet needs nothing more; every other frame (VLAN, PPPoE, IPv6
+ * extension headers, fragments, tunnels, short or odd ones) takes the full
+ * path, which counts what it skips.  Most packets on a busy host end here.
+ */
+TLSP_INLINE int dp_prefilter(const void *data, const void *data_end, int decap)
+{
+	const __u8 *p = (const __u8 *)data, *q;
+	__u32 ihl, tot, doff, port, a[8], x, *hint;
+	__u8 proto, tf;
+
+	if ((const void *)(p + 14 + 40) > data_end)
+		return 0;
+	if (p[12] == 0x08 && p[13] == 0x00) {
+		if ((p[14] >> 4) != 4)
+			return 0;
+		ihl = (p[14] & 15) * 4;
+		tot = (__u32)p[16] << 8 | p[17];
+		proto = p[23];
+		if (ihl < 20 || tot < ihl)
+			return 0;
+		if ((p[20] & 0x3f) || p[21])	/* a fragment: counted by the full path */
+			return proto != IPPROTO_TCP;
+	} else if (p[12] == 0x86 && p[13] == 0xdd) {
+		if ((p[14] >> 4) != 6)
+			return 0;
+		ihl = 40;
+		tot = 40 + ((__u32)p[18] << 8 | p[19]);
+		proto = p[20];
+	} else {
+		return 0;
+	}
+	if (proto == IPPROTO_TCP) {
+		q = p + 14 + ihl;
+		if ((const void *)(q + 20) > data_end)
+			return 0;
+		doff = (q[12] >> 4) * 4;
+		tf = q[13];
+		if (doff < 20 || (tf & (NP_TCP_SYN | NP_TCP_FIN | NP_TCP_RST)) || tot < ihl + doff)
+			return 0;
+		if (tot == ihl + doff)
+			return 1;	/* no payload */
+		/* payload: a hello starts the full path, and so does a flow we track */
+		if (tot - ihl - doff < 6 || (const void *)(q + doff + 6) > data_end ||
+		    dp_hello_start(q + doff, 6))
+			return 0;
+		if (ihl == 20) {
+			__builtin_memcpy(a, p + 26, 8);	/* IPv4 source and destination */
+			x = a[0] ^ a[1];
+		} else {
+			if ((const void *)(p + 54) > data_end)
+				return 0;
+			__builtin_memcpy(a, p + 22, 32);	/* IPv6 source and destination */
+			x = a[0] ^ a[1] ^ a[2] ^ a[3] ^ a[4] ^ a[5] ^ a[6] ^ a[7];
+		}
+		hint = dp_hint_slot(dp_hash_mix(x, (__u16)(q[0] << 8 | q[1]),
+						(__u16)(q[2] << 8 | q[3])) &
+				    (TLSMON_HINT_SLOTS - 1));
+		return hint && dp_hint_get(hint) == 0;
+	}
+	if (!decap)
+		return proto != 0 && proto != 43 && proto != 44 && proto != 60;
+	if (proto == IPPROTO_UDP) {
+		p += 14 + ihl;
+		if ((const void *)(p + 4) > data_end)
+			return 0;
+		port = (__u32)p[2] << 8 | p[3];
+		return port != NP_UDP_VXLAN && port != NP_UDP_GENEVE && port != NP_UDP_GTPU;
+	}
+	/* IPv6 extension headers and IP-in-IP take the full parse */
+	return proto != 0 && proto != 43 && proto != 44 && proto != 60 && proto != IPPROTO_IPIP &&
+	       proto != IPPROTO_IPV6;
+}
+
 TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
 {
-	struct tlsmon_scratch *s = dp_scratch(hook);
+	struct tlsmon_scratch *s;
 	struct np_meta *m;
 	struct tlsmon_flow *f;
 	__u8 *pre;
@@ -825,6 +915,9 @@ TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
 	int r, hello = 0, sender_is_a;
 	__u8 flags, dir;
 
+	if (pk->data && dp_prefilter(pk->data, pk->data_end, DP_CFG(decap)))
+		return;
+	s = dp_scratch(hook);
 	if (!s)
 		return;
 	m = &s->meta;

@@ -72,9 +72,12 @@ struct self_metric {
 #define G(n, h, f) { n, h, 1, 0, f }
 
 static const struct self_metric self[] = {
-	C("tlsmon_datapath_packets_total", "Packets seen by the datapath hooks.",
+	C("tlsmon_datapath_packets_total",
+	  "Packets the datapath parsed in full (the pre-filter lets plain non-TCP, bare ACKs "
+	  "and payload of untracked flows that starts no hello go uncounted).",
 	  DP(TLSMON_C_PACKETS)),
-	C("tlsmon_datapath_tcp_payload_segments_total", "TCP segments with payload seen.",
+	C("tlsmon_datapath_tcp_payload_segments_total",
+	  "TCP segments with payload the datapath parsed in full.",
 	  DP(TLSMON_C_TCP_PAYLOAD)),
 	C("tlsmon_datapath_tls_records_total", "TLS record headers parsed by the datapath.",
 	  DP(TLSMON_C_TLS_RECORDS)),

@@ -411,7 +411,7 @@ static const struct dcase cases[] = {
 		.ev = { CH12(3, SYNACK_PEER), SH12(4, 5, SYNACK_PEER),
 			EV(ALERT, C2S, 5, CH_LEN, .level = 2, .desc = 46, .rec_len = 2),
 			END_(C2S, 5, CH_LEN, FATAL_ALERT) },
-		.ctr = CTR([P] = 6, [PAY] = 3, [REC] = 3, [EVS] = 4, [FC] = 1, [FD] = 1, [LK] = 3,
+		.ctr = CTR([P] = 5, [PAY] = 3, [REC] = 3, [EVS] = 4, [FC] = 1, [FD] = 1, [LK] = 3,
 			   [SA] = 1),
 	},
 	{
@@ -419,7 +419,7 @@ static const struct dcase cases[] = {
 		.kind = K_IPOPT,
 		.fr = { HANDSHAKE3, CDATA(PL_CH), SDATA(PL_SH12) },
 		.ev = { CH12(3, SYNACK_PEER), SH12(4, 5, SYNACK_PEER) },
-		.ctr = CTR([P] = 5, [PAY] = 2, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2, [SA] = 1),
+		.ctr = CTR([P] = 4, [PAY] = 2, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2, [SA] = 1),
 	},
 	{
 		.name = "ipv6 with hop-by-hop, routing and destination options",
@@ -435,7 +435,7 @@ static const struct dcase cases[] = {
 		.family = 6,
 		.fr = { CDATA(PL_CH, .kind = K_FRAG), CDATA(PL_CH, AT(0), .kind = K_FRAG2),
 			ACK_C() },
-		.ctr = CTR([P] = 3, [TLSMON_C_FRAGMENTS] = 2),
+		.ctr = CTR([P] = 2, [TLSMON_C_FRAGMENTS] = 2),
 	},
 	{
 		.name = "ipv4 fragment (MF set) is counted and skipped",
@@ -462,7 +462,7 @@ static const struct dcase cases[] = {
 		.kind = K_TCPOPT,
 		.fr = { HANDSHAKE3, CDATA(PL_CH), SDATA(PL_SH12) },
 		.ev = { CH12(3, SYNACK_PEER), SH12(4, 5, SYNACK_PEER) },
-		.ctr = CTR([P] = 5, [PAY] = 2, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2, [SA] = 1),
+		.ctr = CTR([P] = 4, [PAY] = 2, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2, [SA] = 1),
 	},
 	{
 		.name = "STARTTLS: plaintext first, then TLS on port 25",
@@ -474,7 +474,7 @@ static const struct dcase cases[] = {
 			   .sni = SNI12, SYNACK_PEER),
 			SH12(9, SLEN(SMTP_220) + SLEN(SMTP_250) + SLEN(SMTP_READY) + 5,
 			     SYNACK_PEER) },
-		.ctr = CTR([P] = 10, [PAY] = 7, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2, [SA] = 1),
+		.ctr = CTR([P] = 4, [PAY] = 2, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2, [SA] = 1),
 	},
 	{
 		.name = "several records in one segment",
@@ -531,7 +531,7 @@ static const struct dcase cases[] = {
 			EV(BLOB, C2S, 4, 200, .len = 200, .rec_seq = 0, SYNACK_PEER),
 			EV(BLOB, C2S, 5, 400, .len = CH_LEN - 400, .rec_seq = 0, SYNACK_PEER),
 			EV(CCS, C2S, 5, CH_LEN, .rec_len = 1), SH12(6, 5, SYNACK_PEER) },
-		.ctr = CTR([P] = 7, [PAY] = 4, [REC] = 3, [EVS] = 5, [FC] = 1, [LK] = 4, [SA] = 1,
+		.ctr = CTR([P] = 6, [PAY] = 4, [REC] = 3, [EVS] = 5, [FC] = 1, [LK] = 4, [SA] = 1,
 			   [TLSMON_C_BLOB_BYTES] = CH_LEN),
 	},
 	{
@@ -672,7 +672,7 @@ static const struct dcase cases[] = {
 		.fr = { CDATA(PL_CH), CDATA(PL_CH, .alt = 1), SDATA(PL_CERT),
 			SDATA(PL_SH12, .alt = 1) },
 		.ev = { CH12(0), CH12(1), SH12(3, 5) },
-		.ctr = CTR([P] = 4, [PAY] = 4, [REC] = 3, [EVS] = 3, [FC] = 2, [LK] = 3),
+		.ctr = CTR([P] = 3, [PAY] = 3, [REC] = 3, [EVS] = 3, [FC] = 2, [LK] = 3),
 	},
 	{
 		.name = "RST from the server",
@@ -684,7 +684,7 @@ static const struct dcase cases[] = {
 			EV(TCP_RST, S2C, 4, 0, .ttl = 250, .ipid = 0xbeef),
 			EV(FLOW_END, S2C, 4, 0, .reason = TLSMON_END_RST, .ttl = 250,
 			   .ipid = 0xbeef) },
-		.ctr = CTR([P] = 6, [PAY] = 1, [REC] = 1, [EVS] = 3, [FC] = 1, [FD] = 1, [LK] = 2,
+		.ctr = CTR([P] = 5, [PAY] = 1, [REC] = 1, [EVS] = 3, [FC] = 1, [FD] = 1, [LK] = 2,
 			   [SA] = 1),
 	},
 	{
@@ -717,7 +717,7 @@ static const struct dcase cases[] = {
 			ACK_C(), CDATA(PL_CH), SDATA(PL_SH12) },
 		.ev = { CH12(3, .syn = 1, .syn_ttl = 47, .syn_ipid = 0x4242),
 			SH12(4, 5, .syn = 1, .syn_ttl = 47, .syn_ipid = 0x4242) },
-		.ctr = CTR([P] = 5, [PAY] = 2, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2, [SA] = 1),
+		.ctr = CTR([P] = 4, [PAY] = 2, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2, [SA] = 1),
 	},
 	{
 		.name = "no SYN-ACK seen: no peer info",
@@ -731,7 +731,7 @@ static const struct dcase cases[] = {
 			SCTL(PKT_FIN | PKT_ACK) },
 		.ev = { CH12(3, SYNACK_PEER), EV(NON_TLS, S2C, 4, 0, .len = SLEN(HTTP400)),
 			END_(S2C, 4, 0, NON_TLS) },
-		.ctr = CTR([P] = 6, [PAY] = 2, [REC] = 1, [EVS] = 3, [FC] = 1, [FD] = 1, [LK] = 2,
+		.ctr = CTR([P] = 5, [PAY] = 2, [REC] = 1, [EVS] = 3, [FC] = 1, [FD] = 1, [LK] = 2,
 			   [SA] = 1),
 	},
 	{
@@ -741,7 +741,7 @@ static const struct dcase cases[] = {
 			SDATA(PL_APP), CDATA(PL_APP), SDATA(PL_ALERT_CU), SDATA(PL_CERT),
 			SYNACK_S(.kind = K_UDP) },
 		.ev = { CH12(0) },
-		.ctr = CTR([P] = 9, [PAY] = 6, [REC] = 1, [EVS] = 1, [FC] = 1, [LK] = 1),
+		.ctr = CTR([P] = 2, [PAY] = 1, [REC] = 1, [EVS] = 1, [FC] = 1, [LK] = 1),
 	},
 	{
 		.name = "port filter: other ports are left alone",
@@ -750,7 +750,7 @@ static const struct dcase cases[] = {
 		.fr = { SYN_C(), SYNACK_S(), CDATA(PL_CH), SDATA(PL_SH12), ACK_C(),
 			CDATA(PL_CH, .alt = 1), SDATA(PL_SH12, .alt = 1) },
 		.ev = { CH12(5), SH12(6, 5) },
-		.ctr = CTR([P] = 7, [PAY] = 2, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2,
+		.ctr = CTR([P] = 6, [PAY] = 2, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2,
 			   [TLSMON_C_PORT_FILTERED] = 4),
 	},
 	{
@@ -776,7 +776,7 @@ static const struct dcase cases[] = {
 			EV(APPDATA, S2C, 5, SH12_LEN + 9 + CERT_BODY + 60, .index = 0,
 			   .rec_len = 48),
 			END_(S2C, 5, SH12_LEN + 9 + CERT_BODY + 113, SETTLED) },
-		.ctr = CTR([P] = 7, [PAY] = 7, [REC] = 11, [EVS] = 13, [FC] = 1, [FD] = 1,
+		.ctr = CTR([P] = 6, [PAY] = 6, [REC] = 11, [EVS] = 13, [FC] = 1, [FD] = 1,
 			   [LK] = 6, [TLSMON_C_BLOB_BYTES] = 9 + CERT_BODY),
 	},
 	{
@@ -809,7 +809,7 @@ static const struct dcase cases[] = {
 			EV(APPDATA, S2C, 3, SH13_LEN + 166, .index = 2, .rec_len = 48),
 			EV(APPDATA, C2S, 4, CH_LEN + 64, .index = 1, .rec_len = 48),
 			END_(C2S, 4, CH_LEN + 64 + 53, SETTLED) },
-		.ctr = CTR([P] = 6, [PAY] = 6, [REC] = 9, [EVS] = 10, [FC] = 1, [FD] = 1, [LK] = 5),
+		.ctr = CTR([P] = 5, [PAY] = 5, [REC] = 9, [EVS] = 10, [FC] = 1, [FD] = 1, [LK] = 5),
 	},
 };
 
