@@ -100,10 +100,14 @@ static void check_request(const struct cert_request *r)
 
 static void outputs(const struct cert_chain *c, const struct cert_request *cr, uint32_t f)
 {
+	static const struct fingerprints fp;	/* none: no ClientHello */
+	static const struct server_fingerprint sfp;
 	struct hs_record r;
 	const char *bad;
 
 	memset(&r, 0, sizeof(r));
+	r.fp = &fp;
+	r.sfp = &sfp;
 	r.start_ns = T0 * 1000000000ull;
 	r.family = 4;
 	r.caddr[10] = r.caddr[11] = r.saddr[10] = r.saddr[11] = 0xff;
