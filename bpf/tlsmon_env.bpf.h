@@ -79,9 +79,20 @@ static __always_inline void dp_count(__u32 c, __u64 n)
 		*v += n;
 }
 
+/*
+ * A wakeup per event costs the reader more than the event: below wake_bytes
+ * waiting, the event goes in silently and the reader collects it at its
+ * next poll timeout (user/bpf_dp.c); past it, the reader is woken at once.
+ */
 static __always_inline int dp_emit(void *ev, __u32 size)
 {
-	return bpf_ringbuf_output(&events, ev, size, 0);
+	__u64 flags = 0;
+
+	if (DP_CFG(wake_bytes))
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= DP_CFG(wake_bytes)
+				? BPF_RB_FORCE_WAKEUP
+				: BPF_RB_NO_WAKEUP;
+	return bpf_ringbuf_output(&events, ev, size, flags);
 }
 
 static __always_inline struct tlsmon_flow *dp_flow_lookup(const struct tlsmon_flow_key *k)

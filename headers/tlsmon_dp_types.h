@@ -23,6 +23,9 @@ struct tlsmon_dp_cfg {
 	__u8 decap;			/* look inside IP-in-IP, GTP-U, Geneve, VXLAN */
 	__u8 pad;
 	__u32 blob_budget;		/* reassembly bytes per side and flow */
+	__u32 wake_bytes;		/* wake the reader only once this much waits in the
+					 * ring buffer (0: at every event); it also reads
+					 * whatever is there at every poll timeout */
 };
 
 /* 64 KiB per side: a ClientHello, and a server's flight with its certificates

@@ -425,7 +425,15 @@ int bpf_dp_poll(struct bpf_dp *dp, int timeout_ms)
 {
 	int n = ring_buffer__poll(dp->rb, timeout_ms);
 
-	return n == -EINTR ? 0 : n;
+	if (n == -EINTR)
+		n = 0;
+	/* events put in without a wakeup (cfg.wake_bytes): read at every pass */
+	if (n >= 0 && dp->skel->rodata->tlsmon_cfg.wake_bytes) {
+		int k = ring_buffer__consume(dp->rb);
+
+		n = k < 0 ? k : n + k;
+	}
+	return n;
 }
 
 void bpf_dp_counters(struct bpf_dp *dp, uint64_t out[TLSMON_C_MAX])

@@ -606,6 +606,8 @@ static int run_live(struct evpipe *pipe)
 	size_t len = 0;
 	int i, n, e, rc = 1, lost = -1;
 
+	/* the reader is woken past an eighth of the ring, else reads at every poll */
+	dopts.cfg.wake_bytes = dopts.ringbuf_bytes / 8;
 	n = ifaces_resolve(env.ifaces, ifs, TLSMON_MAX_IFACES, err, sizeof(err));
 	if (n < 0) {
 		pr_err("%s", err);
