@@ -415,10 +415,12 @@ void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b)
 	off = b->h.seq - s->base;
 	if ((int32_t)off < 0) {
 		/* bytes of records already handled (and forgotten): only the rest counts */
-		if ((uint32_t)-(int32_t)off >= len)
+		uint32_t behind = -off;	/* unsigned: no overflow at 2^31 */
+
+		if (behind >= len)
 			return;
-		data += -(int32_t)off;
-		len -= -(int32_t)off;
+		data += behind;
+		len -= behind;
 		off = 0;
 	}
 	if (!len)
