@@ -17,14 +17,11 @@ Certificates against what other projects expect, from the corpus:
 Runs the real binary on each capture: tlsmon --read FILE --json.  TAP output.
 """
 import glob
-import json
 import os
 import re
-import subprocess
-import sys
 
-CORPUS = os.environ.get("TLSMON_CORPUS", "../shared/corpus")
-BIN = os.environ.get("TLSMON_BIN", ".output/tlsmon")
+from oracle import CORPUS, find, main, records, tap
+
 CHAIN_KEPT = 6  # CERT_MAX_CHAIN
 SANS_KEPT = 8   # CERT_MAX_SANS
 
@@ -46,37 +43,9 @@ KNOWN = {
         "name",
 }
 
-n = 0
-failed = 0
-
-
-def tap(ok, name, detail=""):
-    global n, failed
-    n += 1
-    print(f"ok {n} - {name}" if ok else f"not ok {n} - {name}")
-    if not ok:
-        failed += 1
-        for line in detail.splitlines():
-            print(f"#   {line}")
-
-
-def records(capture):
-    p = subprocess.run([BIN, "--read", capture, "--json"], capture_output=True, text=True,
-                       timeout=120)
-    if p.returncode:
-        raise RuntimeError(f"tlsmon --read {capture} exited {p.returncode}: {p.stderr[-300:]}")
-    return [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
-
 
 def chain(r, side):
     return ((r.get("certificates") or {}).get(side) or {})
-
-
-def find(recs, a, ap, b, bp):
-    for r in recs:
-        if (r["client"], r["client_port"], r["server"], r["server_port"]) == (a, ap, b, bp):
-            return r
-    return None
 
 
 def zeek():
@@ -250,11 +219,4 @@ def suricata():
         tap(not bad, f"Suricata {rel} ({len(want)} fields)", "\n".join(bad))
 
 
-if not os.path.isdir(CORPUS):
-    print(f"1..1\nok 1 # SKIP no corpus at {CORPUS} (set TLSMON_CORPUS)")
-    sys.exit(0)
-zeek()
-ndpi()
-suricata()
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+main(zeek, ndpi, suricata)

@@ -20,11 +20,9 @@ import glob
 import json
 import os
 import re
-import subprocess
-import sys
 
-CORPUS = os.environ.get("TLSMON_CORPUS", "../shared/corpus")
-BIN = os.environ.get("TLSMON_BIN", ".output/tlsmon")
+from oracle import CORPUS, find, main, records, tap
+
 
 JA4_SPEC = "FoxIO JA4 spec, technical_details/JA4.md"
 
@@ -69,40 +67,6 @@ KNOWN = {
         "the ClientHello has no server_name extension (tshark finds none); nDPI takes "
         "'mx.google.com' from the SMTP dialogue, tlsmon reports the hello's SNI only"),
 }
-
-n = 0
-failed = 0
-
-
-def tap(ok, name, detail=""):
-    global n, failed
-    n += 1
-    if ok:
-        print(f"ok {n} - {name}")
-    else:
-        failed += 1
-        print(f"not ok {n} - {name}")
-        for line in detail.splitlines():
-            print(f"#   {line}")
-
-
-def records(capture):
-    p = subprocess.run([BIN, "--read", capture, "--json"], capture_output=True, text=True,
-                       timeout=120)
-    if p.returncode:
-        raise RuntimeError(f"tlsmon --read {capture} exited {p.returncode}: {p.stderr[-500:]}")
-    return [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
-
-
-def find(recs, a, ap, b=None, bp=None):
-    for r in recs:
-        if r["client"] == a and r["client_port"] == ap and (b is None or (
-                r["server"] == b and r["server_port"] == bp)):
-            return r
-        if b is not None and r["client"] == b and r["client_port"] == bp and \
-                r["server"] == a and r["server_port"] == ap:
-            return r
-    return None
 
 
 def known(capture, conn, field):
@@ -337,11 +301,4 @@ def ndpi():
         tap(not bad, f"nDPI {rel} ({len(flows)} flows)", "\n".join(bad))
 
 
-if not os.path.isdir(CORPUS):
-    print(f"1..1\nok 1 # SKIP no corpus at {CORPUS} (set TLSMON_CORPUS)")
-    sys.exit(0)
-foxio()
-suricata()
-ndpi()
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+main(foxio, suricata, ndpi)
