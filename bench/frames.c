@@ -4,8 +4,6 @@
 #include <string.h>
 #include "corpus.h"
 #include "frames.h"
-#include "net_parse.h"
-#include "pcap_src.h"
 
 static const struct {
 	const char *rel;
@@ -19,51 +17,20 @@ static const struct {
 
 static struct fbuf hellos[HELLO_MAX];
 
-struct grab {
-	uint64_t want;
-	struct fbuf *out;
-};
-
-/* The first TLS record of the TCP payload of one frame. */
-static int grab_frame(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
-		      uint32_t wire_len)
-{
-	struct grab *g = ctx;
-	struct np_meta m;
-	const uint8_t *p;
-	uint32_t rl;
-
-	(void)ts;
-	(void)wire_len;
-	if (no != g->want)
-		return 0;
-	if (np_parse_eth(eth, eth + len, len, &m) != NP_TCP || m.plen < 5 || m.poff + m.plen > len)
-		return 1;
-	p = eth + m.poff;
-	rl = 5u + ((p[3] << 8) | p[4]);
-	if (rl <= m.plen && rl <= sizeof(g->out->b)) {
-		memcpy(g->out->b, p, rl);
-		g->out->n = rl;
-	}
-	return 1;
-}
-
 int frames_init(void)
 {
-	struct pcap_src *ps;
 	char err[256];
+	long n;
 	int i;
 
 	for (i = 0; i < HELLO_MAX; i++) {
-		struct grab g = { .want = hello_src[i].frame, .out = &hellos[i] };
-
-		ps = pcap_src_open(corpus_path(hello_src[i].rel), err, sizeof(err));
-		if (!ps) {
+		n = corpus_tcp_payload(hello_src[i].rel, hello_src[i].frame, 0, hellos[i].b,
+				       sizeof(hellos[i].b), err, sizeof(err));
+		if (n < 0) {
 			fprintf(stderr, "bench: %s (set TLSMON_CORPUS)\n", err);
 			return -1;
 		}
-		pcap_src_run(ps, grab_frame, &g, err, sizeof(err));
-		pcap_src_close(ps);
+		hellos[i].n = n;
 		if (hellos[i].n < hello_src[i].min || hellos[i].n > hello_src[i].max) {
 			fprintf(stderr, "bench: %s frame %llu: no hello of the expected size (%zu B)\n",
 				hello_src[i].rel, (unsigned long long)hello_src[i].frame, hellos[i].n);

@@ -26,7 +26,6 @@
 #include "dp_user.h"
 #include "ev_json.h"
 #include "net_parse.h"
-#include "pcap_src.h"
 #include "pkt.h"
 
 /* ---- payloads ---------------------------------------------------------- */
@@ -138,57 +137,14 @@ static void put_cert_msg(struct blob *d, size_t body)
 	put_fill(d, body - 6, 0x30);
 }
 
-struct grab {
-	uint64_t want;
-	struct blob *out;
-	int whole;
-	int found;
-};
-
-/* The first TLS record of the TCP payload of one frame, or all of the payload. */
-static int grab_frame(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
-		      uint32_t wire_len)
-{
-	struct grab *g = ctx;
-	struct np_meta m;
-	const uint8_t *p;
-	uint32_t rl;
-
-	(void)ts;
-	(void)wire_len;
-	if (no != g->want)
-		return 0;
-	if (np_parse_eth(eth, eth + len, len, &m) != NP_TCP || m.plen < 5 ||
-	    m.poff + m.plen > len)
-		return 1;
-	p = eth + m.poff;
-	rl = g->whole ? m.plen : 5u + ((p[3] << 8) | p[4]);
-	if (rl > m.plen || rl > sizeof(g->out->b))
-		return 1;
-	g->out->n = 0;
-	put(g->out, p, rl);
-	g->found = 1;
-	return 1;
-}
-
 static int load_record(struct blob *d, const char *rel, uint64_t frame, int whole)
 {
-	struct grab g = { .want = frame, .out = d, .whole = whole };
-	struct pcap_src *ps;
-	char err[256];
+	long n = corpus_tcp_payload(rel, frame, whole, d->b, sizeof(d->b), corpus_err,
+				    sizeof(corpus_err));
 
-	ps = pcap_src_open(corpus_path(rel), err, sizeof(err));
-	if (!ps) {
-		snprintf(corpus_err, sizeof(corpus_err), "%s", err);
+	if (n < 0)
 		return -1;
-	}
-	pcap_src_run(ps, grab_frame, &g, err, sizeof(err));
-	pcap_src_close(ps);
-	if (!g.found) {
-		snprintf(corpus_err, sizeof(corpus_err), "%s frame %llu: no whole TLS record", rel,
-			 (unsigned long long)frame);
-		return -1;
-	}
+	d->n = n;
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "corpus.h"
+#include "net_parse.h"
+#include "pcap_src.h"
 
 static char **found;
 static size_t nfound, capfound;
@@ -73,4 +75,53 @@ void corpus_free(char **v)
 	for (i = 0; v[i]; i++)
 		free(v[i]);
 	free(v);
+}
+
+struct grab {
+	uint64_t want;
+	int whole;
+	uint8_t *buf;
+	size_t cap;
+	long n;
+};
+
+static int grab_frame(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
+		      uint32_t wire_len)
+{
+	struct grab *g = ctx;
+	struct np_meta m;
+	const uint8_t *p;
+	uint32_t rl;
+
+	(void)ts;
+	(void)wire_len;
+	if (no != g->want)
+		return 0;
+	if (np_parse_eth(eth, eth + len, len, &m) != NP_TCP || m.plen < 5 ||
+	    m.poff + m.plen > len)
+		return 1;
+	p = eth + m.poff;
+	rl = g->whole ? m.plen : 5u + ((p[3] << 8) | p[4]);
+	if (rl <= m.plen && rl <= g->cap) {
+		memcpy(g->buf, p, rl);
+		g->n = rl;
+	}
+	return 1;
+}
+
+long corpus_tcp_payload(const char *rel, uint64_t frame, int whole, uint8_t *buf, size_t cap,
+			char *err, size_t errlen)
+{
+	struct grab g = { .want = frame, .whole = whole, .buf = buf, .cap = cap, .n = -1 };
+	struct pcap_src *ps;
+
+	ps = pcap_src_open(corpus_path(rel), err, errlen);
+	if (!ps)
+		return -1;
+	pcap_src_run(ps, grab_frame, &g, err, errlen);
+	pcap_src_close(ps);
+	if (g.n < 0)
+		snprintf(err, errlen, "%s frame %llu: no whole TLS %s", rel,
+			 (unsigned long long)frame, whole ? "payload" : "record");
+	return g.n;
 }
