@@ -840,7 +840,7 @@ TLSP_INLINE int dp_prefilter(const void *data, const void *data_end, int decap)
 {
 	const __u8 *p = (const __u8 *)data, *q;
 	__u32 ihl, tot, doff, port, a[8], x, *hint;
-	__u8 proto, tf;
+	__u8 proto, tf, v6 = 0;
 
 	if ((const void *)(p + 14 + 40) > data_end)
 		return 0;
@@ -860,6 +860,7 @@ TLSP_INLINE int dp_prefilter(const void *data, const void *data_end, int decap)
 		ihl = 40;
 		tot = 40 + ((__u32)p[18] << 8 | p[19]);
 		proto = p[20];
+		v6 = 1;
 	} else {
 		return 0;
 	}
@@ -877,12 +878,10 @@ TLSP_INLINE int dp_prefilter(const void *data, const void *data_end, int decap)
 		if (tot - ihl - doff < 6 || (const void *)(q + doff + 6) > data_end ||
 		    dp_hello_start(q + doff, 6))
 			return 0;
-		if (ihl == 20) {
-			__builtin_memcpy(a, p + 26, 8);	/* IPv4 source and destination */
+		if (!v6) {	/* IPv4, with or without options */
+			__builtin_memcpy(a, p + 26, 8);	/* source and destination */
 			x = a[0] ^ a[1];
 		} else {
-			if ((const void *)(p + 54) > data_end)
-				return 0;
 			__builtin_memcpy(a, p + 22, 32);	/* IPv6 source and destination */
 			x = a[0] ^ a[1] ^ a[2] ^ a[3] ^ a[4] ^ a[5] ^ a[6] ^ a[7];
 		}

@@ -371,11 +371,16 @@ static const struct dcase cases[] = {
 			   [SA] = 1),
 	},
 	{
-		.name = "ipv4 with IP options",
+		/* the alert is neither a hello nor a SYN/FIN/RST: the pre-filter's flow
+		 * hint must find the flow through the options */
+		.name = "ipv4 with IP options: ClientHello, ServerHello, fatal alert",
 		.kind = K_IPOPT,
-		.fr = { HANDSHAKE3, CDATA(PL_CH), SDATA(PL_SH12) },
-		.ev = { CH12(3, SYNACK_PEER), SH12(4, 5, SYNACK_PEER) },
-		.ctr = CTR([P] = 4, [PAY] = 2, [REC] = 2, [EVS] = 2, [FC] = 1, [LK] = 2, [SA] = 1),
+		.fr = { HANDSHAKE3, CDATA(PL_CH), SDATA(PL_SH12), CDATA(PL_ALERT_CU) },
+		.ev = { CH12(3, SYNACK_PEER), SH12(4, 5, SYNACK_PEER),
+			EV(ALERT, C2S, 5, CH_LEN, .level = 2, .desc = 46, .rec_len = 2),
+			END_(C2S, 5, CH_LEN, FATAL_ALERT) },
+		.ctr = CTR([P] = 5, [PAY] = 3, [REC] = 3, [EVS] = 4, [FC] = 1, [FD] = 1, [LK] = 3,
+			   [SA] = 1),
 	},
 	{
 		.name = "ipv6 with hop-by-hop, routing and destination options",
