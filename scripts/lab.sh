@@ -3,7 +3,8 @@
 # tlsmon network-namespace test lab.
 #
 # usage: scripts/lab.sh up | down | status | exec NS CMD... |
-#                       block-sni NAME | unblock-sni NAME | addr NAME
+#                       block-sni NAME | unblock-sni NAME | addr NAME |
+#                       dated-cert OUT START END SAN
 #
 # Topology (every veth is created directly inside its namespaces: nothing is
 # ever created in, attached to or routed through the root namespace):
@@ -207,6 +208,46 @@ mkca() {
 		-addext "subjectKeyIdentifier=hash" 2>/dev/null
 }
 
+# dated_leaf OUT START END SAN: a server leaf for a.lab.test (OUT.key, OUT.crt)
+# signed by the lab CA and valid from START to END (YYYYMMDDHHMMSSZ): `openssl
+# x509 -req` cannot set a start date, `openssl ca` can.
+dated_leaf() (
+	out=$1 start=$2 end=$3 san=$4 d=$LAB_DIR/certs
+	t=$(mktemp -d "${out%/*}/.ca.XXXXXX") || exit 1
+	trap 'rm -rf "$t"' EXIT
+	mkdir -p "$t/new" && : >"$t/index.txt" && echo 1000 >"$t/serial" || exit 1
+	cat >"$t/ca.cnf" <<EOF
+[ca]
+default_ca = dated
+[dated]
+dir = $t
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+certificate = $d/ca.crt
+private_key = $d/ca.key
+default_md = sha256
+policy = any
+copy_extensions = none
+x509_extensions = ext
+unique_subject = no
+[any]
+commonName = supplied
+organizationName = optional
+[ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = $san
+EOF
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$out.key" \
+		-subj "/O=tlsmon lab/CN=a.lab.test" -out "$t/req.csr" 2>/dev/null || exit 1
+	openssl ca -batch -config "$t/ca.cnf" -notext -startdate "$start" \
+		-enddate "$end" -in "$t/req.csr" -out "$out.crt" 2>/dev/null
+)
+
 certs_gen() (
 	d=$LAB_DIR/certs
 	mkdir -p "$d" && cd "$d" || return 1
@@ -227,39 +268,9 @@ certs_gen() (
 	# (otherwise "ca md too weak" / "ee key too small" before connecting).
 	LEAF_MD=sha1 leaf client-weak ca client.lab.test "" clientAuth || return 1
 	LEAF_BITS=1024 leaf client-rsa1024 ca client.lab.test "" clientAuth || return 1
-	# expired server certificate: `openssl x509 -req` cannot backdate, openssl ca can
-	mkdir -p expca/new && : >expca/index.txt && echo 1000 >expca/serial
-	cat >expca/ca.cnf <<EOF
-[ca]
-default_ca = exp
-[exp]
-dir = $d/expca
-database = \$dir/index.txt
-new_certs_dir = \$dir/new
-serial = \$dir/serial
-certificate = $d/ca.crt
-private_key = $d/ca.key
-default_md = sha256
-policy = any
-copy_extensions = none
-x509_extensions = ext
-unique_subject = no
-[any]
-commonName = supplied
-organizationName = optional
-[ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-subjectAltName = $SA
-EOF
-	openssl req -new -newkey rsa:2048 -nodes -keyout expired.key \
-		-subj "/O=tlsmon lab/CN=a.lab.test" -out expired.csr 2>/dev/null || return 1
-	openssl ca -batch -config expca/ca.cnf -notext -startdate 20200101000000Z \
-		-enddate 20210101000000Z -in expired.csr -out expired.crt 2>/dev/null || return 1
-	rm -rf expca expired.csr ./*.srl
+	# expired server certificate
+	dated_leaf "$d/expired" 20200101000000Z 20210101000000Z "$SA" || return 1
+	rm -f ./*.srl
 )
 
 # ---------------------------------------------------------------- processes
@@ -585,6 +596,10 @@ unblock-sni)
 	[ $# -eq 1 ] && [ -n "$1" ] || die "usage: lab.sh unblock-sni NAME"
 	[ -e "/run/netns/$NS_RTR" ] || exit 0
 	sni_rule del "$1" ;;
+dated-cert)
+	[ $# -eq 4 ] || die "usage: lab.sh dated-cert OUT START END SAN"
+	[ -e "$LAB_DIR/certs/ca.key" ] || die "no lab CA in $LAB_DIR/certs (lab.sh up first)"
+	dated_leaf "$@" ;;
 addr)
 	[ $# -eq 1 ] && [ -n "${ADDR[$1]:-}" ] || die "usage: lab.sh addr {${!ADDR[*]}}"
 	echo "${ADDR[$1]}" ;;

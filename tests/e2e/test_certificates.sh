@@ -46,34 +46,8 @@ mkleaf() {
 	# a self-signed leaf
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout selfsigned.key -out selfsigned.crt -days 30 \
 		-subj "/O=tlsmon test/CN=a.lab.test" -addext "subjectAltName=$SA" 2>/dev/null
-	# valid from 2040 on: openssl ca sets the start date
-	mkdir -p ca/new && : >ca/index.txt && echo 2000 >ca/serial
-	cat >ca/ca.cnf <<EOF
-[ca]
-default_ca = t
-[t]
-dir = $DIR/ca
-database = \$dir/index.txt
-new_certs_dir = \$dir/new
-serial = \$dir/serial
-certificate = $C/ca.crt
-private_key = $C/ca.key
-default_md = sha256
-policy = any
-x509_extensions = ext
-unique_subject = no
-[any]
-commonName = supplied
-organizationName = optional
-[ext]
-basicConstraints = critical,CA:FALSE
-extendedKeyUsage = serverAuth
-subjectAltName = $SA
-EOF
-	openssl req -new -newkey rsa:2048 -nodes -keyout future.key -subj "/O=tlsmon test/CN=a.lab.test" \
-		-out future.csr 2>/dev/null
-	openssl ca -batch -config ca/ca.cnf -notext -startdate 20400101000000Z -enddate 20410101000000Z \
-		-in future.csr -out future.crt 2>/dev/null
+	# valid from 2040 on, signed by the lab CA
+	"$LAB_SH" dated-cert "$DIR/future" 20400101000000Z 20410101000000Z "$SA"
 ) || tap_skip_all "cannot make the test certificates"
 
 # servers on A, TLS 1.2 only; SECLEVEL 0 so s_server loads the weak ones
