@@ -94,7 +94,7 @@ int tlsmon_xdp(struct xdp_md *ctx)
 	if (dp_prefilter(pk.data, pk.data_end, DP_CFG(decap)))
 		return XDP_PASS;
 	pk.len = bpf_xdp_get_buff_len(ctx);
-	dp_handle(&pk, TLSMON_HOOK_XDP);
+	dp_handle_full(&pk, TLSMON_HOOK_XDP);
 	return XDP_PASS;
 }
 

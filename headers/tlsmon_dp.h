@@ -822,11 +822,6 @@ TLSP_INLINE int dp_hello_start(const __u8 *p, __u32 n)
 }
 
 /*
- * The whole datapath for one frame.  The parsed headers live in the per-CPU
- * scratch area (an array slot, no hash-map work) to keep the BPF stack small
- * for the separately verified functions called below.
- */
-/*
  * A look at the first bytes before anything else (no parse into scratch, no
  * counter): an untagged Ethernet frame whose plain IPv4 or IPv6 header
  * carries neither TCP nor a tunnel tlsmon reads; TCP with no payload and
@@ -904,7 +899,14 @@ TLSP_INLINE int dp_prefilter(const void *data, const void *data_end, int decap)
 	       proto != IPPROTO_IPV6;
 }
 
-TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
+/*
+ * The datapath for a frame the pre-filter let through (dp_handle, or the XDP
+ * program itself, which filters before asking for the frame's length).  The
+ * parsed headers live in the per-CPU scratch area (an array slot, no hash-map
+ * work) to keep the BPF stack small for the separately verified functions
+ * called below.
+ */
+TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 {
 	struct tlsmon_scratch *s;
 	struct np_meta *m;
@@ -914,8 +916,6 @@ TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
 	int r, hello = 0, sender_is_a;
 	__u8 flags, dir;
 
-	if (pk->data && dp_prefilter(pk->data, pk->data_end, DP_CFG(decap)))
-		return;
 	s = dp_scratch(hook);
 	if (!s)
 		return;
@@ -980,6 +980,14 @@ TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
 	}
 	dir = sender_is_a == f->client_is_a ? TLSMON_DIR_C2S : TLSMON_DIR_S2C;
 	dp_flow_packet(pk, hook, s, m, f, dir);
+}
+
+/* The whole datapath for one frame: the pre-filter, then the rest. */
+TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
+{
+	if (pk->data && dp_prefilter(pk->data, pk->data_end, DP_CFG(decap)))
+		return;
+	dp_handle_full(pk, hook);
 }
 
 #endif /* TLSMON_DP_H */
