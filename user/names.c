@@ -180,9 +180,11 @@ const char *tls_hs_type_name(uint8_t v)
 
 const char *tls_err_name(int err)
 {
-	if (err < 0)
-		err = -err;
-	return err < TLS_ERR_MAX && errs[err] ? errs[err] : "unknown";
+	/* The value can come off the wire (a hostile event's error field):
+	 * negate in unsigned so INT_MIN stays defined. */
+	unsigned int e = err < 0 ? 0u - (unsigned int)err : (unsigned int)err;
+
+	return e < TLS_ERR_MAX && errs[e] ? errs[e] : "unknown";
 }
 
 static const char *hex_or(const char *name, uint16_t v, char *buf, size_t len)

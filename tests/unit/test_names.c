@@ -4,6 +4,7 @@
  * be sorted with no value twice, or some names silently go missing.  Unknown
  * values print as hex and GREASE values are marked, never named.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -200,6 +201,8 @@ static void test_err_names(void **state)
 	}
 	assert_string_equal(tls_err_name(TLS_ERR_MAX), "unknown");
 	assert_string_equal(tls_err_name(-1000), "unknown");
+	assert_string_equal(tls_err_name(INT_MIN), "unknown");	/* from the wire */
+	assert_string_equal(tls_err_name(INT_MAX), "unknown");
 	assert_string_equal(tls_err_name(-TLS_ERR_SHORT), "truncated");
 }
 
