@@ -292,26 +292,37 @@ static int attach_tc(struct bpf_dp *dp, struct attached *a, enum bpf_tc_attach_p
 			    .priority = TLSMON_TC_PRIO, .prog_fd = bpf_program__fd(p));
 	int i = point == BPF_TC_EGRESS ? 0 : 1, fd, e;
 
-	fd = bpf_link_create(bpf_program__fd(p), a->ifc.ifindex,
-			     i ? TLSMON_BPF_TCX_INGRESS : TLSMON_BPF_TCX_EGRESS, NULL);
-	if (fd >= 0) {
-		a->tcx_link[i] = fd;
-		return 0;
+	if (!dp->o.tc_netlink) {
+		fd = bpf_link_create(bpf_program__fd(p), a->ifc.ifindex,
+				     i ? TLSMON_BPF_TCX_INGRESS : TLSMON_BPF_TCX_EGRESS, NULL);
+		if (fd >= 0) {
+			a->tcx_link[i] = fd;
+			return 0;
+		}
+		e = -errno;
+		if (e != -EINVAL && e != -EOPNOTSUPP) {
+			snprintf(err, errlen, "attaching the TC %s program to %s failed: %s",
+				 i ? "ingress" : "egress", a->ifc.name, strerror(-e));
+			return e;
+		}
+		pr_debug("%s: no TCX links in this kernel (%s), using a clsact TC filter",
+			 a->ifc.name, strerror(-e));
 	}
-	e = -errno;
-	if (e != -EINVAL && e != -EOPNOTSUPP) {
-		snprintf(err, errlen, "attaching the TC %s program to %s failed: %s",
-			 i ? "ingress" : "egress", a->ifc.name, strerror(-e));
-		return e;
-	}
-	pr_debug("%s: no TCX links in this kernel (%s), using a clsact TC filter", a->ifc.name,
-		 strerror(-e));
 
-	/* the clsact qdisc may exist already; remember whether we made it */
-	e = bpf_tc_hook_create(&hook);
-	if (!e)
-		a->hook_created = 1;
-	else if (e != -EEXIST) {
+	/* the clsact qdisc may exist already (ours, for the other direction, or
+	 * someone else's); remember whether we made it.  libbpf prints the
+	 * kernel's complaint about an existing one: noise here. */
+	if (a->hook_created) {
+		e = 0;
+	} else {
+		libbpf_print_fn_t print = libbpf_set_print(NULL);
+
+		e = bpf_tc_hook_create(&hook);
+		libbpf_set_print(print);
+		if (!e)
+			a->hook_created = 1;
+	}
+	if (e && e != -EEXIST) {
 		snprintf(err, errlen, "cannot add a clsact qdisc to %s: %s", a->ifc.name,
 			 strerror(-e));
 		return e;
@@ -334,6 +345,7 @@ static void detach_one(struct attached *a)
 	enum bpf_tc_attach_point pts[2] = { BPF_TC_EGRESS, BPF_TC_INGRESS };
 	int on[2] = { a->tc_egress, a->tc_ingress };
 	size_t i;
+	int denied = 0;
 
 	if (a->xdp_link >= 0) {
 		close(a->xdp_link);
@@ -354,12 +366,15 @@ static void detach_one(struct attached *a)
 
 		/* after the privilege drop netlink refuses: the filter outlives us */
 		if (e == -EPERM || e == -EACCES)
-			pr_warn("%s: the TC filter stays (removing it needs CAP_NET_ADMIN, given up "
-				"after attaching); the next tlsmon on %s removes it", a->ifc.name,
-				a->ifc.name);
+			denied++;
 		else if (e)
-			pr_warn("%s: could not remove the TC filter (already gone?)", a->ifc.name);
+			pr_warn("%s: could not remove the TC %s filter (already gone?)", a->ifc.name,
+				i ? "ingress" : "egress");
 	}
+	if (denied)
+		pr_warn("%s: %d TC filter(s) stay attached (removing them needs CAP_NET_ADMIN, "
+			"given up after attaching); the next tlsmon on %s removes them",
+			a->ifc.name, denied, a->ifc.name);
 	a->tc_egress = a->tc_ingress = 0;
 	if (a->hook_created) {
 		/* destroy only what we created */

@@ -25,6 +25,7 @@ enum xdp_mode {
 struct bpf_dp_opts {
 	enum xdp_mode xdp_mode;
 	int tc_ingress;		/* TC on ingress instead of XDP */
+	int tc_netlink;		/* netlink TC filters even where TCX links exist */
 	uint32_t max_flows;	/* flow map entries */
 	uint32_t ringbuf_bytes;	/* power of two */
 	struct tlsmon_dp_cfg cfg;

@@ -587,12 +587,22 @@ static uint64_t boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* TLSMON_TC_NETLINK=1: classic clsact filters instead of TCX links (man page). */
+static int tc_netlink_forced(void)
+{
+	const char *v = getenv("TLSMON_TC_NETLINK");
+
+	return v && !strcmp(v, "1");
+}
+
 static int run_live(struct evpipe *pipe)
 {
 	struct iface ifs[TLSMON_MAX_IFACES];
 	struct bpf_dp_opts dopts = {
 		.xdp_mode = env.xdp_mode,
 		.tc_ingress = env.tc_ingress,
+		/* the path of kernels before TCX (6.6), forced for its test */
+		.tc_netlink = tc_netlink_forced(),
 		.max_flows = env.max_flows,
 		.ringbuf_bytes = env.ringbuf_mb << 20,
 		.cfg = env.cfg,

@@ -3,7 +3,8 @@
 # openssl s_server and s_client, tlsmon attached to the client's side
 # (XDP ingress, TC egress) printing raw events.  TLS 1.2 and 1.3 over IPv4
 # and IPv6, a ClientHello spread over several segments, a server alert; then
-# detach after SIGTERM and after SIGKILL leaves nothing of ours behind.
+# detach after SIGTERM and after SIGKILL leaves nothing of ours behind; the
+# netlink TC filters of kernels without TCX.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -148,6 +149,59 @@ wait $TPID 2>/dev/null
 out=$(ip netns exec $C "$ATTACHED" veth-c)
 [ -z "$out" ]
 ok $? "after SIGKILL of the --tc-ingress run, nothing is attached" "$out"
+
+# Kernels without TCX links (before 6.6) get classic clsact filters over
+# netlink; TLSMON_TC_NETLINK=1 takes that path here.
+nl_start() { # output file, extra options
+	TLSMON_TC_NETLINK=1 start_tlsmon "$@"
+}
+nl_start $DIR/nl.json --tc-ingress
+out=$(ip netns exec $C "$ATTACHED" veth-c)
+grep -q '^tc_ingress .* tlsmon_tc_ingre' <<<"$out" && grep -q '^tc_egress .* tlsmon_tc_egres' <<<"$out" &&
+	! grep -q -E '^(xdp|tcx)' <<<"$out"
+ok $? "TLSMON_TC_NETLINK=1 --tc-ingress: netlink TC filters on both directions, no TCX or XDP" "$out"
+! grep -q libbpf $DIR/nl.json.err
+ok $? "no libbpf noise about the clsact qdisc the other direction created" "$(cat $DIR/nl.json.err)"
+cli 10.99.0.2 4412 -servername netlink.live.test -tls1_2
+sleep 1
+kill -TERM $TPID
+wait $TPID
+ok $? "the netlink run exits cleanly on SIGTERM" "$(cat $DIR/nl.json.err)"
+cp $DIR/nl.json $DIR/ev.json
+check "netlink TC filters: the ClientHello (egress) and the ServerHello (ingress)" \
+	'any(e["event"]=="client_hello" and e["sni"]=="netlink.live.test" for e in E) and any(e["event"]=="server_hello" and e["server_port"]==4412 and e["client"]=="10.99.0.1" for e in E)'
+# without CAP_NET_ADMIN after the privilege drop, the filters outlive the
+# process, as documented, and the next run removes them
+grep -q "veth-c: 2 TC filter(s) stay attached" $DIR/nl.json.err &&
+	[ "$(ip netns exec $C "$ATTACHED" veth-c | grep -c '^tc_')" = 2 ]
+ok $? "after SIGTERM as nobody the two filters stay, and tlsmon says so" "$(cat $DIR/nl.json.err)"
+start_tlsmon $DIR/nl2.json
+grep -q "veth-c: removed 2 TC filter(s) left by an earlier tlsmon" $DIR/nl2.json.err
+ok $? "the next tlsmon on veth-c removes them" "$(cat $DIR/nl2.json.err)"
+out=$(ip netns exec $C "$ATTACHED" veth-c)
+! grep -q '^tc_' <<<"$out" && grep -q '^tcx_egress ' <<<"$out"
+ok $? "... and attaches by TCX as usual" "$out"
+kill -TERM $TPID
+wait $TPID
+# SIGKILL leaves the filters too; the next run cleans up
+nl_start $DIR/nl3.json
+kill -KILL $TPID
+wait $TPID 2>/dev/null
+out=$(ip netns exec $C "$ATTACHED" veth-c)
+grep -q '^tc_egress .* tlsmon_tc_egres' <<<"$out" && ! grep -q '^tc_ingress' <<<"$out"
+ok $? "after SIGKILL of a netlink run its TC egress filter stays (XDP's link is gone)" "$out"
+# with privileges kept, exit removes the filters and the qdisc it created
+ip netns exec $C tc filter del dev veth-c egress 2>/dev/null
+ip netns exec $C tc qdisc del dev veth-c clsact 2>/dev/null
+nl_start $DIR/nl4.json --tc-ingress --no-drop
+grep -q "removed" $DIR/nl4.json.err
+[ $? -ne 0 ]
+ok $? "(nothing stale was left for that run)" "$(cat $DIR/nl4.json.err)"
+kill -TERM $TPID
+wait $TPID
+out=$(ip netns exec $C "$ATTACHED" veth-c; ip netns exec $C tc qdisc show dev veth-c | grep clsact)
+[ -z "$out" ]
+ok $? "--no-drop: SIGTERM removes both filters and the clsact qdisc tlsmon created" "$out"
 
 # A second instance on the same interface refuses with a clear message
 start_tlsmon $DIR/ev4.json
