@@ -43,7 +43,7 @@ BPF_PROGS := tlsmon parser_probe
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard user/*.c user/*/*.c)
 # user/main.c holds main(); everything else is also linked into the tests
 USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
@@ -67,9 +67,9 @@ REPLAY_BINS := $(patsubst %,$(OUTPUT)/fuzz/%-replay,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -Iuser \
 	-DTLSMON_VERSION='"$(VERSION)"'
-FUZZ_LIB_SRCS := $(filter-out user/main.c user/dashboard.c,$(USER_SRCS))
+FUZZ_LIB_SRCS := $(filter-out user/main.c user/ui/dashboard.c,$(USER_SRCS))
 # one command compiles and links each harness, so no .d files: depend on every header it may read
-FUZZ_HDRS := $(wildcard headers/*.h user/*.h tests/lib/*.h tests/unit/*.h)
+FUZZ_HDRS := $(wildcard headers/*.h user/*.h user/*/*.h tests/lib/*.h tests/unit/*.h)
 
 .PHONY: all deps run demo test bench fuzz install clean tests fuzz-build help bench-build
 
@@ -96,6 +96,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 $(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/tlsmon: $(USER_OBJS)
@@ -137,6 +138,7 @@ $(OUTPUT)/asan/user:
 
 $(OUTPUT)/asan/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/asan/user
 	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/asan/tlsmon: $(ASAN_OBJS)
@@ -204,6 +206,6 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)
 -include $(wildcard $(OUTPUT)/bench/*.d)
--include $(wildcard $(OUTPUT)/asan/user/*.d)
+-include $(wildcard $(OUTPUT)/asan/user/*.d $(OUTPUT)/asan/user/*/*.d)

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bpf_dp.h"
+#include "source/bpf_dp.h"
 #include "frames.h"
 
 static const char *const map_names[] = { "flows", "hints", "synacks", "events", "counters",

@@ -29,7 +29,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bpf_dp.h"
+#include "source/bpf_dp.h"
 #include "empty.skel.h"
 #include "parser_probe.skel.h"
 #include "frames.h"

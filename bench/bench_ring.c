@@ -40,11 +40,11 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bpf_dp.h"
-#include "collector.h"
-#include "evpipe.h"
+#include "source/bpf_dp.h"
+#include "model/collector.h"
+#include "pipe/evpipe.h"
 #include "frames.h"
-#include "out_json.h"
+#include "output/out_json.h"
 #include "ringgen.skel.h"
 #include "tls_proto.h"
 #include "util.h"

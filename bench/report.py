@@ -135,7 +135,7 @@ def section_pkt(summary):
     rep = [d for d in p.values() if d["method"] == "repeat"]
     out += [
         "Method. `bench/bench_pkt` runs the real `tlsmon_xdp` program (bpf/tlsmon.bpf.c, "
-        "loaded by user/bpf_dp.c exactly as tlsmon loads it) and an empty XDP program "
+        "loaded by user/source/bpf_dp.c exactly as tlsmon loads it) and an empty XDP program "
         "(bench/empty.bpf.c, same `xdp.frags` section) with `BPF_PROG_TEST_RUN` on the same "
         "frame, alternating the two, pinned to CPU 0. Frames are Ethernet/IPv4/TCP built by "
         "tests/lib/pkt.c around real hellos from the corpus "
@@ -606,7 +606,7 @@ def section_mem(summary):
     m, total = maps("maps-default.tsv")
     m1, total1 = maps("maps-1m.tsv")
     out += ["Kernel: what each map charges (memlock, as bpftool reports `bytes_memlock`), "
-            "loaded by `bench/bench_mem maps` through user/bpf_dp.c with tlsmon's defaults "
+            "loaded by `bench/bench_mem maps` through user/source/bpf_dp.c with tlsmon's defaults "
             "(65,536 flows, 16 MiB ring buffer), and with `--max-flows 1048576`.", ""]
     if m:
         rows = [[k, v["type"], f"{v['max']:,}", v["value"], mib(v["bytes"]),

@@ -21,10 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "bpf_dp.h"
+#include "source/bpf_dp.h"
 #include "corpus.h"
-#include "dp_user.h"
-#include "ev_json.h"
+#include "source/dp_user.h"
+#include "output/ev_json.h"
 #include "net_parse.h"
 #include "pkt.h"
 

@@ -15,11 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "bpf_dp.h"
+#include "source/bpf_dp.h"
 #include "corpus.h"
-#include "dp_user.h"
-#include "ev_json.h"
-#include "pcap_src.h"
+#include "source/dp_user.h"
+#include "output/ev_json.h"
+#include "source/pcap_src.h"
 
 struct evlist {
 	uint8_t **ev;

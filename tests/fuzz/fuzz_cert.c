@@ -28,8 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cert.h"
-#include "log.h"
+#include "model/cert.h"
+#include "lib/log.h"
 #include "tls_proto.h"
 #include "../lib/out_check.h"
 

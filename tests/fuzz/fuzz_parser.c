@@ -33,7 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "dp_user.h"
+#include "source/dp_user.h"
 #include "tls_parse.h"
 #include "../lib/hello_check.h"
 #include "../unit/hello_fixtures.h"

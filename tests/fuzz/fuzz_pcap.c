@@ -31,12 +31,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "cert.h"
-#include "collector.h"
-#include "dp_user.h"
-#include "evpipe.h"
-#include "log.h"
-#include "pcap_src.h"
+#include "model/cert.h"
+#include "model/collector.h"
+#include "source/dp_user.h"
+#include "pipe/evpipe.h"
+#include "lib/log.h"
+#include "source/pcap_src.h"
 #include "../lib/out_check.h"
 
 #define TIMEOUT_S 5.0		/* the handshake timeout, capture time */

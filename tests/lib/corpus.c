@@ -5,7 +5,7 @@
 #include <string.h>
 #include "corpus.h"
 #include "net_parse.h"
-#include "pcap_src.h"
+#include "source/pcap_src.h"
 
 static char **found;
 static size_t nfound, capfound;

@@ -15,10 +15,10 @@
 
 #include <stddef.h>
 #include <string.h>
-#include "ev_json.h"
+#include "output/ev_json.h"
 #include "json_check.h"
-#include "out_json.h"
-#include "out_text.h"
+#include "output/out_json.h"
+#include "output/out_text.h"
 
 #define OC_TEXT_MAX 2048	/* out_text_record's line */
 

@@ -2,12 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "collector.h"
-#include "dp_user.h"
-#include "ev_json.h"
-#include "evpipe.h"
-#include "out_json.h"
-#include "pcap_src.h"
+#include "model/collector.h"
+#include "source/dp_user.h"
+#include "output/ev_json.h"
+#include "pipe/evpipe.h"
+#include "output/out_json.h"
+#include "source/pcap_src.h"
 #include "replay.h"
 
 static void keep(void *ctx, const struct hs_record *r)

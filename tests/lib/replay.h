@@ -4,7 +4,7 @@
 #define TLSMON_TEST_REPLAY_H
 
 #include <stddef.h>
-#include "record.h"
+#include "model/record.h"
 
 /* A record and copies of what it points to. */
 struct replay_rec {

@@ -17,8 +17,8 @@
 #include <errno.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "agg.h"
-#include "out_prom.h"
+#include "model/agg.h"
+#include "output/out_prom.h"
 #include "tls_proto.h"
 
 static struct agg_value V(const char *s)

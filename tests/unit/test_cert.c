@@ -20,7 +20,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include "cert.h"
+#include "model/cert.h"
 #include "tls_proto.h"
 
 #define NOW 1700000000ll	/* 2023-11-14: the handshake's time in these tests */

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "dash_model.h"
+#include "ui/dash_model.h"
 #include "tls_proto.h"
 
 #define SEC 1000000000ull

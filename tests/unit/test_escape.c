@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "escape.h"
+#include "lib/esc.h"
 
 static int printable(const char *s)
 {

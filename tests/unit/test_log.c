@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "log.h"
+#include "lib/log.h"
 
 static char got[16384];
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "names.h"
+#include "lib/tls_names.h"
 #include "tls_parse.h"
 
 /*
@@ -33,7 +33,7 @@
 #define tls_ext_str nt_ext_str
 #define tls_alert_str nt_alert_str
 #define tls_version_str nt_version_str
-#include "names.c"
+#include "lib/tls_names.c"
 #undef tls_cipher_name
 #undef tls_group_name
 #undef tls_sigalg_name

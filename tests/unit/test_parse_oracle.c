@@ -22,10 +22,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include "corpus.h"
-#include "dp_user.h"
-#include "ev_json.h"
-#include "names.h"
-#include "pcap_src.h"
+#include "source/dp_user.h"
+#include "output/ev_json.h"
+#include "lib/tls_names.h"
+#include "source/pcap_src.h"
 #include "tls_parse.h"
 #include "tsv.h"
 

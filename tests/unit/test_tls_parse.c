@@ -25,7 +25,7 @@
 #include <cmocka.h>
 #include "hello_check.h"
 #include "hello_edit.h"
-#include "names.h"
+#include "lib/tls_names.h"
 #include "tls_parse.h"
 #include "hello_fixtures.h"
 

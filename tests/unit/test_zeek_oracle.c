@@ -15,8 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "corpus.h"
-#include "ev_json.h"
-#include "names.h"
+#include "output/ev_json.h"
+#include "lib/tls_names.h"
 #include "replay.h"
 #include "tls_proto.h"
 #include "tsv.h"

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/collector.h"
+#include "model/conn.h"
+#include "lib/lru.h"
+#include "tls_parse.h"
+
+#define MAX_SINKS 8
+
+struct ckey {
+	uint8_t caddr[16];
+	uint8_t saddr[16];
+	uint16_t cport;
+	uint16_t sport;
+	uint8_t family;
+	uint8_t pad[3];
+};
+
+struct collector {
+	struct collector_opts o;
+	struct lru *conns;		/* ckey -> struct conn * */
+	struct profiles *profiles;
+	struct rec_sink sinks[MAX_SINKS];
+	int nsinks;
+	struct collector_stats st;
+	/* the settling record's fingerprints: made once per record, not kept per connection */
+	struct fingerprints fp;
+	struct server_fingerprint sfp;
+	uint64_t next_id;
+	uint64_t now;			/* latest event time */
+	char ifname_cache[IF_NAMESIZE];
+	uint32_t ifindex_cache;
+};
+
+static void conn_free(struct conn *c)
+{
+	cert_chain_put(c->certs[0]);
+	cert_chain_put(c->certs[1]);
+	cert_request_put(c->cert_req);
+	free(c->ch);
+	free(c->ch2);
+	free(c->sh);
+	free(c);
+}
+
+static void on_evict(void *ctx, const void *key, void *val)
+{
+	struct collector *c = ctx;
+
+	(void)key;
+	c->st.evicted++;
+	conn_free(*(struct conn **)val);
+}
+
+struct collector *collector_new(const struct collector_opts *o)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->o = *o;
+	c->conns = lru_new(sizeof(struct ckey), sizeof(struct conn *), o->max_conns);
+	c->profiles = profiles_new(o->max_servers);
+	if (!c->conns || !c->profiles) {
+		collector_free(c);
+		return NULL;
+	}
+	lru_set_evict_cb(c->conns, on_evict, c);
+	return c;
+}
+
+static int free_one(void *ctx, const void *key, void *val)
+{
+	(void)ctx;
+	(void)key;
+	conn_free(*(struct conn **)val);
+	return 0;
+}
+
+void collector_free(struct collector *c)
+{
+	if (!c)
+		return;
+	if (c->conns) {
+		lru_foreach(c->conns, free_one, NULL);
+		lru_free(c->conns);
+	}
+	profiles_free(c->profiles);
+	free(c);
+}
+
+int collector_add_sink(struct collector *c, const struct rec_sink *s)
+{
+	if (c->nsinks == MAX_SINKS)
+		return -1;
+	c->sinks[c->nsinks++] = *s;
+	return 0;
+}
+
+static void key_of(struct ckey *k, const struct tlsmon_ev_hdr *h)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->caddr, h->caddr, 16);
+	memcpy(k->saddr, h->saddr, 16);
+	k->cport = h->cport;
+	k->sport = h->sport;
+	k->family = h->family;
+}
+
+static uint64_t wall(const struct collector *c, uint64_t ts)
+{
+	return ts ? ts + c->o.wall_offset_ns : 0;
+}
+
+static const char *ifname_of(struct collector *c, uint32_t ifindex)
+{
+	if (c->o.ifname)
+		return c->o.ifname;
+	if (ifindex != c->ifindex_cache || !c->ifname_cache[0]) {
+		if (!if_indextoname(ifindex, c->ifname_cache))
+			snprintf(c->ifname_cache, sizeof(c->ifname_cache), "if%u", ifindex);
+		c->ifindex_cache = ifindex;
+	}
+	return c->ifname_cache;
+}
+
+static void history(struct conn *cn, uint8_t side, char letter)
+{
+	char *h = cn->rec.history;
+	size_t n = strlen(h);
+
+	if (n + 1 < sizeof(cn->rec.history)) {
+		h[n] = side == SIDE_CLIENT ? letter : letter - 'A' + 'a';
+		h[n + 1] = 0;
+	}
+}
+
+static struct conn *conn_new(struct collector *c, const struct ckey *k,
+			     const struct tlsmon_ev_hdr *h)
+{
+	struct conn *cn = calloc(1, sizeof(*cn)), **slot;
+
+	if (!cn)
+		return NULL;
+	slot = lru_insert(c->conns, k, &cn);
+	if (!slot) {
+		free(cn);
+		return NULL;
+	}
+	cn->rec.id = ++c->next_id;
+	cn->rec.start_ns = wall(c, h->ts_ns);
+	cn->rec.family = h->family;
+	memcpy(cn->rec.caddr, h->caddr, 16);
+	memcpy(cn->rec.saddr, h->saddr, 16);
+	cn->rec.cport = h->cport;
+	cn->rec.sport = h->sport;
+	cn->rec.ifindex = h->ifindex;
+	cn->rec.kind = KIND_UNKNOWN;
+	return cn;
+}
+
+/* The certificates' findings, at the time of the handshake (offline: the capture's). */
+static void cert_settle(struct conn *cn)
+{
+	struct hs_record *r = &cn->rec;
+	const struct tls_client_hello *ch = cn->ch;
+	int64_t now = r->start_ns / 1000000000ull, skew;
+	/* a name longer than kept cannot be checked (the flag says so; the length is checked too) */
+	int sni = ch && (ch->flags & TLS_CHF_SNI) && !(ch->flags & TLS_CHF_SNI_NOT_HOST) &&
+		  !(ch->flags & TLS_CHF_TRUNC_SNI) && ch->sni_len <= TLSMON_SNI_MAX;
+
+	r->certs[SIDE_CLIENT] = cn->certs[SIDE_CLIENT];
+	r->certs[SIDE_SERVER] = cn->certs[SIDE_SERVER];
+	r->cert_request = cn->cert_req;
+	r->cert_findings[SIDE_SERVER] = cert_findings(cn->certs[SIDE_SERVER], now,
+						      sni ? (const char *)ch->sni : NULL,
+						      sni ? ch->sni_len : 0, &r->cert_skew_s);
+	/* a client certificate names a client: no SNI to match */
+	r->cert_findings[SIDE_CLIENT] = cert_findings(cn->certs[SIDE_CLIENT], now, NULL, 0, &skew);
+}
+
+/* Give the record its derived fields, diagnose it, hand it out, forget it. */
+static void settle(struct collector *c, const struct ckey *k, struct conn *cn, int timed_out)
+{
+	struct hs_record *r = &cn->rec;
+	double waited = cn->rec.ch_ns && c->now > cn->rec.ch_ns - c->o.wall_offset_ns
+				? (c->now - (cn->rec.ch_ns - c->o.wall_offset_ns)) / 1e9
+				: 0;
+	int i;
+
+	r->ch = cn->ch;
+	r->ch2 = cn->ch2;
+	r->sh = cn->sh;
+	r->ifname = ifname_of(c, r->ifindex);
+	memset(&c->fp, 0, sizeof(c->fp));
+	memset(&c->sfp, 0, sizeof(c->sfp));
+	if (cn->ch)
+		fp_client(cn->ch, &c->fp);
+	if (cn->sh)
+		fp_server(cn->sh, &c->sfp);
+	r->fp = &c->fp;
+	r->sfp = &c->sfp;
+	if (!r->end_ns)
+		r->end_ns = wall(c, cn->last_ns);
+	cert_settle(cn);
+	diag_settle(cn, profiles_get(c->profiles, r), timed_out, waited);
+	profiles_learn(c->profiles, r);
+	c->st.records++;
+	c->st.by_outcome[r->outcome]++;
+	c->st.by_reason[r->reason]++;
+	if (timed_out)
+		c->st.timed_out++;
+	for (i = 0; i < c->nsinks; i++)
+		c->sinks[i].record(c->sinks[i].ctx, r);
+	lru_delete(c->conns, k);
+	conn_free(cn);
+}
+
+static void add_alert(struct conn *cn, const struct tlsmon_ev_small *e, uint8_t side)
+{
+	struct rec_alert *a;
+
+	history(cn, side, 'L');
+	if (cn->rec.n_alerts == REC_MAX_ALERTS)
+		return;
+	a = &cn->rec.alerts[cn->rec.n_alerts++];
+	a->sender = side;
+	a->level = e->level;
+	a->desc = e->desc;
+	a->encrypted = !!(e->flags & TLSMON_SF_ENCRYPTED);
+	a->rec_len = e->rec_len;
+	a->after_server_hello = !!cn->sh;
+}
+
+static void on_hs_msg(struct conn *cn, const struct tlsmon_ev_small *e, uint8_t side)
+{
+	static const char letters[256] = {
+		[TLS_HS_CERTIFICATE] = 'X', [TLS_HS_SERVER_KEY_EXCHANGE] = 'K',
+		[TLS_HS_CERTIFICATE_REQUEST] = 'R', [TLS_HS_SERVER_HELLO_DONE] = 'N',
+		[TLS_HS_CERTIFICATE_VERIFY] = 'Y', [TLS_HS_CLIENT_KEY_EXCHANGE] = 'G',
+		[TLS_HS_FINISHED] = 'F', [TLS_HS_CERTIFICATE_STATUS] = 'U',
+		[TLS_HS_NEW_SESSION_TICKET] = 'T', [TLS_HS_ENCRYPTED_EXTENSIONS] = 'O',
+	};
+
+	if (e->flags & TLSMON_SF_ENCRYPTED) {
+		cn->finished[side] = 1;
+		history(cn, side, 'F');
+		return;
+	}
+	history(cn, side, letters[e->hs_type] ? letters[e->hs_type] : 'Q');
+	switch (e->hs_type) {
+	case TLS_HS_CERTIFICATE:
+		if (side == SIDE_SERVER)
+			cn->rec.server_cert_seen = 1;
+		/* a Certificate message of 3 bytes holds an empty list */
+		else
+			cn->rec.ev.client_cert_sent = e->msg_len > 3 ? 1 : 2;
+		break;
+	case TLS_HS_CERTIFICATE_REQUEST:
+		if (side == SIDE_SERVER) {
+			cn->cert_request = 1;
+			cn->rec.mutual_tls = 1;
+		}
+		break;
+	case TLS_HS_SERVER_HELLO_DONE:
+		cn->server_done = 1;
+		break;
+	}
+}
+
+/* The bytes of a Certificate or CertificateRequest message, from reassembly. */
+static void on_hs_bytes(struct collector *c, struct conn *cn, const struct tlsmon_ev_hs_bytes *e,
+			uint8_t side)
+{
+	const char *err;
+
+	if (!e->len)
+		return;
+	if (e->data[0] == TLS_HS_CERTIFICATE) {
+		if (cn->certs[side])
+			return;	/* the first chain counts (renegotiation aside) */
+		cn->certs[side] = cert_chain_get(e->data, e->len, &err);
+		if (!cn->certs[side]) {
+			c->st.cert_errors++;
+			if (cn->rec.cert_errors < 255)
+				cn->rec.cert_errors++;
+		}
+	} else if (e->data[0] == TLS_HS_CERTIFICATE_REQUEST && side == SIDE_SERVER &&
+		   !cn->cert_req) {
+		cn->cert_req = cert_request_parse(e->data, e->len,
+						  cn->rec.version ? cn->rec.version : TLS_V_TLS12,
+						  &err);
+		if (!cn->cert_req)
+			c->st.cert_errors++;
+	}
+}
+
+static void on_tcp_end(struct collector *c, struct conn *cn, const struct tlsmon_ev_hdr *h,
+		       struct rec_tcp_end *t, uint8_t side)
+{
+	if (t->seen)
+		return;
+	t->seen = 1;
+	t->sender = side;
+	t->ttl = h->ttl;
+	t->ip_id = h->ip_id;
+	t->before_server_hello = !cn->sh;
+	t->ts_ns = wall(c, h->ts_ns);
+}
+
+int collector_event(void *ctx, const void *ev, size_t size)
+{
+	struct collector *c = ctx;
+	const struct tlsmon_ev_hdr *h = ev;
+	const struct tlsmon_ev_small *sm = ev;
+	uint8_t side = h->dir == TLSMON_DIR_C2S ? SIDE_CLIENT : SIDE_SERVER;
+	struct conn **slot, *cn;
+	struct ckey k;
+
+	(void)size;
+	c->st.events++;
+	if (h->ts_ns > c->now)
+		c->now = h->ts_ns;
+	if (h->type == TLSMON_EV_BLOB)
+		return 0;
+	key_of(&k, h);
+	slot = lru_lookup(c->conns, &k);
+	cn = slot ? *slot : NULL;
+	/* A new connection on the same addresses and ports ended the old one with
+	 * FLOW_END (the datapath sees its SYN), so a hello here is a second one. */
+	if (!cn) {
+		if (h->type != TLSMON_EV_CLIENT_HELLO && h->type != TLSMON_EV_SERVER_HELLO &&
+		    h->type != TLSMON_EV_PARSE_ERROR)
+			c->st.orphan_events++;
+		if (h->type == TLSMON_EV_FLOW_END)
+			return 0;
+		cn = conn_new(c, &k, h);
+		if (!cn)
+			return 0;
+	}
+	cn->last_ns = h->ts_ns;
+	switch (h->type) {
+	case TLSMON_EV_CLIENT_HELLO: {
+		const struct tlsmon_ev_client_hello *e = ev;
+		struct tls_client_hello **dst = cn->ch ? &cn->ch2 : &cn->ch;
+
+		if (cn->ch2) {
+			history(cn, side, 'C');	/* a third hello: the first two are kept */
+			break;
+		}
+		/* a second hello answers a HelloRetryRequest, seen or not (a capture
+		 * of one side only), or repeats the first */
+		if (!*dst)
+			*dst = malloc(sizeof(**dst));
+		if (*dst)
+			**dst = e->ch;
+		if (!cn->rec.ch_ns)
+			cn->rec.ch_ns = wall(c, h->ts_ns);
+		if (e->peer.synack_seen)
+			cn->rec.peer = e->peer;
+		if (e->ch.flags & TLS_CHF_TRUNC_MASK)
+			cn->rec.hello_truncated = 1;
+		history(cn, side, 'C');
+		break;
+	}
+	case TLSMON_EV_SERVER_HELLO: {
+		const struct tlsmon_ev_server_hello *e = ev;
+
+		if (e->sh.flags & TLS_SHF_HRR) {
+			cn->rec.hello_retry = 1;
+			history(cn, side, 'J');
+			break;
+		}
+		if (!cn->sh)
+			cn->sh = malloc(sizeof(*cn->sh));
+		if (cn->sh)
+			*cn->sh = e->sh;
+		cn->rec.sh_ns = wall(c, h->ts_ns);
+		cn->rec.version = tls_sh_version(&e->sh);
+		if (e->peer.synack_seen && !cn->rec.peer.synack_seen)
+			cn->rec.peer = e->peer;
+		history(cn, side, 'S');
+		break;
+	}
+	case TLSMON_EV_ALERT:
+		add_alert(cn, sm, side);
+		break;
+	case TLSMON_EV_CCS:
+		cn->ccs[side] = 1;
+		history(cn, side, 'I');
+		break;
+	case TLSMON_EV_HS_MSG:
+		on_hs_msg(cn, sm, side);
+		break;
+	case TLSMON_EV_APPDATA:
+		if (cn->rec.n_app[side] < REC_MAX_APPDATA)
+			cn->rec.app_len[side][cn->rec.n_app[side]++] = sm->rec_len;
+		if (cn->n_app_seq < CONN_MAX_APP_SEQ) {
+			cn->app_seq[cn->n_app_seq].side = side;
+			cn->app_seq[cn->n_app_seq].after_sh = !!cn->sh;
+			cn->app_seq[cn->n_app_seq].len = sm->rec_len;
+			cn->n_app_seq++;
+		}
+		if (cn->rec.n_app[side] == 1)
+			history(cn, side, 'D');
+		break;
+	case TLSMON_EV_TCP_RST:
+		on_tcp_end(c, cn, h, &cn->rec.rst, side);
+		break;
+	case TLSMON_EV_TCP_FIN:
+		on_tcp_end(c, cn, h, &cn->rec.fin, side);
+		break;
+	case TLSMON_EV_NON_TLS: {
+		const struct tlsmon_ev_non_tls *e = ev;
+
+		if (side == SIDE_SERVER) {
+			cn->non_tls = 1;
+			cn->rec.ev.n_first_bytes = e->n < TLSMON_PEEK_MAX ? e->n : TLSMON_PEEK_MAX;
+			memcpy(cn->rec.ev.first_bytes, e->data, cn->rec.ev.n_first_bytes);
+		}
+		break;
+	}
+	case TLSMON_EV_PARSE_ERROR:
+		if (side == SIDE_CLIENT && (sm->hs_type == TLS_HS_CLIENT_HELLO || !cn->ch) &&
+		    !cn->rec.ev.hello_error)
+			cn->rec.ev.hello_error = sm->reason;
+		/* a Certificate reassembly could not complete (cut, or past the budget) */
+		if (sm->hs_type == TLS_HS_CERTIFICATE && !cn->certs[side] && cn->rec.cert_errors < 255)
+			cn->rec.cert_errors++;
+		break;
+	case TLSMON_EV_HS_BYTES:
+		on_hs_bytes(c, cn, ev, side);
+		break;
+	case TLSMON_EV_FLOW_END:
+		cn->end_reason = sm->reason;
+		cn->end_side = side;
+		cn->rec.end_ns = wall(c, h->ts_ns);
+		settle(c, &k, cn, 0);
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Settle connections, least recently active first: those idle past the
+ * handshake timeout, or (all) every one, the rest marked timed out or not.
+ */
+static void settle_idle(struct collector *c, uint64_t now_ns, int all)
+{
+	uint64_t cutoff = (uint64_t)(c->o.handshake_timeout * 1e9);
+	const void *k;
+	struct conn **slot;
+	struct ckey key;
+	int late;
+
+	if (now_ns > c->now)
+		c->now = now_ns;
+	while ((slot = lru_oldest(c->conns, &k))) {
+		late = (*slot)->last_ns + cutoff <= c->now;
+		if (!late && !all)
+			break;	/* the oldest is still in time: so are the others */
+		memcpy(&key, k, sizeof(key));
+		settle(c, &key, *slot, late);
+	}
+}
+
+void collector_tick(struct collector *c, uint64_t now_ns)
+{
+	settle_idle(c, now_ns, 0);
+}
+
+void collector_flush(struct collector *c, uint64_t now_ns)
+{
+	settle_idle(c, now_ns, 1);
+}
+
+void collector_stats(const struct collector *c, struct collector_stats *st)
+{
+	*st = c->st;
+	st->open = lru_count(c->conns);
+	st->servers = profiles_count(c->profiles);
+}

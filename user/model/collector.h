@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The collector: events in, one record per handshake out.  Connections are
+ * followed from the ClientHello until the handshake settles, fails, or times
+ * out; each then goes to the registered outputs.  Fed by the evpipe from the
+ * kernel's ring buffer or from a capture; knows nothing of how its records
+ * are shown.
+ */
+#ifndef TLSMON_COLLECTOR_H
+#define TLSMON_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "model/record.h"
+
+struct collector;
+
+/* An output: called once per settled handshake. */
+struct rec_sink {
+	void (*record)(void *ctx, const struct hs_record *r);
+	void *ctx;
+};
+
+struct collector_opts {
+	uint32_t max_conns;		/* open connections; the least recent go past it */
+	uint32_t max_servers;		/* server profiles kept */
+	double handshake_timeout;	/* seconds */
+	int64_t wall_offset_ns;		/* added to event times for the wall clock */
+	const char *ifname;		/* names every record (offline: the capture) */
+};
+
+struct collector_stats {
+	uint64_t events;
+	uint64_t records;
+	uint64_t by_outcome[OUTCOME_MAX];
+	uint64_t by_reason[REASON_MAX];
+	uint64_t evicted;		/* connections dropped by max_conns */
+	uint64_t timed_out;
+	uint64_t orphan_events;		/* for a connection whose start we missed */
+	uint64_t cert_errors;		/* Certificate / CertificateRequest that did not parse */
+	uint32_t open;
+	uint32_t servers;
+};
+
+struct collector *collector_new(const struct collector_opts *o);
+void collector_free(struct collector *c);
+/* At most 8 outputs. */
+int collector_add_sink(struct collector *c, const struct rec_sink *s);
+/* The evpipe's output. */
+int collector_event(void *ctx, const void *ev, size_t size);
+/* Settle what timed out by now (event clock: CLOCK_BOOTTIME live, capture time offline). */
+void collector_tick(struct collector *c, uint64_t now_ns);
+/* End of input: settle everything (offline end of file, shutdown). */
+void collector_flush(struct collector *c, uint64_t now_ns);
+void collector_stats(const struct collector *c, struct collector_stats *st);
+
+#endif

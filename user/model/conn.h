@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A connection being followed: the collector's state, shared with the diagnosis. */
+#ifndef TLSMON_CONN_H
+#define TLSMON_CONN_H
+
+#include <stdint.h>
+#include "model/profiles.h"
+#include "model/record.h"
+
+#define CONN_MAX_APP_SEQ 16
+
+struct conn {
+	struct hs_record rec;
+	struct tls_client_hello *ch, *ch2;	/* owned */
+	struct tls_server_hello *sh;		/* owned */
+	struct cert_chain *certs[2];		/* references, per side */
+	struct cert_request *cert_req;		/* reference */
+	uint64_t last_ns;			/* event clock */
+	uint8_t ccs[2];				/* ChangeCipherSpec sent, per side */
+	uint8_t finished[2];			/* an encrypted handshake record, per side */
+	uint8_t cert_request;			/* server asked for a client certificate */
+	uint8_t server_done;
+	uint8_t end_reason;			/* the datapath's FLOW_END, 0 if none */
+	uint8_t end_side;
+	uint8_t non_tls;			/* the server answered in plain text */
+	uint8_t n_app_seq;
+	/* application-data records in the order seen, both sides */
+	struct {
+		uint8_t side;
+		uint8_t after_sh;
+		uint16_t len;
+	} app_seq[CONN_MAX_APP_SEQ];
+};
+
+/*
+ * Fill r's outcome, reason and evidence from what the connection showed.
+ * timed_out: the handshake timeout passed; waited: seconds since the hello.
+ * profile: this server's history, or NULL.
+ */
+void diag_settle(struct conn *c, const struct profile *profile, int timed_out, double waited);
+
+#endif

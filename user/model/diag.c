@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Diagnosis: one outcome and, for a failure, exactly one reason with the
+ * evidence behind it.  The rules follow the failure scenarios of the field
+ * reports (version mismatch, no shared cipher, rejected certificates either
+ * way, a middlebox reset, a proxy closing on a missing SNI) and what real
+ * clients and servers put on the wire in each.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "model/conn.h"
+#include "lib/tls_names.h"
+#include "tls_proto.h"
+
+/* TLS 1.3 encrypted alert: 2 bytes, content type, 16-byte AEAD tag. */
+#define ALERT_RECORD_MIN 19
+#define ALERT_RECORD_MAX 24	/* allowing a little record padding */
+
+static const char *const outcome_names[OUTCOME_MAX] = { "established", "failed", "unknown" };
+
+static const char *const reason_names[REASON_MAX] = {
+	[REASON_NONE] = "none",
+	[REASON_VERSION_MISMATCH] = "version_mismatch",
+	[REASON_NO_SHARED_CIPHER] = "no_shared_cipher",
+	[REASON_UNRECOGNIZED_NAME] = "unrecognized_name",
+	[REASON_OTHER_ALERT] = "other_alert",
+	[REASON_SERVER_REJECTED_CLIENT_CERT] = "server_rejected_client_cert",
+	[REASON_CLIENT_REJECTED_SERVER_CERT] = "client_rejected_server_cert",
+	[REASON_RESET_AFTER_CLIENT_HELLO] = "reset_after_client_hello",
+	[REASON_CLOSED_AFTER_CLIENT_HELLO] = "closed_after_client_hello",
+	[REASON_NO_SERVER_HELLO] = "no_server_hello",
+	[REASON_ABORTED_DURING_HANDSHAKE] = "aborted_during_handshake",
+	[REASON_NON_TLS_RESPONSE] = "non_tls_response",
+};
+
+static const char *const kind_names[KIND_MAX] = {
+	"full", "resumed_session_id", "resumed_ticket", "resumed_psk", "unknown",
+};
+
+static const char *const basis_names[BASIS_MAX] = {
+	"none", "alert", "server_profile", "client_offer", "inferred", "transport",
+};
+
+const char *outcome_name(enum outcome o)
+{
+	return o < OUTCOME_MAX ? outcome_names[o] : "unknown";
+}
+
+const char *reason_name(enum reason r)
+{
+	return r < REASON_MAX ? reason_names[r] : "unknown";
+}
+
+const char *kind_name(enum hs_kind k)
+{
+	return k < KIND_MAX ? kind_names[k] : "unknown";
+}
+
+const char *basis_name(enum basis b)
+{
+	return b < BASIS_MAX ? basis_names[b] : "none";
+}
+
+static int is_cert_alert(uint8_t d)
+{
+	switch (d) {
+	case TLS_ALERT_BAD_CERTIFICATE:
+	case TLS_ALERT_UNSUPPORTED_CERTIFICATE:
+	case TLS_ALERT_CERTIFICATE_REVOKED:
+	case TLS_ALERT_CERTIFICATE_EXPIRED:
+	case TLS_ALERT_CERTIFICATE_UNKNOWN:
+	case TLS_ALERT_UNKNOWN_CA:
+	case TLS_ALERT_ACCESS_DENIED:
+	case TLS_ALERT_CERTIFICATE_REQUIRED:
+		return 1;
+	}
+	return 0;
+}
+
+/* The highest version a client offers (supported_versions, else legacy). */
+static uint16_t client_max_version(const struct tls_client_hello *ch)
+{
+	uint16_t best = 0;
+	unsigned i, n = ch->n_versions < TLSMON_MAX_VERSIONS ? ch->n_versions : TLSMON_MAX_VERSIONS;
+
+	for (i = 0; i < n; i++)
+		if (!TLS_IS_GREASE(ch->versions[i]) && ch->versions[i] > best &&
+		    !TLS_V_IS_TLS13_DRAFT(ch->versions[i]))
+			best = ch->versions[i];
+	return best ? best : ch->legacy_version;
+}
+
+static int offers(const struct tls_client_hello *ch, uint16_t suite)
+{
+	unsigned i, n = ch->n_ciphers < TLSMON_MAX_CIPHERS ? ch->n_ciphers : TLSMON_MAX_CIPHERS;
+
+	for (i = 0; i < n; i++)
+		if (ch->ciphers[i] == suite)
+			return 1;
+	return 0;
+}
+
+/* Suites that are real ciphers (not SCSVs, not GREASE). */
+static unsigned real_suites(const struct tls_client_hello *ch)
+{
+	unsigned i, k = 0, n = ch->n_ciphers < TLSMON_MAX_CIPHERS ? ch->n_ciphers : TLSMON_MAX_CIPHERS;
+
+	for (i = 0; i < n; i++)
+		if (!TLS_IS_GREASE(ch->ciphers[i]) && ch->ciphers[i] != TLS_EMPTY_RENEGOTIATION_INFO_SCSV &&
+		    ch->ciphers[i] != TLS_FALLBACK_SCSV)
+			k++;
+	return k;
+}
+
+/* TLS 1.3 suites name no key exchange: they never count for a TLS 1.2 offer. */
+static int is_tls13_suite(uint16_t s)
+{
+	return (s >= 0x1301 && s <= 0x1305) || s == 0x00c6 || s == 0x00c7;
+}
+
+/*
+ * A server's handshake_failure (40) before its ServerHello says "no" without
+ * saying to what.  The evidence decides: the versions and suites this server
+ * accepted from clients that succeeded, else the client's offer alone.
+ *
+ * A profile proves suites, not a minimum version: a server that has only
+ * ever negotiated TLS 1.3 has only ever met clients offering it, and may well
+ * speak TLS 1.2 too.  So a version is blamed only for a client stuck below
+ * TLS 1.2 (RFC 8996 retired 1.0 and 1.1; most servers refuse them), and the
+ * suites only against those this server chose for the same kind of
+ * handshake (TLS 1.3 suites for a TLS 1.3 client, the others for the rest).
+ */
+static enum reason handshake_failure(struct conn *c, const struct profile *p)
+{
+	struct evidence *ev = &c->rec.ev;
+	const struct tls_client_hello *ch = c->ch;
+	unsigned i, comparable = 0, shared = 0;
+	uint16_t cmax;
+	int tls13;
+
+	if (!ch)
+		return REASON_OTHER_ALERT;
+	cmax = client_max_version(ch);
+	tls13 = TLS_V_IS_TLS13(cmax);
+	ev->client_max_version = cmax;
+	if (p && p->successes) {
+		ev->basis = BASIS_SERVER_PROFILE;
+		ev->profile_successes = p->successes;
+		ev->profile_min_version = p->min_version;
+		ev->profile_max_version = p->max_version;
+		ev->n_profile_ciphers = p->n_ciphers;
+		memcpy(ev->profile_ciphers, p->ciphers, sizeof(p->ciphers));
+		if (cmax < TLS_V_TLS12 && cmax < p->min_version)
+			return REASON_VERSION_MISMATCH;
+		for (i = 0; i < p->n_ciphers; i++) {
+			/* a TLS 1.3 client may also settle for TLS 1.2 suites */
+			if (is_tls13_suite(p->ciphers[i]) && !tls13)
+				continue;
+			comparable++;
+			shared += offers(ch, p->ciphers[i]);
+		}
+		if (comparable && !shared)
+			return REASON_NO_SHARED_CIPHER;
+		if (comparable)
+			return REASON_OTHER_ALERT;
+		/* this server's history says nothing about such a client */
+	}
+	/* no (useful) history: only what the client's offer says on its own */
+	ev->basis = BASIS_CLIENT_OFFER;
+	if (cmax < TLS_V_TLS12)
+		return REASON_VERSION_MISMATCH;
+	if (real_suites(ch) <= 2)
+		return REASON_NO_SHARED_CIPHER;	/* one or two suites on offer */
+	ev->basis = BASIS_ALERT;
+	return REASON_OTHER_ALERT;
+}
+
+static const struct rec_alert *first_fatal(const struct hs_record *r, int encrypted)
+{
+	int i;
+
+	for (i = 0; i < r->n_alerts; i++)
+		if (r->alerts[i].encrypted == encrypted &&
+		    (encrypted || r->alerts[i].level == TLS_ALERT_LEVEL_FATAL))
+			return &r->alerts[i];
+	return NULL;
+}
+
+static enum reason from_alert(struct conn *c, const struct rec_alert *a, const struct profile *p)
+{
+	struct evidence *ev = &c->rec.ev;
+
+	ev->alert = a;
+	ev->basis = BASIS_ALERT;
+	if (a->sender == SIDE_SERVER && !a->after_server_hello) {
+		switch (a->desc) {
+		case TLS_ALERT_PROTOCOL_VERSION:
+			return REASON_VERSION_MISMATCH;
+		case TLS_ALERT_UNRECOGNIZED_NAME:
+			return REASON_UNRECOGNIZED_NAME;
+		case TLS_ALERT_HANDSHAKE_FAILURE:
+		case TLS_ALERT_INSUFFICIENT_SECURITY:
+			return handshake_failure(c, p);
+		}
+		return REASON_OTHER_ALERT;
+	}
+	if (a->sender == SIDE_SERVER) {
+		/* after the ServerHello: a certificate the server asked for, refused */
+		if ((c->cert_request || ev->client_cert_sent) &&
+		    (is_cert_alert(a->desc) || a->desc == TLS_ALERT_HANDSHAKE_FAILURE ||
+		     a->desc == TLS_ALERT_DECRYPT_ERROR))
+			return REASON_SERVER_REJECTED_CLIENT_CERT;
+		return REASON_OTHER_ALERT;
+	}
+	/* the client: a certificate alert after the server's flight */
+	if (a->after_server_hello && is_cert_alert(a->desc))
+		return REASON_CLIENT_REJECTED_SERVER_CERT;
+	return REASON_OTHER_ALERT;
+}
+
+/* Server records that follow the client's first ciphertext record (TLS 1.3). */
+static int tls13_inference(struct conn *c, enum reason *out)
+{
+	struct hs_record *r = &c->rec;
+	struct evidence *ev = &r->ev;
+	unsigned i, client_first = CONN_MAX_APP_SEQ, client_bytes = 0;
+	int client_more = 0, server_after = -1;
+
+	if (!c->sh || !TLS_V_IS_TLS13(r->version))
+		return 0;
+	for (i = 0; i < c->n_app_seq; i++) {
+		if (c->app_seq[i].side != SIDE_CLIENT || !c->app_seq[i].after_sh)
+			continue;
+		if (client_first == CONN_MAX_APP_SEQ)
+			client_first = i;
+		else
+			client_more = 1;
+	}
+	if (client_first == CONN_MAX_APP_SEQ)
+		return 0;
+	/* the client's first record is an alert: it refused what the server sent */
+	if (c->app_seq[client_first].len >= ALERT_RECORD_MIN &&
+	    c->app_seq[client_first].len <= ALERT_RECORD_MAX && !client_more) {
+		ev->basis = BASIS_INFERRED;
+		ev->inferred_record_len = c->app_seq[client_first].len;
+		*out = REASON_CLIENT_REJECTED_SERVER_CERT;
+		return 1;
+	}
+	/* the server's first record after the client's flight is an alert */
+	for (i = client_first; i < c->n_app_seq; i++) {
+		if (c->app_seq[i].side == SIDE_CLIENT) {
+			client_bytes += c->app_seq[i].len;
+			continue;
+		}
+		server_after = i;
+		break;
+	}
+	if (server_after < 0 || c->app_seq[server_after].len < ALERT_RECORD_MIN ||
+	    c->app_seq[server_after].len > ALERT_RECORD_MAX)
+		return 0;
+	/* a Finished alone is 53 bytes (69 with SHA-384); more carried a certificate */
+	for (i = server_after + 1; i < c->n_app_seq; i++)
+		if (c->app_seq[i].side == SIDE_SERVER)
+			return 0;	/* the server went on: not a terminal alert */
+	ev->basis = BASIS_INFERRED;
+	ev->inferred_record_len = c->app_seq[server_after].len;
+	ev->client_cert_sent = client_bytes > 80 ? 1 : ev->client_cert_sent;
+	*out = client_bytes > 80 ? REASON_SERVER_REJECTED_CLIENT_CERT
+				 : REASON_ABORTED_DURING_HANDSHAKE;
+	return 1;
+}
+
+/*
+ * Did the handshake complete, on the wire?  TLS 1.3: the client's first
+ * encrypted record after the ServerHello is its Finished (an alert would be
+ * 19-24 bytes and was looked at before): the client accepted the server.
+ */
+static int completed(const struct conn *c)
+{
+	const struct hs_record *r = &c->rec;
+	unsigned i;
+
+	if (c->end_reason == TLSMON_END_SETTLED)
+		return 1;
+	if (!c->sh)
+		return 0;
+	if (!TLS_V_IS_TLS13(r->version))
+		return (c->finished[SIDE_CLIENT] && c->finished[SIDE_SERVER]) ||
+		       (r->n_app[SIDE_CLIENT] && r->n_app[SIDE_SERVER]);
+	for (i = 0; i < c->n_app_seq; i++)
+		if (c->app_seq[i].after_sh && c->app_seq[i].side == SIDE_CLIENT)
+			return c->app_seq[i].len > ALERT_RECORD_MAX;
+	return 0;
+}
+
+static int alert_sized(uint16_t len)
+{
+	return len >= ALERT_RECORD_MIN && len <= ALERT_RECORD_MAX;
+}
+
+/*
+ * Which side closed first: its close_notify (an encrypted alert in TLS 1.2;
+ * in TLS 1.3 an alert-sized record after the client's Finished, the server's
+ * 23-byte EncryptedExtensions before it being no alert), else its FIN or RST.
+ */
+static int first_closer(const struct conn *c)
+{
+	const struct hs_record *r = &c->rec;
+	int tls13 = TLS_V_IS_TLS13(r->version), client_fin = 0;
+	unsigned i;
+
+	if (!tls13) {
+		for (i = 0; i < r->n_alerts; i++)
+			if (r->alerts[i].encrypted && r->alerts[i].after_server_hello)
+				return r->alerts[i].sender;
+	} else {
+		for (i = 0; i < c->n_app_seq; i++) {
+			if (!c->app_seq[i].after_sh)
+				continue;
+			if (client_fin && alert_sized(c->app_seq[i].len))
+				return c->app_seq[i].side;
+			client_fin |= c->app_seq[i].side == SIDE_CLIENT;
+		}
+	}
+	if (r->fin.seen && r->rst.seen)
+		return r->fin.ts_ns <= r->rst.ts_ns ? r->fin.sender : r->rst.sender;
+	if (r->fin.seen || r->rst.seen)
+		return r->fin.seen ? r->fin.sender : r->rst.sender;
+	return -1;
+}
+
+/*
+ * An established handshake closed before the client sent application data
+ * (curl checks the host name only after the handshake, then closes).  TLS
+ * 1.2: no client record of type 23.  TLS 1.3: after its Finished, nothing
+ * from the client but alert-sized records (its close_notify, which may be
+ * what settled the flow before any FIN or RST).
+ */
+static void closed_early(struct conn *c)
+{
+	struct hs_record *r = &c->rec;
+	unsigned i, seen = 0, data = 0;
+	int closer;
+
+	if (TLS_V_IS_TLS13(r->version)) {
+		for (i = 0; i < c->n_app_seq; i++) {
+			if (c->app_seq[i].side != SIDE_CLIENT || !c->app_seq[i].after_sh)
+				continue;
+			if (seen++ && !alert_sized(c->app_seq[i].len))
+				data++;
+		}
+		if (c->n_app_seq == CONN_MAX_APP_SEQ)
+			return;	/* the records kept may not be all of them */
+	} else {
+		data = r->n_app[SIDE_CLIENT];
+	}
+	closer = first_closer(c);
+	if (!data && closer >= 0)
+		r->closed_before_data = closer + 1;
+}
+
+static void handshake_kind(struct conn *c)
+{
+	struct hs_record *r = &c->rec;
+
+	if (!c->sh) {
+		r->kind = KIND_UNKNOWN;
+		return;
+	}
+	if (TLS_V_IS_TLS13(r->version)) {
+		r->kind = (c->sh->flags & TLS_SHF_PSK) ? KIND_RESUMED_PSK : KIND_FULL;
+		return;
+	}
+	/* TLS <= 1.2: an abbreviated handshake has the server's CCS and no certificate */
+	if (!r->server_cert_seen && c->ccs[SIDE_SERVER] && !c->server_done)
+		r->kind = c->ch && (c->ch->flags & TLS_CHF_TICKET_NONEMPTY) ? KIND_RESUMED_TICKET
+									    : KIND_RESUMED_SESSION_ID;
+	else
+		r->kind = KIND_FULL;
+}
+
+/* A reset's TTL or IP ID against what the server sent before (its SYN-ACK). */
+static void reset_evidence(struct conn *c)
+{
+	struct hs_record *r = &c->rec;
+	struct evidence *ev = &r->ev;
+
+	ev->basis = BASIS_TRANSPORT;
+	if (!r->peer.synack_seen)
+		return;
+	ev->baseline_known = 1;
+	ev->baseline_ttl = r->peer.synack_ttl;
+	ev->baseline_ip_id = r->peer.synack_ip_id;
+	ev->ttl_mismatch = r->rst.ttl != r->peer.synack_ttl;
+	/*
+	 * IPv4 only: a stack that numbers its packets sequentially gives its own
+	 * reset an ID shortly after the SYN-ACK's; zero IDs (random or DF-only
+	 * stacks) tell nothing.
+	 */
+	if (r->family == 4 && r->peer.synack_ip_id && r->rst.ip_id)
+		ev->ip_id_mismatch = (uint16_t)(r->rst.ip_id - r->peer.synack_ip_id) > 64;
+	ev->suspected_middlebox = ev->ttl_mismatch || ev->ip_id_mismatch;
+}
+
+void diag_settle(struct conn *c, const struct profile *p, int timed_out, double waited)
+{
+	struct hs_record *r = &c->rec;
+	struct evidence *ev = &r->ev;
+	const struct rec_alert *a;
+	enum reason why = REASON_NONE;
+
+	handshake_kind(c);
+	r->outcome = OUTCOME_FAILED;
+	if (c->non_tls) {
+		ev->basis = BASIS_TRANSPORT;
+		r->reason = REASON_NON_TLS_RESPONSE;
+		return;
+	}
+	a = first_fatal(r, 0);
+	if (a) {
+		r->reason = from_alert(c, a, p);
+		return;
+	}
+	if (tls13_inference(c, &why)) {
+		r->reason = why;
+		return;
+	}
+	if (completed(c)) {
+		r->outcome = OUTCOME_ESTABLISHED;
+		r->reason = REASON_NONE;
+		closed_early(c);
+		return;
+	}
+	if (r->rst.seen) {
+		if (r->rst.sender == SIDE_SERVER && r->rst.before_server_hello) {
+			reset_evidence(c);
+			r->reason = REASON_RESET_AFTER_CLIENT_HELLO;
+		} else {
+			ev->basis = BASIS_TRANSPORT;
+			r->reason = REASON_ABORTED_DURING_HANDSHAKE;
+		}
+		return;
+	}
+	if (r->fin.seen) {
+		ev->basis = BASIS_TRANSPORT;
+		if (r->fin.sender == SIDE_SERVER && r->fin.before_server_hello) {
+			ev->client_sent_no_sni = c->ch && !(c->ch->flags & TLS_CHF_SNI);
+			r->reason = REASON_CLOSED_AFTER_CLIENT_HELLO;
+		} else {
+			r->reason = REASON_ABORTED_DURING_HANDSHAKE;
+		}
+		return;
+	}
+	if (timed_out) {
+		ev->basis = BASIS_TRANSPORT;
+		ev->waited_s = waited;
+		r->reason = c->sh ? REASON_ABORTED_DURING_HANDSHAKE : REASON_NO_SERVER_HELLO;
+		return;
+	}
+	/* the capture (or the datapath's tracking) ended before anything settled */
+	r->outcome = OUTCOME_UNKNOWN;
+	r->reason = REASON_NONE;
+}
+
+const char *reason_label(const struct hs_record *r, char *buf, size_t len)
+{
+	char a[32];
+
+	if (r->reason == REASON_OTHER_ALERT && r->ev.alert) {
+		snprintf(buf, len, "other_alert:%s", tls_alert_str(r->ev.alert->desc, a, sizeof(a)));
+		return buf;
+	}
+	return reason_name(r->reason);
+}

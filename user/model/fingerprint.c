@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/fingerprint.h"
+#include "tls_proto.h"
+
+static const char hexd[] = "0123456789abcdef";
+
+/* The first nhex hex digits of the digest of s (EVP_md5(), EVP_sha256()). */
+static void hexdigest(const EVP_MD *md, const char *s, char *out, size_t nhex)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	EVP_Digest(s, strlen(s), d, &n, md, NULL);
+	for (i = 0; i < n && 2 * i + 1 < nhex; i++) {
+		out[2 * i] = hexd[d[i] >> 4];
+		out[2 * i + 1] = hexd[d[i] & 15];
+	}
+	out[nhex] = 0;
+}
+
+static int cmp16(const void *a, const void *b)
+{
+	return (int)*(const __u16 *)a - (int)*(const __u16 *)b;
+}
+
+/*
+ * Strings of FP_RAW_MAX bytes.  The event's bounds (128 ciphers, 64
+ * extensions, 48 signature algorithms...) keep every list well under it;
+ * past it, appending stops.  Hand-made formatting: a record's fingerprints
+ * take a hundred numbers, and printf was most of the offline reading time.
+ */
+static size_t put_u(char *buf, size_t n, unsigned v, int hex, char sep)
+{
+	char d[12];
+	size_t k = sizeof(d);
+
+	if (n + 2 + sizeof(d) >= FP_RAW_MAX)
+		return n;
+	if (sep)
+		buf[n++] = sep;
+	if (hex) {
+		buf[n++] = hexd[(v >> 12) & 15];
+		buf[n++] = hexd[(v >> 8) & 15];
+		buf[n++] = hexd[(v >> 4) & 15];
+		buf[n++] = hexd[v & 15];
+	} else {
+		do {
+			d[--k] = '0' + v % 10;
+			v /= 10;
+		} while (v);
+		memcpy(buf + n, d + k, sizeof(d) - k);
+		n += sizeof(d) - k;
+	}
+	buf[n] = 0;
+	return n;
+}
+
+static void add(char *buf, char c)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < FP_RAW_MAX) {
+		buf[n] = c;
+		buf[n + 1] = 0;
+	}
+}
+
+/*
+ * Copy without GREASE; returns the count.  n is the wire's count: only the
+ * first max are stored (the event says so with a flag; checked, not trusted).
+ */
+static size_t ungrease(const __u16 *in, size_t n, size_t max, __u16 *out)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n && i < max; i++)
+		if (!TLS_IS_GREASE(in[i]))
+			out[k++] = in[i];
+	return k;
+}
+
+/* Comma-joined 4-digit hex, or '-'-joined decimal (JA3). */
+static void join(char *buf, const __u16 *v, size_t cnt, int hex)
+{
+	size_t i, n = strlen(buf);
+
+	for (i = 0; i < cnt; i++)
+		n = put_u(buf, n, v[i], hex, i ? (hex ? ',' : '-') : 0);
+}
+
+const char *ja4_version(const struct tls_client_hello *ch)
+{
+	__u16 v = ch->legacy_version, best = 0;
+	unsigned i, n = ch->n_versions < TLSMON_MAX_VERSIONS ? ch->n_versions : TLSMON_MAX_VERSIONS;
+
+	/* the highest supported_versions value, GREASE ignored */
+	for (i = 0; i < n; i++)
+		if (!TLS_IS_GREASE(ch->versions[i]) && ch->versions[i] > best)
+			best = ch->versions[i];
+	if (n)
+		v = best;
+	switch (v) {
+	case TLS_V_TLS13:
+		return "13";
+	case TLS_V_TLS12:
+		return "12";
+	case TLS_V_TLS11:
+		return "11";
+	case TLS_V_TLS10:
+		return "10";
+	case TLS_V_SSL3:
+		return "s3";
+	case TLS_V_SSL2:
+		return "s2";
+	case TLS_V_DTLS10:
+		return "d1";
+	case TLS_V_DTLS12:
+		return "d2";
+	case TLS_V_DTLS13:
+		return "d3";
+	}
+	return "00";
+}
+
+static int alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* JA4.md "ALPN Extension Value": first and last character, hex when not alphanumeric. */
+static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char a = ch->alpn0_first, z = ch->alpn0_last;
+
+	if (!(ch->flags & TLS_CHF_ALPN) || !ch->alpn0_len) {
+		strcpy(out, "00");
+		return;
+	}
+	if (alnum(a) && alnum(z)) {
+		out[0] = a;
+		out[1] = z;
+	} else {
+		out[0] = hex[a >> 4];
+		out[1] = hex[z & 15];
+	}
+	out[2] = 0;
+}
+
+void fp_client(const struct tls_client_hello *ch, struct fingerprints *fp)
+{
+	__u16 ciphers[TLSMON_MAX_CIPHERS], exts[TLSMON_MAX_EXTS], sig[TLSMON_MAX_SIGALGS];
+	__u16 groups[TLSMON_MAX_GROUPS], ext_all[TLSMON_MAX_EXTS];
+	char a[16], alpn[3], *cs, *es, *b_in, *c_in, hb[13], hc[13];
+	size_t nc, ne, ns, ng, nall, i, k;
+	const size_t L = FP_RAW_MAX;
+
+	memset(fp, 0, sizeof(*fp));
+	if (ch->flags & TLS_CHF_SSLV2) {
+		fp->why_not = "SSL 2.0 hello";
+		return;
+	}
+	if (ch->flags & (TLS_CHF_TRUNC_CIPHERS | TLS_CHF_TRUNC_EXTS | TLS_CHF_TRUNC_SIGALGS |
+			 TLS_CHF_TRUNC_GROUPS | TLS_CHF_TRUNC_ECPF)) {
+		fp->why_not = "the hello's lists exceed what tlsmon keeps";
+		return;
+	}
+	nc = ungrease(ch->ciphers, ch->n_ciphers, TLSMON_MAX_CIPHERS, ciphers);
+	nall = ungrease(ch->exts, ch->n_exts, TLSMON_MAX_EXTS, ext_all);
+	ns = ungrease(ch->sigalgs, ch->n_sigalgs, TLSMON_MAX_SIGALGS, sig);
+	ng = ungrease(ch->groups, ch->n_groups, TLSMON_MAX_GROUPS, groups);
+	/* JA4_a */
+	ja4_alpn(ch, alpn);
+	snprintf(a, sizeof(a), "t%s%c%02zu%02zu%s", ja4_version(ch),
+		 (ch->flags & TLS_CHF_SNI) ? 'd' : 'i', nc > 99 ? 99 : nc, nall > 99 ? 99 : nall,
+		 alpn);
+	/* JA4_b: ciphers sorted */
+	qsort(ciphers, nc, sizeof(__u16), cmp16);
+	cs = calloc(1, L);
+	es = calloc(1, L);
+	b_in = calloc(1, L);
+	c_in = calloc(1, L);
+	if (!cs || !es || !b_in || !c_in) {
+		fp->why_not = "out of memory";
+		goto out;
+	}
+	join(cs, ciphers, nc, 1);
+	/* JA4_c: extensions sorted, SNI and ALPN removed, then signature algorithms */
+	for (i = 0, ne = 0; i < nall; i++)
+		if (ext_all[i] != TLS_EXT_SERVER_NAME && ext_all[i] != TLS_EXT_ALPN)
+			exts[ne++] = ext_all[i];
+	qsort(exts, ne, sizeof(__u16), cmp16);
+	join(es, exts, ne, 1);
+	snprintf(b_in, L, "%s", cs);
+	snprintf(c_in, L, "%s", es);
+	if (ns) {
+		add(c_in, '_');
+		join(c_in, sig, ns, 1);
+	}
+	if (nc)
+		hexdigest(EVP_sha256(), b_in, hb, 12);
+	else
+		strcpy(hb, "000000000000");
+	if (ne)
+		hexdigest(EVP_sha256(), c_in, hc, 12);
+	else
+		strcpy(hc, "000000000000");
+	snprintf(fp->ja4, sizeof(fp->ja4), "%s_%s_%s", a, hb, hc);
+	snprintf(fp->ja4_r, L, "%s_%s_%s", a, cs, c_in);
+	fp->have_ja4 = 1;
+
+	/* JA3: version,ciphers,extensions,groups,point formats; decimal, wire order */
+	{
+		__u16 c2[TLSMON_MAX_CIPHERS], pf[TLSMON_MAX_ECPF];
+
+		put_u(fp->ja3_str, 0, ch->legacy_version, 0, 0);
+		add(fp->ja3_str, ',');
+		join(fp->ja3_str, c2, ungrease(ch->ciphers, ch->n_ciphers, TLSMON_MAX_CIPHERS, c2), 0);
+		add(fp->ja3_str, ',');
+		join(fp->ja3_str, ext_all, nall, 0);
+		add(fp->ja3_str, ',');
+		join(fp->ja3_str, groups, ng, 0);
+		add(fp->ja3_str, ',');
+		for (i = 0, k = 0; i < ch->n_ecpf && i < TLSMON_MAX_ECPF; i++)
+			pf[k++] = ch->ecpf[i];
+		join(fp->ja3_str, pf, k, 0);
+	}
+	hexdigest(EVP_md5(), fp->ja3_str, fp->ja3, 32);
+	fp->have_ja3 = 1;
+out:
+	free(cs);
+	free(es);
+	free(b_in);
+	free(c_in);
+}
+
+void fp_server(const struct tls_server_hello *sh, struct server_fingerprint *fp)
+{
+	__u16 exts[TLSMON_SH_MAX_EXTS];
+	size_t n = ungrease(sh->exts, sh->n_exts, TLSMON_SH_MAX_EXTS, exts), i;
+
+	snprintf(fp->ja3s_str, sizeof(fp->ja3s_str), "%u,%u,", sh->legacy_version, sh->cipher);
+	for (i = 0; i < n && strlen(fp->ja3s_str) + 8 < sizeof(fp->ja3s_str); i++) {
+		size_t k = strlen(fp->ja3s_str);
+
+		snprintf(fp->ja3s_str + k, sizeof(fp->ja3s_str) - k, i ? "-%u" : "%u", exts[i]);
+	}
+	hexdigest(EVP_md5(), fp->ja3s_str, fp->ja3s, 32);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What each server has negotiated with clients that succeeded: the evidence
+ * that tells a cipher mismatch from a version mismatch when the server's
+ * alert (handshake_failure) does not say which.  Bounded, least recent out.
+ */
+#ifndef TLSMON_PROFILE_H
+#define TLSMON_PROFILE_H
+
+#include <stdint.h>
+#include "model/record.h"
+
+struct profile {
+	uint32_t successes;
+	uint8_t n_ciphers;		/* distinct suites chosen, up to REC_MAX_PROFILE */
+	uint8_t pad;
+	uint16_t ciphers[REC_MAX_PROFILE];
+	uint16_t min_version, max_version;
+};
+
+struct profiles;
+
+struct profiles *profiles_new(uint32_t max_servers);
+void profiles_free(struct profiles *p);
+/* Learn from an established handshake. */
+void profiles_learn(struct profiles *p, const struct hs_record *r);
+/* The profile of r's server, or NULL if it never succeeded. */
+const struct profile *profiles_get(struct profiles *p, const struct hs_record *r);
+uint32_t profiles_count(const struct profiles *p);
+
+#endif

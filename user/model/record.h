@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One settled handshake: what the collector hands to every output (JSON
+ * lines, text, aggregation).  Outputs only read it; pointers stay valid for
+ * the duration of the callback.
+ */
+#ifndef TLSMON_RECORD_H
+#define TLSMON_RECORD_H
+
+#include <stdint.h>
+#include "model/cert.h"
+#include "model/fingerprint.h"
+#include "tlsmon.h"
+
+enum outcome {
+	OUTCOME_ESTABLISHED,
+	OUTCOME_FAILED,
+	OUTCOME_UNKNOWN,	/* capture or tracking ended before it settled */
+	OUTCOME_MAX
+};
+
+enum reason {
+	REASON_NONE = 0,
+	REASON_VERSION_MISMATCH,
+	REASON_NO_SHARED_CIPHER,
+	REASON_UNRECOGNIZED_NAME,
+	REASON_OTHER_ALERT,
+	REASON_SERVER_REJECTED_CLIENT_CERT,
+	REASON_CLIENT_REJECTED_SERVER_CERT,
+	REASON_RESET_AFTER_CLIENT_HELLO,
+	REASON_CLOSED_AFTER_CLIENT_HELLO,
+	REASON_NO_SERVER_HELLO,
+	REASON_ABORTED_DURING_HANDSHAKE,
+	REASON_NON_TLS_RESPONSE,
+	REASON_MAX
+};
+
+enum hs_kind {
+	KIND_FULL,
+	KIND_RESUMED_SESSION_ID,
+	KIND_RESUMED_TICKET,
+	KIND_RESUMED_PSK,
+	KIND_UNKNOWN,		/* no ServerHello */
+	KIND_MAX
+};
+
+/* How the failure's reason was established. */
+enum basis {
+	BASIS_NONE,
+	BASIS_ALERT,		/* a cleartext alert says so */
+	BASIS_SERVER_PROFILE,	/* the alert is ambiguous; this server's history decides */
+	BASIS_CLIENT_OFFER,	/* the alert is ambiguous; the client's offer decides */
+	BASIS_INFERRED,		/* TLS 1.3: from the size of an encrypted record */
+	BASIS_TRANSPORT,	/* RST, FIN, silence */
+	BASIS_MAX
+};
+
+enum side { SIDE_CLIENT = 0, SIDE_SERVER = 1 };
+
+#define REC_MAX_ALERTS 4
+#define REC_MAX_APPDATA 8
+#define REC_MAX_PROFILE 16
+
+struct rec_alert {
+	uint8_t sender;		/* enum side */
+	uint8_t level;
+	uint8_t desc;
+	uint8_t encrypted;
+	uint16_t rec_len;
+	uint8_t after_server_hello;
+	uint8_t pad;
+};
+
+struct rec_tcp_end {
+	uint8_t seen;
+	uint8_t sender;		/* enum side */
+	uint8_t ttl;
+	uint8_t pad;
+	uint16_t ip_id;
+	uint8_t before_server_hello;
+	uint8_t pad2;
+	uint64_t ts_ns;
+};
+
+/* The facts behind a failure's reason. */
+struct evidence {
+	enum basis basis;
+	const struct rec_alert *alert;	/* the deciding alert */
+	/* version_mismatch, no_shared_cipher: this server's history */
+	uint32_t profile_successes;
+	uint16_t profile_ciphers[REC_MAX_PROFILE];
+	uint8_t n_profile_ciphers;
+	uint16_t profile_min_version, profile_max_version;
+	uint16_t client_max_version;
+	/* reset_after_client_hello */
+	uint8_t suspected_middlebox;
+	uint8_t ttl_mismatch, ip_id_mismatch, baseline_known;
+	uint8_t baseline_ttl;
+	uint16_t baseline_ip_id;
+	/* closed_after_client_hello */
+	uint8_t client_sent_no_sni;
+	/* inferred from encrypted records (TLS 1.3) */
+	uint16_t inferred_record_len;
+	/* client_rejected_server_cert without an alert: the client just closed */
+	uint8_t closed_without_alert;
+	/* mutual TLS */
+	uint8_t client_cert_sent;	/* 0 no, 1 yes, 2 empty */
+	/* non_tls_response */
+	uint8_t first_bytes[TLSMON_PEEK_MAX];
+	uint8_t n_first_bytes;
+	/* no_server_hello */
+	double waited_s;
+	/* the ClientHello itself was malformed or incomplete */
+	int hello_error;		/* enum tls_err, 0 if none */
+};
+
+struct hs_record {
+	uint64_t id;			/* increasing per collector */
+	uint64_t start_ns;		/* wall clock (ns since the epoch) of the first event */
+	uint64_t ch_ns, sh_ns, end_ns;	/* 0 when not seen */
+	uint8_t family;
+	uint8_t caddr[16], saddr[16];
+	uint16_t cport, sport;
+	uint32_t ifindex;
+	const char *ifname;		/* or the capture's name */
+
+	const struct tls_client_hello *ch;	/* NULL: not seen */
+	const struct tls_client_hello *ch2;	/* after a HelloRetryRequest */
+	const struct tls_server_hello *sh;	/* NULL: not seen */
+	struct tlsmon_peer_info peer;
+	uint16_t version;		/* negotiated, 0 without a ServerHello */
+	enum hs_kind kind;
+	uint8_t mutual_tls;		/* the server asked for a client certificate */
+	uint8_t hello_retry;
+	uint8_t server_cert_seen;
+	uint8_t hello_truncated;
+	/* established, then closed before any application data: 1 client, 2 server */
+	uint8_t closed_before_data;
+
+	/* certificates sent in clear (TLS 1.2 and below), per side; NULL: none seen */
+	const struct cert_chain *certs[2];	/* [SIDE_CLIENT], [SIDE_SERVER] */
+	const struct cert_request *cert_request;	/* the server's, in mutual TLS */
+	uint32_t cert_findings[2];	/* 1 << CERT_F_* per side's chain, at start_ns */
+	int64_t cert_skew_s;		/* server chain not yet valid: by this many seconds */
+	uint8_t cert_errors;		/* Certificate messages that did not parse */
+
+	/* fingerprints, made at settle: valid, like the rest, during the call */
+	const struct fingerprints *fp;		/* of ch; never NULL */
+	const struct server_fingerprint *sfp;	/* of sh; never NULL, valid when sh */
+
+	enum outcome outcome;
+	enum reason reason;
+	struct evidence ev;
+
+	struct rec_alert alerts[REC_MAX_ALERTS];
+	uint8_t n_alerts;
+	struct rec_tcp_end rst, fin;
+	/* first application-data record lengths, in order, per side */
+	uint16_t app_len[2][REC_MAX_APPDATA];
+	uint8_t n_app[2];
+	char history[40];		/* Zeek's letters: upper case client, lower case server */
+};
+
+const char *outcome_name(enum outcome o);
+const char *reason_name(enum reason r);	/* "no_shared_cipher", ... */
+/* "other_alert:decode_error" for other_alert, else reason_name(); into buf. */
+const char *reason_label(const struct hs_record *r, char *buf, size_t len);
+const char *kind_name(enum hs_kind k);
+const char *basis_name(enum basis b);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Everything tlsmon counts about itself, gathered in one place for the
+ * outputs that report it (summary, Prometheus textfile, dashboard header).
+ * main.c fills it from the datapath (kernel or userspace), the event pipe,
+ * the reassembler, the collector and the capture reader; outputs only read.
+ */
+#ifndef TLSMON_STATS_H
+#define TLSMON_STATS_H
+
+#include <stdint.h>
+#include "model/collector.h"
+#include "pipe/reasm.h"
+#include "tlsmon.h"
+
+struct run_stats {
+	int live;			/* 1: attached to interfaces; 0: reading a capture */
+	const char *source;		/* "eth0,eth1" live; the capture's path offline */
+	uint64_t start_wall_ns;		/* wall clock when tlsmon started (live) or the
+					 * capture's first frame (offline) */
+	uint64_t now_wall_ns;		/* wall clock now (live) or of the last frame read */
+
+	/* datapath: the kernel's per-CPU counters summed, or the userspace datapath's */
+	uint64_t dp[TLSMON_C_MAX];
+	uint32_t flows_live;		/* entries in the flow map */
+	uint64_t flows_evicted;		/* pushed out of the full flow map (LRU) */
+
+	/* event pipe */
+	uint64_t events;		/* accepted from the datapath */
+	uint64_t events_malformed;	/* refused by the event check */
+
+	struct reasm_stats reasm;
+	struct collector_stats col;
+
+	/* offline only */
+	uint64_t frames, frames_truncated, frames_unsupported, frames_oversize;
+};
+
+#endif

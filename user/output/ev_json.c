@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <string.h>
+#include "output/ev_json.h"
+#include "model/fingerprint.h"
+#include "lib/tls_names.h"
+#include "tlsmon.h"
+#include "tls_proto.h"
+
+static const char *const type_names[TLSMON_EV_MAX] = {
+	[TLSMON_EV_CLIENT_HELLO] = "client_hello", [TLSMON_EV_SERVER_HELLO] = "server_hello",
+	[TLSMON_EV_ALERT] = "alert", [TLSMON_EV_CCS] = "change_cipher_spec",
+	[TLSMON_EV_HS_MSG] = "handshake", [TLSMON_EV_APPDATA] = "application_data",
+	[TLSMON_EV_TCP_RST] = "tcp_rst", [TLSMON_EV_TCP_FIN] = "tcp_fin",
+	[TLSMON_EV_NON_TLS] = "non_tls", [TLSMON_EV_BLOB] = "segment_bytes",
+	[TLSMON_EV_PARSE_ERROR] = "parse_error", [TLSMON_EV_FLOW_END] = "flow_end",
+};
+
+static const char *const end_names[TLSMON_END_MAX] = {
+	[TLSMON_END_SETTLED] = "settled", [TLSMON_END_RST] = "rst", [TLSMON_END_FIN] = "fin",
+	[TLSMON_END_FATAL_ALERT] = "fatal_alert", [TLSMON_END_NON_TLS] = "non_tls",
+	[TLSMON_END_PARSE_ERROR] = "parse_error", [TLSMON_END_REUSED] = "reused",
+};
+
+const char *ev_type_name(int type)
+{
+	if (type == TLSMON_EV_HS_BYTES)
+		return "handshake_bytes";
+	return type > 0 && type < TLSMON_EV_MAX && type_names[type] ? type_names[type] : "unknown";
+}
+
+void addr_str(const unsigned char a[16], char *buf, size_t len)
+{
+	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (!memcmp(a, v4mapped, 12))
+		inet_ntop(AF_INET, a + 12, buf, len);
+	else
+		inet_ntop(AF_INET6, a, buf, len);
+}
+
+int ev_check(const void *ev, size_t size)
+{
+	const struct tlsmon_ev_hdr *h = ev;
+	size_t want;
+
+	if (size < sizeof(*h) || h->version != TLSMON_EVENT_VERSION)
+		return -1;
+	switch (h->type) {
+	case TLSMON_EV_CLIENT_HELLO:
+		want = sizeof(struct tlsmon_ev_client_hello);
+		break;
+	case TLSMON_EV_SERVER_HELLO:
+		want = sizeof(struct tlsmon_ev_server_hello);
+		break;
+	case TLSMON_EV_NON_TLS:
+		want = sizeof(struct tlsmon_ev_non_tls);
+		break;
+	case TLSMON_EV_BLOB:
+		want = offsetof(struct tlsmon_ev_blob, data);
+		if (size < want)
+			return -1;
+		want += ((const struct tlsmon_ev_blob *)ev)->len;
+		if (((const struct tlsmon_ev_blob *)ev)->len > TLSMON_BLOB_MAX)
+			return -1;
+		break;
+	case TLSMON_EV_ALERT:
+	case TLSMON_EV_CCS:
+	case TLSMON_EV_HS_MSG:
+	case TLSMON_EV_APPDATA:
+	case TLSMON_EV_TCP_RST:
+	case TLSMON_EV_TCP_FIN:
+	case TLSMON_EV_PARSE_ERROR:
+	case TLSMON_EV_FLOW_END:
+		want = sizeof(struct tlsmon_ev_small);
+		break;
+	default:
+		return -1;
+	}
+	return size < want ? -1 : 0;
+}
+
+static void u16_array(struct jbuf *b, const char *key, const __u16 *v, unsigned n, unsigned max,
+		      const char *(*name)(uint16_t, char *, size_t))
+{
+	char buf[32];
+	unsigned i;
+
+	if (n > max)
+		n = max;
+	jb_key(b, key);
+	jb_arr_open(b);
+	for (i = 0; i < n; i++) {
+		if (name)
+			jb_str(b, NULL, name(v[i], buf, sizeof(buf)));
+		else
+			jb_hex16(b, NULL, v[i]);
+	}
+	jb_arr_close(b);
+}
+
+static const char *ver_name(uint16_t v, char *buf, size_t len)
+{
+	return tls_version_str(v, buf, len);
+}
+
+static void alpn_array(struct jbuf *b, const char *key, const __u8 *raw, size_t len)
+{
+	size_t p = 0, k;
+
+	jb_key(b, key);
+	jb_arr_open(b);
+	while (p < len) {
+		k = raw[p++];
+		if (k > len - p)
+			k = len - p;	/* cut by the event's bound */
+		jb_strn(b, NULL, raw + p, k);
+		p += k;
+	}
+	jb_arr_close(b);
+}
+
+static void ch_json(struct jbuf *b, const struct tlsmon_ev_client_hello *e)
+{
+	const struct tls_client_hello *ch = &e->ch;
+	char buf[32];
+
+	jb_str(b, "record_version", tls_version_str(ch->record_version, buf, sizeof(buf)));
+	jb_str(b, "legacy_version", tls_version_str(ch->legacy_version, buf, sizeof(buf)));
+	jb_bool(b, "sslv2", ch->flags & TLS_CHF_SSLV2);
+	if (ch->flags & TLS_CHF_SNI) {
+		if (ch->flags & TLS_CHF_SNI_NOT_HOST)
+			jb_null(b, "sni");
+		else
+			jb_strn(b, "sni", ch->sni, ch->sni_len < TLSMON_SNI_MAX ? ch->sni_len : TLSMON_SNI_MAX);
+	} else {
+		jb_null(b, "sni");
+	}
+	alpn_array(b, "alpn", ch->alpn, ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX);
+	u16_array(b, "versions", ch->versions, ch->n_versions, TLSMON_MAX_VERSIONS, ver_name);
+	jb_u64(b, "n_ciphers", ch->n_ciphers);
+	u16_array(b, "ciphers", ch->ciphers, ch->n_ciphers, TLSMON_MAX_CIPHERS, NULL);
+	u16_array(b, "extensions", ch->exts, ch->n_exts, TLSMON_MAX_EXTS, NULL);
+	u16_array(b, "groups", ch->groups, ch->n_groups, TLSMON_MAX_GROUPS, tls_group_str);
+	u16_array(b, "key_shares", ch->key_shares, ch->n_key_shares, TLSMON_MAX_KEY_SHARES,
+		  tls_group_str);
+	u16_array(b, "signature_algorithms", ch->sigalgs, ch->n_sigalgs, TLSMON_MAX_SIGALGS,
+		  tls_sigalg_str);
+	jb_u64(b, "session_id_len", ch->session_id_len);
+	jb_bool(b, "session_ticket", ch->flags & TLS_CHF_TICKET_NONEMPTY);
+	jb_bool(b, "psk", ch->flags & TLS_CHF_PSK);
+	jb_bool(b, "early_data", ch->flags & TLS_CHF_EARLY_DATA);
+	jb_bool(b, "ech", ch->flags & TLS_CHF_ECH);
+	jb_bool(b, "truncated", ch->flags & TLS_CHF_TRUNC_MASK);
+	jb_bool(b, "duplicate_extension", ch->flags & TLS_CHF_DUP_EXT);
+	{
+		struct fingerprints fp;
+
+		fp_client(ch, &fp);
+		if (fp.have_ja4)
+			jb_str(b, "ja4", fp.ja4);
+		if (fp.have_ja3)
+			jb_str(b, "ja3", fp.ja3);
+	}
+	if (e->peer.synack_seen) {
+		jb_u64(b, "synack_ttl", e->peer.synack_ttl);
+		jb_u64(b, "synack_ip_id", e->peer.synack_ip_id);
+	}
+}
+
+static void sh_json(struct jbuf *b, const struct tlsmon_ev_server_hello *e)
+{
+	const struct tls_server_hello *sh = &e->sh;
+	char buf[64];
+
+	jb_str(b, "record_version", tls_version_str(sh->record_version, buf, sizeof(buf)));
+	jb_str(b, "legacy_version", tls_version_str(sh->legacy_version, buf, sizeof(buf)));
+	if (sh->flags & TLS_SHF_SUPPORTED_VERSIONS)
+		jb_str(b, "selected_version", tls_version_str(sh->selected_version, buf, sizeof(buf)));
+	jb_str(b, "cipher", tls_cipher_str(sh->cipher, buf, sizeof(buf)));
+	jb_bool(b, "hello_retry_request", sh->flags & TLS_SHF_HRR);
+	if (sh->flags & TLS_SHF_KEY_SHARE)
+		jb_str(b, "group", tls_group_str(sh->key_share_group, buf, sizeof(buf)));
+	if (sh->flags & TLS_SHF_ALPN)
+		jb_strn(b, "alpn", sh->alpn, sh->alpn_len < TLSMON_SH_ALPN_MAX ? sh->alpn_len : TLSMON_SH_ALPN_MAX);
+	u16_array(b, "extensions", sh->exts, sh->n_exts, TLSMON_SH_MAX_EXTS, NULL);
+	jb_u64(b, "session_id_len", sh->session_id_len);
+	jb_bool(b, "psk", sh->flags & TLS_SHF_PSK);
+	{
+		struct server_fingerprint fp;
+
+		fp_server(sh, &fp);
+		jb_str(b, "ja3s", fp.ja3s);
+	}
+	if (e->peer.synack_seen) {
+		jb_u64(b, "synack_ttl", e->peer.synack_ttl);
+		jb_u64(b, "synack_ip_id", e->peer.synack_ip_id);
+	}
+}
+
+int ev_json(struct jbuf *b, const void *ev, size_t size)
+{
+	const struct tlsmon_ev_hdr *h = ev;
+	const struct tlsmon_ev_small *sm = ev;
+	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], buf[32];
+
+	/* the reassembler's own event is not a datapath event: not checked as one */
+	if (size >= sizeof(*h) && h->type == TLSMON_EV_HS_BYTES) {
+		if (size < sizeof(struct tlsmon_ev_hs_bytes))
+			return -1;
+	} else if (ev_check(ev, size)) {
+		return -1;
+	}
+	addr_str(h->caddr, ca, sizeof(ca));
+	addr_str(h->saddr, sa, sizeof(sa));
+	jb_obj_open(b);
+	jb_str(b, "event", ev_type_name(h->type));
+	jb_u64(b, "ts_ns", h->ts_ns);
+	jb_u64(b, "ifindex", h->ifindex);
+	jb_str(b, "dir", h->dir == TLSMON_DIR_C2S ? "c2s" : "s2c");
+	jb_str(b, "client", ca);
+	jb_u64(b, "client_port", h->cport);
+	jb_str(b, "server", sa);
+	jb_u64(b, "server_port", h->sport);
+	jb_u64(b, "ttl", h->ttl);
+	jb_u64(b, "ip_id", h->ip_id);
+	jb_u64(b, "seq", h->seq);
+	switch (h->type) {
+	case TLSMON_EV_CLIENT_HELLO:
+		ch_json(b, ev);
+		break;
+	case TLSMON_EV_SERVER_HELLO:
+		sh_json(b, ev);
+		break;
+	case TLSMON_EV_ALERT:
+		jb_bool(b, "encrypted", sm->flags & TLSMON_SF_ENCRYPTED);
+		jb_u64(b, "record_length", sm->rec_len);
+		if (!(sm->flags & TLSMON_SF_ENCRYPTED)) {
+			jb_str(b, "level", sm->level == TLS_ALERT_LEVEL_FATAL ? "fatal"
+					  : sm->level == TLS_ALERT_LEVEL_WARNING ? "warning" : "unknown");
+			jb_str(b, "description", tls_alert_str(sm->desc, buf, sizeof(buf)));
+		}
+		break;
+	case TLSMON_EV_HS_MSG:
+		jb_bool(b, "encrypted", sm->flags & TLSMON_SF_ENCRYPTED);
+		if (!(sm->flags & TLSMON_SF_ENCRYPTED)) {
+			jb_str(b, "message", tls_hs_type_name(sm->hs_type) ?: "unknown");
+			jb_u64(b, "message_length", sm->msg_len);
+			jb_bool(b, "partial", sm->flags & TLSMON_SF_PARTIAL);
+		}
+		jb_u64(b, "record_length", sm->rec_len);
+		break;
+	case TLSMON_EV_CCS:
+	case TLSMON_EV_APPDATA:
+		jb_u64(b, "record_length", sm->rec_len);
+		if (h->type == TLSMON_EV_APPDATA)
+			jb_u64(b, "index", sm->index);
+		break;
+	case TLSMON_EV_PARSE_ERROR:
+		jb_str(b, "error", tls_err_name(sm->reason));
+		jb_u64(b, "content_type", sm->content_type);
+		jb_u64(b, "handshake_type", sm->hs_type);
+		break;
+	case TLSMON_EV_FLOW_END:
+		jb_str(b, "reason", sm->reason < TLSMON_END_MAX && end_names[sm->reason]
+					    ? end_names[sm->reason] : "unknown");
+		break;
+	case TLSMON_EV_NON_TLS: {
+		const struct tlsmon_ev_non_tls *nt = ev;
+
+		jb_u64(b, "payload_length", nt->len);
+		jb_strn(b, "first_bytes", nt->data, nt->n < TLSMON_PEEK_MAX ? nt->n : TLSMON_PEEK_MAX);
+		break;
+	}
+	case TLSMON_EV_HS_BYTES: {
+		const struct tlsmon_ev_hs_bytes *hb = ev;
+
+		jb_str(b, "message", hb->len ? tls_hs_type_name(hb->data[0]) ?: "unknown" : "none");
+		jb_u64(b, "message_length", hb->len);
+		break;
+	}
+	case TLSMON_EV_BLOB: {
+		const struct tlsmon_ev_blob *bl = ev;
+
+		jb_u64(b, "record_seq", bl->rec_seq);
+		jb_u64(b, "length", bl->len);
+		jb_bool(b, "budget_exhausted", bl->flags & TLSMON_BLOB_F_BUDGET);
+		break;
+	}
+	}
+	jb_obj_close(b);
+	return 0;
+}

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "output/jbuf.h"
+
+void jb_init(struct jbuf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void jb_free(struct jbuf *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof(*b));
+}
+
+void jb_reset(struct jbuf *b)
+{
+	b->len = 0;
+	b->need_comma = 0;
+	if (b->s)
+		b->s[0] = 0;
+}
+
+static int grow(struct jbuf *b, size_t n)
+{
+	size_t cap;
+	char *s;
+
+	if (b->oom)
+		return -1;
+	if (b->len + n + 1 <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	s = realloc(b->s, cap);
+	if (!s) {
+		b->oom = 1;
+		return -1;
+	}
+	b->s = s;
+	b->cap = cap;
+	return 0;
+}
+
+void jb_raw(struct jbuf *b, const char *s, size_t n)
+{
+	if (grow(b, n))
+		return;
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+void jb_printf(struct jbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || grow(b, n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, n + 1, fmt, ap);
+	va_end(ap);
+	b->len += n;
+}
+
+static void sep(struct jbuf *b)
+{
+	if (b->need_comma)
+		jb_raw(b, ",", 1);
+	b->need_comma = 1;
+}
+
+void jb_key(struct jbuf *b, const char *key)
+{
+	sep(b);
+	if (key) {
+		jb_raw(b, "\"", 1);
+		jb_raw(b, key, strlen(key));
+		jb_raw(b, "\":", 2);
+	}
+}
+
+void jb_obj_open(struct jbuf *b)
+{
+	jb_raw(b, "{", 1);
+	b->need_comma = 0;
+}
+
+void jb_obj_close(struct jbuf *b)
+{
+	jb_raw(b, "}", 1);
+	b->need_comma = 1;
+}
+
+void jb_arr_open(struct jbuf *b)
+{
+	jb_raw(b, "[", 1);
+	b->need_comma = 0;
+}
+
+void jb_arr_close(struct jbuf *b)
+{
+	jb_raw(b, "]", 1);
+	b->need_comma = 1;
+}
+
+/* Length of a valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+size_t json_escape(char *dst, size_t dstlen, const void *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = src;
+	size_t i = 0, o = 0, k;
+	char e[8];
+	const char *rep;
+	size_t rl;
+
+	while (i < n) {
+		/* a run of bytes that stand for themselves: copied at once */
+		for (k = i; k < n && p[k] >= 0x20 && p[k] < 0x7f && p[k] != '"' && p[k] != '\\'; k++)
+			;
+		if (k > i) {
+			rl = k - i;
+			if (o + rl >= dstlen)
+				rl = dstlen > o + 1 ? dstlen - o - 1 : 0;
+			memcpy(dst + o, p + i, rl);
+			o += rl;
+			i += rl;
+			if (i < k)
+				break;	/* dst is full */
+			continue;
+		}
+		rep = e;
+		rl = 0;
+		if (p[i] == '"' || p[i] == '\\') {
+			e[0] = '\\';
+			e[1] = p[i];
+			rl = 2;
+			k = 1;
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			memcpy(e, "\\u00", 4);
+			e[4] = hex[p[i] >> 4];
+			e[5] = hex[p[i] & 15];
+			rl = 6;
+			k = 1;
+		} else if (p[i] < 0x80) {
+			e[0] = p[i];
+			rl = 1;
+			k = 1;
+		} else if ((k = utf8_len(p + i, n - i))) {
+			rep = (const char *)p + i;
+			rl = k;
+		} else {
+			/* not UTF-8: each byte as the code point of the same value */
+			memcpy(e, "\\u00", 4);
+			e[4] = hex[p[i] >> 4];
+			e[5] = hex[p[i] & 15];
+			rl = 6;
+			k = 1;
+		}
+		if (o + rl >= dstlen)
+			break;
+		memcpy(dst + o, rep, rl);
+		o += rl;
+		i += k;
+	}
+	if (dstlen)
+		dst[o < dstlen ? o : dstlen - 1] = 0;
+	return o;
+}
+
+void jb_strn(struct jbuf *b, const char *key, const void *s, size_t n)
+{
+	jb_key(b, key);
+	/* an escaped byte takes at most 6 */
+	if (grow(b, 6 * n + 2))
+		return;
+	b->s[b->len++] = '"';
+	b->len += json_escape(b->s + b->len, 6 * n + 1, s, n);
+	b->s[b->len++] = '"';
+	b->s[b->len] = 0;
+}
+
+void jb_str(struct jbuf *b, const char *key, const char *s)
+{
+	if (!s) {
+		jb_null(b, key);
+		return;
+	}
+	jb_strn(b, key, s, strlen(s));
+}
+
+void jb_u64(struct jbuf *b, const char *key, uint64_t v)
+{
+	char d[20];
+	size_t n = sizeof(d);
+
+	jb_key(b, key);
+	do {
+		d[--n] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	jb_raw(b, d + n, sizeof(d) - n);
+}
+
+void jb_i64(struct jbuf *b, const char *key, int64_t v)
+{
+	jb_key(b, key);
+	jb_printf(b, "%lld", (long long)v);
+}
+
+void jb_dbl(struct jbuf *b, const char *key, double v)
+{
+	jb_key(b, key);
+	jb_printf(b, "%.6f", v);
+}
+
+void jb_bool(struct jbuf *b, const char *key, int v)
+{
+	jb_key(b, key);
+	jb_raw(b, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jb_null(struct jbuf *b, const char *key)
+{
+	jb_key(b, key);
+	jb_raw(b, "null", 4);
+}
+
+void jb_hex16(struct jbuf *b, const char *key, uint16_t v)
+{
+	jb_key(b, key);
+	jb_printf(b, "\"0x%04x\"", v);
+}
+
+void hex_lower(char *out, const uint8_t *d, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * n] = 0;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* JSON lines: one object per settled handshake (--json, --log FILE). */
+#ifndef TLSMON_OUT_JSON_H
+#define TLSMON_OUT_JSON_H
+
+#include <stddef.h>
+#include "output/jbuf.h"
+#include "model/record.h"
+
+struct out_json;
+
+/* path NULL: standard output. */
+struct out_json *out_json_open(const char *path, char *err, size_t errlen);
+/* A rec_sink callback. */
+void out_json_write(void *ctx, const struct hs_record *r);
+/* Push out what is buffered (records are written buffered). */
+void out_json_flush(struct out_json *o);
+/* SIGHUP: reopen the file (log rotation); -errno on failure, the old file kept. */
+int out_json_reopen(struct out_json *o);
+void out_json_close(struct out_json *o);
+/* One record as a JSON object (no newline). */
+void out_json_record(struct jbuf *b, const struct hs_record *r);
+
+#endif

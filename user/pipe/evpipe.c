@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <string.h>
+#include "output/ev_json.h"
+#include "pipe/evpipe.h"
+#include "tlsmon.h"
+
+/* Reassembly caps: streams open at once, bytes each (the datapath's budget
+ * per side is 32 KiB by default), bytes in all. */
+#define REASM_STREAMS 4096
+#define REASM_STREAM_BYTES (64 * 1024)
+#define REASM_TOTAL_BYTES (32ull << 20)
+
+int evpipe_init(struct evpipe *p, evpipe_out out, void *out_ctx, int pass_blobs)
+{
+	memset(p, 0, sizeof(*p));
+	p->out = out;
+	p->out_ctx = out_ctx;
+	p->pass_blobs = pass_blobs;
+	p->reasm = reasm_new(REASM_STREAMS, REASM_STREAM_BYTES, REASM_TOTAL_BYTES, out, out_ctx);
+	return p->reasm ? 0 : -1;
+}
+
+void evpipe_fini(struct evpipe *p)
+{
+	reasm_free(p->reasm);
+	p->reasm = NULL;
+}
+
+int evpipe_in(void *ctx, const void *ev, size_t size)
+{
+	struct evpipe *p = ctx;
+	const struct tlsmon_ev_hdr *h = ev;
+
+	if (ev_check(ev, size)) {
+		p->malformed++;
+		return 0;
+	}
+	p->events++;
+	switch (h->type) {
+	case TLSMON_EV_BLOB:
+		reasm_blob(p->reasm, ev);
+		if (!p->pass_blobs)
+			return 0;
+		break;
+	case TLSMON_EV_FLOW_END:
+		/* what stayed incomplete is reported before the end itself */
+		reasm_flow_end(p->reasm, h);
+		break;
+	}
+	return p->out(p->out_ctx, ev, size);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The one way events reach the collector, whether they come from the kernel's
+ * ring buffer or from a capture replayed through the userspace datapath:
+ * checked, bytes for reassembly handed to the reassembler, the rest passed on.
+ */
+#ifndef TLSMON_EVPIPE_H
+#define TLSMON_EVPIPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pipe/reasm.h"
+
+typedef int (*evpipe_out)(void *ctx, const void *ev, size_t size);
+
+struct evpipe {
+	struct reasm *reasm;
+	evpipe_out out;
+	void *out_ctx;
+	int pass_blobs;		/* hand BLOB events on as well (--events) */
+	uint64_t events;	/* accepted */
+	uint64_t malformed;	/* refused by ev_check() */
+};
+
+int evpipe_init(struct evpipe *p, evpipe_out out, void *out_ctx, int pass_blobs);
+void evpipe_fini(struct evpipe *p);
+/* The sink for bpf_dp and dp_user. */
+int evpipe_in(void *ctx, const void *ev, size_t size);
+
+#endif

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Userspace environment for the shared datapath (headers/tlsmon_dp.h): maps
+ * become an LRU table and arrays, the ring buffer a callback.  The handler
+ * itself is compiled here unchanged.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "source/dp_user.h"
+#include "lib/lru.h"
+
+struct dp_pkt {
+	const void *ctx;
+	const void *data;
+	const void *data_end;
+	__u32 len;
+	__u32 ifindex;
+	__u8 hook;
+	__u64 now;
+};
+
+struct dp_user {
+	struct lru *flows;
+	__u32 hints[TLSMON_HINT_SLOTS];
+	struct tlsmon_synack synacks[TLSMON_SYNACK_SLOTS];
+	struct tlsmon_scratch scratch;
+	uint64_t counters[TLSMON_C_MAX];
+	struct tlsmon_dp_cfg cfg;
+	dp_user_sink sink;
+	void *sink_ctx;
+};
+
+/* The handler's functions reach their environment through this. */
+static struct dp_user *dp_cur;
+
+static inline void dp_count(__u32 c, __u64 n)
+{
+	if (c < TLSMON_C_MAX)
+		dp_cur->counters[c] += n;
+}
+
+static inline int dp_emit(void *ev, __u32 size)
+{
+	return dp_cur->sink(dp_cur->sink_ctx, ev, size);
+}
+
+static inline struct tlsmon_flow *dp_flow_lookup(const struct tlsmon_flow_key *k)
+{
+	return lru_lookup(dp_cur->flows, k);
+}
+
+static inline int dp_flow_insert(const struct tlsmon_flow_key *k, const struct tlsmon_flow *v)
+{
+	return lru_insert(dp_cur->flows, k, v) ? 0 : -1;
+}
+
+static inline void dp_flow_delete(const struct tlsmon_flow_key *k)
+{
+	lru_delete(dp_cur->flows, k);
+}
+
+static inline __u32 *dp_hint_slot(__u32 idx)
+{
+	return idx < TLSMON_HINT_SLOTS ? &dp_cur->hints[idx] : NULL;
+}
+
+static inline __u32 dp_hint_get(__u32 *slot)
+{
+	return *slot;
+}
+
+static inline void dp_hint_add(__u32 *slot, int v)
+{
+	*slot += v;
+}
+
+static inline struct tlsmon_synack *dp_synack_slot(__u32 idx)
+{
+	return idx < TLSMON_SYNACK_SLOTS ? &dp_cur->synacks[idx] : NULL;
+}
+
+static inline struct tlsmon_scratch *dp_scratch(int hook)
+{
+	(void)hook;
+	return &dp_cur->scratch;
+}
+
+static inline int dp_load(const struct dp_pkt *pk, int hook, __u32 off, void *dst, __u32 n)
+{
+	(void)hook;
+	if (n == 0 || off > pk->len || n > pk->len - off)
+		return -1;
+	memcpy(dst, (const __u8 *)pk->data + off, n);
+	return 0;
+}
+
+#define dp_now(pk) ((pk)->now)
+#define DP_CFG(field) (dp_cur->cfg.field)
+#define TLSMON_SUBPROG static
+
+#include "tlsmon_dp.h"
+
+struct dp_user *dp_user_new(uint32_t max_flows, dp_user_sink sink, void *sink_ctx)
+{
+	struct dp_user *du = calloc(1, sizeof(*du));
+	struct tlsmon_dp_cfg def = TLSMON_DP_CFG_DEFAULT;
+
+	if (!du)
+		return NULL;
+	du->flows = lru_new(sizeof(struct tlsmon_flow_key), sizeof(struct tlsmon_flow), max_flows);
+	if (!du->flows) {
+		free(du);
+		return NULL;
+	}
+	du->cfg = def;
+	du->sink = sink;
+	du->sink_ctx = sink_ctx;
+	return du;
+}
+
+void dp_user_free(struct dp_user *du)
+{
+	if (!du)
+		return;
+	lru_free(du->flows);
+	free(du);
+}
+
+struct tlsmon_dp_cfg *dp_user_cfg(struct dp_user *du)
+{
+	return &du->cfg;
+}
+
+void dp_user_frame(struct dp_user *du, const void *frame, uint32_t len, uint64_t ts_ns,
+		   uint32_t ifindex, int hook)
+{
+	struct dp_pkt pk = {
+		.data = frame,
+		.data_end = (const __u8 *)frame + len,
+		.len = len,
+		.ifindex = ifindex,
+		.hook = hook,
+		.now = ts_ns,
+	};
+
+	dp_cur = du;
+	dp_handle(&pk, hook);
+	dp_cur = NULL;
+}
+
+const uint64_t *dp_user_counters(const struct dp_user *du)
+{
+	return du->counters;
+}
+
+uint32_t dp_user_flow_count(const struct dp_user *du)
+{
+	return lru_count(du->flows);
+}
+
+uint64_t dp_user_flow_evictions(const struct dp_user *du)
+{
+	return lru_evictions(du->flows);
+}
+
+struct expire_ctx {
+	struct dp_user *du;
+	uint64_t cutoff;
+	uint32_t n;
+};
+
+static int expire_one(void *ctx, const void *key, void *val)
+{
+	struct expire_ctx *x = ctx;
+	struct tlsmon_flow *f = val;
+
+	/* oldest first: stop at the first flow still in use */
+	if (f->last_ns >= x->cutoff)
+		return 1;
+	if (x->du->hints[f->hint & (TLSMON_HINT_SLOTS - 1)] > 0)
+		x->du->hints[f->hint & (TLSMON_HINT_SLOTS - 1)]--;
+	lru_delete(x->du->flows, key);
+	x->n++;
+	return 0;
+}
+
+uint32_t dp_user_expire(struct dp_user *du, uint64_t cutoff_ns)
+{
+	struct expire_ctx x = { du, cutoff_ns, 0 };
+
+	lru_foreach(du->flows, expire_one, &x);
+	return x.n;
+}

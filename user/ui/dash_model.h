@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the dashboard shows, kept apart from how: a rec_sink fed every settled
+ * handshake, and a tick with tlsmon's own counters for the header.  Per-second
+ * buckets over the last DASH_SECS seconds give the rates and sparklines;
+ * bounded tables give the top failing servers and client fingerprints and the
+ * negotiated versions and ciphers; a ring keeps the recent failures with
+ * their evidence.  Past a table's cap the least failing, least recent entry
+ * is folded into the table's "other" counts, so a server that starts failing
+ * late still gets a row and nothing goes uncounted.
+ *
+ * Every wire string (SNI, fingerprint, evidence) is stored escaped with
+ * esc_term(): printable ASCII only.  No curses here; the view only reads.
+ * The clock is the wall clock live and the capture's clock offline.
+ */
+#ifndef TLSMON_DASH_MODEL_H
+#define TLSMON_DASH_MODEL_H
+
+#include <stdint.h>
+#include "model/fingerprint.h"
+#include "model/record.h"
+#include "model/run_stats.h"
+
+#define DASH_SECS 60		/* seconds of per-second history */
+#define DASH_RATE_SECS 10	/* window of the header's handshakes/s */
+#define DASH_MAX_SERVERS 256
+#define DASH_MAX_CLIENTS 128
+#define DASH_MAX_VERSIONS 16
+#define DASH_MAX_CIPHERS 64
+#define DASH_MAX_RECENT 256
+#define DASH_MAX_CERTS 128	/* server certificates seen, by server and SNI */
+#define DASH_SRV_SNIS 4		/* distinct SNIs kept per server */
+#define DASH_CLI_SERVERS 4	/* servers kept per client fingerprint */
+#define DASH_NAME 128		/* an escaped SNI, cut with "..." past this */
+#define DASH_ADDR 56		/* "[v6]:port" */
+#define DASH_LABEL 48		/* "other_alert:certificate_unknown" */
+#define DASH_WHY 512
+
+/* Series for dash_model_series() besides a reason (1 .. REASON_MAX-1). */
+#define DASH_S_HANDSHAKES (-1)
+#define DASH_S_FAILED (-2)
+#define DASH_S_ESTABLISHED (-3)
+
+struct dash_count {
+	uint64_t total, failed, unknown;
+	uint64_t by_reason[REASON_MAX];
+	char other_label[DASH_LABEL];	/* the latest other_alert:<name> */
+};
+
+struct dash_sni {
+	char s[DASH_NAME];		/* "-": no SNI */
+	uint64_t total, failed;
+};
+
+struct dash_server {
+	char addr[DASH_ADDR];		/* "10.77.3.2:443", the key */
+	struct dash_count c;
+	uint64_t last_ns;
+	struct dash_sni sni[DASH_SRV_SNIS];
+	uint8_t n_sni;
+	uint64_t sni_more;		/* handshakes with an SNI past DASH_SRV_SNIS */
+};
+
+struct dash_client_srv {
+	char addr[DASH_ADDR];
+	uint64_t total, failed;
+};
+
+struct dash_client {
+	char key[DASH_NAME];		/* the JA4, or "no-ja4 " + the profile */
+	char profile[64];		/* offered versions and suites */
+	char last_client[DASH_ADDR];	/* latest client address with it */
+	struct dash_count c;
+	uint64_t last_ns;
+	struct dash_client_srv srv[DASH_CLI_SERVERS];
+	uint8_t n_srv;
+};
+
+struct dash_nego {
+	uint16_t value;			/* version or cipher */
+	uint64_t total, failed;
+};
+
+struct dash_failure {
+	uint64_t id, ts_ns;		/* ts_ns: the handshake's start */
+	enum reason reason;
+	char label[DASH_LABEL];
+	char client[DASH_ADDR], server[DASH_ADDR];
+	char sni[DASH_NAME];
+	char ja4[JA4_LEN + 1];
+	char alpn[DASH_NAME];		/* offered, "h2,http/1.1"; "" none */
+	char version[24];		/* negotiated, "" without a ServerHello */
+	char why[DASH_WHY];		/* out_text_why() */
+};
+
+/* A server's certificate as its clients saw it (TLS 1.2 and below: in clear). */
+struct dash_cert {
+	char server[DASH_ADDR];		/* with sni, the key */
+	char sni[DASH_NAME];
+	char cn[DASH_NAME];		/* the leaf's subject CN, escaped */
+	char issuer[DASH_NAME];		/* its issuer, escaped */
+	char key[24];			/* "RSA 2048" */
+	int64_t not_after;		/* seconds since the epoch; 0 unknown */
+	uint32_t findings;		/* 1 << CERT_F_*, of the latest handshake */
+	uint64_t total, failed, last_ns;
+};
+
+/* The header: from the last tick's run_stats. */
+struct dash_header {
+	int live;
+	char source[64];
+	uint64_t start_ns, now_ns;
+	uint64_t records, by_outcome[OUTCOME_MAX];
+	uint32_t open;
+	/* losses, all counted somewhere in run_stats */
+	uint64_t lost_ringbuf;		/* TLSMON_C_RB_FAIL */
+	uint64_t lost_flow_full;	/* flow map: create failed or evicted */
+	uint64_t lost_malformed;	/* events refused by the check */
+	uint64_t lost_conns;		/* collector's max_conns cap */
+	uint64_t lost_reasm;		/* reassembly streams dropped */
+	uint64_t lost_frames;		/* offline: frames not read */
+};
+
+struct dash_sec {
+	uint64_t sec;			/* which second this bucket holds */
+	uint32_t hs, established, failed;
+	uint32_t by_reason[REASON_MAX];
+};
+
+enum dash_sort {
+	DASH_SORT_FAILED,		/* failures, then handshakes */
+	DASH_SORT_RATIO,		/* failure %, then failures */
+	DASH_SORT_TOTAL,		/* handshakes */
+	DASH_SORT_RECENT,		/* last seen */
+	DASH_SORT_MAX
+};
+
+struct dash_model {
+	struct dash_header hdr;
+	uint64_t now_ns;		/* the model's clock: ticks and records move it */
+	uint64_t first_sec;		/* first second seen, for rates over short runs */
+	uint64_t cur_sec;
+	struct dash_sec secs[DASH_SECS];	/* by sec % DASH_SECS */
+
+	struct dash_count all;
+	struct dash_server servers[DASH_MAX_SERVERS];
+	uint32_t n_servers;
+	struct dash_count servers_other;	/* folded past the cap */
+	struct dash_client clients[DASH_MAX_CLIENTS];
+	uint32_t n_clients;
+	struct dash_count clients_other;
+	struct dash_nego versions[DASH_MAX_VERSIONS];
+	uint32_t n_versions;
+	struct dash_nego ciphers[DASH_MAX_CIPHERS];
+	uint32_t n_ciphers;
+	struct dash_nego nego_other;	/* versions and ciphers past the caps */
+
+	struct dash_cert certs[DASH_MAX_CERTS];
+	uint32_t n_certs;
+	uint64_t certs_other;		/* server/SNI pairs pushed out past the cap */
+	uint64_t client_findings[CERT_F_MAX];	/* handshakes whose client cert had it */
+
+	struct dash_failure recent[DASH_MAX_RECENT];	/* ring */
+	uint32_t recent_head;		/* next slot */
+	uint64_t recent_total;		/* failures ever added */
+	uint64_t generation;		/* bumped by every change */
+};
+
+struct dash_model *dash_model_new(void);
+void dash_model_free(struct dash_model *m);
+/* A copy to keep still (pause); free with dash_model_free(). */
+struct dash_model *dash_model_clone(const struct dash_model *m);
+
+/* The rec_sink callback. */
+void dash_model_record(void *ctx, const struct hs_record *r);
+/* The header's numbers, and the clock. */
+void dash_model_tick(struct dash_model *m, const struct run_stats *st);
+
+/* The last n seconds of a series, oldest first (n <= DASH_SECS). */
+void dash_model_series(const struct dash_model *m, int what, uint32_t *out, unsigned n);
+/* Events per second of a series over the last secs seconds (fewer when the
+ * run is younger). */
+double dash_model_rate(const struct dash_model *m, int what, unsigned secs);
+/* Failed / (failed + established) over the last secs seconds, 0 .. 1; -1 when none. */
+double dash_model_fail_ratio(const struct dash_model *m, unsigned secs);
+uint64_t dash_model_lost(const struct dash_model *m);
+
+/* The reason with most failures, as a label ("" when none failed). */
+const char *dash_count_main_reason(const struct dash_count *c);
+/* Failed / (total - unknown), 0 .. 1; -1 when nothing settled. */
+double dash_count_ratio(const struct dash_count *c);
+/* The SNI of a server to show: most failures, then most handshakes. */
+const struct dash_sni *dash_server_sni(const struct dash_server *s);
+
+/* Indices of the entries that match filter (NULL or "": all), sorted; returns
+ * how many.  idx must hold DASH_MAX_SERVERS / DASH_MAX_CLIENTS. */
+unsigned dash_model_servers(const struct dash_model *m, enum dash_sort s, const char *filter,
+			    uint32_t *idx);
+unsigned dash_model_clients(const struct dash_model *m, enum dash_sort s, const char *filter,
+			    uint32_t *idx);
+/* Recent failures matching filter, newest first (oldest first if oldest);
+ * out must hold DASH_MAX_RECENT pointers. */
+unsigned dash_model_failures(const struct dash_model *m, int oldest, const char *filter,
+			     const struct dash_failure **out);
+/* Certificates matching filter (server, SNI, CN or finding), soonest to
+ * expire first; idx holds DASH_MAX_CERTS. */
+unsigned dash_model_certs(const struct dash_model *m, const char *filter, uint32_t *idx);
+/* The findings as "cert_expired,weak_key" ("" when none). */
+void dash_findings_text(char *buf, size_t len, uint32_t findings);
+
+/* Versions or ciphers by handshakes, most first; idx holds DASH_MAX_CIPHERS. */
+unsigned dash_model_nego(const struct dash_model *m, int ciphers, uint32_t *idx);
+
+int dash_match_server(const struct dash_server *s, const char *filter);
+int dash_match_client(const struct dash_client *c, const char *filter);
+int dash_match_failure(const struct dash_failure *f, const char *filter);
+const char *dash_sort_name(enum dash_sort s);
+
+#endif

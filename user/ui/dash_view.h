@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dashboard's screen: every panel drawn (curses) from a dash_model and
+ * the state of the view: which panel, sort order, filter, scroll position.
+ * dashboard.c owns the terminal, the keys and the pace; this only draws, and
+ * only within the screen: rows past it are not drawn, every string passes a
+ * printable-ASCII check on its way out.
+ */
+#ifndef TLSMON_DASH_VIEW_H
+#define TLSMON_DASH_VIEW_H
+
+#include "ui/dash_model.h"
+
+#define DASH_MIN_COLS 80
+#define DASH_MIN_LINES 24
+
+enum dash_view_id { V_OVERVIEW, V_SERVERS, V_CLIENTS, V_NEGO, V_FAILURES, V_CERTS, V_MAX };
+
+struct dash_view {
+	int view;			/* enum dash_view_id */
+	int sort;			/* enum dash_sort: servers and clients */
+	int oldest;			/* failures: oldest first */
+	int paused, help, editing;
+	int done;			/* offline: the replay is over */
+	int utf8;			/* sparklines in block characters */
+	char filter[64];		/* SNI, IP or reason; "" shows all */
+	char edit[64];			/* the filter being typed */
+	int scroll[V_MAX];		/* first entry shown; clamped when drawn */
+	unsigned pos_first, pos_last, pos_n;	/* what a scrolling view showed */
+	const char *note;		/* for the status line, or NULL */
+};
+
+/* Colour pairs, once the terminal is up. */
+void dash_view_colors(void);
+/* The whole screen, refreshed. */
+void dash_view_draw(struct dash_view *v, const struct dash_model *m);
+
+#endif

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* The terminal dashboard: the terminal, the keys, the pace; dash_view.c draws. */
+#include <curses.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <term.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include "ui/dash_view.h"
+#include "ui/dashboard.h"
+
+#define DRAW_MS 250		/* at most four redraws a second */
+#define IDLE_DRAW_MS 1000	/* the clock in the header moves anyway */
+#define INPUT_MS 20		/* offline ticks come fast: read keys this often */
+#define NOTE_MS 10000		/* a status-line message stays this long */
+#define LOG_KEEP (64 * 1024)	/* logged bytes printed back at close */
+#define LOG_MAX (1 << 20)	/* past this the buffer keeps only LOG_KEEP */
+
+struct dashboard {
+	const struct dash_model *live;
+	struct dash_model *frozen;	/* what is shown while paused */
+	SCREEN *scr;
+	struct dash_view v;
+	uint64_t last_draw, last_input, drawn_gen;
+	int dirty;
+	/* stderr while the screen is ours */
+	int log_fd, saved_err;
+	uint64_t log_off;
+	char log_part[160], note[160];
+	size_t log_len;
+	uint64_t note_ms;
+};
+
+/* ---- the terminal: taken once, given back once, on every path ---- */
+
+static struct dashboard *active;
+static const int fatal_sigs[] = { SIGQUIT, SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV };
+static struct sigaction old_fatal[sizeof(fatal_sigs) / sizeof(fatal_sigs[0])];
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+static const char log_cut[] = "tlsmon: (earlier messages cut)\n";
+
+/* Print what was logged meanwhile; read(2)/write(2) only, for the signal path. */
+static void log_dump(const struct dashboard *d)
+{
+	off_t end, off;
+	char buf[4096];
+	ssize_t n;
+
+	if (d->log_fd < 0)
+		return;
+	end = lseek(d->log_fd, 0, SEEK_END);
+	off = end > LOG_KEEP ? end - LOG_KEEP : 0;
+	if (off && write(STDERR_FILENO, log_cut, sizeof(log_cut) - 1) < 0)
+		return;
+	while (off < end && (n = pread(d->log_fd, buf, sizeof(buf), off)) > 0) {
+		if (write(STDERR_FILENO, buf, n) != n)
+			return;
+		off += n;
+	}
+}
+
+static void restore(void)
+{
+	struct dashboard *d = active;
+
+	if (!d)
+		return;
+	active = NULL;
+	endwin();
+	if (d->saved_err >= 0)
+		dup2(d->saved_err, STDERR_FILENO);
+}
+
+static void on_fatal(int sig)
+{
+	struct dashboard *d = active;
+
+	restore();
+	if (d)
+		log_dump(d);
+	/* SA_RESETHAND: this raise ends the process as the signal would have */
+	raise(sig);
+}
+
+static void fatal_handlers(int install)
+{
+	struct sigaction sa = { .sa_handler = on_fatal, .sa_flags = SA_RESETHAND };
+	size_t i;
+
+	for (i = 0; i < sizeof(fatal_sigs) / sizeof(fatal_sigs[0]); i++) {
+		if (install)
+			sigaction(fatal_sigs[i], &sa, &old_fatal[i]);
+		else
+			sigaction(fatal_sigs[i], &old_fatal[i], NULL);
+	}
+}
+
+/* Log messages would scribble over the screen: keep them until close. */
+static void log_capture(struct dashboard *d)
+{
+	d->log_fd = d->saved_err = -1;
+	if (!isatty(STDERR_FILENO))
+		return;		/* stderr goes elsewhere already */
+	d->log_fd = memfd_create("tlsmon-log", MFD_CLOEXEC);
+	if (d->log_fd < 0)
+		return;
+	d->saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (d->saved_err < 0) {
+		close(d->log_fd);
+		d->log_fd = -1;
+		return;
+	}
+	fflush(stderr);
+	dup2(d->log_fd, STDERR_FILENO);
+}
+
+static void set_note(struct dashboard *d, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < sizeof(d->note); i++)
+		d->note[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
+	d->note[i] = 0;
+	d->note_ms = mono_ms();
+	d->dirty = 1;
+}
+
+/*
+ * A long session of warnings must not grow the buffer without end: keep its
+ * last LOG_KEEP bytes.  stderr shares the buffer's file offset, so the next
+ * message lands right after them.
+ */
+static void log_trim(struct dashboard *d)
+{
+	off_t end = lseek(d->log_fd, 0, SEEK_END);
+	char *keep;
+	ssize_t n;
+
+	if (end < LOG_MAX || !(keep = malloc(LOG_KEEP)))
+		return;
+	n = pread(d->log_fd, keep, LOG_KEEP, end - LOG_KEEP);
+	if (n > 0 && !ftruncate(d->log_fd, 0) && !lseek(d->log_fd, 0, SEEK_SET) &&
+	    write(d->log_fd, log_cut, sizeof(log_cut) - 1) > 0 && write(d->log_fd, keep, n) > 0)
+		d->log_off = lseek(d->log_fd, 0, SEEK_CUR);
+	free(keep);
+}
+
+/* The latest complete log line becomes the status-line note. */
+static void log_poll(struct dashboard *d)
+{
+	char buf[1024];
+	ssize_t n, i;
+	int rounds;
+
+	if (d->log_fd < 0)
+		return;
+	for (rounds = 0; rounds < 64; rounds++) {
+		n = pread(d->log_fd, buf, sizeof(buf), d->log_off);
+		if (n <= 0)
+			break;
+		d->log_off += n;
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				d->log_part[d->log_len] = 0;
+				set_note(d, d->log_part);
+				d->log_len = 0;
+			} else if (d->log_len + 1 < sizeof(d->log_part)) {
+				d->log_part[d->log_len++] = buf[i];
+			}
+		}
+	}
+	log_trim(d);
+}
+
+/* A terminal that cannot place the cursor (TERM=dumb, unknown) cannot show it. */
+static int can_place_cursor(void)
+{
+	char *cup = tigetstr("cup");
+
+	return cup && cup != (char *)-1;
+}
+
+int dashboard_usable(void)
+{
+	TERMINAL *was = cur_term;
+	int err, ok;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return 0;
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK)
+		return 0;
+	ok = can_place_cursor();
+	del_curterm(cur_term);
+	set_curterm(was);
+	return ok;
+}
+
+struct dashboard *dashboard_open(const struct dash_model *m, char *err, size_t errlen)
+{
+	static int atexit_done;
+	struct dashboard *d;
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		snprintf(err, errlen, "the dashboard needs a terminal on standard input and output");
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->live = m;
+	/* characters only: numbers in JSON and logs stay in the C locale */
+	setlocale(LC_CTYPE, "");
+	d->v.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+	d->scr = newterm(NULL, stdout, stdin);
+	if (!d->scr || !can_place_cursor()) {
+		if (d->scr) {
+			endwin();
+			delscreen(d->scr);
+		}
+		snprintf(err, errlen, "cannot drive this terminal (TERM=%s); try --no-dashboard",
+			 getenv("TERM") ? getenv("TERM") : "");
+		free(d);
+		return NULL;
+	}
+	active = d;
+	if (!atexit_done++)
+		atexit(restore);
+	fatal_handlers(1);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	/* no XON/XOFF: a stray ^S must not stop the screen, and tlsmon with it */
+	if (!tcgetattr(STDIN_FILENO, &t)) {
+		t.c_iflag &= ~(IXON | IXOFF);
+		tcsetattr(STDIN_FILENO, TCSANOW, &t);
+		def_prog_mode();
+	}
+	dash_view_colors();
+	log_capture(d);
+	d->dirty = 1;
+	return d;
+}
+
+void dashboard_close(struct dashboard *d)
+{
+	if (!d)
+		return;
+	restore();
+	fatal_handlers(0);
+	log_dump(d);
+	if (d->log_fd >= 0)
+		close(d->log_fd);
+	if (d->saved_err >= 0)
+		close(d->saved_err);
+	delscreen(d->scr);
+	dash_model_free(d->frozen);
+	free(d);
+}
+
+static void draw(struct dashboard *d)
+{
+	d->v.note = d->note[0] && mono_ms() - d->note_ms < NOTE_MS ? d->note : NULL;
+	dash_view_draw(&d->v, d->v.paused && d->frozen ? d->frozen : d->live);
+}
+
+/* ---- keys ---- */
+
+static void edit_key(struct dashboard *d, int c)
+{
+	size_t n = strlen(d->v.edit);
+
+	switch (c) {
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		snprintf(d->v.filter, sizeof(d->v.filter), "%s", d->v.edit);
+		memset(d->v.scroll, 0, sizeof(d->v.scroll));
+		d->v.editing = 0;
+		break;
+	case 27:
+		d->v.editing = 0;
+		break;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		if (n)
+			d->v.edit[n - 1] = 0;
+		break;
+	default:
+		if (c >= 0x20 && c < 0x7f && n + 1 < sizeof(d->v.edit)) {
+			d->v.edit[n] = c;
+			d->v.edit[n + 1] = 0;
+		}
+		break;
+	}
+}
+
+static void toggle_pause(struct dashboard *d)
+{
+	if (d->v.paused) {
+		dash_model_free(d->frozen);
+		d->frozen = NULL;
+		d->v.paused = 0;
+		return;
+	}
+	d->frozen = dash_model_clone(d->live);
+	if (!d->frozen) {
+		set_note(d, "cannot pause: out of memory");
+		return;
+	}
+	d->v.paused = 1;
+}
+
+static void scroll_by(struct dashboard *d, int n)
+{
+	if (d->v.view == V_OVERVIEW)
+		return;
+	/* clamped when drawn, against what is there then */
+	if (n < 0 && d->v.scroll[d->v.view] < -n)
+		d->v.scroll[d->v.view] = 0;
+	else if (n > 0 && d->v.scroll[d->v.view] > 1000000 - n)
+		d->v.scroll[d->v.view] = 1000000;
+	else
+		d->v.scroll[d->v.view] += n;
+}
+
+static void key(struct dashboard *d, int c, int *quit)
+{
+	int page = LINES - 6 > 1 ? LINES - 6 : 1;
+
+	d->dirty = 1;
+	if (d->v.editing) {
+		edit_key(d, c);
+		return;
+	}
+	if (d->v.help && c != KEY_RESIZE) {
+		d->v.help = 0;
+		if (c != 'q' && c != 'Q')
+			return;
+	}
+	switch (c) {
+	case 'q':
+	case 'Q':
+		*quit = 1;
+		break;
+	case '\t':
+		d->v.view = (d->v.view + 1) % V_MAX;
+		break;
+	case KEY_BTAB:
+		d->v.view = (d->v.view + V_MAX - 1) % V_MAX;
+		break;
+	case '1': case '2': case '3': case '4': case '5': case '6':
+		d->v.view = c - '1';
+		break;
+	case 's':
+	case 'S':
+		if (d->v.view == V_FAILURES)
+			d->v.oldest = !d->v.oldest;
+		else
+			d->v.sort = (d->v.sort + 1) % DASH_SORT_MAX;
+		d->v.scroll[d->v.view] = 0;
+		break;
+	case 'p':
+	case 'P':
+	case ' ':
+		toggle_pause(d);
+		break;
+	case '/':
+		d->v.editing = 1;
+		snprintf(d->v.edit, sizeof(d->v.edit), "%s", d->v.filter);
+		break;
+	case '?':
+	case 'h':
+		d->v.help = 1;
+		break;
+	case 27:
+		d->v.filter[0] = 0;
+		break;
+	case KEY_UP:
+	case 'k':
+		scroll_by(d, -1);
+		break;
+	case KEY_DOWN:
+	case 'j':
+		scroll_by(d, 1);
+		break;
+	case KEY_PPAGE:
+		scroll_by(d, -page);
+		break;
+	case KEY_NPAGE:
+		scroll_by(d, page);
+		break;
+	case KEY_HOME:
+	case 'g':
+		d->v.scroll[d->v.view] = 0;
+		break;
+	case KEY_END:
+	case 'G':
+		d->v.scroll[d->v.view] = 1000000;
+		break;
+	case 12:	/* Ctrl-L */
+		clearok(curscr, TRUE);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Keys waiting now; a terminal that went away counts as q. */
+static void input(struct dashboard *d, int *quit)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	int i, c;
+
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+		*quit = 1;
+		return;
+	}
+	for (i = 0; i < 64 && (c = getch()) != ERR; i++)
+		key(d, c, quit);
+}
+
+static int step(struct dashboard *d, uint64_t now, int final)
+{
+	const struct dash_model *m = d->live;
+	int quit = 0;
+
+	if (final && !m->hdr.live && !d->v.done) {
+		d->v.done = 1;
+		d->dirty = 1;
+	}
+	if (now - d->last_input >= INPUT_MS || d->v.done) {
+		d->last_input = now;
+		input(d, &quit);
+		log_poll(d);
+	}
+	if (quit)
+		return 1;
+	if (d->dirty || (!d->v.paused && now - d->last_draw >= DRAW_MS &&
+			 (m->generation != d->drawn_gen || now - d->last_draw >= IDLE_DRAW_MS)) ||
+	    (d->note[0] && now - d->last_draw >= IDLE_DRAW_MS)) {
+		draw(d);
+		d->dirty = 0;
+		d->last_draw = now;
+		d->drawn_gen = m->generation;
+	}
+	return 0;
+}
+
+int dashboard_tick(struct dashboard *d, int final)
+{
+	return d ? step(d, mono_ms(), final) : 0;
+}
+
+int dashboard_wait(struct dashboard *d, int timeout_ms)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	if (!d)
+		return 1;
+	/* a signal ends the wait early (EINTR): tlsmon's loop then looks at it */
+	poll(&p, 1, timeout_ms);
+	return step(d, mono_ms(), 1);
+}
