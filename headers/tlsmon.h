@@ -260,19 +260,6 @@ struct tlsmon_ev_blob {
 };
 _Static_assert(sizeof(struct tlsmon_ev_blob) == 80 + TLSMON_BLOB_MAX, "tlsmon_ev_blob layout");
 
-/*
- * TLSMON_EV_HS_BYTES, from userspace reassembly: a whole Certificate or
- * CertificateRequest message (header included) as sent, for the collector's
- * certificate checks.  data points into the reassembler's buffer and is valid
- * only during the call that delivers the event.
- */
-struct tlsmon_ev_hs_bytes {
-	struct tlsmon_ev_hdr h;		/* h.seq: where the message starts */
-	__u32 len;			/* bytes at data */
-	__u32 pad;
-	const __u8 *data;
-};
-
 /* Flow tracking.  The key is the same whichever way a packet goes. */
 struct tlsmon_flow_key {
 	__u8 a[16];

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "model/collector.h"
 #include "model/conn.h"
+#include "pipe/reasm.h"
 #include "lib/lru.h"
 #include "tls_parse.h"
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "output/ev_json.h"
 #include "model/fingerprint.h"
+#include "pipe/reasm.h"
 #include "lib/tls_names.h"
 #include "tlsmon.h"
 #include "tls_proto.h"

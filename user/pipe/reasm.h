@@ -13,6 +13,20 @@
 #include <stdint.h>
 #include "tlsmon.h"
 
+/*
+ * TLSMON_EV_HS_BYTES, made here and never by a datapath (tlsmon.h reserves
+ * the number): a whole Certificate or
+ * CertificateRequest message (header included) as sent, for the collector's
+ * certificate checks.  data points into the reassembler's buffer and is valid
+ * only during the call that delivers the event.
+ */
+struct tlsmon_ev_hs_bytes {
+	struct tlsmon_ev_hdr h;		/* h.seq: where the message starts */
+	__u32 len;			/* bytes at data */
+	__u32 pad;
+	const __u8 *data;
+};
+
 struct reasm;
 
 typedef int (*reasm_sink)(void *ctx, const void *ev, size_t size);
