@@ -24,7 +24,9 @@
 #include "source/bpf_dp.h"
 #include "corpus.h"
 #include "source/dp_user.h"
+#include "model/record.h"
 #include "output/ev_json.h"
+#include "pipe/ev.h"
 #include "net_parse.h"
 #include "pkt.h"
 

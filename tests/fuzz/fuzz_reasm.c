@@ -3,7 +3,7 @@
  * fuzz_reasm: the userspace pipeline after the datapath.
  *
  * What it tests: datapath events, as hostile as the input makes them, fed
- * through evpipe_in() (user/evpipe.c: ev_check, then reassembly in
+ * through evpipe_in() (user/pipe/evpipe.c: ev_check, then reassembly in
  * user/reasm.c) into the collector (user/collector.c: correlation,
  * certificates through user/cert.c, diagnosis, fingerprints), then
  * collector_flush().  So reassembly (windows, gaps, overlaps, sequence
@@ -15,7 +15,7 @@
  *
  * Invariants (abort on violation): every event the pipeline passes on is
  * written by ev_json (--events) as one valid JSON object; every record by
- * out_json_record as one, and by out_text_line / out_text_why as printable
+ * out_json_record as one, and by out_text_line / diag_explain as printable
  * ASCII (tests/lib/out_check.h).  ASan: every event sits in a buffer of
  * exactly its size; no leak at the end of an input.
  *

@@ -7,7 +7,7 @@
  *  - a record's JSON line (out_json_record) and an event's (ev_json, the
  *    --events output) are one valid JSON object each (json_check.h);
  *  - a record's text line and its evidence in words (out_text_line,
- *    out_text_why: the terminal, syslog) are printable ASCII, NUL-terminated
+ *    diag_explain: the terminal, syslog) are printable ASCII, NUL-terminated
  *    inside their buffer.
  */
 #ifndef TLSMON_TEST_OUT_CHECK_H
@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include "model/diag.h"
 #include "output/ev_json.h"
 #include "json_check.h"
 #include "output/out_json.h"
@@ -71,7 +72,7 @@ static inline const char *oc_text_record(const struct hs_record *r)
 	if (bad)
 		return bad;
 	memset(line, 0x5a, sizeof(line));
-	out_text_why(r, line, sizeof(line));
+	diag_explain(r, line, sizeof(line));
 	return oc_printable(line, sizeof(line));
 }
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "model/collector.h"
 #include "source/dp_user.h"
-#include "output/ev_json.h"
+#include "model/record.h"
 #include "pipe/evpipe.h"
 #include "output/out_json.h"
 #include "source/pcap_src.h"

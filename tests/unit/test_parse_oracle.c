@@ -23,7 +23,7 @@
 #include <cmocka.h>
 #include "corpus.h"
 #include "source/dp_user.h"
-#include "output/ev_json.h"
+#include "model/record.h"
 #include "lib/tls_names.h"
 #include "source/pcap_src.h"
 #include "tls_parse.h"

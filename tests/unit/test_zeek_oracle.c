@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "corpus.h"
-#include "output/ev_json.h"
+#include "model/record.h"
 #include "lib/tls_names.h"
 #include "replay.h"
 #include "tls_proto.h"

@@ -2,13 +2,13 @@
 /* Bounded aggregates of settled handshakes; see agg.h for the folding rules. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include "model/agg.h"
-#include "output/ev_json.h"
 #include "lib/tls_names.h"
 #include "tls_proto.h"
 
@@ -324,15 +324,18 @@ static struct agg_value str(const char *s)
 }
 
 /* The host_name as sent; empty without one. */
-static struct agg_value sni_value(const struct tls_client_hello *ch)
+static struct agg_value sni_value(const struct hs_record *r)
 {
 	struct agg_value v = { (const uint8_t *)"", 0, 0 };
+	size_t n;
+	int cut;
+	const uint8_t *sni = record_sni(r, &n, &cut);
 
-	if (!ch || !(ch->flags & TLS_CHF_SNI) || (ch->flags & TLS_CHF_SNI_NOT_HOST))
+	if (!sni)
 		return v;
-	v.p = ch->sni;
-	v.len = ch->sni_len < TLSMON_SNI_MAX ? ch->sni_len : TLSMON_SNI_MAX;
-	if (ch->sni_len > TLSMON_SNI_MAX || (ch->flags & TLS_CHF_TRUNC_SNI))
+	v.p = sni;
+	v.len = n;
+	if (cut)
 		v.flags = AGG_V_TRUNC;
 	return v;
 }
@@ -427,7 +430,7 @@ void agg_record(void *ctx, const struct hs_record *r)
 	snprintf(port, sizeof(port), "%u", r->sport);
 	server = str(srv);
 	client = str(cli);
-	sni = sni_value(r->ch);
+	sni = sni_value(r);
 	ja4 = str(r->ch && r->fp->have_ja4 ? r->fp->ja4 : "");
 
 	add2(a, AGG_HANDSHAKES, outcome, version);

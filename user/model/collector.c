@@ -5,6 +5,7 @@
 #include <string.h>
 #include "model/collector.h"
 #include "model/conn.h"
+#include "model/diag.h"
 #include "pipe/reasm.h"
 #include "lib/lru.h"
 #include "tls_parse.h"
@@ -167,18 +168,21 @@ static struct conn *conn_new(struct collector *c, const struct ckey *k,
 static void cert_settle(struct conn *cn)
 {
 	struct hs_record *r = &cn->rec;
-	const struct tls_client_hello *ch = cn->ch;
 	int64_t now = r->start_ns / 1000000000ull, skew;
-	/* a name longer than kept cannot be checked (the flag says so; the length is checked too) */
-	int sni = ch && (ch->flags & TLS_CHF_SNI) && !(ch->flags & TLS_CHF_SNI_NOT_HOST) &&
-		  !(ch->flags & TLS_CHF_TRUNC_SNI) && ch->sni_len <= TLSMON_SNI_MAX;
+	size_t sni_len;
+	int cut;
+	const uint8_t *sni = record_sni(r, &sni_len, &cut);
+
+	/* a name longer than kept cannot be checked */
+	if (cut)
+		sni = NULL;
 
 	r->certs[SIDE_CLIENT] = cn->certs[SIDE_CLIENT];
 	r->certs[SIDE_SERVER] = cn->certs[SIDE_SERVER];
 	r->cert_request = cn->cert_req;
 	r->cert_findings[SIDE_SERVER] = cert_findings(cn->certs[SIDE_SERVER], now,
-						      sni ? (const char *)ch->sni : NULL,
-						      sni ? ch->sni_len : 0, &r->cert_skew_s);
+						      (const char *)sni, sni ? sni_len : 0,
+						      &r->cert_skew_s);
 	/* a client certificate names a client: no SNI to match */
 	r->cert_findings[SIDE_CLIENT] = cert_findings(cn->certs[SIDE_CLIENT], now, NULL, 0, &skew);
 }
@@ -199,9 +203,9 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 	memset(&c->fp, 0, sizeof(c->fp));
 	memset(&c->sfp, 0, sizeof(c->sfp));
 	if (cn->ch)
-		fp_client(cn->ch, &c->fp);
+		fingerprint_client(cn->ch, &c->fp);
 	if (cn->sh)
-		fp_server(cn->sh, &c->sfp);
+		fingerprint_server(cn->sh, &c->sfp);
 	r->fp = &c->fp;
 	r->sfp = &c->sfp;
 	if (!r->end_ns)

@@ -4,7 +4,6 @@
 #define TLSMON_CONN_H
 
 #include <stdint.h>
-#include "model/profiles.h"
 #include "model/record.h"
 
 #define CONN_MAX_APP_SEQ 16
@@ -31,12 +30,5 @@ struct conn {
 		uint16_t len;
 	} app_seq[CONN_MAX_APP_SEQ];
 };
-
-/*
- * Fill r's outcome, reason and evidence from what the connection showed.
- * timed_out: the handshake timeout passed; waited: seconds since the hello.
- * profile: this server's history, or NULL.
- */
-void diag_settle(struct conn *c, const struct profile *profile, int timed_out, double waited);
 
 #endif

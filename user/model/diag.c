@@ -8,58 +8,15 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "model/conn.h"
+#include "lib/esc.h"
+#include "lib/str.h"
+#include "model/diag.h"
 #include "lib/tls_names.h"
 #include "tls_proto.h"
 
 /* TLS 1.3 encrypted alert: 2 bytes, content type, 16-byte AEAD tag. */
 #define ALERT_RECORD_MIN 19
 #define ALERT_RECORD_MAX 24	/* allowing a little record padding */
-
-static const char *const outcome_names[OUTCOME_MAX] = { "established", "failed", "unknown" };
-
-static const char *const reason_names[REASON_MAX] = {
-	[REASON_NONE] = "none",
-	[REASON_VERSION_MISMATCH] = "version_mismatch",
-	[REASON_NO_SHARED_CIPHER] = "no_shared_cipher",
-	[REASON_UNRECOGNIZED_NAME] = "unrecognized_name",
-	[REASON_OTHER_ALERT] = "other_alert",
-	[REASON_SERVER_REJECTED_CLIENT_CERT] = "server_rejected_client_cert",
-	[REASON_CLIENT_REJECTED_SERVER_CERT] = "client_rejected_server_cert",
-	[REASON_RESET_AFTER_CLIENT_HELLO] = "reset_after_client_hello",
-	[REASON_CLOSED_AFTER_CLIENT_HELLO] = "closed_after_client_hello",
-	[REASON_NO_SERVER_HELLO] = "no_server_hello",
-	[REASON_ABORTED_DURING_HANDSHAKE] = "aborted_during_handshake",
-	[REASON_NON_TLS_RESPONSE] = "non_tls_response",
-};
-
-static const char *const kind_names[KIND_MAX] = {
-	"full", "resumed_session_id", "resumed_ticket", "resumed_psk", "unknown",
-};
-
-static const char *const basis_names[BASIS_MAX] = {
-	"none", "alert", "server_profile", "client_offer", "inferred", "transport",
-};
-
-const char *outcome_name(enum outcome o)
-{
-	return o < OUTCOME_MAX ? outcome_names[o] : "unknown";
-}
-
-const char *reason_name(enum reason r)
-{
-	return r < REASON_MAX ? reason_names[r] : "unknown";
-}
-
-const char *kind_name(enum hs_kind k)
-{
-	return k < KIND_MAX ? kind_names[k] : "unknown";
-}
-
-const char *basis_name(enum basis b)
-{
-	return b < BASIS_MAX ? basis_names[b] : "none";
-}
 
 static int is_cert_alert(uint8_t d)
 {
@@ -462,13 +419,79 @@ void diag_settle(struct conn *c, const struct profile *p, int timed_out, double 
 	r->reason = REASON_NONE;
 }
 
-const char *reason_label(const struct hs_record *r, char *buf, size_t len)
+/* Why, in words, from the evidence; appended at n. */
+static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n)
 {
-	char a[32];
+	const struct evidence *ev = &r->ev;
+	char x[40], y[40];
+	unsigned i;
 
-	if (r->reason == REASON_OTHER_ALERT && r->ev.alert) {
-		snprintf(buf, len, "other_alert:%s", tls_alert_str(r->ev.alert->desc, a, sizeof(a)));
-		return buf;
+	if (ev->alert && !ev->alert->encrypted)
+		n = str_catf(buf, len, n, " (%s sent %s %s)", ev->alert->sender ? "server" : "client",
+			ev->alert->level == TLS_ALERT_LEVEL_FATAL ? "fatal" : "warning",
+			tls_alert_str(ev->alert->desc, x, sizeof(x)));
+	switch (r->reason) {
+	case REASON_VERSION_MISMATCH:
+	case REASON_NO_SHARED_CIPHER:
+		if (ev->basis == BASIS_SERVER_PROFILE) {
+			n = str_catf(buf, len, n, ": in %u successful handshakes this server accepted",
+				ev->profile_successes);
+			for (i = 0; i < ev->n_profile_ciphers; i++)
+				n = str_catf(buf, len, n, "%s %s", i ? "," : "",
+					tls_cipher_str(ev->profile_ciphers[i], x, sizeof(x)));
+			n = str_catf(buf, len, n, " at %s..%s; the client offers up to %s and %s of those",
+				tls_version_str(ev->profile_min_version, x, sizeof(x)),
+				tls_version_str(ev->profile_max_version, y, sizeof(y)),
+				tls_version_str(ev->client_max_version, x, sizeof(x)),
+				r->reason == REASON_NO_SHARED_CIPHER ? "none" : "some");
+		} else if (ev->basis == BASIS_CLIENT_OFFER && r->ch) {
+			n = str_catf(buf, len, n, ": the client offers up to %s with %u suite(s)",
+				tls_version_str(ev->client_max_version, x, sizeof(x)), r->ch->n_ciphers);
+		}
+		break;
+	case REASON_RESET_AFTER_CLIENT_HELLO:
+		n = str_catf(buf, len, n, ": reset with TTL %u", r->rst.ttl);
+		if (ev->baseline_known)
+			n = str_catf(buf, len, n, " where the SYN-ACK had %u", ev->baseline_ttl);
+		if (ev->suspected_middlebox)
+			n = str_catf(buf, len, n, ", suspected middlebox");
+		break;
+	case REASON_CLOSED_AFTER_CLIENT_HELLO:
+		n = str_catf(buf, len, n, ": the server closed%s",
+			ev->client_sent_no_sni ? ", and the client sent no SNI" : "");
+		break;
+	case REASON_CLIENT_REJECTED_SERVER_CERT:
+	case REASON_SERVER_REJECTED_CLIENT_CERT: {
+		/* the refused side's certificate: what is wrong with it, when seen */
+		uint32_t f = r->cert_findings[r->reason == REASON_CLIENT_REJECTED_SERVER_CERT
+						      ? SIDE_SERVER : SIDE_CLIENT];
+		unsigned i, k = 0;
+
+		if (ev->basis == BASIS_INFERRED)
+			n = str_catf(buf, len, n, " (inferred from a %u-byte encrypted record)",
+				ev->inferred_record_len);
+		for (i = 0; i < CERT_F_MAX; i++)
+			if (f & (1u << i))
+				n = str_catf(buf, len, n, "%s%s", k++ ? ", " : ": ", cert_finding_name(i));
+		break;
 	}
-	return reason_name(r->reason);
+	case REASON_NON_TLS_RESPONSE:
+		esc_term(x, sizeof(x), ev->first_bytes, ev->n_first_bytes > 24 ? 24 : ev->n_first_bytes);
+		n = str_catf(buf, len, n, ": the server answered \"%s\"", x);
+		break;
+	case REASON_NO_SERVER_HELLO:
+		n = str_catf(buf, len, n, ": no answer in %.1f s", ev->waited_s);
+		break;
+	default:
+		break;
+	}
+	return n;
+}
+
+void diag_explain(const struct hs_record *r, char *buf, size_t len)
+{
+	if (len)
+		buf[0] = 0;
+	if (r->outcome == OUTCOME_FAILED)
+		explain(r, buf, len, 0);
 }

@@ -92,7 +92,7 @@ static void join(char *buf, const __u16 *v, size_t cnt, int hex)
 		n = put_u(buf, n, v[i], hex, i ? (hex ? ',' : '-') : 0);
 }
 
-const char *ja4_version(const struct tls_client_hello *ch)
+const char *fingerprint_ja4_version(const struct tls_client_hello *ch)
 {
 	__u16 v = ch->legacy_version, best = 0;
 	unsigned i, n = ch->n_versions < TLSMON_MAX_VERSIONS ? ch->n_versions : TLSMON_MAX_VERSIONS;
@@ -151,7 +151,7 @@ static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
 	out[2] = 0;
 }
 
-void fp_client(const struct tls_client_hello *ch, struct fingerprints *fp)
+void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *fp)
 {
 	__u16 ciphers[TLSMON_MAX_CIPHERS], exts[TLSMON_MAX_EXTS], sig[TLSMON_MAX_SIGALGS];
 	__u16 groups[TLSMON_MAX_GROUPS], ext_all[TLSMON_MAX_EXTS];
@@ -175,7 +175,7 @@ void fp_client(const struct tls_client_hello *ch, struct fingerprints *fp)
 	ng = ungrease(ch->groups, ch->n_groups, TLSMON_MAX_GROUPS, groups);
 	/* JA4_a */
 	ja4_alpn(ch, alpn);
-	snprintf(a, sizeof(a), "t%s%c%02zu%02zu%s", ja4_version(ch),
+	snprintf(a, sizeof(a), "t%s%c%02zu%02zu%s", fingerprint_ja4_version(ch),
 		 (ch->flags & TLS_CHF_SNI) ? 'd' : 'i', nc > 99 ? 99 : nc, nall > 99 ? 99 : nall,
 		 alpn);
 	/* JA4_b: ciphers sorted */
@@ -238,7 +238,7 @@ out:
 	free(c_in);
 }
 
-void fp_server(const struct tls_server_hello *sh, struct server_fingerprint *fp)
+void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerprint *fp)
 {
 	__u16 exts[TLSMON_SH_MAX_EXTS];
 	size_t n = ungrease(sh->exts, sh->n_exts, TLSMON_SH_MAX_EXTS, exts), i;

@@ -29,8 +29,8 @@ struct server_fingerprint {
 };
 
 /* The JA4 version code ("13", "12", ..., "00") of a hello. */
-const char *ja4_version(const struct tls_client_hello *ch);
-void fp_client(const struct tls_client_hello *ch, struct fingerprints *fp);
-void fp_server(const struct tls_server_hello *sh, struct server_fingerprint *fp);
+const char *fingerprint_ja4_version(const struct tls_client_hello *ch);
+void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *fp);
+void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerprint *fp);
 
 #endif

@@ -7,6 +7,7 @@
 #ifndef TLSMON_RECORD_H
 #define TLSMON_RECORD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "model/cert.h"
 #include "model/fingerprint.h"
@@ -161,11 +162,24 @@ struct hs_record {
 	char history[40];		/* Zeek's letters: upper case client, lower case server */
 };
 
+/* Names of the record's values, as every output prints them. */
 const char *outcome_name(enum outcome o);
 const char *reason_name(enum reason r);	/* "no_shared_cipher", ... */
 /* "other_alert:decode_error" for other_alert, else reason_name(); into buf. */
 const char *reason_label(const struct hs_record *r, char *buf, size_t len);
 const char *kind_name(enum hs_kind k);
 const char *basis_name(enum basis b);
+const char *side_name(enum side s);	/* "client", "server" */
+
+/* An address of a record or event (IPv4-mapped shown as IPv4). */
+void addr_str(const unsigned char a[16], char *buf, size_t len);
+/* "10.0.0.1:443" or "[fd00::1]:443": one end of the handshake. */
+char *record_endpoint(const struct hs_record *r, enum side side, char *buf, size_t len);
+/*
+ * The host name the client asked for, as sent: NULL without one (no
+ * ClientHello, no server_name, or one with no host_name entry).  *len:
+ * bytes at the result; *cut: the name on the wire was longer than kept.
+ */
+const uint8_t *record_sni(const struct hs_record *r, size_t *len, int *cut);
 
 #endif

@@ -3,84 +3,19 @@
 #include <stddef.h>
 #include <string.h>
 #include "output/ev_json.h"
+#include "model/record.h"
+#include "pipe/ev.h"
 #include "model/fingerprint.h"
 #include "pipe/reasm.h"
 #include "lib/tls_names.h"
 #include "tlsmon.h"
 #include "tls_proto.h"
 
-static const char *const type_names[TLSMON_EV_MAX] = {
-	[TLSMON_EV_CLIENT_HELLO] = "client_hello", [TLSMON_EV_SERVER_HELLO] = "server_hello",
-	[TLSMON_EV_ALERT] = "alert", [TLSMON_EV_CCS] = "change_cipher_spec",
-	[TLSMON_EV_HS_MSG] = "handshake", [TLSMON_EV_APPDATA] = "application_data",
-	[TLSMON_EV_TCP_RST] = "tcp_rst", [TLSMON_EV_TCP_FIN] = "tcp_fin",
-	[TLSMON_EV_NON_TLS] = "non_tls", [TLSMON_EV_BLOB] = "segment_bytes",
-	[TLSMON_EV_PARSE_ERROR] = "parse_error", [TLSMON_EV_FLOW_END] = "flow_end",
-};
-
 static const char *const end_names[TLSMON_END_MAX] = {
 	[TLSMON_END_SETTLED] = "settled", [TLSMON_END_RST] = "rst", [TLSMON_END_FIN] = "fin",
 	[TLSMON_END_FATAL_ALERT] = "fatal_alert", [TLSMON_END_NON_TLS] = "non_tls",
 	[TLSMON_END_PARSE_ERROR] = "parse_error", [TLSMON_END_REUSED] = "reused",
 };
-
-const char *ev_type_name(int type)
-{
-	if (type == TLSMON_EV_HS_BYTES)
-		return "handshake_bytes";
-	return type > 0 && type < TLSMON_EV_MAX && type_names[type] ? type_names[type] : "unknown";
-}
-
-void addr_str(const unsigned char a[16], char *buf, size_t len)
-{
-	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	if (!memcmp(a, v4mapped, 12))
-		inet_ntop(AF_INET, a + 12, buf, len);
-	else
-		inet_ntop(AF_INET6, a, buf, len);
-}
-
-int ev_check(const void *ev, size_t size)
-{
-	const struct tlsmon_ev_hdr *h = ev;
-	size_t want;
-
-	if (size < sizeof(*h) || h->version != TLSMON_EVENT_VERSION)
-		return -1;
-	switch (h->type) {
-	case TLSMON_EV_CLIENT_HELLO:
-		want = sizeof(struct tlsmon_ev_client_hello);
-		break;
-	case TLSMON_EV_SERVER_HELLO:
-		want = sizeof(struct tlsmon_ev_server_hello);
-		break;
-	case TLSMON_EV_NON_TLS:
-		want = sizeof(struct tlsmon_ev_non_tls);
-		break;
-	case TLSMON_EV_BLOB:
-		want = offsetof(struct tlsmon_ev_blob, data);
-		if (size < want)
-			return -1;
-		want += ((const struct tlsmon_ev_blob *)ev)->len;
-		if (((const struct tlsmon_ev_blob *)ev)->len > TLSMON_BLOB_MAX)
-			return -1;
-		break;
-	case TLSMON_EV_ALERT:
-	case TLSMON_EV_CCS:
-	case TLSMON_EV_HS_MSG:
-	case TLSMON_EV_APPDATA:
-	case TLSMON_EV_TCP_RST:
-	case TLSMON_EV_TCP_FIN:
-	case TLSMON_EV_PARSE_ERROR:
-	case TLSMON_EV_FLOW_END:
-		want = sizeof(struct tlsmon_ev_small);
-		break;
-	default:
-		return -1;
-	}
-	return size < want ? -1 : 0;
-}
 
 static void u16_array(struct jbuf *b, const char *key, const __u16 *v, unsigned n, unsigned max,
 		      const char *(*name)(uint16_t, char *, size_t))
@@ -158,7 +93,7 @@ static void ch_json(struct jbuf *b, const struct tlsmon_ev_client_hello *e)
 	{
 		struct fingerprints fp;
 
-		fp_client(ch, &fp);
+		fingerprint_client(ch, &fp);
 		if (fp.have_ja4)
 			jb_str(b, "ja4", fp.ja4);
 		if (fp.have_ja3)
@@ -191,7 +126,7 @@ static void sh_json(struct jbuf *b, const struct tlsmon_ev_server_hello *e)
 	{
 		struct server_fingerprint fp;
 
-		fp_server(sh, &fp);
+		fingerprint_server(sh, &fp);
 		jb_str(b, "ja3s", fp.ja3s);
 	}
 	if (e->peer.synack_seen) {

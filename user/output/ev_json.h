@@ -8,9 +8,5 @@
 
 /* Appends one JSON object; returns -1 when the event is malformed. */
 int ev_json(struct jbuf *b, const void *ev, size_t size);
-/* Checks an event's header against its size: 0 when it can be read. */
-int ev_check(const void *ev, size_t size);
-const char *ev_type_name(int type);
-void addr_str(const unsigned char a[16], char *buf, size_t len);
 
 #endif

@@ -145,7 +145,7 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	return len;
 }
 
-size_t json_escape(char *dst, size_t dstlen, const void *src, size_t n)
+static size_t escape(char *dst, size_t dstlen, const void *src, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = src;
@@ -215,7 +215,7 @@ void jb_strn(struct jbuf *b, const char *key, const void *s, size_t n)
 	if (grow(b, 6 * n + 2))
 		return;
 	b->s[b->len++] = '"';
-	b->len += json_escape(b->s + b->len, 6 * n + 1, s, n);
+	b->len += escape(b->s + b->len, 6 * n + 1, s, n);
 	b->s[b->len++] = '"';
 	b->s[b->len] = 0;
 }
@@ -270,16 +270,4 @@ void jb_hex16(struct jbuf *b, const char *key, uint16_t v)
 {
 	jb_key(b, key);
 	jb_printf(b, "\"0x%04x\"", v);
-}
-
-void hex_lower(char *out, const uint8_t *d, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[2 * n] = 0;
 }

@@ -39,9 +39,6 @@ void jb_bool(struct jbuf *b, const char *key, int v);
 void jb_null(struct jbuf *b, const char *key);
 void jb_hex16(struct jbuf *b, const char *key, uint16_t v);	/* "0x1301" */
 /* n bytes as 2n lowercase hex digits and a NUL: out holds 2n + 1. */
-void hex_lower(char *out, const uint8_t *d, size_t n);
 
 /* Escape bytes into a JSON string body (no quotes); returns bytes written. */
-size_t json_escape(char *dst, size_t dstlen, const void *src, size_t n);
-
 #endif

@@ -6,12 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "output/ev_json.h"
 #include "output/jbuf.h"
 #include "lib/log.h"
 #include "lib/tls_names.h"
 #include "output/out_json.h"
 #include "tls_proto.h"
+
+static void hex_lower(char *out, const uint8_t *d, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * n] = 0;
+}
 
 static void ts_iso(struct jbuf *b, const char *key, uint64_t ns)
 {
@@ -56,11 +67,6 @@ static void alpn_list(struct jbuf *b, const char *key, const struct tls_client_h
 		p += k;
 	}
 	jb_arr_close(b);
-}
-
-static const char *side_name(uint8_t s)
-{
-	return s == SIDE_CLIENT ? "client" : "server";
 }
 
 static void alert_obj(struct jbuf *b, const char *key, const struct rec_alert *a)
@@ -264,7 +270,10 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 	const struct tls_client_hello *ch = r->ch;
 	const struct tls_server_hello *sh = r->sh;
 	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], buf[64];
+	const uint8_t *sni;
+	size_t sni_len;
 	unsigned i;
+	int cut;
 
 	addr_str(r->caddr, ca, sizeof(ca));
 	addr_str(r->saddr, sa, sizeof(sa));
@@ -277,8 +286,9 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 	jb_str(b, "server", sa);
 	jb_u64(b, "server_port", r->sport);
 	jb_bool(b, "client_hello_seen", !!ch);
-	if (ch && (ch->flags & TLS_CHF_SNI) && !(ch->flags & TLS_CHF_SNI_NOT_HOST))
-		jb_strn(b, "sni", ch->sni, ch->sni_len < TLSMON_SNI_MAX ? ch->sni_len : TLSMON_SNI_MAX);
+	sni = record_sni(r, &sni_len, &cut);
+	if (sni)
+		jb_strn(b, "sni", sni, sni_len);
 	else
 		jb_null(b, "sni");
 	if (ch) {
@@ -346,7 +356,7 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 			struct fingerprints *fp2 = malloc(sizeof(*fp2));
 
 			if (fp2) {
-				fp_client(r->ch2, fp2);
+				fingerprint_client(r->ch2, fp2);
 				if (fp2->have_ja4) {
 					jb_str(b, "ja4_retry", fp2->ja4);
 					jb_str(b, "ja4_r_retry", fp2->ja4_r);

@@ -16,7 +16,5 @@ void out_text_record(void *ctx, const struct hs_record *r);	/* a rec_sink callba
 void out_text_summary(struct out_text *o, const struct collector_stats *st);
 /* The line for one record (no newline). */
 void out_text_line(const struct hs_record *r, char *buf, size_t len);
-/* A failure's evidence in words, as out_text_line() ends with it ("" otherwise). */
-void out_text_why(const struct hs_record *r, char *buf, size_t len);
 
 #endif

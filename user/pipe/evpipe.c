@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <string.h>
-#include "output/ev_json.h"
+#include "pipe/ev.h"
 #include "pipe/evpipe.h"
 #include "tlsmon.h"
 
@@ -10,7 +10,7 @@
 #define REASM_STREAM_BYTES (64 * 1024)
 #define REASM_TOTAL_BYTES (32ull << 20)
 
-int evpipe_init(struct evpipe *p, evpipe_out out, void *out_ctx, int pass_blobs)
+int evpipe_init(struct evpipe *p, ev_sink out, void *out_ctx, int pass_blobs)
 {
 	memset(p, 0, sizeof(*p));
 	p->out = out;

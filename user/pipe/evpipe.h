@@ -11,18 +11,16 @@
 #include <stdint.h>
 #include "pipe/reasm.h"
 
-typedef int (*evpipe_out)(void *ctx, const void *ev, size_t size);
-
 struct evpipe {
 	struct reasm *reasm;
-	evpipe_out out;
+	ev_sink out;
 	void *out_ctx;
 	int pass_blobs;		/* hand BLOB events on as well (--events) */
 	uint64_t events;	/* accepted */
 	uint64_t malformed;	/* refused by ev_check() */
 };
 
-int evpipe_init(struct evpipe *p, evpipe_out out, void *out_ctx, int pass_blobs);
+int evpipe_init(struct evpipe *p, ev_sink out, void *out_ctx, int pass_blobs);
 void evpipe_fini(struct evpipe *p);
 /* The sink for bpf_dp and dp_user. */
 int evpipe_in(void *ctx, const void *ev, size_t size);

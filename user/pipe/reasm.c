@@ -35,7 +35,7 @@ struct reasm {
 	struct lru *streams;
 	uint32_t max_stream;
 	uint64_t max_bytes;
-	reasm_sink sink;
+	ev_sink sink;
 	void *sink_ctx;
 	struct reasm_stats st;
 	struct tlsp_ws ws;
@@ -66,7 +66,7 @@ static void on_evict(void *ctx, const void *key, void *val)
 }
 
 struct reasm *reasm_new(uint32_t max_streams, uint32_t max_stream_bytes, uint64_t max_bytes,
-			reasm_sink sink, void *sink_ctx)
+			ev_sink sink, void *sink_ctx)
 {
 	struct reasm *r = calloc(1, sizeof(*r));
 

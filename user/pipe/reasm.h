@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "pipe/ev.h"
 #include "tlsmon.h"
 
 /*
@@ -29,8 +30,6 @@ struct tlsmon_ev_hs_bytes {
 
 struct reasm;
 
-typedef int (*reasm_sink)(void *ctx, const void *ev, size_t size);
-
 struct reasm_stats {
 	uint64_t records;	/* records rebuilt */
 	uint64_t messages;	/* handshake messages parsed from them */
@@ -44,7 +43,7 @@ struct reasm_stats {
 
 /* max_streams open at once, max_stream_bytes each, max_bytes in all. */
 struct reasm *reasm_new(uint32_t max_streams, uint32_t max_stream_bytes, uint64_t max_bytes,
-			reasm_sink sink, void *sink_ctx);
+			ev_sink sink, void *sink_ctx);
 void reasm_free(struct reasm *r);
 void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b);
 /* The datapath stopped following a flow: report what stayed incomplete. */

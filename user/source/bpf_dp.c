@@ -30,7 +30,7 @@ struct attached {
 struct bpf_dp {
 	struct tlsmon_bpf *skel;
 	struct ring_buffer *rb;
-	bpf_dp_sink sink;
+	ev_sink sink;
 	void *sink_ctx;
 	__u64 *hints;		/* the hint array, shared with the kernel: see hint_slot() */
 	size_t hints_len;
@@ -63,7 +63,7 @@ static void say_load_error(int e, char *err, size_t errlen)
 			 "see the verifier's log", strerror(-e));
 }
 
-int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, bpf_dp_sink sink,
+int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, ev_sink sink,
 		void *sink_ctx, char *err, size_t errlen)
 {
 	struct bpf_dp *dp = calloc(1, sizeof(*dp));

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "pipe/ev.h"
 #include "source/ifaces.h"
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
@@ -34,11 +35,8 @@ struct bpf_dp_opts {
 
 struct bpf_dp;
 
-/* Receives every event; the size is the record's size in the ring buffer. */
-typedef int (*bpf_dp_sink)(void *ctx, const void *ev, size_t size);
-
 /* Open and load (verify) the programs.  -errno with a message that says what to do. */
-int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, bpf_dp_sink sink,
+int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, ev_sink sink,
 		void *sink_ctx, char *err, size_t errlen);
 /* Attach to the interfaces; on failure nothing stays attached. */
 int bpf_dp_attach(struct bpf_dp *dp, const struct iface *ifs, size_t n, char *err, size_t errlen);

@@ -26,7 +26,7 @@ struct dp_user {
 	struct tlsmon_scratch scratch;
 	uint64_t counters[TLSMON_C_MAX];
 	struct tlsmon_dp_cfg cfg;
-	dp_user_sink sink;
+	ev_sink sink;
 	void *sink_ctx;
 };
 
@@ -100,7 +100,7 @@ static inline int dp_load(const struct dp_pkt *pk, int hook, __u32 off, void *ds
 
 #include "tlsmon_dp.h"
 
-struct dp_user *dp_user_new(uint32_t max_flows, dp_user_sink sink, void *sink_ctx)
+struct dp_user *dp_user_new(uint32_t max_flows, ev_sink sink, void *sink_ctx)
 {
 	struct dp_user *du = calloc(1, sizeof(*du));
 	struct tlsmon_dp_cfg def = TLSMON_DP_CFG_DEFAULT;

@@ -9,15 +9,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "pipe/ev.h"
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
 
 struct dp_user;
 
-/* Receives every event the handler submits; returns <0 to report a loss. */
-typedef int (*dp_user_sink)(void *ctx, const void *ev, size_t size);
-
-struct dp_user *dp_user_new(uint32_t max_flows, dp_user_sink sink, void *sink_ctx);
+struct dp_user *dp_user_new(uint32_t max_flows, ev_sink sink, void *sink_ctx);
 void dp_user_free(struct dp_user *du);
 struct tlsmon_dp_cfg *dp_user_cfg(struct dp_user *du);
 

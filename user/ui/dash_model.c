@@ -3,10 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ui/dash_model.h"
+#include "model/diag.h"
 #include "lib/esc.h"
-#include "output/ev_json.h"
 #include "lib/tls_names.h"
-#include "output/out_text.h"
 
 #define NS 1000000000ull
 
@@ -57,24 +56,16 @@ static void copy_text(char *dst, size_t len, const char *src)
 		dst[i] = 0;
 }
 
-static void endpoint(char *dst, size_t len, const struct hs_record *r, int server)
-{
-	char a[48];
-
-	addr_str(server ? r->saddr : r->caddr, a, sizeof(a));
-	snprintf(dst, len, r->family == 6 ? "[%s]:%u" : "%s:%u", a, server ? r->sport : r->cport);
-}
-
 static void rec_sni(char *dst, size_t len, const struct hs_record *r)
 {
-	const struct tls_client_hello *ch = r->ch;
+	size_t n;
+	int cut;
+	const uint8_t *sni = record_sni(r, &n, &cut);
 
-	if (!ch || !(ch->flags & TLS_CHF_SNI) || (ch->flags & TLS_CHF_SNI_NOT_HOST)) {
+	if (!sni)
 		snprintf(dst, len, "-");
-		return;
-	}
-	esc_name(dst, len, ch->sni, ch->sni_len < TLSMON_SNI_MAX ? ch->sni_len : TLSMON_SNI_MAX,
-		 ch->sni_len > TLSMON_SNI_MAX || (ch->flags & TLS_CHF_TRUNC_SNI));
+	else
+		esc_name(dst, len, sni, n, cut);
 }
 
 /* Append s; 0 when it fit, else nothing is appended. */
@@ -479,7 +470,7 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 	if (r->sh)
 		copy_text(f->version, sizeof(f->version),
 			  tls_version_str(r->version, f->version, sizeof(f->version)));
-	out_text_why(r, why, sizeof(why));
+	diag_explain(r, why, sizeof(why));
 	/* it reads as the tail of a text line: " (server sent ...): ..." */
 	while (*w == ' ' || *w == ':')
 		w++;
@@ -515,8 +506,8 @@ void dash_model_record(void *ctx, const struct hs_record *r)
 			b->by_reason[r->reason]++;
 	}
 	label = reason_label(r, lbuf, sizeof(lbuf));
-	endpoint(server, sizeof(server), r, 1);
-	endpoint(client, sizeof(client), r, 0);
+	record_endpoint(r, SIDE_SERVER, server, sizeof(server));
+	record_endpoint(r, SIDE_CLIENT, client, sizeof(client));
 	rec_sni(sni, sizeof(sni), r);
 	rec_profile(prof, sizeof(prof), r);
 	count_add(&m->all, r, label);

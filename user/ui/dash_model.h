@@ -90,7 +90,7 @@ struct dash_failure {
 	char ja4[JA4_LEN + 1];
 	char alpn[DASH_NAME];		/* offered, "h2,http/1.1"; "" none */
 	char version[24];		/* negotiated, "" without a ServerHello */
-	char why[DASH_WHY];		/* out_text_why() */
+	char why[DASH_WHY];		/* diag_explain() */
 };
 
 /* A server's certificate as its clients saw it (TLS 1.2 and below: in clear). */

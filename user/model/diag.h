@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Diagnosis: a settled connection's outcome and, for a failure, its one
+ * reason with the evidence behind it; and that evidence in words.
+ */
+#ifndef TLSMON_DIAG_H
+#define TLSMON_DIAG_H
+
+#include <stddef.h>
+#include "model/conn.h"
+#include "model/profiles.h"
+
+/*
+ * Fill c->rec's outcome, reason and evidence from what the connection
+ * showed.  timed_out: the handshake timeout passed; waited: seconds since
+ * the hello.  profile: this server's history, or NULL.
+ */
+void diag_settle(struct conn *c, const struct profile *profile, int timed_out, double waited);
+/*
+ * Why a failed record failed, in words: " (server sent fatal
+ * handshake_failure): in 12 successful handshakes ..." ("" for the others).
+ */
+void diag_explain(const struct hs_record *r, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <stddef.h>
+#include "pipe/ev.h"
+#include "tlsmon.h"
+
+static const char *const type_names[TLSMON_EV_MAX] = {
+	[TLSMON_EV_CLIENT_HELLO] = "client_hello", [TLSMON_EV_SERVER_HELLO] = "server_hello",
+	[TLSMON_EV_ALERT] = "alert", [TLSMON_EV_CCS] = "change_cipher_spec",
+	[TLSMON_EV_HS_MSG] = "handshake", [TLSMON_EV_APPDATA] = "application_data",
+	[TLSMON_EV_TCP_RST] = "tcp_rst", [TLSMON_EV_TCP_FIN] = "tcp_fin",
+	[TLSMON_EV_NON_TLS] = "non_tls", [TLSMON_EV_BLOB] = "segment_bytes",
+	[TLSMON_EV_PARSE_ERROR] = "parse_error", [TLSMON_EV_FLOW_END] = "flow_end",
+};
+
+const char *ev_type_name(int type)
+{
+	if (type == TLSMON_EV_HS_BYTES)
+		return "handshake_bytes";
+	return type > 0 && type < TLSMON_EV_MAX && type_names[type] ? type_names[type] : "unknown";
+}
+
+int ev_check(const void *ev, size_t size)
+{
+	const struct tlsmon_ev_hdr *h = ev;
+	size_t want;
+
+	if (size < sizeof(*h) || h->version != TLSMON_EVENT_VERSION)
+		return -1;
+	switch (h->type) {
+	case TLSMON_EV_CLIENT_HELLO:
+		want = sizeof(struct tlsmon_ev_client_hello);
+		break;
+	case TLSMON_EV_SERVER_HELLO:
+		want = sizeof(struct tlsmon_ev_server_hello);
+		break;
+	case TLSMON_EV_NON_TLS:
+		want = sizeof(struct tlsmon_ev_non_tls);
+		break;
+	case TLSMON_EV_BLOB:
+		want = offsetof(struct tlsmon_ev_blob, data);
+		if (size < want)
+			return -1;
+		want += ((const struct tlsmon_ev_blob *)ev)->len;
+		if (((const struct tlsmon_ev_blob *)ev)->len > TLSMON_BLOB_MAX)
+			return -1;
+		break;
+	case TLSMON_EV_ALERT:
+	case TLSMON_EV_CCS:
+	case TLSMON_EV_HS_MSG:
+	case TLSMON_EV_APPDATA:
+	case TLSMON_EV_TCP_RST:
+	case TLSMON_EV_TCP_FIN:
+	case TLSMON_EV_PARSE_ERROR:
+	case TLSMON_EV_FLOW_END:
+		want = sizeof(struct tlsmon_ev_small);
+		break;
+	default:
+		return -1;
+	}
+	return size < want ? -1 : 0;
+}
