@@ -44,8 +44,9 @@ BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
 USER_SRCS := $(wildcard user/*.c user/*/*.c)
-# user/main.c holds main(); everything else is also linked into the tests
-USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS))
+# user/*.c run the program (main(), live, offline, the outputs' wiring); the
+# stage folders below are also linked into the tests, benchmarks and fuzzers
+USER_LIB_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 USER_LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_LIB_SRCS))
 
@@ -67,7 +68,7 @@ REPLAY_BINS := $(patsubst %,$(OUTPUT)/fuzz/%-replay,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -Iuser \
 	-DTLSMON_VERSION='"$(VERSION)"'
-FUZZ_LIB_SRCS := $(filter-out user/main.c user/ui/dashboard.c,$(USER_SRCS))
+FUZZ_LIB_SRCS := $(filter-out user/ui/dashboard.c,$(USER_LIB_SRCS))
 # one command compiles and links each harness, so no .d files: depend on every header it may read
 FUZZ_HDRS := $(wildcard headers/*.h user/*.h user/*/*.h tests/lib/*.h tests/unit/*.h)
 

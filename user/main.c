@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* tlsmon: watch TLS handshakes and explain the ones that fail. */
+/*
+ * tlsmon: watch TLS handshakes and explain the ones that fail.  This file:
+ * the settings from the command line, signals, and who tlsmon runs as.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -10,58 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "model/agg.h"
-#include "source/bpf_dp.h"
-#include "model/cert.h"
-#include "model/collector.h"
-#include "ui/dash_model.h"
-#include "ui/dashboard.h"
-#include "source/dp_user.h"
-#include "output/ev_json.h"
-#include "pipe/evpipe.h"
-#include "source/ifaces.h"
-#include "source/linkwatch.h"
+#include "main.h"
 #include "lib/log.h"
-#include "output/out_json.h"
-#include "output/out_prom.h"
-#include "output/out_text.h"
-#include "source/pcap_src.h"
 #include "lib/privs.h"
-#include "model/run_stats.h"
+#include "model/collector.h"
+#include "output/out_prom.h"
+#include "pipe/evpipe.h"
+#include "ui/dashboard.h"
 
-/* Exit codes, documented in --help and tlsmon(8). */
-enum {
-	EXIT_OK = 0,
-	EXIT_RUNTIME = 1,	/* could not start, or failed while running */
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_IFACE_GONE = 3,	/* a watched interface went away: restart to attach again */
-};
-
-static struct env {
-	const char *ifaces;
-	const char *read_path;
-	enum xdp_mode xdp_mode;
-	int tc_ingress;
-	int events;
-	int json;
-	int all;
-	int dashboard;			/* -1: on a terminal, without --json/--events */
-	const char *log_path;
-	const char *ca_file;		/* extra trust anchors for the chain check */
-	int verbose;
-	double handshake_timeout;
-	uint32_t summary_interval;
-	uint32_t max_flows;
-	uint32_t max_conns;
-	uint32_t ringbuf_mb;
-	const char *textfile_dir;	/* NULL: the default live, none offline */
-	uint32_t textfile_interval;
-	int no_textfile;
-	const char *user;		/* --user; NULL: the default (privs_resolve) */
-	int no_drop;
-	struct agg_opts agg;
-	struct tlsmon_dp_cfg cfg;
-} env = {
+struct env env = {
 	.textfile_interval = 15,
 	.dashboard = -1,
 	.handshake_timeout = 10,
@@ -72,7 +32,8 @@ static struct env {
 	.cfg = TLSMON_DP_CFG_DEFAULT,
 };
 
-static volatile sig_atomic_t exiting, reopen;
+struct run run;
+volatile sig_atomic_t exiting, reopen;
 
 static void on_signal(int sig)
 {
@@ -82,117 +43,12 @@ static void on_signal(int sig)
 		exiting = 1;
 }
 
-/* The sources and outputs of this run. */
-static struct {
-	struct collector *col;
-	struct out_json *json, *log;
-	struct out_text *text;
-	struct agg *agg;
-	struct out_prom *prom;
-	struct dash_model *dash;
-	struct dashboard *view;
-	uint64_t dash_tick_ns;
-	int dash_failed;
-	struct evpipe *pipe;
-	struct bpf_dp *dp;		/* live */
-	struct dp_user *du;		/* offline */
-	struct pcap_src *ps;		/* offline */
-	struct bpf_dp_flow_stats flows;	/* live: from the last sweep */
-	char source[256];
-	uint64_t start_wall_ns, now_wall_ns;
-} o;
-
-/* Everything counted so far, for the outputs that report it. */
-static void gather_stats(struct run_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->live = !env.read_path;
-	st->source = o.source;
-	st->start_wall_ns = o.start_wall_ns;
-	st->now_wall_ns = o.now_wall_ns;
-	if (o.dp) {
-		bpf_dp_counters(o.dp, st->dp);
-		st->flows_live = o.flows.live;
-		st->flows_evicted = o.flows.evicted;
-	} else if (o.du) {
-		memcpy(st->dp, dp_user_counters(o.du), sizeof(st->dp));
-		st->flows_live = dp_user_flow_count(o.du);
-		st->flows_evicted = dp_user_flow_evictions(o.du);
-	}
-	if (o.pipe) {
-		st->events = o.pipe->events;
-		st->events_malformed = o.pipe->malformed;
-		if (o.pipe->reasm)
-			reasm_stats(o.pipe->reasm, &st->reasm);
-	}
-	if (o.col)
-		collector_stats(o.col, &st->col);
-	if (o.ps) {
-		const struct pcap_src_stats *ps = pcap_src_stats(o.ps);
-
-		st->frames = ps->frames;
-		st->frames_truncated = ps->truncated;
-		st->frames_unsupported = ps->unsupported;
-		st->frames_oversize = ps->oversize;
-	}
-}
 
 /*
  * Outputs that report on a clock.  Live: about every 100 ms; offline: as the
  * capture's clock moves, and once more at the end (final = 1).  now_ns is the
  * wall clock (live) or the capture's time (offline).
  */
-static uint64_t next_summary_ns, next_prom_ns;
-
-/* Opened at the first tick, once the source is up: errors before it print plainly. */
-static void dashboard_step(int final)
-{
-	char err[256];
-
-	if (!o.view && !o.dash_failed && (env.read_path || !final)) {
-		o.view = dashboard_open(o.dash, err, sizeof(err));
-		if (!o.view) {
-			pr_err("%s", err);
-			o.dash_failed = 1;
-			exiting = 1;
-			return;
-		}
-	}
-	if (dashboard_tick(o.view, final))
-		exiting = 1;
-}
-
-static void outputs_tick(uint64_t now_ns, int final)
-{
-	struct run_stats st;
-
-	o.now_wall_ns = now_ns;
-	if (!o.start_wall_ns)
-		o.start_wall_ns = now_ns;
-	if (o.text && env.summary_interval && !env.read_path && !final) {
-		if (!next_summary_ns)
-			next_summary_ns = now_ns + env.summary_interval * 1000000000ull;
-		if (now_ns >= next_summary_ns) {
-			gather_stats(&st);
-			out_text_summary(o.text, &st.col);
-			next_summary_ns = now_ns + env.summary_interval * 1000000000ull;
-		}
-	}
-	/* the textfile: live every interval, offline once at the end */
-	if (o.prom && (final || (!env.read_path && now_ns >= next_prom_ns))) {
-		gather_stats(&st);
-		out_prom_write(o.prom, &st);
-		next_prom_ns = now_ns + env.textfile_interval * 1000000000ull;
-	}
-	/* the dashboard: its own pace (a few draws a second), keys read without waiting */
-	if (o.dash && (final || now_ns - o.dash_tick_ns >= 100000000ull)) {
-		o.dash_tick_ns = now_ns;
-		gather_stats(&st);
-		dash_model_tick(o.dash, &st);
-		dashboard_step(final);
-	}
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -331,116 +187,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-/* ---- outputs ---- */
-
-static struct jbuf out;
-
-static int print_event(void *ctx, const void *ev, size_t size)
-{
-	(void)ctx;
-	jb_reset(&out);
-	if (ev_json(&out, ev, size))
-		return 0;
-	jb_raw(&out, "\n", 1);
-	fwrite(out.s, 1, out.len, stdout);
-	return 0;
-}
-
-static int open_outputs(void)
-{
-	struct collector_opts co = {
-		.max_conns = env.max_conns,
-		.max_servers = 16384,
-		.handshake_timeout = env.handshake_timeout,
-	};
-	struct timespec rt, bt;
-	struct rec_sink s;
-	char err[512];
-	const char *base;
-
-	if (env.read_path) {
-		base = strrchr(env.read_path, '/');
-		co.ifname = base ? base + 1 : env.read_path;
-	} else {
-		/* the datapath stamps CLOCK_BOOTTIME; records carry the wall clock */
-		clock_gettime(CLOCK_REALTIME, &rt);
-		clock_gettime(CLOCK_BOOTTIME, &bt);
-		co.wall_offset_ns = (int64_t)(rt.tv_sec - bt.tv_sec) * 1000000000ll +
-				    (rt.tv_nsec - bt.tv_nsec);
-	}
-	if (cert_init(env.ca_file, 512, err, sizeof(err))) {
-		pr_err("%s", err);
-		return 1;
-	}
-	o.col = collector_new(&co);
-	if (!o.col) {
-		pr_err("out of memory");
-		return 1;
-	}
-	if (env.json) {
-		o.json = out_json_open(NULL, err, sizeof(err));
-		s = (struct rec_sink){ out_json_write, o.json };
-		collector_add_sink(o.col, &s);
-	}
-	if (env.log_path) {
-		o.log = out_json_open(env.log_path, err, sizeof(err));
-		if (!o.log) {
-			pr_err("%s", err);
-			return 1;
-		}
-		s = (struct rec_sink){ out_json_write, o.log };
-		collector_add_sink(o.col, &s);
-	}
-	if (env.dashboard) {
-		o.dash = dash_model_new();
-		if (!o.dash) {
-			pr_err("out of memory");
-			return 1;
-		}
-		s = (struct rec_sink){ dash_model_record, o.dash };
-		collector_add_sink(o.col, &s);
-	}
-	if (!env.json && !env.dashboard) {
-		o.text = out_text_new(stdout, env.all);
-		s = (struct rec_sink){ out_text_record, o.text };
-		collector_add_sink(o.col, &s);
-	}
-	if (!env.no_textfile && (env.textfile_dir || !env.read_path)) {
-		o.agg = agg_new(&env.agg);
-		o.prom = o.agg ? out_prom_new(env.textfile_dir ?: OUT_PROM_DEFAULT_DIR, o.agg) : NULL;
-		if (!o.prom) {
-			pr_err("out of memory");
-			return 1;
-		}
-		s = (struct rec_sink){ agg_record, o.agg };
-		collector_add_sink(o.col, &s);
-	}
-	return 0;
-}
-
-static void close_outputs(void)
-{
-	struct run_stats st;
-
-	/* the terminal first: whatever is printed next must be readable */
-	dashboard_close(o.view);
-	o.view = NULL;
-	if (o.col && o.text) {
-		gather_stats(&st);
-		out_text_summary(o.text, &st.col);
-	}
-	collector_free(o.col);
-	out_json_close(o.json);
-	out_json_close(o.log);
-	out_text_free(o.text);
-	out_prom_free(o.prom);
-	agg_free(o.agg);
-	cert_fini();
-	dash_model_free(o.dash);
-}
-
-/* ---- privileges ---- */
-
 static struct privs_target who;
 
 /* The textfile is rewritten as `who`: say now, and how to fix it, if it cannot be. */
@@ -448,7 +194,7 @@ static void check_textfile_dir(void)
 {
 	const char *dir = env.textfile_dir ?: OUT_PROM_DEFAULT_DIR;
 
-	if (!o.prom || !access(dir, W_OK | X_OK) || errno == ENOENT)
+	if (!run.prom || !access(dir, W_OK | X_OK) || errno == ENOENT)
 		return;
 	pr_warn("%s is not writable by %s (uid %u), the user tlsmon now runs as (%s): %s is "
 		"not written until it is.  Give that user write access (e.g. setfacl -m "
@@ -477,11 +223,7 @@ static int resolve_user(void)
 	return e == -ENOENT ? EXIT_USAGE : e ? EXIT_RUNTIME : 0;
 }
 
-/*
- * Once the sources are open: whatever reads the wire or a capture from here
- * on does it with no capability and, live as root, as another user.
- */
-static int drop_privileges(void)
+int main_drop_privileges(void)
 {
 	char err[512];
 
@@ -504,211 +246,13 @@ static int drop_privileges(void)
 	return 0;
 }
 
-/* ---- offline ---- */
-
-static uint64_t last_frame_ns, next_expire_ns;
-
-static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
-		uint32_t wire_len)
+const char *main_run_user(void)
 {
-	uint64_t timeout_ns = env.handshake_timeout * 1e9;
-
-	(void)no;
-	(void)wire_len;
-	dp_user_frame(ctx, eth, len, ts, 0, TLSMON_HOOK_PCAP);
-	/* timeouts run on the capture's clock */
-	if (ts > last_frame_ns) {
-		last_frame_ns = ts;
-		if (o.col)
-			collector_tick(o.col, ts);
-		if (ts >= next_expire_ns) {
-			/* as live: the datapath's flows outlive the collector's by 2 s */
-			if (ts > timeout_ns + 2000000000ull)
-				dp_user_expire(ctx, ts - timeout_ns - 2000000000ull);
-			next_expire_ns = ts + 1000000000ull;
-		}
-		outputs_tick(ts, 0);
-	}
-	return exiting;
+	return who.name;
 }
 
-static int run_offline(struct evpipe *pipe)
-{
-	char err[512];
-	struct pcap_src *ps = pcap_src_open(env.read_path, err, sizeof(err));
-	const struct pcap_src_stats *st;
-	struct dp_user *du;
-	int rc;
-
-	if (!ps) {
-		pr_err("%s", err);
-		return 1;
-	}
-	if (drop_privileges()) {
-		pcap_src_close(ps);
-		return 1;
-	}
-	du = dp_user_new(env.max_flows, evpipe_in, pipe);
-	if (!du) {
-		pr_err("out of memory");
-		pcap_src_close(ps);
-		return 1;
-	}
-	*dp_user_cfg(du) = env.cfg;
-	o.du = du;
-	o.ps = ps;
-	snprintf(o.source, sizeof(o.source), "%s", env.read_path);
-	rc = pcap_src_run(ps, feed, du, err, sizeof(err));
-	if (rc)
-		pr_warn("%s: %s", env.read_path, err);
-	st = pcap_src_stats(ps);
-	pr_info("%s: %llu frames (%s), %llu not read: %llu unsupported, %llu oversize; "
-		"%llu cut by the snap length", env.read_path, (unsigned long long)st->frames,
-		pcap_src_linktype(ps), (unsigned long long)(st->unsupported + st->oversize),
-		(unsigned long long)st->unsupported, (unsigned long long)st->oversize,
-		(unsigned long long)st->truncated);
-	if (o.col)
-		collector_flush(o.col, last_frame_ns);
-	outputs_tick(last_frame_ns, 1);
-	o.du = NULL;
-	o.ps = NULL;
-	dp_user_free(du);
-	pcap_src_close(ps);
-	return rc ? 1 : 0;
-}
-
-/* ---- live ---- */
-
-static uint64_t boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/* TLSMON_TC_NETLINK=1: classic clsact filters instead of TCX links (man page). */
-static int tc_netlink_forced(void)
-{
-	const char *v = getenv("TLSMON_TC_NETLINK");
-
-	return v && !strcmp(v, "1");
-}
-
-static int run_live(struct evpipe *pipe)
-{
-	struct iface ifs[TLSMON_MAX_IFACES];
-	struct bpf_dp_opts dopts = {
-		.xdp_mode = env.xdp_mode,
-		.tc_ingress = env.tc_ingress,
-		/* the path of kernels before TCX (6.6), forced for its test */
-		.tc_netlink = tc_netlink_forced(),
-		.max_flows = env.max_flows,
-		.ringbuf_bytes = env.ringbuf_mb << 20,
-		.cfg = env.cfg,
-	};
-	struct bpf_dp *dp = NULL;
-	struct linkwatch *lw = NULL;
-	char err[512], gone[IF_NAMESIZE];
-	uint64_t next_sweep, now, timeout_ns = env.handshake_timeout * 1e9;
-	int64_t wall_offset;
-	struct timespec rt;
-	size_t len = 0;
-	int i, n, e, rc = 1, lost = -1;
-
-	/* the reader is woken past an eighth of the ring, else reads at every poll */
-	dopts.cfg.wake_bytes = dopts.ringbuf_bytes / 8;
-	n = ifaces_resolve(env.ifaces, ifs, TLSMON_MAX_IFACES, err, sizeof(err));
-	if (n < 0) {
-		pr_err("%s", err);
-		return 1;
-	}
-	if (!privs_bpf_capable())
-		pr_warn("running without CAP_BPF: loading BPF programs will likely fail");
-	e = bpf_dp_open(&dp, &dopts, evpipe_in, pipe, err, sizeof(err));
-	if (e) {
-		pr_err("%s", err);
-		return 1;
-	}
-	/* before attaching: a link deleted in between is not missed */
-	lw = linkwatch_open(ifs, n, err, sizeof(err));
-	if (!lw) {
-		pr_err("%s", err);
-		goto cleanup;
-	}
-	e = bpf_dp_attach(dp, ifs, n, err, sizeof(err));
-	if (e) {
-		pr_err("%s", err);
-		goto cleanup;
-	}
-	o.dp = dp;
-	for (i = 0; i < n && len < sizeof(o.source); i++)
-		len += snprintf(o.source + len, sizeof(o.source) - len, "%s%s", i ? "," : "",
-				ifs[i].name);
-	if (drop_privileges())
-		goto cleanup;
-	e = bpf_dp_check_access(dp);
-	if (e) {
-		pr_err("without privileges this kernel refuses tlsmon its own BPF maps (%s): "
-		       "kernels before 6.5 with kernel.unprivileged_bpf_disabled set need --no-drop",
-		       strerror(-e));
-		goto cleanup;
-	}
-	clock_gettime(CLOCK_REALTIME, &rt);
-	wall_offset = (int64_t)rt.tv_sec * 1000000000ll + rt.tv_nsec - (int64_t)boottime_ns();
-	next_sweep = boottime_ns() + 1000000000ull;
-	while (!exiting) {
-		e = bpf_dp_poll(dp, 100);
-		if (e < 0) {
-			pr_err("reading the ring buffer: %s", strerror(-e));
-			goto cleanup;
-		}
-		/* records are written buffered: out within a pass of this loop */
-		out_json_flush(o.json);
-		out_json_flush(o.log);
-		fflush(stdout);
-		now = boottime_ns();
-		if (o.col)
-			collector_tick(o.col, now);
-		if (now >= next_sweep) {
-			/* the kernel's flows live a little longer than ours: late events still find them */
-			bpf_dp_sweep(dp, now - timeout_ns - 2000000000ull, &o.flows);
-			next_sweep = now + 1000000000ull;
-		}
-		outputs_tick(now + wall_offset, 0);
-		if (reopen) {
-			reopen = 0;
-			e = o.log ? out_json_reopen(o.log) : 0;
-			if (e)
-				pr_warn("cannot reopen %s as %s: %s; still writing to the old file (that "
-					"user must be able to create it: e.g. LogsDirectory= in the unit)",
-					env.log_path, who.name, strerror(-e));
-			else if (o.log)
-				pr_info("reopened %s", env.log_path);
-		}
-		lost = linkwatch_check(lw, gone, sizeof(gone));
-		if (lost >= 0) {
-			pr_err("%s went away (deleted, or moved to another network namespace); tlsmon "
-			       "does not attach to an interface that replaces it%s: restart it (the "
-			       "systemd unit does, Restart=on-failure)", gone,
-			       env.no_drop ? "" : " (it gave up the privileges to)");
-			break;
-		}
-	}
-	/* what is already in the ring buffer still counts */
-	bpf_dp_poll(dp, 0);
-	if (o.col)
-		collector_flush(o.col, boottime_ns());
-	outputs_tick(boottime_ns() + wall_offset, 1);
-	rc = lost >= 0 ? EXIT_IFACE_GONE : EXIT_OK;
-cleanup:
-	o.dp = NULL;
-	bpf_dp_close(dp);
-	linkwatch_close(lw);
-	return rc;
-}
-
-int main(int argc, char **argv)
+/* The command line into env: -1 to go on, else the exit code (--help, --version, errors). */
+static int parse_args(int argc, char **argv)
 {
 	enum {
 		OPT_XDP_MODE = 256, OPT_TC_INGRESS, OPT_EVENTS, OPT_PORTS, OPT_NO_DECAP,
@@ -746,12 +290,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct evpipe pipe;
 	uint32_t v;
-	int c, rc;
+	int c;
 
-	log_detect_journal();
 	while ((c = getopt_long(argc, argv, "i:r:jvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -769,7 +310,7 @@ int main(int argc, char **argv)
 				env.xdp_mode = XDP_MODE_AUTO;
 			else {
 				pr_err("--xdp-mode: native, generic or auto, not '%s'", optarg);
-				return 2;
+				return EXIT_USAGE;
 			}
 			break;
 		case OPT_TC_INGRESS:
@@ -789,34 +330,34 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SUMMARY:
 			if (parse_u32(optarg, "--summary-interval", 0, 86400, &env.summary_interval))
-				return 2;
+				return EXIT_USAGE;
 			break;
 		case OPT_MAX_CONNS:
 			if (parse_u32(optarg, "--max-conns", 16, 1 << 24, &env.max_conns))
-				return 2;
+				return EXIT_USAGE;
 			break;
 		case OPT_PORTS:
 			if (parse_ports(optarg))
-				return 2;
+				return EXIT_USAGE;
 			break;
 		case OPT_NO_DECAP:
 			env.cfg.decap = 0;
 			break;
 		case OPT_TIMEOUT:
 			if (parse_u32(optarg, "--handshake-timeout", 1, 3600, &v))
-				return 2;
+				return EXIT_USAGE;
 			env.handshake_timeout = v;
 			break;
 		case OPT_MAX_FLOWS:
 			if (parse_u32(optarg, "--max-flows", 64, 1 << 24, &env.max_flows))
-				return 2;
+				return EXIT_USAGE;
 			break;
 		case OPT_RINGBUF:
 			if (parse_u32(optarg, "--ringbuf-mb", 1, 1024, &v))
-				return 2;
+				return EXIT_USAGE;
 			if (v & (v - 1)) {
 				pr_err("--ringbuf-mb: must be a power of two, not %u", v);
-				return 2;
+				return EXIT_USAGE;
 			}
 			env.ringbuf_mb = v;
 			break;
@@ -825,14 +366,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TEXTFILE_INTERVAL:
 			if (parse_u32(optarg, "--textfile-interval", 1, 3600, &env.textfile_interval))
-				return 2;
+				return EXIT_USAGE;
 			break;
 		case OPT_NO_TEXTFILE:
 			env.no_textfile = 1;
 			break;
 		case OPT_MAX_SERIES:
 			if (parse_max_series(optarg))
-				return 2;
+				return EXIT_USAGE;
 			break;
 		case OPT_CA_FILE:
 			env.ca_file = optarg;
@@ -854,18 +395,18 @@ int main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("tlsmon %s\n", TLSMON_VERSION);
-			return 0;
+			return EXIT_OK;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return EXIT_OK;
 		default:
 			usage(stderr);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		pr_err("unexpected argument '%s' (see --help)", argv[optind]);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (env.dashboard < 0)
 		env.dashboard = !env.json && !env.events && dashboard_usable();
@@ -873,13 +414,26 @@ int main(int argc, char **argv)
 		pr_err("--dashboard and --%s both write to standard output: pick one "
 		       "(--log FILE keeps JSON lines next to the dashboard)",
 		       env.json ? "json" : "events");
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (env.dashboard && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		pr_err("--dashboard needs a terminal on standard input and output "
 		       "(or --no-dashboard)");
-		return 2;
+		return EXIT_USAGE;
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct evpipe pipe;
+	int rc, e;
+
+	log_detect_journal();
+	rc = parse_args(argc, argv);
+	if (rc >= 0)
+		return rc;
 	log_set_level(LOG_INFO + env.verbose);
 	libbpf_set_print(libbpf_print);
 	rc = resolve_user();
@@ -889,28 +443,29 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (env.events) {
-		rc = evpipe_init(&pipe, print_event, NULL, 1);
-	} else {
-		rc = open_outputs();
+	if (!env.events) {
+		rc = outputs_open();
 		if (rc)
-			return rc;
-		rc = evpipe_init(&pipe, collector_event, o.col, 0);
+			goto cleanup;
 	}
-	o.pipe = &pipe;
-	if (rc) {
-		pr_err("out of memory");
-		return 1;
+	e = env.events ? evpipe_init(&pipe, outputs_print_event, NULL, 1)
+		       : evpipe_init(&pipe, collector_event, run.col, 0);
+	if (e) {
+		pr_err("cannot set up the event pipe: %s", strerror(-e));
+		rc = EXIT_RUNTIME;
+		goto cleanup;
 	}
-	rc = env.read_path ? run_offline(&pipe) : run_live(&pipe);
+	run.pipe = &pipe;
+	rc = env.read_path ? offline_run(&pipe) : live_run(&pipe);
 	/* a capture on the dashboard is held until q, to browse like a live incident */
-	while (o.view && env.read_path && !exiting && !dashboard_wait(o.view, 100))
+	while (run.view && env.read_path && !exiting && !dashboard_wait(run.view, 100))
 		;
-	if (o.dash_failed)
-		rc = 1;
-	close_outputs();
-	o.pipe = NULL;
-	evpipe_fini(&pipe);
-	jb_free(&out);
+	if (run.dash_failed)
+		rc = EXIT_RUNTIME;
+cleanup:
+	outputs_close();
+	if (run.pipe)
+		evpipe_fini(run.pipe);
+	run.pipe = NULL;
 	return rc;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,6 @@
 #include "pipe/reasm.h"
 #include "lib/lru.h"
 #include "tls_parse.h"
-
-#define MAX_SINKS 8
 
 struct ckey {
 	uint8_t caddr[16];
@@ -25,7 +24,7 @@ struct collector {
 	struct collector_opts o;
 	struct lru *conns;		/* ckey -> struct conn * */
 	struct profiles *profiles;
-	struct rec_sink sinks[MAX_SINKS];
+	struct rec_sink sinks[COLLECTOR_MAX_SINKS];
 	int nsinks;
 	struct collector_stats st;
 	/* the settling record's fingerprints: made once per record, not kept per connection */
@@ -96,8 +95,8 @@ void collector_free(struct collector *c)
 
 int collector_add_sink(struct collector *c, const struct rec_sink *s)
 {
-	if (c->nsinks == MAX_SINKS)
-		return -1;
+	if (c->nsinks == COLLECTOR_MAX_SINKS)
+		return -ENOSPC;
 	c->sinks[c->nsinks++] = *s;
 	return 0;
 }

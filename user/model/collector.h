@@ -15,6 +15,8 @@
 
 struct collector;
 
+#define COLLECTOR_MAX_SINKS 8
+
 /* An output: called once per settled handshake. */
 struct rec_sink {
 	void (*record)(void *ctx, const struct hs_record *r);
@@ -44,7 +46,7 @@ struct collector_stats {
 
 struct collector *collector_new(const struct collector_opts *o);
 void collector_free(struct collector *c);
-/* At most 8 outputs. */
+/* At most COLLECTOR_MAX_SINKS outputs: -ENOSPC past them. */
 int collector_add_sink(struct collector *c, const struct rec_sink *s);
 /* The evpipe's output. */
 int collector_event(void *ctx, const void *ev, size_t size);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
 #include <string.h>
 #include "pipe/ev.h"
 #include "pipe/evpipe.h"
@@ -17,7 +18,7 @@ int evpipe_init(struct evpipe *p, ev_sink out, void *out_ctx, int pass_blobs)
 	p->out_ctx = out_ctx;
 	p->pass_blobs = pass_blobs;
 	p->reasm = reasm_new(REASM_STREAMS, REASM_STREAM_BYTES, REASM_TOTAL_BYTES, out, out_ctx);
-	return p->reasm ? 0 : -1;
+	return p->reasm ? 0 : -ENOMEM;
 }
 
 void evpipe_fini(struct evpipe *p)

@@ -20,6 +20,7 @@ struct evpipe {
 	uint64_t malformed;	/* refused by ev_check() */
 };
 
+/* 0 or -errno. */
 int evpipe_init(struct evpipe *p, ev_sink out, void *out_ctx, int pass_blobs);
 void evpipe_fini(struct evpipe *p);
 /* The sink for bpf_dp and dp_user. */

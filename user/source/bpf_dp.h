@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The kernel datapath: load the BPF programs, attach them (XDP on ingress,
- * TC on egress, or TC on both), read their ring buffer and counters, detach.
+ * The kernel datapath: load (verify) the BPF programs, read their ring
+ * buffer, counters and flow map.  Attaching them is source/bpf_hook.h's.
  */
 #ifndef TLSMON_BPF_DP_H
 #define TLSMON_BPF_DP_H
@@ -9,37 +9,23 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pipe/ev.h"
-#include "source/ifaces.h"
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
 
-/* The netlink TC filter of kernels without TCX links: tlsmon's fixed handle and priority. */
-#define TLSMON_TC_HANDLE 0x7153
-#define TLSMON_TC_PRIO 0xc153
-
-enum xdp_mode {
-	XDP_MODE_AUTO = 0,	/* native, falling back to generic */
-	XDP_MODE_NATIVE,
-	XDP_MODE_GENERIC,
-};
-
 struct bpf_dp_opts {
-	enum xdp_mode xdp_mode;
-	int tc_ingress;		/* TC on ingress instead of XDP */
-	int tc_netlink;		/* netlink TC filters even where TCX links exist */
 	uint32_t max_flows;	/* flow map entries */
 	uint32_t ringbuf_bytes;	/* power of two */
 	struct tlsmon_dp_cfg cfg;
-	const char *lock_dir;	/* per-interface locks; NULL: $RUNTIME_DIRECTORY or /run/tlsmon */
 };
 
 struct bpf_dp;
+struct bpf_hook_progs;
 
 /* Open and load (verify) the programs.  -errno with a message that says what to do. */
 int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, ev_sink sink,
 		void *sink_ctx, char *err, size_t errlen);
-/* Attach to the interfaces; on failure nothing stays attached. */
-int bpf_dp_attach(struct bpf_dp *dp, const struct iface *ifs, size_t n, char *err, size_t errlen);
+/* The programs to attach (source/bpf_hook.h). */
+void bpf_dp_hook_progs(struct bpf_dp *dp, struct bpf_hook_progs *p);
 /* Wait up to timeout_ms for events and deliver them: count delivered or -errno. */
 int bpf_dp_poll(struct bpf_dp *dp, int timeout_ms);
 /* Per-CPU counters summed. */
@@ -58,9 +44,7 @@ void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stat
  * without CAP_BPF when kernel.unprivileged_bpf_disabled is set).  0 or -errno.
  */
 int bpf_dp_check_access(struct bpf_dp *dp);
-/* Where the XDP programs ended up: "native", "generic", or "tc". */
-const char *bpf_dp_mode(const struct bpf_dp *dp, size_t i);
-/* Detach everything and free. */
+/* Free (detach with bpf_hook_detach first). */
 void bpf_dp_close(struct bpf_dp *dp);
 
 /* For tests: the program and map file descriptors. */
@@ -75,8 +59,5 @@ int bpf_dp_map_fd(struct bpf_dp *dp, const char *name);
 int bpf_dp_test_run(struct bpf_dp *dp, const char *prog, const void *frame, uint32_t len);
 /* For tests: forget every flow, hint and SYN-ACK, and zero the counters. */
 void bpf_dp_reset(struct bpf_dp *dp);
-
-/* Remove TC filters a killed tlsmon left on an interface; returns how many. */
-int bpf_dp_remove_stale_tc(unsigned int ifindex);
 
 #endif

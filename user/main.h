@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What main.c shares with the files that run tlsmon: the settings from the
+ * command line, the signals' flags, and the sources and outputs of this run
+ * (live.c and offline.c open the sources, outputs.c the outputs).
+ */
+#ifndef TLSMON_MAIN_H
+#define TLSMON_MAIN_H
+
+#include <signal.h>
+#include <stdint.h>
+#include "model/agg.h"
+#include "model/run_stats.h"
+#include "source/bpf_dp.h"
+#include "source/bpf_hook.h"
+#include "tlsmon_dp_types.h"
+
+/* Exit codes, documented in --help and tlsmon(8). */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,	/* could not start, or failed while running */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_IFACE_GONE = 3,	/* a watched interface went away: restart to attach again */
+};
+
+struct env {
+	const char *ifaces;
+	const char *read_path;
+	enum xdp_mode xdp_mode;
+	int tc_ingress;
+	int events;
+	int json;
+	int all;
+	int dashboard;			/* -1: on a terminal, without --json/--events */
+	const char *log_path;
+	const char *ca_file;		/* extra trust anchors for the chain check */
+	int verbose;
+	double handshake_timeout;
+	uint32_t summary_interval;
+	uint32_t max_flows;
+	uint32_t max_conns;
+	uint32_t ringbuf_mb;
+	const char *textfile_dir;	/* NULL: the default live, none offline */
+	uint32_t textfile_interval;
+	int no_textfile;
+	const char *user;		/* --user; NULL: the default (privs_resolve) */
+	int no_drop;
+	struct agg_opts agg;
+	struct tlsmon_dp_cfg cfg;
+};
+
+extern struct env env;
+/* Set by the signal handler: stop (SIGINT, SIGTERM), reopen --log (SIGHUP). */
+extern volatile sig_atomic_t exiting, reopen;
+
+/* The sources and outputs of this run. */
+struct run {
+	struct collector *col;
+	struct out_json *json, *log;
+	struct out_text *text;
+	struct agg *agg;
+	struct out_prom *prom;
+	struct dash_model *dash;
+	struct dashboard *view;
+	uint64_t dash_tick_ns;
+	int dash_failed;
+	struct evpipe *pipe;
+	struct bpf_dp *dp;		/* live */
+	struct dp_user *du;		/* offline */
+	struct pcap_src *ps;		/* offline */
+	struct bpf_dp_flow_stats flows;	/* live: from the last sweep */
+	char source[256];
+	uint64_t start_wall_ns, now_wall_ns;
+};
+
+extern struct run run;
+
+/*
+ * Once the sources are open: whatever reads the wire or a capture from here
+ * on does it with no capability and, live as root, as another user.
+ */
+int main_drop_privileges(void);
+/* The user tlsmon runs as once they are dropped. */
+const char *main_run_user(void);
+
+/* live.c, offline.c: read the source until it ends or a signal; an exit code. */
+int live_run(struct evpipe *pipe);
+int offline_run(struct evpipe *pipe);
+
+/* outputs.c: the outputs the settings ask for, wired to the collector. */
+int outputs_open(void);
+void outputs_close(void);
+/* The --events printer: an ev_sink. */
+int outputs_print_event(void *ctx, const void *ev, size_t size);
+/*
+ * Outputs that report on a clock.  Live: about every 100 ms; offline: as the
+ * capture's clock moves, and once more at the end (final = 1).  now_ns is the
+ * wall clock (live) or the capture's time (offline).
+ */
+void outputs_tick(uint64_t now_ns, int final);
+
+#endif

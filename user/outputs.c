@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Wiring the outputs: which ones the settings ask for, each registered with
+ * the collector as a record sink, the ones that report on a clock (summary,
+ * textfile, dashboard), and the --events printer.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "main.h"
+#include "lib/log.h"
+#include "model/cert.h"
+#include "model/collector.h"
+#include "output/ev_json.h"
+#include "output/jbuf.h"
+#include "output/out_json.h"
+#include "output/out_prom.h"
+#include "output/out_text.h"
+#include "pipe/evpipe.h"
+#include "source/dp_user.h"
+#include "source/pcap_src.h"
+#include "ui/dash_model.h"
+#include "ui/dashboard.h"
+
+/* Everything counted so far, for the outputs that report it. */
+static void gather_stats(struct run_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->live = !env.read_path;
+	st->source = run.source;
+	st->start_wall_ns = run.start_wall_ns;
+	st->now_wall_ns = run.now_wall_ns;
+	if (run.dp) {
+		bpf_dp_counters(run.dp, st->dp);
+		st->flows_live = run.flows.live;
+		st->flows_evicted = run.flows.evicted;
+	} else if (run.du) {
+		memcpy(st->dp, dp_user_counters(run.du), sizeof(st->dp));
+		st->flows_live = dp_user_flow_count(run.du);
+		st->flows_evicted = dp_user_flow_evictions(run.du);
+	}
+	if (run.pipe) {
+		st->events = run.pipe->events;
+		st->events_malformed = run.pipe->malformed;
+		if (run.pipe->reasm)
+			reasm_stats(run.pipe->reasm, &st->reasm);
+	}
+	if (run.col)
+		collector_stats(run.col, &st->col);
+	if (run.ps) {
+		const struct pcap_src_stats *ps = pcap_src_stats(run.ps);
+
+		st->frames = ps->frames;
+		st->frames_truncated = ps->truncated;
+		st->frames_unsupported = ps->unsupported;
+		st->frames_oversize = ps->oversize;
+	}
+}
+
+static uint64_t next_summary_ns, next_prom_ns;
+
+/* Opened at the first tick, once the source is up: errors before it print plainly. */
+static void dashboard_step(int final)
+{
+	char err[256];
+
+	if (!run.view && !run.dash_failed && (env.read_path || !final)) {
+		run.view = dashboard_open(run.dash, err, sizeof(err));
+		if (!run.view) {
+			pr_err("%s", err);
+			run.dash_failed = 1;
+			exiting = 1;
+			return;
+		}
+	}
+	if (dashboard_tick(run.view, final))
+		exiting = 1;
+}
+
+void outputs_tick(uint64_t now_ns, int final)
+{
+	struct run_stats st;
+
+	run.now_wall_ns = now_ns;
+	if (!run.start_wall_ns)
+		run.start_wall_ns = now_ns;
+	if (run.text && env.summary_interval && !env.read_path && !final) {
+		if (!next_summary_ns)
+			next_summary_ns = now_ns + env.summary_interval * 1000000000ull;
+		if (now_ns >= next_summary_ns) {
+			gather_stats(&st);
+			out_text_summary(run.text, &st.col);
+			next_summary_ns = now_ns + env.summary_interval * 1000000000ull;
+		}
+	}
+	/* the textfile: live every interval, offline once at the end */
+	if (run.prom && (final || (!env.read_path && now_ns >= next_prom_ns))) {
+		gather_stats(&st);
+		out_prom_write(run.prom, &st);
+		next_prom_ns = now_ns + env.textfile_interval * 1000000000ull;
+	}
+	/* the dashboard: its own pace (a few draws a second), keys read without waiting */
+	if (run.dash && (final || now_ns - run.dash_tick_ns >= 100000000ull)) {
+		run.dash_tick_ns = now_ns;
+		gather_stats(&st);
+		dash_model_tick(run.dash, &st);
+		dashboard_step(final);
+	}
+}
+
+static struct jbuf out;
+
+int outputs_print_event(void *ctx, const void *ev, size_t size)
+{
+	(void)ctx;
+	jb_reset(&out);
+	if (ev_json(&out, ev, size))
+		return 0;
+	jb_raw(&out, "\n", 1);
+	fwrite(out.s, 1, out.len, stdout);
+	return 0;
+}
+
+/* One output more for the collector's records; ctx NULL: it could not be made. */
+static int add_sink(void (*record)(void *, const struct hs_record *), void *ctx)
+{
+	struct rec_sink s = { record, ctx };
+
+	if (!ctx) {
+		pr_err("out of memory");
+		return -1;
+	}
+	if (collector_add_sink(run.col, &s)) {
+		pr_err("more outputs than the collector takes (%d)", COLLECTOR_MAX_SINKS);
+		return -1;
+	}
+	return 0;
+}
+
+int outputs_open(void)
+{
+	struct collector_opts co = {
+		.max_conns = env.max_conns,
+		.max_servers = 16384,
+		.handshake_timeout = env.handshake_timeout,
+	};
+	struct timespec rt, bt;
+	char err[512];
+	const char *base;
+
+	if (env.read_path) {
+		base = strrchr(env.read_path, '/');
+		co.ifname = base ? base + 1 : env.read_path;
+	} else {
+		/* the datapath stamps CLOCK_BOOTTIME; records carry the wall clock */
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_BOOTTIME, &bt);
+		co.wall_offset_ns = (int64_t)(rt.tv_sec - bt.tv_sec) * 1000000000ll +
+				    (rt.tv_nsec - bt.tv_nsec);
+	}
+	if (cert_init(env.ca_file, 512, err, sizeof(err))) {
+		pr_err("%s", err);
+		return EXIT_RUNTIME;
+	}
+	run.col = collector_new(&co);
+	if (!run.col) {
+		pr_err("out of memory");
+		return EXIT_RUNTIME;
+	}
+	if (env.json) {
+		run.json = out_json_open(NULL, err, sizeof(err));
+		if (add_sink(out_json_write, run.json))
+			return EXIT_RUNTIME;
+	}
+	if (env.log_path) {
+		run.log = out_json_open(env.log_path, err, sizeof(err));
+		if (!run.log) {
+			pr_err("%s", err);
+			return EXIT_RUNTIME;
+		}
+		if (add_sink(out_json_write, run.log))
+			return EXIT_RUNTIME;
+	}
+	if (env.dashboard) {
+		run.dash = dash_model_new();
+		if (add_sink(dash_model_record, run.dash))
+			return EXIT_RUNTIME;
+	}
+	if (!env.json && !env.dashboard) {
+		run.text = out_text_new(stdout, env.all);
+		if (add_sink(out_text_record, run.text))
+			return EXIT_RUNTIME;
+	}
+	if (!env.no_textfile && (env.textfile_dir || !env.read_path)) {
+		run.agg = agg_new(&env.agg);
+		run.prom = run.agg ? out_prom_new(env.textfile_dir ?: OUT_PROM_DEFAULT_DIR, run.agg) : NULL;
+		if (add_sink(agg_record, run.prom ? run.agg : NULL))
+			return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+void outputs_close(void)
+{
+	struct run_stats st;
+
+	/* the terminal first: whatever is printed next must be readable */
+	dashboard_close(run.view);
+	run.view = NULL;
+	if (run.col && run.text) {
+		gather_stats(&st);
+		out_text_summary(run.text, &st.col);
+	}
+	collector_free(run.col);
+	out_json_close(run.json);
+	out_json_close(run.log);
+	out_text_free(run.text);
+	out_prom_free(run.prom);
+	agg_free(run.agg);
+	cert_fini();
+	dash_model_free(run.dash);
+	jb_free(&out);
+}
+
