@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "source/bpf_dp.h"
+#include "source/bpf_hook.h"
 
 #define TCX_INGRESS 46
 #define TCX_EGRESS 47
