@@ -114,10 +114,10 @@ static struct jbuf out;
 int outputs_print_event(void *ctx, const void *ev, size_t size)
 {
 	(void)ctx;
-	jb_reset(&out);
+	jbuf_reset(&out);
 	if (ev_json(&out, ev, size))
 		return 0;
-	jb_raw(&out, "\n", 1);
+	jbuf_raw(&out, "\n", 1);
 	fwrite(out.s, 1, out.len, stdout);
 	return 0;
 }
@@ -220,6 +220,6 @@ void outputs_close(void)
 	agg_free(run.agg);
 	cert_fini();
 	dash_model_free(run.dash);
-	jb_free(&out);
+	jbuf_free(&out);
 }
 

@@ -1212,11 +1212,11 @@ static void dump(const char *who, const struct evlist *l)
 		const struct tlsmon_ev_hdr *h = (const void *)l->ev[i];
 		int side = h->dir == TLSMON_DIR_C2S ? C : S;
 
-		jb_init(&b);
+		jbuf_init(&b);
 		ev_json(&b, l->ev[i], l->size[i]);
 		print_error("   [%zu] frame %d rel_seq %d: %s\n", i, l->frame[i],
 			    (int32_t)(h->seq - bt.isn[side] - 1), b.s ? b.s : "?");
-		jb_free(&b);
+		jbuf_free(&b);
 	}
 }
 

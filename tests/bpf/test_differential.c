@@ -96,14 +96,14 @@ static void show(const char *who, const struct evlist *l, size_t i)
 {
 	struct jbuf b;
 
-	jb_init(&b);
+	jbuf_init(&b);
 	if (i < l->n) {
 		ev_json(&b, l->ev[i], l->size[i]);
 		print_error("  %s (frame %llu): %s\n", who, (unsigned long long)l->frame[i], b.s ?: "?");
 	} else {
 		print_error("  %s: no event\n", who);
 	}
-	jb_free(&b);
+	jbuf_free(&b);
 }
 
 static void test_capture(void **state)

@@ -144,7 +144,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_set_level(LOG_ERR);
 	if (cert_init(NULL, 16, err, sizeof(err)))
 		die("cert_init", err);
-	jb_init(&jb);
+	jbuf_init(&jb);
 	return 0;
 }
 

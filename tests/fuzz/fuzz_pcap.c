@@ -134,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memset(&x, 0, sizeof(x));
-	jb_init(&x.jb);
+	jbuf_init(&x.jb);
 	x.col = collector_new(&co);
 	if (!x.col)
 		die("setup", "out of memory");
@@ -165,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dp_user_free(x.du);
 	evpipe_fini(&pipe);
 	collector_free(x.col);
-	jb_free(&x.jb);
+	jbuf_free(&x.jb);
 	pcap_src_close(ps);
 	return 0;
 }

@@ -114,7 +114,7 @@ struct fz {
 	struct slot slot[N_SLOTS];
 	struct evpipe pipe;
 	struct collector *col;
-	struct jbuf jb_ev, jb_rec;
+	struct jbuf jbuf_ev, jbuf_rec;
 	uint64_t now;
 	uint16_t ip_id;
 	uint64_t records;
@@ -197,7 +197,7 @@ static int pipe_out(void *ctx, const void *ev, size_t size)
 {
 	struct fz *z = ctx;
 	const struct tlsmon_ev_hdr *h = ev;
-	const char *bad = oc_json_event(&z->jb_ev, ev, size);
+	const char *bad = oc_json_event(&z->jbuf_ev, ev, size);
 
 	if (bad)
 		die("event JSON", bad);
@@ -215,7 +215,7 @@ static void on_record(void *ctx, const struct hs_record *r)
 	const char *bad;
 
 	z->records++;
-	bad = oc_json_record(&z->jb_rec, r);
+	bad = oc_json_record(&z->jbuf_rec, r);
 	if (bad)
 		die("record JSON", bad);
 	bad = oc_text_record(r);
@@ -463,8 +463,8 @@ static void setup(struct fz *z)
 	for (i = 0; i < N_SLOTS; i++)
 		slot_reset(&z->slot[i], i, 0);
 	z->now = T0_NS;
-	jb_init(&z->jb_ev);
-	jb_init(&z->jb_rec);
+	jbuf_init(&z->jbuf_ev);
+	jbuf_init(&z->jbuf_rec);
 	z->col = collector_new(&co);
 	if (!z->col)
 		die("setup", "out of memory");
@@ -482,8 +482,8 @@ static void teardown(struct fz *z)
 	collector_flush(z->col, z->now);
 	evpipe_fini(&z->pipe);
 	collector_free(z->col);
-	jb_free(&z->jb_ev);
-	jb_free(&z->jb_rec);
+	jbuf_free(&z->jbuf_ev);
+	jbuf_free(&z->jbuf_rec);
 }
 
 /* ---- seeds: a capture's datapath events in the format above ---- */

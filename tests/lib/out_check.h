@@ -34,7 +34,7 @@ static inline const char *oc_json(const struct jbuf *b)
 
 static inline const char *oc_json_record(struct jbuf *b, const struct hs_record *r)
 {
-	jb_reset(b);
+	jbuf_reset(b);
 	out_json_record(b, r);
 	return oc_json(b);
 }
@@ -42,7 +42,7 @@ static inline const char *oc_json_record(struct jbuf *b, const struct hs_record 
 /* An event ev_json() accepts is written as valid JSON. */
 static inline const char *oc_json_event(struct jbuf *b, const void *ev, size_t size)
 {
-	jb_reset(b);
+	jbuf_reset(b);
 	if (ev_json(b, ev, size))
 		return b->len ? "refused event left output behind" : NULL;
 	return oc_json(b);

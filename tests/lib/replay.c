@@ -33,10 +33,10 @@ static void keep(void *ctx, const struct hs_record *r)
 	}
 	x->r.ch2 = NULL;
 	x->r.ev.alert = NULL;
-	jb_init(&b);
+	jbuf_init(&b);
 	out_json_record(&b, r);
 	snprintf(x->json, sizeof(x->json), "%s", b.s ? b.s : "");
-	jb_free(&b);
+	jbuf_free(&b);
 }
 
 struct feed {

@@ -25,15 +25,15 @@ static void u16_array(struct jbuf *b, const char *key, const __u16 *v, unsigned 
 
 	if (n > max)
 		n = max;
-	jb_key(b, key);
-	jb_arr_open(b);
+	jbuf_key(b, key);
+	jbuf_arr_open(b);
 	for (i = 0; i < n; i++) {
 		if (name)
-			jb_str(b, NULL, name(v[i], buf, sizeof(buf)));
+			jbuf_str(b, NULL, name(v[i], buf, sizeof(buf)));
 		else
-			jb_hex16(b, NULL, v[i]);
+			jbuf_hex16(b, NULL, v[i]);
 	}
-	jb_arr_close(b);
+	jbuf_arr_close(b);
 }
 
 static const char *ver_name(uint16_t v, char *buf, size_t len)
@@ -45,16 +45,16 @@ static void alpn_array(struct jbuf *b, const char *key, const __u8 *raw, size_t 
 {
 	size_t p = 0, k;
 
-	jb_key(b, key);
-	jb_arr_open(b);
+	jbuf_key(b, key);
+	jbuf_arr_open(b);
 	while (p < len) {
 		k = raw[p++];
 		if (k > len - p)
 			k = len - p;	/* cut by the event's bound */
-		jb_strn(b, NULL, raw + p, k);
+		jbuf_strn(b, NULL, raw + p, k);
 		p += k;
 	}
-	jb_arr_close(b);
+	jbuf_arr_close(b);
 }
 
 static void ch_json(struct jbuf *b, const struct tlsmon_ev_client_hello *e)
@@ -62,20 +62,20 @@ static void ch_json(struct jbuf *b, const struct tlsmon_ev_client_hello *e)
 	const struct tls_client_hello *ch = &e->ch;
 	char buf[32];
 
-	jb_str(b, "record_version", tls_version_str(ch->record_version, buf, sizeof(buf)));
-	jb_str(b, "legacy_version", tls_version_str(ch->legacy_version, buf, sizeof(buf)));
-	jb_bool(b, "sslv2", ch->flags & TLS_CHF_SSLV2);
+	jbuf_str(b, "record_version", tls_version_str(ch->record_version, buf, sizeof(buf)));
+	jbuf_str(b, "legacy_version", tls_version_str(ch->legacy_version, buf, sizeof(buf)));
+	jbuf_bool(b, "sslv2", ch->flags & TLS_CHF_SSLV2);
 	if (ch->flags & TLS_CHF_SNI) {
 		if (ch->flags & TLS_CHF_SNI_NOT_HOST)
-			jb_null(b, "sni");
+			jbuf_null(b, "sni");
 		else
-			jb_strn(b, "sni", ch->sni, ch->sni_len < TLSMON_SNI_MAX ? ch->sni_len : TLSMON_SNI_MAX);
+			jbuf_strn(b, "sni", ch->sni, ch->sni_len < TLSMON_SNI_MAX ? ch->sni_len : TLSMON_SNI_MAX);
 	} else {
-		jb_null(b, "sni");
+		jbuf_null(b, "sni");
 	}
 	alpn_array(b, "alpn", ch->alpn, ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX);
 	u16_array(b, "versions", ch->versions, ch->n_versions, TLSMON_MAX_VERSIONS, ver_name);
-	jb_u64(b, "n_ciphers", ch->n_ciphers);
+	jbuf_u64(b, "n_ciphers", ch->n_ciphers);
 	u16_array(b, "ciphers", ch->ciphers, ch->n_ciphers, TLSMON_MAX_CIPHERS, NULL);
 	u16_array(b, "extensions", ch->exts, ch->n_exts, TLSMON_MAX_EXTS, NULL);
 	u16_array(b, "groups", ch->groups, ch->n_groups, TLSMON_MAX_GROUPS, tls_group_str);
@@ -83,25 +83,25 @@ static void ch_json(struct jbuf *b, const struct tlsmon_ev_client_hello *e)
 		  tls_group_str);
 	u16_array(b, "signature_algorithms", ch->sigalgs, ch->n_sigalgs, TLSMON_MAX_SIGALGS,
 		  tls_sigalg_str);
-	jb_u64(b, "session_id_len", ch->session_id_len);
-	jb_bool(b, "session_ticket", ch->flags & TLS_CHF_TICKET_NONEMPTY);
-	jb_bool(b, "psk", ch->flags & TLS_CHF_PSK);
-	jb_bool(b, "early_data", ch->flags & TLS_CHF_EARLY_DATA);
-	jb_bool(b, "ech", ch->flags & TLS_CHF_ECH);
-	jb_bool(b, "truncated", ch->flags & TLS_CHF_TRUNC_MASK);
-	jb_bool(b, "duplicate_extension", ch->flags & TLS_CHF_DUP_EXT);
+	jbuf_u64(b, "session_id_len", ch->session_id_len);
+	jbuf_bool(b, "session_ticket", ch->flags & TLS_CHF_TICKET_NONEMPTY);
+	jbuf_bool(b, "psk", ch->flags & TLS_CHF_PSK);
+	jbuf_bool(b, "early_data", ch->flags & TLS_CHF_EARLY_DATA);
+	jbuf_bool(b, "ech", ch->flags & TLS_CHF_ECH);
+	jbuf_bool(b, "truncated", ch->flags & TLS_CHF_TRUNC_MASK);
+	jbuf_bool(b, "duplicate_extension", ch->flags & TLS_CHF_DUP_EXT);
 	{
 		struct fingerprints fp;
 
 		fingerprint_client(ch, &fp);
 		if (fp.have_ja4)
-			jb_str(b, "ja4", fp.ja4);
+			jbuf_str(b, "ja4", fp.ja4);
 		if (fp.have_ja3)
-			jb_str(b, "ja3", fp.ja3);
+			jbuf_str(b, "ja3", fp.ja3);
 	}
 	if (e->peer.synack_seen) {
-		jb_u64(b, "synack_ttl", e->peer.synack_ttl);
-		jb_u64(b, "synack_ip_id", e->peer.synack_ip_id);
+		jbuf_u64(b, "synack_ttl", e->peer.synack_ttl);
+		jbuf_u64(b, "synack_ip_id", e->peer.synack_ip_id);
 	}
 }
 
@@ -110,28 +110,28 @@ static void sh_json(struct jbuf *b, const struct tlsmon_ev_server_hello *e)
 	const struct tls_server_hello *sh = &e->sh;
 	char buf[64];
 
-	jb_str(b, "record_version", tls_version_str(sh->record_version, buf, sizeof(buf)));
-	jb_str(b, "legacy_version", tls_version_str(sh->legacy_version, buf, sizeof(buf)));
+	jbuf_str(b, "record_version", tls_version_str(sh->record_version, buf, sizeof(buf)));
+	jbuf_str(b, "legacy_version", tls_version_str(sh->legacy_version, buf, sizeof(buf)));
 	if (sh->flags & TLS_SHF_SUPPORTED_VERSIONS)
-		jb_str(b, "selected_version", tls_version_str(sh->selected_version, buf, sizeof(buf)));
-	jb_str(b, "cipher", tls_cipher_str(sh->cipher, buf, sizeof(buf)));
-	jb_bool(b, "hello_retry_request", sh->flags & TLS_SHF_HRR);
+		jbuf_str(b, "selected_version", tls_version_str(sh->selected_version, buf, sizeof(buf)));
+	jbuf_str(b, "cipher", tls_cipher_str(sh->cipher, buf, sizeof(buf)));
+	jbuf_bool(b, "hello_retry_request", sh->flags & TLS_SHF_HRR);
 	if (sh->flags & TLS_SHF_KEY_SHARE)
-		jb_str(b, "group", tls_group_str(sh->key_share_group, buf, sizeof(buf)));
+		jbuf_str(b, "group", tls_group_str(sh->key_share_group, buf, sizeof(buf)));
 	if (sh->flags & TLS_SHF_ALPN)
-		jb_strn(b, "alpn", sh->alpn, sh->alpn_len < TLSMON_SH_ALPN_MAX ? sh->alpn_len : TLSMON_SH_ALPN_MAX);
+		jbuf_strn(b, "alpn", sh->alpn, sh->alpn_len < TLSMON_SH_ALPN_MAX ? sh->alpn_len : TLSMON_SH_ALPN_MAX);
 	u16_array(b, "extensions", sh->exts, sh->n_exts, TLSMON_SH_MAX_EXTS, NULL);
-	jb_u64(b, "session_id_len", sh->session_id_len);
-	jb_bool(b, "psk", sh->flags & TLS_SHF_PSK);
+	jbuf_u64(b, "session_id_len", sh->session_id_len);
+	jbuf_bool(b, "psk", sh->flags & TLS_SHF_PSK);
 	{
 		struct server_fingerprint fp;
 
 		fingerprint_server(sh, &fp);
-		jb_str(b, "ja3s", fp.ja3s);
+		jbuf_str(b, "ja3s", fp.ja3s);
 	}
 	if (e->peer.synack_seen) {
-		jb_u64(b, "synack_ttl", e->peer.synack_ttl);
-		jb_u64(b, "synack_ip_id", e->peer.synack_ip_id);
+		jbuf_u64(b, "synack_ttl", e->peer.synack_ttl);
+		jbuf_u64(b, "synack_ip_id", e->peer.synack_ip_id);
 	}
 }
 
@@ -150,18 +150,18 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 	}
 	addr_str(h->caddr, ca, sizeof(ca));
 	addr_str(h->saddr, sa, sizeof(sa));
-	jb_obj_open(b);
-	jb_str(b, "event", ev_type_name(h->type));
-	jb_u64(b, "ts_ns", h->ts_ns);
-	jb_u64(b, "ifindex", h->ifindex);
-	jb_str(b, "dir", h->dir == TLSMON_DIR_C2S ? "c2s" : "s2c");
-	jb_str(b, "client", ca);
-	jb_u64(b, "client_port", h->cport);
-	jb_str(b, "server", sa);
-	jb_u64(b, "server_port", h->sport);
-	jb_u64(b, "ttl", h->ttl);
-	jb_u64(b, "ip_id", h->ip_id);
-	jb_u64(b, "seq", h->seq);
+	jbuf_obj_open(b);
+	jbuf_str(b, "event", ev_type_name(h->type));
+	jbuf_u64(b, "ts_ns", h->ts_ns);
+	jbuf_u64(b, "ifindex", h->ifindex);
+	jbuf_str(b, "dir", h->dir == TLSMON_DIR_C2S ? "c2s" : "s2c");
+	jbuf_str(b, "client", ca);
+	jbuf_u64(b, "client_port", h->cport);
+	jbuf_str(b, "server", sa);
+	jbuf_u64(b, "server_port", h->sport);
+	jbuf_u64(b, "ttl", h->ttl);
+	jbuf_u64(b, "ip_id", h->ip_id);
+	jbuf_u64(b, "seq", h->seq);
 	switch (h->type) {
 	case TLSMON_EV_CLIENT_HELLO:
 		ch_json(b, ev);
@@ -170,61 +170,61 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 		sh_json(b, ev);
 		break;
 	case TLSMON_EV_ALERT:
-		jb_bool(b, "encrypted", sm->flags & TLSMON_SF_ENCRYPTED);
-		jb_u64(b, "record_length", sm->rec_len);
+		jbuf_bool(b, "encrypted", sm->flags & TLSMON_SF_ENCRYPTED);
+		jbuf_u64(b, "record_length", sm->rec_len);
 		if (!(sm->flags & TLSMON_SF_ENCRYPTED)) {
-			jb_str(b, "level", sm->level == TLS_ALERT_LEVEL_FATAL ? "fatal"
+			jbuf_str(b, "level", sm->level == TLS_ALERT_LEVEL_FATAL ? "fatal"
 					  : sm->level == TLS_ALERT_LEVEL_WARNING ? "warning" : "unknown");
-			jb_str(b, "description", tls_alert_str(sm->desc, buf, sizeof(buf)));
+			jbuf_str(b, "description", tls_alert_str(sm->desc, buf, sizeof(buf)));
 		}
 		break;
 	case TLSMON_EV_HS_MSG:
-		jb_bool(b, "encrypted", sm->flags & TLSMON_SF_ENCRYPTED);
+		jbuf_bool(b, "encrypted", sm->flags & TLSMON_SF_ENCRYPTED);
 		if (!(sm->flags & TLSMON_SF_ENCRYPTED)) {
-			jb_str(b, "message", tls_hs_type_name(sm->hs_type) ?: "unknown");
-			jb_u64(b, "message_length", sm->msg_len);
-			jb_bool(b, "partial", sm->flags & TLSMON_SF_PARTIAL);
+			jbuf_str(b, "message", tls_hs_type_name(sm->hs_type) ?: "unknown");
+			jbuf_u64(b, "message_length", sm->msg_len);
+			jbuf_bool(b, "partial", sm->flags & TLSMON_SF_PARTIAL);
 		}
-		jb_u64(b, "record_length", sm->rec_len);
+		jbuf_u64(b, "record_length", sm->rec_len);
 		break;
 	case TLSMON_EV_CCS:
 	case TLSMON_EV_APPDATA:
-		jb_u64(b, "record_length", sm->rec_len);
+		jbuf_u64(b, "record_length", sm->rec_len);
 		if (h->type == TLSMON_EV_APPDATA)
-			jb_u64(b, "index", sm->index);
+			jbuf_u64(b, "index", sm->index);
 		break;
 	case TLSMON_EV_PARSE_ERROR:
-		jb_str(b, "error", tls_err_name(sm->reason));
-		jb_u64(b, "content_type", sm->content_type);
-		jb_u64(b, "handshake_type", sm->hs_type);
+		jbuf_str(b, "error", tls_err_name(sm->reason));
+		jbuf_u64(b, "content_type", sm->content_type);
+		jbuf_u64(b, "handshake_type", sm->hs_type);
 		break;
 	case TLSMON_EV_FLOW_END:
-		jb_str(b, "reason", sm->reason < TLSMON_END_MAX && end_names[sm->reason]
+		jbuf_str(b, "reason", sm->reason < TLSMON_END_MAX && end_names[sm->reason]
 					    ? end_names[sm->reason] : "unknown");
 		break;
 	case TLSMON_EV_NON_TLS: {
 		const struct tlsmon_ev_non_tls *nt = ev;
 
-		jb_u64(b, "payload_length", nt->len);
-		jb_strn(b, "first_bytes", nt->data, nt->n < TLSMON_PEEK_MAX ? nt->n : TLSMON_PEEK_MAX);
+		jbuf_u64(b, "payload_length", nt->len);
+		jbuf_strn(b, "first_bytes", nt->data, nt->n < TLSMON_PEEK_MAX ? nt->n : TLSMON_PEEK_MAX);
 		break;
 	}
 	case TLSMON_EV_HS_BYTES: {
 		const struct tlsmon_ev_hs_bytes *hb = ev;
 
-		jb_str(b, "message", hb->len ? tls_hs_type_name(hb->data[0]) ?: "unknown" : "none");
-		jb_u64(b, "message_length", hb->len);
+		jbuf_str(b, "message", hb->len ? tls_hs_type_name(hb->data[0]) ?: "unknown" : "none");
+		jbuf_u64(b, "message_length", hb->len);
 		break;
 	}
 	case TLSMON_EV_BLOB: {
 		const struct tlsmon_ev_blob *bl = ev;
 
-		jb_u64(b, "record_seq", bl->rec_seq);
-		jb_u64(b, "length", bl->len);
-		jb_bool(b, "budget_exhausted", bl->flags & TLSMON_BLOB_F_BUDGET);
+		jbuf_u64(b, "record_seq", bl->rec_seq);
+		jbuf_u64(b, "length", bl->len);
+		jbuf_bool(b, "budget_exhausted", bl->flags & TLSMON_BLOB_F_BUDGET);
 		break;
 	}
 	}
-	jb_obj_close(b);
+	jbuf_obj_close(b);
 	return 0;
 }

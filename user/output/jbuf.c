@@ -4,18 +4,18 @@
 #include <string.h>
 #include "output/jbuf.h"
 
-void jb_init(struct jbuf *b)
+void jbuf_init(struct jbuf *b)
 {
 	memset(b, 0, sizeof(*b));
 }
 
-void jb_free(struct jbuf *b)
+void jbuf_free(struct jbuf *b)
 {
 	free(b->s);
 	memset(b, 0, sizeof(*b));
 }
 
-void jb_reset(struct jbuf *b)
+void jbuf_reset(struct jbuf *b)
 {
 	b->len = 0;
 	b->need_comma = 0;
@@ -45,7 +45,7 @@ static int grow(struct jbuf *b, size_t n)
 	return 0;
 }
 
-void jb_raw(struct jbuf *b, const char *s, size_t n)
+void jbuf_raw(struct jbuf *b, const char *s, size_t n)
 {
 	if (grow(b, n))
 		return;
@@ -54,7 +54,7 @@ void jb_raw(struct jbuf *b, const char *s, size_t n)
 	b->s[b->len] = 0;
 }
 
-void jb_printf(struct jbuf *b, const char *fmt, ...)
+void jbuf_printf(struct jbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -73,41 +73,41 @@ void jb_printf(struct jbuf *b, const char *fmt, ...)
 static void sep(struct jbuf *b)
 {
 	if (b->need_comma)
-		jb_raw(b, ",", 1);
+		jbuf_raw(b, ",", 1);
 	b->need_comma = 1;
 }
 
-void jb_key(struct jbuf *b, const char *key)
+void jbuf_key(struct jbuf *b, const char *key)
 {
 	sep(b);
 	if (key) {
-		jb_raw(b, "\"", 1);
-		jb_raw(b, key, strlen(key));
-		jb_raw(b, "\":", 2);
+		jbuf_raw(b, "\"", 1);
+		jbuf_raw(b, key, strlen(key));
+		jbuf_raw(b, "\":", 2);
 	}
 }
 
-void jb_obj_open(struct jbuf *b)
+void jbuf_obj_open(struct jbuf *b)
 {
-	jb_raw(b, "{", 1);
+	jbuf_raw(b, "{", 1);
 	b->need_comma = 0;
 }
 
-void jb_obj_close(struct jbuf *b)
+void jbuf_obj_close(struct jbuf *b)
 {
-	jb_raw(b, "}", 1);
+	jbuf_raw(b, "}", 1);
 	b->need_comma = 1;
 }
 
-void jb_arr_open(struct jbuf *b)
+void jbuf_arr_open(struct jbuf *b)
 {
-	jb_raw(b, "[", 1);
+	jbuf_raw(b, "[", 1);
 	b->need_comma = 0;
 }
 
-void jb_arr_close(struct jbuf *b)
+void jbuf_arr_close(struct jbuf *b)
 {
-	jb_raw(b, "]", 1);
+	jbuf_raw(b, "]", 1);
 	b->need_comma = 1;
 }
 
@@ -208,9 +208,9 @@ static size_t escape(char *dst, size_t dstlen, const void *src, size_t n)
 	return o;
 }
 
-void jb_strn(struct jbuf *b, const char *key, const void *s, size_t n)
+void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n)
 {
-	jb_key(b, key);
+	jbuf_key(b, key);
 	/* an escaped byte takes at most 6 */
 	if (grow(b, 6 * n + 2))
 		return;
@@ -220,54 +220,54 @@ void jb_strn(struct jbuf *b, const char *key, const void *s, size_t n)
 	b->s[b->len] = 0;
 }
 
-void jb_str(struct jbuf *b, const char *key, const char *s)
+void jbuf_str(struct jbuf *b, const char *key, const char *s)
 {
 	if (!s) {
-		jb_null(b, key);
+		jbuf_null(b, key);
 		return;
 	}
-	jb_strn(b, key, s, strlen(s));
+	jbuf_strn(b, key, s, strlen(s));
 }
 
-void jb_u64(struct jbuf *b, const char *key, uint64_t v)
+void jbuf_u64(struct jbuf *b, const char *key, uint64_t v)
 {
 	char d[20];
 	size_t n = sizeof(d);
 
-	jb_key(b, key);
+	jbuf_key(b, key);
 	do {
 		d[--n] = '0' + v % 10;
 		v /= 10;
 	} while (v);
-	jb_raw(b, d + n, sizeof(d) - n);
+	jbuf_raw(b, d + n, sizeof(d) - n);
 }
 
-void jb_i64(struct jbuf *b, const char *key, int64_t v)
+void jbuf_i64(struct jbuf *b, const char *key, int64_t v)
 {
-	jb_key(b, key);
-	jb_printf(b, "%lld", (long long)v);
+	jbuf_key(b, key);
+	jbuf_printf(b, "%lld", (long long)v);
 }
 
-void jb_dbl(struct jbuf *b, const char *key, double v)
+void jbuf_dbl(struct jbuf *b, const char *key, double v)
 {
-	jb_key(b, key);
-	jb_printf(b, "%.6f", v);
+	jbuf_key(b, key);
+	jbuf_printf(b, "%.6f", v);
 }
 
-void jb_bool(struct jbuf *b, const char *key, int v)
+void jbuf_bool(struct jbuf *b, const char *key, int v)
 {
-	jb_key(b, key);
-	jb_raw(b, v ? "true" : "false", v ? 4 : 5);
+	jbuf_key(b, key);
+	jbuf_raw(b, v ? "true" : "false", v ? 4 : 5);
 }
 
-void jb_null(struct jbuf *b, const char *key)
+void jbuf_null(struct jbuf *b, const char *key)
 {
-	jb_key(b, key);
-	jb_raw(b, "null", 4);
+	jbuf_key(b, key);
+	jbuf_raw(b, "null", 4);
 }
 
-void jb_hex16(struct jbuf *b, const char *key, uint16_t v)
+void jbuf_hex16(struct jbuf *b, const char *key, uint16_t v)
 {
-	jb_key(b, key);
-	jb_printf(b, "\"0x%04x\"", v);
+	jbuf_key(b, key);
+	jbuf_printf(b, "\"0x%04x\"", v);
 }

@@ -18,26 +18,26 @@ struct jbuf {
 	int oom;
 };
 
-void jb_init(struct jbuf *b);
-void jb_free(struct jbuf *b);
-void jb_reset(struct jbuf *b);
-void jb_raw(struct jbuf *b, const char *s, size_t n);
-void jb_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void jbuf_init(struct jbuf *b);
+void jbuf_free(struct jbuf *b);
+void jbuf_reset(struct jbuf *b);
+void jbuf_raw(struct jbuf *b, const char *s, size_t n);
+void jbuf_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-void jb_obj_open(struct jbuf *b);
-void jb_obj_close(struct jbuf *b);
-void jb_arr_open(struct jbuf *b);
-void jb_arr_close(struct jbuf *b);
+void jbuf_obj_open(struct jbuf *b);
+void jbuf_obj_close(struct jbuf *b);
+void jbuf_arr_open(struct jbuf *b);
+void jbuf_arr_close(struct jbuf *b);
 /* "key": then the value below; inside arrays pass key NULL. */
-void jb_key(struct jbuf *b, const char *key);
-void jb_str(struct jbuf *b, const char *key, const char *s);
-void jb_strn(struct jbuf *b, const char *key, const void *s, size_t n);	/* bytes from the wire */
-void jb_u64(struct jbuf *b, const char *key, uint64_t v);
-void jb_i64(struct jbuf *b, const char *key, int64_t v);
-void jb_dbl(struct jbuf *b, const char *key, double v);
-void jb_bool(struct jbuf *b, const char *key, int v);
-void jb_null(struct jbuf *b, const char *key);
-void jb_hex16(struct jbuf *b, const char *key, uint16_t v);	/* "0x1301" */
+void jbuf_key(struct jbuf *b, const char *key);
+void jbuf_str(struct jbuf *b, const char *key, const char *s);
+void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n);	/* bytes from the wire */
+void jbuf_u64(struct jbuf *b, const char *key, uint64_t v);
+void jbuf_i64(struct jbuf *b, const char *key, int64_t v);
+void jbuf_dbl(struct jbuf *b, const char *key, double v);
+void jbuf_bool(struct jbuf *b, const char *key, int v);
+void jbuf_null(struct jbuf *b, const char *key);
+void jbuf_hex16(struct jbuf *b, const char *key, uint16_t v);	/* "0x1301" */
 /* n bytes as 2n lowercase hex digits and a NUL: out holds 2n + 1. */
 
 /* Escape bytes into a JSON string body (no quotes); returns bytes written. */

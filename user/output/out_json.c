@@ -32,8 +32,8 @@ static void ts_iso(struct jbuf *b, const char *key, uint64_t ns)
 
 	gmtime_r(&s, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	jb_key(b, key);
-	jb_printf(b, "\"%s.%06lluZ\"", buf, (unsigned long long)(ns % 1000000000ull / 1000));
+	jbuf_key(b, key);
+	jbuf_printf(b, "\"%s.%06lluZ\"", buf, (unsigned long long)(ns % 1000000000ull / 1000));
 }
 
 static void names16(struct jbuf *b, const char *key, const __u16 *v, unsigned n, unsigned max,
@@ -42,12 +42,12 @@ static void names16(struct jbuf *b, const char *key, const __u16 *v, unsigned n,
 	char buf[40];
 	unsigned i;
 
-	jb_key(b, key);
-	jb_arr_open(b);
+	jbuf_key(b, key);
+	jbuf_arr_open(b);
 	for (i = 0; i < n && i < max; i++)
 		if (!skip_grease || !TLS_IS_GREASE(v[i]))
-			jb_str(b, NULL, name(v[i], buf, sizeof(buf)));
-	jb_arr_close(b);
+			jbuf_str(b, NULL, name(v[i], buf, sizeof(buf)));
+	jbuf_arr_close(b);
 }
 
 static const char *ver_str(uint16_t v, char *buf, size_t len)
@@ -59,33 +59,33 @@ static void alpn_list(struct jbuf *b, const char *key, const struct tls_client_h
 {
 	size_t len = ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX, p = 0, k;
 
-	jb_key(b, key);
-	jb_arr_open(b);
+	jbuf_key(b, key);
+	jbuf_arr_open(b);
 	while (p < len) {
 		k = ch->alpn[p++];
-		jb_strn(b, NULL, ch->alpn + p, k < len - p ? k : len - p);
+		jbuf_strn(b, NULL, ch->alpn + p, k < len - p ? k : len - p);
 		p += k;
 	}
-	jb_arr_close(b);
+	jbuf_arr_close(b);
 }
 
 static void alert_obj(struct jbuf *b, const char *key, const struct rec_alert *a)
 {
 	char buf[32];
 
-	jb_key(b, key);
-	jb_obj_open(b);
-	jb_str(b, "sender", side_name(a->sender));
-	jb_bool(b, "encrypted", a->encrypted);
+	jbuf_key(b, key);
+	jbuf_obj_open(b);
+	jbuf_str(b, "sender", side_name(a->sender));
+	jbuf_bool(b, "encrypted", a->encrypted);
 	if (!a->encrypted) {
-		jb_str(b, "level", a->level == TLS_ALERT_LEVEL_FATAL ? "fatal"
+		jbuf_str(b, "level", a->level == TLS_ALERT_LEVEL_FATAL ? "fatal"
 				   : a->level == TLS_ALERT_LEVEL_WARNING ? "warning" : "unknown");
-		jb_str(b, "description", tls_alert_str(a->desc, buf, sizeof(buf)));
+		jbuf_str(b, "description", tls_alert_str(a->desc, buf, sizeof(buf)));
 	} else {
-		jb_u64(b, "record_length", a->rec_len);
+		jbuf_u64(b, "record_length", a->rec_len);
 	}
-	jb_bool(b, "after_server_hello", a->after_server_hello);
-	jb_obj_close(b);
+	jbuf_bool(b, "after_server_hello", a->after_server_hello);
+	jbuf_obj_close(b);
 }
 
 /* A certificate's time, seconds since the epoch (before 1970 too); 0: unreadable. */
@@ -96,11 +96,11 @@ static void ts_sec(struct jbuf *b, const char *key, int64_t sec)
 	char buf[64];
 
 	if (!sec || !gmtime_r(&t, &tm)) {
-		jb_null(b, key);
+		jbuf_null(b, key);
 		return;
 	}
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	jb_str(b, key, buf);
+	jbuf_str(b, key, buf);
 }
 
 static void cert_obj(struct jbuf *b, const struct cert_info *ci)
@@ -108,44 +108,44 @@ static void cert_obj(struct jbuf *b, const struct cert_info *ci)
 	char hex[65];
 	unsigned i;
 
-	jb_key(b, NULL);
-	jb_obj_open(b);
-	jb_strn(b, "subject_cn", ci->subject_cn, strlen(ci->subject_cn));
-	jb_strn(b, "subject", ci->subject, strlen(ci->subject));
-	jb_strn(b, "issuer", ci->issuer, strlen(ci->issuer));
-	jb_str(b, "serial", ci->serial);
-	jb_key(b, "sans");
-	jb_arr_open(b);
+	jbuf_key(b, NULL);
+	jbuf_obj_open(b);
+	jbuf_strn(b, "subject_cn", ci->subject_cn, strlen(ci->subject_cn));
+	jbuf_strn(b, "subject", ci->subject, strlen(ci->subject));
+	jbuf_strn(b, "issuer", ci->issuer, strlen(ci->issuer));
+	jbuf_str(b, "serial", ci->serial);
+	jbuf_key(b, "sans");
+	jbuf_arr_open(b);
 	for (i = 0; i < ci->n_sans; i++)
-		jb_strn(b, NULL, ci->sans[i], strlen(ci->sans[i]));
-	jb_arr_close(b);
+		jbuf_strn(b, NULL, ci->sans[i], strlen(ci->sans[i]));
+	jbuf_arr_close(b);
 	if (ci->n_sans_total > ci->n_sans)
-		jb_u64(b, "sans_total", ci->n_sans_total);
+		jbuf_u64(b, "sans_total", ci->n_sans_total);
 	ts_sec(b, "not_before", ci->not_before);
 	ts_sec(b, "not_after", ci->not_after);
-	jb_str(b, "key_type", ci->key_type);
-	jb_u64(b, "key_bits", ci->key_bits);
+	jbuf_str(b, "key_type", ci->key_type);
+	jbuf_u64(b, "key_bits", ci->key_bits);
 	if (ci->key_group[0])
-		jb_str(b, "key_group", ci->key_group);
-	jb_str(b, "signature", ci->signature);
-	jb_bool(b, "self_signed", ci->self_signed);
+		jbuf_str(b, "key_group", ci->key_group);
+	jbuf_str(b, "signature", ci->signature);
+	jbuf_bool(b, "self_signed", ci->self_signed);
 	hex_lower(hex, ci->fp_sha256, 32);
-	jb_str(b, "sha256", hex);
+	jbuf_str(b, "sha256", hex);
 	hex_lower(hex, ci->fp_sha1, 20);
-	jb_str(b, "sha1", hex);
-	jb_obj_close(b);
+	jbuf_str(b, "sha1", hex);
+	jbuf_obj_close(b);
 }
 
 static void findings(struct jbuf *b, const char *key, uint32_t f)
 {
 	unsigned i;
 
-	jb_key(b, key);
-	jb_arr_open(b);
+	jbuf_key(b, key);
+	jbuf_arr_open(b);
 	for (i = 0; i < CERT_F_MAX; i++)
 		if (f & (1u << i))
-			jb_str(b, NULL, cert_finding_name(i));
-	jb_arr_close(b);
+			jbuf_str(b, NULL, cert_finding_name(i));
+	jbuf_arr_close(b);
 }
 
 /* Certificates sent in clear: each side's chain, the server's CA names, findings. */
@@ -157,40 +157,40 @@ static void certificates(struct jbuf *b, const struct hs_record *r)
 
 	if (!r->certs[0] && !r->certs[1] && !cr && !r->cert_errors)
 		return;
-	jb_key(b, "certificates");
-	jb_obj_open(b);
+	jbuf_key(b, "certificates");
+	jbuf_obj_open(b);
 	for (s = 0; s < 2; s++) {
 		const struct cert_chain *c = r->certs[s];
 
 		if (!c)
 			continue;
-		jb_key(b, side[s]);
-		jb_obj_open(b);
-		jb_key(b, "chain");
-		jb_arr_open(b);
+		jbuf_key(b, side[s]);
+		jbuf_obj_open(b);
+		jbuf_key(b, "chain");
+		jbuf_arr_open(b);
 		for (i = 0; i < c->n; i++)
 			cert_obj(b, &c->c[i]);
-		jb_arr_close(b);
-		jb_u64(b, "sent", c->n_sent);
+		jbuf_arr_close(b);
+		jbuf_u64(b, "sent", c->n_sent);
 		if (c->bad)
-			jb_u64(b, "unparsed", c->bad);
-		jb_str(b, "validation", cert_verify_str(c->verify_error));
+			jbuf_u64(b, "unparsed", c->bad);
+		jbuf_str(b, "validation", cert_verify_str(c->verify_error));
 		findings(b, "findings", r->cert_findings[s]);
 		if (s == SIDE_SERVER && (r->cert_findings[s] & (1u << CERT_F_NOT_YET_VALID)))
-			jb_i64(b, "not_yet_valid_by_s", r->cert_skew_s);
-		jb_obj_close(b);
+			jbuf_i64(b, "not_yet_valid_by_s", r->cert_skew_s);
+		jbuf_obj_close(b);
 	}
 	if (cr) {
-		jb_key(b, "acceptable_cas");
-		jb_arr_open(b);
+		jbuf_key(b, "acceptable_cas");
+		jbuf_arr_open(b);
 		for (i = 0; i < cr->n_ca; i++)
-			jb_strn(b, NULL, cr->ca[i], strlen(cr->ca[i]));
-		jb_arr_close(b);
-		jb_u64(b, "acceptable_cas_total", cr->n_ca_total);
+			jbuf_strn(b, NULL, cr->ca[i], strlen(cr->ca[i]));
+		jbuf_arr_close(b);
+		jbuf_u64(b, "acceptable_cas_total", cr->n_ca_total);
 	}
 	if (r->cert_errors)
-		jb_u64(b, "unparsed_messages", r->cert_errors);
-	jb_obj_close(b);
+		jbuf_u64(b, "unparsed_messages", r->cert_errors);
+	jbuf_obj_close(b);
 }
 
 static void evidence(struct jbuf *b, const struct hs_record *r)
@@ -198,60 +198,60 @@ static void evidence(struct jbuf *b, const struct hs_record *r)
 	const struct evidence *ev = &r->ev;
 	char buf[40];
 
-	jb_key(b, "evidence");
-	jb_obj_open(b);
-	jb_str(b, "basis", basis_name(ev->basis));
+	jbuf_key(b, "evidence");
+	jbuf_obj_open(b);
+	jbuf_str(b, "basis", basis_name(ev->basis));
 	if (ev->alert)
 		alert_obj(b, "alert", ev->alert);
 	if (ev->basis == BASIS_SERVER_PROFILE || ev->basis == BASIS_CLIENT_OFFER) {
 		if (r->ch) {
 			names16(b, "client_ciphers", r->ch->ciphers, r->ch->n_ciphers,
 				TLSMON_MAX_CIPHERS, tls_cipher_str, 1);
-			jb_str(b, "client_max_version", tls_version_str(ev->client_max_version, buf,
+			jbuf_str(b, "client_max_version", tls_version_str(ev->client_max_version, buf,
 									  sizeof(buf)));
 		}
 		if (ev->basis == BASIS_SERVER_PROFILE) {
-			jb_key(b, "server_accepted");
-			jb_obj_open(b);
-			jb_u64(b, "handshakes", ev->profile_successes);
+			jbuf_key(b, "server_accepted");
+			jbuf_obj_open(b);
+			jbuf_u64(b, "handshakes", ev->profile_successes);
 			names16(b, "ciphers", ev->profile_ciphers, ev->n_profile_ciphers,
 				REC_MAX_PROFILE, tls_cipher_str, 0);
-			jb_str(b, "min_version", tls_version_str(ev->profile_min_version, buf, sizeof(buf)));
-			jb_str(b, "max_version", tls_version_str(ev->profile_max_version, buf, sizeof(buf)));
-			jb_obj_close(b);
+			jbuf_str(b, "min_version", tls_version_str(ev->profile_min_version, buf, sizeof(buf)));
+			jbuf_str(b, "max_version", tls_version_str(ev->profile_max_version, buf, sizeof(buf)));
+			jbuf_obj_close(b);
 		}
 	}
 	if (r->reason == REASON_RESET_AFTER_CLIENT_HELLO) {
-		jb_u64(b, "reset_ttl", r->rst.ttl);
-		jb_u64(b, "reset_ip_id", r->rst.ip_id);
+		jbuf_u64(b, "reset_ttl", r->rst.ttl);
+		jbuf_u64(b, "reset_ip_id", r->rst.ip_id);
 		if (ev->baseline_known) {
-			jb_u64(b, "synack_ttl", ev->baseline_ttl);
-			jb_u64(b, "synack_ip_id", ev->baseline_ip_id);
+			jbuf_u64(b, "synack_ttl", ev->baseline_ttl);
+			jbuf_u64(b, "synack_ip_id", ev->baseline_ip_id);
 		}
-		jb_bool(b, "suspected_middlebox", ev->suspected_middlebox);
-		jb_bool(b, "ttl_mismatch", ev->ttl_mismatch);
-		jb_bool(b, "ip_id_mismatch", ev->ip_id_mismatch);
+		jbuf_bool(b, "suspected_middlebox", ev->suspected_middlebox);
+		jbuf_bool(b, "ttl_mismatch", ev->ttl_mismatch);
+		jbuf_bool(b, "ip_id_mismatch", ev->ip_id_mismatch);
 	}
 	if (r->reason == REASON_CLOSED_AFTER_CLIENT_HELLO)
-		jb_bool(b, "client_sent_no_sni", ev->client_sent_no_sni);
+		jbuf_bool(b, "client_sent_no_sni", ev->client_sent_no_sni);
 	if (r->reason == REASON_RESET_AFTER_CLIENT_HELLO && r->rst.seen)
-		jb_str(b, "reset_by", side_name(r->rst.sender));
+		jbuf_str(b, "reset_by", side_name(r->rst.sender));
 	if (r->reason == REASON_CLOSED_AFTER_CLIENT_HELLO && r->fin.seen)
-		jb_str(b, "closed_by", side_name(r->fin.sender));
+		jbuf_str(b, "closed_by", side_name(r->fin.sender));
 	if (r->reason == REASON_ABORTED_DURING_HANDSHAKE) {
 		if (r->rst.seen)
-			jb_str(b, "reset_by", side_name(r->rst.sender));
+			jbuf_str(b, "reset_by", side_name(r->rst.sender));
 		else if (r->fin.seen)
-			jb_str(b, "closed_by", side_name(r->fin.sender));
+			jbuf_str(b, "closed_by", side_name(r->fin.sender));
 	}
 	if (ev->basis == BASIS_INFERRED) {
-		jb_bool(b, "inferred", 1);
-		jb_u64(b, "encrypted_record_length", ev->inferred_record_len);
+		jbuf_bool(b, "inferred", 1);
+		jbuf_u64(b, "encrypted_record_length", ev->inferred_record_len);
 	}
 	if (ev->client_cert_sent)
-		jb_bool(b, "client_certificate_sent", ev->client_cert_sent == 1);
+		jbuf_bool(b, "client_certificate_sent", ev->client_cert_sent == 1);
 	if (r->reason == REASON_NON_TLS_RESPONSE)
-		jb_strn(b, "first_bytes", ev->first_bytes, ev->n_first_bytes);
+		jbuf_strn(b, "first_bytes", ev->first_bytes, ev->n_first_bytes);
 	/* what was wrong with the certificate the other side refused */
 	if (r->reason == REASON_CLIENT_REJECTED_SERVER_CERT && r->certs[SIDE_SERVER])
 		findings(b, "certificate_findings", r->cert_findings[SIDE_SERVER]);
@@ -259,10 +259,10 @@ static void evidence(struct jbuf *b, const struct hs_record *r)
 		findings(b, "certificate_findings", r->cert_findings[SIDE_CLIENT]);
 	if (r->reason == REASON_NO_SERVER_HELLO || (r->reason == REASON_ABORTED_DURING_HANDSHAKE &&
 						    ev->waited_s > 0))
-		jb_dbl(b, "waited_s", ev->waited_s);
+		jbuf_dbl(b, "waited_s", ev->waited_s);
 	if (ev->hello_error)
-		jb_str(b, "client_hello_error", tls_err_name(ev->hello_error));
-	jb_obj_close(b);
+		jbuf_str(b, "client_hello_error", tls_err_name(ev->hello_error));
+	jbuf_obj_close(b);
 }
 
 void out_json_record(struct jbuf *b, const struct hs_record *r)
@@ -277,20 +277,20 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 
 	addr_str(r->caddr, ca, sizeof(ca));
 	addr_str(r->saddr, sa, sizeof(sa));
-	jb_obj_open(b);
+	jbuf_obj_open(b);
 	ts_iso(b, "ts", r->start_ns);
-	jb_u64(b, "id", r->id);
-	jb_str(b, "interface", r->ifname);
-	jb_str(b, "client", ca);
-	jb_u64(b, "client_port", r->cport);
-	jb_str(b, "server", sa);
-	jb_u64(b, "server_port", r->sport);
-	jb_bool(b, "client_hello_seen", !!ch);
+	jbuf_u64(b, "id", r->id);
+	jbuf_str(b, "interface", r->ifname);
+	jbuf_str(b, "client", ca);
+	jbuf_u64(b, "client_port", r->cport);
+	jbuf_str(b, "server", sa);
+	jbuf_u64(b, "server_port", r->sport);
+	jbuf_bool(b, "client_hello_seen", !!ch);
 	sni = record_sni(r, &sni_len, &cut);
 	if (sni)
-		jb_strn(b, "sni", sni, sni_len);
+		jbuf_strn(b, "sni", sni, sni_len);
 	else
-		jb_null(b, "sni");
+		jbuf_null(b, "sni");
 	if (ch) {
 		static const struct { uint32_t flag; const char *name; } cut[] = {
 			{ TLS_CHF_TRUNC_SNI, "sni" }, { TLS_CHF_TRUNC_ALPN, "alpn" },
@@ -303,53 +303,53 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 
 		/* lists longer than tlsmon keeps: shown in part, said so here */
 		if (ch->flags & TLS_CHF_TRUNC_MASK) {
-			jb_key(b, "client_hello_cut");
-			jb_arr_open(b);
+			jbuf_key(b, "client_hello_cut");
+			jbuf_arr_open(b);
 			for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++)
 				if (ch->flags & cut[i].flag)
-					jb_str(b, NULL, cut[i].name);
-			jb_arr_close(b);
+					jbuf_str(b, NULL, cut[i].name);
+			jbuf_arr_close(b);
 		}
 		alpn_list(b, "alpn_offered", ch);
-		jb_u64(b, "alpn_offered_count", ch->alpn_count);
+		jbuf_u64(b, "alpn_offered_count", ch->alpn_count);
 		names16(b, "versions_offered", ch->versions, ch->n_versions, TLSMON_MAX_VERSIONS,
 			ver_str, 1);
 		names16(b, "ciphers_offered", ch->ciphers, ch->n_ciphers, TLSMON_MAX_CIPHERS,
 			tls_cipher_str, 1);
-		jb_str(b, "client_version", tls_version_str(ch->legacy_version, buf, sizeof(buf)));
+		jbuf_str(b, "client_version", tls_version_str(ch->legacy_version, buf, sizeof(buf)));
 	}
 	if (sh) {
 		if (sh->flags & TLS_SHF_ALPN)
-			jb_strn(b, "alpn", sh->alpn, sh->alpn_len < TLSMON_SH_ALPN_MAX ? sh->alpn_len
+			jbuf_strn(b, "alpn", sh->alpn, sh->alpn_len < TLSMON_SH_ALPN_MAX ? sh->alpn_len
 										  : TLSMON_SH_ALPN_MAX);
 		else
-			jb_null(b, "alpn");
-		jb_str(b, "version", tls_version_str(r->version, buf, sizeof(buf)));
-		jb_str(b, "cipher", tls_cipher_str(sh->cipher, buf, sizeof(buf)));
+			jbuf_null(b, "alpn");
+		jbuf_str(b, "version", tls_version_str(r->version, buf, sizeof(buf)));
+		jbuf_str(b, "cipher", tls_cipher_str(sh->cipher, buf, sizeof(buf)));
 		if (sh->flags & TLS_SHF_KEY_SHARE)
-			jb_str(b, "group", tls_group_str(sh->key_share_group, buf, sizeof(buf)));
+			jbuf_str(b, "group", tls_group_str(sh->key_share_group, buf, sizeof(buf)));
 		else
-			jb_null(b, "group");
+			jbuf_null(b, "group");
 	} else {
-		jb_null(b, "version");
-		jb_null(b, "cipher");
+		jbuf_null(b, "version");
+		jbuf_null(b, "cipher");
 	}
-	jb_str(b, "kind", kind_name(r->kind));
-	jb_bool(b, "resumed", r->kind == KIND_RESUMED_SESSION_ID || r->kind == KIND_RESUMED_TICKET ||
+	jbuf_str(b, "kind", kind_name(r->kind));
+	jbuf_bool(b, "resumed", r->kind == KIND_RESUMED_SESSION_ID || r->kind == KIND_RESUMED_TICKET ||
 				      r->kind == KIND_RESUMED_PSK);
-	jb_bool(b, "mutual_tls", r->mutual_tls);
-	jb_bool(b, "hello_retry_request", r->hello_retry);
+	jbuf_bool(b, "mutual_tls", r->mutual_tls);
+	jbuf_bool(b, "hello_retry_request", r->hello_retry);
 	if (ch) {
 		if (r->fp->have_ja4) {
-			jb_str(b, "ja4", r->fp->ja4);
-			jb_str(b, "ja4_r", r->fp->ja4_r);
+			jbuf_str(b, "ja4", r->fp->ja4);
+			jbuf_str(b, "ja4_r", r->fp->ja4_r);
 		} else {
-			jb_null(b, "ja4");
-			jb_str(b, "ja4_missing", r->fp->why_not);
+			jbuf_null(b, "ja4");
+			jbuf_str(b, "ja4_missing", r->fp->why_not);
 		}
 		if (r->fp->have_ja3) {
-			jb_str(b, "ja3", r->fp->ja3);
-			jb_str(b, "ja3_string", r->fp->ja3_str);
+			jbuf_str(b, "ja3", r->fp->ja3);
+			jbuf_str(b, "ja3_string", r->fp->ja3_str);
 		}
 		if (r->ch2) {
 			/* the second ClientHello, after a HelloRetryRequest */
@@ -358,42 +358,42 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 			if (fp2) {
 				fingerprint_client(r->ch2, fp2);
 				if (fp2->have_ja4) {
-					jb_str(b, "ja4_retry", fp2->ja4);
-					jb_str(b, "ja4_r_retry", fp2->ja4_r);
+					jbuf_str(b, "ja4_retry", fp2->ja4);
+					jbuf_str(b, "ja4_r_retry", fp2->ja4_r);
 				}
 				free(fp2);
 			}
 		}
 	}
 	if (sh) {
-		jb_str(b, "ja3s", r->sfp->ja3s);
-		jb_str(b, "ja3s_string", r->sfp->ja3s_str);
+		jbuf_str(b, "ja3s", r->sfp->ja3s);
+		jbuf_str(b, "ja3s_string", r->sfp->ja3s_str);
 	}
-	jb_key(b, "latency_ms");
-	jb_obj_open(b);
+	jbuf_key(b, "latency_ms");
+	jbuf_obj_open(b);
 	if (r->ch_ns && r->sh_ns >= r->ch_ns)
-		jb_dbl(b, "server_hello", (r->sh_ns - r->ch_ns) / 1e6);
+		jbuf_dbl(b, "server_hello", (r->sh_ns - r->ch_ns) / 1e6);
 	if (r->ch_ns && r->end_ns >= r->ch_ns)
-		jb_dbl(b, "settled", (r->end_ns - r->ch_ns) / 1e6);
-	jb_obj_close(b);
-	jb_str(b, "outcome", outcome_name(r->outcome));
+		jbuf_dbl(b, "settled", (r->end_ns - r->ch_ns) / 1e6);
+	jbuf_obj_close(b);
+	jbuf_str(b, "outcome", outcome_name(r->outcome));
 	if (r->outcome == OUTCOME_FAILED) {
-		jb_str(b, "reason", reason_label(r, buf, sizeof(buf)));
+		jbuf_str(b, "reason", reason_label(r, buf, sizeof(buf)));
 		evidence(b, r);
 	} else {
-		jb_null(b, "reason");
+		jbuf_null(b, "reason");
 		if (r->closed_before_data)
-			jb_str(b, "closed_before_application_data",
+			jbuf_str(b, "closed_before_application_data",
 			       r->closed_before_data == 1 ? "client" : "server");
 	}
 	certificates(b, r);
-	jb_key(b, "alerts");
-	jb_arr_open(b);
+	jbuf_key(b, "alerts");
+	jbuf_arr_open(b);
 	for (i = 0; i < r->n_alerts; i++)
 		alert_obj(b, NULL, &r->alerts[i]);
-	jb_arr_close(b);
-	jb_str(b, "history", r->history);
-	jb_obj_close(b);
+	jbuf_arr_close(b);
+	jbuf_str(b, "history", r->history);
+	jbuf_obj_close(b);
 }
 
 struct out_json {
@@ -429,9 +429,9 @@ void out_json_write(void *ctx, const struct hs_record *r)
 {
 	struct out_json *o = ctx;
 
-	jb_reset(&o->b);
+	jbuf_reset(&o->b);
 	out_json_record(&o->b, r);
-	jb_raw(&o->b, "\n", 1);
+	jbuf_raw(&o->b, "\n", 1);
 	/* buffered: the live loop flushes every pass (out_json_flush), a capture at the end */
 	if (o->b.oom || fwrite(o->b.s, 1, o->b.len, o->f) != o->b.len)
 		o->write_errors++;
@@ -468,6 +468,6 @@ void out_json_close(struct out_json *o)
 	else if (o->f)
 		fflush(o->f);
 	free(o->path);
-	jb_free(&o->b);
+	jbuf_free(&o->b);
 	free(o);
 }
