@@ -5,6 +5,7 @@
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "tls_parse.bpf.h"
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
 

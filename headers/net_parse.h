@@ -14,7 +14,7 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/in.h>
-#include "tls_parse.h"
+#include "tls_record.h"	/* TLSP_INLINE */
 
 #ifndef VLAN_MAX_DEPTH
 #define VLAN_MAX_DEPTH 2
