@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The datapath's own types, for both environments and for the loader that
- * reads its maps (user/source/bpf_dp.c): flow state, configuration and scratch
- * space.
+ * reads its maps (user/source/bpf_dp.c): the frame a hook hands over, flow
+ * state, configuration and scratch space.
  */
 #ifndef TLSMON_DP_TYPES_H
 #define TLSMON_DP_TYPES_H
@@ -20,6 +20,15 @@
 #define TLSMON_MAX_PORTS 8
 
 _Static_assert(TLSMON_SCRATCH_LEN <= TLSP_MAX_LEN, "scratch larger than the parser window");
+
+/* A frame, as a hook hands it to dp_handle(). */
+struct dp_pkt {
+	void *ctx;		/* BPF: the program's context, for the helpers */
+	const void *data;	/* the frame's linear part */
+	const void *data_end;
+	__u32 ifindex;
+	__u8 hook;		/* enum tlsmon_hook */
+};
 
 /* Flow tracking.  The key is the same whichever way a packet goes. */
 struct tlsmon_flow_key {
