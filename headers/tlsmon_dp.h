@@ -126,7 +126,7 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 		dp_note_synack(m, h);
 	if (m->plen) {
 		dp_count(TLSMON_C_TCP_PAYLOAD, 1);
-		n = m->plen < 6 ? m->plen : 6;
+		n = m->plen < DP_HELLO_PEEK ? m->plen : DP_HELLO_PEEK;
 		if (dp_load(pk, hook, m->poff, pre, n) < 0)
 			return;
 		hello = dp_hello_start(pre, n);
