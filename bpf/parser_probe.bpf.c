@@ -7,7 +7,7 @@
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "tls_parse.h"
+#include "tls_parse.bpf.h"
 #include "net_parse.h"
 
 struct probe_out {

@@ -1,21 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The BPF side of the datapath environment (see headers/tlsmon_dp.h). */
+/*
+ * The BPF side of the datapath's environment: the maps, and every name
+ * headers/tlsmon_dp.h asks its includer for.  A BPF program includes this,
+ * then tlsmon_dp.h, then defines the stages (DP_STAGE_DEFINE).
+ */
 #ifndef TLSMON_ENV_BPF_H
 #define TLSMON_ENV_BPF_H
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "tls_parse.bpf.h"
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
-
-struct dp_pkt {
-	void *ctx;
-	const void *data;
-	const void *data_end;
-	__u32 len;
-	__u32 ifindex;
-	__u8 hook;
-};
 
 /* Sizes are set by the loader before load (bpf_map__set_max_entries). */
 struct {
@@ -64,25 +60,18 @@ struct {
 const volatile struct tlsmon_dp_cfg tlsmon_cfg = TLSMON_DP_CFG_DEFAULT;
 #define DP_CFG(field) (tlsmon_cfg.field)
 
-static __always_inline struct tlsmon_scratch *dp_scratch(int hook)
-{
-	__u32 idx = hook == TLSMON_HOOK_XDP ? 0 : 1;
-
-	return bpf_map_lookup_elem(&scratch, &idx);
-}
-
-static __always_inline void dp_count(__u32 c, __u64 n)
-{
-	__u64 *v = bpf_map_lookup_elem(&counters, &c);
-
-	if (v)
-		*v += n;
-}
+/* The array maps by name: hints, synacks, counters, scratch. */
+#define dp_array(map, idx)                            \
+	({                                            \
+		__u32 __k = (idx);                    \
+		bpf_map_lookup_elem(&(map), &__k);    \
+	})
 
 /*
  * A wakeup per event costs the reader more than the event: below wake_bytes
  * waiting, the event goes in silently and the reader collects it at its
- * next poll timeout (user/bpf_dp.c); past it, the reader is woken at once.
+ * next poll timeout (user/source/bpf_dp.c); past it, the reader is woken at
+ * once.
  */
 static __always_inline int dp_emit(void *ev, __u32 size)
 {
@@ -108,26 +97,6 @@ static __always_inline int dp_flow_insert(const struct tlsmon_flow_key *k, const
 static __always_inline void dp_flow_delete(const struct tlsmon_flow_key *k)
 {
 	bpf_map_delete_elem(&flows, k);
-}
-
-static __always_inline __u32 *dp_hint_slot(__u32 idx)
-{
-	return bpf_map_lookup_elem(&hints, &idx);
-}
-
-static __always_inline __u32 dp_hint_get(__u32 *slot)
-{
-	return *(volatile __u32 *)slot;
-}
-
-static __always_inline void dp_hint_add(__u32 *slot, int v)
-{
-	__sync_fetch_and_add(slot, v);
-}
-
-static __always_inline struct tlsmon_synack *dp_synack_slot(__u32 idx)
-{
-	return bpf_map_lookup_elem(&synacks, &idx);
 }
 
 #define dp_now(pk) bpf_ktime_get_boot_ns()
@@ -156,32 +125,51 @@ static __always_inline int dp_load_skb(void *ctx, __u32 off, void *dst, __u32 n)
 	((hook) == TLSMON_HOOK_XDP ? dp_load_xdp((pk)->ctx, (off), (dst), (n))          \
 				   : dp_load_skb((pk)->ctx, (off), (dst), (n)))
 
-/* Per-record work and blob shipping: verified once per hook, not per iteration. */
+/* Asked for only past the pre-filter: in XDP it is a helper call. */
+#define dp_frame_len(pk, hook)                                      \
+	((hook) == TLSMON_HOOK_XDP ? bpf_xdp_get_buff_len((pk)->ctx) \
+				   : ((struct __sk_buff *)(pk)->ctx)->len)
+
+/*
+ * The datapath's stages, one separately verified (global) function per stage
+ * and hook, taking the hook's own context type: a global function cannot be
+ * given packet pointers, and the helpers want the real context.  Verified
+ * once per hook and not once per record of the walk that calls them.  The
+ * TC programs share the _skb functions (the hook only picks the helper).
+ */
 struct xdp_md;
 struct __sk_buff;
-struct tlsmon_flow;
-struct tlsmon_dir_state;
-__attribute__((noinline)) int dp_ship_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s,
-					  struct tlsmon_flow *f, struct tlsmon_dir_state *ds);
-__attribute__((noinline)) int dp_ship_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s,
-					  struct tlsmon_flow *f, struct tlsmon_dir_state *ds);
-#define dp_blob_ship(pk, hook, s, f, ds)                                                    \
-	((hook) == TLSMON_HOOK_XDP ? dp_ship_xdp((struct xdp_md *)(pk)->ctx, (s), (f), (ds)) \
-				   : dp_ship_skb((struct __sk_buff *)(pk)->ctx, (s), (f), (ds)))
-__attribute__((noinline)) int dp_headers_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s);
-__attribute__((noinline)) int dp_headers_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s);
-#define dp_parse_headers(pk, hook, s)                                              \
-	((hook) == TLSMON_HOOK_XDP ? dp_headers_xdp((struct xdp_md *)(pk)->ctx, (s)) \
-				   : dp_headers_skb((struct __sk_buff *)(pk)->ctx, (s)))
-__attribute__((noinline)) int dp_record_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s,
-					    struct tlsmon_flow *f, __u32 dir);
-__attribute__((noinline)) int dp_record_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s,
-					    struct tlsmon_flow *f, __u32 dir);
-#define dp_record(pk, hook, s, f, dir)                                                      \
-	((hook) == TLSMON_HOOK_XDP ? dp_record_xdp((struct xdp_md *)(pk)->ctx, (s), (f), (dir)) \
-				   : dp_record_skb((struct __sk_buff *)(pk)->ctx, (s), (f), (dir)))
+#define DP_STAGE_DECLARE(fn)                                                                 \
+	__attribute__((noinline)) int fn##_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s,  \
+					       struct tlsmon_flow *f, __u32 dir);            \
+	__attribute__((noinline)) int fn##_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s, \
+					       struct tlsmon_flow *f, __u32 dir)
+DP_STAGE_DECLARE(dp_record);
+DP_STAGE_DECLARE(dp_blob_ship);
 
-/* Separately verified BPF-to-BPF function (global, so verified once). */
-#define TLSMON_SUBPROG __attribute__((noinline))
+#define DP_STAGE(fn, pk, hook, s, f, dir)                                                      \
+	((hook) == TLSMON_HOOK_XDP ? fn##_xdp((struct xdp_md *)(pk)->ctx, (s), (f), (dir))     \
+				   : fn##_skb((struct __sk_buff *)(pk)->ctx, (s), (f), (dir)))
+
+/* fail: what the stage returns when the verifier's NULL checks fail (never at run time) */
+#define DP_STAGE_DEFINE(fn, fail)                                                             \
+	__attribute__((noinline)) int fn##_xdp(struct xdp_md *ctx, struct tlsmon_scratch *s,   \
+					       struct tlsmon_flow *f, __u32 dir)             \
+	{                                                                                     \
+		struct dp_pkt pk = { .ctx = ctx };                                            \
+                                                                                              \
+		if (!ctx || !s || !f)                                                         \
+			return fail;                                                          \
+		return fn(&pk, TLSMON_HOOK_XDP, s, f, dir);                                   \
+	}                                                                                     \
+	__attribute__((noinline)) int fn##_skb(struct __sk_buff *ctx, struct tlsmon_scratch *s, \
+					       struct tlsmon_flow *f, __u32 dir)             \
+	{                                                                                     \
+		struct dp_pkt pk = { .ctx = ctx };                                            \
+                                                                                              \
+		if (!ctx || !s || !f)                                                         \
+			return fail;                                                          \
+		return fn(&pk, TLSMON_HOOK_TC_EGRESS, s, f, dir);                             \
+	}
 
 #endif /* TLSMON_ENV_BPF_H */

@@ -14,7 +14,7 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/in.h>
-#include "tls_parse.h"
+#include "tls_record.h"	/* TLSP_INLINE */
 
 #ifndef VLAN_MAX_DEPTH
 #define VLAN_MAX_DEPTH 2
@@ -102,6 +102,11 @@ typedef struct vlan_hdr_np __attribute__((aligned(1))) np_vlanhdr;
 #define np_ntohs(x) ((__u16)(x))
 #define np_ntohl(x) ((__u32)(x))
 #endif
+#define np_htons(x) np_ntohs(x)	/* folded at compile time for a constant */
+
+/* The byte of a TCP header that holds its flags (CWR .. FIN), NP_TCP_* */
+#define NP_TCP_FLAGS_OFF 13
+#define np_tcp_flags(th) (((const __u8 *)(th))[NP_TCP_FLAGS_OFF])
 
 TLSP_INLINE void np_v4_mapped(__u8 *dst, const void *src4)
 {
@@ -133,7 +138,7 @@ TLSP_INLINE int np_tcp(const void *data, const void *data_end, const __u8 *p, __
 	m->dport = np_ntohs(th->dest);
 	m->seq = np_ntohl(th->seq);
 	m->ack = np_ntohl(th->ack_seq);
-	m->tcp_flags = ((const __u8 *)th)[13];
+	m->tcp_flags = np_tcp_flags(th);
 	m->poff = (__u32)(p - (const __u8 *)data) + doff;
 	m->plen = l4_len - doff;
 	/* A SYN occupies one sequence number before its data (TCP Fast Open). */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Types shared by the BPF datapath and the collector: events, flow state,
- * counters.  Fixed-width fields only, explicit padding, sizes asserted.
- * Bump TLSMON_EVENT_VERSION whenever a layout below changes.
+ * What crosses the ring buffer from the datapath to the collector: the
+ * events.  Fixed-width fields only, explicit padding, sizes asserted.
+ * Bump TLSMON_EVENT_VERSION whenever a layout below changes.  The datapath's
+ * own state is in tlsmon_dp_types.h, its counters in tlsmon_counters.h.
  */
 #ifndef TLSMON_H
 #define TLSMON_H
@@ -259,96 +260,5 @@ struct tlsmon_ev_blob {
 	__u8 data[TLSMON_BLOB_MAX];
 };
 _Static_assert(sizeof(struct tlsmon_ev_blob) == 80 + TLSMON_BLOB_MAX, "tlsmon_ev_blob layout");
-
-/* Flow tracking.  The key is the same whichever way a packet goes. */
-struct tlsmon_flow_key {
-	__u8 a[16];
-	__u8 b[16];
-	__u16 pa;
-	__u16 pb;
-	__u8 family;
-	__u8 pad[3];
-};
-_Static_assert(sizeof(struct tlsmon_flow_key) == 40, "tlsmon_flow_key layout");
-
-#define TLSMON_DS_SYNCED (1u << 0)	/* next_seq is known */
-#define TLSMON_DS_ENCRYPTED (1u << 1)	/* ChangeCipherSpec sent: records are ciphertext */
-#define TLSMON_DS_BLOB (1u << 2)	/* shipping bytes up to blob_end for reassembly */
-#define TLSMON_DS_BUDGET (1u << 3)	/* reassembly budget exhausted */
-#define TLSMON_DS_LOST (1u << 4)	/* record boundary lost */
-#define TLSMON_DS_SEEN (1u << 5)	/* a record was seen from this side */
-#define TLSMON_DS_BLOB_CERT (1u << 6)	/* the reassembly window is TLSMON_BLOB_CERT */
-#define TLSMON_DS_HS_WANT (1u << 7)	/* the message going on (hs_left) is one userspace wants */
-
-struct tlsmon_dir_state {
-	__u32 next_seq;		/* sequence number of the next record header */
-	__u32 blob_start;	/* reassembly window [blob_start, blob_end) */
-	__u32 blob_end;
-	__u32 blob_bytes;	/* bytes shipped so far */
-	__u32 blob_next;	/* [blob_start, blob_next) shipped without a gap */
-	__u8 flags;		/* TLSMON_DS_* */
-	__u8 app_records;	/* application-data records seen (saturates) */
-	__u8 ttl;		/* TTL of the first packet seen from this side */
-	__u8 part_n;		/* bytes of a record header cut by a segment end */
-	__u8 part[4];
-	__u16 ip_id;		/* IP ID of the latest packet from this side */
-	__u16 hs_left;		/* bytes of a handshake message that go on in the next
-				 * record (a message fragmented over records) */
-};
-
-#define TLSMON_FS_CH_SEEN (1u << 0)
-#define TLSMON_FS_SH_SEEN (1u << 1)
-#define TLSMON_FS_TLS13 (1u << 2)
-#define TLSMON_FS_HRR (1u << 3)
-
-struct tlsmon_flow {
-	__u64 created_ns;
-	__u64 last_ns;
-	__u8 client_is_a;	/* the client is key.a */
-	__u8 state;		/* TLSMON_FS_* */
-	__u8 s2c_after_c2s;	/* server records after the client's first ciphertext */
-	__u8 pad;
-	__u32 hint;		/* hint slot this flow holds a reference on */
-	struct tlsmon_peer_info peer;
-	struct tlsmon_dir_state d[2];
-};
-_Static_assert(sizeof(struct tlsmon_flow) == 96, "tlsmon_flow layout");
-
-/* SYN-ACKs are remembered per hash slot, before any flow exists. */
-struct tlsmon_synack {
-	__u32 tag;
-	__u8 ttl;
-	__u8 pad;
-	__u16 ip_id;
-};
-
-#define TLSMON_HINT_SLOTS (1u << 16)
-#define TLSMON_SYNACK_SLOTS (1u << 14)
-
-/* Per-CPU counters, exported as Prometheus self-metrics. */
-enum tlsmon_counter {
-	/* past the pre-filter (dp_prefilter): plain non-TCP, bare ACKs and payload
-	 * of untracked flows that starts no hello end before any counter */
-	TLSMON_C_PACKETS,	/* packets parsed in full */
-	TLSMON_C_TCP_PAYLOAD,	/* of them, TCP segments carrying payload */
-	TLSMON_C_TLS_RECORDS,	/* TLS record headers parsed */
-	TLSMON_C_EVENTS,	/* events submitted */
-	TLSMON_C_RB_FAIL,	/* ring buffer full: event lost */
-	TLSMON_C_PARSE_ERRORS,
-	TLSMON_C_FLOWS_CREATED,
-	TLSMON_C_FLOWS_DELETED,
-	TLSMON_C_FLOW_CREATE_FAIL,
-	TLSMON_C_FRAGMENTS,	/* IP fragments skipped */
-	TLSMON_C_MALFORMED,	/* L2-L4 headers cut or inconsistent */
-	TLSMON_C_FLOW_LOOKUPS,
-	TLSMON_C_HINT_STALE,	/* hint said tracked, lookup missed */
-	TLSMON_C_BLOB_BYTES,
-	TLSMON_C_BLOB_BUDGET,	/* reassembly bytes refused by the per-flow budget */
-	TLSMON_C_RECORD_LIMIT,	/* more records in a segment than the walk bound */
-	TLSMON_C_OUT_OF_ORDER,	/* segment after a gap: boundary not yet seen */
-	TLSMON_C_SYNACKS,
-	TLSMON_C_PORT_FILTERED,
-	TLSMON_C_MAX
-};
 
 #endif /* TLSMON_H */

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Datapath configuration and scratch space, needed by both environments. */
+/*
+ * The datapath's own types, for both environments and for the loader that
+ * reads its maps (user/source/bpf_dp.c): the frame a hook hands over, flow
+ * state, configuration and scratch space.
+ */
 #ifndef TLSMON_DP_TYPES_H
 #define TLSMON_DP_TYPES_H
 
 #include "tlsmon.h"
+#include "tlsmon_counters.h"
 #include "tls_parse.h"
 #include "net_parse.h"
 
@@ -16,6 +21,80 @@
 
 _Static_assert(TLSMON_SCRATCH_LEN <= TLSP_MAX_LEN, "scratch larger than the parser window");
 
+/* A frame, as a hook hands it to dp_handle(). */
+struct dp_pkt {
+	void *ctx;		/* BPF: the program's context, for the helpers */
+	const void *data;	/* the frame's linear part */
+	const void *data_end;
+	__u32 ifindex;
+	__u8 hook;		/* enum tlsmon_hook */
+};
+
+/* Flow tracking.  The key is the same whichever way a packet goes. */
+struct tlsmon_flow_key {
+	__u8 a[16];
+	__u8 b[16];
+	__u16 pa;
+	__u16 pb;
+	__u8 family;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct tlsmon_flow_key) == 40, "tlsmon_flow_key layout");
+
+#define TLSMON_DS_SYNCED (1u << 0)	/* next_seq is known */
+#define TLSMON_DS_ENCRYPTED (1u << 1)	/* ChangeCipherSpec sent: records are ciphertext */
+#define TLSMON_DS_BLOB (1u << 2)	/* shipping bytes up to blob_end for reassembly */
+#define TLSMON_DS_BUDGET (1u << 3)	/* reassembly budget exhausted */
+#define TLSMON_DS_LOST (1u << 4)	/* record boundary lost */
+#define TLSMON_DS_SEEN (1u << 5)	/* a record was seen from this side */
+#define TLSMON_DS_BLOB_CERT (1u << 6)	/* the reassembly window is TLSMON_BLOB_CERT */
+#define TLSMON_DS_HS_WANT (1u << 7)	/* the message going on (hs_left) is one userspace wants */
+
+struct tlsmon_dir_state {
+	__u32 next_seq;		/* sequence number of the next record header */
+	__u32 blob_start;	/* reassembly window [blob_start, blob_end) */
+	__u32 blob_end;
+	__u32 blob_bytes;	/* bytes shipped so far */
+	__u32 blob_next;	/* [blob_start, blob_next) shipped without a gap */
+	__u8 flags;		/* TLSMON_DS_* */
+	__u8 app_records;	/* application-data records seen (saturates) */
+	__u8 ttl;		/* TTL of the first packet seen from this side */
+	__u8 part_n;		/* bytes of a record header cut by a segment end */
+	__u8 part[4];
+	__u16 ip_id;		/* IP ID of the latest packet from this side */
+	__u16 hs_left;		/* bytes of a handshake message that go on in the next
+				 * record (a message fragmented over records) */
+};
+
+#define TLSMON_FS_CH_SEEN (1u << 0)
+#define TLSMON_FS_SH_SEEN (1u << 1)
+#define TLSMON_FS_TLS13 (1u << 2)
+#define TLSMON_FS_HRR (1u << 3)
+
+struct tlsmon_flow {
+	__u64 created_ns;
+	__u64 last_ns;
+	__u8 client_is_a;	/* the client is key.a */
+	__u8 state;		/* TLSMON_FS_* */
+	__u8 s2c_after_c2s;	/* server records after the client's first ciphertext */
+	__u8 pad;
+	__u32 hint;		/* hint slot this flow holds a reference on */
+	struct tlsmon_peer_info peer;
+	struct tlsmon_dir_state d[2];
+};
+_Static_assert(sizeof(struct tlsmon_flow) == 96, "tlsmon_flow layout");
+
+/* SYN-ACKs are remembered per hash slot, before any flow exists. */
+struct tlsmon_synack {
+	__u32 tag;
+	__u8 ttl;
+	__u8 pad;
+	__u16 ip_id;
+};
+
+#define TLSMON_HINT_SLOTS (1u << 16)
+#define TLSMON_SYNACK_SLOTS (1u << 14)
+
 struct tlsmon_dp_cfg {
 	__u16 ports[TLSMON_MAX_PORTS];	/* only these TCP ports when n_ports > 0 */
 	__u8 n_ports;
@@ -27,6 +106,7 @@ struct tlsmon_dp_cfg {
 					 * ring buffer (0: at every event); it also reads
 					 * whatever is there at every poll timeout */
 };
+_Static_assert(sizeof(struct tlsmon_dp_cfg) == 28, "tlsmon_dp_cfg layout (BPF rodata)");
 
 /* 64 KiB per side: a ClientHello, and a server's flight with its certificates
  * even when the Certificate is fragmented over records */

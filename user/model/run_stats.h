@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include "model/collector.h"
 #include "pipe/reasm.h"
-#include "tlsmon.h"
+#include "tlsmon_counters.h"
 
 struct run_stats {
 	int live;			/* 1: attached to interfaces; 0: reading a capture */

@@ -9,35 +9,32 @@
 #include "source/dp_user.h"
 #include "lib/lru.h"
 
-struct dp_pkt {
-	const void *ctx;
-	const void *data;
-	const void *data_end;
-	__u32 len;
-	__u32 ifindex;
-	__u8 hook;
-	__u64 now;
-};
-
 struct dp_user {
 	struct lru *flows;
 	__u32 hints[TLSMON_HINT_SLOTS];
 	struct tlsmon_synack synacks[TLSMON_SYNACK_SLOTS];
-	struct tlsmon_scratch scratch;
-	uint64_t counters[TLSMON_C_MAX];
+	struct tlsmon_scratch scratch[2];	/* per hook, as in BPF: dp_scratch() */
+	__u64 counters[TLSMON_C_MAX];
 	struct tlsmon_dp_cfg cfg;
 	ev_sink sink;
 	void *sink_ctx;
+	__u64 now;				/* the frame's capture time */
 };
 
 /* The handler's functions reach their environment through this. */
 static struct dp_user *dp_cur;
 
-static inline void dp_count(__u32 c, __u64 n)
-{
-	if (c < TLSMON_C_MAX)
-		dp_cur->counters[c] += n;
-}
+/* The environment headers/tlsmon_dp.h asks for (its top lists it). */
+#define dp_array(map, idx)                                                          \
+	({                                                                          \
+		__u32 __k = (idx);                                                  \
+		__k < sizeof(dp_cur->map) / sizeof(dp_cur->map[0]) ? &dp_cur->map[__k] \
+								     : NULL;             \
+	})
+#define dp_now(pk) (dp_cur->now)
+#define dp_frame_len(pk, hook) ((__u32)((const __u8 *)(pk)->data_end - (const __u8 *)(pk)->data))
+#define DP_CFG(field) (dp_cur->cfg.field)
+#define DP_STAGE(fn, pk, hook, s, f, dir) fn(pk, hook, s, f, dir)
 
 static inline int dp_emit(void *ev, __u32 size)
 {
@@ -59,44 +56,17 @@ static inline void dp_flow_delete(const struct tlsmon_flow_key *k)
 	lru_delete(dp_cur->flows, k);
 }
 
-static inline __u32 *dp_hint_slot(__u32 idx)
-{
-	return idx < TLSMON_HINT_SLOTS ? &dp_cur->hints[idx] : NULL;
-}
-
-static inline __u32 dp_hint_get(__u32 *slot)
-{
-	return *slot;
-}
-
-static inline void dp_hint_add(__u32 *slot, int v)
-{
-	*slot += v;
-}
-
-static inline struct tlsmon_synack *dp_synack_slot(__u32 idx)
-{
-	return idx < TLSMON_SYNACK_SLOTS ? &dp_cur->synacks[idx] : NULL;
-}
-
-static inline struct tlsmon_scratch *dp_scratch(int hook)
-{
-	(void)hook;
-	return &dp_cur->scratch;
-}
-
+/* The whole frame is in memory. */
 static inline int dp_load(const struct dp_pkt *pk, int hook, __u32 off, void *dst, __u32 n)
 {
+	__u32 len = dp_frame_len(pk, hook);
+
 	(void)hook;
-	if (n == 0 || off > pk->len || n > pk->len - off)
+	if (n == 0 || off > len || n > len - off)
 		return -1;
 	memcpy(dst, (const __u8 *)pk->data + off, n);
 	return 0;
 }
-
-#define dp_now(pk) ((pk)->now)
-#define DP_CFG(field) (dp_cur->cfg.field)
-#define TLSMON_SUBPROG static
 
 #include "tlsmon_dp.h"
 
@@ -137,12 +107,11 @@ void dp_user_frame(struct dp_user *du, const void *frame, uint32_t len, uint64_t
 	struct dp_pkt pk = {
 		.data = frame,
 		.data_end = (const __u8 *)frame + len,
-		.len = len,
 		.ifindex = ifindex,
 		.hook = hook,
-		.now = ts_ns,
 	};
 
+	du->now = ts_ns;
 	dp_cur = du;
 	dp_handle(&pk, hook);
 	dp_cur = NULL;
@@ -150,7 +119,7 @@ void dp_user_frame(struct dp_user *du, const void *frame, uint32_t len, uint64_t
 
 const uint64_t *dp_user_counters(const struct dp_user *du)
 {
-	return du->counters;
+	return (const uint64_t *)du->counters;
 }
 
 uint32_t dp_user_flow_count(const struct dp_user *du)

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The datapath, flow tracking: the orientation-free key and hash, the hint
+ * array the pre-filter reads, SYN-ACKs remembered before a flow exists, and
+ * a flow's creation at its first hello and its end.
+ */
+#ifndef TLSMON_DP_FLOW_H
+#define TLSMON_DP_FLOW_H
+
+#include "dp_base.h"
+
+/*
+ * Orientation-free hash of the 4-tuple, the same in both directions: the
+ * ports folded into the addresses' XOR, then mixed.
+ */
+TLSP_INLINE __u32 dp_hash_mix(__u32 x, __u16 sport, __u16 dport)
+{
+	x ^= ((__u32)(sport ^ dport) << 16) | (__u16)(sport + dport);
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35u;
+	x ^= x >> 16;
+	return x;
+}
+
+/*
+ * The flow's hash, orientation-free.  An IPv4 address is v4-mapped in m: its
+ * ::ffff: words cancel out between the two addresses, so the pre-filter gets
+ * the same hash from the raw 4-byte addresses (dp_prefilter).
+ */
+TLSP_INLINE __u32 dp_flow_hash(const struct np_meta *m)
+{
+	__u32 a[4], b[4];
+
+	__builtin_memcpy(a, m->saddr, 16);
+	__builtin_memcpy(b, m->daddr, 16);
+	return dp_hash_mix(a[0] ^ a[1] ^ a[2] ^ a[3] ^ b[0] ^ b[1] ^ b[2] ^ b[3], m->sport,
+			   m->dport);
+}
+
+/* Fill the orientation-free key; returns 1 when the packet's sender is key.a. */
+TLSP_INLINE int dp_make_key(const struct np_meta *m, struct tlsmon_flow_key *k)
+{
+	__u64 s0, s1, d0, d1;
+	int s_first;
+
+	__builtin_memcpy(&s0, m->saddr, 8);
+	__builtin_memcpy(&s1, m->saddr + 8, 8);
+	__builtin_memcpy(&d0, m->daddr, 8);
+	__builtin_memcpy(&d1, m->daddr + 8, 8);
+	if (s0 != d0)
+		s_first = s0 < d0;
+	else if (s1 != d1)
+		s_first = s1 < d1;
+	else
+		s_first = m->sport <= m->dport;
+	if (s_first) {
+		__builtin_memcpy(k->a, m->saddr, 16);
+		__builtin_memcpy(k->b, m->daddr, 16);
+		k->pa = m->sport;
+		k->pb = m->dport;
+	} else {
+		__builtin_memcpy(k->a, m->daddr, 16);
+		__builtin_memcpy(k->b, m->saddr, 16);
+		k->pa = m->dport;
+		k->pb = m->sport;
+	}
+	k->family = m->family;
+	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+	return s_first;
+}
+
+TLSP_INLINE int dp_port_allowed(const struct np_meta *m)
+{
+	int i;
+
+	if (!DP_CFG(n_ports))
+		return 1;
+	for (i = 0; i < TLSMON_MAX_PORTS; i++) {
+		if (i >= DP_CFG(n_ports))
+			break;
+		if (DP_CFG(ports)[i] == m->sport || DP_CFG(ports)[i] == m->dport)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The hint array: per hash slot, how many tracked flows hash there, so the
+ * pre-filter can tell an untracked flow without a flow-map lookup.  All CPUs
+ * and hooks share it: an atomic add, and a read the compiler must not cache.
+ */
+TLSP_INLINE __u32 *dp_hint_slot(__u32 idx)
+{
+	return dp_array(hints, idx);
+}
+
+TLSP_INLINE __u32 dp_hint_get(__u32 *slot)
+{
+	return *(volatile __u32 *)slot;
+}
+
+TLSP_INLINE void dp_hint_add(__u32 *slot, int v)
+{
+	__sync_fetch_and_add(slot, v);
+}
+
+TLSP_INLINE void dp_note_synack(const struct np_meta *m, __u32 h)
+{
+	struct tlsmon_synack *slot = dp_array(synacks, h & (TLSMON_SYNACK_SLOTS - 1));
+
+	if (!slot)
+		return;
+	slot->tag = h | 1;
+	slot->ttl = m->ttl;
+	slot->ip_id = m->ip_id;
+	dp_count(TLSMON_C_SYNACKS, 1);
+}
+
+/* The new flow is built in scratch space: the BPF stack is small. */
+TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 now,
+					       const struct np_meta *m,
+					       const struct tlsmon_flow_key *k, int sender_is_a,
+					       int sender_is_client, __u32 h)
+{
+	struct tlsmon_flow *nf = &s->newflow;
+	struct tlsmon_synack *sa;
+	__u32 *hint;
+	int dir = sender_is_client ? TLSMON_DIR_C2S : TLSMON_DIR_S2C;
+
+	TLSP_ZERO(nf);
+	nf->created_ns = now;
+	nf->last_ns = now;
+	nf->client_is_a = sender_is_client ? sender_is_a : !sender_is_a;
+	nf->hint = h & (TLSMON_HINT_SLOTS - 1);
+	nf->peer.peer_ack = m->ack;
+	sa = dp_array(synacks, h & (TLSMON_SYNACK_SLOTS - 1));
+	if (sa && sa->tag == (h | 1)) {
+		nf->peer.synack_seen = 1;
+		nf->peer.synack_ttl = sa->ttl;
+		nf->peer.synack_ip_id = sa->ip_id;
+	}
+	if (dir == TLSMON_DIR_C2S) {
+		nf->d[0].next_seq = m->seq;
+		nf->d[0].flags = TLSMON_DS_SYNCED;
+		if (m->tcp_flags & NP_TCP_ACK) {
+			nf->d[1].next_seq = m->ack;
+			nf->d[1].flags = TLSMON_DS_SYNCED;
+		}
+	} else {
+		nf->d[1].next_seq = m->seq;
+		nf->d[1].flags = TLSMON_DS_SYNCED;
+		if (m->tcp_flags & NP_TCP_ACK) {
+			nf->d[0].next_seq = m->ack;
+			nf->d[0].flags = TLSMON_DS_SYNCED;
+		}
+	}
+	if (dp_flow_insert(k, nf) < 0) {
+		dp_count(TLSMON_C_FLOW_CREATE_FAIL, 1);
+		return 0;
+	}
+	dp_count(TLSMON_C_FLOWS_CREATED, 1);
+	hint = dp_hint_slot(nf->hint);
+	if (hint)
+		dp_hint_add(hint, 1);
+	return dp_flow_lookup(k);
+}
+
+TLSP_INLINE void dp_flow_end(struct tlsmon_scratch *s, const struct tlsmon_flow_key *k,
+			     struct tlsmon_flow *f, __u32 reason, __u32 seq)
+{
+	struct tlsmon_ev_small *e = dp_small(s, TLSMON_EV_FLOW_END, seq);
+	__u32 *hint = dp_hint_slot(f->hint & (TLSMON_HINT_SLOTS - 1));
+
+	e->reason = reason;
+	dp_submit(e, sizeof(*e));
+	if (hint && dp_hint_get(hint) > 0)
+		dp_hint_add(hint, -1);
+	dp_flow_delete(k);
+	dp_count(TLSMON_C_FLOWS_DELETED, 1);
+}
+
+TLSP_INLINE int dp_settled(const struct tlsmon_flow *f)
+{
+	if (f->state & TLSMON_FS_TLS13)
+		return f->d[0].app_records >= 2 && f->s2c_after_c2s;
+	return f->d[0].app_records >= 1 && f->d[1].app_records >= 1;
+}
+
+#endif /* TLSMON_DP_FLOW_H */

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The datapath, pre-filter: most packets on a busy host leave on their first
+ * bytes, before any parse into scratch space or counter.
+ */
+#ifndef TLSMON_DP_PREFILTER_H
+#define TLSMON_DP_PREFILTER_H
+
+#include "dp_base.h"
+#include "dp_flow.h"
+
+/* Payload bytes a hello is recognised by: a record header and the handshake type. */
+#define DP_HELLO_PEEK 6
+
+/* Does the payload start like a hello that should start tracking? 1: client, 2: server */
+TLSP_INLINE int dp_hello_start(const __u8 *p, __u32 n)
+{
+	if (n >= 3 && p[0] == TLS_CT_HANDSHAKE && p[1] == 3 && p[2] <= 4) {
+		if (n < 6 || p[5] == TLS_HS_CLIENT_HELLO)
+			return 1;
+		if (p[5] == TLS_HS_SERVER_HELLO)
+			return 2;
+		return 0;
+	}
+	if (n >= 5 && (p[0] & 0x80) && p[2] == TLS_HS_CLIENT_HELLO &&
+	    (p[3] == 3 || (p[3] == 0 && p[4] == 2)))
+		return 1;
+	return 0;
+}
+
+/*
+ * The pre-filter reads no frame shorter than an Ethernet and an IPv6 header
+ * (the full path takes those, and counts them): one bound covers the fixed
+ * part of either IP header.
+ */
+#define DP_PREFILTER_MIN_LEN (sizeof(struct ethhdr) + sizeof(struct ipv6hdr))
+
+/* IPv6 extension headers: only the full parse walks them. */
+TLSP_INLINE int dp_ipv6_ext(__u8 proto)
+{
+	return proto == IPPROTO_HOPOPTS || proto == IPPROTO_ROUTING || proto == IPPROTO_FRAGMENT ||
+	       proto == IPPROTO_DSTOPTS;
+}
+
+/*
+ * A look at the first bytes before anything else (no parse into scratch, no
+ * counter): an untagged Ethernet frame whose plain IPv4 or IPv6 header
+ * carries neither TCP nor a tunnel tlsmon reads; TCP with no payload and
+ * none of SYN, FIN, RST; or such TCP whose payload does not start a hello on
+ * a flow the hint array does not know (the one map touched).  Returns 1 when
+ * the packet needs nothing more; every other frame (VLAN, PPPoE, IPv6
+ * extension headers, fragments, tunnels, short or odd ones) takes the full
+ * path, which counts what it skips.  Most packets on a busy host end here.
+ */
+TLSP_INLINE int dp_prefilter(const void *data, const void *data_end, int decap)
+{
+	const struct ethhdr *eth = (const struct ethhdr *)data;
+	const np_iphdr *iph = 0;
+	const np_ipv6hdr *ip6 = 0;
+	int v6 = 0;	/* a flag, not a NULL test of iph: the verifier does not know a
+			 * packet pointer is never NULL, and would try ip6 = NULL */
+	const np_tcphdr *th;
+	const struct np_udp *uh;
+	const __u8 *l4, *pl;
+	__u32 ihl, tot, doff, a[8], x, *hint;
+	__u8 proto, tf;
+
+	if ((const void *)((const __u8 *)data + DP_PREFILTER_MIN_LEN) > data_end)
+		return 0;
+	if (eth->h_proto == np_htons(ETH_P_IP)) {
+		iph = (const np_iphdr *)(eth + 1);
+		if ((const void *)(iph + 1) > data_end || iph->version != 4)
+			return 0;
+		ihl = iph->ihl * 4;
+		tot = np_ntohs(iph->tot_len);
+		proto = iph->protocol;
+		if (ihl < sizeof(*iph) || tot < ihl)
+			return 0;
+		/* MF set or a non-zero offset: a fragment, counted by the full path */
+		if (iph->frag_off & np_htons(0x3fff))
+			return proto != IPPROTO_TCP;
+	} else if (eth->h_proto == np_htons(ETH_P_IPV6)) {
+		ip6 = (const np_ipv6hdr *)(eth + 1);
+		if ((const void *)(ip6 + 1) > data_end || ip6->version != 6)
+			return 0;
+		ihl = sizeof(*ip6);
+		tot = sizeof(*ip6) + np_ntohs(ip6->payload_len);
+		proto = ip6->nexthdr;
+		v6 = 1;
+	} else {
+		return 0;
+	}
+	l4 = (const __u8 *)(eth + 1) + ihl;
+	if (proto == IPPROTO_TCP) {
+		th = (const np_tcphdr *)l4;
+		if ((const void *)(th + 1) > data_end)
+			return 0;
+		doff = th->doff * 4;
+		tf = np_tcp_flags(th);
+		if (doff < sizeof(*th) || (tf & (NP_TCP_SYN | NP_TCP_FIN | NP_TCP_RST)) ||
+		    tot < ihl + doff)
+			return 0;
+		if (tot == ihl + doff)
+			return 1;	/* no payload */
+		/* payload: a hello starts the full path, and so does a flow we track */
+		pl = l4 + doff;
+		if (tot - ihl - doff < DP_HELLO_PEEK || (const void *)(pl + DP_HELLO_PEEK) > data_end ||
+		    dp_hello_start(pl, DP_HELLO_PEEK))
+			return 0;
+		if (!v6) {	/* IPv4, with or without options */
+			__builtin_memcpy(a, &iph->saddr, 8);	/* source and destination */
+			x = a[0] ^ a[1];
+		} else {
+			__builtin_memcpy(a, &ip6->saddr, 32);	/* source and destination */
+			x = a[0] ^ a[1] ^ a[2] ^ a[3] ^ a[4] ^ a[5] ^ a[6] ^ a[7];
+		}
+		hint = dp_hint_slot(dp_hash_mix(x, np_ntohs(th->source), np_ntohs(th->dest)) &
+				    (TLSMON_HINT_SLOTS - 1));
+		return hint && dp_hint_get(hint) == 0;
+	}
+	if (!decap)
+		return !dp_ipv6_ext(proto);
+	if (proto == IPPROTO_UDP) {
+		uh = (const struct np_udp *)l4;
+		if ((const void *)(&uh->dest + 1) > data_end)	/* the ports are all it reads */
+			return 0;
+		return uh->dest != np_htons(NP_UDP_VXLAN) && uh->dest != np_htons(NP_UDP_GENEVE) &&
+		       uh->dest != np_htons(NP_UDP_GTPU);
+	}
+	/* IPv6 extension headers and IP-in-IP take the full parse */
+	return !dp_ipv6_ext(proto) && proto != IPPROTO_IPIP && proto != IPPROTO_IPV6;
+}
+
+#endif /* TLSMON_DP_PREFILTER_H */

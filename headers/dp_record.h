@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The datapath, record walk: the TLS records of a tracked flow's segment,
+ * found by TCP sequence number from the side's next record boundary; hellos
+ * parsed and sent as events, other handshake messages, alerts, ChangeCipher-
+ * Spec and the first application-data records reported, and records the
+ * datapath cannot see whole handed to blob shipping (dp_blob.h).
+ */
+#ifndef TLSMON_DP_RECORD_H
+#define TLSMON_DP_RECORD_H
+
+#include "dp_base.h"
+#include "dp_blob.h"
+
+/*
+ * The hello parsers, each a separately verified function in BPF
+ * (TLSMON_SUBPROG): verified once, not once per message of the record walk
+ * that calls them.
+ */
+TLSMON_SUBPROG int dp_parse_ch(struct tlsmon_scratch *s, __u32 off, __u32 total)
+{
+	if (!s || total > TLSMON_SCRATCH_LEN)
+		return -TLS_ERR_TOO_LONG;
+	if (s->rec_hdr_len == 2)
+		return tls_parse_sslv2_client_hello(s->buf, 0, total, &s->ev.ch.ch);
+	return tls_parse_client_hello(s->buf, off, total, s->rec_version, &s->ev.ch.ch, &s->ws);
+}
+
+TLSMON_SUBPROG int dp_parse_sh(struct tlsmon_scratch *s, __u32 off, __u32 total)
+{
+	if (!s || total > TLSMON_SCRATCH_LEN)
+		return -TLS_ERR_TOO_LONG;
+	return tls_parse_server_hello(s->buf, off, total, s->rec_version, &s->ev.sh.sh, &s->ws);
+}
+
+TLSP_INLINE void dp_emit_ch(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 seq)
+{
+	f->state |= TLSMON_FS_CH_SEEN;
+	s->ev.ch.h = s->hdr;
+	s->ev.ch.h.type = TLSMON_EV_CLIENT_HELLO;
+	s->ev.ch.h.seq = seq;
+	s->ev.ch.h.size = sizeof(s->ev.ch);
+	s->ev.ch.peer = f->peer;
+	dp_submit(&s->ev.ch, sizeof(s->ev.ch));
+}
+
+TLSP_INLINE void dp_emit_sh(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 seq)
+{
+	__u16 ver = tls_sh_version(&s->ev.sh.sh);
+
+	f->state |= TLSMON_FS_SH_SEEN;
+	if (TLS_V_IS_TLS13(ver))
+		f->state |= TLSMON_FS_TLS13;
+	if (s->ev.sh.sh.flags & TLS_SHF_HRR)
+		f->state |= TLSMON_FS_HRR;
+	s->ev.sh.h = s->hdr;
+	s->ev.sh.h.type = TLSMON_EV_SERVER_HELLO;
+	s->ev.sh.h.seq = seq;
+	s->ev.sh.h.size = sizeof(s->ev.sh);
+	s->ev.sh.peer = f->peer;
+	dp_submit(&s->ev.sh, sizeof(s->ev.sh));
+}
+
+/* Handshake messages whose bytes userspace wants: certificates and CA names. */
+TLSP_INLINE int dp_wants_bytes(__u8 type)
+{
+	return type == TLS_HS_CERTIFICATE || type == TLS_HS_CERTIFICATE_REQUEST;
+}
+
+/*
+ * One whole handshake record, header included, in s->buf[0, total) (where it
+ * starts and its header: s->rec_*): walk its messages and emit them.
+ * s->hs_left/hs_want carry a message fragmented over records from one record
+ * to the next (RFC 5246 6.2.1 lets handshake messages span records).
+ * Returns 1 when the record holds (part of) a message whose bytes userspace
+ * wants (dp_wants_bytes), else 0.
+ */
+TLSMON_SUBPROG int dp_hs_record(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 total)
+{
+	struct tlsmon_ev_small *e;
+	__u32 off, mlen, i, rec_seq;
+	int r, want = 0;
+	__u8 type;
+
+	if (!s || !f || total > TLSMON_SCRATCH_LEN)
+		return 0;
+	rec_seq = s->rec_seq;
+	if (s->rec_hdr_len == 2) {
+		r = dp_parse_ch(s, 0, total);
+		if (r)
+			dp_parse_error(s, r, TLS_CT_HANDSHAKE, TLS_HS_CLIENT_HELLO, rec_seq);
+		else
+			dp_emit_ch(s, f, rec_seq);
+		return 0;
+	}
+	off = TLS_RECORD_HDR_LEN;
+	if (s->hs_left) {
+		/* the rest of a message begun in an earlier record */
+		if (s->hs_left >= total - off) {
+			s->hs_left -= total - off;
+			return s->hs_want;
+		}
+		off += s->hs_left;
+		want = s->hs_want;
+		s->hs_left = 0;
+	}
+	s->hs_want = 0;
+	for (i = 0; i < TLSMON_MAX_MSGS_PER_RECORD; i++) {
+		off = TLSP_NORM(off);
+		if (off >= total)
+			break;
+		e = dp_small(s, TLSMON_EV_HS_MSG, rec_seq + off);
+		e->content_type = TLS_CT_HANDSHAKE;
+		e->rec_len = total - TLS_RECORD_HDR_LEN;
+		e->hs_type = tlsp_u8(s->buf, off);
+		if (total - off < TLS_HS_HDR_LEN) {
+			e->flags = TLSMON_SF_PARTIAL;
+			dp_submit(e, sizeof(*e));
+			break;
+		}
+		type = e->hs_type;
+		if (dp_wants_bytes(type))
+			want = 1;
+		mlen = tlsp_u24(s->buf, off + 1);
+		e->msg_len = mlen;
+		if (mlen > total - off - TLS_HS_HDR_LEN) {
+			/* continues in the next record: reported, not parsed */
+			e->flags = TLSMON_SF_PARTIAL;
+			dp_submit(e, sizeof(*e));
+			mlen -= total - off - TLS_HS_HDR_LEN;
+			s->hs_left = mlen > 0xffff ? 0xffff : mlen;
+			s->hs_want = dp_wants_bytes(type);
+			break;
+		}
+		if (type == TLS_HS_CLIENT_HELLO) {
+			r = dp_parse_ch(s, off, total);
+			if (r)
+				dp_parse_error(s, r, TLS_CT_HANDSHAKE, type, rec_seq + off);
+			else
+				dp_emit_ch(s, f, rec_seq + off);
+		} else if (type == TLS_HS_SERVER_HELLO) {
+			r = dp_parse_sh(s, off, total);
+			if (r)
+				dp_parse_error(s, r, TLS_CT_HANDSHAKE, type, rec_seq + off);
+			else
+				dp_emit_sh(s, f, rec_seq + off);
+		} else {
+			dp_submit(e, sizeof(*e));
+		}
+		off += TLS_HS_HDR_LEN + mlen;
+	}
+	return want;
+}
+
+TLSP_INLINE void dp_non_tls(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
+			    __u32 off)
+{
+	struct tlsmon_ev_non_tls *e = &s->ev.nt;
+	__u32 n = s->pkt_plen - off;
+	int i;
+
+	e->h = s->hdr;
+	e->h.type = TLSMON_EV_NON_TLS;
+	e->h.seq = s->pkt_seq + off;
+	e->h.size = sizeof(*e);
+	e->len = s->pkt_plen > 0xffff ? 0xffff : s->pkt_plen;
+	for (i = 0; i < 5; i++)
+		e->pad[i] = 0;
+	for (i = 0; i < TLSMON_PEEK_MAX; i++)
+		e->data[i] = 0;
+	if (n > TLSMON_PEEK_MAX)
+		n = TLSMON_PEEK_MAX;
+	TLSP_OPAQUE(n);
+	if (n < 1 || n > TLSMON_PEEK_MAX || dp_load(pk, hook, s->pkt_poff + off, e->data, n) < 0)
+		n = 0;
+	e->n = n;
+	dp_submit(e, sizeof(*e));
+}
+
+/* dp_record() results besides an end reason (enum tlsmon_end_reason > 0) */
+#define DP_REC_MORE 0	/* a record was handled; there may be another */
+#define DP_REC_STOP (-1)	/* nothing more to walk in this segment */
+
+/*
+ * Handle the record at the side's next boundary (ds->next_seq) in this
+ * segment (s->pkt_*) and move the boundary past it.  A stage (DP_STAGE): in
+ * BPF a separately verified function per hook, so the walk over the records
+ * of a segment costs the verifier one call per iteration.
+ */
+TLSP_INLINE int dp_record(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
+			  struct tlsmon_flow *f, __u32 dir)
+{
+	struct tlsmon_dir_state *ds = &f->d[dir & 1];
+	struct tls_record *rec = &s->rec;	/* scratch, not stack: a stage's stack is small */
+	struct tlsmon_ev_small *e;
+	__u8 *rh = s->rh, *tmp = s->tmp;
+	__u32 seq = s->pkt_seq, plen = s->pkt_plen, poff = s->pkt_poff;
+	__u32 body, rec_end, avail, total, rec_seq, hl, n, pn, off;
+	int r, k;
+
+	pn = ds->part_n;
+	if (pn && seq == ds->next_seq + pn) {
+		/* header bytes kept from the previous segment, the rest here */
+		n = TLS_RECORD_HDR_LEN - pn;
+		TLSP_OPAQUE(n);	/* keep the explicit bounds for the verifier */
+		if (pn > 4 || n < 1 || n > 4 || n > plen)
+			return DP_REC_STOP;
+		if (dp_load(pk, hook, poff, tmp, n) < 0)
+			return DP_REC_STOP;
+		/* constant indices only: variable ones on the stack turn into
+		 * pointer arithmetic the verifier refuses */
+		rh[0] = ds->part[0];
+		rh[1] = pn > 1 ? ds->part[1] : tmp[0];
+		rh[2] = pn > 2 ? ds->part[2] : (pn == 2 ? tmp[0] : tmp[1]);
+		rh[3] = pn > 3 ? ds->part[3] : (pn == 3 ? tmp[0] : (pn == 2 ? tmp[1] : tmp[2]));
+		rh[4] = pn == 4 ? tmp[0] : (pn == 3 ? tmp[1] : (pn == 2 ? tmp[2] : tmp[3]));
+		rec_seq = ds->next_seq;
+		body = n;
+		off = 0;
+	} else {
+		pn = 0;	/* a kept header not continued here is stale */
+		if (dp_seq_diff(ds->next_seq, seq) < 0) {
+			dp_count(TLSMON_C_OUT_OF_ORDER, 1);
+			return DP_REC_STOP;
+		}
+		off = ds->next_seq - seq;
+		if (off >= plen)
+			return DP_REC_STOP;	/* inside a record, or a retransmission */
+		avail = plen - off;
+		rec_seq = ds->next_seq;
+		if (avail < TLS_RECORD_HDR_LEN) {
+			/* header cut by the segment end: keep it for the next one */
+			TLSP_OPAQUE(avail);
+			if (avail < 1 || avail > 4 || dp_load(pk, hook, poff + off, ds->part, avail) < 0)
+				return DP_REC_STOP;
+			ds->part_n = avail;
+			return DP_REC_STOP;
+		}
+		if (dp_load(pk, hook, poff + off, rh, TLS_RECORD_HDR_LEN) < 0)
+			return DP_REC_STOP;
+		body = off + TLS_RECORD_HDR_LEN;
+	}
+	ds->part_n = 0;
+	r = tls_parse_record_hdr(rh, 0, TLS_RECORD_HDR_LEN, rec);
+	if (r) {
+		if (!(ds->flags & TLSMON_DS_SEEN)) {
+			dp_non_tls(pk, hook, s, off);
+			return TLSMON_END_NON_TLS;
+		}
+		dp_parse_error(s, r, rh[0], 0, rec_seq);
+		ds->flags |= TLSMON_DS_LOST;
+		return DP_REC_STOP;
+	}
+	ds->flags |= TLSMON_DS_SEEN;
+	hl = rec->hdr_len;
+	if (hl == 2)
+		body = body - TLS_RECORD_HDR_LEN + 2;
+	rec_end = body + rec->len;
+	total = hl + rec->len;
+	ds->next_seq = seq + rec_end;
+	dp_count(TLSMON_C_TLS_RECORDS, 1);
+	switch (rec->type) {
+	case TLS_CT_HANDSHAKE:
+		/*
+		 * After a ChangeCipherSpec records are ciphertext, except a hello
+		 * that follows a TLS 1.3 compatibility CCS whose HelloRetryRequest
+		 * we did not see: a hello header whose length fits the record
+		 * exactly is taken as cleartext (random bytes do so 1 in 2^32).
+		 */
+		if ((ds->flags & TLSMON_DS_ENCRYPTED) && rec->len >= TLS_HS_HDR_LEN &&
+		    body + TLS_HS_HDR_LEN <= plen &&
+		    !dp_load(pk, hook, poff + body, tmp, TLS_HS_HDR_LEN) &&
+		    (tmp[0] == TLS_HS_CLIENT_HELLO || tmp[0] == TLS_HS_SERVER_HELLO) && !tmp[1] &&
+		    ((tmp[2] << 8) | tmp[3]) + TLS_HS_HDR_LEN == rec->len)
+			ds->flags &= ~TLSMON_DS_ENCRYPTED;
+		if (ds->flags & TLSMON_DS_ENCRYPTED) {
+			e = dp_small(s, TLSMON_EV_HS_MSG, rec_seq);
+			e->content_type = TLS_CT_HANDSHAKE;
+			e->flags = TLSMON_SF_ENCRYPTED;
+			e->rec_len = rec->len;
+			dp_submit(e, sizeof(*e));
+			break;
+		}
+		n = rec->len;
+		TLSP_OPAQUE(n);	/* the bound below must reach the verifier */
+		if (rec_end <= plen && n > 0 && n <= TLSMON_SCRATCH_LEN - TLS_RECORD_HDR_LEN) {
+			for (k = 0; k < TLS_RECORD_HDR_LEN; k++)
+				s->buf[k] = rh[k];
+			if (dp_load(pk, hook, poff + body, s->buf + (hl == 2 ? 2 : 5), n) < 0)
+				return DP_REC_STOP;
+			s->rec_seq = rec_seq;
+			s->rec_version = rec->version;
+			s->rec_hdr_len = hl;
+			s->hs_left = ds->hs_left;
+			s->hs_want = !!(ds->flags & TLSMON_DS_HS_WANT);
+			k = dp_hs_record(s, f, total);
+			ds->hs_left = s->hs_left;
+			ds->flags = (ds->flags & ~TLSMON_DS_HS_WANT) |
+				    (s->hs_want ? TLSMON_DS_HS_WANT : 0);
+			if (k) {
+				/* certificates: parsed in userspace, from these bytes */
+				dp_blob_open(s, f, ds, rec_seq, rec_seq + total, pn, 1);
+				DP_STAGE(dp_blob_ship, pk, hook, s, f, dir);
+			}
+		} else {
+			/* userspace walks this record's messages, and their ends */
+			ds->hs_left = 0;
+			ds->flags &= ~TLSMON_DS_HS_WANT;
+			dp_blob_open(s, f, ds, rec_seq, rec_seq + total, pn, 0);
+			DP_STAGE(dp_blob_ship, pk, hook, s, f, dir);
+		}
+		break;
+	case TLS_CT_CHANGE_CIPHER_SPEC:
+		e = dp_small(s, TLSMON_EV_CCS, rec_seq);
+		e->content_type = TLS_CT_CHANGE_CIPHER_SPEC;
+		e->rec_len = rec->len;
+		dp_submit(e, sizeof(*e));
+		/*
+		 * TLS 1.3 sends a dummy CCS for middleboxes (RFC 8446 D.4); what
+		 * follows is still cleartext (a second ClientHello after a
+		 * HelloRetryRequest) or application-data records.
+		 */
+		if (!(f->state & (TLSMON_FS_TLS13 | TLSMON_FS_HRR)))
+			ds->flags |= TLSMON_DS_ENCRYPTED;
+		break;
+	case TLS_CT_ALERT:
+		if (!(ds->flags & TLSMON_DS_ENCRYPTED) && rec->len == 2 && rec_end > plen) {
+			dp_blob_open(s, f, ds, rec_seq, rec_seq + total, pn, 0);
+			DP_STAGE(dp_blob_ship, pk, hook, s, f, dir);
+			break;
+		}
+		e = dp_small(s, TLSMON_EV_ALERT, rec_seq);
+		e->content_type = TLS_CT_ALERT;
+		e->rec_len = rec->len;
+		if ((ds->flags & TLSMON_DS_ENCRYPTED) || rec->len != 2) {
+			e->flags = TLSMON_SF_ENCRYPTED;
+			dp_submit(e, sizeof(*e));
+			break;
+		}
+		if (dp_load(pk, hook, poff + body, tmp, 2) < 0)
+			return DP_REC_STOP;
+		e->level = tmp[0];
+		e->desc = tmp[1];
+		dp_submit(e, sizeof(*e));
+		if (tmp[0] == TLS_ALERT_LEVEL_FATAL)
+			return TLSMON_END_FATAL_ALERT;
+		break;
+	case TLS_CT_APPLICATION_DATA:
+		if (ds->app_records < DP_CFG(appdata_max)) {
+			e = dp_small(s, TLSMON_EV_APPDATA, rec_seq);
+			e->content_type = TLS_CT_APPLICATION_DATA;
+			e->rec_len = rec->len;
+			e->index = ds->app_records;
+			dp_submit(e, sizeof(*e));
+		}
+		if (ds->app_records < 255)
+			ds->app_records++;
+		if (dir == TLSMON_DIR_S2C && f->d[0].app_records && f->s2c_after_c2s < 255)
+			f->s2c_after_c2s++;
+		break;
+	default:
+		break;
+	}
+	return DP_REC_MORE;
+}
+
+/* Payload of a tracked flow.  Returns an end reason or 0. */
+TLSP_INLINE __u32 dp_payload(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
+			     struct tlsmon_flow *f, __u8 dir)
+{
+	struct tlsmon_dir_state *ds = &f->d[dir & 1];
+	int i, r = DP_REC_STOP;
+
+	if (!(ds->flags & TLSMON_DS_SYNCED)) {
+		ds->next_seq = s->pkt_seq;
+		ds->flags |= TLSMON_DS_SYNCED;
+	}
+	if (ds->flags & TLSMON_DS_BLOB)
+		DP_STAGE(dp_blob_ship, pk, hook, s, f, dir);
+	if (ds->flags & TLSMON_DS_LOST)
+		return 0;
+	for (i = 0; i < TLSMON_MAX_RECORDS_PER_SEG; i++) {
+		r = DP_STAGE(dp_record, pk, hook, s, f, dir);
+		if (r != DP_REC_MORE)
+			break;
+	}
+	if (r == DP_REC_MORE) {
+		/* the walk bound ran out with records left: stop following this side */
+		dp_count(TLSMON_C_RECORD_LIMIT, 1);
+		ds->flags |= TLSMON_DS_LOST;
+	}
+	return r > 0 ? (__u32)r : 0;
+}
+
+#endif /* TLSMON_DP_RECORD_H */
