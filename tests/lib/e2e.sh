@@ -12,6 +12,8 @@
 #   setup() { ... }                   # optional: what every test uses
 #   test_one() { ok ...; }            # TAP results through tests/lib/tap.sh
 #   test_two() { ... }
+#   teardown() { ... }                # optional: after the tests (e.g. keep
+#                                     # logs of a failure); not a cleanup
 #   ALL_TESTS="test_one test_two"
 #   e2e_run
 #
@@ -20,8 +22,7 @@
 #   tlsmon     $BIN, the built tlsmon (TLSMON_BIN; the asan suite sets it)
 #   attached   $ATTACHED, tests/tools/bpf_attached (make tests)
 #   node-exporter  prometheus-node-exporter ($NODE_EXPORTER, tests/lib/prom.sh)
-#   lab        the namespace lab (tests/lib/lab.sh) up before setup;
-#              LAB_UP_ENV="LAB_MTU=400 ..." passes settings to it
+#   lab        the namespace lab (tests/lib/lab.sh) up before setup
 #   lab-names  tests/lib/lab.sh with this run's names, the lab left down for
 #              the test to bring up (it is removed at exit all the same)
 #   pair       two namespaces on a veth pair of their own (tests/lib/daemon.sh)
@@ -37,10 +38,10 @@
 #   BIN OUT CORPUS ATTACHED
 #   e2e_bg CMD...     CMD in the background, its PID in E2E_PID, ended at exit
 #   e2e_track PID...  end these processes at exit too
-# and at exit, whatever happened (a failure, exit, Ctrl-C, SIGTERM): its
-# processes end (TERM, then KILL after 3 s, each by PID and start time), the
-# lab or pair goes (namespaces, links, their processes), then the tap_cleanup
-# commands of the script, then DIR.
+# and at exit, whatever happened (a failure, exit, Ctrl-C, SIGTERM): the
+# script's own tap_cleanup commands run, its processes end (TERM, then KILL
+# after 3 s, each by PID and start time), then its tmux server, the lab or
+# pair (namespaces, links, their processes) and DIR go.
 #
 # TESTS="test_two ..." runs only those (in ALL_TESTS order), for debugging;
 # a test may rely on setup, never on another test.
@@ -150,8 +151,7 @@ _e2e_setup() {
 		dm_up || tap_skip_all "cannot create network namespaces"
 	fi
 	if _e2e_needs lab; then
-		# shellcheck disable=SC2086
-		lab_up ${LAB_UP_ENV:-} >"$DIR/lab.log" 2>&1 || {
+		lab_up >"$DIR/lab.log" 2>&1 || {
 			sed 's/^/# /' "$DIR/lab.log"
 			tap_skip_all "the lab does not come up (see above)"
 		}
@@ -165,31 +165,34 @@ _e2e_setup() {
 }
 
 e2e_run() {
-	local t sel=() unknown=()
+	local _e2e_t _e2e_sel=() _e2e_unknown=() _e2e_all
+	# shellcheck disable=SC2086
+	_e2e_all=" $(echo $ALL_TESTS) "	# one space between names
 	[ -n "$ALL_TESTS" ] || tap_skip_all "ALL_TESTS lists no test"
 	if [ -n "${TESTS:-}" ]; then
-		for t in $TESTS; do
-			[[ " $ALL_TESTS " == *" $t "* ]] || unknown+=("$t")
+		for _e2e_t in $TESTS; do
+			[[ $_e2e_all == *" $_e2e_t "* ]] || _e2e_unknown+=("$_e2e_t")
 		done
-		[ ${#unknown[@]} -eq 0 ] || {
-			echo "TESTS names what ALL_TESTS does not list: ${unknown[*]} (ALL_TESTS: $ALL_TESTS)" >&2
+		[ ${#_e2e_unknown[@]} -eq 0 ] || {
+			echo "TESTS names what ALL_TESTS does not list: ${_e2e_unknown[*]} (ALL_TESTS:$_e2e_all)" >&2
 			exit 2
 		}
 	fi
-	for t in $ALL_TESTS; do
-		[ -z "${TESTS:-}" ] || [[ " $TESTS " == *" $t "* ]] || continue
-		declare -F "$t" >/dev/null || {
-			echo "ALL_TESTS lists $t, which is not a function" >&2
+	for _e2e_t in $ALL_TESTS; do
+		[ -z "${TESTS:-}" ] || [[ " $TESTS " == *" $_e2e_t "* ]] || continue
+		declare -F "$_e2e_t" >/dev/null || {
+			echo "ALL_TESTS lists $_e2e_t, which is not a function" >&2
 			exit 2
 		}
-		sel+=("$t")
+		_e2e_sel+=("$_e2e_t")
 	done
 	_e2e_check
 	_e2e_setup
 	if declare -F setup >/dev/null; then setup; fi
-	for t in "${sel[@]}"; do
-		diag "$t"
-		"$t"
+	for _e2e_t in "${_e2e_sel[@]}"; do
+		diag "$_e2e_t"
+		"$_e2e_t"
 	done
+	if declare -F teardown >/dev/null; then teardown; fi
 	tap_done
 }
