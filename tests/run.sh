@@ -7,6 +7,10 @@
 # as a failure, so CI always runs everything.
 #
 # usage: tests/run.sh [group...]   groups: unit bpf oracle fuzz e2e asan (default: all)
+#
+# A group is a folder of tests/: its cmocka programs are built into
+# $OUTPUT/tests/GROUP/, its scripts run from here.  One end-to-end script runs
+# alone as tests/e2e/test_NAME.sh, some of its tests with TESTS="test_a ...".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUTPUT:-.output}
