@@ -2,12 +2,12 @@
 # shellcheck shell=bash
 # Helpers for the daemon and fault tests: two network namespaces on a veth
 # pair of their own, a real TLS server, a server that accepts and never
-# answers, real clients, and tlsmon watching the client's side.  Source
-# tests/lib/tap.sh first, set DM_PREFIX (namespace names; tests use tlsh...)
-# and DIR (a scratch directory), then:
+# answers, real clients, and tlsmon watching the client's side.  The e2e
+# runner (tests/lib/e2e.sh) sources it with this run's DM_PREFIX; with
+# E2E_NEEDS=pair it calls dm_up, and the processes started here are its to end.
 #
 #   dm_up                    namespaces $DM_C/$DM_S, veth-c (10.96.0.1) <->
-#                            veth-s (10.96.0.2), cleaned up on exit
+#                            veth-s (10.96.0.2), removed at exit
 #   dm_link_up               (re)create the veth pair and its addresses
 #   dm_servers               openssl s_server on 10.96.0.2:4433 (cert for
 #                            *.dm.test), a never-answering server on :4499

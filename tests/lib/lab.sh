@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034
 # End-to-end test helpers around scripts/lab.sh (the network-namespace lab).
-# Source tests/lib/tap.sh first, then this file.  Addresses, ports and what
-# each server does are documented in scripts/lab.sh; the wire behaviour of
-# every scenario in tests/e2e/SCENARIOS.md.  The e2e runner (tests/lib/e2e.sh,
+# Source tests/lib/tap.sh first (else lab_up's cleanup is an EXIT trap of its
+# own: scripts/demo.sh, tests/e2e/run-scenarios.sh), then this file.
+# Addresses, ports and what each server does are documented in scripts/lab.sh;
+# the wire behaviour of every scenario in tests/e2e/SCENARIOS.md.  The e2e runner (tests/lib/e2e.sh,
 # E2E_NEEDS=lab) sources it with LAB_PREFIX and LAB_DIR unique to the run.
 #
 #   lab_up / lab_down           build / remove the lab; lab_up registers
@@ -20,6 +21,7 @@
 #                               upstream default cipher list, round robin over
 #                               the addresses HOST resolves to (DNS round robin)
 #   lab_block_sni NAME / lab_unblock_sni NAME   middlebox on the router
+# With the e2e runner only (they leave their processes to it):
 #   lab_tlsmon OUT ERR ARGS...  tlsmon -i cli0 ARGS in the client namespace,
 #                               stdout to OUT, stderr to ERR; sets TPID (ended
 #                               at exit); returns once it is watching (15 s)
