@@ -50,10 +50,11 @@ USER_LIB_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 USER_LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_LIB_SRCS))
 
-TEST_UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-TEST_UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(TEST_UNIT_SRCS))
-TEST_BPF_SRCS := $(wildcard tests/bpf/test_*.c)
-TEST_BPF_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(TEST_BPF_SRCS))
+# cmocka test programs, a folder per group (tests/run.sh runs them by group):
+# tests/GROUP/test_NAME.c -> $(OUTPUT)/tests/GROUP/test_NAME
+TEST_GROUPS := unit bpf oracle
+TEST_SRCS := $(foreach g,$(TEST_GROUPS),$(wildcard tests/$(g)/test_*.c))
+TEST_BINS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(TEST_SRCS))
 TEST_HELPER_SRCS := $(wildcard tests/lib/*.c)
 TEST_HELPER_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TEST_HELPER_SRCS))
 
@@ -70,7 +71,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefin
 	-DTLSMON_VERSION='"$(VERSION)"'
 FUZZ_LIB_SRCS := $(filter-out user/ui/dashboard.c,$(USER_LIB_SRCS))
 # one command compiles and links each harness, so no .d files: depend on every header it may read
-FUZZ_HDRS := $(wildcard headers/*.h user/*.h user/*/*.h tests/lib/*.h tests/unit/*.h)
+FUZZ_HDRS := $(wildcard headers/*.h user/*.h user/*/*.h tests/lib/*.h)
 
 .PHONY: all deps run demo test bench fuzz install clean tests fuzz-build help bench-build
 
@@ -108,12 +109,9 @@ $(OUTPUT)/tests/lib/%.o: tests/lib/%.c $(SKELS) | $(OUTPUT)/tests/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -c $< -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) | $(OUTPUT)/tests
+$(TEST_BINS): $(OUTPUT)/tests/%: tests/%.c $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(SKELS)
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(LDLIBS) -lcmocka -o $@
-
-$(OUTPUT)/tests/%: tests/bpf/%.c $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(SKELS) | $(OUTPUT)/tests
-	$(call msg,TEST-CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib $< $(USER_LIB_OBJS) $(TEST_HELPER_OBJS) $(LDLIBS) -lcmocka -o $@
 
 $(OUTPUT)/tests/tools/%: tests/tools/%.c | $(OUTPUT)/tests
@@ -146,7 +144,7 @@ $(OUTPUT)/asan/tlsmon: $(ASAN_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_CFLAGS) $^ $(LDLIBS) -o $@
 
-tests: all $(TEST_UNIT_BINS) $(TEST_BPF_BINS) $(TEST_TOOL_BINS) $(REPLAY_BINS) $(FUZZ_BINS) \
+tests: all $(TEST_BINS) $(TEST_TOOL_BINS) $(REPLAY_BINS) $(FUZZ_BINS) \
 	$(OUTPUT)/asan/tlsmon
 
 fuzz-build: $(FUZZ_BINS) $(REPLAY_BINS)
@@ -207,6 +205,6 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*/*.d)
 -include $(wildcard $(OUTPUT)/bench/*.d)
 -include $(wildcard $(OUTPUT)/asan/user/*.d $(OUTPUT)/asan/user/*/*.d)

@@ -30,6 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "source/bpf_dp.h"
+#include "dp_ctr.h"
 #include "empty.skel.h"
 #include "parser_probe.skel.h"
 #include "frames.h"
@@ -50,14 +51,7 @@ struct expect {
 	uint8_t ev[TLSMON_EV_MAX];
 };
 
-#define P TLSMON_C_PACKETS
-#define PAY TLSMON_C_TCP_PAYLOAD
-#define REC TLSMON_C_TLS_RECORDS
-#define EVS TLSMON_C_EVENTS
-#define FC TLSMON_C_FLOWS_CREATED
-#define FD TLSMON_C_FLOWS_DELETED
-#define LK TLSMON_C_FLOW_LOOKUPS
-
+/* counters in the tables: P, PAY, REC, EVS, FC, FD, LK from dp_ctr.h */
 static const struct bcase {
 	const char *id;
 	const char *name;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Regenerate tests/unit/hello_fixtures.h: real ClientHellos and ServerHellos as
+# Regenerate tests/lib/hello_fixtures.h: real ClientHellos and ServerHellos as
 # byte arrays, each with tshark's dissection of those very bytes as the
 # expected parse.
 #
@@ -22,11 +22,11 @@
 # The raw fixtures are also written to tests/fuzz/corpus/parser/ as fuzz seeds.
 #
 # usage: scripts/gen-hello-fixtures.sh    (needs tshark, openssl, curl,
-#        gnutls-cli, python3; writes tests/unit/hello_fixtures.h)
+#        gnutls-cli, python3; writes tests/lib/hello_fixtures.h)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS=${TLSMON_CORPUS:-../shared/corpus}
-OUT=tests/unit/hello_fixtures.h
+OUT=tests/lib/hello_fixtures.h
 SEEDS=tests/fuzz/corpus/parser
 
 for t in tshark openssl curl gnutls-cli python3; do

@@ -7,6 +7,10 @@
 # as a failure, so CI always runs everything.
 #
 # usage: tests/run.sh [group...]   groups: unit bpf oracle fuzz e2e asan (default: all)
+#
+# A group is a folder of tests/: its cmocka programs are built into
+# $OUTPUT/tests/GROUP/, its scripts run from here.  One end-to-end script runs
+# alone as tests/e2e/test_NAME.sh, some of its tests with TESTS="test_a ...".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUTPUT:-.output}
@@ -73,21 +77,23 @@ run() {
 	fi
 }
 
+# run_programs GROUP: the cmocka programs built from tests/GROUP/test_*.c
+# (make tests puts them in $OUT/tests/GROUP/)
+run_programs() {
+	local t n
+	for t in "$OUT/tests/$1"/test_*; do
+		n=$(basename "$t")
+		[ -x "$t" ] && [ -f "tests/$1/$n.c" ] && run "$1/$n" "$t"
+	done
+}
+
 for g in "${groups[@]}"; do
 	case $g in
-	unit)
-		for t in "$OUT"/tests/test_*; do
-			[ -x "$t" ] || continue
-			n=$(basename "$t")
-			[ -f "tests/unit/$n.c" ] && run "unit/$n" "$t"
-		done ;;
-	bpf)
-		for t in "$OUT"/tests/test_*; do
-			[ -x "$t" ] || continue
-			n=$(basename "$t")
-			[ -f "tests/bpf/$n.c" ] && run "bpf/$n" "$t"
-		done ;;
+	unit | bpf)
+		run_programs "$g" ;;
 	oracle)
+		# checks against the external corpus: cmocka programs, then Python
+		run_programs oracle
 		for t in tests/oracle/test_*.py; do
 			[ -f "$t" ] || continue
 			run "oracle/$(basename "$t" .py)" python3 "$t"

@@ -7,7 +7,7 @@
 # (test_certificates.sh), the corpus oracles (tests/oracle/*.py: every corpus
 # capture through --read), damaged captures (test_offline_input.sh) and
 # hostile SNIs into the Prometheus textfile (test_prom_hostile.sh).  Each
-# live suite gets a lab of its own (LAB_PREFIX tlsa, tlsac).
+# live suite gets a lab of its own, named by its own run.
 #
 # Each suite must pass as it does with the plain build, and no sanitizer may
 # say anything: ASAN_OPTIONS=detect_leaks=1 and UBSan write to a log_path in
@@ -15,29 +15,29 @@
 # suite (its first lines are shown).  First, the binary must be instrumented
 # (linked to libasan and libubsan, with checks compiled in) and a leak
 # planted in it must be reported in that log, so a clean log means a clean run.
-set -u
-cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-OUT=${TLSMON_OUTPUT:-$PWD/.output}
+. "$(dirname "$0")/../lib/e2e.sh"
 BIN=$OUT/asan/tlsmon
-export TLSMON_CORPUS=${TLSMON_CORPUS:-../shared/corpus}
-DIR=$(mktemp -d /tmp/tlsmon-asan.XXXXXX)
-tap_cleanup "rm -rf $DIR"
-chmod 755 "$DIR"
+export TLSMON_CORPUS=$CORPUS
 
-if [ ! -x "$BIN" ]; then
-	fail "the ASan build" "$BIN is missing: make tests"
-	tap_done
-	exit
-fi
+setup() {
+	chmod 755 "$DIR"
+}
 
 # 1. instrumented: the runtimes are linked and the compiler put checks in
-libs=$(ldd "$BIN" 2>&1)
-nasan=$(nm -D --undefined-only "$BIN" | grep -c '__asan_report_\(load\|store\)')
-nubsan=$(nm -D --undefined-only "$BIN" | grep -c '__ubsan_handle_')
-[[ $libs == *libasan.so* && $libs == *libubsan.so* && $nasan -gt 0 && $nubsan -gt 0 ]]
-ok $? "$BIN is built with ASan and UBSan ($nasan kinds of ASan checks, $nubsan of UBSan)" \
-	"$(grep -i 'san' <<<"$libs")"
+test_instrumented() {
+	if [ ! -x "$BIN" ]; then
+		fail "the ASan build" "$BIN is missing: make tests"
+		tap_done
+		exit
+	fi
+
+	libs=$(ldd "$BIN" 2>&1)
+	nasan=$(nm -D --undefined-only "$BIN" | grep -c '__asan_report_\(load\|store\)')
+	nubsan=$(nm -D --undefined-only "$BIN" | grep -c '__ubsan_handle_')
+	[[ $libs == *libasan.so* && $libs == *libubsan.so* && $nasan -gt 0 && $nubsan -gt 0 ]]
+	ok $? "$BIN is built with ASan and UBSan ($nasan kinds of ASan checks, $nubsan of UBSan)" \
+		"$(grep -i 'san' <<<"$libs")"
+}
 
 # logs NAME: a directory the sanitizers write to, whoever tlsmon runs as;
 # verbosity=1 has every ASan process leave a log, so a suite that did not run
@@ -66,28 +66,32 @@ clean() {
 }
 
 # 2. the reports reach the logs: a leak planted in the process is found
-cat >"$DIR/leak.c" <<'EOF'
+test_leak_reported() {
+	libs=$(ldd "$BIN" 2>&1)
+	cat >"$DIR/leak.c" <<'EOF'
 #include <stdlib.h>
 void *volatile planted;
 __attribute__((constructor)) static void plant(void) { planted = malloc(77); planted = 0; }
 EOF
-libasan=$(sed -n 's/^\s*libasan\.so[^ ]* => \([^ ]*\) .*/\1/p' <<<"$libs")
-if ${CC:-cc} -shared -fPIC -o "$DIR/leak.so" "$DIR/leak.c" 2>"$DIR/cc.err"; then
-	logs control
-	LD_PRELOAD="$libasan $DIR/leak.so" "$BIN" --read "$TLSMON_CORPUS/ja4/tls12.pcap" --json \
-		>/dev/null 2>&1
-	grep -qs 'Direct leak of 77 byte' "$DIR"/control/asan.*
-	ok $? "a leak planted in tlsmon is reported in its sanitizer log"
-else
-	fail "a leak planted in tlsmon is reported in its sanitizer log" "cc: $(cat "$DIR/cc.err")"
-fi
+	libasan=$(sed -n 's/^\s*libasan\.so[^ ]* => \([^ ]*\) .*/\1/p' <<<"$libs")
+	if ${CC:-cc} -shared -fPIC -o "$DIR/leak.so" "$DIR/leak.c" 2>"$DIR/cc.err"; then
+		logs control
+		LD_PRELOAD="$libasan $DIR/leak.so" "$BIN" --read "$TLSMON_CORPUS/ja4/tls12.pcap" --json \
+			>/dev/null 2>&1
+		grep -qs 'Direct leak of 77 byte' "$DIR"/control/asan.*
+		ok $? "a leak planted in tlsmon is reported in its sanitizer log"
+	else
+		fail "a leak planted in tlsmon is reported in its sanitizer log" "cc: $(cat "$DIR/cc.err")"
+	fi
+}
 
 # suite NAME CMD...: run a TAP suite with TLSMON_BIN the ASan build; its results, then its logs
 suite() {
 	local name=$1 rc np nf ns
 	shift
 	logs "$name"
-	TLSMON_BIN=$BIN "$@" >"$DIR/$name.tap" 2>&1
+	# TESTS= picks tests of this script, not of the suites it runs
+	env -u TESTS TLSMON_BIN="$BIN" "$@" >"$DIR/$name.tap" 2>&1
 	rc=$?
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 	np=$(grep -c '^ok' "$DIR/$name.tap")
@@ -106,18 +110,23 @@ suite() {
 	clean "$name"
 }
 
-suite oracle-fingerprints python3 tests/oracle/test_fingerprints.py
-suite oracle-certificates python3 tests/oracle/test_certificates.py
-suite offline-input tests/e2e/test_offline_input.sh
-suite prom-hostile tests/e2e/test_prom_hostile.sh
-# labs of their own, next to e2e's (LAB_PREFIX set: one for all, as given)
-LAB_PREFIX=${LAB_PREFIX:-tlsac} LAB_DIR=${LAB_DIR:-/tmp/tlsmon-lab-asan-certs} \
-	suite certificates tests/e2e/test_certificates.sh
-LAB_PREFIX=${LAB_PREFIX:-tlsa} LAB_DIR=${LAB_DIR:-/tmp/tlsmon-lab-asan} \
-	suite scenarios tests/e2e/test_scenarios.sh
-if [ $TAP_FAILED -ne 0 ]; then
-	mkdir -p "$OUT/test-logs/asan-last"
-	cp -r "$DIR"/. "$OUT/test-logs/asan-last/"
-	diag "sanitizer logs and suite outputs kept in $OUT/test-logs/asan-last"
-fi
-tap_done
+test_oracle_fingerprints() { suite oracle-fingerprints python3 tests/oracle/test_fingerprints.py; }
+test_oracle_certificates() { suite oracle-certificates python3 tests/oracle/test_certificates.py; }
+test_offline_input() { suite offline-input tests/e2e/test_offline_input.sh; }
+test_prom_hostile() { suite prom-hostile tests/e2e/test_prom_hostile.sh; }
+# the live suites bring up labs of their own, named by their own runs
+test_certificates() { suite certificates tests/e2e/test_certificates.sh; }
+test_scenarios() { suite scenarios tests/e2e/test_scenarios.sh; }
+
+# after the tests: on a failure, keep what the sanitizers and suites wrote
+teardown() {
+	if [ $TAP_FAILED -ne 0 ]; then
+		mkdir -p "$OUT/test-logs/asan-last"
+		cp -r "$DIR"/. "$OUT/test-logs/asan-last/"
+		diag "sanitizer logs and suite outputs kept in $OUT/test-logs/asan-last"
+	fi
+}
+
+ALL_TESTS="test_instrumented test_leak_reported test_oracle_fingerprints test_oracle_certificates
+	test_offline_input test_prom_hostile test_certificates test_scenarios"
+e2e_run

@@ -23,11 +23,13 @@
 #include <cmocka.h>
 #include "source/bpf_dp.h"
 #include "corpus.h"
+#include "dp_ctr.h"
 #include "source/dp_user.h"
 #include "model/record.h"
 #include "output/ev_json.h"
 #include "pipe/ev.h"
 #include "net_parse.h"
+#include "evlist.h"
 #include "pkt.h"
 
 /* ---- payloads ---------------------------------------------------------- */
@@ -352,16 +354,7 @@ struct dcase {
 #define S_IPID0 0x2000
 #define SYNACK_PEER .syn = 1, .syn_ttl = S_TTL, .syn_ipid = S_IPID0
 
-#define CTR(...) { __VA_ARGS__ }
-#define P TLSMON_C_PACKETS
-#define PAY TLSMON_C_TCP_PAYLOAD
-#define REC TLSMON_C_TLS_RECORDS
-#define EVS TLSMON_C_EVENTS
-#define FC TLSMON_C_FLOWS_CREATED
-#define FD TLSMON_C_FLOWS_DELETED
-#define LK TLSMON_C_FLOW_LOOKUPS
-#define SA TLSMON_C_SYNACKS
-
+/* counters: CTR(), P, PAY, REC, EVS, FC, FD, LK, SA from dp_ctr.h */
 static const struct dcase cases[] = {
 	{
 		.name = "ipv4: ClientHello, ServerHello, fatal alert",
@@ -935,44 +928,11 @@ static void build(const struct dcase *c, struct built *b)
 
 /* ---- running it ---------------------------------------------------------- */
 
-struct evlist {
-	uint8_t *ev[64];
-	size_t size[64];
-	int frame[64];
-	size_t n;
-	int over;
-	int cur_frame;
-};
-
-static struct evlist kern, user;
+/* at most 64 events a case: more is a failure of its own */
+static struct evlist kern = { .max = 64 }, user = { .max = 64 };
 static struct bpf_dp *dp, *dp_ports;
 static char open_err[512];
 static struct built bt;
-
-static int collect(void *ctx, const void *ev, size_t size)
-{
-	struct evlist *l = ctx;
-
-	if (l->n == sizeof(l->ev) / sizeof(l->ev[0])) {
-		l->over = 1;
-		return 0;
-	}
-	l->ev[l->n] = malloc(size);
-	memcpy(l->ev[l->n], ev, size);
-	l->size[l->n] = size;
-	l->frame[l->n] = l->cur_frame;
-	l->n++;
-	return 0;
-}
-
-static void evlist_clear(struct evlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->ev[i]);
-	memset(l, 0, sizeof(*l));
-}
 
 static const char *prog_name(int prog)
 {
@@ -989,7 +949,7 @@ static struct bpf_dp *load(int port_filter, char *err, size_t len)
 		o.cfg.ports[0] = 443;
 		o.cfg.n_ports = 1;
 	}
-	if (bpf_dp_open(&d, &o, collect, &kern, err, len))
+	if (bpf_dp_open(&d, &o, evlist_collect, &kern, err, len))
 		return NULL;
 	return d;
 }
@@ -1017,7 +977,7 @@ static void run_kernel(const struct dcase *c, uint64_t ctr[TLSMON_C_MAX], uint32
 			assert_int_equal(rc, -1);	/* TC_ACT_UNSPEC */
 		if (i + 1 == c->sweep_after) {
 			/* the kernel's clock: the time of this frame's last event */
-			assert_true(kern.n > 0 && kern.frame[kern.n - 1] == i);
+			assert_true(kern.n > 0 && kern.frame[kern.n - 1] == (uint64_t)i);
 			h = (const void *)kern.ev[kern.n - 1];
 			bpf_dp_sweep(d, h->ts_ns, &st);
 			*swept = st.expired;
@@ -1031,7 +991,7 @@ static void run_kernel(const struct dcase *c, uint64_t ctr[TLSMON_C_MAX], uint32
 static void run_user(const struct dcase *c, uint64_t ctr[TLSMON_C_MAX], uint32_t *live,
 		     uint32_t *swept)
 {
-	struct dp_user *du = dp_user_new(4096, collect, &user);
+	struct dp_user *du = dp_user_new(4096, evlist_collect, &user);
 	int i;
 
 	assert_non_null(du);
@@ -1055,19 +1015,6 @@ static void run_user(const struct dcase *c, uint64_t ctr[TLSMON_C_MAX], uint32_t
 }
 
 /* ---- checking ------------------------------------------------------------ */
-
-static const char *ctr_names[TLSMON_C_MAX] = {
-	[TLSMON_C_PACKETS] = "packets", [TLSMON_C_TCP_PAYLOAD] = "tcp_payload",
-	[TLSMON_C_TLS_RECORDS] = "tls_records", [TLSMON_C_EVENTS] = "events",
-	[TLSMON_C_RB_FAIL] = "rb_fail", [TLSMON_C_PARSE_ERRORS] = "parse_errors",
-	[TLSMON_C_FLOWS_CREATED] = "flows_created", [TLSMON_C_FLOWS_DELETED] = "flows_deleted",
-	[TLSMON_C_FLOW_CREATE_FAIL] = "flow_create_fail", [TLSMON_C_FRAGMENTS] = "fragments",
-	[TLSMON_C_MALFORMED] = "malformed", [TLSMON_C_FLOW_LOOKUPS] = "flow_lookups",
-	[TLSMON_C_HINT_STALE] = "hint_stale", [TLSMON_C_BLOB_BYTES] = "blob_bytes",
-	[TLSMON_C_BLOB_BUDGET] = "blob_budget", [TLSMON_C_RECORD_LIMIT] = "record_limit",
-	[TLSMON_C_OUT_OF_ORDER] = "out_of_order", [TLSMON_C_SYNACKS] = "synacks",
-	[TLSMON_C_PORT_FILTERED] = "port_filtered",
-};
 
 static int ct_of(int type)
 {
@@ -1214,7 +1161,7 @@ static void dump(const char *who, const struct evlist *l)
 
 		jbuf_init(&b);
 		ev_json(&b, l->ev[i], l->size[i]);
-		print_error("   [%zu] frame %d rel_seq %d: %s\n", i, l->frame[i],
+		print_error("   [%zu] frame %d rel_seq %d: %s\n", i, (int)l->frame[i],
 			    (int32_t)(h->seq - bt.isn[side] - 1), b.s ? b.s : "?");
 		jbuf_free(&b);
 	}
@@ -1248,7 +1195,7 @@ static int check(const struct dcase *c, const char *who, const struct evlist *l,
 			bad = 1;
 			break;
 		}
-		if (check_one(l->ev[i], l->size[i], l->frame[i], &c->ev[i])) {
+		if (check_one(l->ev[i], l->size[i], (int)l->frame[i], &c->ev[i])) {
 			print_error("%s: event %zu (%s): %s\n", who, i, ev_type_name(c->ev[i].type),
 				    why);
 			bad = 1;
@@ -1257,7 +1204,7 @@ static int check(const struct dcase *c, const char *who, const struct evlist *l,
 	}
 	for (i = 0; i < TLSMON_C_MAX; i++) {
 		if (ctr[i] != c->ctr[i]) {
-			print_error("%s: counter %s is %llu, expected %llu\n", who, ctr_names[i],
+			print_error("%s: counter %s is %llu, expected %llu\n", who, dp_ctr_names[i],
 				    (unsigned long long)ctr[i], (unsigned long long)c->ctr[i]);
 			bad = 1;
 		}
@@ -1326,7 +1273,7 @@ int main(void)
 		rc = 1;
 	bpf_dp_close(dp_ports);
 	bpf_dp_close(dp);
-	evlist_clear(&kern);
-	evlist_clear(&user);
+	evlist_free(&kern);
+	evlist_free(&user);
 	return rc;
 }

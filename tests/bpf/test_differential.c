@@ -17,56 +17,15 @@
 #include <cmocka.h>
 #include "source/bpf_dp.h"
 #include "corpus.h"
+#include "evlist.h"
 #include "source/dp_user.h"
 #include "output/ev_json.h"
 #include "source/pcap_src.h"
 
-struct evlist {
-	uint8_t **ev;
-	size_t *size;
-	uint64_t *frame;
-	size_t n, cap;
-	uint64_t cur_frame;
-};
-
-static struct evlist kern, user;
+/* the two runs differ legitimately in timestamp, interface and hook only */
+static struct evlist kern = { .neutral = 1 }, user = { .neutral = 1 };
 static struct bpf_dp *dp;
 static char open_err[512];
-
-static int collect(void *ctx, const void *ev, size_t size)
-{
-	struct evlist *l = ctx;
-	struct tlsmon_ev_hdr *h;
-
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 1024;
-		l->ev = realloc(l->ev, l->cap * sizeof(*l->ev));
-		l->size = realloc(l->size, l->cap * sizeof(*l->size));
-		l->frame = realloc(l->frame, l->cap * sizeof(*l->frame));
-	}
-	l->ev[l->n] = malloc(size);
-	memcpy(l->ev[l->n], ev, size);
-	/* what legitimately differs between the two runs */
-	h = (struct tlsmon_ev_hdr *)l->ev[l->n];
-	if (size >= sizeof(*h)) {
-		h->ts_ns = 0;
-		h->ifindex = 0;
-		h->hook = 0;
-	}
-	l->size[l->n] = size;
-	l->frame[l->n] = l->cur_frame;
-	l->n++;
-	return 0;
-}
-
-static void evlist_clear(struct evlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->ev[i]);
-	l->n = 0;
-}
 
 struct run {
 	struct dp_user *du;
@@ -119,7 +78,7 @@ static void test_capture(void **state)
 	bpf_dp_reset(dp);
 	evlist_clear(&kern);
 	evlist_clear(&user);
-	r.du = dp_user_new(65536, collect, &user);
+	r.du = dp_user_new(65536, evlist_collect, &user);
 	assert_non_null(r.du);
 	ps = pcap_src_open(capture, err, sizeof(err));
 	if (!ps)
@@ -148,7 +107,7 @@ static int setup(void **state)
 				 .cfg = TLSMON_DP_CFG_DEFAULT };
 
 	(void)state;
-	if (bpf_dp_open(&dp, &o, collect, &kern, open_err, sizeof(open_err)))
+	if (bpf_dp_open(&dp, &o, evlist_collect, &kern, open_err, sizeof(open_err)))
 		dp = NULL;
 	return 0;
 }
@@ -157,8 +116,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	bpf_dp_close(dp);
-	evlist_clear(&kern);
-	evlist_clear(&user);
+	evlist_free(&kern);
+	evlist_free(&user);
 	return 0;
 }
 

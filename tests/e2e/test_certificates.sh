@@ -7,17 +7,9 @@
 # get weak client certificates.  tlsmon, attached to the lab client's
 # interface, must report each chain and its findings, whether the client
 # went on or aborted, and give a refusal's reason this evidence.
-set -u
-cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-need_root
-BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
-[ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
-export LAB_PREFIX=${LAB_PREFIX:-tlsc} LAB_DIR=${LAB_DIR:-/tmp/tlsmon-lab-certs}
-. tests/lib/lab.sh
-DIR=$(mktemp -d /tmp/tlsmon-certs.XXXXXX)
-[ -n "${TLSMON_KEEP:-}" ] || tap_cleanup "rm -rf $DIR"
-lab_up >"$DIR/lab.log" 2>&1 || tap_skip_all "the lab does not come up: $(tail -3 "$DIR/lab.log")"
+. "$(dirname "$0")/../lib/e2e.sh"
+E2E_NEEDS="root tlsmon lab"
+E2E_TOOLS="openssl python3 promtool"
 C=$LAB_CERTS
 SA="DNS:a.lab.test,DNS:api.lab.test"
 
@@ -31,79 +23,85 @@ mkleaf() {
 		openssl x509 -req -in "$DIR/$n.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial \
 			-days 30 -$md -extfile "$DIR/$n.ext" -out "$DIR/$n.crt" "$@" 2>/dev/null
 }
-(
-	set -e
-	cd "$DIR"
-	mkleaf weakkey "$C/ca" 1024 sha256
-	mkleaf sha1 "$C/ca" 2048 sha1
-	# an intermediate CA, and a leaf it signs
-	openssl req -new -newkey rsa:2048 -nodes -keyout inter.key -subj "/O=tlsmon test/CN=test intermediate" \
-		-out inter.csr 2>/dev/null
-	printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >inter.ext
-	openssl x509 -req -in inter.csr -CA "$C/ca.crt" -CAkey "$C/ca.key" -CAcreateserial -days 30 \
-		-sha256 -extfile inter.ext -out inter.crt 2>/dev/null
-	mkleaf chained "$DIR/inter" 2048 sha256
-	# a self-signed leaf
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout selfsigned.key -out selfsigned.crt -days 30 \
-		-subj "/O=tlsmon test/CN=a.lab.test" -addext "subjectAltName=$SA" 2>/dev/null
-	# valid from 2040 on, signed by the lab CA
-	"$LAB_SH" dated-cert "$DIR/future" 20400101000000Z 20410101000000Z "$SA"
-) || tap_skip_all "cannot make the test certificates"
 
-# servers on A, TLS 1.2 only; SECLEVEL 0 so s_server loads the weak ones
-PIDS=()
-tap_cleanup 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done'
 srv() { # PORT CERT [s_server args...]
 	local port=$1 crt=$2
 	shift 2
-	ip netns exec $LAB_NS_A timeout 300 openssl s_server -quiet -www -accept $port -tls1_2 \
+	e2e_bg ip netns exec $LAB_NS_A timeout 300 openssl s_server -quiet -www -accept $port -tls1_2 \
 		-cipher DEFAULT@SECLEVEL=0 -cert "$DIR/$crt.crt" -key "$DIR/$crt.key" "$@" \
-		</dev/null >"$DIR/srv-$port.log" 2>&1 &
-	PIDS+=($!)
+		</dev/null >"$DIR/srv-$port.log" 2>&1
 }
-srv 5501 weakkey
-srv 5502 sha1
-srv 5503 chained
-srv 5504 chained -cert_chain "$DIR/inter.crt"
-srv 5505 selfsigned
-srv 5506 future
-for p in 5501 5502 5503 5504 5505 5506; do
-	wait_for 5 sh -c "ip netns exec $LAB_NS_A ss -Hltn 'sport = :$p' | grep -q ." ||
-		tap_skip_all "s_server on $p does not start: $(cat "$DIR/srv-$p.log")"
-done
 
-PROM=$DIR/prom
-chmod 711 "$DIR"	# tlsmon writes the textfile after dropping to nobody
-install -d -o nobody -m 0755 "$PROM"
-ip netns exec $LAB_NS_CLI "$BIN" -i $LAB_IF --json --handshake-timeout 3 --ca-file "$C/ca.crt" \
-	--textfile-dir "$PROM" >"$DIR/records.json" 2>"$DIR/tlsmon.err" &
-TPID=$!
-tap_cleanup "kill $TPID 2>/dev/null; wait $TPID 2>/dev/null"
-wait_for 15 grep -q "watching $LAB_IF" "$DIR/tlsmon.err" ||
-	tap_skip_all "tlsmon does not attach: $(cat "$DIR/tlsmon.err")"
+# the certificates, their servers, and tlsmon watching a client try each
+setup() {
+	(
+		set -e
+		cd "$DIR"
+		mkleaf weakkey "$C/ca" 1024 sha256
+		mkleaf sha1 "$C/ca" 2048 sha1
+		# an intermediate CA, and a leaf it signs
+		openssl req -new -newkey rsa:2048 -nodes -keyout inter.key -subj "/O=tlsmon test/CN=test intermediate" \
+			-out inter.csr 2>/dev/null
+		printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >inter.ext
+		openssl x509 -req -in inter.csr -CA "$C/ca.crt" -CAkey "$C/ca.key" -CAcreateserial -days 30 \
+			-sha256 -extfile inter.ext -out inter.crt 2>/dev/null
+		mkleaf chained "$DIR/inter" 2048 sha256
+		# a self-signed leaf
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout selfsigned.key -out selfsigned.crt -days 30 \
+			-subj "/O=tlsmon test/CN=a.lab.test" -addext "subjectAltName=$SA" 2>/dev/null
+		# valid from 2040 on, signed by the lab CA
+		"$LAB_SH" dated-cert "$DIR/future" 20400101000000Z 20410101000000Z "$SA"
+	) || tap_skip_all "cannot make the test certificates"
 
-cli() { lab_sclient a.lab.test:$1 -4 -tls1_2 -cipher DEFAULT@SECLEVEL=0 "${@:2}" >"$DIR/cli-$1.out" 2>&1; }
-# clients that accept what they get (no verification), then clients that check
-cli 5501 -verify_quiet
-cli 5502
-cli 5503
-cli 5504
-cli 5505
-cli 5506
-lab_sclient a.lab.test:4430 -4 -tls1_2 >"$DIR/cli-4430.out" 2>&1
-lab_sclient a.lab.test:4431 -4 -tls1_2 >"$DIR/cli-4431.out" 2>&1
-lab_sclient wrong.lab.test:4431 -4 -tls1_2 >"$DIR/cli-4431b.out" 2>&1
-lab_sclient a.lab.test:4420 -4 -tls1_2 -cipher DEFAULT@SECLEVEL=0 \
-	-cert $C/client-weak.crt -key $C/client-weak.key >"$DIR/cli-4420a.out" 2>&1
-lab_sclient a.lab.test:4420 -4 -tls1_2 -cipher DEFAULT@SECLEVEL=0 \
-	-cert $C/client-rsa1024.crt -key $C/client-rsa1024.key >"$DIR/cli-4420b.out" 2>&1
-lab_sclient a.lab.test:4420 -4 -tls1_2 -cert $C/client.crt -key $C/client.key >"$DIR/cli-4420c.out" 2>&1
-sleep 1
-kill -TERM $TPID
-wait $TPID
-ok $? "tlsmon exits 0" "$(tail -3 "$DIR/tlsmon.err")"
+	# servers on A, TLS 1.2 only; SECLEVEL 0 so s_server loads the weak ones
+	srv 5501 weakkey
+	srv 5502 sha1
+	srv 5503 chained
+	srv 5504 chained -cert_chain "$DIR/inter.crt"
+	srv 5505 selfsigned
+	srv 5506 future
+	for p in 5501 5502 5503 5504 5505 5506; do
+		wait_for 5 sh -c "ip netns exec $LAB_NS_A ss -Hltn 'sport = :$p' | grep -q ." ||
+			tap_skip_all "s_server on $p does not start: $(cat "$DIR/srv-$p.log")"
+	done
 
-python3 - "$DIR/records.json" "$(openssl x509 -in "$C/ca.crt" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')" <<'EOF' >"$DIR/checks"
+	PROM=$DIR/prom
+	chmod 711 "$DIR"	# tlsmon writes the textfile after dropping to nobody
+	install -d -o nobody -m 0755 "$PROM"
+	lab_tlsmon "$DIR/records.json" "$DIR/tlsmon.err" --json --handshake-timeout 3 \
+		--ca-file "$C/ca.crt" --textfile-dir "$PROM" ||
+		tap_skip_all "tlsmon does not attach: $(cat "$DIR/tlsmon.err")"
+
+	cli() { lab_sclient a.lab.test:$1 -4 -tls1_2 -cipher DEFAULT@SECLEVEL=0 "${@:2}" >"$DIR/cli-$1.out" 2>&1; }
+	# clients that accept what they get (no verification), then clients that check
+	cli 5501 -verify_quiet
+	cli 5502
+	cli 5503
+	cli 5504
+	cli 5505
+	cli 5506
+	lab_sclient a.lab.test:4430 -4 -tls1_2 >"$DIR/cli-4430.out" 2>&1
+	lab_sclient a.lab.test:4431 -4 -tls1_2 >"$DIR/cli-4431.out" 2>&1
+	lab_sclient wrong.lab.test:4431 -4 -tls1_2 >"$DIR/cli-4431b.out" 2>&1
+	lab_sclient a.lab.test:4420 -4 -tls1_2 -cipher DEFAULT@SECLEVEL=0 \
+		-cert $C/client-weak.crt -key $C/client-weak.key >"$DIR/cli-4420a.out" 2>&1
+	lab_sclient a.lab.test:4420 -4 -tls1_2 -cipher DEFAULT@SECLEVEL=0 \
+		-cert $C/client-rsa1024.crt -key $C/client-rsa1024.key >"$DIR/cli-4420b.out" 2>&1
+	lab_sclient a.lab.test:4420 -4 -tls1_2 -cert $C/client.crt -key $C/client.key >"$DIR/cli-4420c.out" 2>&1
+	sleep 1
+	kill -TERM $TPID
+	wait $TPID
+	TLSMON_RC=$?
+}
+
+test_exit() {
+	ok $TLSMON_RC "tlsmon exits 0" "$(tail -3 "$DIR/tlsmon.err")"
+}
+
+# the records' chains and findings, and the textfile
+test_findings() {
+
+	python3 - "$DIR/records.json" "$(openssl x509 -in "$C/ca.crt" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')" <<'EOF' >"$DIR/checks"
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 ca_name = sys.argv[2]
@@ -173,18 +171,21 @@ ok = r is not None and r["outcome"] == "established" and F(r, "client") == set()
 print(("ok" if ok else "not ok") + "\tgood client certificate: established, the server's acceptable CA names"
       + ("" if ok else "\t" + json.dumps(((r or {}).get("certificates") or {}).get("acceptable_cas"))))
 EOF
-# the textfile: findings counted per server and SNI, each server's expiry
-{
-	grep -q '^tlsmon_cert_findings_total{finding="cert_expired",server="10.77.2.2",sni="a.lab.test"} 1$' "$PROM/tlsmon.prom" &&
-	grep -q '^tlsmon_cert_findings_total{finding="incomplete_chain",server="10.77.2.2",sni="a.lab.test"} 1$' "$PROM/tlsmon.prom" &&
-	grep -q '^tlsmon_client_cert_findings_total{finding="weak_key",server="10.77.2.2"} 1$' "$PROM/tlsmon.prom" &&
-	grep -q "^tlsmon_server_cert_expiry_timestamp_seconds{server=\"10.77.2.2\",sni=\"wrong.lab.test\"} $(date -d "$(openssl x509 -in "$C/wrongname.crt" -noout -enddate | cut -d= -f2)" +%s)\$" "$PROM/tlsmon.prom" &&
-	promtool check metrics <"$PROM/tlsmon.prom" >/dev/null 2>&1
-} && echo "ok	the textfile counts the findings per server and SNI, and each server's certificate expiry" >>"$DIR/checks" ||
-	echo "not ok	the textfile counts the findings per server and SNI, and each server's certificate expiry	$(grep 'cert_' "$PROM/tlsmon.prom" | head -20 | tr '\n' ' ')" >>"$DIR/checks"
-while IFS=$'\t' read -r res name detail; do
-	if [ "$res" = ok ]; then pass "$name"; else fail "$name" "$detail"; fi
-done <"$DIR/checks"
-[ -s "$DIR/checks" ]
-ok $? "the checks ran"
-tap_done
+	# the textfile: findings counted per server and SNI, each server's expiry
+	{
+		grep -q '^tlsmon_cert_findings_total{finding="cert_expired",server="10.77.2.2",sni="a.lab.test"} 1$' "$PROM/tlsmon.prom" &&
+		grep -q '^tlsmon_cert_findings_total{finding="incomplete_chain",server="10.77.2.2",sni="a.lab.test"} 1$' "$PROM/tlsmon.prom" &&
+		grep -q '^tlsmon_client_cert_findings_total{finding="weak_key",server="10.77.2.2"} 1$' "$PROM/tlsmon.prom" &&
+		grep -q "^tlsmon_server_cert_expiry_timestamp_seconds{server=\"10.77.2.2\",sni=\"wrong.lab.test\"} $(date -d "$(openssl x509 -in "$C/wrongname.crt" -noout -enddate | cut -d= -f2)" +%s)\$" "$PROM/tlsmon.prom" &&
+		promtool check metrics <"$PROM/tlsmon.prom" >/dev/null 2>&1
+	} && echo "ok	the textfile counts the findings per server and SNI, and each server's certificate expiry" >>"$DIR/checks" ||
+		echo "not ok	the textfile counts the findings per server and SNI, and each server's certificate expiry	$(grep 'cert_' "$PROM/tlsmon.prom" | head -20 | tr '\n' ' ')" >>"$DIR/checks"
+	while IFS=$'\t' read -r res name detail; do
+		if [ "$res" = ok ]; then pass "$name"; else fail "$name" "$detail"; fi
+	done <"$DIR/checks"
+	[ -s "$DIR/checks" ]
+	ok $? "the checks ran"
+}
+
+ALL_TESTS="test_exit test_findings"
+e2e_run

@@ -10,29 +10,9 @@
 # sequences (sent by a raw ClientHello) that must show escaped while the
 # screen stays intact, the terminal given back on q, SIGTERM, Ctrl-C and a
 # fatal signal, and a capture replayed with --read and held until q.
-set -u
-cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-need_root
-BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
-[ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
-for t in tmux openssl curl python3 nginx iptables; do
-	command -v $t >/dev/null || tap_skip_all "$t is not installed (make deps)"
-done
-export LAB_PREFIX=${LAB_PREFIX:-tlsmdash} LAB_DIR=${LAB_DIR:-/tmp/tlsmon-lab-dashboard}
-. tests/lib/lab.sh
-DIR=$(mktemp -d /tmp/tlsmon-dash.XXXXXX)
-tap_cleanup "rm -rf $DIR"
-# a tmux server of our own, on our own socket
-TM=(tmux -S "$DIR/tmux.sock" -f /dev/null)
-tap_cleanup "tmux -S $DIR/tmux.sock kill-server"
-
-lab_up >"$DIR/lab.log" 2>&1 || {
-	sed 's/^/# /' "$DIR/lab.log"
-	tap_skip_all "the lab does not come up (see above)"
-}
-
-# ---- helpers
+. "$(dirname "$0")/../lib/e2e.sh"
+E2E_NEEDS="root tlsmon lab tmux"
+E2E_TOOLS="openssl curl python3 nginx iptables"
 
 screen() { "${TM[@]}" capture-pane -p -t "${PANE:-dash}"; }
 has() { screen | grep -qE -- "$1"; }
@@ -114,26 +94,28 @@ gone() {
 	ok $? "$what: normal screen and cursor back" "$(PANE=$name fmt '#{alternate_on} #{cursor_flag}')"
 }
 
-# ---- tlsmon on the lab, the dashboard by default on a terminal
+# tlsmon on the lab, the dashboard by default on a terminal: one session
+test_live() {
+	# through the views, the keys and a resize to q
 
-start dash "ip netns exec $LAB_NS_CLI $BIN -i $LAB_IF --no-textfile --log $DIR/records.json \
+	start dash "ip netns exec $LAB_NS_CLI $BIN -i $LAB_IF --no-textfile --log $DIR/records.json \
 	2>$DIR/dash.err" || {
-	fail "the dashboard comes up"
-	show
-	sed 's/^/# /' "$DIR/dash.err"
-	tap_done
-	exit
-}
-wait_for 15 grep -q "watching $LAB_IF" "$DIR/dash.err"
-ok $? "tlsmon attaches with the dashboard as the default on a terminal" "$(cat "$DIR/dash.err")"
-TITLE=$(fmt '#{pane_title}')
+		fail "the dashboard comes up"
+		show
+		sed 's/^/# /' "$DIR/dash.err"
+		tap_done
+		exit
+	}
+	wait_for 15 grep -q "watching $LAB_IF" "$DIR/dash.err"
+	ok $? "tlsmon attaches with the dashboard as the default on a terminal" "$(cat "$DIR/dash.err")"
+	TITLE=$(fmt '#{pane_title}')
 
-# The field reports as traffic.  B answers curl first (RSA suites), so the
-# collector knows what B accepts when python fails there.
-C=$LAB_CERTS
-EVIL=$(printf 'evil\x1b[2J\x1b]0;pwned\x07\x1b[?1049l\x9b31m\xff.lab.test' | od -An -tx1 | tr -d ' \n')
-EVIL_ALPN=$(printf '\x1b]2;alpn-pwned\x07\xc2\x9b' | od -An -tx1 | tr -d ' \n')
-cat >"$DIR/rawhello.py" <<'EOF'
+	# The field reports as traffic.  B answers curl first (RSA suites), so the
+	# collector knows what B accepts when python fails there.
+	C=$LAB_CERTS
+	EVIL=$(printf 'evil\x1b[2J\x1b]0;pwned\x07\x1b[?1049l\x9b31m\xff.lab.test' | od -An -tx1 | tr -d ' \n')
+	EVIL_ALPN=$(printf '\x1b]2;alpn-pwned\x07\xc2\x9b' | od -An -tx1 | tr -d ' \n')
+	cat >"$DIR/rawhello.py" <<'EOF'
 # A TLS 1.2 ClientHello with any bytes as its SNI and its second ALPN protocol
 # (argv: HOST PORT SNI_HEX ALPN_HEX); prints the server's answer in hex.
 import os, socket, struct, sys
@@ -155,33 +137,33 @@ with socket.create_connection((host, port), timeout=5) as s:
     s.sendall(b"\x16\x03\x01" + struct.pack("!H", len(hs)) + hs)
     print(s.recv(4096).hex())
 EOF
-{
-	lab_sclient a.lab.test:4413 -4
-	lab_curl https://a.lab.test/ -4 -o /dev/null
-	lab_curl https://b.lab.test/ -4 -o /dev/null
-	lab_sclient a.lab.test:4410 -4 -tls1
-	lab_python api.lab.test 443 4
-	lab_block_sni blocked.lab.test
-	lab_sclient blocked.lab.test:443 -4
-	lab_unblock_sni blocked.lab.test
-	lab_sclient a.lab.test:4420 -4 -cipher DEFAULT@SECLEVEL=0 -cert $C/client-weak.crt \
-		-key $C/client-weak.key
-	lab_sclient proxy.lab.test:443 -4 -noservername
-	lab_sclient a.lab.test:4430 -4
-	lab_client python3 "$DIR/rawhello.py" 10.77.2.2 4415 "$EVIL" "$EVIL_ALPN"
-} >"$DIR/traffic.log" 2>&1 </dev/null
-# every handshake settled: the record count stops moving
-n=-1
-for ((i = 0; i < 30; i++)); do
-	m=$(wc -l <"$DIR/records.json" 2>/dev/null || echo 0)
-	[ "$m" -eq "$n" ] && [ "$m" -gt 0 ] && break
-	n=$m
-	sleep 0.5
-done
-diag "$n records"
+	{
+		lab_sclient a.lab.test:4413 -4
+		lab_curl https://a.lab.test/ -4 -o /dev/null
+		lab_curl https://b.lab.test/ -4 -o /dev/null
+		lab_sclient a.lab.test:4410 -4 -tls1
+		lab_python api.lab.test 443 4
+		lab_block_sni blocked.lab.test
+		lab_sclient blocked.lab.test:443 -4
+		lab_unblock_sni blocked.lab.test
+		lab_sclient a.lab.test:4420 -4 -cipher DEFAULT@SECLEVEL=0 -cert $C/client-weak.crt \
+			-key $C/client-weak.key
+		lab_sclient proxy.lab.test:443 -4 -noservername
+		lab_sclient a.lab.test:4430 -4
+		lab_client python3 "$DIR/rawhello.py" 10.77.2.2 4415 "$EVIL" "$EVIL_ALPN"
+	} >"$DIR/traffic.log" 2>&1 </dev/null
+	# every handshake settled: the record count stops moving
+	n=-1
+	for ((i = 0; i < 30; i++)); do
+		m=$(wc -l <"$DIR/records.json" 2>/dev/null || echo 0)
+		[ "$m" -eq "$n" ] && [ "$m" -gt 0 ] && break
+		n=$m
+		sleep 0.5
+	done
+	diag "$n records"
 
-# What the screen must show, from the records: one line per fact.
-python3 - "$DIR/records.json" "$EVIL" "$EVIL_ALPN" >"$DIR/expect" <<'EOF'
+	# What the screen must show, from the records: one line per fact.
+	python3 - "$DIR/records.json" "$EVIL" "$EVIL_ALPN" >"$DIR/expect" <<'EOF'
 import collections, json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 def esc(b):
@@ -228,238 +210,244 @@ print("evil_alpn", "h2," + esc(bytes.fromhex(sys.argv[3])))
 print("evil", esc(evil), "seen" if any(r.get("reason") == "unrecognized_name" and
       addr(r) == "10.77.2.2:4415" for r in recs) else "missing")
 EOF
-sed 's/^/# expect: /' "$DIR/expect"
-# ere STRING: STRING as a literal in an extended regular expression
-ere() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
+	sed 's/^/# expect: /' "$DIR/expect"
+	# ere STRING: STRING as a literal in an extended regular expression
+	ere() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
 
-read -r _ NREC NFAIL < <(grep '^total ' "$DIR/expect")
-see "header: $NREC handshakes, $NFAIL failed" "^ $NREC handshakes: .* $NFAIL failed"
-see "header: interface, uptime, rate, failure ratio, drops, LIVE" \
-	"^ $LAB_IF  up 0:00:[0-9]{2}  [0-9]+\.[0-9] hs/s  fail [0-9.]+%  dropped 0 +LIVE *\$"
+	read -r _ NREC NFAIL < <(grep '^total ' "$DIR/expect")
+	see "header: $NREC handshakes, $NFAIL failed" "^ $NREC handshakes: .* $NFAIL failed"
+	see "header: interface, uptime, rate, failure ratio, drops, LIVE" \
+		"^ $LAB_IF  up 0:00:[0-9]{2}  [0-9]+\.[0-9] hs/s  fail [0-9.]+%  dropped 0 +LIVE *\$"
 
-# ---- overview: reasons with sparklines (what fits at 80x24)
-shown=0
-while read -r _ reason count; do
-	if has "^$reason +$count +[0-9.]+ "; then
-		shown=$((shown + 1))
-		has "^$reason +$count +[0-9.]+ +.*[▁▂▃▄▅▆▇█]"
-		ok $? "overview: $reason $count, with its sparkline"
+	# overview: reasons with sparklines (what fits at 80x24)
+	shown=0
+	while read -r _ reason count; do
+		if has "^$reason +$count +[0-9.]+ "; then
+			shown=$((shown + 1))
+			has "^$reason +$count +[0-9.]+ +.*[▁▂▃▄▅▆▇█]"
+			ok $? "overview: $reason $count, with its sparkline"
+		fi
+	done < <(grep '^reason ' "$DIR/expect")
+	nreasons=$(grep -c '^reason ' "$DIR/expect")
+	want=$((nreasons < 6 ? nreasons : 6))
+	[ $shown -ge $want ]
+	ok $? "overview: $shown of $nreasons reasons with the right count at 80x24 (at least $want)"
+	[ $shown -ge $want ] || show
+
+	# servers view
+	keys 2
+	see "key 2: servers view" "^SERVER +SNI +FAILED +FAIL% +MAIN REASON"
+	while read -r _ a f p main sni; do
+		pat="^$(ere "$a") +"
+		[ "$sni" != "?" ] && pat+="$(ere "${sni:0:12}").* "
+		pat+="$f +$(ere "$p") "
+		[ "$main" != "?" ] && pat+="$(ere "${main:0:20}")"
+		[ "$a" = 10.77.2.2:4415 ] && continue	# the escaped SNI has its own checks
+		see "servers: $a $f failed, $p, ${main:0:28}, sni $sni" "$pat" 2
+	done < <(grep '^server ' "$DIR/expect")
+	read -r _ TOPFAIL < <(grep '^topfail ' "$DIR/expect")
+	read -r _ TOPTOTAL < <(grep '^toptotal ' "$DIR/expect")
+	if [ "$TOPFAIL" != "?" ]; then
+		wait_for 3 row_has 4 "^$(ere "$TOPFAIL") "
+		ok $? "sort: failures puts $TOPFAIL first" "$(row 4)"
 	fi
-done < <(grep '^reason ' "$DIR/expect")
-nreasons=$(grep -c '^reason ' "$DIR/expect")
-want=$((nreasons < 6 ? nreasons : 6))
-[ $shown -ge $want ]
-ok $? "overview: $shown of $nreasons reasons with the right count at 80x24 (at least $want)"
-[ $shown -ge $want ] || show
-
-# ---- servers view
-keys 2
-see "key 2: servers view" "^SERVER +SNI +FAILED +FAIL% +MAIN REASON"
-while read -r _ a f p main sni; do
-	pat="^$(ere "$a") +"
-	[ "$sni" != "?" ] && pat+="$(ere "${sni:0:12}").* "
-	pat+="$f +$(ere "$p") "
-	[ "$main" != "?" ] && pat+="$(ere "${main:0:20}")"
-	[ "$a" = 10.77.2.2:4415 ] && continue	# the escaped SNI has its own checks
-	see "servers: $a $f failed, $p, ${main:0:28}, sni $sni" "$pat" 2
-done < <(grep '^server ' "$DIR/expect")
-read -r _ TOPFAIL < <(grep '^topfail ' "$DIR/expect")
-read -r _ TOPTOTAL < <(grep '^toptotal ' "$DIR/expect")
-if [ "$TOPFAIL" != "?" ]; then
-	wait_for 3 row_has 4 "^$(ere "$TOPFAIL") "
-	ok $? "sort: failures puts $TOPFAIL first" "$(row 4)"
-fi
-keys s
-see "key s: sort by fail%" "sort: fail%"
-keys s
-see "key s: sort by handshakes" "sort: handshakes"
-if [ "$TOPTOTAL" != "?" ]; then
-	wait_for 3 row_has 4 "^$(ere "$TOPTOTAL") "
-	ok $? "sort: handshakes puts $TOPTOTAL first" "$(row 4)"
-fi
-keys s s
-see "key s: back to failures" "sort: failures"
-
-# ---- filter
-keys /
-see "key /: the filter prompt" "^filter \(SNI, IP or reason"
-keys -l blocked
-keys Enter
-see "filter: status line shows it" "filter: blocked +1-1 of 1 *$"
-see "filter: the blocked server's row" "^10\.77\.2\.2:443 +blocked\.lab\.test"
-keys 5
-see "filter: failures view, only the middlebox reset" "reset_after_client_hello +10\.77\.2\.2:443 +blocked\.lab\.test"
-unseen "filter: no other failure listed" "^[0-9:]{8} (version_mismatch|client_rejected)"
-keys Escape
-unseen "Esc clears the filter" "filter: blocked"
-keys /
-keys -l unrecognized
-keys Enter
-see "filter by reason: the escaped SNI's failure" "unrecognized_name +10\.77\.2\.2:4415 +evil"
-keys Escape
-
-# ---- the SNI with escape sequences
-read -r _ EVILESC EVILSEEN < <(grep '^evil ' "$DIR/expect")
-[ "$EVILSEEN" = seen ]
-ok $? "the raw ClientHello's SNI made an unrecognized_name record" "$(cat "$DIR/traffic.log" | tail -3)"
-see "failures: the SNI escaped, byte for byte" "$(ere "${EVILESC:0:20}")"
-[ "$(fmt '#{alternate_on}')" = 1 ]
-ok $? "escape sequences in the SNI: still on the dashboard's screen (no \\e[?1049l)"
-[ "$(fmt '#{pane_title}')" = "$TITLE" ]
-ok $? "escape sequences in the SNI: the terminal title is untouched (no OSC 0)" \
-	"$TITLE -> $(fmt '#{pane_title}')"
-frame_ok() { row_has 0 "^ $LAB_IF  up " && row_has 23 'q quit'; }
-if wait_for 3 frame_ok; then
-	pass "escape sequences in the SNI: header and status line in place"
-else
-	fail "escape sequences in the SNI: header and status line in place"
-	show
-fi
-"${TM[@]}" resize-window -t dash -x 200 -y 50
-see "wide: the whole escaped SNI" "$(ere "$EVILESC")"
-read -r _ EVILALPN < <(grep '^evil_alpn ' "$DIR/expect")
-see "wide: the offered ALPN escaped, under the failure" "^      from .* alpn $(ere "$EVILALPN")  ja4 "
-"${TM[@]}" resize-window -t dash -x 80 -y 24
-
-# ---- clients: where each fingerprint fails and where it does not (the
-# fingerprint that failed at B: python, field report 004)
-keys 3
-see "key 3: clients view" "^CLIENT FINGERPRINT \(JA4\)"
-PYJA4=$(grep '^ja4 .* 10\.77\.3\.2:443 [1-9]' "$DIR/expect" | awk '{print $2}' | head -n 1)
-if [ -n "$PYJA4" ]; then
-	BFAIL=$(awk -v j="$PYJA4" '$1 == "ja4" && $2 == j && $3 == "10.77.3.2:443" {print $4}' "$DIR/expect")
-	AOK=$(awk -v j="$PYJA4" '$1 == "ja4" && $2 == j && $3 == "10.77.2.2:443" {print $4}' "$DIR/expect")
-	see "clients: python's JA4 listed" "^$PYJA4 "
-	[ "${AOK%%/*}" = 0 ]
-	ok $? "python's records: no failure at A ($AOK)"
-	see "clients: it fails at B ($BFAIL) and not at A ($AOK)" \
-		"10\.77\.3\.2:443 $BFAIL.*10\.77\.2\.2:443 $AOK|10\.77\.2\.2:443 $AOK.*10\.77\.3\.2:443 $BFAIL"
-else
-	fail "clients: a fingerprint reached B" "$(grep '^ja4' "$DIR/expect")"
-fi
-
-# ---- negotiated
-keys 4
-see "key 4: negotiated view" "^NEGOTIATED VERSION"
-while read -r _ v n; do
-	see "negotiated: $v $n" "^$(ere "$v") +$n "
-done < <(grep '^version ' "$DIR/expect")
-see "negotiated: counted losses shown" "ring buffer full 0 +flow map full 0"
-
-# ---- Tab, Shift-Tab, 1
-keys Tab
-see "Tab: from negotiated to failures" "^UTC +RECENT FAILURES"
-keys Tab
-see "Tab: from failures to certificates" "^SERVER +SNI +SUBJECT CN"
-keys Tab
-see "Tab: from certificates around to the overview" "^FAILURES BY REASON"
-keys BTab
-see "Shift-Tab: back to certificates" "^SERVER +SNI +SUBJECT CN"
-keys BTab
-see "Shift-Tab: back to failures" "^UTC +RECENT FAILURES"
-see "failures: the evidence under each failure" "^      \(server sent fatal bad_certificate\)"
-read -r _ FIRSTR FIRSTA < <(grep '^firstfail ' "$DIR/expect")
-keys s
-see "key s in failures: oldest first" "sort: oldest"
-wait_for 3 row_has 4 "^[0-9:]{8} $(ere "$FIRSTR") +$(ere "$FIRSTA") "
-ok $? "oldest first: $FIRSTR at $FIRSTA on top" "$(row 4)"
-keys s
-see "key s again: newest first" "sort: newest"
-keys End
-see "End: scrolled to the last failure" " $NFAIL-$NFAIL of $NFAIL *\$"
-keys Up
-see "Up: one back" " $((NFAIL - 1))-[0-9]+ of $NFAIL *\$"
-keys Home
-see "Home: back to the top" " 1-[0-9]+ of $NFAIL *\$"
-keys 1
-see "key 1: overview" "^FAILURES BY REASON"
-
-# ---- help
-keys '?'
-see "key ?: help" "any key closes this help"
-keys x
-unseen "any key closes the help" "any key closes this help"
-
-# ---- pause: the screen stays while collection goes on
-keys p
-see "key p: PAUSED in the header" "PAUSED *$"
-before=$(wc -l <"$DIR/records.json")
-lab_curl https://a.lab.test/ -4 -o /dev/null >/dev/null 2>&1
-wait_for 5 bash -c "[ \$(wc -l <$DIR/records.json) -gt $before ]"
-NOW=$(wc -l <"$DIR/records.json")
-sleep 0.6
-wait_for 2 has "^ $NREC handshakes:" && sleep 0.6 && has "^ $NREC handshakes:"
-ok $? "paused: still $NREC handshakes while $NOW are recorded" "$(row 1)"
-keys p
-see "key p again: live, $NOW handshakes" "^ $NOW handshakes:"
-unseen "key p again: PAUSED gone" "PAUSED *$"
-
-# ^S (XOFF) must not stop the screen's output, and with it tlsmon
-keys C-s
-lab_curl https://a.lab.test/ -4 -o /dev/null >/dev/null 2>&1
-see "Ctrl-S: the screen still moves ($((NOW + 1)) handshakes)" "^ $((NOW + 1)) handshakes:"
-keys C-q
-
-# ---- resize
-"${TM[@]}" resize-window -t dash -x 120 -y 40
-keys 2
-see "resize to 120x40: redrawn wider (HS column)" "^SERVER +SNI +HS +FAILED"
-wait_for 3 row_has 39 'q quit'
-ok $? "resize to 120x40: status line on the new last row" "$(row 39)"
-keys 1
-for r in $(grep '^reason ' "$DIR/expect" | awk '{print $2 ":" $3}'); do
-	see "120x40 overview: ${r%:*} ${r#*:}" "^${r%:*} +${r#*:} " 2
-done
-"${TM[@]}" resize-window -t dash -x 60 -y 20
-see "resize to 60x20: asks for 80x24" "the dashboard needs 80x24"
-"${TM[@]}" resize-window -t dash -x 80 -y 24
-see "back to 80x24: the dashboard again" "^FAILURES BY REASON"
-
-# ---- q
-keys q
-gone dash "q" 0
-see "q: the pane's shell goes on" "pane: tlsmon exited"
-
-# ---- SIGTERM, Ctrl-C (SIGINT from the terminal), a fatal signal
-for how in TERM INT SEGV; do
-	s=sig$how
-	if ! start $s "ip netns exec $LAB_NS_CLI $BIN -i $LAB_IF --no-textfile --dashboard \
-		2>$DIR/$s.err"; then
-		fail "$how: the dashboard comes up"
-		PANE=$s show
-		continue
+	keys s
+	see "key s: sort by fail%" "sort: fail%"
+	keys s
+	see "key s: sort by handshakes" "sort: handshakes"
+	if [ "$TOPTOTAL" != "?" ]; then
+		wait_for 3 row_has 4 "^$(ere "$TOPTOTAL") "
+		ok $? "sort: handshakes puts $TOPTOTAL first" "$(row 4)"
 	fi
-	pid=$(tlsmon_pid $s)
-	case $how in
-	INT) PANE=$s keys C-c ;;
-	*) [ -n "$pid" ] && kill -$how "$pid" ;;
-	esac
-	case $how in
-	SEGV) gone $s "SIGSEGV" 139 ;;
-	*) gone $s "SIG$how" 0 ;;
-	esac
-done
+	keys s s
+	see "key s: back to failures" "sort: failures"
 
-# ---- the terminal goes away (window closed, ssh dropped): tlsmon ends too
-alive() {
-	local st
-	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
-	[ -n "$st" ] && [ "$st" != Z ]
+	# filter
+	keys /
+	see "key /: the filter prompt" "^filter \(SNI, IP or reason"
+	keys -l blocked
+	keys Enter
+	see "filter: status line shows it" "filter: blocked +1-1 of 1 *$"
+	see "filter: the blocked server's row" "^10\.77\.2\.2:443 +blocked\.lab\.test"
+	keys 5
+	see "filter: failures view, only the middlebox reset" "reset_after_client_hello +10\.77\.2\.2:443 +blocked\.lab\.test"
+	unseen "filter: no other failure listed" "^[0-9:]{8} (version_mismatch|client_rejected)"
+	keys Escape
+	unseen "Esc clears the filter" "filter: blocked"
+	keys /
+	keys -l unrecognized
+	keys Enter
+	see "filter by reason: the escaped SNI's failure" "unrecognized_name +10\.77\.2\.2:4415 +evil"
+	keys Escape
+
+	# the SNI with escape sequences
+	read -r _ EVILESC EVILSEEN < <(grep '^evil ' "$DIR/expect")
+	[ "$EVILSEEN" = seen ]
+	ok $? "the raw ClientHello's SNI made an unrecognized_name record" "$(cat "$DIR/traffic.log" | tail -3)"
+	see "failures: the SNI escaped, byte for byte" "$(ere "${EVILESC:0:20}")"
+	[ "$(fmt '#{alternate_on}')" = 1 ]
+	ok $? "escape sequences in the SNI: still on the dashboard's screen (no \\e[?1049l)"
+	[ "$(fmt '#{pane_title}')" = "$TITLE" ]
+	ok $? "escape sequences in the SNI: the terminal title is untouched (no OSC 0)" \
+		"$TITLE -> $(fmt '#{pane_title}')"
+	frame_ok() { row_has 0 "^ $LAB_IF  up " && row_has 23 'q quit'; }
+	if wait_for 3 frame_ok; then
+		pass "escape sequences in the SNI: header and status line in place"
+	else
+		fail "escape sequences in the SNI: header and status line in place"
+		show
+	fi
+	"${TM[@]}" resize-window -t dash -x 200 -y 50
+	see "wide: the whole escaped SNI" "$(ere "$EVILESC")"
+	read -r _ EVILALPN < <(grep '^evil_alpn ' "$DIR/expect")
+	see "wide: the offered ALPN escaped, under the failure" "^      from .* alpn $(ere "$EVILALPN")  ja4 "
+	"${TM[@]}" resize-window -t dash -x 80 -y 24
+
+	# clients: where each fingerprint fails and where it does not (the
+	# fingerprint that failed at B: python, field report 004)
+	keys 3
+	see "key 3: clients view" "^CLIENT FINGERPRINT \(JA4\)"
+	PYJA4=$(grep '^ja4 .* 10\.77\.3\.2:443 [1-9]' "$DIR/expect" | awk '{print $2}' | head -n 1)
+	if [ -n "$PYJA4" ]; then
+		BFAIL=$(awk -v j="$PYJA4" '$1 == "ja4" && $2 == j && $3 == "10.77.3.2:443" {print $4}' "$DIR/expect")
+		AOK=$(awk -v j="$PYJA4" '$1 == "ja4" && $2 == j && $3 == "10.77.2.2:443" {print $4}' "$DIR/expect")
+		see "clients: python's JA4 listed" "^$PYJA4 "
+		[ "${AOK%%/*}" = 0 ]
+		ok $? "python's records: no failure at A ($AOK)"
+		see "clients: it fails at B ($BFAIL) and not at A ($AOK)" \
+			"10\.77\.3\.2:443 $BFAIL.*10\.77\.2\.2:443 $AOK|10\.77\.2\.2:443 $AOK.*10\.77\.3\.2:443 $BFAIL"
+	else
+		fail "clients: a fingerprint reached B" "$(grep '^ja4' "$DIR/expect")"
+	fi
+
+	# negotiated
+	keys 4
+	see "key 4: negotiated view" "^NEGOTIATED VERSION"
+	while read -r _ v n; do
+		see "negotiated: $v $n" "^$(ere "$v") +$n "
+	done < <(grep '^version ' "$DIR/expect")
+	see "negotiated: counted losses shown" "ring buffer full 0 +flow map full 0"
+
+	# Tab, Shift-Tab, 1
+	keys Tab
+	see "Tab: from negotiated to failures" "^UTC +RECENT FAILURES"
+	keys Tab
+	see "Tab: from failures to certificates" "^SERVER +SNI +SUBJECT CN"
+	keys Tab
+	see "Tab: from certificates around to the overview" "^FAILURES BY REASON"
+	keys BTab
+	see "Shift-Tab: back to certificates" "^SERVER +SNI +SUBJECT CN"
+	keys BTab
+	see "Shift-Tab: back to failures" "^UTC +RECENT FAILURES"
+	see "failures: the evidence under each failure" "^      \(server sent fatal bad_certificate\)"
+	read -r _ FIRSTR FIRSTA < <(grep '^firstfail ' "$DIR/expect")
+	keys s
+	see "key s in failures: oldest first" "sort: oldest"
+	wait_for 3 row_has 4 "^[0-9:]{8} $(ere "$FIRSTR") +$(ere "$FIRSTA") "
+	ok $? "oldest first: $FIRSTR at $FIRSTA on top" "$(row 4)"
+	keys s
+	see "key s again: newest first" "sort: newest"
+	keys End
+	see "End: scrolled to the last failure" " $NFAIL-$NFAIL of $NFAIL *\$"
+	keys Up
+	see "Up: one back" " $((NFAIL - 1))-[0-9]+ of $NFAIL *\$"
+	keys Home
+	see "Home: back to the top" " 1-[0-9]+ of $NFAIL *\$"
+	keys 1
+	see "key 1: overview" "^FAILURES BY REASON"
+
+	# help
+	keys '?'
+	see "key ?: help" "any key closes this help"
+	keys x
+	unseen "any key closes the help" "any key closes this help"
+
+	# pause: the screen stays while collection goes on
+	keys p
+	see "key p: PAUSED in the header" "PAUSED *$"
+	before=$(wc -l <"$DIR/records.json")
+	lab_curl https://a.lab.test/ -4 -o /dev/null >/dev/null 2>&1
+	wait_for 5 bash -c "[ \$(wc -l <$DIR/records.json) -gt $before ]"
+	NOW=$(wc -l <"$DIR/records.json")
+	sleep 0.6
+	wait_for 2 has "^ $NREC handshakes:" && sleep 0.6 && has "^ $NREC handshakes:"
+	ok $? "paused: still $NREC handshakes while $NOW are recorded" "$(row 1)"
+	keys p
+	see "key p again: live, $NOW handshakes" "^ $NOW handshakes:"
+	unseen "key p again: PAUSED gone" "PAUSED *$"
+
+	# ^S (XOFF) must not stop the screen's output, and with it tlsmon
+	keys C-s
+	lab_curl https://a.lab.test/ -4 -o /dev/null >/dev/null 2>&1
+	see "Ctrl-S: the screen still moves ($((NOW + 1)) handshakes)" "^ $((NOW + 1)) handshakes:"
+	keys C-q
+
+	# resize
+	"${TM[@]}" resize-window -t dash -x 120 -y 40
+	keys 2
+	see "resize to 120x40: redrawn wider (HS column)" "^SERVER +SNI +HS +FAILED"
+	wait_for 3 row_has 39 'q quit'
+	ok $? "resize to 120x40: status line on the new last row" "$(row 39)"
+	keys 1
+	for r in $(grep '^reason ' "$DIR/expect" | awk '{print $2 ":" $3}'); do
+		see "120x40 overview: ${r%:*} ${r#*:}" "^${r%:*} +${r#*:} " 2
+	done
+	"${TM[@]}" resize-window -t dash -x 60 -y 20
+	see "resize to 60x20: asks for 80x24" "the dashboard needs 80x24"
+	"${TM[@]}" resize-window -t dash -x 80 -y 24
+	see "back to 80x24: the dashboard again" "^FAILURES BY REASON"
+
+	# q
+	keys q
+	gone dash "q" 0
+	see "q: the pane's shell goes on" "pane: tlsmon exited"
 }
-if start hup "ip netns exec $LAB_NS_CLI $BIN -i $LAB_IF --no-textfile 2>$DIR/hup.err"; then
-	pid=$(tlsmon_pid hup)
-	"${TM[@]}" kill-session -t hup
-	[ -n "$pid" ] && wait_for 5 eval "! alive $pid"
-	ok $? "terminal closed: tlsmon ends" "pid $pid"
-else
-	fail "terminal closed: the dashboard comes up"
-fi
 
-# ---- a capture replayed, then held until q
-CAP=${TLSMON_CORPUS:-../shared/corpus}/ja4/tls-handshake.pcapng
-if [ -f "$CAP" ]; then
-	"$BIN" --read "$CAP" --json 2>/dev/null >"$DIR/offline.json"
-	python3 - "$DIR/offline.json" >"$DIR/offline.expect" <<'EOF'
+# SIGTERM, Ctrl-C (SIGINT from the terminal), a fatal signal
+test_signals() {
+	for how in TERM INT SEGV; do
+		s=sig$how
+		if ! start $s "ip netns exec $LAB_NS_CLI $BIN -i $LAB_IF --no-textfile --dashboard \
+		2>$DIR/$s.err"; then
+			fail "$how: the dashboard comes up"
+			PANE=$s show
+			continue
+		fi
+		pid=$(tlsmon_pid $s)
+		case $how in
+		INT) PANE=$s keys C-c ;;
+		*) [ -n "$pid" ] && kill -$how "$pid" ;;
+		esac
+		case $how in
+		SEGV) gone $s "SIGSEGV" 139 ;;
+		*) gone $s "SIG$how" 0 ;;
+		esac
+	done
+}
+
+# the terminal goes away (window closed, ssh dropped): tlsmon ends too
+test_terminal_gone() {
+	alive() {
+		local st
+		st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
+		[ -n "$st" ] && [ "$st" != Z ]
+	}
+	if start hup "ip netns exec $LAB_NS_CLI $BIN -i $LAB_IF --no-textfile 2>$DIR/hup.err"; then
+		pid=$(tlsmon_pid hup)
+		"${TM[@]}" kill-session -t hup
+		[ -n "$pid" ] && wait_for 5 eval "! alive $pid"
+		ok $? "terminal closed: tlsmon ends" "pid $pid"
+	else
+		fail "terminal closed: the dashboard comes up"
+	fi
+}
+
+# a capture replayed, then held until q
+test_read() {
+	CAP=$CORPUS/ja4/tls-handshake.pcapng
+	if [ -f "$CAP" ]; then
+		"$BIN" --read "$CAP" --json 2>/dev/null >"$DIR/offline.json"
+		python3 - "$DIR/offline.json" >"$DIR/offline.expect" <<'EOF'
 import collections, json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 f = [r for r in recs if r["outcome"] == "failed"]
@@ -467,41 +455,44 @@ print("total", len(recs), len(f))
 for k, v in collections.Counter(r["reason"].split(":")[0] for r in f).items():
     print("reason", k, v)
 EOF
-	read -r _ ON OF < <(grep '^total ' "$DIR/offline.expect")
-	PANE=off
-	start off "$BIN --read $CAP"
-	see "--read: replayed, then held" "REPLAYED *$"
-	see "--read: the log line shows on the status line" "^tlsmon: info: .*frames"
-	see "--read: the capture's name in the header" "^ tls-handshake\.pcapng  span "
-	see "--read: $ON handshakes, $OF failed, as --json says" "^ $ON handshakes: .* $OF failed"
-	while read -r _ reason count; do
-		see "--read: $reason $count" "^$reason +$count "
-	done < <(grep '^reason ' "$DIR/offline.expect")
-	sleep 1
-	[ ! -e "$DIR/off.rc" ]
-	ok $? "--read: still held after the replay"
-	keys 5
-	see "--read: failures view" "^UTC +RECENT FAILURES"
-	keys q
-	gone off "--read, q" 0
-	see "--read: the log printed back after the screen" "^tlsmon: info: .*frames \(EN10MB\)"
-	# held, a signal still ends it
-	PANE=off2
-	start off2 "$BIN --read $CAP"
-	see "--read, held: REPLAYED" "REPLAYED *$"
-	[ -n "$(tlsmon_pid off2)" ] && kill -TERM "$(tlsmon_pid off2)"
-	gone off2 "--read, held, SIGTERM" 0
-	# a terminal that cannot place the cursor gets the text lines instead
-	PANE=dumb
-	"${TM[@]}" new-session -d -x 80 -y 24 -s dumb \
-		"env TERM=dumb $BIN --read $CAP; echo \$? >$DIR/dumb.rc; exec sleep 600"
-	wait_for 10 test -s "$DIR/dumb.rc"
-	[ "$(cat "$DIR/dumb.rc" 2>/dev/null)" = 0 ]
-	ok $? "TERM=dumb: tlsmon --read ends by itself" "$(cat "$DIR/dumb.rc" 2>/dev/null)"
-	see "TERM=dumb: the text lines, not the dashboard" "FAIL aborted_during_handshake "
-	PANE=
-else
-	skip "--read in tmux" "no corpus capture at $CAP (TLSMON_CORPUS)"
-fi
+		read -r _ ON OF < <(grep '^total ' "$DIR/offline.expect")
+		PANE=off
+		start off "$BIN --read $CAP"
+		see "--read: replayed, then held" "REPLAYED *$"
+		see "--read: the log line shows on the status line" "^tlsmon: info: .*frames"
+		see "--read: the capture's name in the header" "^ tls-handshake\.pcapng  span "
+		see "--read: $ON handshakes, $OF failed, as --json says" "^ $ON handshakes: .* $OF failed"
+		while read -r _ reason count; do
+			see "--read: $reason $count" "^$reason +$count "
+		done < <(grep '^reason ' "$DIR/offline.expect")
+		sleep 1
+		[ ! -e "$DIR/off.rc" ]
+		ok $? "--read: still held after the replay"
+		keys 5
+		see "--read: failures view" "^UTC +RECENT FAILURES"
+		keys q
+		gone off "--read, q" 0
+		see "--read: the log printed back after the screen" "^tlsmon: info: .*frames \(EN10MB\)"
+		# held, a signal still ends it
+		PANE=off2
+		start off2 "$BIN --read $CAP"
+		see "--read, held: REPLAYED" "REPLAYED *$"
+		[ -n "$(tlsmon_pid off2)" ] && kill -TERM "$(tlsmon_pid off2)"
+		gone off2 "--read, held, SIGTERM" 0
+		# a terminal that cannot place the cursor gets the text lines instead
+		PANE=dumb
+		"${TM[@]}" new-session -d -x 80 -y 24 -s dumb \
+			"env TERM=dumb $BIN --read $CAP; echo \$? >$DIR/dumb.rc; exec sleep 600"
+		wait_for 10 test -s "$DIR/dumb.rc"
+		[ "$(cat "$DIR/dumb.rc" 2>/dev/null)" = 0 ]
+		ok $? "TERM=dumb: tlsmon --read ends by itself" "$(cat "$DIR/dumb.rc" 2>/dev/null)"
+		see "TERM=dumb: the text lines, not the dashboard" "FAIL aborted_during_handshake "
+		PANE=
+	else
+		skip "--read in tmux" "no corpus capture at $CAP (TLSMON_CORPUS)"
+	fi
 
-tap_done
+}
+
+ALL_TESTS="test_live test_signals test_terminal_gone test_read"
+e2e_run

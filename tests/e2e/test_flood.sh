@@ -5,48 +5,33 @@
 # :443 and idle half-open connections, while real handshakes go on.  tlsmon
 # runs with small caps; memory must stay bounded, every cap hit must be
 # counted (Prometheus textfile), and every real handshake still reported.
-set -u
-cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-need_root
-BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
-[ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
-export LAB_PREFIX=tlsf LAB_DIR=/tmp/tlsmon-lab-flood
-. tests/lib/lab.sh
-DIR=$(mktemp -d /tmp/tlsmon-flood.XXXXXX)
-chown nobody "$DIR"	# tlsmon writes the textfile as nobody, after its privilege drop
-tap_cleanup "rm -rf $DIR"
+. "$(dirname "$0")/../lib/e2e.sh"
+E2E_NEEDS="root tlsmon lab"
+E2E_TOOLS="python3 curl"
 N_HELLO=${TLSMON_FLOOD_HELLOS:-3000}
 N_GARBAGE=${TLSMON_FLOOD_GARBAGE:-1000}
 N_IDLE=${TLSMON_FLOOD_IDLE:-300}
 N_REAL=40
 MAX_FLOWS=1024 MAX_CONNS=512
 
-LAB_NO_SERVERS= lab_up >"$DIR/lab.log" 2>&1 || tap_skip_all "the lab does not come up: $(tail -3 "$DIR/lab.log")"
-
-# a server on B that accepts and never answers
-ip netns exec $LAB_NS_B timeout 300 python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 4499)); s.listen(4096)
-held = []
-while True:
-    held.append(s.accept()[0])
-' >/dev/null 2>&1 &
-tap_cleanup "kill $! 2>/dev/null"
-
-ip netns exec $LAB_NS_CLI "$BIN" -i $LAB_IF --json --handshake-timeout 2 \
-	--max-flows $MAX_FLOWS --max-conns $MAX_CONNS \
-	--textfile-dir "$DIR" --textfile-interval 1 >"$DIR/records.json" 2>"$DIR/tlsmon.err" &
-TPID=$!
-tap_cleanup "kill $TPID 2>/dev/null; wait $TPID 2>/dev/null"
-wait_for 15 grep -q "watching $LAB_IF" "$DIR/tlsmon.err" ||
-	tap_skip_all "tlsmon does not attach: $(cat "$DIR/tlsmon.err")"
-wait_for 5 test -s "$DIR/tlsmon.prom"
 rss() { awk '/^VmRSS/ {print $2}' /proc/$TPID/status; }
-RSS0=$(rss)
+metric() { # NAME: the sum of every series of NAME
+	awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $NF } END { printf "%d\n", s }' "$DIR/final.prom"
+}
 
-cat >"$DIR/flood.py" <<'EOF'
+# the flood, once: tlsmon under it, then the tests read what it left
+setup() {
+	chown nobody "$DIR"	# tlsmon writes the textfile as nobody, after its privilege drop
+	# a server on B that accepts and never answers
+	lab_silent_server b 4499
+	lab_tlsmon "$DIR/records.json" "$DIR/tlsmon.err" --json --handshake-timeout 2 \
+		--max-flows $MAX_FLOWS --max-conns $MAX_CONNS \
+		--textfile-dir "$DIR" --textfile-interval 1 ||
+		tap_skip_all "tlsmon does not attach: $(cat "$DIR/tlsmon.err")"
+	wait_for 5 test -s "$DIR/tlsmon.prom"
+	RSS0=$(rss)
+
+	cat >"$DIR/flood.py" <<'EOF'
 import os, random, resource, socket, ssl, sys, time
 n_hello, n_garbage, n_idle = map(int, sys.argv[1:4])
 resource.setrlimit(resource.RLIMIT_NOFILE, (8192, 8192))
@@ -101,60 +86,67 @@ print(*sent)
 time.sleep(1)
 EOF
 
-# the flood and, meanwhile, real handshakes
-lab_client true
-ip netns exec $LAB_NS_CLI timeout 150 python3 "$DIR/flood.py" $N_HELLO $N_GARBAGE $N_IDLE \
-	>"$DIR/flood.out" 2>"$DIR/flood.err" &
-FPID=$!
-tap_cleanup "kill $FPID 2>/dev/null"
-real_ok=0
-for ((i = 0; i < N_REAL; i++)); do
-	lab_curl https://a.lab.test/ -4 -o /dev/null 2>>"$DIR/curl.err" && real_ok=$((real_ok + 1))
-	sleep 0.05
-done
-wait $FPID
-read -r SENT_HELLO SENT_GARBAGE SENT_IDLE <"$DIR/flood.out"
-diag "flood sent: $SENT_HELLO hellos, $SENT_GARBAGE garbage, $SENT_IDLE idle; real handshakes: $real_ok/$N_REAL"
-[ "${SENT_HELLO:-0}" -ge $((N_HELLO * 9 / 10)) ] && [ "${SENT_GARBAGE:-0}" -ge $((N_GARBAGE * 9 / 10)) ] &&
-	[ "$real_ok" -eq $N_REAL ]
-ok $? "the flood ran and every real handshake succeeded" "$(tail -3 "$DIR/flood.err")"
+	# the flood and, meanwhile, real handshakes
+	lab_client true
+	e2e_bg ip netns exec $LAB_NS_CLI timeout 150 python3 "$DIR/flood.py" $N_HELLO $N_GARBAGE $N_IDLE \
+		>"$DIR/flood.out" 2>"$DIR/flood.err"
+	FPID=$E2E_PID
+	real_ok=0
+	for ((i = 0; i < N_REAL; i++)); do
+		lab_curl https://a.lab.test/ -4 -o /dev/null 2>>"$DIR/curl.err" && real_ok=$((real_ok + 1))
+		sleep 0.05
+	done
+	wait $FPID
+	read -r SENT_HELLO SENT_GARBAGE SENT_IDLE <"$DIR/flood.out"
+	diag "flood sent: $SENT_HELLO hellos, $SENT_GARBAGE garbage, $SENT_IDLE idle; real handshakes: $real_ok/$N_REAL"
+	[ "${SENT_HELLO:-0}" -ge $((N_HELLO * 9 / 10)) ] && [ "${SENT_GARBAGE:-0}" -ge $((N_GARBAGE * 9 / 10)) ] &&
+		[ "$real_ok" -eq $N_REAL ]
+	FLOOD_RAN=$?
 
-RSS1=$(rss)
-sleep 4	# timeouts settle, the textfile is rewritten
-RSS2=$(rss)
-cp "$DIR/tlsmon.prom" "$DIR/final.prom"
-kill -TERM $TPID
-wait $TPID
-ok $? "tlsmon exits 0 after the flood" "$(tail -3 "$DIR/tlsmon.err")"
-
-metric() { # NAME: the sum of every series of NAME
-	awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $NF } END { printf "%d\n", s }' "$DIR/final.prom"
+	RSS1=$(rss)
+	sleep 4	# timeouts settle, the textfile is rewritten
+	RSS2=$(rss)
+	cp "$DIR/tlsmon.prom" "$DIR/final.prom"
+	kill -TERM $TPID
+	wait $TPID
+	TLSMON_RC=$?
 }
-GROWTH=$(( (RSS2 > RSS1 ? RSS2 : RSS1) - RSS0 ))
-diag "tlsmon RSS: ${RSS0} kB before, ${RSS1} kB after the flood, ${RSS2} kB settled"
-[ "$GROWTH" -lt 32768 ]
-ok $? "memory stays bounded (grew $GROWTH kB with caps of $MAX_FLOWS flows, $MAX_CONNS connections)"
 
-flows=$(metric tlsmon_flows)
-[ "$flows" -le $MAX_FLOWS ]
-ok $? "the kernel's flow map stays under its cap ($flows <= $MAX_FLOWS)"
-fe=$(metric tlsmon_flow_evictions_total)
-ce=$(metric tlsmon_connection_evictions_total)
-to=$(metric tlsmon_handshake_timeouts_total)
-diag "flow evictions $fe, connection evictions $ce, timeouts $to"
-[ "$fe" -gt 0 ]
-ok $? "the kernel's flow map filled up and its evictions are counted ($fe)"
-[ "$ce" -gt 0 ]
-ok $? "the collector's connection cap was hit and counted ($ce)"
-pe=$(metric tlsmon_parse_errors_total)
-[ "$pe" -gt 0 ]
-ok $? "the fake handshake records are counted as parse errors ($pe)"
-drops=$(metric tlsmon_ringbuf_drops_total)
-grep -q '^tlsmon_ringbuf_drops_total' "$DIR/final.prom"
-ok $? "ring-buffer drops are exported ($drops)"
+test_flood_ran() {
+	ok $FLOOD_RAN "the flood ran and every real handshake succeeded" "$(tail -3 "$DIR/flood.err")"
+	ok $TLSMON_RC "tlsmon exits 0 after the flood" "$(tail -3 "$DIR/tlsmon.err")"
+}
 
-# every real handshake reported
-python3 - "$DIR/records.json" $N_REAL <<'EOF'
+test_memory_bounded() {
+	GROWTH=$(( (RSS2 > RSS1 ? RSS2 : RSS1) - RSS0 ))
+	diag "tlsmon RSS: ${RSS0} kB before, ${RSS1} kB after the flood, ${RSS2} kB settled"
+	[ "$GROWTH" -lt 32768 ]
+	ok $? "memory stays bounded (grew $GROWTH kB with caps of $MAX_FLOWS flows, $MAX_CONNS connections)"
+}
+
+test_caps_counted() {
+	flows=$(metric tlsmon_flows)
+	[ "$flows" -le $MAX_FLOWS ]
+	ok $? "the kernel's flow map stays under its cap ($flows <= $MAX_FLOWS)"
+	fe=$(metric tlsmon_flow_evictions_total)
+	ce=$(metric tlsmon_connection_evictions_total)
+	to=$(metric tlsmon_handshake_timeouts_total)
+	diag "flow evictions $fe, connection evictions $ce, timeouts $to"
+	[ "$fe" -gt 0 ]
+	ok $? "the kernel's flow map filled up and its evictions are counted ($fe)"
+	[ "$ce" -gt 0 ]
+	ok $? "the collector's connection cap was hit and counted ($ce)"
+	pe=$(metric tlsmon_parse_errors_total)
+	[ "$pe" -gt 0 ]
+	ok $? "the fake handshake records are counted as parse errors ($pe)"
+	drops=$(metric tlsmon_ringbuf_drops_total)
+	grep -q '^tlsmon_ringbuf_drops_total' "$DIR/final.prom"
+	ok $? "ring-buffer drops are exported ($drops)"
+}
+
+test_all_reported() {
+	# every real handshake reported
+	python3 - "$DIR/records.json" $N_REAL <<'EOF'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 real = [r for r in recs if r["server"] == "10.77.2.2" and r["server_port"] == 443 and
@@ -163,18 +155,23 @@ ok = [r for r in real if r["outcome"] == "established"]
 print(len(ok), len(real), len(recs))
 sys.exit(0 if len(ok) == int(sys.argv[2]) == len(real) else 1)
 EOF
-ok $? "every real handshake is reported, established ($N_REAL)"
+	ok $? "every real handshake is reported, established ($N_REAL)"
 
-accounted=$(python3 - "$DIR/records.json" <<'EOF'
+	accounted=$(python3 - "$DIR/records.json" <<'EOF'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 print(sum(1 for r in recs if r["server_port"] == 4499))
 EOF
-)
-# a flood hello reaches the collector (its event is sent when the hello is
-# parsed, whatever becomes of the kernel's flow); it is reported (timed out:
-# no_server_hello) unless the connection cap pushed it out first, and then it
-# is counted as an eviction
-[ $((accounted + ce)) -ge "$SENT_HELLO" ]
-ok $? "every flood hello is reported or counted as evicted ($accounted reported, $ce evicted, $SENT_HELLO sent)"
-tap_done
+	)
+	# a flood hello reaches the collector (its event is sent when the hello is
+	# parsed, whatever becomes of the kernel's flow); it is reported (timed out:
+	# no_server_hello) unless the connection cap pushed it out first, and then it
+	# is counted as an eviction
+	ce=$(metric tlsmon_connection_evictions_total)
+	[ $((accounted + ce)) -ge "$SENT_HELLO" ]
+	ok $? "every flood hello is reported or counted as evicted ($accounted reported, $ce evicted, $SENT_HELLO sent)"
+}
+
+ALL_TESTS="test_flood_ran test_memory_bounded test_caps_counted test_all_reported"
+e2e_run
+

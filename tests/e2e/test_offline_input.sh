@@ -3,18 +3,12 @@
 # Offline mode against damaged and unusual captures: every one gives a clear
 # message or a counted skip, never a crash, and what could be read is still
 # reported.  Also: no root needed, '-' reads standard input, gzip works.
-set -u
-cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
-CORPUS=${TLSMON_CORPUS:-../shared/corpus}
-[ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
+. "$(dirname "$0")/../lib/e2e.sh"
 SRC=$CORPUS/ndpi/ssl-cert-name-mismatch.pcap
 NG=$CORPUS/ja4/tls3.pcapng
-[ -f "$SRC" ] && [ -f "$NG" ] || tap_skip_all "no corpus at $CORPUS (set TLSMON_CORPUS)"
-DIR=$(mktemp -d /tmp/tlsmon-offline.XXXXXX)
-chmod 755 "$DIR"
-tap_cleanup "rm -rf $DIR"
+E2E_NEEDS="tlsmon"
+E2E_TOOLS="python3"
+E2E_FILES="$SRC $NG"
 
 # run NAME FILE: tlsmon --read FILE --json; sets RC, OUT (records), ERR
 run() {
@@ -27,7 +21,10 @@ run() {
 sane() { [ "$RC" -le 1 ] && ! grep -q 'Sanitizer\|runtime error' <<<"$ERR"; }
 nrec() { grep -c '^{' "$DIR/$1.out"; }
 
-python3 - "$SRC" "$DIR" <<'EOF'
+# the damaged captures, and the records of the intact one to compare with
+setup() {
+	chmod 755 "$DIR"
+	python3 - "$SRC" "$DIR" <<'EOF'
 import gzip, struct, sys
 src, d = sys.argv[1], sys.argv[2]
 data = open(src, 'rb').read()
@@ -63,78 +60,95 @@ w("lying-headers.pcap", out)
 w("whole.pcap.gz", gzip.compress(data))
 w("corrupt.pcap.gz", gzip.compress(data)[:200])
 EOF
-ng=$(stat -c %s "$NG")
-head -c $((ng * 2 / 3)) "$NG" >"$DIR/trunc.pcapng"
+	ng=$(stat -c %s "$NG")
+	head -c $((ng * 2 / 3)) "$NG" >"$DIR/trunc.pcapng"
 
-run whole "$SRC"
-WHOLE=$(nrec whole)
-[ "$RC" -eq 0 ] && [ "$WHOLE" -ge 1 ]
-ok $? "the intact capture gives its records ($WHOLE)" "$ERR"
+	run whole "$SRC"
+	WHOLE=$(nrec whole) WHOLE_RC=$RC WHOLE_ERR=$ERR
+}
 
-run trunc "$DIR/trunc.pcap"
-sane && [ "$RC" -eq 1 ] && grep -q 'truncated' <<<"$ERR" && [ "$(nrec trunc)" -ge 1 ]
-ok $? "a capture cut short: a clear error, exit 1, and the records read before it" "rc=$RC $ERR"
+test_intact() {
+	[ "$WHOLE_RC" -eq 0 ] && [ "$WHOLE" -ge 1 ]
+	ok $? "the intact capture gives its records ($WHOLE)" "$WHOLE_ERR"
+}
 
-run trunc-ng "$DIR/trunc.pcapng"
-sane && [ "$RC" -eq 1 ] && [ -n "$ERR" ]
-ok $? "a pcapng cut short: a clear error, exit 1" "rc=$RC $ERR"
+test_truncated() {
+	run trunc "$DIR/trunc.pcap"
+	sane && [ "$RC" -eq 1 ] && grep -q 'truncated' <<<"$ERR" && [ "$(nrec trunc)" -ge 1 ]
+	ok $? "a capture cut short: a clear error, exit 1, and the records read before it" "rc=$RC $ERR"
 
-for f in header-only short-header empty text bogus-caplen linktype corrupt.pcap; do
-	p=$DIR/$f.pcap
-	[ "$f" = corrupt.pcap ] && p=$DIR/corrupt.pcap.gz
-	run "$f" "$p"
-	case $f in
-	header-only) want="0 frames" rcw=0 ;;
-	short-header) want="truncated" rcw=1 ;;
-	empty) want="truncated" rcw=1 ;;
-	text) want="unknown file format" rcw=1 ;;
-	bogus-caplen) want="capture length" rcw=1 ;;
-	linktype) want="not supported" rcw=1 ;;
-	corrupt.pcap) want="gzip data ends early" rcw=1 ;;
-	esac
-	# the cut gzip still holds the first frames: at most the one handshake
-	sane && [ "$RC" -eq "$rcw" ] && grep -q "$want" <<<"$ERR" &&
-		[ "$(nrec "$f")" -le "$([ "$f" = corrupt.pcap ] && echo 1 || echo 0)" ]
-	ok $? "$f: exit $rcw with a message saying '$want'" "rc=$RC $ERR"
-done
+	run trunc-ng "$DIR/trunc.pcapng"
+	sane && [ "$RC" -eq 1 ] && [ -n "$ERR" ]
+	ok $? "a pcapng cut short: a clear error, exit 1" "rc=$RC $ERR"
+}
 
-run snap60 "$DIR/snap60.pcap"
-sane && [ "$RC" -eq 0 ] && grep -q ' 21 cut by the snap length' <<<"$ERR"
-ok $? "frames cut by a 60-byte snap length are counted, not misread" "rc=$RC $ERR"
+test_damaged() {
+	for f in header-only short-header empty text bogus-caplen linktype corrupt.pcap; do
+		p=$DIR/$f.pcap
+		[ "$f" = corrupt.pcap ] && p=$DIR/corrupt.pcap.gz
+		run "$f" "$p"
+		case $f in
+		header-only) want="0 frames" rcw=0 ;;
+		short-header) want="truncated" rcw=1 ;;
+		empty) want="truncated" rcw=1 ;;
+		text) want="unknown file format" rcw=1 ;;
+		bogus-caplen) want="capture length" rcw=1 ;;
+		linktype) want="not supported" rcw=1 ;;
+		corrupt.pcap) want="gzip data ends early" rcw=1 ;;
+		esac
+		# the cut gzip still holds the first frames: at most the one handshake
+		sane && [ "$RC" -eq "$rcw" ] && grep -q "$want" <<<"$ERR" &&
+			[ "$(nrec "$f")" -le "$([ "$f" = corrupt.pcap ] && echo 1 || echo 0)" ]
+		ok $? "$f: exit $rcw with a message saying '$want'" "rc=$RC $ERR"
+	done
+}
 
-run snap200 "$DIR/snap200.pcap"
-sane && [ "$RC" -eq 0 ] && grep -q 'cut by the snap length' <<<"$ERR"
-ok $? "a 200-byte snap length: counted, no crash" "rc=$RC $ERR $OUT"
+test_snap_length() {
+	run snap60 "$DIR/snap60.pcap"
+	sane && [ "$RC" -eq 0 ] && grep -q ' 21 cut by the snap length' <<<"$ERR"
+	ok $? "frames cut by a 60-byte snap length are counted, not misread" "rc=$RC $ERR"
 
-run lying "$DIR/lying-headers.pcap"
-sane && [ "$RC" -eq 0 ]
-ok $? "frames whose IP and TCP headers lie about their lengths: no crash" "rc=$RC $ERR"
+	run snap200 "$DIR/snap200.pcap"
+	sane && [ "$RC" -eq 0 ] && grep -q 'cut by the snap length' <<<"$ERR"
+	ok $? "a 200-byte snap length: counted, no crash" "rc=$RC $ERR $OUT"
 
-run gz "$DIR/whole.pcap.gz"
-[ "$RC" -eq 0 ] && [ "$(nrec gz)" -eq "$WHOLE" ]
-ok $? "a gzipped capture gives the same records" "rc=$RC $ERR"
+	run lying "$DIR/lying-headers.pcap"
+	sane && [ "$RC" -eq 0 ]
+	ok $? "frames whose IP and TCP headers lie about their lengths: no crash" "rc=$RC $ERR"
+}
 
-timeout 60 "$BIN" --read - --json <"$SRC" >"$DIR/stdin.out" 2>"$DIR/stdin.err"
-RC=$?
-[ "$RC" -eq 0 ] && cmp -s <(sed 's/"interface":"[^"]*"//' "$DIR/stdin.out") \
-	<(sed 's/"interface":"[^"]*"//' "$DIR/whole.out")
-ok $? "'-' reads standard input: the same records" "rc=$RC $(cat "$DIR/stdin.err")"
+test_gzip_stdin_missing() {
+	run gz "$DIR/whole.pcap.gz"
+	[ "$RC" -eq 0 ] && [ "$(nrec gz)" -eq "$WHOLE" ]
+	ok $? "a gzipped capture gives the same records" "rc=$RC $ERR"
 
-timeout 60 "$BIN" --read /nonexistent/capture.pcap --json >/dev/null 2>"$DIR/missing.err"
-RC=$?
-[ "$RC" -eq 1 ] && grep -q 'No such file' "$DIR/missing.err"
-ok $? "a missing file: exit 1, the system's reason" "$(cat "$DIR/missing.err")"
+	timeout 60 "$BIN" --read - --json <"$SRC" >"$DIR/stdin.out" 2>"$DIR/stdin.err"
+	RC=$?
+	[ "$RC" -eq 0 ] && cmp -s <(sed 's/"interface":"[^"]*"//' "$DIR/stdin.out") \
+		<(sed 's/"interface":"[^"]*"//' "$DIR/whole.out")
+	ok $? "'-' reads standard input: the same records" "rc=$RC $(cat "$DIR/stdin.err")"
+
+	timeout 60 "$BIN" --read /nonexistent/capture.pcap --json >/dev/null 2>"$DIR/missing.err"
+	RC=$?
+	[ "$RC" -eq 1 ] && grep -q 'No such file' "$DIR/missing.err"
+	ok $? "a missing file: exit 1, the system's reason" "$(cat "$DIR/missing.err")"
+}
 
 # no root needed: as nobody, with no capabilities
-if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
-	cp "$SRC" "$DIR/nobody.pcap"
-	chmod 644 "$DIR/nobody.pcap"
-	timeout 60 setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
-		"$BIN" --read "$DIR/nobody.pcap" --json >"$DIR/nobody.out" 2>"$DIR/nobody.err"
-	RC=$?
-	[ "$RC" -eq 0 ] && [ "$(nrec nobody)" -eq "$WHOLE" ]
-	ok $? "--read works as an unprivileged user" "rc=$RC $(cat "$DIR/nobody.err")"
-else
-	skip "--read works as an unprivileged user" "needs root and setpriv to become nobody"
-fi
-tap_done
+test_unprivileged() {
+	if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+		cp "$SRC" "$DIR/nobody.pcap"
+		chmod 644 "$DIR/nobody.pcap"
+		timeout 60 setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+			"$BIN" --read "$DIR/nobody.pcap" --json >"$DIR/nobody.out" 2>"$DIR/nobody.err"
+		RC=$?
+		[ "$RC" -eq 0 ] && [ "$(nrec nobody)" -eq "$WHOLE" ]
+		ok $? "--read works as an unprivileged user" "rc=$RC $(cat "$DIR/nobody.err")"
+	else
+		skip "--read works as an unprivileged user" "needs root and setpriv to become nobody"
+	fi
+}
+
+ALL_TESTS="test_intact test_truncated test_damaged test_snap_length test_gzip_stdin_missing
+	test_unprivileged"
+e2e_run

@@ -11,60 +11,15 @@
 # samples), bounded (series per family within --max-series), and exact: every
 # hostile name is one series whose value decodes back to the bytes sent, and
 # every handshake is counted once, in its own series or in "other".
-set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-. tests/lib/tap.sh
-. tests/lib/prom.sh
-BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
-CORPUS=${TLSMON_CORPUS:-../shared/corpus}
+. "$(dirname "$0")/../lib/e2e.sh"
+set -o pipefail
 PCAP=$CORPUS/ja4/latest.pcapng
-[ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
-for t in python3 tshark promtool curl; do
-	command -v $t >/dev/null || tap_skip_all "$t is not installed (make deps)"
-done
-[ -n "$NODE_EXPORTER" ] || tap_skip_all "prometheus-node-exporter is not installed (make deps)"
-[ -f "$PCAP" ] || tap_skip_all "no corpus capture $PCAP (TLSMON_CORPUS)"
-
-W=$(mktemp -d /tmp/tlsmon-prom-hostile.XXXXXX)
-tap_cleanup "rm -rf $W"
-mkdir -p "$W/tf" "$W/tf-default"
-
-# A ClientHello that is one whole record in one segment, with an SNI.
-tshark -r "$PCAP" -Y 'tls.handshake.type == 1 && tls.handshake.extensions_server_name' \
-	-T fields -e tcp.len -e tls.record.length -e tcp.payload 2>/dev/null |
-	awk -F'\t' '$1 == $2 + 5 { print $3; exit }' >"$W/hello.hex"
-[ -s "$W/hello.hex" ]
-ok $? "a single-segment ClientHello with SNI from $(basename "$PCAP")"
-
-# The names: hostile ones first (they get their own series), the first one
-# three times, then the flood.  names.json keeps them for the checker.
-python3 - "$W" <<'EOF'
-import json, sys
-w = sys.argv[1]
-hostile = [
-    b'quo"te.test', b"back\\slash.test", b"new\nline.test", b"cr\r\nlf", b"nul\x00byte",
-    b"\x01\x02\x1b[31mred", b"del\x7f", b"\xff\xfe\xfd", b"bad\xc3\x28utf8", b"caf\xc3\xa9.test",
-    b"\\xc3", b"\xc3", b"other", b"\\x6fther", b'a"} 1\ntlsmon_injected_total 1\n# HELP x y',
-    b'",server="evil', b"{}", b"=", b" ", b"x" * 255, b"y" * 300, b"z\\", b"\\...",
-]
-names = [hostile[0]] * 2 + hostile + [b"n%05d.flood.test" % i for i in range(10000)]
-open(w + "/names.hex", "w").write("".join(n.hex() + "\n" for n in names))
-json.dump({"hostile": [h.hex() for h in hostile], "repeat": hostile[0].hex(),
-           "total": len(names)}, open(w + "/names.json", "w"))
-EOF
-n=$(python3 tests/lib/hello_pcap.py "$W/hello.hex" "$W/names.hex" "$W/h.pcap" 2>"$W/gen.err")
-ok $? "10,025 handshakes written to a pcap ($n)" "$(cat "$W/gen.err")"
-
-"$BIN" --read "$W/h.pcap" --json --textfile-dir "$W/tf" --max-series 200 --max-series sni=100 \
-	>"$W/records.json" 2>"$W/tlsmon.err"
-ok $? "tlsmon --read --textfile-dir exits 0" "$(tail -n 3 "$W/tlsmon.err")"
-[ -f "$W/tf/tlsmon.prom" ]
-ok $? "tlsmon.prom written"
-ok "$(find "$W/tf" -mindepth 1 ! -name tlsmon.prom | wc -l)" "nothing else left in the directory"
-promtool_ok "promtool check metrics accepts the file" "$W/tf/tlsmon.prom"
+E2E_NEEDS="tlsmon node-exporter"
+E2E_TOOLS="python3 tshark promtool curl"
+E2E_FILES=$PCAP
 
 check() {
-	python3 - "$W" "$@" <<'EOF'
+	python3 - "$DIR" "$@" <<'EOF'
 import json, sys
 sys.path.insert(0, "tests/lib")
 from promtext import parse, decode_value, Tap
@@ -144,13 +99,65 @@ for want in ('sni="quo\\"te.test"', 'sni="new\\\\x0aline.test"', 'sni="back\\\\\
 sys.exit(0)
 EOF
 }
-py_tap check "$W/tf/tlsmon.prom" '{"*": 200, "sni": 100}'
+
+# the hostile handshakes, and tlsmon's textfile of them with small caps
+setup() {
+	mkdir -p "$DIR/tf" "$DIR/tf-default"
+
+	# A ClientHello that is one whole record in one segment, with an SNI.
+	tshark -r "$PCAP" -Y 'tls.handshake.type == 1 && tls.handshake.extensions_server_name' \
+		-T fields -e tcp.len -e tls.record.length -e tcp.payload 2>/dev/null |
+		awk -F'\t' '$1 == $2 + 5 { print $3; exit }' >"$DIR/hello.hex"
+	[ -s "$DIR/hello.hex" ]
+	HELLO_RC=$?
+
+	# The names: hostile ones first (they get their own series), the first one
+	# three times, then the flood.  names.json keeps them for the checker.
+	python3 - "$DIR" <<'EOF'
+import json, sys
+w = sys.argv[1]
+hostile = [
+    b'quo"te.test', b"back\\slash.test", b"new\nline.test", b"cr\r\nlf", b"nul\x00byte",
+    b"\x01\x02\x1b[31mred", b"del\x7f", b"\xff\xfe\xfd", b"bad\xc3\x28utf8", b"caf\xc3\xa9.test",
+    b"\\xc3", b"\xc3", b"other", b"\\x6fther", b'a"} 1\ntlsmon_injected_total 1\n# HELP x y',
+    b'",server="evil', b"{}", b"=", b" ", b"x" * 255, b"y" * 300, b"z\\", b"\\...",
+]
+names = [hostile[0]] * 2 + hostile + [b"n%05d.flood.test" % i for i in range(10000)]
+open(w + "/names.hex", "w").write("".join(n.hex() + "\n" for n in names))
+json.dump({"hostile": [h.hex() for h in hostile], "repeat": hostile[0].hex(),
+           "total": len(names)}, open(w + "/names.json", "w"))
+EOF
+	N_WRITTEN=$(python3 tests/lib/hello_pcap.py "$DIR/hello.hex" "$DIR/names.hex" "$DIR/h.pcap" \
+		2>"$DIR/gen.err")
+	GEN_RC=$?
+
+	"$BIN" --read "$DIR/h.pcap" --json --textfile-dir "$DIR/tf" --max-series 200 --max-series sni=100 \
+		>"$DIR/records.json" 2>"$DIR/tlsmon.err"
+	READ_RC=$?
+}
+
+test_inputs() {
+	ok $HELLO_RC "a single-segment ClientHello with SNI from $(basename "$PCAP")"
+	ok $GEN_RC "10,025 handshakes written to a pcap ($N_WRITTEN)" "$(cat "$DIR/gen.err")"
+}
+
+# the file with --max-series 200 --max-series sni=100
+test_capped_file() {
+	ok $READ_RC "tlsmon --read --textfile-dir exits 0" "$(tail -n 3 "$DIR/tlsmon.err")"
+	[ -f "$DIR/tf/tlsmon.prom" ]
+	ok $? "tlsmon.prom written"
+	ok "$(find "$DIR/tf" -mindepth 1 ! -name tlsmon.prom | wc -l)" "nothing else left in the directory"
+	promtool_ok "promtool check metrics accepts the file" "$DIR/tf/tlsmon.prom"
+
+	py_tap check "$DIR/tf/tlsmon.prom" '{"*": 200, "sni": 100}'
+}
 
 # a real node_exporter reads it the same way
-if nodeexp_start "$W/tf" "$W/node_exporter.log"; then
-	pass "node_exporter serves the directory"
-	nodeexp_get >"$W/metrics.txt"
-	py_tap python3 - "$W/metrics.txt" "$W/tf/tlsmon.prom" <<'EOF'
+test_node_exporter() {
+	if nodeexp_start "$DIR/tf" "$DIR/node_exporter.log"; then
+		pass "node_exporter serves the directory"
+		nodeexp_get >"$DIR/metrics.txt"
+		py_tap python3 - "$DIR/metrics.txt" "$DIR/tf/tlsmon.prom" <<'EOF'
 import sys
 sys.path.insert(0, "tests/lib")
 from promtext import parse, Tap
@@ -164,15 +171,19 @@ b = {(n, l, v) for f in ours.values() for n, l, v in f.samples}
 t.ok(a == b, "node_exporter serves exactly the file's %d samples" % len(b),
      "only in node_exporter: %s" % sorted(a - b)[:3], "only in the file: %s" % sorted(b - a)[:3])
 EOF
-else
-	fail "node_exporter serves the directory" "$(tail -n 5 "$W/node_exporter.log")"
-fi
-nodeexp_stop
+	else
+		fail "node_exporter serves the directory" "$(tail -n 5 "$DIR/node_exporter.log")"
+	fi
+	nodeexp_stop
+}
 
-# default caps
-"$BIN" --read "$W/h.pcap" --textfile-dir "$W/tf-default" --json >/dev/null 2>"$W/tlsmon2.err"
-ok $? "tlsmon with default caps exits 0" "$(tail -n 3 "$W/tlsmon2.err")"
-promtool_ok "promtool check metrics accepts it" "$W/tf-default/tlsmon.prom"
-py_tap check "$W/tf-default/tlsmon.prom" '{"*": 500}'
+test_default_caps() {
+	"$BIN" --read "$DIR/h.pcap" --textfile-dir "$DIR/tf-default" --json >/dev/null 2>"$DIR/tlsmon2.err"
+	ok $? "tlsmon with default caps exits 0" "$(tail -n 3 "$DIR/tlsmon2.err")"
+	promtool_ok "promtool check metrics accepts it" "$DIR/tf-default/tlsmon.prom"
+	py_tap check "$DIR/tf-default/tlsmon.prom" '{"*": 500}'
 
-tap_done
+}
+
+ALL_TESTS="test_inputs test_capped_file test_node_exporter test_default_caps"
+e2e_run

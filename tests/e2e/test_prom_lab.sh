@@ -11,109 +11,96 @@
 # goes down from one file to the next.  The directory is missing at first:
 # tlsmon warns once, keeps running, counts the failed writes, and writes as
 # soon as the directory exists.
-set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-. tests/lib/tap.sh
-. tests/lib/prom.sh
-need_root
-BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
-[ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
-for t in openssl curl python3 nginx promtool; do
-	command -v $t >/dev/null || tap_skip_all "$t is not installed (make deps)"
-done
-[ -n "$NODE_EXPORTER" ] || tap_skip_all "prometheus-node-exporter is not installed (make deps)"
-export LAB_PREFIX=${LAB_PREFIX:-tlsp} LAB_DIR=${LAB_DIR:-/tmp/tlsmon-lab-prom}
-. tests/lib/lab.sh
+. "$(dirname "$0")/../lib/e2e.sh"
+set -o pipefail
+E2E_NEEDS="root tlsmon lab node-exporter"
+E2E_TOOLS="openssl curl python3 nginx promtool"
 
-W=$(mktemp -d /tmp/tlsmon-prom-lab.XXXXXX)
-chmod 711 "$W"	# tlsmon writes the textfile as nobody, after its privilege drop
-TF=$W/tf
-tap_cleanup "rm -rf $W"
-mkdir -p "$W/snap"
-
-lab_up >"$W/lab.log" 2>&1 || {
-	cat "$W/lab.log" >&2
-	tap_skip_all "the lab does not come up (see above)"
+setup() {
+	TF=$DIR/tf
+	chmod 711 "$DIR"	# tlsmon writes the textfile as nobody, after its privilege drop
+	mkdir -p "$DIR/snap"
+	lab_tlsmon "$DIR/records.json" "$DIR/tlsmon.err" --json --textfile-dir "$TF" \
+		--textfile-interval 1 ||
+		tap_skip_all "tlsmon does not attach: $(cat "$DIR/tlsmon.err")"
 }
 
-ip netns exec "$LAB_NS_CLI" "$BIN" -i "$LAB_IF" --json --textfile-dir "$TF" \
-	--textfile-interval 1 >"$W/records.json" 2>"$W/tlsmon.err" &
-TPID=$!
-tap_cleanup "kill $TPID 2>/dev/null; wait $TPID 2>/dev/null"
-wait_for 15 grep -q "watching $LAB_IF" "$W/tlsmon.err" ||
-	tap_skip_all "tlsmon does not attach: $(cat "$W/tlsmon.err")"
+# the directory is missing at first
+test_missing_dir() {
+	wait_for 5 grep -q "tlsmon.prom: cannot" "$DIR/tlsmon.err"
+	ok $? "missing directory: a warning" "$(cat "$DIR/tlsmon.err")"
+	sleep 2.2
+	kill -0 $TPID 2>/dev/null
+	ok $? "tlsmon keeps running"
+	n=$(grep -c "tlsmon.prom: cannot" "$DIR/tlsmon.err")
+	ok $((n != 1)) "warned once for the same error ($n)"
+	install -d -o nobody "$TF"
+	wait_for 3 test -f "$TF/tlsmon.prom"
+	ok $? "written within the interval once the directory exists"
+	f=$(awk '$1 == "tlsmon_textfile_write_failures_total" {print $2}' "$TF/tlsmon.prom")
+	[ "${f:-0}" -ge 3 ]
+	ok $? "the failed writes are counted ($f)"
+	grep -q "tlsmon.prom: written again" "$DIR/tlsmon.err"
+	ok $? "and the recovery logged"
+}
 
-# the directory is missing
-wait_for 5 grep -q "tlsmon.prom: cannot" "$W/tlsmon.err"
-ok $? "missing directory: a warning" "$(cat "$W/tlsmon.err")"
-sleep 2.2
-kill -0 $TPID 2>/dev/null
-ok $? "tlsmon keeps running"
-n=$(grep -c "tlsmon.prom: cannot" "$W/tlsmon.err")
-ok $((n != 1)) "warned once for the same error ($n)"
-install -d -o nobody "$TF"
-wait_for 3 test -f "$TF/tlsmon.prom"
-ok $? "written within the interval once the directory exists"
-f=$(awk '$1 == "tlsmon_textfile_write_failures_total" {print $2}' "$TF/tlsmon.prom")
-[ "${f:-0}" -ge 3 ]
-ok $? "the failed writes are counted ($f)"
-grep -q "tlsmon.prom: written again" "$W/tlsmon.err"
-ok $? "and the recovery logged"
+# the handshakes, as the file and node_exporter show them
+test_handshakes_served() {
+	[ -d "$TF" ] || install -d -o nobody "$TF"	# when run without test_missing_dir
+	# keep a copy of every file written (each rename is a new file: inode numbers
+	# may be reused, inode and modification time together are not)
+	rm -f "$DIR/snap.stop"
+	(
+		last= n=0
+		for ((i = 0; i < 3000; i++)); do
+			[ -e "$DIR/snap.stop" ] && break
+			ino=$(stat -c '%i %y' "$TF/tlsmon.prom" 2>/dev/null)
+			if [ -n "$ino" ] && [ "$ino" != "$last" ]; then
+				cp "$TF/tlsmon.prom" "$DIR/snap/$(printf %04d $n).prom" 2>/dev/null && n=$((n + 1))
+				last=$ino
+			fi
+			sleep 0.05
+		done
+	) &
+	SNAP=$!
+	e2e_track $SNAP
 
-# keep a copy of every file written (each rename is a new file: inode numbers
-# may be reused, inode and modification time together are not)
-rm -f "$W/snap.stop"
-(
-	last= n=0
-	for ((i = 0; i < 3000; i++)); do
-		[ -e "$W/snap.stop" ] && break
-		ino=$(stat -c '%i %y' "$TF/tlsmon.prom" 2>/dev/null)
-		if [ -n "$ino" ] && [ "$ino" != "$last" ]; then
-			cp "$TF/tlsmon.prom" "$W/snap/$(printf %04d $n).prom" 2>/dev/null && n=$((n + 1))
-			last=$ino
-		fi
-		sleep 0.05
+	# the handshakes: 6 established, 5 failed
+	c=0
+	for i in 1 2 3; do lab_curl https://a.lab.test/ -4 -o /dev/null && c=$((c + 1)); done
+	lab_curl https://b.lab.test/ -4 -o /dev/null && c=$((c + 1))
+	ok $((c != 4)) "curl: 3 at A, 1 at B ($c succeeded)"
+	py_a=$(lab_python a.lab.test 443 2 --addr "$LAB_A4" 2>&1)
+	ok $? "python at A: 2 established" "$py_a"
+	py_b=$(lab_python b.lab.test 443 2 --addr "$LAB_B4" 2>&1)
+	n=$(grep -c ' fail SSLV3_ALERT_HANDSHAKE_FAILURE' <<<"$py_b")
+	ok $((n != 2)) "python at B: 2 refused with handshake_failure" "$py_b"
+	n=0
+	for i in 1 2; do
+		out=$(lab_sclient a.lab.test:4410 -4 -tls1 2>&1)
+		grep -q 'alert protocol version' <<<"$out" && n=$((n + 1))
 	done
-) &
-SNAP=$!
-tap_cleanup "touch $W/snap.stop; wait $SNAP 2>/dev/null"
+	ok $((n != 2)) "s_client TLS 1.0 at 4410: 2 refused with protocol_version"
+	out=$(lab_sclient a.lab.test:4415 -4 -servername other.lab.test 2>&1)
+	grep -q 'unrecognized name' <<<"$out"
+	ok $? "s_client other.lab.test at 4415: unrecognized_name"
 
-# the handshakes: 6 established, 5 failed
-c=0
-for i in 1 2 3; do lab_curl https://a.lab.test/ -4 -o /dev/null && c=$((c + 1)); done
-lab_curl https://b.lab.test/ -4 -o /dev/null && c=$((c + 1))
-ok $((c != 4)) "curl: 3 at A, 1 at B ($c succeeded)"
-py_a=$(lab_python a.lab.test 443 2 --addr "$LAB_A4" 2>&1)
-ok $? "python at A: 2 established" "$py_a"
-py_b=$(lab_python b.lab.test 443 2 --addr "$LAB_B4" 2>&1)
-n=$(grep -c ' fail SSLV3_ALERT_HANDSHAKE_FAILURE' <<<"$py_b")
-ok $((n != 2)) "python at B: 2 refused with handshake_failure" "$py_b"
-n=0
-for i in 1 2; do
-	out=$(lab_sclient a.lab.test:4410 -4 -tls1 2>&1)
-	grep -q 'alert protocol version' <<<"$out" && n=$((n + 1))
-done
-ok $((n != 2)) "s_client TLS 1.0 at 4410: 2 refused with protocol_version"
-out=$(lab_sclient a.lab.test:4415 -4 -servername other.lab.test 2>&1)
-grep -q 'unrecognized name' <<<"$out"
-ok $? "s_client other.lab.test at 4415: unrecognized_name"
+	total() { awk '/^tlsmon_handshakes_total/ {s += $2} END {print s + 0}' "$TF/tlsmon.prom"; }
+	total_at_least() { [ "$(total)" -ge "$1" ]; }
+	wait_for 15 total_at_least 11
+	ok $? "the file counts 11 handshakes ($(total))"
+	sleep 1.2	# one more write: nothing else arrives
 
-total() { awk '/^tlsmon_handshakes_total/ {s += $2} END {print s + 0}' "$TF/tlsmon.prom"; }
-total_at_least() { [ "$(total)" -ge "$1" ]; }
-wait_for 15 total_at_least 11
-ok $? "the file counts 11 handshakes ($(total))"
-sleep 1.2	# one more write: nothing else arrives
+	if nodeexp_start "$TF" "$DIR/node_exporter.log" "$LAB_NS_CLI"; then
+		pass "node_exporter on the client namespace's loopback serves the directory"
+	else
+		fail "node_exporter on the client namespace's loopback serves the directory" \
+			"$(tail -n 5 "$DIR/node_exporter.log")"
+	fi
+	nodeexp_get >"$DIR/metrics.txt"
+	nodeexp_stop
 
-if nodeexp_start "$TF" "$W/node_exporter.log" "$LAB_NS_CLI"; then
-	pass "node_exporter on the client namespace's loopback serves the directory"
-else
-	fail "node_exporter on the client namespace's loopback serves the directory" \
-		"$(tail -n 5 "$W/node_exporter.log")"
-fi
-nodeexp_get >"$W/metrics.txt"
-nodeexp_stop
-
-py_tap python3 - "$W/metrics.txt" "$TF" <<'EOF'
+	py_tap python3 - "$DIR/metrics.txt" "$TF" <<'EOF'
 import sys
 sys.path.insert(0, "tests/lib")
 from promtext import parse, Tap
@@ -198,24 +185,24 @@ t.ok((get("tlsmon_datapath_packets_total") or 0) > 50, "packets counted")
 t.eq(get("tlsmon_series_folded_total"), 0.0, "nothing folded")
 EOF
 
-kill -TERM $TPID
-wait $TPID
-ok $? "tlsmon exits 0 on SIGTERM"
-promtool_ok "the final file is valid" "$TF/tlsmon.prom"
-[ "$(total)" = 11 ]
-ok $? "the final file still counts 11"
-touch "$W/snap.stop"
-wait $SNAP 2>/dev/null
+	kill -TERM $TPID
+	wait $TPID
+	ok $? "tlsmon exits 0 on SIGTERM"
+	promtool_ok "the final file is valid" "$TF/tlsmon.prom"
+	[ "$(total)" = 11 ]
+	ok $? "the final file still counts 11"
+	touch "$DIR/snap.stop"
+	wait $SNAP 2>/dev/null
 
-n=0 bad=()
-for s in "$W"/snap/*.prom; do
-	[ -f "$s" ] || continue
-	n=$((n + 1))
-	out=$(promtool check metrics <"$s" 2>&1) && [ -z "$out" ] || bad+=("$(basename "$s"): $out")
-done
-[ $n -ge 3 ] && [ ${#bad[@]} -eq 0 ]
-ok $? "promtool accepts every file written ($n, ${#bad[@]} refused)" "${bad[@]:0:3}"
-py_tap python3 - "$W"/snap/*.prom <<'EOF'
+	n=0 bad=()
+	for s in "$DIR"/snap/*.prom; do
+		[ -f "$s" ] || continue
+		n=$((n + 1))
+		out=$(promtool check metrics <"$s" 2>&1) && [ -z "$out" ] || bad+=("$(basename "$s"): $out")
+	done
+	[ $n -ge 3 ] && [ ${#bad[@]} -eq 0 ]
+	ok $? "promtool accepts every file written ($n, ${#bad[@]} refused)" "${bad[@]:0:3}"
+	py_tap python3 - "$DIR"/snap/*.prom <<'EOF'
 import sys
 sys.path.insert(0, "tests/lib")
 from promtext import parse, Tap
@@ -236,4 +223,7 @@ t.eq(down[:3], [], "no counter goes down from one file to the next (%d files)" %
 t.eq(gone[:3], [], "no counter series disappears")
 EOF
 
-tap_done
+}
+
+ALL_TESTS="test_missing_dir test_handshakes_served"
+e2e_run

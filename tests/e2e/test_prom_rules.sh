@@ -7,39 +7,32 @@
 # that a real tlsmon writes and a real node_exporter serves (or a recording
 # rule of ours), so a renamed metric cannot leave a silent panel or an alert
 # that never fires.
-set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-. tests/lib/tap.sh
-. tests/lib/prom.sh
-BIN=${TLSMON_BIN:-$PWD/.output/tlsmon}
-CORPUS=${TLSMON_CORPUS:-../shared/corpus}
+. "$(dirname "$0")/../lib/e2e.sh"
+set -o pipefail
 PCAP=$CORPUS/ja4/latest.pcapng
 RULES=contrib/prometheus/tlsmon.rules.yml
 DASH=contrib/grafana/tlsmon.json
-[ -x "$BIN" ] || tap_skip_all "build tlsmon first (make)"
-for t in promtool python3 curl; do
-	command -v $t >/dev/null || tap_skip_all "$t is not installed (make deps)"
-done
-[ -n "$NODE_EXPORTER" ] || tap_skip_all "prometheus-node-exporter is not installed (make deps)"
-[ -f "$PCAP" ] || tap_skip_all "no corpus capture $PCAP (TLSMON_CORPUS)"
+E2E_NEEDS="tlsmon node-exporter"
+E2E_TOOLS="promtool python3 curl"
+E2E_FILES=$PCAP
 
-W=$(mktemp -d /tmp/tlsmon-prom-rules.XXXXXX)
-tap_cleanup "rm -rf $W"
-mkdir -p "$W/tf"
-
-out=$(promtool check rules "$RULES" 2>&1)
-ok $? "promtool check rules $RULES" "$out"
-n=0
-for t in contrib/prometheus/tests/*.test.yml; do
-	out=$(promtool test rules "$t" 2>&1)
-	ok $? "promtool test rules $t" "$(head -n 20 <<<"$out")"
-	n=$((n + 1))
-done
-[ $n -gt 0 ]
-ok $? "rule unit tests found ($n)"
+# the rules load and pass their unit tests
+test_rules() {
+	out=$(promtool check rules "$RULES" 2>&1)
+	ok $? "promtool check rules $RULES" "$out"
+	n=0
+	for t in contrib/prometheus/tests/*.test.yml; do
+		out=$(promtool test rules "$t" 2>&1)
+		ok $? "promtool test rules $t" "$(head -n 20 <<<"$out")"
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ]
+	ok $? "rule unit tests found ($n)"
+}
 
 # the dashboard's queries, as recording rules promtool can check
-python3 - "$DASH" "$W/dash.rules.yml" >"$W/dash.err" 2>&1 <<'EOF'
+test_dashboard() {
+	python3 - "$DASH" "$DIR/dash.rules.yml" >"$DIR/dash.err" 2>&1 <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 out = ["groups:", "  - name: dashboard", "    rules:"]
@@ -53,11 +46,11 @@ for p in d["panels"]:
         out.append("        expr: %s" % json.dumps(e))
 open(sys.argv[2], "w").write("\n".join(out) + "\n")
 EOF
-ok $? "the dashboard is JSON with queries" "$(cat "$W/dash.err")"
-out=$(promtool check rules "$W/dash.rules.yml" 2>&1)
-ok $? "every dashboard query is valid PromQL ($(grep -c 'record:' "$W/dash.rules.yml"))" "$out"
+	ok $? "the dashboard is JSON with queries" "$(cat "$DIR/dash.err")"
+	out=$(promtool check rules "$DIR/dash.rules.yml" 2>&1)
+	ok $? "every dashboard query is valid PromQL ($(grep -c 'record:' "$DIR/dash.rules.yml"))" "$out"
 
-py_tap python3 - "$DASH" <<'EOF'
+	py_tap python3 - "$DASH" <<'EOF'
 import json, sys
 sys.path.insert(0, "tests/lib")
 from promtext import Tap
@@ -80,20 +73,23 @@ t.ok(all('instance=~"$instance"' in x["expr"] for p in q for x in p["targets"]
          if "time()" not in x["expr"] or "tlsmon_" in x["expr"]),
      "every query follows the instance selection")
 EOF
+}
 
 # the names a real tlsmon writes and a real node_exporter serves
-"$BIN" --read "$PCAP" --textfile-dir "$W/tf" >/dev/null 2>"$W/tlsmon.err"
-ok $? "tlsmon writes a textfile from $(basename "$PCAP")" "$(tail -n 3 "$W/tlsmon.err")"
-if nodeexp_start "$W/tf" "$W/node_exporter.log"; then
-	nodeexp_get >"$W/metrics.txt"
-	pass "node_exporter serves it"
-else
-	fail "node_exporter serves it" "$(tail -n 5 "$W/node_exporter.log")"
-fi
-nodeexp_stop
-# node_exporter leaves out a family without samples (no failure in that
-# capture): the file's own HELP lines name those
-py_tap python3 - "$W/metrics.txt" "$W/tf/tlsmon.prom" "$RULES" "$DASH" <<'EOF'
+test_metric_names() {
+	mkdir -p "$DIR/tf"
+	"$BIN" --read "$PCAP" --textfile-dir "$DIR/tf" >/dev/null 2>"$DIR/tlsmon.err"
+	ok $? "tlsmon writes a textfile from $(basename "$PCAP")" "$(tail -n 3 "$DIR/tlsmon.err")"
+	if nodeexp_start "$DIR/tf" "$DIR/node_exporter.log"; then
+		nodeexp_get >"$DIR/metrics.txt"
+		pass "node_exporter serves it"
+	else
+		fail "node_exporter serves it" "$(tail -n 5 "$DIR/node_exporter.log")"
+	fi
+	nodeexp_stop
+	# node_exporter leaves out a family without samples (no failure in that
+	# capture): the file's own HELP lines name those
+	py_tap python3 - "$DIR/metrics.txt" "$DIR/tf/tlsmon.prom" "$RULES" "$DASH" <<'EOF'
 import json, re, sys
 sys.path.insert(0, "tests/lib")
 from promtext import parse, Tap
@@ -125,4 +121,7 @@ t.eq(sorted(recorded - used - {m for m in recorded if m.startswith("server:")}),
      "every per-host recording rule is used")
 EOF
 
-tap_done
+}
+
+ALL_TESTS="test_rules test_dashboard test_metric_names"
+e2e_run

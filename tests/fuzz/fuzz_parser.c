@@ -36,7 +36,7 @@
 #include "source/dp_user.h"
 #include "tls_parse.h"
 #include "../lib/hello_check.h"
-#include "../unit/hello_fixtures.h"
+#include "../lib/hello_fixtures.h"
 
 /* Defined by replay_main.c only: the libFuzzer build sees a null address. */
 extern const int fuzz_replay_mode __attribute__((weak));

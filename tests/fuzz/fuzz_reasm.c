@@ -44,7 +44,7 @@
  *   2 CLIENT_HELLO  tmpl:u8 peer[8] n:u8 then n patches {off:u16 len:u16
  *             bytes[len]}: tmpl 0 starts from zeros, else from the
  *             ((tmpl - 1) % N)-th real ClientHello of
- *             tests/unit/hello_fixtures.h as the parser reads it; each
+ *             tests/lib/hello_fixtures.h as the parser reads it; each
  *             patch overwrites struct tls_client_hello at off % its size
  *             (clipped).  peer is struct tlsmon_peer_info.
  *   3 SERVER_HELLO  the same with struct tls_server_hello.
@@ -80,7 +80,7 @@
 #include "source/pcap_src.h"
 #include "tls_parse.h"
 #include "../lib/out_check.h"
-#include "../unit/hello_fixtures.h"
+#include "../lib/hello_fixtures.h"
 
 /* Defined by replay_main.c only: the libFuzzer build sees a null address. */
 extern const int fuzz_replay_mode __attribute__((weak));

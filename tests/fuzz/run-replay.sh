@@ -7,19 +7,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
+. tests/lib/fuzz.sh
 OUT=${TLSMON_OUTPUT:-.output}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-
-# The sanitizer's report and the stack under it, else the end of the log.
-report() {
-	if grep -q 'ERROR: \|runtime error\|fuzz_[a-z_]*: ' "$1"; then
-		sed -n '/ERROR: \|runtime error\|fuzz_[a-z_]*: /,/^$/p' "$1" | head -40
-		grep 'failing input' "$1"
-	else
-		tail -30 "$1"
-	fi
-}
 
 shopt -s nullglob
 bins=("$OUT"/fuzz/*-replay)
@@ -39,7 +30,7 @@ for b in "${bins[@]}"; do
 	if "$b" "${dirs[@]}" >"$log" 2>&1; then
 		pass "$name: $(grep -o '[0-9]* inputs' "$log" | tail -1) replayed in $((SECONDS - start)) s"
 	else
-		mapfile -t lines < <(report "$log")
+		mapfile -t lines < <(fuzz_report "$log")
 		fail "$name: replay of ${dirs[*]}" "${lines[@]}"
 	fi
 done

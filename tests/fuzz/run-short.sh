@@ -9,19 +9,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
+. tests/lib/fuzz.sh
 OUT=${TLSMON_OUTPUT:-.output}
 TOTAL=${TLSMON_FUZZ_SECONDS:-60}
 ART=$OUT/fuzz/artifacts
-
-# The sanitizer's report and the stack under it, else the end of the log.
-report() {
-	if grep -q 'ERROR: \|runtime error\|fuzz_[a-z_]*: ' "$1"; then
-		sed -n '/ERROR: \|runtime error\|fuzz_[a-z_]*: /,/^$/p' "$1" | head -40
-		grep 'failing input' "$1"
-	else
-		tail -30 "$1"
-	fi
-}
 
 shopt -s nullglob
 bins=()
@@ -63,7 +54,7 @@ for b in "${bins[@]}"; do
 		mapfile -t -O ${#details[@]} details < <(od -An -tx1 -v "$f" | head -16)
 		details+=("reproduce: $OUT/fuzz/$name-replay $ART/$name-$(basename "$f")")
 	done
-	mapfile -t -O ${#details[@]} details < <(report "$work/$name.log")
+	mapfile -t -O ${#details[@]} details < <(fuzz_report "$work/$name.log")
 	fail "$name" "${details[@]}"
 done
 tap_done

@@ -2,12 +2,12 @@
 # shellcheck shell=bash
 # Helpers for the daemon and fault tests: two network namespaces on a veth
 # pair of their own, a real TLS server, a server that accepts and never
-# answers, real clients, and tlsmon watching the client's side.  Source
-# tests/lib/tap.sh first, set DM_PREFIX (namespace names; tests use tlsh...)
-# and DIR (a scratch directory), then:
+# answers, real clients, and tlsmon watching the client's side.  The e2e
+# runner (tests/lib/e2e.sh) sources it with this run's DM_PREFIX; with
+# E2E_NEEDS=pair it calls dm_up, and the processes started here are its to end.
 #
 #   dm_up                    namespaces $DM_C/$DM_S, veth-c (10.96.0.1) <->
-#                            veth-s (10.96.0.2), cleaned up on exit
+#                            veth-s (10.96.0.2), removed at exit
 #   dm_link_up               (re)create the veth pair and its addresses
 #   dm_servers               openssl s_server on 10.96.0.2:4433 (cert for
 #                            *.dm.test), a never-answering server on :4499
@@ -24,11 +24,9 @@
 
 DM_C=$DM_PREFIX-c
 DM_S=$DM_PREFIX-s
-DM_PIDS=()
 
 dm_up() {
 	tap_cleanup "ip netns del $DM_C; ip netns del $DM_S"
-	tap_cleanup 'for p in "${DM_PIDS[@]}"; do kill $p; done; wait'
 	ip netns add "$DM_C" && ip netns add "$DM_S" || return 1
 	ip -n "$DM_C" link set lo up
 	ip -n "$DM_S" link set lo up
@@ -49,7 +47,7 @@ dm_servers() {
 	ip netns exec "$DM_S" timeout 600 openssl s_server -quiet -naccept 10000 -tls1_3 \
 		-cert "$DIR/cert.pem" -key "$DIR/key.pem" -accept 0.0.0.0:4433 \
 		</dev/null >/dev/null 2>&1 &
-	DM_PIDS+=("$!")
+	e2e_track "$!"
 	ip netns exec "$DM_S" timeout 600 python3 -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -59,7 +57,7 @@ while True:
     held.append(s.accept()[0])
     held = held[-8000:]
 ' >/dev/null 2>&1 &
-	DM_PIDS+=("$!")
+	e2e_track "$!"
 	wait_for 10 dm_listening 4433 && wait_for 10 dm_listening 4499
 }
 
@@ -111,7 +109,7 @@ dm_tlsmon() {
 	shift
 	ip netns exec "$DM_C" "$BIN" -i veth-c "$@" >"$out" 2>"$out.err" &
 	TPID=$!
-	DM_PIDS+=("$TPID")
+	e2e_track "$TPID"
 	wait_for 15 grep -q "watching veth-c" "$out.err"
 }
 

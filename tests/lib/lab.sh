@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034
 # End-to-end test helpers around scripts/lab.sh (the network-namespace lab).
-# Source tests/lib/tap.sh first, then this file.  Addresses, ports and what
-# each server does are documented in scripts/lab.sh; the wire behaviour of
-# every scenario in tests/e2e/SCENARIOS.md.  To run a lab of your own (next
-# to another test's), export LAB_PREFIX and LAB_DIR *before* sourcing, e.g.
-# LAB_PREFIX=tlsmx LAB_DIR=/tmp/tlsmon-lab-x (test_lab_smoke.sh does).
+# Source tests/lib/tap.sh first (else lab_up's cleanup is an EXIT trap of its
+# own: scripts/demo.sh, tests/e2e/run-scenarios.sh), then this file.
+# Addresses, ports and what each server does are documented in scripts/lab.sh;
+# the wire behaviour of every scenario in tests/e2e/SCENARIOS.md.  The e2e runner (tests/lib/e2e.sh,
+# E2E_NEEDS=lab) sources it with LAB_PREFIX and LAB_DIR unique to the run.
 #
 #   lab_up / lab_down           build / remove the lab; lab_up registers
 #                               lab_down for cleanup (tap_cleanup or EXIT)
@@ -21,6 +21,12 @@
 #                               upstream default cipher list, round robin over
 #                               the addresses HOST resolves to (DNS round robin)
 #   lab_block_sni NAME / lab_unblock_sni NAME   middlebox on the router
+# With the e2e runner only (they leave their processes to it):
+#   lab_tlsmon OUT ERR ARGS...  tlsmon -i cli0 ARGS in the client namespace,
+#                               stdout to OUT, stderr to ERR; sets TPID (ended
+#                               at exit); returns once it is watching (15 s)
+#   lab_silent_server NS PORT   a server that accepts and never answers
+#                               (no_server_hello), held open; ended at exit
 #   capture_start NAME [FILTER] tcpdump on cli0 into $LAB_DIR/pcap/NAME.pcap
 #                               (sets CAPTURE_FILE)
 #   capture_stop                stop it (bounded), the pcap is complete after
@@ -123,6 +129,25 @@ lab_client() { lab_in cli "$@"; }
 
 lab_block_sni() { "$LAB_SH" block-sni "$1"; }
 lab_unblock_sni() { "$LAB_SH" unblock-sni "$1"; }
+
+lab_tlsmon() {
+	local out=$1 err=$2
+	shift 2
+	e2e_bg ip netns exec "$LAB_NS_CLI" "$BIN" -i "$LAB_IF" "$@" >"$out" 2>"$err"
+	TPID=$E2E_PID
+	wait_for 15 grep -q "watching $LAB_IF" "$err"
+}
+
+lab_silent_server() {
+	e2e_bg ip netns exec "$(_lab_ns "$1")" timeout 600 python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(4096)
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$2" >/dev/null 2>&1
+}
 
 # lab_sclient HOST:PORT [ARGS...].  HOST is the SNI unless ARGS say
 # -noservername or -servername NAME, and the name the certificate must match

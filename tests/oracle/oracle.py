@@ -36,6 +36,15 @@ def records(capture):
     return [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
 
 
+def records_or_fail(capture, name):
+    """records(capture), or None after a failed TAP result NAME saying why."""
+    try:
+        return records(capture)
+    except Exception as e:  # noqa: BLE001 - reported as a failure
+        tap(False, name, str(e))
+        return None
+
+
 def find(recs, a, ap, b=None, bp=None):
     """The record of client a:ap, or with b:bp given, of the connection between
     a:ap and b:bp whichever side is the client; None if there is none."""

@@ -20,7 +20,7 @@ import glob
 import os
 import re
 
-from oracle import CORPUS, find, main, records, tap
+from oracle import CORPUS, find, main, records_or_fail, tap
 
 CHAIN_KEPT = 6  # CERT_MAX_CHAIN
 SANS_KEPT = 8   # CERT_MAX_SANS
@@ -62,10 +62,8 @@ def zeek():
         if not os.path.exists(capture):
             continue
         rel = os.path.relpath(log, CORPUS)
-        try:
-            recs = records(capture)
-        except Exception as e:  # noqa: BLE001 - reported as a failure
-            tap(False, f"Zeek {rel}", str(e))
+        recs = records_or_fail(capture, f"Zeek {rel}")
+        if recs is None:
             continue
         bad = []
         for z in rows:
@@ -123,10 +121,8 @@ def ndpi():
         if not flows:
             continue
         rel = os.path.relpath(capture, CORPUS)
-        try:
-            recs = records(capture)
-        except Exception as e:  # noqa: BLE001
-            tap(False, f"nDPI {rel}", str(e))
+        recs = records_or_fail(capture, f"nDPI {rel}")
+        if recs is None:
             continue
         bad = []
         for a, ap, b, bp, names, mismatch, selfsigned in flows:
@@ -191,10 +187,8 @@ def suricata():
         if not caps or not want:
             continue
         rel = os.path.relpath(d, CORPUS)
-        try:
-            recs = records(caps[0])
-        except Exception as e:  # noqa: BLE001
-            tap(False, f"Suricata {rel}", str(e))
+        recs = records_or_fail(caps[0], f"Suricata {rel}")
+        if recs is None:
             continue
         leaves = [(chain(r, "server").get("chain") or [None])[0] for r in recs]
         clients = [(chain(r, "client").get("chain") or [None])[0] for r in recs]

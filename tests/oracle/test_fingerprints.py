@@ -21,7 +21,7 @@ import json
 import os
 import re
 
-from oracle import CORPUS, find, main, records, tap
+from oracle import CORPUS, find, main, records_or_fail, tap
 
 
 JA4_SPEC = "FoxIO JA4 spec, technical_details/JA4.md"
@@ -109,10 +109,8 @@ def foxio():
     for exp in sorted(glob.glob(f"{CORPUS}/ja4/*.expected.json")):
         capture = exp[: -len(".expected.json")]
         rel = os.path.relpath(capture, CORPUS)
-        try:
-            recs = records(capture)
-        except Exception as e:  # noqa: BLE001 - reported as a failure
-            tap(False, f"JA4 {rel}", str(e))
+        recs = records_or_fail(capture, f"JA4 {rel}")
+        if recs is None:
             continue
         py = json.load(open(exp))
         rust = parse_rust_snap(capture + ".rust.snap") if os.path.exists(
@@ -189,10 +187,8 @@ def suricata():
         if not checks:
             continue
         rel = os.path.relpath(d, CORPUS)
-        try:
-            recs = records(caps[0])
-        except Exception as e:  # noqa: BLE001
-            tap(False, f"Suricata {rel}", str(e))
+        recs = records_or_fail(caps[0], f"Suricata {rel}")
+        if recs is None:
             continue
         keymap = {"tls.sni": "sni", "tls.ja4": "ja4", "tls.ja3.hash": "ja3",
                   "tls.ja3.string": "ja3_string", "tls.ja3s.hash": "ja3s",
@@ -269,10 +265,8 @@ def ndpi():
                                ja4.group(1) if ja4 else None))
         if not flows:
             continue
-        try:
-            recs = records(capture)
-        except Exception as e:  # noqa: BLE001
-            tap(False, f"nDPI {rel}", str(e))
+        recs = records_or_fail(capture, f"nDPI {rel}")
+        if recs is None:
             continue
         bad = []
         hellos = tshark_hellos(capture)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "bufcat.h"
 #include "hello_check.h"
 #include "hello_edit.h"
 #include "lib/tls_names.h"
@@ -169,25 +170,13 @@ struct cmp {
 	char msg[16384];
 };
 
-static void addmsg(struct cmp *c, const char *fmt, ...)
-{
-	size_t n = strlen(c->msg);
-	va_list ap;
-
-	if (n >= sizeof(c->msg))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(c->msg + n, sizeof(c->msg) - n, fmt, ap);
-	va_end(ap);
-}
-
 static void cmp_str(struct cmp *c, const char *field, const char *want, const char *got)
 {
 	if (!want)
 		want = "";
 	if (strcmp(want, got)) {
 		c->failed++;
-		addmsg(c, "  %s: tshark '%s', parser '%s'\n", field, want, got);
+		bufcat(c->msg, sizeof(c->msg), "  %s: tshark '%s', parser '%s'\n", field, want, got);
 	}
 }
 
@@ -205,18 +194,6 @@ static void cmp_hex16(struct cmp *c, const char *field, const char *want, unsign
 
 	snprintf(buf, sizeof(buf), "0x%04x", got);
 	cmp_str(c, field, want, buf);
-}
-
-static void cat(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	if (n >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
 }
 
 static size_t count_tokens(const char *s)
@@ -265,14 +242,15 @@ static void cmp_list(struct cmp *c, const char *field, const char *want, const u
 	got[0] = 0;
 	for (i = 0; i < stored; i++) {
 		if (i)
-			cat(got, sizeof(got), ",");
-		cat(got, sizeof(got), fmt, arr[i]);
+			bufcat(got, sizeof(got), ",");
+		bufcat(got, sizeof(got), fmt, arr[i]);
 	}
 	first_tokens(want, HC_MIN(n, max), exp, sizeof(exp));
 	cmp_str(c, field, exp, got);
 	if (trunc != (n > max)) {
 		c->failed++;
-		addmsg(c, "  %s: %zu on the wire, %u stored, truncation flag %s\n", field, n, max,
+		bufcat(c->msg, sizeof(c->msg),
+		       "  %s: %zu on the wire, %u stored, truncation flag %s\n", field, n, max,
 		       trunc ? "set" : "clear");
 	}
 }
@@ -283,7 +261,7 @@ static void hex_bytes(char *out, size_t len, const uint8_t *b, size_t n)
 
 	out[0] = 0;
 	for (i = 0; i < n; i++)
-		cat(out, len, "%02x", b[i]);
+		bufcat(out, len, "%02x", b[i]);
 }
 
 /* A raw protocol_name_list as tshark's values: hex names, comma-separated. */
@@ -297,9 +275,9 @@ static void alpn_hex(char *out, size_t len, const uint8_t *raw, size_t n)
 		if (p + k > n)
 			k = n - p;
 		if (out[0])
-			cat(out, len, ",");
+			bufcat(out, len, ",");
 		for (; k; k--)
-			cat(out, len, "%02x", raw[p++]);
+			bufcat(out, len, "%02x", raw[p++]);
 	}
 }
 
@@ -332,7 +310,7 @@ static void cmp_flag(struct cmp *c, const char *what, int want, uint32_t flags, 
 {
 	if (want != !!(flags & bit)) {
 		c->failed++;
-		addmsg(c, "  flag %s: tshark says %s, parser %s\n", what,
+		bufcat(c->msg, sizeof(c->msg), "  flag %s: tshark says %s, parser %s\n", what,
 		       want ? "present" : "absent", (flags & bit) ? "set" : "clear");
 	}
 }
@@ -417,7 +395,7 @@ static void check_fixture_sslv2(struct cmp *c, const struct hello_fixture *f,
 		k = strcspn(p, ",");
 		if (k == 8 && !strncmp(p, "0x00", 4)) {
 			snprintf(tok, sizeof(tok), "0x%.4s", p + 4);
-			cat(want, sizeof(want), want[0] ? ",%s" : "%s", tok);
+			bufcat(want, sizeof(want), want[0] ? ",%s" : "%s", tok);
 		}
 	}
 	cmp_list(c, "TLS cipher suites", want, ch->ciphers, ch->n_ciphers, 65535,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "bufcat.h"
 #include "corpus.h"
 #include "model/record.h"
 #include "lib/tls_names.h"
@@ -93,18 +94,6 @@ struct ctx {
 	char msg[8192];
 };
 
-static void cat(struct ctx *c, const char *fmt, ...)
-{
-	size_t n = strlen(c->msg);
-	va_list ap;
-
-	if (n >= sizeof(c->msg))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(c->msg + n, sizeof(c->msg) - n, fmt, ap);
-	va_end(ap);
-}
-
 static void cmp(struct ctx *c, const char *conn, const char *field, const char *want,
 		const char *got)
 {
@@ -120,7 +109,7 @@ static void cmp(struct ctx *c, const char *conn, const char *field, const char *
 		return;
 	}
 	c->failed++;
-	cat(c, "  %s %s: zeek '%s', tlsmon '%s'\n", conn, field, want, got);
+	bufcat(c->msg, sizeof(c->msg), "  %s %s: zeek '%s', tlsmon '%s'\n", conn, field, want, got);
 }
 
 static void test_log(void **state)

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "bufcat.h"
 #include "corpus.h"
 #include "source/dp_user.h"
 #include "model/record.h"
@@ -202,18 +203,6 @@ static struct obs *take(struct run *r, uint64_t frame, int type, int hs_type)
 
 /* ---- our fields, formatted as tshark prints them ---- */
 
-static void cat(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	if (n >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
 static void hexlist(char *buf, size_t len, const uint16_t *v, size_t n, const char *fmt)
 {
 	size_t i;
@@ -221,8 +210,8 @@ static void hexlist(char *buf, size_t len, const uint16_t *v, size_t n, const ch
 	buf[0] = 0;
 	for (i = 0; i < n; i++) {
 		if (i)
-			cat(buf, len, ",");
-		cat(buf, len, fmt, v[i]);
+			bufcat(buf, len, ",");
+		bufcat(buf, len, fmt, v[i]);
 	}
 }
 
@@ -311,8 +300,8 @@ static void mismatch(struct ctx *c, uint64_t frame, const char *what, const char
 		     const char *got)
 {
 	c->failed++;
-	cat(c->msg, sizeof(c->msg), "  frame %llu %s: tshark '%s', tlsmon '%s'\n",
-	    (unsigned long long)frame, what, want, got);
+	bufcat(c->msg, sizeof(c->msg), "  frame %llu %s: tshark '%s', tlsmon '%s'\n",
+	       (unsigned long long)frame, what, want, got);
 }
 
 static void cmp_field(struct ctx *c, uint64_t frame, const char *what, const char *want,
@@ -447,8 +436,8 @@ static void refused(struct ctx *c, uint64_t frame, const char *what, unsigned er
 		return;
 	}
 	c->failed++;
-	cat(c->msg, sizeof(c->msg), "  frame %llu: %s refused: %s\n", (unsigned long long)frame,
-	    what, tls_err_name(err));
+	bufcat(c->msg, sizeof(c->msg), "  frame %llu: %s refused: %s\n", (unsigned long long)frame,
+	       what, tls_err_name(err));
 }
 
 static void skip_row(struct ctx *c)
@@ -481,8 +470,8 @@ static void missing(struct ctx *c, struct run *r, const struct tsv *t, size_t ro
 		return;
 	}
 	c->failed++;
-	cat(c->msg, sizeof(c->msg), "  frame %llu: tshark shows %s, tlsmon emitted none\n",
-	    (unsigned long long)frame, what);
+	bufcat(c->msg, sizeof(c->msg), "  frame %llu: tshark shows %s, tlsmon emitted none\n",
+	       (unsigned long long)frame, what);
 }
 
 static void check_capture(struct ctx *c, const char *capture, const char *tsvpath)
@@ -497,13 +486,13 @@ static void check_capture(struct ctx *c, const char *capture, const char *tsvpat
 	char tls13_streams[4096] = { 0 };
 
 	if (!t) {
-		cat(c->msg, sizeof(c->msg), "  cannot read %s\n", tsvpath);
+		bufcat(c->msg, sizeof(c->msg), "  cannot read %s\n", tsvpath);
 		c->failed++;
 		return;
 	}
 	ps = pcap_src_open(capture, err, sizeof(err));
 	if (!ps) {
-		cat(c->msg, sizeof(c->msg), "  %s\n", err);
+		bufcat(c->msg, sizeof(c->msg), "  %s\n", err);
 		c->failed++;
 		tsv_free(t);
 		return;
