@@ -7,7 +7,7 @@
 #ifndef TLSMON_TEST_DP_CTR_H
 #define TLSMON_TEST_DP_CTR_H
 
-#include "tlsmon.h"
+#include "tlsmon_counters.h"
 
 #define CTR(...) { __VA_ARGS__ }
 #define P TLSMON_C_PACKETS
