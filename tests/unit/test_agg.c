@@ -44,7 +44,7 @@ static int dump_one(void *ctx, const struct agg_series *s)
 	assert_true(d->n < 600);
 	for (i = 0; i < d->nl; i++)
 		o += snprintf(d->line[d->n] + o, sizeof(d->line[0]) - o, "%s%s", i ? "|" : "",
-			      prom_label_value(v, sizeof(v), &s->v[i]));
+			      out_prom_label_value(v, sizeof(v), &s->v[i]));
 	snprintf(d->line[d->n] + o, sizeof(d->line[0]) - o, " %llu",
 		 (unsigned long long)s->count);
 	d->sum += s->count;
@@ -365,7 +365,7 @@ static void test_record_labels(void **state)
 /* ---- label values ---- */
 
 /* Undo the exposition format's escapes (\\ \" \n), then the value's (\\ \xNN, \... at
- * the end).  Returns the byte count, -1 if the text is not what prom_label_value
+ * the end).  Returns the byte count, -1 if the text is not what out_prom_label_value
  * may write. */
 static int unescape(const char *file, uint8_t *out, int *trunc)
 {
@@ -425,7 +425,7 @@ static void roundtrip(const uint8_t *b, size_t n, uint8_t flags)
 	uint8_t back[PROM_VALUE_MAX];
 	int trunc, k;
 
-	prom_label_value(esc, sizeof(esc), &v);
+	out_prom_label_value(esc, sizeof(esc), &v);
 	k = unescape(esc, back, &trunc);
 	assert_int_equal(k, n);
 	assert_memory_equal(back, b, n);
@@ -462,11 +462,11 @@ static void test_values_never_collide(void **state)
 		/* "\x00" is one NUL byte */
 		struct agg_value v = { (const uint8_t *)s[i], i == 18 ? 1 : strlen(s[i]), 0 };
 
-		prom_label_value(out[k++], PROM_VALUE_MAX, &v);
+		out_prom_label_value(out[k++], PROM_VALUE_MAX, &v);
 		v.flags = AGG_V_TRUNC;
-		prom_label_value(out[k++], PROM_VALUE_MAX, &v);
+		out_prom_label_value(out[k++], PROM_VALUE_MAX, &v);
 	}
-	prom_label_value(out[k++], PROM_VALUE_MAX, &folded);
+	out_prom_label_value(out[k++], PROM_VALUE_MAX, &folded);
 	assert_string_equal(out[k - 1], "other");
 	for (i = 0; i < k; i++)
 		for (j = i + 1; j < k; j++)
@@ -484,7 +484,7 @@ static void test_longest_value_fits(void **state)
 
 	(void)state;
 	memset(b, 0xff, sizeof(b));
-	prom_label_value(esc, sizeof(esc), &v);
+	out_prom_label_value(esc, sizeof(esc), &v);
 	assert_int_equal(strlen(esc), 5 * AGG_VALUE_MAX + 5);
 	roundtrip(b, sizeof(b), AGG_V_TRUNC);
 }

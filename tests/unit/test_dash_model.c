@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "ui/dash_model.h"
+#include "ui/dash_query.h"
 #include "tls_proto.h"
 
 #define SEC 1000000000ull
@@ -177,32 +177,32 @@ static void test_servers_and_reasons(void **state)
 	assert_non_null(b);
 	assert_int_equal(b->c.total, 5);
 	assert_int_equal(b->c.failed, 5);
-	assert_string_equal(dash_count_main_reason(&b->c), "no_shared_cipher");
-	assert_true(dash_count_ratio(&b->c) == 1.0);
+	assert_string_equal(dash_query_main_reason(&b->c), "no_shared_cipher");
+	assert_true(dash_query_ratio(&b->c) == 1.0);
 	assert_int_equal(a->c.total, 6);
 	assert_int_equal(a->c.failed, 1);
-	assert_string_equal(dash_count_main_reason(&a->c), "version_mismatch");
+	assert_string_equal(dash_query_main_reason(&a->c), "version_mismatch");
 	/* A's main name is the one that failed */
-	assert_string_equal(dash_server_sni(a)->s, "a.lab.test");
+	assert_string_equal(dash_query_server_sni(a)->s, "a.lab.test");
 	assert_int_equal(a->n_sni, 2);
 
-	assert_int_equal(dash_model_servers(m, DASH_SORT_FAILED, NULL, idx), 2);
+	assert_int_equal(dash_query_servers(m, DASH_SORT_FAILED, NULL, idx), 2);
 	assert_string_equal(m->servers[idx[0]].addr, "10.77.3.2:443");
-	dash_model_servers(m, DASH_SORT_TOTAL, NULL, idx);
+	dash_query_servers(m, DASH_SORT_TOTAL, NULL, idx);
 	assert_string_equal(m->servers[idx[0]].addr, "10.77.2.2:443");
-	dash_model_servers(m, DASH_SORT_RATIO, NULL, idx);
+	dash_query_servers(m, DASH_SORT_RATIO, NULL, idx);
 	assert_string_equal(m->servers[idx[0]].addr, "10.77.3.2:443");
 	/* A's version mismatch was the last record */
-	dash_model_servers(m, DASH_SORT_RECENT, NULL, idx);
+	dash_query_servers(m, DASH_SORT_RECENT, NULL, idx);
 	assert_string_equal(m->servers[idx[0]].addr, "10.77.2.2:443");
 
 	/* filters: IP, SNI, reason */
-	assert_int_equal(dash_model_servers(m, DASH_SORT_FAILED, "10.77.3", idx), 1);
-	assert_int_equal(dash_model_servers(m, DASH_SORT_FAILED, "A.LAB", idx), 1);
+	assert_int_equal(dash_query_servers(m, DASH_SORT_FAILED, "10.77.3", idx), 1);
+	assert_int_equal(dash_query_servers(m, DASH_SORT_FAILED, "A.LAB", idx), 1);
 	assert_string_equal(m->servers[idx[0]].addr, "10.77.2.2:443");
-	assert_int_equal(dash_model_servers(m, DASH_SORT_FAILED, "shared_cipher", idx), 1);
+	assert_int_equal(dash_query_servers(m, DASH_SORT_FAILED, "shared_cipher", idx), 1);
 	assert_string_equal(m->servers[idx[0]].addr, "10.77.3.2:443");
-	assert_int_equal(dash_model_servers(m, DASH_SORT_FAILED, "nothing-like-it", idx), 0);
+	assert_int_equal(dash_query_servers(m, DASH_SORT_FAILED, "nothing-like-it", idx), 0);
 	dash_model_free(m);
 }
 
@@ -219,7 +219,7 @@ static void test_client_fingerprints(void **state)
 		feed(m, FAIL(REASON_NO_SHARED_CIPHER, "10.77.3.2", "api.lab.test", PY, T0));
 	}
 	feed(m, FAIL(REASON_CLOSED_AFTER_CLIENT_HELLO, "10.77.4.2", NULL, NULL, T0));
-	n = dash_model_clients(m, DASH_SORT_FAILED, NULL, idx);
+	n = dash_query_clients(m, DASH_SORT_FAILED, NULL, idx);
 	assert_int_equal(n, 2);
 	c = &m->clients[idx[0]];
 	assert_string_equal(c->key, PY);
@@ -236,9 +236,9 @@ static void test_client_fingerprints(void **state)
 	/* a hello without a JA4 is known by what it offers */
 	c = &m->clients[idx[1]];
 	assert_string_equal(c->key, "no-ja4: up to TLSv1.3, 18 suites");
-	assert_string_equal(dash_count_main_reason(&c->c), "closed_after_client_hello");
-	assert_int_equal(dash_model_clients(m, DASH_SORT_FAILED, "10.77.3.2", idx), 1);
-	assert_int_equal(dash_model_clients(m, DASH_SORT_FAILED, "closed_after", idx), 1);
+	assert_string_equal(dash_query_main_reason(&c->c), "closed_after_client_hello");
+	assert_int_equal(dash_query_clients(m, DASH_SORT_FAILED, "10.77.3.2", idx), 1);
+	assert_int_equal(dash_query_clients(m, DASH_SORT_FAILED, "closed_after", idx), 1);
 	dash_model_free(m);
 }
 
@@ -259,17 +259,17 @@ static void test_wire_strings_escaped(void **state)
 	assert_non_null(s);
 	assert_string_equal(s->sni[0].s,
 			    "evil\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m\\xff\\xc3(\\x5c.lab.test");
-	assert_int_equal(dash_model_failures(m, 0, NULL, f), 1);
+	assert_int_equal(dash_query_failures(m, 0, NULL, f), 1);
 	assert_string_equal(f[0]->sni, s->sni[0].s);
 	assert_true(printable(f[0]->why));
 	/* a filter finds the escaped form */
-	assert_int_equal(dash_model_servers(m, 0, "\\x1b]0;pwned", idx), 1);
+	assert_int_equal(dash_query_servers(m, 0, "\\x1b]0;pwned", idx), 1);
 
 	/* ALPN: each protocol escaped, commas between */
 	ALPN = "\x02h2\x08http/1.1\x07\x1b[31m\x9b\xff";
 	ALPN_LEN = 1 + 2 + 1 + 8 + 1 + 7;
 	feed(m, FAIL(REASON_OTHER_ALERT, "10.77.2.2", "a.lab.test", PY, T0));
-	assert_int_equal(dash_model_failures(m, 0, "other_alert", f), 1);
+	assert_int_equal(dash_query_failures(m, 0, "other_alert", f), 1);
 	assert_string_equal(f[0]->alpn, "h2,http/1.1,\\x1b[31m\\x9b\\xff");
 	/* a list the parser cut (200 bytes on the wire, 128 kept, the copy ends
 	 * inside a name): what was kept, then "..." */
@@ -281,7 +281,7 @@ static void test_wire_strings_escaped(void **state)
 	ALPN = list;
 	ALPN_LEN = 200;
 	feed(m, FAIL(REASON_OTHER_ALERT, "10.77.2.4", "a.lab.test", PY, T0));
-	dash_model_failures(m, 0, "10.77.2.4", f);
+	dash_query_failures(m, 0, "10.77.2.4", f);
 	assert_int_equal(strncmp(f[0]->alpn, "h2,http/1.1,protocol-x,", 23), 0);
 	assert_string_equal(f[0]->alpn + strlen(f[0]->alpn) - 3, "...");
 	assert_true(printable(f[0]->alpn));
@@ -408,15 +408,15 @@ static void test_certificates(void **state)
 	CERTS = &c;
 	feed(m, OK("192.0.2.8", "soon.example", PY, T0 + 1));
 	feed(m, OK("192.0.2.7", "none.example", PY, T0 + 2));	/* no certificate */
-	assert_int_equal(dash_model_certs(m, NULL, idx), 2);
+	assert_int_equal(dash_query_certs(m, NULL, idx), 2);
 	assert_string_equal(m->certs[idx[0]].cn, "soon.example");
 	assert_true(printable(m->certs[idx[1]].cn));
 	assert_non_null(strstr(m->certs[idx[1]].cn, "\\x1b"));
 	assert_string_equal(m->certs[idx[1]].key, "RSA 1024");
-	dash_findings_text(f, sizeof(f), m->certs[idx[1]].findings);
+	dash_query_findings_text(f, sizeof(f), m->certs[idx[1]].findings);
 	assert_string_equal(f, "cert_expired,weak_key");
-	assert_int_equal(dash_model_certs(m, "weak_key", idx), 1);
-	assert_int_equal(dash_model_certs(m, "192.0.2.8", idx), 1);
+	assert_int_equal(dash_query_certs(m, "weak_key", idx), 1);
+	assert_int_equal(dash_query_certs(m, "192.0.2.8", idx), 1);
 	/* past the cap the least recently seen goes, counted */
 	for (i = 0; i < DASH_MAX_CERTS + 5; i++) {
 		snprintf(ip, sizeof(ip), "10.1.%u.%u", i >> 8, i & 255);
@@ -440,7 +440,7 @@ static void test_recent_failures(void **state)
 			     i % 2 ? "10.77.3.2" : "10.77.2.2", i % 2 ? "api.lab.test" : "a.lab.test",
 			     PY, T0 + i * SEC));
 	feed(m, OK("10.77.2.2", "a.lab.test", PY, T0 + 400 * SEC));
-	n = dash_model_failures(m, 0, NULL, f);
+	n = dash_query_failures(m, 0, NULL, f);
 	assert_int_equal(n, DASH_MAX_RECENT);
 	assert_int_equal(m->recent_total, DASH_MAX_RECENT + 44);
 	/* newest first, the oldest 44 gone */
@@ -448,10 +448,10 @@ static void test_recent_failures(void **state)
 	assert_int_equal(f[0]->id, f[1]->id + 1);
 	assert_int_equal(f[n - 1]->id + n - 1, f[0]->id);
 	assert_int_equal(f[0]->ts_ns, T0 + (DASH_MAX_RECENT + 43) * SEC);
-	n = dash_model_failures(m, 1, NULL, f);
+	n = dash_query_failures(m, 1, NULL, f);
 	assert_true(f[0]->id < f[1]->id);
 	/* the evidence, as the text output words it */
-	n = dash_model_failures(m, 0, "api.lab", f);
+	n = dash_query_failures(m, 0, "api.lab", f);
 	assert_int_equal(n, DASH_MAX_RECENT / 2);
 	assert_string_equal(f[0]->label, "no_shared_cipher");
 	assert_string_equal(f[0]->server, "10.77.3.2:443");
@@ -459,7 +459,7 @@ static void test_recent_failures(void **state)
 	assert_string_equal(f[0]->ja4, PY);
 	assert_int_equal(strncmp(f[0]->why, "(server sent fatal handshake_failure): in 12 "
 				 "successful handshakes this server accepted", 83), 0);
-	n = dash_model_failures(m, 0, "server_cert", f);
+	n = dash_query_failures(m, 0, "server_cert", f);
 	assert_int_equal(n, DASH_MAX_RECENT / 2);
 	for (i = 0; i < n; i++)
 		assert_int_equal(f[i]->reason, REASON_CLIENT_REJECTED_SERVER_CERT);
@@ -481,20 +481,20 @@ static void test_negotiated(void **state)
 	feed(m, &(struct spec){ OUTCOME_FAILED, REASON_CLIENT_REJECTED_SERVER_CERT, "10.77.2.2",
 				4430, "a.lab.test", 0, PY, 0x0303, 0xc030, T0 });
 	feed(m, FAIL(REASON_VERSION_MISMATCH, "10.77.2.2", "a.lab.test", PY, T0));
-	n = dash_model_nego(m, 0, idx);
+	n = dash_query_nego(m, 0, idx);
 	assert_int_equal(n, 2);
 	assert_int_equal(m->versions[idx[0]].value, 0x0304);
 	assert_int_equal(m->versions[idx[0]].total, 3);
 	assert_int_equal(m->versions[idx[1]].value, 0x0303);
 	assert_int_equal(m->versions[idx[1]].total, 2);
 	assert_int_equal(m->versions[idx[1]].failed, 1);
-	n = dash_model_nego(m, 1, idx);
+	n = dash_query_nego(m, 1, idx);
 	assert_int_equal(n, 3);
 	assert_int_equal(m->ciphers[idx[0]].value, 0x1302);
 	/* a failure after the ServerHello says which version */
-	assert_int_equal(dash_model_failures(m, 0, "server_cert", f), 1);
+	assert_int_equal(dash_query_failures(m, 0, "server_cert", f), 1);
 	assert_string_equal(f[0]->version, "TLSv1.2");
-	assert_int_equal(dash_model_failures(m, 0, "version_mismatch", f), 1);
+	assert_int_equal(dash_query_failures(m, 0, "version_mismatch", f), 1);
 	assert_string_equal(f[0]->version, "");
 	dash_model_free(m);
 }

@@ -196,7 +196,7 @@ const char *out_prom_path(const struct out_prom *o)
 	return o->path;
 }
 
-char *prom_label_value(char *dst, size_t len, const struct agg_value *v)
+char *out_prom_label_value(char *dst, size_t len, const struct agg_value *v)
 {
 	size_t n;
 
@@ -238,7 +238,7 @@ static int fam_line(void *ctx, const struct agg_series *s)
 	fputs(c->name, c->f);
 	for (i = 0; i < c->fi->n_labels; i++)
 		fprintf(c->f, "%c%s=\"%s\"", i ? ',' : '{', c->fi->labels[i],
-			prom_label_value(v, sizeof(v), &s->v[i]));
+			out_prom_label_value(v, sizeof(v), &s->v[i]));
 	fprintf(c->f, "} %llu\n", (unsigned long long)s->count);
 	return 0;
 }

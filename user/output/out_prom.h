@@ -17,7 +17,7 @@
 /* Debian's prometheus-node-exporter reads this directory. */
 #define OUT_PROM_DEFAULT_DIR "/var/lib/prometheus/node-exporter"
 #define OUT_PROM_FILE "tlsmon.prom"
-/* Longest label value prom_label_value() writes, with its NUL. */
+/* Longest label value out_prom_label_value() writes, with its NUL. */
 #define PROM_VALUE_MAX (5 * AGG_VALUE_MAX + 8)
 
 struct out_prom;
@@ -36,6 +36,6 @@ const char *out_prom_path(const struct out_prom *o);
  * "other" for a folded value; a wire value that is exactly "other" as
  * \x6fther so it cannot pass for the folded series; a cut value ends in \...
  */
-char *prom_label_value(char *dst, size_t len, const struct agg_value *v);
+char *out_prom_label_value(char *dst, size_t len, const struct agg_value *v);
 
 #endif

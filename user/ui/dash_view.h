@@ -30,8 +30,6 @@ struct dash_view {
 	const char *note;		/* for the status line, or NULL */
 };
 
-/* Colour pairs, once the terminal is up. */
-void dash_view_colors(void);
 /* The whole screen, refreshed. */
 void dash_view_draw(struct dash_view *v, const struct dash_model *m);
 

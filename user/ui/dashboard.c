@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "ui/dash_view.h"
+#include "ui/draw.h"
 #include "ui/dashboard.h"
 
 #define DRAW_MS 250		/* at most four redraws a second */
@@ -258,7 +259,7 @@ struct dashboard *dashboard_open(const struct dash_model *m, char *err, size_t e
 		tcsetattr(STDIN_FILENO, TCSANOW, &t);
 		def_prog_mode();
 	}
-	dash_view_colors();
+	draw_colors();
 	log_capture(d);
 	d->dirty = 1;
 	return d;
