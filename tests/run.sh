@@ -6,7 +6,7 @@
 # it lacks reports a skip; with TLSMON_STRICT=1 (set by .ci/run) a skip counts
 # as a failure, so CI always runs everything.
 #
-# usage: tests/run.sh [group...]   groups: unit bpf oracle fuzz e2e asan (default: all)
+# usage: tests/run.sh [group...]   groups: layout unit bpf oracle fuzz e2e asan (default: all)
 #
 # A group is a folder of tests/: its cmocka programs are built into
 # $OUTPUT/tests/GROUP/, its scripts run from here.  One end-to-end script runs
@@ -24,7 +24,7 @@ LOGDIR=$OUT/test-logs
 mkdir -p "$LOGDIR"
 
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(unit bpf oracle fuzz e2e asan)
+[ ${#groups[@]} -eq 0 ] && groups=(layout unit bpf oracle fuzz e2e asan)
 
 pass=0 fail=0 skip=0
 failed=()
@@ -78,17 +78,28 @@ run() {
 }
 
 # run_programs GROUP: the cmocka programs built from tests/GROUP/test_*.c
-# (make tests puts them in $OUT/tests/GROUP/)
+# (make tests puts them in $OUT/tests/GROUP/); a source whose program is
+# missing or not executable is a failure, never a silent skip
 run_programs() {
-	local t n
-	for t in "$OUT/tests/$1"/test_*; do
-		n=$(basename "$t")
-		[ -x "$t" ] && [ -f "tests/$1/$n.c" ] && run "$1/$n" "$t"
+	local src n
+	for src in tests/"$1"/test_*.c; do
+		[ -f "$src" ] || continue
+		n=$(basename "$src" .c)
+		if [ -x "$OUT/tests/$1/$n" ]; then
+			run "$1/$n" "$OUT/tests/$1/$n"
+		else
+			printf '%-44s FAIL (not built: %s)\n' "$1/$n" "$OUT/tests/$1/$n"
+			fail=$((fail + 1))
+			failed+=("$1/$n: program not built")
+		fi
 	done
 }
 
 for g in "${groups[@]}"; do
 	case $g in
+	layout)
+		# the source tree's rules: include direction, file names, prefixes
+		run "layout/test_layout" python3 tests/layout/test_layout.py ;;
 	unit | bpf)
 		run_programs "$g" ;;
 	oracle)
@@ -113,7 +124,7 @@ for g in "${groups[@]}"; do
 			run "asan/$(basename "$t" .sh)" "$t"
 		done ;;
 	*)
-		echo "unknown test group: $g (unit bpf oracle fuzz e2e asan)" >&2
+		echo "unknown test group: $g (layout unit bpf oracle fuzz e2e asan)" >&2
 		exit 2 ;;
 	esac
 done
