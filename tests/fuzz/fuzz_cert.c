@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * fuzz_cert: certificates seen in clear, straight to user/cert.c.
+ * fuzz_cert: certificates seen in clear, straight to user/model/cert.c.
  *
  * What it tests: the input as a whole handshake message through
  * cert_chain_get() (the Certificate layout: every entry through OpenSSL's

@@ -7,7 +7,7 @@
  *    ClientHello and ServerHello parsers at offsets 0 and 5 (a handshake
  *    message, or one behind a record header) and inside the record the
  *    header describes, and the SSLv2 CLIENT-HELLO parser;
- *  - the userspace build of the datapath (user/dp_user.h, the same code as
+ *  - the userspace build of the datapath (user/source/dp_user.h, the same code as
  *    the XDP/TC programs) fed the input as TCP payload in crafted
  *    Ethernet/IPv4/TCP frames: whole, as a client's first segment; split
  *    into 2-3 segments (sometimes out of order); as the server's answer to a

@@ -4,11 +4,11 @@
  * --json` runs it.
  *
  * What it tests:
- *  - user/pcap_src.c reading the input as a capture file (pcap, pcapng, or
+ *  - user/source/pcap_src.c reading the input as a capture file (pcap, pcapng, or
  *    either gzip-compressed) through pcap_src_open_fd() on a memfd, so the
  *    gzip detection and inflation run too, and its framing of every link
  *    type it reads (Ethernet, SLL, SLL2, raw IP, BSD loopback);
- *  - the frames through the userspace datapath (user/dp_user.c), the evpipe
+ *  - the frames through the userspace datapath (user/source/dp_user.c), the evpipe
  *    (event checks, reassembly with evpipe_init's caps but 64 streams) and
  *    the collector, ticked on the capture's clock with the datapath's flows
  *    expired as main.c does, then flushed;

@@ -4,12 +4,12 @@
  *
  * What it tests: datapath events, as hostile as the input makes them, fed
  * through evpipe_in() (user/pipe/evpipe.c: ev_check, then reassembly in
- * user/reasm.c) into the collector (user/collector.c: correlation,
- * certificates through user/cert.c, diagnosis, fingerprints), then
+ * user/pipe/reasm.c) into the collector (user/model/collector.c: correlation,
+ * certificates through user/model/cert.c, diagnosis, fingerprints), then
  * collector_flush().  So reassembly (windows, gaps, overlaps, sequence
  * wrap, records and handshake messages cut anywhere, the caps and their
  * evictions), Certificate and CertificateRequest parsing (they reach
- * user/cert.c through reassembly), diagnosis and the outputs are fuzzed.
+ * user/model/cert.c through reassembly), diagnosis and the outputs are fuzzed.
  * The reassembler gets small caps (6 streams, 16 KiB each, 40 KiB in all)
  * so its evictions are reached; the collector keeps 6 of the 8 connections.
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/agg.c and user/out_prom.c: series caps and folding, counters that
+ * user/model/agg.c and user/output/out_prom.c: series caps and folding, counters that
  * never go down, records mapped to the right labels, latency buckets, label
  * values escaped so that every byte string gets its own printable value, and
  * the textfile written atomically (or the failure counted).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/cert.c: chains built here with OpenSSL (a CA, an intermediate,
+ * user/model/cert.c: chains built here with OpenSSL (a CA, an intermediate,
  * leaves with chosen keys, digests, names and validity), wrapped in a TLS
  * Certificate message, must give exactly the findings they deserve; a
  * CertificateRequest's CA names are read for TLS 1.2 and 1.0; malformed

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/dash_model.c: what the dashboard shows, without a terminal.  Records
+ * user/ui/dash_model.c: what the dashboard shows, without a terminal.  Records
  * go in as the collector hands them out; the tests read the counts, rates,
  * tables and the ring of recent failures back: per-server and per-fingerprint
  * failure counts and main reasons, sort orders, filters, the per-second

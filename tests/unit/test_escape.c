@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * esc_term() (user/escape.c), the escaper every SNI, ALPN and evidence string
+ * esc_term() (user/lib/esc.c), the escaper every SNI, ALPN and evidence string
  * goes through before a terminal or a text log: for every byte value, and for
  * the strings an attacker would send (ESC and CSI/OSC sequences, C1 controls
  * 0x80-0x9f, invalid and overlong UTF-8), the output is printable ASCII that

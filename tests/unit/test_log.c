@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The log (user/log.c) as a reader sees it on stderr: "tlsmon: LEVEL: " on
+ * The log (user/lib/log.c) as a reader sees it on stderr: "tlsmon: LEVEL: " on
  * every line, or the syslog priority "<N>" when stderr is the journal's
  * stream (JOURNAL_STREAM names its device and inode); one message of
  * several lines gives several prefixed lines; control bytes, ESC sequences

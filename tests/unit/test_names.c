@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * user/names.c: the lookup tables are searched with bsearch(), so each must
+ * user/lib/tls_names.c: the lookup tables are searched with bsearch(), so each must
  * be sorted with no value twice, or some names silently go missing.  Unknown
  * values print as hex and GREASE values are marked, never named.
  */
@@ -16,7 +16,7 @@
 #include "tls_parse.h"
 
 /*
- * The tables are static: compile names.c once more here, its functions
+ * The tables are static: compile tls_names.c once more here, its functions
  * renamed so they do not clash with the linked copy, to reach them.  The
  * functions under test are still the linked ones.
  */

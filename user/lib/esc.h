@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Escaping wire bytes (SNI, ALPN) for the places they are shown.  JSON has
- * its own in json.c.  Every function writes at most dstlen bytes with the
+ * its own in output/jbuf.c.  Every function writes at most dstlen bytes with the
  * terminating NUL and returns dst.
  */
-#ifndef TLSMON_ESCAPE_H
-#define TLSMON_ESCAPE_H
+#ifndef TLSMON_ESC_H
+#define TLSMON_ESC_H
 
 #include <stddef.h>
 

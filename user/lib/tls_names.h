@@ -3,8 +3,8 @@
  * Names of TLS registry values.  An unknown value is never guessed: the
  * functions taking a buffer print it as hex, the others return NULL.
  */
-#ifndef TLSMON_NAMES_H
-#define TLSMON_NAMES_H
+#ifndef TLSMON_TLS_NAMES_H
+#define TLSMON_TLS_NAMES_H
 
 #include <stddef.h>
 #include <stdint.h>

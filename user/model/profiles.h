@@ -4,8 +4,8 @@
  * that tells a cipher mismatch from a version mismatch when the server's
  * alert (handshake_failure) does not say which.  Bounded, least recent out.
  */
-#ifndef TLSMON_PROFILE_H
-#define TLSMON_PROFILE_H
+#ifndef TLSMON_PROFILES_H
+#define TLSMON_PROFILES_H
 
 #include <stdint.h>
 #include "model/record.h"

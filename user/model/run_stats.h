@@ -2,11 +2,11 @@
 /*
  * Everything tlsmon counts about itself, gathered in one place for the
  * outputs that report it (summary, Prometheus textfile, dashboard header).
- * main.c fills it from the datapath (kernel or userspace), the event pipe,
+ * outputs.c fills it from the datapath (kernel or userspace), the event pipe,
  * the reassembler, the collector and the capture reader; outputs only read.
  */
-#ifndef TLSMON_STATS_H
-#define TLSMON_STATS_H
+#ifndef TLSMON_RUN_STATS_H
+#define TLSMON_RUN_STATS_H
 
 #include <stdint.h>
 #include "model/collector.h"

@@ -4,8 +4,8 @@
  * json_str(), which escapes quotes, backslashes, control bytes and invalid
  * UTF-8 (as \u00XX of each byte), so wire bytes can never break the output.
  */
-#ifndef TLSMON_JSON_H
-#define TLSMON_JSON_H
+#ifndef TLSMON_JBUF_H
+#define TLSMON_JBUF_H
 
 #include <stddef.h>
 #include <stdint.h>
