@@ -89,14 +89,23 @@ static __always_inline struct tlsmon_flow *dp_flow_lookup(const struct tlsmon_fl
 	return bpf_map_lookup_elem(&flows, k);
 }
 
+#define TLSMON_EEXIST 17	/* EEXIST: no errno.h on the BPF side */
+
+/*
+ * Two CPUs (XDP on ingress, TC on egress) may both miss the same new flow:
+ * only the first insert creates it, the second finds it, so a flow is
+ * created, counted and deleted once.
+ */
 static __always_inline int dp_flow_insert(const struct tlsmon_flow_key *k, const struct tlsmon_flow *v)
 {
-	return bpf_map_update_elem(&flows, k, v, BPF_ANY);
+	long e = bpf_map_update_elem(&flows, k, v, BPF_NOEXIST);
+
+	return e == -TLSMON_EEXIST ? 1 : (int)e;
 }
 
-static __always_inline void dp_flow_delete(const struct tlsmon_flow_key *k)
+static __always_inline int dp_flow_delete(const struct tlsmon_flow_key *k)
 {
-	bpf_map_delete_elem(&flows, k);
+	return bpf_map_delete_elem(&flows, k) ? -1 : 0;
 }
 
 #define dp_now(pk) bpf_ktime_get_boot_ns()

@@ -127,6 +127,7 @@ TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 n
 	struct tlsmon_flow *nf = &s->newflow;
 	struct tlsmon_synack *sa;
 	__u32 *hint;
+	int e;
 	int dir = sender_is_client ? TLSMON_DIR_C2S : TLSMON_DIR_S2C;
 
 	TLSP_ZERO(nf);
@@ -156,10 +157,13 @@ TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 n
 			nf->d[0].flags = TLSMON_DS_SYNCED;
 		}
 	}
-	if (dp_flow_insert(k, nf) < 0) {
+	e = dp_flow_insert(k, nf);
+	if (e < 0) {
 		dp_count(TLSMON_C_FLOW_CREATE_FAIL, 1);
 		return 0;
 	}
+	if (e > 0)	/* another CPU created it between our lookup and insert */
+		return dp_flow_lookup(k);
 	dp_count(TLSMON_C_FLOWS_CREATED, 1);
 	hint = dp_hint_slot(nf->hint);
 	if (hint)
@@ -170,15 +174,22 @@ TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 n
 TLSP_INLINE void dp_flow_end(struct tlsmon_scratch *s, const struct tlsmon_flow_key *k,
 			     struct tlsmon_flow *f, __u32 reason, __u32 seq)
 {
-	struct tlsmon_ev_small *e = dp_small(s, TLSMON_EV_FLOW_END, seq);
+	struct tlsmon_ev_small *e;
 	__u32 *hint = dp_hint_slot(f->hint & (TLSMON_HINT_SLOTS - 1));
 
-	e->reason = reason;
-	dp_submit(e, sizeof(*e));
+	/*
+	 * Another CPU (XDP and TC see the same flow) or the sweep may have
+	 * ended the flow since our lookup: only the delete that removed it
+	 * counts it and tells userspace, so a flow ends once.
+	 */
+	if (dp_flow_delete(k) < 0)
+		return;
+	dp_count(TLSMON_C_FLOWS_DELETED, 1);
 	if (hint && dp_hint_get(hint) > 0)
 		dp_hint_add(hint, -1);
-	dp_flow_delete(k);
-	dp_count(TLSMON_C_FLOWS_DELETED, 1);
+	e = dp_small(s, TLSMON_EV_FLOW_END, seq);
+	e->reason = reason;
+	dp_submit(e, sizeof(*e));
 }
 
 TLSP_INLINE int dp_settled(const struct tlsmon_flow *f)

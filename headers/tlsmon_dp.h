@@ -13,8 +13,13 @@
  *   dp_emit(ev, size)                  submit an event; <0 when it was lost
  *   dp_array(map, idx)                 element idx of the array hints, synacks,
  *                                      counters or scratch; NULL past its end
- *   dp_flow_lookup(key), dp_flow_insert(key, val) (<0 on failure),
- *   dp_flow_delete(key)                the flow table
+ *   dp_flow_lookup(key)                the flow table: the flow or NULL;
+ *   dp_flow_insert(key, val)           0 inserted, 1 the key exists already
+ *                                      (another CPU created it first), <0
+ *                                      failure;
+ *   dp_flow_delete(key)                0 when this call removed the flow, <0
+ *                                      when it was gone (another CPU or the
+ *                                      sweep ended it first)
  *   DP_CFG(field)                      a field of struct tlsmon_dp_cfg
  *   DP_STAGE(fn, pk, hook, s, f, dir)  call the stage fn (dp_record,
  *                                      dp_blob_ship): in BPF a separately

@@ -35,6 +35,7 @@ static void gather_stats(struct run_stats *st)
 		bpf_dp_counters(run.dp, st->dp);
 		st->flows_live = run.flows.live;
 		st->flows_evicted = run.flows.evicted;
+		st->flows_sweep_errors = run.flows.sweep_errors;
 	} else if (run.du) {
 		memcpy(st->dp, dp_user_counters(run.du), sizeof(st->dp));
 		st->flows_live = dp_user_flow_count(run.du);

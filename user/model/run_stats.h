@@ -24,6 +24,7 @@ struct run_stats {
 	uint64_t dp[TLSMON_C_MAX];
 	uint32_t flows_live;		/* entries in the flow map */
 	uint64_t flows_evicted;		/* pushed out of the full flow map (LRU) */
+	uint64_t flows_sweep_errors;	/* flow map walks the kernel refused */
 
 	/* event pipe */
 	uint64_t events;		/* accepted from the datapath */

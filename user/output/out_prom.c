@@ -115,6 +115,8 @@ static const struct self_metric self[] = {
 	G("tlsmon_flows", "Flows in the datapath's flow map.", RS(flows_live)),
 	C("tlsmon_flow_evictions_total",
 	  "Flows pushed out of the full flow map before they settled.", RS(flows_evicted)),
+	C("tlsmon_flow_sweep_errors_total",
+	  "Walks of the flow map for idle flows that the kernel refused.", RS(flows_sweep_errors)),
 	C("tlsmon_events_total", "Events accepted from the datapath.", RS(events)),
 	C("tlsmon_events_malformed_total", "Events refused by the event check.",
 	  RS(events_malformed)),

@@ -16,6 +16,8 @@
 #include "lib/log.h"
 #include "tlsmon.skel.h"
 
+#define SWEEP_BATCH 256
+
 struct bpf_dp {
 	struct tlsmon_bpf *skel;
 	struct ring_buffer *rb;
@@ -25,6 +27,10 @@ struct bpf_dp {
 	size_t hints_len;
 	struct bpf_dp_opts o;
 	uint64_t swept;
+	uint64_t evicted;	/* the most the sweep has inferred */
+	uint64_t sweep_errors;
+	struct tlsmon_flow_key sweep_keys[SWEEP_BATCH];
+	struct tlsmon_flow sweep_vals[SWEEP_BATCH];
 	int ncpus;
 	__u64 *percpu;		/* one counter's value per possible CPU */
 };
@@ -174,43 +180,71 @@ static __u32 *hint_slot(struct bpf_dp *dp, __u32 i)
 	return (__u32 *)&dp->hints[i & (TLSMON_HINT_SLOTS - 1)];
 }
 
+/* Give back one hint: the kernel adds concurrently, so atomic, never below zero. */
+static void hint_put(struct bpf_dp *dp, __u32 slot)
+{
+	__u32 *h = hint_slot(dp, slot);
+
+	for (__u32 v = __atomic_load_n(h, __ATOMIC_RELAXED); v > 0;)
+		if (__atomic_compare_exchange_n(h, &v, v - 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			break;
+}
+
+/*
+ * Walks the map in batches: a batch's cursor is a hash bucket, so deleting
+ * what the walk has passed (here, or by the kernel at a flow's end) neither
+ * restarts it nor shows a flow twice, which bpf_map_get_next_key() from a
+ * deleted key does (it starts over from the first key).
+ */
 void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stats *st)
 {
 	int fd = bpf_map__fd(dp->skel->maps.flows);
-	struct tlsmon_flow_key key, next, *prev = NULL;
-	struct tlsmon_flow f;
-	uint64_t c[TLSMON_C_MAX], gone;
-	__u32 live = 0, expired = 0, *h;
+	struct tlsmon_flow_key *keys = dp->sweep_keys;
+	struct tlsmon_flow *vals = dp->sweep_vals;
+	__u64 cursor[2][2] = { { 0 } };	/* opaque to us: a bucket index */
+	void *in = NULL;
+	uint64_t c[TLSMON_C_MAX];
+	int64_t gone;
+	__u32 live = 0, expired = 0, n, i, rounds;
+	int e;
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
 
-	/* bounded: never more than the map holds, twice over for concurrent inserts */
-	for (__u32 i = 0; i < 2 * bpf_map__max_entries(dp->skel->maps.flows); i++) {
-		if (bpf_map_get_next_key(fd, prev, &next))
+	/* bounded: a batch moves the cursor on at least one bucket */
+	for (rounds = 0; rounds <= bpf_map__max_entries(dp->skel->maps.flows); rounds++) {
+		n = SWEEP_BATCH;
+		e = bpf_map_lookup_batch(fd, in, cursor[rounds & 1], keys, vals, &n, &bo);
+		if (e && errno != ENOENT) {
+			dp->sweep_errors++;
 			break;
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &f))
-			continue;
-		if (f.last_ns >= cutoff_ns) {
-			live++;
-			continue;
 		}
-		if (bpf_map_delete_elem(fd, &key))
-			continue;
-		expired++;
-		h = hint_slot(dp, f.hint);
-		/* the kernel adds concurrently: atomic, and never below zero */
-		for (__u32 v = __atomic_load_n(h, __ATOMIC_RELAXED); v > 0;)
-			if (__atomic_compare_exchange_n(h, &v, v - 1, 0, __ATOMIC_RELAXED,
-							__ATOMIC_RELAXED))
-				break;
+		for (i = 0; i < n; i++) {
+			if (vals[i].last_ns >= cutoff_ns) {
+				live++;
+			} else if (bpf_map_delete_elem(fd, &keys[i]) == 0) {
+				expired++;
+				hint_put(dp, vals[i].hint);
+			}
+			/* a failed delete: the kernel ended the flow first, and counted it */
+		}
+		if (e)		/* ENOENT: the walk is complete */
+			break;
+		in = cursor[rounds & 1];
 	}
 	dp->swept += expired;
 	bpf_dp_counters(dp, c);
 	st->live = live;
 	st->expired = expired;
-	/* LRU evictions are silent in the kernel: what is neither deleted nor live */
-	gone = c[TLSMON_C_FLOWS_CREATED] - c[TLSMON_C_FLOWS_DELETED] - dp->swept;
-	st->evicted = gone > live ? gone - live : 0;
+	st->sweep_errors = dp->sweep_errors;
+	/*
+	 * LRU evictions are silent in the kernel: what was created and is
+	 * neither deleted, swept nor live.  Signed, and never going back: a
+	 * flow created or ended during the walk may be seen one way or the
+	 * other, and a counter must not wrap or drop.
+	 */
+	gone = (int64_t)(c[TLSMON_C_FLOWS_CREATED] - c[TLSMON_C_FLOWS_DELETED] - dp->swept) - live;
+	if (gone > 0 && (uint64_t)gone > dp->evicted)
+		dp->evicted = (uint64_t)gone;
+	st->evicted = dp->evicted;
 }
 
 int bpf_dp_check_access(struct bpf_dp *dp)
@@ -273,6 +307,8 @@ void bpf_dp_reset(struct bpf_dp *dp)
 	for (i = 0; i < TLSMON_C_MAX; i++)
 		bpf_map_update_elem(cfd, &i, dp->percpu, BPF_ANY);
 	dp->swept = 0;
+	dp->evicted = 0;
+	dp->sweep_errors = 0;
 }
 
 void bpf_dp_close(struct bpf_dp *dp)

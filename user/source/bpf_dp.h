@@ -35,6 +35,7 @@ struct bpf_dp_flow_stats {
 	uint32_t live;		/* entries in the flow map */
 	uint32_t expired;	/* removed by this sweep */
 	uint64_t evicted;	/* created - deleted - swept - live, since start */
+	uint64_t sweep_errors;	/* walks the kernel refused, since start */
 };
 /* Remove flows idle since before cutoff_ns (CLOCK_BOOTTIME); count what is left. */
 void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stats *st);

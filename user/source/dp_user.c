@@ -51,9 +51,9 @@ static inline int dp_flow_insert(const struct tlsmon_flow_key *k, const struct t
 	return lru_insert(dp_cur->flows, k, v) ? 0 : -1;
 }
 
-static inline void dp_flow_delete(const struct tlsmon_flow_key *k)
+static inline int dp_flow_delete(const struct tlsmon_flow_key *k)
 {
-	lru_delete(dp_cur->flows, k);
+	return lru_delete(dp_cur->flows, k);
 }
 
 /* The whole frame is in memory. */
