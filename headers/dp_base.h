@@ -69,12 +69,15 @@ TLSP_INLINE void dp_fill_hdr(struct tlsmon_scratch *s, const struct dp_pkt *pk, 
 	h->pad = 0;
 }
 
-TLSP_INLINE void dp_submit(void *ev, __u32 size)
+/* <0: the event was lost (and counted). */
+TLSP_INLINE int dp_submit(void *ev, __u32 size)
 {
-	if (dp_emit(ev, size) < 0)
+	if (dp_emit(ev, size) < 0) {
 		dp_count(TLSMON_C_RB_FAIL, 1);
-	else
-		dp_count(TLSMON_C_EVENTS, 1);
+		return -1;
+	}
+	dp_count(TLSMON_C_EVENTS, 1);
+	return 0;
 }
 
 /* Small events share one layout; the caller sets the type-specific fields after. */

@@ -41,7 +41,10 @@ TLSP_INLINE void dp_emit_ch(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u
 	s->ev.ch.h.seq = seq;
 	s->ev.ch.h.size = sizeof(s->ev.ch);
 	s->ev.ch.peer = f->peer;
-	dp_submit(&s->ev.ch, sizeof(s->ev.ch));
+	/* counted apart: the load accounting starts from every ClientHello */
+	dp_count(TLSMON_C_CLIENT_HELLOS, 1);
+	if (dp_submit(&s->ev.ch, sizeof(s->ev.ch)) < 0)
+		dp_count(TLSMON_C_CH_LOST, 1);
 }
 
 TLSP_INLINE void dp_emit_sh(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 seq)

@@ -29,6 +29,8 @@ enum tlsmon_counter {
 	TLSMON_C_OUT_OF_ORDER,	/* segment after a gap: boundary not yet seen */
 	TLSMON_C_SYNACKS,
 	TLSMON_C_PORT_FILTERED,
+	TLSMON_C_CLIENT_HELLOS,	/* ClientHello events sent, lost ones included */
+	TLSMON_C_CH_LOST,	/* of them, lost: ring buffer full */
 	TLSMON_C_MAX
 };
 

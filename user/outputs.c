@@ -44,6 +44,7 @@ static void gather_stats(struct run_stats *st)
 	if (run.pipe) {
 		st->events = run.pipe->events;
 		st->events_malformed = run.pipe->malformed;
+		st->reasm_client_hellos = run.pipe->reasm_client_hellos;
 		if (run.pipe->reasm)
 			reasm_stats(run.pipe->reasm, &st->reasm);
 	}

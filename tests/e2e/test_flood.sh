@@ -5,6 +5,7 @@
 # :443 and idle half-open connections, while real handshakes go on.  tlsmon
 # runs with small caps; memory must stay bounded, every cap hit must be
 # counted (Prometheus textfile), and every real handshake still reported.
+# At exit the exported counters account for every ClientHello exactly.
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon lab"
 E2E_TOOLS="python3 curl"
@@ -15,8 +16,9 @@ N_REAL=40
 MAX_FLOWS=1024 MAX_CONNS=512
 
 rss() { awk '/^VmRSS/ {print $2}' /proc/$TPID/status; }
-metric() { # NAME: the sum of every series of NAME
-	awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $NF } END { printf "%d\n", s }' "$DIR/final.prom"
+metric() { # NAME [FILE]: the sum of every series of NAME
+	awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $NF } END { printf "%d\n", s }' \
+		"${2:-$DIR/final.prom}"
 }
 
 # the flood, once: tlsmon under it, then the tests read what it left
@@ -110,6 +112,7 @@ EOF
 	kill -TERM $TPID
 	wait $TPID
 	TLSMON_RC=$?
+	cp "$DIR/tlsmon.prom" "$DIR/exit.prom"	# written at exit, after the last settle
 }
 
 test_flood_ran() {
@@ -172,6 +175,40 @@ EOF
 	ok $? "every flood hello is reported or counted as evicted ($accounted reported, $ce evicted, $SENT_HELLO sent)"
 }
 
-ALL_TESTS="test_flood_ran test_memory_bounded test_caps_counted test_all_reported"
+# Every ClientHello on the wire is accounted for by the counters tlsmon
+# exports, exactly: the datapath saw it (or could not track its flow), the
+# ring buffer carried or lost it, and the collector reported its handshake,
+# gave it up to --max-conns, or took it as a later hello of a handshake.
+test_accounting_adds_up() {
+	local f=$DIR/exit.prom dp lost rs ch st rp ev op cf recs wire
+	dp=$(metric tlsmon_datapath_client_hellos_total "$f")
+	lost=$(metric tlsmon_datapath_client_hellos_lost_total "$f")
+	rs=$(metric tlsmon_reassembly_client_hellos_total "$f")
+	ch=$(metric tlsmon_client_hellos_total "$f")
+	st=$(metric tlsmon_client_hellos_settled_total "$f")
+	rp=$(metric tlsmon_client_hellos_repeated_total "$f")
+	ev=$(metric tlsmon_client_hellos_evicted_total "$f")
+	op=$(metric tlsmon_client_hellos_open "$f")
+	cf=$(metric tlsmon_datapath_flow_create_failures_total "$f")
+	wire=$(( ${SENT_HELLO:-0} + ${real_ok:-0} ))
+	diag "wire $wire; datapath $dp (lost $lost, flows not created $cf); reassembled $rs;" \
+		"collector $ch = settled $st + repeated $rp + evicted $ev + open $op"
+	grep -q '^tlsmon_datapath_client_hellos_total ' "$f" && grep -q '^tlsmon_client_hellos_open ' "$f"
+	ok $? "the ClientHello accounting is exported"
+	[ "$dp" -eq "$wire" ] || { [ "$cf" -gt 0 ] && [ $((dp + cf)) -ge "$wire" ] && [ "$dp" -le "$wire" ]; }
+	ok $? "every ClientHello sent is seen by the datapath ($dp of $wire, $cf untracked)"
+	[ $((dp - lost + rs)) -eq "$ch" ]
+	ok $? "seen - lost in the ring buffer + reassembled = received ($dp - $lost + $rs = $ch)"
+	[ "$op" -eq 0 ] && [ $((st + rp + ev)) -eq "$ch" ]
+	ok $? "received = reported + repeated + evicted, none open at exit ($st + $rp + $ev + $op = $ch)"
+	recs=$(python3 -c '
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) if l.startswith("{") and json.loads(l).get("client_hello_seen")))
+' "$DIR/records.json")
+	[ "$recs" -eq "$st" ]
+	ok $? "every reported ClientHello is a record in the JSON output ($recs records, $st counted)"
+}
+
+ALL_TESTS="test_flood_ran test_memory_bounded test_caps_counted test_all_reported test_accounting_adds_up"
 e2e_run
 

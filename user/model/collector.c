@@ -51,9 +51,15 @@ static void on_evict(void *ctx, const void *key, void *val)
 {
 	struct collector *c = ctx;
 
+	struct conn *cn = *(struct conn **)val;
+
 	(void)key;
 	c->st.evicted++;
-	conn_free(*(struct conn **)val);
+	if (cn->hello_counted) {
+		c->st.hellos_evicted++;
+		c->st.hellos_open--;
+	}
+	conn_free(cn);
 }
 
 struct collector *collector_new(const struct collector_opts *o)
@@ -213,6 +219,10 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 	diag_settle(cn, profiles_get(c->profiles, r), timed_out, waited);
 	profiles_learn(c->profiles, r);
 	c->st.records++;
+	if (cn->hello_counted) {
+		c->st.hellos_settled++;
+		c->st.hellos_open--;
+	}
 	c->st.by_outcome[r->outcome]++;
 	c->st.by_reason[r->reason]++;
 	if (timed_out)
@@ -351,6 +361,13 @@ int collector_event(void *ctx, const void *ev, size_t size)
 		const struct tlsmon_ev_client_hello *e = ev;
 		struct tls_client_hello **dst = cn->ch ? &cn->ch2 : &cn->ch;
 
+		c->st.client_hellos++;
+		if (cn->hello_counted) {
+			c->st.hellos_repeated++;
+		} else {
+			cn->hello_counted = 1;
+			c->st.hellos_open++;
+		}
 		if (cn->ch2) {
 			history(cn, side, 'C');	/* a third hello: the first two are kept */
 			break;

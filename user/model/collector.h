@@ -39,6 +39,13 @@ struct collector_stats {
 	uint64_t evicted;		/* connections dropped by max_conns */
 	uint64_t timed_out;
 	uint64_t orphan_events;		/* for a connection whose start we missed */
+	/* ClientHellos, the accounting: every one received (client_hellos) is
+	 * in exactly one of settled, repeated, evicted or open */
+	uint64_t client_hellos;
+	uint64_t hellos_settled;	/* its connection settled as a record */
+	uint64_t hellos_repeated;	/* a later hello on a connection that had one */
+	uint64_t hellos_evicted;	/* its connection dropped by max_conns */
+	uint64_t hellos_open;		/* its connection not settled yet */
 	uint64_t cert_errors;		/* Certificate / CertificateRequest that did not parse */
 	uint32_t open;
 	uint32_t servers;

@@ -22,6 +22,7 @@ struct conn {
 	uint8_t end_reason;			/* the datapath's FLOW_END, 0 if none */
 	uint8_t end_side;
 	uint8_t non_tls;			/* the server answered in plain text */
+	uint8_t hello_counted;			/* a ClientHello made it count (accounting) */
 	uint8_t n_app_seq;
 	/* application-data records in the order seen, both sides */
 	struct {

@@ -29,6 +29,7 @@ struct run_stats {
 	/* event pipe */
 	uint64_t events;		/* accepted from the datapath */
 	uint64_t events_malformed;	/* refused by the event check */
+	uint64_t reasm_client_hellos;	/* ClientHellos rebuilt by reassembly */
 
 	struct reasm_stats reasm;
 	struct collector_stats col;

@@ -140,6 +140,32 @@ static const struct self_metric self[] = {
 	C("tlsmon_orphan_events_total", "Events for a connection whose start was missed.",
 	  RS(col.orphan_events)),
 	G("tlsmon_connections_open", "Handshakes being followed.", RS(col.open)),
+	/*
+	 * The ClientHello accounting, exact at any time (README, "Nothing lost"):
+	 *   datapath_client_hellos - datapath_client_hellos_lost
+	 *     + reassembly_client_hellos = client_hellos
+	 *   client_hellos = settled + repeated + evicted + open
+	 */
+	C("tlsmon_datapath_client_hellos_total",
+	  "ClientHellos the datapath parsed and sent, lost ones included.",
+	  DP(TLSMON_C_CLIENT_HELLOS)),
+	C("tlsmon_datapath_client_hellos_lost_total",
+	  "ClientHellos the datapath lost to a full ring buffer.", DP(TLSMON_C_CH_LOST)),
+	C("tlsmon_reassembly_client_hellos_total",
+	  "ClientHellos rebuilt from records over several segments.", RS(reasm_client_hellos)),
+	C("tlsmon_client_hellos_total", "ClientHellos the collector received.",
+	  RS(col.client_hellos)),
+	C("tlsmon_client_hellos_settled_total",
+	  "ClientHellos whose handshake was reported (timeouts included).",
+	  RS(col.hellos_settled)),
+	C("tlsmon_client_hellos_repeated_total",
+	  "Later ClientHellos of a handshake (after a HelloRetryRequest, or retransmitted).",
+	  RS(col.hellos_repeated)),
+	C("tlsmon_client_hellos_evicted_total",
+	  "ClientHellos whose handshake was given up because --max-conns were open.",
+	  RS(col.hellos_evicted)),
+	G("tlsmon_client_hellos_open", "ClientHellos whose handshake is still followed.",
+	  RS(col.hellos_open)),
 	G("tlsmon_server_profiles", "Servers with a profile of accepted versions and ciphers.",
 	  RS(col.servers)),
 	{ "tlsmon_capture_frames_total", "Frames read from the capture.", 0, 1, RS(frames) },

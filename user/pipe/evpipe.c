@@ -11,13 +11,24 @@
 #define REASM_STREAM_BYTES (64 * 1024)
 #define REASM_TOTAL_BYTES (32ull << 20)
 
+/* What reassembly rebuilds goes on to the output, counted for the accounting. */
+static int from_reasm(void *ctx, const void *ev, size_t size)
+{
+	struct evpipe *p = ctx;
+	const struct tlsmon_ev_hdr *h = ev;
+
+	if (size >= sizeof(*h) && h->type == TLSMON_EV_CLIENT_HELLO)
+		p->reasm_client_hellos++;
+	return p->out(p->out_ctx, ev, size);
+}
+
 int evpipe_init(struct evpipe *p, ev_sink out, void *out_ctx, int pass_blobs)
 {
 	memset(p, 0, sizeof(*p));
 	p->out = out;
 	p->out_ctx = out_ctx;
 	p->pass_blobs = pass_blobs;
-	p->reasm = reasm_new(REASM_STREAMS, REASM_STREAM_BYTES, REASM_TOTAL_BYTES, out, out_ctx);
+	p->reasm = reasm_new(REASM_STREAMS, REASM_STREAM_BYTES, REASM_TOTAL_BYTES, from_reasm, p);
 	return p->reasm ? 0 : -ENOMEM;
 }
 

@@ -18,6 +18,7 @@ struct evpipe {
 	int pass_blobs;		/* hand BLOB events on as well (--events) */
 	uint64_t events;	/* accepted */
 	uint64_t malformed;	/* refused by ev_check() */
+	uint64_t reasm_client_hellos;	/* ClientHellos rebuilt by reassembly */
 };
 
 /* 0 or -errno. */
