@@ -180,6 +180,41 @@ TLSP_INLINE void dp_non_tls(const struct dp_pkt *pk, const int hook, struct tlsm
 	dp_submit(e, sizeof(*e));
 }
 
+/*
+ * A segment starts past the side's next record boundary: the bytes between
+ * were lost before us (a retransmission may bring them later) or passed by
+ * out of order.  When the segment itself starts with a plausible record
+ * header (a known content type, version 3.0-3.4, a length TLS allows;
+ * senders start a flight's write at a record), walk from there, and keep
+ * the skipped span as the side's hole for the retransmission to fill (one
+ * hole is kept: a newer one replaces it).  Not while walking a hole, nor
+ * across more than 1 MiB of sequence space.  1 when resynced.
+ */
+TLSP_INLINE int dp_resync(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
+			  struct tlsmon_dir_state *ds, __u32 seq, __u32 plen, __u32 poff)
+{
+	__u8 *h = s->tmp;
+	__u32 len;
+
+	if (s->in_hole || plen < TLS_RECORD_HDR_LEN ||
+	    dp_seq_diff(seq, ds->next_seq) > (1 << 20))
+		return 0;
+	if (dp_load(pk, hook, poff, h, TLS_RECORD_HDR_LEN) < 0)
+		return 0;
+	len = ((__u32)h[3] << 8) | h[4];
+	if (h[0] < TLS_CT_CHANGE_CIPHER_SPEC || h[0] > TLS_CT_APPLICATION_DATA || h[1] != 3 ||
+	    h[2] > 4 || len == 0 || len > TLS_MAX_RECORD_LEN)
+		return 0;
+	ds->hole_start = ds->next_seq;
+	ds->hole_end = seq;
+	ds->next_seq = seq;
+	ds->part_n = 0;
+	ds->hs_left = 0;
+	ds->flags &= ~TLSMON_DS_HS_WANT;
+	dp_count(TLSMON_C_RESYNC, 1);
+	return 1;
+}
+
 /* dp_record() results besides an end reason (enum tlsmon_end_reason > 0) */
 #define DP_REC_MORE 0	/* a record was handled; there may be another */
 #define DP_REC_STOP (-1)	/* nothing more to walk in this segment */
@@ -222,7 +257,7 @@ TLSP_INLINE int dp_record(const struct dp_pkt *pk, const int hook, struct tlsmon
 		off = 0;
 	} else {
 		pn = 0;	/* a kept header not continued here is stale */
-		if (dp_seq_diff(ds->next_seq, seq) < 0) {
+		if (dp_seq_diff(ds->next_seq, seq) < 0 && !dp_resync(pk, hook, s, ds, seq, plen, poff)) {
 			dp_count(TLSMON_C_OUT_OF_ORDER, 1);
 			return DP_REC_STOP;
 		}
@@ -367,6 +402,54 @@ TLSP_INLINE int dp_record(const struct dp_pkt *pk, const int hook, struct tlsmon
 	return DP_REC_MORE;
 }
 
+/*
+ * A segment that covers the side's hole: walk its records from the hole's
+ * boundary, never past the hole's end (what follows was walked already).
+ * Events come late, in the order seen, with their own sequence numbers.
+ * Returns an end reason (a fatal alert in the hole) or DP_REC_STOP.
+ */
+TLSP_INLINE int dp_fill_hole(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
+			     struct tlsmon_flow *f, __u8 dir)
+{
+	struct tlsmon_dir_state *ds = &f->d[dir & 1];
+	__u32 next = ds->next_seq, hs_left = ds->hs_left, seq = s->pkt_seq;
+	__u8 hs_want = ds->flags & TLSMON_DS_HS_WANT;
+	int i, r = DP_REC_STOP;
+
+	if (dp_seq_diff(ds->hole_start, seq) < 0 ||
+	    dp_seq_diff(ds->hole_start, seq + s->pkt_plen) >= 0)
+		return DP_REC_STOP;
+	ds->next_seq = ds->hole_start;
+	ds->hs_left = 0;
+	ds->flags &= ~TLSMON_DS_HS_WANT;
+	s->in_hole = 1;
+	for (i = 0; i < TLSMON_MAX_RECORDS_PER_SEG; i++) {
+		if (dp_seq_diff(ds->next_seq, ds->hole_end) >= 0)
+			break;
+		r = DP_STAGE(dp_record, pk, hook, s, f, dir);
+		if (r != DP_REC_MORE)
+			break;
+		dp_count(TLSMON_C_HOLE_FILLED, 1);
+	}
+	s->in_hole = 0;
+	ds->hole_start = ds->next_seq;
+	if (dp_seq_diff(ds->hole_start, ds->hole_end) >= 0)
+		ds->hole_start = ds->hole_end = 0;	/* filled, or a record went past it */
+	ds->next_seq = next;
+	ds->hs_left = (__u16)hs_left;
+	ds->flags = (ds->flags & ~TLSMON_DS_HS_WANT) | hs_want;
+	ds->part_n = 0;
+	return r > 0 ? r : DP_REC_STOP;
+}
+
+/* Whether bytes of this side before seq were never walked: lost, or still to come. */
+TLSP_INLINE int dp_gap_before(const struct tlsmon_dir_state *ds, __u32 seq)
+{
+	if (!(ds->flags & TLSMON_DS_SYNCED) || (ds->flags & TLSMON_DS_LOST))
+		return 0;
+	return dp_seq_diff(seq, ds->next_seq) > 0 || ds->hole_start != ds->hole_end;
+}
+
 /* Payload of a tracked flow.  Returns an end reason or 0. */
 TLSP_INLINE __u32 dp_payload(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
 			     struct tlsmon_flow *f, __u8 dir)
@@ -382,6 +465,12 @@ TLSP_INLINE __u32 dp_payload(const struct dp_pkt *pk, const int hook, struct tls
 		DP_STAGE(dp_blob_ship, pk, hook, s, f, dir);
 	if (ds->flags & TLSMON_DS_LOST)
 		return 0;
+	if (ds->hole_start != ds->hole_end) {
+		r = dp_fill_hole(pk, hook, s, f, dir);
+		if (r > 0)
+			return (__u32)r;
+	}
+	r = DP_REC_STOP;
 	for (i = 0; i < TLSMON_MAX_RECORDS_PER_SEG; i++) {
 		r = DP_STAGE(dp_record, pk, hook, s, f, dir);
 		if (r != DP_REC_MORE)

@@ -31,6 +31,8 @@ enum tlsmon_counter {
 	TLSMON_C_PORT_FILTERED,
 	TLSMON_C_CLIENT_HELLOS,	/* ClientHello events sent, lost ones included */
 	TLSMON_C_CH_LOST,	/* of them, lost: ring buffer full */
+	TLSMON_C_RESYNC,	/* record boundary found again after a gap */
+	TLSMON_C_HOLE_FILLED,	/* records walked in a retransmission that filled a gap */
 	TLSMON_C_MAX
 };
 

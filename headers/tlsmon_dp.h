@@ -76,6 +76,14 @@ TLSP_INLINE void dp_flow_packet(const struct dp_pkt *pk, const int hook,
 	if (m->tcp_flags & NP_TCP_FIN) {
 		e = dp_small(s, TLSMON_EV_TCP_FIN, m->seq + m->plen);
 		dp_submit(e, sizeof(*e));
+		/*
+		 * Bytes before the FIN are missing: lost before us, their
+		 * retransmission (a fatal alert, say) is still to come and says
+		 * more than the close.  Follow the flow until it comes (its
+		 * record may end the flow) or the flow goes idle.
+		 */
+		if (dp_gap_before(ds, m->seq + m->plen))
+			return;
 		dp_flow_end(s, k, f, TLSMON_END_FIN, m->seq + m->plen);
 		return;
 	}

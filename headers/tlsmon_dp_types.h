@@ -64,6 +64,14 @@ struct tlsmon_dir_state {
 	__u16 ip_id;		/* IP ID of the latest packet from this side */
 	__u16 hs_left;		/* bytes of a handshake message that go on in the next
 				 * record (a message fragmented over records) */
+	/*
+	 * Sequence space skipped when the walk found a record boundary again
+	 * after a gap: [hole_start, hole_end), hole_start its next record
+	 * boundary.  A retransmission that fills it is walked up to hole_end.
+	 * Empty when equal.
+	 */
+	__u32 hole_start;
+	__u32 hole_end;
 };
 
 #define TLSMON_FS_CH_SEEN (1u << 0)
@@ -82,7 +90,7 @@ struct tlsmon_flow {
 	struct tlsmon_peer_info peer;
 	struct tlsmon_dir_state d[2];
 };
-_Static_assert(sizeof(struct tlsmon_flow) == 96, "tlsmon_flow layout");
+_Static_assert(sizeof(struct tlsmon_flow) == 112, "tlsmon_flow layout");
 
 /* SYN-ACKs are remembered per hash slot, before any flow exists. */
 struct tlsmon_synack {
@@ -125,7 +133,7 @@ struct tlsmon_scratch {
 	__u16 hs_left;			/* dp_hs_record: in, bytes of a message begun in an
 					 * earlier record; out, bytes of the last one to come */
 	__u8 hs_want;			/* in and out: that message is one userspace wants */
-	__u8 pad;
+	__u8 in_hole;			/* walking a retransmission into a hole: no resync */
 	struct tlsmon_flow newflow;	/* a flow being created */
 	struct tlsmon_flow_key key;	/* this packet's flow */
 	struct np_meta meta;		/* this packet's headers */

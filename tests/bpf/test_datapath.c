@@ -548,7 +548,8 @@ static const struct dcase cases[] = {
 	{
 		.name = "retransmitted and out-of-order segments",
 		.fr = { CDATA(PL_CH), SDATA(PL_SH_CERT_DONE, SLICE(0, SH12_LEN)),
-			/* ServerHelloDone before the Certificate: its boundary is not known yet */
+			/* ServerHelloDone before the Certificate: the walk resyncs at its
+			 * header, the Certificate fills the hole it left */
 			SDATA(PL_SH_CERT_DONE, SLICE(SH12_LEN + 9 + CERT_BODY, 0)),
 			SDATA(PL_SH_CERT_DONE, SLICE(SH12_LEN, 9 + CERT_BODY)),
 			SDATA(PL_SH_CERT_DONE, SLICE(SH12_LEN + 9 + CERT_BODY, 0)),
@@ -557,14 +558,15 @@ static const struct dcase cases[] = {
 			SDATA(PL_SH_CERT_DONE, AT(0)),
 			CDATA(PL_CH, AT(0)), CDATA(PL_CH, AT(0), SLICE(0, 100)) },
 		.ev = { CH12(0), SH12(1, 5),
+			EV(HS_MSG, S2C, 2, SH12_LEN + 9 + CERT_BODY + 5,
+			   .hs_type = TLS_HS_SERVER_HELLO_DONE, .rec_len = 4),
 			EV(HS_MSG, S2C, 3, SH12_LEN + 5, .hs_type = TLS_HS_CERTIFICATE,
 			   .rec_len = 4 + CERT_BODY, .msg_len = CERT_BODY),
 			EV(BLOB, S2C, 3, SH12_LEN, .len = 9 + CERT_BODY, .rec_seq = SH12_LEN,
-			   .kind = TLSMON_BLOB_CERT),
-			EV(HS_MSG, S2C, 4, SH12_LEN + 9 + CERT_BODY + 5,
-			   .hs_type = TLS_HS_SERVER_HELLO_DONE, .rec_len = 4) },
+			   .kind = TLSMON_BLOB_CERT) },
 		.ctr = CTR([P] = 9, [PAY] = 9, [REC] = 4, [EVS] = 5, [FC] = 1, [LK] = 9,
-			   [TLSMON_C_OUT_OF_ORDER] = 1, [TLSMON_C_BLOB_BYTES] = 9 + CERT_BODY),
+			   [TLSMON_C_RESYNC] = 1, [TLSMON_C_HOLE_FILLED] = 1,
+			   [TLSMON_C_BLOB_BYTES] = 9 + CERT_BODY),
 	},
 	{
 		.name = "retransmission inside a multi-segment record",
@@ -629,6 +631,16 @@ static const struct dcase cases[] = {
 			SDATA(PL_SH12, .alt = 1) },
 		.ev = { CH12(0), CH12(1), SH12(3, 5) },
 		.ctr = CTR([P] = 3, [PAY] = 3, [REC] = 3, [EVS] = 3, [FC] = 2, [LK] = 3),
+	},
+	{
+		/* the server's FIN comes first: the flow waits for the bytes before it */
+		.name = "a fatal alert lost before us, the FIN, then the alert's retransmission",
+		.fr = { CDATA(PL_CH), SDATA(PL_ALERT_CU, .lost = 1), SCTL(PKT_FIN | PKT_ACK),
+			SDATA(PL_ALERT_CU, AT(0)) },
+		.ev = { CH12(0), EV(TCP_FIN, S2C, 2, 7),
+			EV(ALERT, S2C, 3, 0, .level = 2, .desc = 46, .rec_len = 2),
+			END_(S2C, 3, 0, FATAL_ALERT) },
+		.ctr = CTR([P] = 3, [PAY] = 2, [REC] = 2, [EVS] = 4, [FC] = 1, [FD] = 1, [LK] = 3),
 	},
 	{
 		.name = "RST from the server",

@@ -12,5 +12,6 @@ const char *const dp_ctr_names[TLSMON_C_MAX] = {
 	[TLSMON_C_BLOB_BUDGET] = "blob_budget", [TLSMON_C_RECORD_LIMIT] = "record_limit",
 	[TLSMON_C_OUT_OF_ORDER] = "out_of_order", [TLSMON_C_SYNACKS] = "synacks",
 	[TLSMON_C_PORT_FILTERED] = "port_filtered", [TLSMON_C_CLIENT_HELLOS] = "client_hellos",
-	[TLSMON_C_CH_LOST] = "client_hellos_lost",
+	[TLSMON_C_CH_LOST] = "client_hellos_lost", [TLSMON_C_RESYNC] = "resync",
+	[TLSMON_C_HOLE_FILLED] = "hole_filled",
 };
