@@ -443,6 +443,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a file over its size limit fails the write (counted), not the process */
+	signal(SIGXFSZ, SIG_IGN);
 	if (!env.events) {
 		rc = outputs_open();
 		if (rc)
