@@ -4,7 +4,9 @@
 #  - --log, --json and the readable lines to a full filesystem (a 16k tmpfs):
 #    every line that stays is whole and one of the records, every record that
 #    could not be written is counted in the textfile, a warning says so, and
-#    writing resumes once there is room again.
+#    writing resumes once there is room again;
+#  - SIGINT and SIGTERM stop --read of an endless stream that delivers no
+#    frame (a pcap header, then zeros) or of one that stalls.
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon"
 E2E_TOOLS="python3 mount umount"
@@ -193,5 +195,44 @@ test_resume() {
 		"$(cat "$DIR/resume.err")"
 }
 
-ALL_TESTS="test_log_full test_json_full test_text_full test_resume"
+# SIG: INT or TERM to --read of a pcap header, then WHAT: "zeros" (endless
+# records that deliver no frame) or "nothing" (a stream that stalls)
+zero_stream() {
+	local sig=$1 what=$2 pid i gone=0 fifo feed
+	fifo=$DIR/zero-$sig-$what.fifo
+	mkfifo "$fifo"
+	# (head -c 24 x.pcap; cat /dev/zero) | tlsmon --read - --json, with tlsmon's PID
+	e2e_bg sh -c 'exec "$0" --read - --json <"$1" >"$2" 2>"$3"' "$BIN" "$fifo" \
+		"$DIR/zero-$sig.out" "$DIR/zero-$sig.err"
+	pid=$E2E_PID
+	feed='exec cat /dev/zero'
+	[ "$what" = nothing ] && feed='exec sleep 60'
+	e2e_bg sh -c '{ head -c 24 "$0"; '"$feed"'; } >"$1"' "$SRC" "$fifo"
+	sleep 1
+	if [ -z "$(_e2e_start_time "$pid")" ]; then
+		fail "SIG$sig stops --read of a stream of $what" "it ended by itself" \
+			"$(cat "$DIR/zero-$sig.err")"
+		return
+	fi
+	kill -"$sig" "$pid"
+	for ((i = 0; i < 50; i++)); do
+		[ -z "$(_e2e_start_time "$pid")" ] && { gone=1; break; }
+		sleep 0.1
+	done
+	[ $gone = 1 ] || kill -KILL "$pid"
+	wait "$pid"
+	RC=$?
+	[ $gone = 1 ] && [ "$RC" -eq 0 ]
+	ok $? "SIG$sig stops --read of a stream of $what within 5 s (exit 0)" \
+		"gone=$gone rc=$RC" "$(cat "$DIR/zero-$sig.err")"
+}
+
+test_signal_zero_stream() {
+	zero_stream INT zeros
+	zero_stream TERM zeros
+	zero_stream INT nothing
+	zero_stream TERM nothing
+}
+
+ALL_TESTS="test_log_full test_json_full test_text_full test_resume test_signal_zero_stream"
 e2e_run

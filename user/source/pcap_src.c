@@ -34,6 +34,7 @@ struct pcap_src {
 	int linktype;
 	int tsprec;	/* ns per tick of the file's timestamps */
 	struct pcap_src_stats st;
+	volatile sig_atomic_t *stop;	/* NULL: read to the end */
 	uint8_t buf[FRAME_ALIGN + 14 + FRAME_MAX] __attribute__((aligned(8)));
 };
 
@@ -274,8 +275,14 @@ int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, s
 	int r;
 
 	for (;;) {
+		/* between any two reads, whatever the last one gave */
+		if (ps->stop && *ps->stop)
+			return 0;
 		r = pcap_next_ex(ps->p, &h, &pkt);
 		if (r == PCAP_ERROR_BREAK)
+			return 0;
+		/* a read the signal interrupted (EINTR) is no error of the capture */
+		if (r == PCAP_ERROR && ps->stop && *ps->stop)
 			return 0;
 		if (r == PCAP_ERROR) {
 			/* a capture cut mid-record ends here: report, keep what was read */
@@ -301,6 +308,11 @@ int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, s
 		if (fn(ctx, ps->st.frames, ts, ps->buf + FRAME_ALIGN, len, h->len))
 			return 0;
 	}
+}
+
+void pcap_src_stop_on(struct pcap_src *ps, volatile sig_atomic_t *stop)
+{
+	ps->stop = stop;
 }
 
 const struct pcap_src_stats *pcap_src_stats(const struct pcap_src *ps)

@@ -7,6 +7,7 @@
 #ifndef TLSMON_PCAP_SRC_H
 #define TLSMON_PCAP_SRC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,8 +37,17 @@ struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen);
  * on error.  gzip is recognised where it can be peeked at (not on a pipe).
  */
 struct pcap_src *pcap_src_open_fd(int fd, const char *name, char *errbuf, size_t errlen);
-/* Reads to the end or until fn stops it: 0, or -1 with errbuf set on a read error. */
+/*
+ * Reads to the end, until fn stops it, or until *stop (pcap_src_stop_on) is
+ * set: 0, or -1 with errbuf set on a read error.
+ */
 int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, size_t errlen);
+/*
+ * A flag a signal handler sets: pcap_src_run ends before the next read once
+ * it is, whether the last one delivered a frame or not (a stream of records
+ * that are all skipped), and a read it interrupts ends it too.
+ */
+void pcap_src_stop_on(struct pcap_src *ps, volatile sig_atomic_t *stop);
 const struct pcap_src_stats *pcap_src_stats(const struct pcap_src *ps);
 const char *pcap_src_linktype(const struct pcap_src *ps);
 void pcap_src_close(struct pcap_src *ps);
