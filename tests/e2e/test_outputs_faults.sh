@@ -6,12 +6,15 @@
 #    could not be written is counted in the textfile, a warning says so, and
 #    writing resumes once there is room again;
 #  - SIGINT and SIGTERM stop --read of an endless stream that delivers no
-#    frame (a pcap header, then zeros) or of one that stalls.
+#    frame (a pcap header, then zeros);
+#  - --read of a process substitution, a named FIFO and gzip through a FIFO
+#    give the records --read of the file gives.
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon"
-E2E_TOOLS="python3 mount umount"
+E2E_TOOLS="python3 gzip mount umount"
 SRC=$CORPUS/ndpi/no_sni.pcap
-E2E_FILES="$SRC"
+NG=$CORPUS/ja4/tls-sni.pcapng
+E2E_FILES="$SRC $NG"
 COPIES=10
 
 # the lines of FILE: each whole and one of REF's (JSON: valid too), in REF's
@@ -45,6 +48,9 @@ count() { if [[ $1 =~ ^[0-9]+$ ]]; then echo "$1"; else echo -1; fi; }
 
 # the value of METRIC in the textfile of DIR (empty: absent)
 metric() { awk -v m="$2" '$1 == m { print $2 }' "$1/tlsmon.prom" 2>/dev/null; }
+
+# the records without the interface (named after the path read)
+strip_if() { sed 's/"interface":"[^"]*",//' "$1"; }
 
 setup() {
 	# a capture whose handshakes settle all along: COPIES copies of one, 100 s apart
@@ -234,5 +240,45 @@ test_signal_zero_stream() {
 	zero_stream TERM nothing
 }
 
-ALL_TESTS="test_log_full test_json_full test_text_full test_resume test_signal_zero_stream"
+# --read of CMD's output one way or another: the records of --read FILE
+test_fifo_inputs() {
+	local ref fifo=$DIR/in.fifo f name
+	for f in "$NG" "$M"; do
+		name=${f##*/}
+		timeout 60 "$BIN" --read "$f" --json >"$DIR/file.json" 2>"$DIR/file.err"
+		ref=$(strip_if "$DIR/file.json")
+		[ -n "$ref" ] || { fail "$name: --read FILE gives records" "$(cat "$DIR/file.err")"; continue; }
+
+		timeout 60 "$BIN" --read <(cat "$f") --json >"$DIR/psub.json" 2>"$DIR/psub.err"
+		RC=$?
+		[ "$RC" -eq 0 ] && [ "$(strip_if "$DIR/psub.json")" = "$ref" ]
+		ok $? "$name: --read <(cat FILE) gives the same records" "rc=$RC" "$(cat "$DIR/psub.err")"
+
+		rm -f "$fifo"
+		mkfifo "$fifo"
+		# the writers open the FIFO in the background: the open waits for tlsmon
+		e2e_bg sh -c 'exec cat "$0" >"$1"' "$f" "$fifo"
+		timeout 60 "$BIN" --read "$fifo" --json >"$DIR/fifo.json" 2>"$DIR/fifo.err"
+		RC=$?
+		[ "$RC" -eq 0 ] && [ "$(strip_if "$DIR/fifo.json")" = "$ref" ]
+		ok $? "$name: --read of a named FIFO gives the same records" "rc=$RC" "$(cat "$DIR/fifo.err")"
+
+		rm -f "$fifo"
+		mkfifo "$fifo"
+		e2e_bg sh -c 'exec gzip -c "$0" >"$1"' "$f" "$fifo"
+		timeout 60 "$BIN" --read "$fifo" --json >"$DIR/gzfifo.json" 2>"$DIR/gzfifo.err"
+		RC=$?
+		[ "$RC" -eq 0 ] && [ "$(strip_if "$DIR/gzfifo.json")" = "$ref" ]
+		ok $? "$name: --read of gzip through a named FIFO gives the same records" "rc=$RC" \
+			"$(cat "$DIR/gzfifo.err")"
+
+		gzip -c "$f" | timeout 60 "$BIN" --read - --json >"$DIR/gzstdin.json" 2>"$DIR/gzstdin.err"
+		RC=$?
+		[ "$RC" -eq 0 ] && [ "$(strip_if "$DIR/gzstdin.json")" = "$ref" ]
+		ok $? "$name: --read - of gzip on standard input gives the same records" "rc=$RC" \
+			"$(cat "$DIR/gzstdin.err")"
+	done
+}
+
+ALL_TESTS="test_log_full test_json_full test_text_full test_resume test_signal_zero_stream test_fifo_inputs"
 e2e_run

@@ -29,12 +29,16 @@ struct pcap_src_stats {
 typedef int (*pcap_src_fn)(void *ctx, uint64_t frame_no, uint64_t ts_ns, const uint8_t *eth,
 			   uint32_t len, uint32_t wire_len);
 
-/* path "-" reads standard input.  On error returns NULL with errbuf set. */
+/*
+ * path "-" reads standard input.  The path is opened once and read once, so
+ * a FIFO or a process substitution works; gzip is recognised from the first
+ * bytes and inflated as it is read.  On error returns NULL with errbuf set.
+ */
 struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen);
 /*
  * The same from an open file descriptor (a file, a memfd, a pipe), named
  * name in messages.  fd is taken over: closed by pcap_src_close(), or here
- * on error.  gzip is recognised where it can be peeked at (not on a pipe).
+ * on error.
  */
 struct pcap_src *pcap_src_open_fd(int fd, const char *name, char *errbuf, size_t errlen);
 /*
