@@ -113,9 +113,7 @@ int live_run(struct evpipe *pipe)
 			pr_err("reading the ring buffer: %s", strerror(-e));
 			goto cleanup;
 		}
-		/* records are written buffered: out within a pass of this loop */
-		out_json_flush(run.json);
-		out_json_flush(run.log);
+		/* --events lines are written buffered: out within a pass of this loop */
 		fflush(stdout);
 		now = boottime_ns();
 		if (run.col)

@@ -63,7 +63,8 @@ static void usage(FILE *f)
 		"      --max-flows N           handshakes tracked in the kernel at once (65536)\n"
 		"      --ringbuf-mb N          ring buffer size in MiB, a power of two (16)\n"
 		"Offline:\n"
-		"  -r, --read FILE             read a capture (pcap or pcapng; '-' for stdin)\n"
+		"  -r, --read FILE             read a capture (pcap or pcapng, gzip or not;\n"
+		"                              '-' for stdin; a pipe or FIFO too)\n"
 		"Both:\n"
 		"      --ports P[,P...]        only these TCP ports (default: any; TLS is found\n"
 		"                              by content, STARTTLS included)\n"
@@ -443,6 +444,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a file over its size limit fails the write (counted), not the process */
+	signal(SIGXFSZ, SIG_IGN);
 	if (!env.events) {
 		rc = outputs_open();
 		if (rc)

@@ -51,6 +51,8 @@ int offline_run(struct evpipe *pipe)
 		pr_err("%s", err);
 		goto cleanup;
 	}
+	/* SIGINT, SIGTERM: also while records that deliver no frame stream in */
+	pcap_src_stop_on(ps, &exiting);
 	if (main_drop_privileges())
 		goto cleanup;
 	du = dp_user_new(env.max_flows, evpipe_in, pipe);

@@ -50,6 +50,12 @@ static void gather_stats(struct run_stats *st)
 	}
 	if (run.col)
 		collector_stats(run.col, &st->col);
+	if (run.json)
+		st->json_write_failures = out_json_stats(run.json)->failed;
+	if (run.log)
+		st->log_write_failures = out_json_stats(run.log)->failed;
+	if (run.text)
+		st->text_write_failures = out_text_stats(run.text)->failed;
 	if (run.ps) {
 		const struct pcap_src_stats *ps = pcap_src_stats(run.ps);
 
@@ -92,7 +98,7 @@ void outputs_tick(uint64_t now_ns, int final)
 			next_summary_ns = now_ns + env.summary_interval * 1000000000ull;
 		if (now_ns >= next_summary_ns) {
 			gather_stats(&st);
-			out_text_summary(run.text, &st.col);
+			out_text_summary(run.text, &st);
 			next_summary_ns = now_ns + env.summary_interval * 1000000000ull;
 		}
 	}
@@ -190,7 +196,7 @@ int outputs_open(void)
 			return EXIT_RUNTIME;
 	}
 	if (!env.json && !env.dashboard) {
-		run.text = out_text_new(stdout, env.all);
+		run.text = out_text_new(STDOUT_FILENO, env.all);
 		if (add_sink(out_text_record, run.text))
 			return EXIT_RUNTIME;
 	}
@@ -203,6 +209,15 @@ int outputs_open(void)
 	return 0;
 }
 
+/* At the end, on standard error: what an output could not write, if anything. */
+static void lost_lines(const char *what, const struct linefile_stats *ls, const char *unit)
+{
+	if (ls->failed)
+		pr_warn("%s: %llu of %llu %s could not be written whole and were dropped", what,
+			(unsigned long long)ls->failed,
+			(unsigned long long)(ls->failed + ls->written), unit);
+}
+
 void outputs_close(void)
 {
 	struct run_stats st;
@@ -212,8 +227,14 @@ void outputs_close(void)
 	run.view = NULL;
 	if (run.col && run.text) {
 		gather_stats(&st);
-		out_text_summary(run.text, &st.col);
+		out_text_summary(run.text, &st);
 	}
+	if (run.json)
+		lost_lines("--json (standard output)", out_json_stats(run.json), "records");
+	if (run.log)
+		lost_lines(env.log_path, out_json_stats(run.log), "records");
+	if (run.text)
+		lost_lines("standard output", out_text_stats(run.text), "lines");
 	collector_free(run.col);
 	out_json_close(run.json);
 	out_json_close(run.log);

@@ -34,6 +34,11 @@ struct run_stats {
 	struct reasm_stats reasm;
 	struct collector_stats col;
 
+	/* outputs: lines dropped because they could not be written whole */
+	uint64_t json_write_failures;	/* --json, standard output */
+	uint64_t log_write_failures;	/* --log FILE */
+	uint64_t text_write_failures;	/* the readable lines, standard output */
+
 	/* offline only */
 	uint64_t frames, frames_truncated, frames_unsupported, frames_oversize;
 };

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "output/jbuf.h"
-#include "lib/log.h"
+#include "lib/linefile.h"
 #include "lib/tls_names.h"
 #include "output/out_json.h"
 #include "tls_proto.h"
@@ -397,10 +398,8 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 }
 
 struct out_json {
-	FILE *f;
-	char *path;	/* NULL for stdout */
+	struct linefile *lf;
 	struct jbuf b;
-	uint64_t written, write_errors;
 };
 
 struct out_json *out_json_open(const char *path, char *err, size_t errlen)
@@ -412,15 +411,15 @@ struct out_json *out_json_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	if (path) {
-		o->path = strdup(path);
-		o->f = fopen(path, "a");
-		if (!o->f || !o->path) {
-			snprintf(err, errlen, "cannot open %s for appending: %s", path, strerror(errno));
-			out_json_close(o);
-			return NULL;
-		}
+		o->lf = linefile_open(path, err, errlen);
 	} else {
-		o->f = stdout;
+		o->lf = linefile_fd(STDOUT_FILENO, "standard output");
+		if (!o->lf)
+			snprintf(err, errlen, "out of memory");
+	}
+	if (!o->lf) {
+		free(o);
+		return NULL;
 	}
 	return o;
 }
@@ -432,42 +431,28 @@ void out_json_write(void *ctx, const struct hs_record *r)
 	jbuf_reset(&o->b);
 	out_json_record(&o->b, r);
 	jbuf_raw(&o->b, "\n", 1);
-	/* buffered: the live loop flushes every pass (out_json_flush), a capture at the end */
-	if (o->b.oom || fwrite(o->b.s, 1, o->b.len, o->f) != o->b.len)
-		o->write_errors++;
+	/* the whole line in one write, or nothing (and counted) */
+	if (o->b.oom)
+		linefile_drop(o->lf, -ENOMEM);
 	else
-		o->written++;
+		linefile_write(o->lf, o->b.s, o->b.len);
 }
 
-void out_json_flush(struct out_json *o)
+const struct linefile_stats *out_json_stats(const struct out_json *o)
 {
-	if (o && fflush(o->f))
-		o->write_errors++;
+	return linefile_stats(o->lf);
 }
 
 int out_json_reopen(struct out_json *o)
 {
-	FILE *f;
-
-	if (!o->path)
-		return 0;
-	f = fopen(o->path, "a");
-	if (!f)
-		return -errno;
-	fclose(o->f);
-	o->f = f;
-	return 0;
+	return linefile_reopen(o->lf);
 }
 
 void out_json_close(struct out_json *o)
 {
 	if (!o)
 		return;
-	if (o->f && o->f != stdout)
-		fclose(o->f);
-	else if (o->f)
-		fflush(o->f);
-	free(o->path);
+	linefile_close(o->lf);
 	jbuf_free(&o->b);
 	free(o);
 }

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* JSON lines: one object per settled handshake (--json, --log FILE). */
+/*
+ * JSON lines: one object per settled handshake (--json, --log FILE), each
+ * written whole or not at all (lib/linefile.h).
+ */
 #ifndef TLSMON_OUT_JSON_H
 #define TLSMON_OUT_JSON_H
 
 #include <stddef.h>
+#include "lib/linefile.h"
 #include "output/jbuf.h"
 #include "model/record.h"
 
@@ -13,8 +17,8 @@ struct out_json;
 struct out_json *out_json_open(const char *path, char *err, size_t errlen);
 /* A rec_sink callback. */
 void out_json_write(void *ctx, const struct hs_record *r);
-/* Push out what is buffered (records are written buffered). */
-void out_json_flush(struct out_json *o);
+/* Records written, and dropped because they could not be written whole. */
+const struct linefile_stats *out_json_stats(const struct out_json *o);
 /* SIGHUP: reopen the file (log rotation); -errno on failure, the old file kept. */
 int out_json_reopen(struct out_json *o);
 void out_json_close(struct out_json *o);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "lib/esc.h"
+#include "lib/linefile.h"
 #include "lib/str.h"
 #include "model/diag.h"
 #include "lib/tls_names.h"
@@ -12,26 +13,47 @@
 #include "tls_proto.h"
 
 struct out_text {
-	FILE *f;
+	struct linefile *lf;
 	int all;
 	uint64_t last_records;
 	uint64_t last_reason[REASON_MAX];
 };
 
-struct out_text *out_text_new(FILE *f, int all)
+struct out_text *out_text_new(int fd, int all)
 {
 	struct out_text *o = calloc(1, sizeof(*o));
 
-	if (o) {
-		o->f = f;
-		o->all = all;
+	if (!o)
+		return NULL;
+	o->lf = linefile_fd(fd, "standard output");
+	if (!o->lf) {
+		free(o);
+		return NULL;
 	}
+	o->all = all;
 	return o;
 }
 
 void out_text_free(struct out_text *o)
 {
+	if (!o)
+		return;
+	linefile_close(o->lf);
 	free(o);
+}
+
+const struct linefile_stats *out_text_stats(const struct out_text *o)
+{
+	return linefile_stats(o->lf);
+}
+
+/* buf holds a line of up to len - 2 bytes: end it and write it whole */
+static void put_line(struct out_text *o, char *buf, size_t len, size_t n)
+{
+	if (n > len - 2)
+		n = len - 2;
+	buf[n++] = '\n';
+	linefile_write(o->lf, buf, n);
 }
 
 void out_text_line(const struct hs_record *r, char *buf, size_t len)
@@ -75,13 +97,14 @@ void out_text_record(void *ctx, const struct hs_record *r)
 
 	if (r->outcome != OUTCOME_FAILED && !o->all)
 		return;
-	out_text_line(r, line, sizeof(line));
-	fprintf(o->f, "%s\n", line);
-	fflush(o->f);
+	/* room kept for the newline */
+	out_text_line(r, line, sizeof(line) - 1);
+	put_line(o, line, sizeof(line), strlen(line));
 }
 
-void out_text_summary(struct out_text *o, const struct collector_stats *st)
+void out_text_summary(struct out_text *o, const struct run_stats *rs)
 {
+	const struct collector_stats *st = &rs->col;
 	char line[1024];
 	size_t n = 0;
 	int i, first = 1;
@@ -103,7 +126,12 @@ void out_text_summary(struct out_text *o, const struct collector_stats *st)
 	if (st->evicted)
 		n = str_catf(line, sizeof(line), n, "; %llu connections dropped at the cap",
 			(unsigned long long)st->evicted);
+	if (rs->log_write_failures)
+		n = str_catf(line, sizeof(line), n, "; %llu records not written to the --log file",
+			(unsigned long long)rs->log_write_failures);
+	if (rs->text_write_failures)
+		n = str_catf(line, sizeof(line), n, "; %llu lines not written here",
+			(unsigned long long)rs->text_write_failures);
 	o->last_records = st->records;
-	fprintf(o->f, "%s\n", line);
-	fflush(o->f);
+	put_line(o, line, sizeof(line), n);
 }

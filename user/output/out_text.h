@@ -3,17 +3,21 @@
 #ifndef TLSMON_OUT_TEXT_H
 #define TLSMON_OUT_TEXT_H
 
-#include <stdio.h>
-#include "model/collector.h"
+#include <stddef.h>
+#include "lib/linefile.h"
 #include "model/record.h"
+#include "model/run_stats.h"
 
 struct out_text;
 
-struct out_text *out_text_new(FILE *f, int all);	/* all: established ones too */
+/* Lines to fd (standard output), each whole or not at all; all: established ones too. */
+struct out_text *out_text_new(int fd, int all);
 void out_text_free(struct out_text *o);
 void out_text_record(void *ctx, const struct hs_record *r);	/* a rec_sink callback */
 /* One summary line of what happened since the last one. */
-void out_text_summary(struct out_text *o, const struct collector_stats *st);
+void out_text_summary(struct out_text *o, const struct run_stats *st);
+/* Lines written, and dropped because they could not be written whole. */
+const struct linefile_stats *out_text_stats(const struct out_text *o);
 /* The line for one record (no newline). */
 void out_text_line(const struct hs_record *r, char *buf, size_t len);
 

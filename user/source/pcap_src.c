@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,62 +36,172 @@ struct pcap_src {
 	int linktype;
 	int tsprec;	/* ns per tick of the file's timestamps */
 	struct pcap_src_stats st;
+	volatile sig_atomic_t *stop;	/* NULL: read to the end */
 	uint8_t buf[FRAME_ALIGN + 14 + FRAME_MAX] __attribute__((aligned(8)));
 };
 
-/* A gzip-compressed capture is inflated into an unlinked temporary file; gz is closed. */
-static FILE *gunzip_to_tmp(gzFile gz, const char *path, char *errbuf, size_t errlen)
-{
-	char buf[65536];
-	FILE *f;
-	int n;
+/*
+ * The capture as libpcap reads it, from a descriptor opened once (a FIFO or
+ * a pipe can be read only once): the bytes looked at to recognise gzip come
+ * first, then the rest of the descriptor, inflated when it is gzip.
+ */
+struct stream {
+	int fd;
+	char *name;
+	const struct pcap_src *ps;	/* its stop flag */
+	uint8_t head[2];		/* read to recognise gzip, replayed */
+	size_t head_len, head_off;
+	int gz;				/* inflating */
+	int gz_end;			/* no more to inflate */
+	z_stream z;
+	uint8_t in[65536];
+};
 
-	if (!gz) {
-		snprintf(errbuf, errlen, "%s: cannot open", path);
-		return NULL;
+/* The descriptor's bytes, the head first; 0 at its end, -1 with errno. */
+static ssize_t raw_read(struct stream *st, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (st->head_off < st->head_len) {
+		n = st->head_len - st->head_off < len ? st->head_len - st->head_off : len;
+		memcpy(buf, st->head + st->head_off, n);
+		st->head_off += n;
+		return n;
 	}
-	f = tmpfile();
-	if (!f) {
-		snprintf(errbuf, errlen, "%s: cannot create a temporary file to inflate into", path);
-		gzclose(gz);
-		return NULL;
+	for (;;) {
+		n = read(st->fd, buf, len);
+		/* a signal that stops the run ends a read waiting on a pipe */
+		if (n < 0 && errno == EINTR && !(st->ps->stop && *st->ps->stop))
+			continue;
+		return n;
 	}
-	while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
-		if (fwrite(buf, 1, n, f) != (size_t)n) {
-			snprintf(errbuf, errlen, "%s: cannot write the inflated capture", path);
-			n = -1;
-			break;
-		}
-	}
-	if (n < 0) {
-		if (!*errbuf)
-			snprintf(errbuf, errlen, "%s: corrupt gzip data", path);
-		gzclose(gz);
-		fclose(f);
-		return NULL;
-	}
-	gzerror(gz, &n);
-	if (n == Z_BUF_ERROR)
-		pr_warn("%s: the gzip data ends early (a cut file?); reading what it holds", path);
-	gzclose(gz);
-	rewind(f);
-	return f;
 }
 
-static int is_gzip(const char *path)
+/* More input for inflate; 0 at the end of the descriptor, -1 with errno. */
+static ssize_t gz_fill(struct stream *st)
 {
-	unsigned char m[2] = { 0, 0 };
+	ssize_t n = raw_read(st, st->in, sizeof(st->in));
+
+	if (n > 0) {
+		st->z.next_in = st->in;
+		st->z.avail_in = n;
+	}
+	return n;
+}
+
+static ssize_t gz_read(struct stream *st, char *buf, size_t size)
+{
+	uInt want = size > UINT_MAX ? UINT_MAX : size;
+	ssize_t n;
+	int r;
+
+	if (st->gz_end)
+		return 0;
+	st->z.next_out = (Bytef *)buf;
+	st->z.avail_out = want;
+	/* until something came out */
+	while (st->z.avail_out == want) {
+		if (!st->z.avail_in) {
+			n = gz_fill(st);
+			if (n < 0)
+				return -1;
+			if (!n) {
+				pr_warn("%s: the gzip data ends early (a cut file?); reading what it holds",
+					st->name);
+				st->gz_end = 1;
+				break;
+			}
+		}
+		r = inflate(&st->z, Z_NO_FLUSH);
+		if (r == Z_STREAM_END) {
+			/* another member may follow (gzip files concatenated); anything else ends it */
+			if (!st->z.avail_in && gz_fill(st) <= 0) {
+				st->gz_end = 1;
+				break;
+			}
+			if (st->z.next_in[0] != 0x1f || inflateReset(&st->z) != Z_OK) {
+				st->gz_end = 1;
+				break;
+			}
+			continue;
+		}
+		if (r != Z_OK) {
+			pr_warn("%s: corrupt gzip data (%s)", st->name, st->z.msg ?: "inflate failed");
+			st->gz_end = 1;
+			errno = EIO;
+			return -1;
+		}
+	}
+	return want - st->z.avail_out;
+}
+
+static ssize_t stream_read(void *cookie, char *buf, size_t size)
+{
+	struct stream *st = cookie;
+
+	return st->gz ? gz_read(st, buf, size) : raw_read(st, buf, size);
+}
+
+static int stream_close(void *cookie)
+{
+	struct stream *st = cookie;
+
+	if (st->gz)
+		inflateEnd(&st->z);
+	close(st->fd);
+	free(st->name);
+	free(st);
+	return 0;
+}
+
+/* fd (taken over) as a FILE for libpcap, gzip recognised; NULL with errbuf set. */
+static FILE *stream_open(int fd, const char *name, const struct pcap_src *ps, char *errbuf,
+			 size_t errlen)
+{
+	static const cookie_io_functions_t io = { .read = stream_read, .close = stream_close };
+	struct stream *st = calloc(1, sizeof(*st));
+	ssize_t n;
 	FILE *f;
 
-	if (!strcmp(path, "-"))
-		return 0;	/* stdin cannot be peeked and rewound */
-	f = fopen(path, "rb");
-	if (!f)
-		return 0;
-	if (fread(m, 1, 2, f) != 2)
-		m[0] = 0;
-	fclose(f);
-	return m[0] == 0x1f && m[1] == 0x8b;
+	if (!st || !(st->name = strdup(name))) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto fail;
+	}
+	st->fd = fd;
+	st->ps = ps;
+	/* the first two bytes, however the stream hands them over */
+	while (st->head_len < 2) {
+		n = raw_read(st, st->head + st->head_len, 2 - st->head_len);
+		if (n < 0) {
+			snprintf(errbuf, errlen, "%s: %s", name, strerror(errno));
+			goto fail;
+		}
+		if (!n)
+			break;
+		st->head_len += n;
+	}
+	if (st->head_len == 2 && st->head[0] == 0x1f && st->head[1] == 0x8b) {
+		if (inflateInit2(&st->z, 16 + MAX_WBITS) != Z_OK) {
+			snprintf(errbuf, errlen, "%s: cannot start inflating", name);
+			goto fail;
+		}
+		st->gz = 1;
+	}
+	f = fopencookie(st, "rb", io);
+	if (!f) {
+		snprintf(errbuf, errlen, "%s: %s", name, strerror(errno));
+		if (st->gz)
+			inflateEnd(&st->z);
+		goto fail;
+	}
+	setvbuf(f, NULL, _IOFBF, 65536);
+	return f;
+fail:
+	if (st)
+		free(st->name);
+	free(st);
+	close(fd);
+	return NULL;
 }
 
 /* The part common to every way in: p is the open capture (NULL: perr says why). */
@@ -142,34 +254,10 @@ static pcap_t *open_stream(FILE *f, char *perr)
 	return p;
 }
 
-struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen)
-{
-	char perr[PCAP_ERRBUF_SIZE] = "";
-	struct pcap_src *ps = calloc(1, sizeof(*ps));
-	FILE *f;
-
-	if (!ps) {
-		snprintf(errbuf, errlen, "out of memory");
-		return NULL;
-	}
-	*errbuf = 0;
-	if (is_gzip(path)) {
-		f = gunzip_to_tmp(gzopen(path, "rb"), path, errbuf, errlen);
-		if (f)
-			ps->p = open_stream(f, perr);
-	} else {
-		ps->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
-	}
-	return open_done(ps, path, perr, errbuf, errlen);
-}
-
 struct pcap_src *pcap_src_open_fd(int fd, const char *name, char *errbuf, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_src *ps = calloc(1, sizeof(*ps));
-	unsigned char m[2] = { 0, 0 };
-	off_t at = lseek(fd, 0, SEEK_CUR);
-	gzFile gz;
 	FILE *f;
 
 	if (!ps) {
@@ -178,22 +266,26 @@ struct pcap_src *pcap_src_open_fd(int fd, const char *name, char *errbuf, size_t
 		return NULL;
 	}
 	*errbuf = 0;
-	/* only what can be peeked at without reading it is recognised as gzip (not a pipe) */
-	if (at >= 0 && pread(fd, m, 2, at) == 2 && m[0] == 0x1f && m[1] == 0x8b) {
-		gz = gzdopen(fd, "rb");
-		if (!gz)
-			close(fd);
-		f = gunzip_to_tmp(gz, name, errbuf, errlen);
-	} else {
-		f = fdopen(fd, "rb");
-		if (!f) {
-			snprintf(errbuf, errlen, "%s: %s", name, strerror(errno));
-			close(fd);
-		}
-	}
+	f = stream_open(fd, name, ps, errbuf, errlen);
 	if (f)
 		ps->p = open_stream(f, perr);
 	return open_done(ps, name, perr, errbuf, errlen);
+}
+
+struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen)
+{
+	int fd;
+
+	/* opened once: a FIFO or a process substitution cannot be opened again */
+	if (!strcmp(path, "-"))
+		fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return pcap_src_open_fd(fd, path, errbuf, errlen);
 }
 
 const char *pcap_src_linktype(const struct pcap_src *ps)
@@ -274,8 +366,14 @@ int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, s
 	int r;
 
 	for (;;) {
+		/* between any two reads, whatever the last one gave */
+		if (ps->stop && *ps->stop)
+			return 0;
 		r = pcap_next_ex(ps->p, &h, &pkt);
 		if (r == PCAP_ERROR_BREAK)
+			return 0;
+		/* a read the signal interrupted (EINTR) is no error of the capture */
+		if (r == PCAP_ERROR && ps->stop && *ps->stop)
 			return 0;
 		if (r == PCAP_ERROR) {
 			/* a capture cut mid-record ends here: report, keep what was read */
@@ -301,6 +399,11 @@ int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, s
 		if (fn(ctx, ps->st.frames, ts, ps->buf + FRAME_ALIGN, len, h->len))
 			return 0;
 	}
+}
+
+void pcap_src_stop_on(struct pcap_src *ps, volatile sig_atomic_t *stop)
+{
+	ps->stop = stop;
 }
 
 const struct pcap_src_stats *pcap_src_stats(const struct pcap_src *ps)

@@ -7,6 +7,7 @@
 #ifndef TLSMON_PCAP_SRC_H
 #define TLSMON_PCAP_SRC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,16 +29,29 @@ struct pcap_src_stats {
 typedef int (*pcap_src_fn)(void *ctx, uint64_t frame_no, uint64_t ts_ns, const uint8_t *eth,
 			   uint32_t len, uint32_t wire_len);
 
-/* path "-" reads standard input.  On error returns NULL with errbuf set. */
+/*
+ * path "-" reads standard input.  The path is opened once and read once, so
+ * a FIFO or a process substitution works; gzip is recognised from the first
+ * bytes and inflated as it is read.  On error returns NULL with errbuf set.
+ */
 struct pcap_src *pcap_src_open(const char *path, char *errbuf, size_t errlen);
 /*
  * The same from an open file descriptor (a file, a memfd, a pipe), named
  * name in messages.  fd is taken over: closed by pcap_src_close(), or here
- * on error.  gzip is recognised where it can be peeked at (not on a pipe).
+ * on error.
  */
 struct pcap_src *pcap_src_open_fd(int fd, const char *name, char *errbuf, size_t errlen);
-/* Reads to the end or until fn stops it: 0, or -1 with errbuf set on a read error. */
+/*
+ * Reads to the end, until fn stops it, or until *stop (pcap_src_stop_on) is
+ * set: 0, or -1 with errbuf set on a read error.
+ */
 int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, size_t errlen);
+/*
+ * A flag a signal handler sets: pcap_src_run ends before the next read once
+ * it is, whether the last one delivered a frame or not (a stream of records
+ * that are all skipped), and a read it interrupts ends it too.
+ */
+void pcap_src_stop_on(struct pcap_src *ps, volatile sig_atomic_t *stop);
 const struct pcap_src_stats *pcap_src_stats(const struct pcap_src *ps);
 const char *pcap_src_linktype(const struct pcap_src *ps);
 void pcap_src_close(struct pcap_src *ps);

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Records are written whole or not at all (--json, --log, the readable
+ * lines): a file that stops taking bytes (RLIMIT_FSIZE here, SIGXFSZ
+ * ignored, as a full disk does with ENOSPC) keeps only whole, valid lines;
+ * every record it did not get is counted; writing resumes once there is room.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "json_check.h"
+#include "lib/linefile.h"
+#include "output/out_json.h"
+#include "output/out_text.h"
+
+#define LIMIT 5000	/* bytes the file may grow to */
+
+static char path[64];
+static struct rlimit saved;
+
+static struct fingerprints fp;
+static struct server_fingerprint sfp;
+
+/* A settled record with no hello: a few hundred bytes of JSON. */
+static void make_record(struct hs_record *r, uint64_t id)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->start_ns = 1700000000ull * 1000000000ull + id;
+	r->family = 4;
+	r->caddr[10] = r->caddr[11] = 0xff;
+	r->caddr[12] = 10, r->caddr[15] = 1;
+	memcpy(r->saddr, r->caddr, 16);
+	r->saddr[15] = 2;
+	r->cport = 40000 + id;
+	r->sport = 443;
+	r->ifname = "lo";
+	r->fp = &fp;
+	r->sfp = &sfp;
+	r->outcome = OUTCOME_UNKNOWN;
+	r->kind = KIND_UNKNOWN;
+	snprintf(r->history, sizeof(r->history), "S");
+}
+
+static int setup(void **state)
+{
+	struct rlimit rl;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/tlsmon-wline.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &saved);
+	rl = saved;
+	rl.rlim_cur = LIMIT;
+	return setrlimit(RLIMIT_FSIZE, &rl);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	setrlimit(RLIMIT_FSIZE, &saved);
+	unlink(path);
+	return 0;
+}
+
+/* The file's lines, each checked whole and valid; -1 if one is not. */
+static int count_lines(const char *p, int json)
+{
+	static char buf[1 << 16];
+	FILE *f = fopen(p, "r");
+	size_t n;
+	char *s, *nl;
+	int lines = 0;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	for (s = buf; s < buf + n; s = nl + 1) {
+		nl = memchr(s, '\n', buf + n - s);
+		if (!nl) {
+			print_error("a partial line at the end: %.*s\n", (int)(buf + n - s), s);
+			return -1;
+		}
+		if (memchr(s, 0, nl - s)) {
+			print_error("line %d holds NUL bytes (a hole)\n", lines + 1);
+			return -1;
+		}
+		if (json && jc_check(s, nl - s)) {
+			print_error("line %d is not JSON (%s): %.*s\n", lines + 1,
+				    jc_check(s, nl - s), (int)(nl - s), s);
+			return -1;
+		}
+		lines++;
+	}
+	return lines;
+}
+
+/* Room again: the limit lifted, the next records are written whole after the others. */
+static void lift_limit(void)
+{
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+}
+
+static void test_json_full_file(void **state)
+{
+	const struct linefile_stats *ls;
+	struct out_json *o;
+	struct hs_record r;
+	char err[256];
+	int i, lines;
+
+	(void)state;
+	o = out_json_open(path, err, sizeof(err));
+	assert_non_null(o);
+	for (i = 0; i < 40; i++) {
+		make_record(&r, i);
+		out_json_write(o, &r);
+	}
+	lines = count_lines(path, 1);
+	ls = out_json_stats(o);
+	assert_true(lines > 0 && lines < 40);
+	assert_int_equal(ls->written, lines);
+	assert_int_equal(ls->failed, 40 - lines);
+
+	lift_limit();
+	for (i = 40; i < 45; i++) {
+		make_record(&r, i);
+		out_json_write(o, &r);
+	}
+	assert_int_equal(count_lines(path, 1), lines + 5);
+	assert_int_equal(ls->written, lines + 5);
+	assert_int_equal(ls->failed, 40 - lines);
+	out_json_close(o);
+}
+
+/* The readable lines on a descriptor opened without O_APPEND (a shell's '>'). */
+static void test_text_full_file(void **state)
+{
+	const struct linefile_stats *ls;
+	struct out_text *o;
+	struct hs_record r;
+	int fd, i, lines;
+
+	(void)state;
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	o = out_text_new(fd, 1);
+	assert_non_null(o);
+	for (i = 0; i < 200; i++) {
+		make_record(&r, i);
+		out_text_record(o, &r);
+	}
+	lines = count_lines(path, 0);
+	ls = out_text_stats(o);
+	assert_true(lines > 0 && lines < 200);
+	assert_int_equal(ls->written, lines);
+	assert_int_equal(ls->failed, 200 - lines);
+
+	/* the offset went back with the cut: no hole of NULs before the next line */
+	lift_limit();
+	make_record(&r, 200);
+	out_text_record(o, &r);
+	assert_int_equal(count_lines(path, 0), lines + 1);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), lseek(fd, 0, SEEK_END));
+	out_text_free(o);
+	close(fd);
+}
+
+/* A stream that fails (a pipe with no reader): counted, and the writer goes on. */
+static void test_pipe_closed(void **state)
+{
+	struct linefile *lf;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	lf = linefile_fd(p[1], "pipe");
+	assert_non_null(lf);
+	assert_int_equal(linefile_write(lf, "one\n", 4), 0);
+	close(p[0]);
+	assert_int_equal(linefile_write(lf, "two\n", 4), -EPIPE);
+	assert_int_equal(linefile_drop(lf, -ENOMEM), -ENOMEM);
+	assert_int_equal(linefile_stats(lf)->written, 1);
+	assert_int_equal(linefile_stats(lf)->failed, 2);
+	linefile_close(lf);
+	close(p[1]);
+}
+
+/* One line longer than the file may grow: nothing of it stays. */
+static void test_line_over_limit(void **state)
+{
+	static char big[LIMIT * 2];
+	struct linefile *lf;
+	char err[256];
+	struct stat sb;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\n';
+	lf = linefile_open(path, err, sizeof(err));
+	assert_non_null(lf);
+	assert_int_equal(linefile_write(lf, "a\n", 2), 0);
+	assert_int_equal(linefile_write(lf, big, sizeof(big)), -EFBIG);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 2);
+	assert_int_equal(linefile_write(lf, "b\n", 2), 0);
+	assert_int_equal(count_lines(path, 0), 2);
+	linefile_close(lf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_json_full_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_full_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipe_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_over_limit, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("write_line", tests, NULL, NULL);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lines written whole or not at all (the JSON records of --json and --log,
+ * the readable lines): one write() per line; when it cannot all go out (a
+ * full disk, a size limit), a regular file is cut back to where the line
+ * began, so no partial line stays.  Every line that could not be written is
+ * counted, warned about (at most every LINEFILE_WARN_S seconds), and writing
+ * resumes by itself at the next line once there is room again.
+ */
+#ifndef TLSMON_LINEFILE_H
+#define TLSMON_LINEFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LINEFILE_WARN_S 10
+
+struct linefile;
+
+struct linefile_stats {
+	uint64_t written;	/* lines written whole */
+	uint64_t failed;	/* lines dropped: not written, or cut back */
+};
+
+/* path appended to (created 0666 & ~umask); NULL with err set on failure. */
+struct linefile *linefile_open(const char *path, char *err, size_t errlen);
+/* An open descriptor (standard output), named name in warnings; never closed here. */
+struct linefile *linefile_fd(int fd, const char *name);
+/* One line, '\n' included: 0, or -errno when it was dropped (and counted). */
+int linefile_write(struct linefile *lf, const char *line, size_t len);
+/* A line that could not even be made (out of memory): counted, warned. */
+int linefile_drop(struct linefile *lf, int err);
+/* SIGHUP: open the path again (log rotation); -errno on failure, the old one kept. */
+int linefile_reopen(struct linefile *lf);
+const struct linefile_stats *linefile_stats(const struct linefile *lf);
+const char *linefile_name(const struct linefile *lf);
+void linefile_close(struct linefile *lf);
+
+#endif
