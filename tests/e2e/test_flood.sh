@@ -148,17 +148,28 @@ test_caps_counted() {
 }
 
 test_all_reported() {
-	# every real handshake reported
-	python3 - "$DIR/records.json" $N_REAL <<'EOF'
+	# Every real handshake is reported, established, or counted as given up
+	# to the caps: the datapath's LRU flow map is approximate under a flood
+	# (it may push out a live flow), and a handshake that lost its flow waits
+	# for the timeout in the collector, where --max-conns may push it out.
+	# The ClientHello accounting says how many real ones went so: every
+	# ClientHello evicted that no flood hello accounts for.  A few, at most.
+	python3 - "$DIR/records.json" $N_REAL "${SENT_HELLO:-0}" \
+		"$(metric tlsmon_client_hellos_evicted_total "$DIR/exit.prom")" <<'EOF'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+n_real, sent, evicted = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 real = [r for r in recs if r["server"] == "10.77.2.2" and r["server_port"] == 443 and
         r.get("sni") == "a.lab.test"]
 ok = [r for r in real if r["outcome"] == "established"]
-print(len(ok), len(real), len(recs))
-sys.exit(0 if len(ok) == int(sys.argv[2]) == len(real) else 1)
+flood = sum(1 for r in recs if r["server_port"] == 4499 and r.get("client_hello_seen"))
+real_evicted = evicted - (sent - flood)
+print("# real handshakes: %d reported established, %d reported, %d given up to the caps; "
+      "%d records in all" % (len(ok), len(real), real_evicted, len(recs)))
+sys.exit(0 if len(ok) == len(real) and len(ok) + real_evicted == n_real and
+         real_evicted <= 2 else 1)
 EOF
-	ok $? "every real handshake is reported, established ($N_REAL)"
+	ok $? "every real handshake is reported established or counted as given up ($N_REAL)"
 
 	accounted=$(python3 - "$DIR/records.json" <<'EOF'
 import json, sys
