@@ -61,11 +61,12 @@ static const char *const plain[] = {
 /*
  * The ASan build only (the asan test group): LeakSanitizer, at exit, stops
  * the threads from a helper that is a clone of the process and ptraces them,
- * reading /proc/self/task; the runtime toggles the dumpable flag around it.
- * Seen in the asan group's runs with TLSMON_SECCOMP=log.
+ * reading /proc/self/task; the runtime toggles the dumpable flag around it;
+ * a report is symbolized after readlink of /proc/self/exe.  Seen in the
+ * asan group's runs with TLSMON_SECCOMP=log.
  */
 static const char *const sanitizer[] = {
-	"clone", "wait4", "ptrace", "prctl", "getppid", "getdents",
+	"clone", "wait4", "ptrace", "prctl", "getppid", "getdents", "readlink",
 };
 #endif
 
