@@ -6,6 +6,7 @@ set -euo pipefail
 BUILD_PKGS=(
 	make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libpcap-dev libssl-dev libncurses-dev libcmocka-dev libclang-rt-14-dev
+	libseccomp-dev
 )
 TEST_PKGS=(
 	iproute2 openssl nginx libnginx-mod-stream curl gnutls-bin python3

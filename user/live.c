@@ -103,6 +103,9 @@ int live_run(struct evpipe *pipe)
 		       strerror(-e));
 		goto cleanup;
 	}
+	/* everything is open: the collector's own system calls only */
+	if (main_enter_sandbox())
+		goto cleanup;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	wall_offset = (int64_t)rt.tv_sec * 1000000000ll + rt.tv_nsec - (int64_t)boottime_ns();
 	next_sweep = boottime_ns() + 1000000000ull;

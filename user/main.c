@@ -29,6 +29,7 @@ struct env env = {
 	.max_flows = 65536,
 	.max_conns = 32768,
 	.ringbuf_mb = 16,
+	.seccomp = SANDBOX_KILL,
 	.cfg = TLSMON_DP_CFG_DEFAULT,
 };
 
@@ -107,6 +108,8 @@ static void usage(FILE *f)
 		"                              offline default: the same user; root: stay uid 0,\n"
 		"                              drop every capability)\n"
 		"      --no-drop               keep every privilege (not for production)\n"
+		"      --no-seccomp            no system call filter after setup (debugging;\n"
+		"                              TLSMON_SECCOMP=kill|log|off, default kill)\n"
 		"  -v, --verbose               more log output (twice: debug, libbpf too)\n"
 		"  -V, --version               print the version and exit\n"
 		"  -h, --help                  this help\n"
@@ -247,6 +250,33 @@ int main_drop_privileges(void)
 	return 0;
 }
 
+int main_enter_sandbox(void)
+{
+	const char *test = getenv("TLSMON_SANDBOX_SELFTEST");
+	char err[256];
+	int e;
+
+	outputs_start();
+	e = sandbox_enter(env.seccomp, err, sizeof(err));
+	if (e) {
+		pr_err("%s (TLSMON_SECCOMP=off or --no-seccomp runs without the filter)", err);
+		return -1;
+	}
+	if (env.seccomp != SANDBOX_OFF)
+		log_msg(env.read_path ? LOG_DEBUG : LOG_INFO, "system call filter on (%s)",
+			sandbox_mode_name(env.seccomp));
+	else if (!env.read_path)
+		pr_warn("no system call filter (%s)",
+			getenv("TLSMON_SECCOMP") ? "TLSMON_SECCOMP=off" : "--no-seccomp");
+	/* for the tests: a forbidden call, which kills under the filter */
+	if (test && *test) {
+		e = sandbox_selftest(test);
+		pr_warn("TLSMON_SANDBOX_SELFTEST=%s: the call returned (%s)", test,
+			e ? strerror(-e) : "success");
+	}
+	return 0;
+}
+
 const char *main_run_user(void)
 {
 	return who.name;
@@ -259,7 +289,7 @@ static int parse_args(int argc, char **argv)
 		OPT_XDP_MODE = 256, OPT_TC_INGRESS, OPT_EVENTS, OPT_PORTS, OPT_NO_DECAP,
 		OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_RINGBUF, OPT_LOG, OPT_ALL, OPT_SUMMARY, OPT_MAX_CONNS,
 		OPT_TEXTFILE_DIR, OPT_TEXTFILE_INTERVAL, OPT_NO_TEXTFILE, OPT_MAX_SERIES, OPT_CA_FILE,
-		OPT_DASHBOARD, OPT_NO_DASHBOARD, OPT_USER, OPT_NO_DROP,
+		OPT_DASHBOARD, OPT_NO_DASHBOARD, OPT_USER, OPT_NO_DROP, OPT_NO_SECCOMP,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -288,11 +318,13 @@ static int parse_args(int argc, char **argv)
 		{ "no-dashboard", no_argument, NULL, OPT_NO_DASHBOARD },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "no-drop", no_argument, NULL, OPT_NO_DROP },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	const char *sc = getenv("TLSMON_SECCOMP");
 	uint32_t v;
-	int c;
+	int c, no_seccomp = 0;
 
 	while ((c = getopt_long(argc, argv, "i:r:jvVh", opts, NULL)) != -1) {
 		switch (c) {
@@ -391,6 +423,9 @@ static int parse_args(int argc, char **argv)
 		case OPT_NO_DROP:
 			env.no_drop = 1;
 			break;
+		case OPT_NO_SECCOMP:
+			no_seccomp = 1;
+			break;
 		case 'v':
 			env.verbose++;
 			break;
@@ -409,6 +444,16 @@ static int parse_args(int argc, char **argv)
 		pr_err("unexpected argument '%s' (see --help)", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (sc && *sc) {
+		c = sandbox_mode_parse(sc);
+		if (c < 0) {
+			pr_err("TLSMON_SECCOMP: kill, log or off, not '%s'", sc);
+			return EXIT_USAGE;
+		}
+		env.seccomp = c;
+	}
+	if (no_seccomp)
+		env.seccomp = SANDBOX_OFF;
 	if (env.dashboard < 0)
 		env.dashboard = !env.json && !env.events && dashboard_usable();
 	if (env.dashboard && (env.json || env.events)) {

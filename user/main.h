@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include "lib/sandbox.h"
 #include "model/agg.h"
 #include "model/run_stats.h"
 #include "source/bpf_dp.h"
@@ -45,6 +46,7 @@ struct env {
 	int no_textfile;
 	const char *user;		/* --user; NULL: the default (privs_resolve) */
 	int no_drop;
+	enum sandbox_mode seccomp;	/* TLSMON_SECCOMP, --no-seccomp */
 	struct agg_opts agg;
 	struct tlsmon_dp_cfg cfg;
 };
@@ -80,6 +82,12 @@ extern struct run run;
  * on does it with no capability and, live as root, as another user.
  */
 int main_drop_privileges(void);
+/*
+ * Once privileges are dropped and every output is open (the dashboard too):
+ * from here on only the system calls of lib/sandbox.c.  0, or -1 when the
+ * filter could not be loaded (said).
+ */
+int main_enter_sandbox(void);
 /* The user tlsmon runs as once they are dropped. */
 const char *main_run_user(void);
 
@@ -90,6 +98,8 @@ int offline_run(struct evpipe *pipe);
 /* outputs.c: the outputs the settings ask for, wired to the collector. */
 int outputs_open(void);
 void outputs_close(void);
+/* Open what the first tick would (the dashboard's terminal), before the sandbox. */
+void outputs_start(void);
 /* The --events printer: an ev_sink. */
 int outputs_print_event(void *ctx, const void *ev, size_t size);
 /*

@@ -61,6 +61,8 @@ int offline_run(struct evpipe *pipe)
 		goto cleanup;
 	}
 	*dp_user_cfg(du) = env.cfg;
+	if (main_enter_sandbox())
+		goto cleanup;
 	run.du = du;
 	run.ps = ps;
 	snprintf(run.source, sizeof(run.source), "%s", env.read_path);

@@ -68,20 +68,35 @@ static void gather_stats(struct run_stats *st)
 
 static uint64_t next_summary_ns, next_prom_ns;
 
-/* Opened at the first tick, once the source is up: errors before it print plainly. */
-static void dashboard_step(int final)
+/* Opened once the source is up (errors before it print plainly), before the sandbox. */
+static int dashboard_start(void)
 {
 	char err[256];
 
-	if (!run.view && !run.dash_failed && (env.read_path || !final)) {
-		run.view = dashboard_open(run.dash, err, sizeof(err));
-		if (!run.view) {
-			pr_err("%s", err);
-			run.dash_failed = 1;
-			exiting = 1;
-			return;
-		}
+	if (run.view || run.dash_failed)
+		return !run.view;
+	run.view = dashboard_open(run.dash, err, sizeof(err));
+	if (!run.view) {
+		pr_err("%s", err);
+		run.dash_failed = 1;
+		exiting = 1;
+		return -1;
 	}
+	return 0;
+}
+
+void outputs_start(void)
+{
+	if (run.dash)
+		dashboard_start();
+}
+
+static void dashboard_step(int final)
+{
+	if ((env.read_path || !final) && dashboard_start())
+		return;
+	if (!run.view)
+		return;
 	if (dashboard_tick(run.view, final))
 		exiting = 1;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "source/bpf_dp.h"
@@ -57,6 +58,30 @@ static void say_load_error(int e, char *err, size_t errlen)
 			 "see the verifier's log", strerror(-e));
 }
 
+/*
+ * Descriptors that can only read, from the start, of the maps userspace
+ * never writes: the counters, the SYN-ACK slots, the programs' scratch.
+ * BPF_F_RDONLY in a map's flags is the flag of the descriptor map creation
+ * returns, not of the map: the programs still write them.  Writable stay
+ * the flow map (the sweep deletes), the hint array (the sweep decrements
+ * through its mapping) and the ring buffer (its consumer position).  Done
+ * at creation because reopening a map read-only later (BPF_MAP_GET_FD_BY_ID)
+ * needs CAP_SYS_ADMIN, which the systemd unit does not give.
+ */
+static int read_only_fds(struct tlsmon_bpf *skel)
+{
+	struct bpf_map *ro[] = { skel->maps.counters, skel->maps.synacks, skel->maps.scratch };
+	size_t i;
+	int e;
+
+	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
+		e = bpf_map__set_map_flags(ro[i], bpf_map__map_flags(ro[i]) | BPF_F_RDONLY);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
 int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, ev_sink sink,
 		void *sink_ctx, char *err, size_t errlen)
 {
@@ -99,6 +124,12 @@ int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, ev_sink sink,
 	if (e) {
 		snprintf(err, errlen, "cannot size the BPF maps (%u flows, a %u-byte ring buffer): %s",
 			 o->max_flows, o->ringbuf_bytes, strerror(-e));
+		goto cleanup;
+	}
+	e = read_only_fds(dp->skel);
+	if (e) {
+		snprintf(err, errlen, "cannot make the BPF maps' descriptors read-only: %s",
+			 strerror(-e));
 		goto cleanup;
 	}
 	/* Load & verify BPF programs */
@@ -287,10 +318,21 @@ int bpf_dp_test_run(struct bpf_dp *dp, const char *prog, const void *frame, uint
 	return t.retval;
 }
 
+/* For tests: a writable descriptor of a map whose own is read-only (needs CAP_SYS_ADMIN). */
+static int writable_fd(struct bpf_map *m)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len))
+		return -errno;
+	return bpf_map_get_fd_by_id(info.id);
+}
+
 void bpf_dp_reset(struct bpf_dp *dp)
 {
-	int ffd = bpf_map__fd(dp->skel->maps.flows), sfd = bpf_map__fd(dp->skel->maps.synacks);
-	int cfd = bpf_map__fd(dp->skel->maps.counters);
+	int ffd = bpf_map__fd(dp->skel->maps.flows), sfd = writable_fd(dp->skel->maps.synacks);
+	int cfd = writable_fd(dp->skel->maps.counters);
 	struct tlsmon_flow_key k;
 	struct tlsmon_synack zero = {};
 	__u32 i;
@@ -309,6 +351,10 @@ void bpf_dp_reset(struct bpf_dp *dp)
 	dp->swept = 0;
 	dp->evicted = 0;
 	dp->sweep_errors = 0;
+	if (sfd >= 0)
+		close(sfd);
+	if (cfd >= 0)
+		close(cfd);
 }
 
 void bpf_dp_close(struct bpf_dp *dp)

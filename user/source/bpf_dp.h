@@ -48,7 +48,10 @@ int bpf_dp_check_access(struct bpf_dp *dp);
 /* Free (detach with bpf_hook_detach first). */
 void bpf_dp_close(struct bpf_dp *dp);
 
-/* For tests: the program and map file descriptors. */
+/*
+ * For tests: the program and map file descriptors.  Those of the maps
+ * userspace only reads (counters, synacks, scratch) are read-only.
+ */
 int bpf_dp_prog_fd(struct bpf_dp *dp, const char *name);
 int bpf_dp_map_fd(struct bpf_dp *dp, const char *name);
 
@@ -58,7 +61,10 @@ int bpf_dp_map_fd(struct bpf_dp *dp, const char *name);
  * events it produced.  Returns the program's return value or -errno.
  */
 int bpf_dp_test_run(struct bpf_dp *dp, const char *prog, const void *frame, uint32_t len);
-/* For tests: forget every flow, hint and SYN-ACK, and zero the counters. */
+/*
+ * For tests: forget every flow, hint and SYN-ACK, and zero the counters
+ * (whose descriptors are read-only: needs CAP_SYS_ADMIN to get writable ones).
+ */
 void bpf_dp_reset(struct bpf_dp *dp);
 
 #endif
