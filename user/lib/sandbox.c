@@ -26,7 +26,7 @@ static const char *const plain[] = {
 	/* descriptors already open, and the files the outputs rewrite or reopen */
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "lseek", "close",
 	"fstat", "newfstatat", "statx", "stat", "lstat", "openat", "open", "fcntl",
-	"fsync", "fdatasync", "fchmod", "rename", "renameat", "renameat2", "unlink",
+	"fsync", "fdatasync", "ftruncate", "fchmod", "rename", "renameat", "renameat2", "unlink",
 	"unlinkat", "access", "faccessat", "faccessat2", "getdents64", "dup", "dup2",
 	"dup3",
 	/* memory (mmap and mprotect below, without PROT_EXEC) */
@@ -83,8 +83,10 @@ struct arg_rule {
  */
 #define M32 0xffffffffull
 static const struct arg_rule by_arg[] = {
-	/* the maps through the descriptors held: read, iterate, delete (the sweep) */
+	/* the maps through the descriptors held: read, iterate, delete (the sweep
+	 * walks the flow map in lookup batches) */
 	{ "bpf", 0, M32, BPF_MAP_LOOKUP_ELEM },
+	{ "bpf", 0, M32, BPF_MAP_LOOKUP_BATCH },
 	{ "bpf", 0, M32, BPF_MAP_GET_NEXT_KEY },
 	{ "bpf", 0, M32, BPF_MAP_DELETE_ELEM },
 	/* no new executable memory */
