@@ -333,14 +333,19 @@ int collector_event(void *ctx, const void *ev, size_t size)
 	key_of(&k, h);
 	slot = lru_lookup(c->conns, &k);
 	cn = slot ? *slot : NULL;
-	/* A new connection on the same addresses and ports ended the old one with
-	 * FLOW_END (the datapath sees its SYN), so a hello here is a second one. */
+	/*
+	 * A new connection on the same addresses and ports ended the old one with
+	 * FLOW_END (the datapath sees its SYN), so a hello here is a second one.
+	 * Only a hello (whole, or a client's that did not parse) starts a
+	 * connection: anything else for a flow not followed is counted, not made
+	 * into a handshake.
+	 */
 	if (!cn) {
 		if (h->type != TLSMON_EV_CLIENT_HELLO && h->type != TLSMON_EV_SERVER_HELLO &&
-		    h->type != TLSMON_EV_PARSE_ERROR)
+		    !(h->type == TLSMON_EV_PARSE_ERROR && side == SIDE_CLIENT)) {
 			c->st.orphan_events++;
-		if (h->type == TLSMON_EV_FLOW_END)
 			return 0;
+		}
 		cn = conn_new(c, &k, h);
 		if (!cn)
 			return 0;

@@ -38,7 +38,7 @@ struct collector_stats {
 	uint64_t by_reason[REASON_MAX];
 	uint64_t evicted;		/* connections dropped by max_conns */
 	uint64_t timed_out;
-	uint64_t orphan_events;		/* for a connection whose start we missed */
+	uint64_t orphan_events;		/* for a connection whose start we missed: dropped */
 	uint64_t cert_errors;		/* Certificate / CertificateRequest that did not parse */
 	uint32_t open;
 	uint32_t servers;
