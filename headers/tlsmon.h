@@ -43,6 +43,7 @@ enum tlsmon_ev_type {
 	TLSMON_EV_MAX,
 	/* made by userspace reassembly only; refused from a datapath */
 	TLSMON_EV_HS_BYTES = 32,
+	TLSMON_EV_HELLO_PART = 33,	/* a ClientHello begun in reassembly, not yet whole */
 };
 
 enum tlsmon_dir {

@@ -38,6 +38,7 @@ struct collector_stats {
 	uint64_t by_reason[REASON_MAX];
 	uint64_t evicted;		/* connections dropped by max_conns */
 	uint64_t timed_out;
+	uint64_t hello_incomplete;	/* records of a ClientHello that never came whole */
 	uint64_t orphan_events;		/* for a connection whose start we missed: dropped */
 	uint64_t cert_errors;		/* Certificate / CertificateRequest that did not parse */
 	uint32_t open;

@@ -145,6 +145,9 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 	if (size >= sizeof(*h) && h->type == TLSMON_EV_HS_BYTES) {
 		if (size < sizeof(struct tlsmon_ev_hs_bytes))
 			return -1;
+	} else if (size >= sizeof(*h) && h->type == TLSMON_EV_HELLO_PART) {
+		if (size < offsetof(struct tlsmon_ev_hello_part, ch))
+			return -1;
 	} else if (ev_check(ev, size)) {
 		return -1;
 	}
@@ -214,6 +217,17 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 
 		jbuf_str(b, "message", hb->len ? tls_hs_type_name(hb->data[0]) ?: "unknown" : "none");
 		jbuf_u64(b, "message_length", hb->len);
+		break;
+	}
+	case TLSMON_EV_HELLO_PART: {
+		const struct tlsmon_ev_hello_part *hp = ev;
+
+		jbuf_u64(b, "bytes", hp->have);
+		jbuf_u64(b, "length", hp->need);
+		jbuf_bool(b, "final", hp->final);
+		if (hp->has_ch && size >= sizeof(*hp) && (hp->ch.flags & TLS_CHF_SNI))
+			jbuf_strn(b, "sni", hp->ch.sni, hp->ch.sni_len < TLSMON_SNI_MAX
+							   ? hp->ch.sni_len : TLSMON_SNI_MAX);
 		break;
 	}
 	case TLSMON_EV_BLOB: {

@@ -16,6 +16,8 @@ const char *ev_type_name(int type)
 {
 	if (type == TLSMON_EV_HS_BYTES)
 		return "handshake_bytes";
+	if (type == TLSMON_EV_HELLO_PART)
+		return "client_hello_part";
 	return type > 0 && type < TLSMON_EV_MAX && type_names[type] ? type_names[type] : "unknown";
 }
 
