@@ -3,9 +3,9 @@
  * user/pipe/reasm.c and user/model/collector.c fed events as the datapath
  * sends them: a ClientHello split over segments that stalls settles as a
  * failure after the handshake timeout (with its SNI when the bytes holding it
- * came), counted, its reassembly buffer freed; the same when the input ends;
- * reassembly stays bounded under many such streams; and events for a flow
- * nobody follows make no handshake.
+ * came), counted, its reassembly buffer freed; the same when the sweep drops
+ * the flow or the input ends; reassembly stays bounded under many such
+ * streams; and events for a flow nobody follows make no handshake.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "model/collector.h"
+#include "pipe/ev.h"
 #include "pipe/evpipe.h"
 #include "tls_parse.h"
 #include "tls_proto.h"
@@ -325,6 +326,49 @@ static void test_split_then_whole(void **state)
 	assert_int_equal(rs.bytes, 0);
 }
 
+/* The sweep drops the kernel's flow first: the same settlement, nothing held. */
+static void test_swept_flow(void **state)
+{
+	struct rig *g = *state;
+	uint8_t rec[HELLO_LEN];
+	struct tlsmon_flow_key k;
+	struct tlsmon_flow f;
+	struct tlsmon_ev_small e;
+	struct collector_stats cs;
+	struct reasm_stats rs;
+
+	hello(rec, 1, 0);
+	blobs(g, rec, 0, FIRST, 40000, 1 * SEC);
+	/* the flow as the datapath keys it: the client is b here */
+	memset(&k, 0, sizeof(k));
+	memset(&f, 0, sizeof(f));
+	hdr(&e.h, 0, 0, 40000, 0);
+	memcpy(k.a, e.h.saddr, 16);
+	memcpy(k.b, e.h.caddr, 16);
+	k.pa = 443;
+	k.pb = 40000;
+	k.family = 4;
+	f.client_is_a = 0;
+	f.last_ns = 1 * SEC;
+	ev_flow_expired(&e, &k, &f);
+	assert_int_equal(evpipe_in(&g->pipe, &e, sizeof(e)), 0);
+	assert_int_equal(g->seen.n, 1);
+	assert_string_equal(reason_name(g->seen.reason), "client_hello_incomplete");
+	assert_string_equal(g->seen.sni, SNI);
+	stats(g, &cs, &rs);
+	assert_int_equal(cs.timed_out, 1);
+	assert_int_equal(rs.incomplete, 1);
+	assert_int_equal(rs.streams, 0);
+	assert_int_equal(rs.bytes, 0);
+	assert_int_equal(cs.open, 0);
+	/* a flow swept after its handshake settled: housekeeping, no orphan */
+	ev_flow_expired(&e, &k, &f);
+	evpipe_in(&g->pipe, &e, sizeof(e));
+	stats(g, &cs, &rs);
+	assert_int_equal(g->seen.n, 1);
+	assert_int_equal(cs.orphan_events, 0);
+}
+
 /* A reset answers the part: that is the reason, the part its evidence, nothing held. */
 static void test_reset_after_part(void **state)
 {
@@ -429,6 +473,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stalled_sni_in_part, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_sni_not_in_part, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_then_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swept_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_after_part, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_of_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_stalled, setup, teardown),

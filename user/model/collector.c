@@ -376,9 +376,12 @@ int collector_event(void *ctx, const void *ev, size_t size)
 	 * FLOW_END (the datapath sees its SYN), so a hello here is a second one.
 	 * Only a hello (whole, begun, or a client's that did not parse) starts a
 	 * connection: anything else for a flow not followed is counted, not made
-	 * into a handshake.
+	 * into a handshake.  The sweep's end of an idle flow is housekeeping: its
+	 * handshake, if any, was settled before.
 	 */
 	if (!cn) {
+		if (h->type == TLSMON_EV_FLOW_END && sm->reason == TLSMON_END_EXPIRED)
+			return 0;
 		if (h->type != TLSMON_EV_CLIENT_HELLO && h->type != TLSMON_EV_SERVER_HELLO &&
 		    !(h->type == TLSMON_EV_PARSE_ERROR && side == SIDE_CLIENT) &&
 		    !(h->type == TLSMON_EV_HELLO_PART &&
@@ -493,7 +496,8 @@ int collector_event(void *ctx, const void *ev, size_t size)
 		cn->end_reason = sm->reason;
 		cn->end_side = side;
 		cn->rec.end_ns = wall(c, h->ts_ns);
-		settle(c, &k, cn, 0);
+		/* the sweep ends flows idle past the timeout (and then some) */
+		settle(c, &k, cn, sm->reason == TLSMON_END_EXPIRED);
 		break;
 	}
 	return 0;

@@ -15,6 +15,7 @@ static const char *const end_names[TLSMON_END_MAX] = {
 	[TLSMON_END_SETTLED] = "settled", [TLSMON_END_RST] = "rst", [TLSMON_END_FIN] = "fin",
 	[TLSMON_END_FATAL_ALERT] = "fatal_alert", [TLSMON_END_NON_TLS] = "non_tls",
 	[TLSMON_END_PARSE_ERROR] = "parse_error", [TLSMON_END_REUSED] = "reused",
+	[TLSMON_END_EXPIRED] = "expired",
 };
 
 static void u16_array(struct jbuf *b, const char *key, const __u16 *v, unsigned n, unsigned max,

@@ -174,6 +174,16 @@ static __u32 *hint_slot(struct bpf_dp *dp, __u32 i)
 	return (__u32 *)&dp->hints[i & (TLSMON_HINT_SLOTS - 1)];
 }
 
+/* Reassembly and the collector let go of a flow the sweep removed. */
+static void flow_gone(struct bpf_dp *dp, const struct tlsmon_flow_key *k,
+		      const struct tlsmon_flow *f)
+{
+	struct tlsmon_ev_small e;
+
+	ev_flow_expired(&e, k, f);
+	dp->sink(dp->sink_ctx, &e, sizeof(e));
+}
+
 void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stats *st)
 {
 	int fd = bpf_map__fd(dp->skel->maps.flows);
@@ -197,6 +207,7 @@ void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stat
 		if (bpf_map_delete_elem(fd, &key))
 			continue;
 		expired++;
+		flow_gone(dp, &key, &f);
 		h = hint_slot(dp, f.hint);
 		/* the kernel adds concurrently: atomic, and never below zero */
 		for (__u32 v = __atomic_load_n(h, __ATOMIC_RELAXED); v > 0;)
