@@ -43,6 +43,7 @@ enum tlsmon_ev_type {
 	TLSMON_EV_MAX,
 	/* made by userspace reassembly only; refused from a datapath */
 	TLSMON_EV_HS_BYTES = 32,
+	TLSMON_EV_HELLO_PART = 33,	/* a ClientHello begun in reassembly, not yet whole */
 };
 
 enum tlsmon_dir {
@@ -219,6 +220,7 @@ enum tlsmon_end_reason {
 	TLSMON_END_NON_TLS = 5,
 	TLSMON_END_PARSE_ERROR = 6,
 	TLSMON_END_REUSED = 7,		/* a new SYN on the same addresses and ports */
+	TLSMON_END_EXPIRED = 8,		/* userspace only: the sweep dropped the idle flow */
 	TLSMON_END_MAX
 };
 

@@ -119,6 +119,9 @@ int live_run(struct evpipe *pipe)
 		/* --events lines are written buffered: out within a pass of this loop */
 		fflush(stdout);
 		now = boottime_ns();
+		/* reassembly first: what it settles reaches the collector in this tick */
+		if (now > timeout_ns)
+			evpipe_expire(pipe, now - timeout_ns);
 		if (run.col)
 			collector_tick(run.col, now);
 		if (now >= next_sweep) {
@@ -148,6 +151,7 @@ int live_run(struct evpipe *pipe)
 	}
 	/* what is already in the ring buffer still counts */
 	bpf_dp_poll(dp, 0);
+	evpipe_expire(pipe, UINT64_MAX);
 	if (run.col)
 		collector_flush(run.col, boottime_ns());
 	outputs_tick(boottime_ns() + wall_offset, 1);

@@ -25,6 +25,9 @@ static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_
 	/* timeouts run on the capture's clock */
 	if (ts > last_frame_ns) {
 		last_frame_ns = ts;
+		/* reassembly first: what it settles reaches the collector in this tick */
+		if (ts > timeout_ns)
+			evpipe_expire(run.pipe, ts - timeout_ns);
 		if (run.col)
 			collector_tick(run.col, ts);
 		if (ts >= next_expire_ns) {
@@ -75,6 +78,7 @@ int offline_run(struct evpipe *pipe)
 		pcap_src_linktype(ps), (unsigned long long)(st->unsupported + st->oversize),
 		(unsigned long long)st->unsupported, (unsigned long long)st->oversize,
 		(unsigned long long)st->truncated);
+	evpipe_expire(pipe, UINT64_MAX);
 	if (run.col)
 		collector_flush(run.col, last_frame_ns);
 	outputs_tick(last_frame_ns, 1);

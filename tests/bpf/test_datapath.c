@@ -1180,11 +1180,51 @@ static void dump(const char *who, const struct evlist *l)
 }
 
 /* 0 when the events and counters are exactly the expected ones. */
+/*
+ * The sweep tells userspace of each flow it removes (a FLOW_END, reason
+ * TLSMON_END_EXPIRED, made by the loader, not by a program): one per swept
+ * flow, for the case's addresses.  Set aside into *told; the rest, the
+ * programs' own events, are at idx[0, *n).
+ */
+static int expired_ends(const char *who, const struct evlist *l, size_t *idx, size_t *n,
+			uint32_t *told)
+{
+	const struct tlsmon_ev_small *e;
+	size_t i;
+
+	*n = 0;
+	*told = 0;
+	for (i = 0; i < l->n; i++) {
+		e = (const void *)l->ev[i];
+		if (l->size[i] < sizeof(*e) || e->h.type != TLSMON_EV_FLOW_END ||
+		    e->reason != TLSMON_END_EXPIRED) {
+			idx[(*n)++] = i;
+			continue;
+		}
+		(*told)++;
+		if (e->h.dir != TLSMON_DIR_C2S || e->h.family != bt.family ||
+		    memcmp(e->h.caddr, bt.ev_addr[C], 16) || memcmp(e->h.saddr, bt.ev_addr[S], 16) ||
+		    (e->h.cport != bt.port[0][C] && e->h.cport != bt.port[1][C])) {
+			print_error("%s: event %zu: the sweep's flow end names another flow\n", who, i);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int check(const struct dcase *c, const char *who, const struct evlist *l,
 		 const uint64_t ctr[TLSMON_C_MAX], uint32_t live, uint32_t swept)
 {
-	size_t i, nx = 0;
+	size_t i, nx = 0, n, *idx = calloc(l->n + 1, sizeof(*idx));
+	uint32_t told;
 	int bad = 0;
+
+	assert_non_null(idx);
+	bad = expired_ends(who, l, idx, &n, &told);
+	if (told != swept) {
+		print_error("%s: the sweep removed %u flows and told of %u\n", who, swept, told);
+		bad = 1;
+	}
 
 	while (nx < MAX_EVENTS && c->ev[nx].type)
 		nx++;
@@ -1195,8 +1235,8 @@ static int check(const struct dcase *c, const char *who, const struct evlist *l,
 		print_error("%s: too many events\n", who);
 		bad = 1;
 	}
-	for (i = 0; i < nx || i < l->n; i++) {
-		if (i >= l->n) {
+	for (i = 0; i < nx || i < n; i++) {
+		if (i >= n) {
 			print_error("%s: event %zu (type %s, frame %d) missing\n", who, i,
 				    ev_type_name(c->ev[i].type), c->ev[i].frame);
 			bad = 1;
@@ -1207,7 +1247,7 @@ static int check(const struct dcase *c, const char *who, const struct evlist *l,
 			bad = 1;
 			break;
 		}
-		if (check_one(l->ev[i], l->size[i], (int)l->frame[i], &c->ev[i])) {
+		if (check_one(l->ev[idx[i]], l->size[idx[i]], (int)l->frame[idx[i]], &c->ev[i])) {
 			print_error("%s: event %zu (%s): %s\n", who, i, ev_type_name(c->ev[i].type),
 				    why);
 			bad = 1;
@@ -1238,6 +1278,7 @@ static int check(const struct dcase *c, const char *who, const struct evlist *l,
 	}
 	if (bad)
 		dump(who, l);
+	free(idx);
 	return bad;
 }
 

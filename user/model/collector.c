@@ -44,6 +44,7 @@ static void conn_free(struct conn *c)
 	free(c->ch);
 	free(c->ch2);
 	free(c->sh);
+	free(c->part);
 	free(c);
 }
 
@@ -196,19 +197,33 @@ static void cert_settle(struct conn *cn)
 static void settle(struct collector *c, const struct ckey *k, struct conn *cn, int timed_out)
 {
 	struct hs_record *r = &cn->rec;
-	double waited = cn->rec.ch_ns && c->now > cn->rec.ch_ns - c->o.wall_offset_ns
-				? (c->now - (cn->rec.ch_ns - c->o.wall_offset_ns)) / 1e9
-				: 0;
+	double waited;
 	int i;
 
 	r->ch = cn->ch;
 	r->ch2 = cn->ch2;
+	if (!cn->ch && cn->part_seen) {
+		/* never whole: what its first bytes said (its SNI, when they held it) */
+		r->ch = cn->part;
+		if (!r->ch_ns)
+			r->ch_ns = wall(c, cn->part_ns);
+		r->ev.hello_incomplete = 1;
+		r->ev.hello_have = cn->part_have;
+		r->ev.hello_need = cn->part_need;
+		if (!r->ev.hello_error)
+			r->ev.hello_error = TLS_ERR_SHORT;
+	}
 	r->sh = cn->sh;
+	waited = r->ch_ns && c->now > r->ch_ns - c->o.wall_offset_ns
+			 ? (c->now - (r->ch_ns - c->o.wall_offset_ns)) / 1e9
+			 : 0;
 	r->ifname = ifname_of(c, r->ifindex);
 	memset(&c->fp, 0, sizeof(c->fp));
 	memset(&c->sfp, 0, sizeof(c->sfp));
 	if (cn->ch)
 		fingerprint_client(cn->ch, &c->fp);
+	else if (r->ev.hello_incomplete)
+		c->fp.why_not = "client_hello_incomplete";	/* a part has no fingerprint */
 	if (cn->sh)
 		fingerprint_server(cn->sh, &c->sfp);
 	r->fp = &c->fp;
@@ -227,6 +242,8 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 	c->st.by_reason[r->reason]++;
 	if (timed_out)
 		c->st.timed_out++;
+	if (r->ev.hello_incomplete)
+		c->st.hello_incomplete++;
 	for (i = 0; i < c->nsinks; i++)
 		c->sinks[i].record(c->sinks[i].ctx, r);
 	lru_delete(c->conns, k);
@@ -312,6 +329,27 @@ static void on_hs_bytes(struct collector *c, struct conn *cn, const struct tlsmo
 	}
 }
 
+/* A ClientHello begun in reassembly and not whole (yet). */
+static void on_hello_part(struct conn *cn, const struct tlsmon_ev_hello_part *e)
+{
+	if (cn->ch)
+		return;	/* a whole hello came: this is a later one's start, or a late word */
+	if (!cn->part_seen) {
+		cn->part_seen = 1;
+		cn->part_ns = e->h.ts_ns;
+	}
+	if (e->have > cn->part_have)
+		cn->part_have = e->have;
+	if (e->need)
+		cn->part_need = e->need;
+	if (e->has_ch) {
+		if (!cn->part)
+			cn->part = malloc(sizeof(*cn->part));
+		if (cn->part)
+			*cn->part = e->ch;
+	}
+}
+
 static void on_tcp_end(struct collector *c, struct conn *cn, const struct tlsmon_ev_hdr *h,
 		       struct rec_tcp_end *t, uint8_t side)
 {
@@ -343,19 +381,31 @@ int collector_event(void *ctx, const void *ev, size_t size)
 	key_of(&k, h);
 	slot = lru_lookup(c->conns, &k);
 	cn = slot ? *slot : NULL;
-	/* A new connection on the same addresses and ports ended the old one with
-	 * FLOW_END (the datapath sees its SYN), so a hello here is a second one. */
+	/*
+	 * A new connection on the same addresses and ports ended the old one with
+	 * FLOW_END (the datapath sees its SYN), so a hello here is a second one.
+	 * Only a hello (whole, begun, or a client's that did not parse) starts a
+	 * connection: anything else for a flow not followed is counted, not made
+	 * into a handshake.  The sweep's end of an idle flow is housekeeping: its
+	 * handshake, if any, was settled before.
+	 */
 	if (!cn) {
-		if (h->type != TLSMON_EV_CLIENT_HELLO && h->type != TLSMON_EV_SERVER_HELLO &&
-		    h->type != TLSMON_EV_PARSE_ERROR)
-			c->st.orphan_events++;
-		if (h->type == TLSMON_EV_FLOW_END)
+		if (h->type == TLSMON_EV_FLOW_END && sm->reason == TLSMON_END_EXPIRED)
 			return 0;
+		if (h->type != TLSMON_EV_CLIENT_HELLO && h->type != TLSMON_EV_SERVER_HELLO &&
+		    !(h->type == TLSMON_EV_PARSE_ERROR && side == SIDE_CLIENT) &&
+		    !(h->type == TLSMON_EV_HELLO_PART &&
+		      !((const struct tlsmon_ev_hello_part *)ev)->final)) {
+			c->st.orphan_events++;
+			return 0;
+		}
 		cn = conn_new(c, &k, h);
 		if (!cn)
 			return 0;
 	}
-	cn->last_ns = h->ts_ns;
+	/* reassembly's events carry the time of their last bytes: never back in time */
+	if (h->ts_ns > cn->last_ns)
+		cn->last_ns = h->ts_ns;
 	switch (h->type) {
 	case TLSMON_EV_CLIENT_HELLO: {
 		const struct tlsmon_ev_client_hello *e = ev;
@@ -378,6 +428,7 @@ int collector_event(void *ctx, const void *ev, size_t size)
 			*dst = malloc(sizeof(**dst));
 		if (*dst)
 			**dst = e->ch;
+		cn->part_seen = 0;	/* whole after all */
 		if (!cn->rec.ch_ns)
 			cn->rec.ch_ns = wall(c, h->ts_ns);
 		if (e->peer.synack_seen)
@@ -455,11 +506,15 @@ int collector_event(void *ctx, const void *ev, size_t size)
 	case TLSMON_EV_HS_BYTES:
 		on_hs_bytes(c, cn, ev, side);
 		break;
+	case TLSMON_EV_HELLO_PART:
+		on_hello_part(cn, ev);
+		break;
 	case TLSMON_EV_FLOW_END:
 		cn->end_reason = sm->reason;
 		cn->end_side = side;
 		cn->rec.end_ns = wall(c, h->ts_ns);
-		settle(c, &k, cn, 0);
+		/* the sweep ends flows idle past the timeout (and then some) */
+		settle(c, &k, cn, sm->reason == TLSMON_END_EXPIRED);
 		break;
 	}
 	return 0;

@@ -38,7 +38,8 @@ struct collector_stats {
 	uint64_t by_reason[REASON_MAX];
 	uint64_t evicted;		/* connections dropped by max_conns */
 	uint64_t timed_out;
-	uint64_t orphan_events;		/* for a connection whose start we missed */
+	uint64_t hello_incomplete;	/* records of a ClientHello that never came whole */
+	uint64_t orphan_events;		/* for a connection whose start we missed: dropped */
 	/* ClientHellos, the accounting: every one received (client_hellos) is
 	 * in exactly one of settled, repeated, evicted or open */
 	uint64_t client_hellos;

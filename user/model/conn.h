@@ -12,6 +12,11 @@ struct conn {
 	struct hs_record rec;
 	struct tls_client_hello *ch, *ch2;	/* owned */
 	struct tls_server_hello *sh;		/* owned */
+	/* a ClientHello begun in reassembly, not whole (yet): what its bytes said */
+	struct tls_client_hello *part;		/* owned; NULL: too few bytes to parse */
+	uint32_t part_have, part_need;		/* its bytes received, its length */
+	uint64_t part_ns;			/* event clock: its first bytes */
+	uint8_t part_seen;			/* cleared when the whole hello came */
 	struct cert_chain *certs[2];		/* references, per side */
 	struct cert_request *cert_req;		/* reference */
 	uint64_t last_ns;			/* event clock */

@@ -411,7 +411,13 @@ void diag_settle(struct conn *c, const struct profile *p, int timed_out, double 
 	if (timed_out) {
 		ev->basis = BASIS_TRANSPORT;
 		ev->waited_s = waited;
-		r->reason = c->sh ? REASON_ABORTED_DURING_HANDSHAKE : REASON_NO_SERVER_HELLO;
+		if (c->sh)
+			r->reason = REASON_ABORTED_DURING_HANDSHAKE;
+		else if (ev->hello_incomplete)
+			/* the rest of the hello never came: dropped on the way, not refused */
+			r->reason = REASON_CLIENT_HELLO_INCOMPLETE;
+		else
+			r->reason = REASON_NO_SERVER_HELLO;
 		return;
 	}
 	/* the capture (or the datapath's tracking) ended before anything settled */
@@ -481,6 +487,14 @@ static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n
 		break;
 	case REASON_NO_SERVER_HELLO:
 		n = str_catf(buf, len, n, ": no answer in %.1f s", ev->waited_s);
+		break;
+	case REASON_CLIENT_HELLO_INCOMPLETE:
+		if (ev->hello_need)
+			n = str_catf(buf, len, n, ": %u of its %u bytes came", ev->hello_have,
+				ev->hello_need);
+		else
+			n = str_catf(buf, len, n, ": %u bytes came", ev->hello_have);
+		n = str_catf(buf, len, n, ", then nothing in %.1f s", ev->waited_s);
 		break;
 	default:
 		break;

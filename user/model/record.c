@@ -21,6 +21,7 @@ static const char *const reason_names[REASON_MAX] = {
 	[REASON_NO_SERVER_HELLO] = "no_server_hello",
 	[REASON_ABORTED_DURING_HANDSHAKE] = "aborted_during_handshake",
 	[REASON_NON_TLS_RESPONSE] = "non_tls_response",
+	[REASON_CLIENT_HELLO_INCOMPLETE] = "client_hello_incomplete",
 };
 
 static const char *const kind_names[KIND_MAX] = {

@@ -33,6 +33,7 @@ enum reason {
 	REASON_NO_SERVER_HELLO,
 	REASON_ABORTED_DURING_HANDSHAKE,
 	REASON_NON_TLS_RESPONSE,
+	REASON_CLIENT_HELLO_INCOMPLETE,
 	REASON_MAX
 };
 
@@ -113,6 +114,9 @@ struct evidence {
 	double waited_s;
 	/* the ClientHello itself was malformed or incomplete */
 	int hello_error;		/* enum tls_err, 0 if none */
+	/* the ClientHello never came whole: its bytes received and its length (0: unknown) */
+	uint8_t hello_incomplete;
+	uint32_t hello_have, hello_need;
 };
 
 struct hs_record {

@@ -15,6 +15,7 @@ static const char *const end_names[TLSMON_END_MAX] = {
 	[TLSMON_END_SETTLED] = "settled", [TLSMON_END_RST] = "rst", [TLSMON_END_FIN] = "fin",
 	[TLSMON_END_FATAL_ALERT] = "fatal_alert", [TLSMON_END_NON_TLS] = "non_tls",
 	[TLSMON_END_PARSE_ERROR] = "parse_error", [TLSMON_END_REUSED] = "reused",
+	[TLSMON_END_EXPIRED] = "expired",
 };
 
 static void u16_array(struct jbuf *b, const char *key, const __u16 *v, unsigned n, unsigned max,
@@ -145,6 +146,9 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 	if (size >= sizeof(*h) && h->type == TLSMON_EV_HS_BYTES) {
 		if (size < sizeof(struct tlsmon_ev_hs_bytes))
 			return -1;
+	} else if (size >= sizeof(*h) && h->type == TLSMON_EV_HELLO_PART) {
+		if (size < offsetof(struct tlsmon_ev_hello_part, ch))
+			return -1;
 	} else if (ev_check(ev, size)) {
 		return -1;
 	}
@@ -214,6 +218,17 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 
 		jbuf_str(b, "message", hb->len ? tls_hs_type_name(hb->data[0]) ?: "unknown" : "none");
 		jbuf_u64(b, "message_length", hb->len);
+		break;
+	}
+	case TLSMON_EV_HELLO_PART: {
+		const struct tlsmon_ev_hello_part *hp = ev;
+
+		jbuf_u64(b, "bytes", hp->have);
+		jbuf_u64(b, "length", hp->need);
+		jbuf_bool(b, "final", hp->final);
+		if (hp->has_ch && size >= sizeof(*hp) && (hp->ch.flags & TLS_CHF_SNI))
+			jbuf_strn(b, "sni", hp->ch.sni, hp->ch.sni_len < TLSMON_SNI_MAX
+							   ? hp->ch.sni_len : TLSMON_SNI_MAX);
 		break;
 	}
 	case TLSMON_EV_BLOB: {

@@ -194,6 +194,17 @@ static void certificates(struct jbuf *b, const struct hs_record *r)
 	jbuf_obj_close(b);
 }
 
+/* A ClientHello that never came whole: how much of it did. */
+static void hello_incomplete(struct jbuf *b, const struct evidence *ev)
+{
+	if (!ev->hello_incomplete)
+		return;
+	jbuf_bool(b, "client_hello_incomplete", 1);
+	jbuf_u64(b, "client_hello_bytes", ev->hello_have);
+	if (ev->hello_need)
+		jbuf_u64(b, "client_hello_length", ev->hello_need);
+}
+
 static void evidence(struct jbuf *b, const struct hs_record *r)
 {
 	const struct evidence *ev = &r->ev;
@@ -258,11 +269,12 @@ static void evidence(struct jbuf *b, const struct hs_record *r)
 		findings(b, "certificate_findings", r->cert_findings[SIDE_SERVER]);
 	if (r->reason == REASON_SERVER_REJECTED_CLIENT_CERT && r->certs[SIDE_CLIENT])
 		findings(b, "certificate_findings", r->cert_findings[SIDE_CLIENT]);
-	if (r->reason == REASON_NO_SERVER_HELLO || (r->reason == REASON_ABORTED_DURING_HANDSHAKE &&
-						    ev->waited_s > 0))
+	if (r->reason == REASON_NO_SERVER_HELLO || r->reason == REASON_CLIENT_HELLO_INCOMPLETE ||
+	    (r->reason == REASON_ABORTED_DURING_HANDSHAKE && ev->waited_s > 0))
 		jbuf_dbl(b, "waited_s", ev->waited_s);
 	if (ev->hello_error)
 		jbuf_str(b, "client_hello_error", tls_err_name(ev->hello_error));
+	hello_incomplete(b, ev);
 	jbuf_obj_close(b);
 }
 
@@ -386,6 +398,13 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 		if (r->closed_before_data)
 			jbuf_str(b, "closed_before_application_data",
 			       r->closed_before_data == 1 ? "client" : "server");
+		/* unsettled (input or tracking ended first), the hello still incomplete */
+		if (r->ev.hello_incomplete) {
+			jbuf_key(b, "evidence");
+			jbuf_obj_open(b);
+			hello_incomplete(b, &r->ev);
+			jbuf_obj_close(b);
+		}
 	}
 	certificates(b, r);
 	jbuf_key(b, "alerts");

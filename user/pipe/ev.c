@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <stddef.h>
+#include <string.h>
 #include "pipe/ev.h"
 #include "tlsmon.h"
 
@@ -16,6 +17,8 @@ const char *ev_type_name(int type)
 {
 	if (type == TLSMON_EV_HS_BYTES)
 		return "handshake_bytes";
+	if (type == TLSMON_EV_HELLO_PART)
+		return "client_hello_part";
 	return type > 0 && type < TLSMON_EV_MAX && type_names[type] ? type_names[type] : "unknown";
 }
 
@@ -58,4 +61,23 @@ int ev_check(const void *ev, size_t size)
 		return -1;
 	}
 	return size < want ? -1 : 0;
+}
+
+void ev_flow_expired(struct tlsmon_ev_small *e, const struct tlsmon_flow_key *k,
+		     const struct tlsmon_flow *f)
+{
+	const int ca = f->client_is_a;
+
+	memset(e, 0, sizeof(*e));
+	e->h.version = TLSMON_EVENT_VERSION;
+	e->h.type = TLSMON_EV_FLOW_END;
+	e->h.dir = TLSMON_DIR_C2S;
+	e->h.ts_ns = f->last_ns;
+	memcpy(e->h.caddr, ca ? k->a : k->b, 16);
+	memcpy(e->h.saddr, ca ? k->b : k->a, 16);
+	e->h.cport = ca ? k->pa : k->pb;
+	e->h.sport = ca ? k->pb : k->pa;
+	e->h.family = k->family;
+	e->h.size = sizeof(*e);
+	e->reason = TLSMON_END_EXPIRED;
 }

@@ -7,6 +7,8 @@
 #define TLSMON_EV_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include "tlsmon_dp_types.h"
 
 /*
  * Takes one event of size bytes, valid during the call.  The kernel's ring
@@ -17,6 +19,13 @@ typedef int (*ev_sink)(void *ctx, const void *ev, size_t size);
 
 /* Checks an event's header against its size: 0 when it can be read. */
 int ev_check(const void *ev, size_t size);
+/*
+ * The FLOW_END (reason TLSMON_END_EXPIRED) of a flow a datapath's sweep
+ * removed as idle, into e: it ends nothing the datapath would have said, so
+ * reassembly and the collector let go of what they hold for the flow.
+ */
+void ev_flow_expired(struct tlsmon_ev_small *e, const struct tlsmon_flow_key *k,
+		     const struct tlsmon_flow *f);
 /* "client_hello", ...; "unknown" for a type no datapath sends. */
 const char *ev_type_name(int type);
 

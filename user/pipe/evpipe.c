@@ -61,3 +61,9 @@ int evpipe_in(void *ctx, const void *ev, size_t size)
 	}
 	return p->out(p->out_ctx, ev, size);
 }
+
+void evpipe_expire(struct evpipe *p, uint64_t cutoff_ns)
+{
+	if (p->reasm)
+		reasm_expire(p->reasm, cutoff_ns);
+}

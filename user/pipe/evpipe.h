@@ -26,5 +26,11 @@ int evpipe_init(struct evpipe *p, ev_sink out, void *out_ctx, int pass_blobs);
 void evpipe_fini(struct evpipe *p);
 /* The sink for bpf_dp and dp_user. */
 int evpipe_in(void *ctx, const void *ev, size_t size);
+/*
+ * Settle reassembly idle since cutoff_ns (the event clock less the handshake
+ * timeout), before the collector's tick on the same clock; UINT64_MAX: all
+ * of it (end of input, before the collector's flush).
+ */
+void evpipe_expire(struct evpipe *p, uint64_t cutoff_ns);
 
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/lru.h"
@@ -27,6 +28,10 @@ struct stream {
 	uint32_t msg_len, msg_cap, msg_seq;
 	uint16_t rec_version;
 	uint8_t kind;		/* TLSMON_BLOB_*: CERT streams yield certificates only */
+	uint8_t part_sni;	/* the incomplete ClientHello's SNI was found: parsed enough */
+	uint8_t part_sent;	/* the collector was told of an incomplete ClientHello */
+	uint32_t part_parsed;	/* its bytes at the last parse */
+	uint64_t last_ns;	/* event clock: the latest bytes */
 	struct tlsmon_ev_hdr hdr;	/* template: addresses, direction, time */
 	struct tlsmon_peer_info peer;
 };
@@ -39,11 +44,13 @@ struct reasm {
 	void *sink_ctx;
 	struct reasm_stats st;
 	struct tlsp_ws ws;
+	uint8_t *pbuf;		/* an incomplete ClientHello gathered for parsing (max_stream) */
 	union {
 		struct tlsmon_ev_client_hello ch;
 		struct tlsmon_ev_server_hello sh;
 		struct tlsmon_ev_small sm;
 		struct tlsmon_ev_hs_bytes hb;
+		struct tlsmon_ev_hello_part hp;
 	} ev;
 };
 
@@ -73,7 +80,10 @@ struct reasm *reasm_new(uint32_t max_streams, uint32_t max_stream_bytes, uint64_
 	if (!r)
 		return NULL;
 	r->streams = lru_new(sizeof(struct skey), sizeof(struct stream), max_streams);
-	if (!r->streams) {
+	r->pbuf = malloc(max_stream_bytes ? max_stream_bytes : 1);
+	if (!r->streams || !r->pbuf) {
+		lru_free(r->streams);
+		free(r->pbuf);
 		free(r);
 		return NULL;
 	}
@@ -98,6 +108,7 @@ void reasm_free(struct reasm *r)
 		return;
 	lru_foreach(r->streams, release_one, r);
 	lru_free(r->streams);
+	free(r->pbuf);
 	free(r);
 }
 
@@ -360,6 +371,125 @@ static void enforce_total(struct reasm *r, const struct skey *keep)
 	}
 }
 
+/*
+ * The incomplete ClientHello this client stream waits on, if that is what it
+ * waits on: its bytes received in order, header included (0: none), *need its
+ * length (0 while its header is short), *ver the record's version; copied to
+ * r->pbuf when copy.  No copy otherwise: this runs for every segment.
+ */
+static uint32_t hello_prefix(struct reasm *r, const struct stream *s, uint32_t *need,
+			     uint16_t *ver, int copy)
+{
+	uint32_t n = s->msg_len, avail, body = 0;
+	const uint8_t *p, *first;
+
+	*need = 0;
+	*ver = s->rec_version;
+	if (s->kind != TLSMON_BLOB_RECORD || s->hdr.dir != TLSMON_DIR_C2S || !s->data)
+		return 0;
+	p = s->data + s->consumed;
+	avail = s->hi > s->consumed ? contiguous(s, s->consumed) : 0;
+	if (avail > TLS_RECORD_HDR_LEN && p[0] == TLS_CT_HANDSHAKE) {
+		body = avail - TLS_RECORD_HDR_LEN;
+		if (body > tlsp_u16(p, 3))
+			body = tlsp_u16(p, 3);
+		if (!n)
+			*ver = tlsp_u16(p, 1);
+	}
+	if (n + body > r->max_stream)
+		body = r->max_stream - n;	/* msg_len never passes max_stream */
+	first = n ? s->msg : p + TLS_RECORD_HDR_LEN;
+	if (!(n + body) || first[0] != TLS_HS_CLIENT_HELLO)
+		return 0;
+	if (n + body >= TLS_HS_HDR_LEN) {
+		uint8_t h[TLS_HS_HDR_LEN];
+		uint32_t i;
+
+		for (i = 0; i < TLS_HS_HDR_LEN; i++)
+			h[i] = i < n ? s->msg[i] : p[TLS_RECORD_HDR_LEN + i - n];
+		*need = TLS_HS_HDR_LEN + tlsp_u24(h, 1);
+		if (n + body >= *need)
+			return 0;	/* whole: drain() had it, or will */
+	}
+	if (copy && n)
+		memcpy(r->pbuf, s->msg, n);
+	if (copy && body)
+		memcpy(r->pbuf + n, p + TLS_RECORD_HDR_LEN, body);
+	return n + body;
+}
+
+/*
+ * A ClientHello's first n bytes, m[0, n), parsed up to its last whole
+ * extension: the lengths of the message and of its extension block are
+ * rewritten (m is scratch) to end there.  0, or a negative tls_err.
+ */
+static int parse_part(struct reasm *r, uint8_t *m, uint32_t n, uint16_t ver,
+		      struct tls_client_hello *ch)
+{
+	uint32_t o = TLS_HS_HDR_LEN + 2 + 32, ext_at, lim, e;
+
+	if (n < o + 1)
+		return -TLS_ERR_SHORT;
+	o += 1 + m[o];				/* session id */
+	if (n < o + 2)
+		return -TLS_ERR_SHORT;
+	o += 2 + tlsp_u16(m, o);		/* cipher suites */
+	if (n < o + 1)
+		return -TLS_ERR_SHORT;
+	o += 1 + m[o];				/* compression methods */
+	if (n < o + 2)
+		return -TLS_ERR_SHORT;
+	ext_at = o;
+	lim = ext_at + 2 + tlsp_u16(m, ext_at);
+	if (lim > n)
+		lim = n;
+	for (e = ext_at + 2; e + 4 <= lim && tlsp_u16(m, e + 2) <= lim - e - 4;)
+		e += 4 + tlsp_u16(m, e + 2);
+	m[1] = (e - TLS_HS_HDR_LEN) >> 16;
+	m[2] = (e - TLS_HS_HDR_LEN) >> 8;
+	m[3] = e - TLS_HS_HDR_LEN;
+	m[ext_at] = (e - ext_at - 2) >> 8;
+	m[ext_at + 1] = e - ext_at - 2;
+	return tls_parse_client_hello(m, 0, e, ver, ch, &r->ws);
+}
+
+/*
+ * Tell the collector of the incomplete ClientHello s waits on (final: for the
+ * last time).  Parsed again only as TLSMON_REASM_PART_STEP more bytes came
+ * (or at the end) until its SNI is found.  1 if there was one.
+ */
+static int hello_part(struct reasm *r, struct stream *s, int final)
+{
+	struct tlsmon_ev_hello_part *e = &r->ev.hp;
+	uint32_t need, n;
+	uint16_t ver;
+	int parse;
+
+	n = hello_prefix(r, s, &need, &ver, 0);
+	if (!n)
+		return 0;
+	parse = !s->part_sni && n > s->part_parsed &&
+		(final || !s->part_parsed || n - s->part_parsed >= TLSMON_REASM_PART_STEP);
+	memset(e, 0, offsetof(struct tlsmon_ev_hello_part, ch));
+	hdr_for(r, s, e, TLSMON_EV_HELLO_PART, s->base + s->consumed, sizeof(*e));
+	e->have = n;
+	e->need = need;
+	e->final = final;
+	if (parse) {
+		s->part_parsed = n;
+		hello_prefix(r, s, &need, &ver, 1);
+		if (!parse_part(r, r->pbuf, n, ver, &e->ch)) {
+			e->has_ch = 1;
+			s->part_sni = !!(e->ch.flags & TLS_CHF_SNI);
+		}
+	}
+	if (!e->has_ch)
+		e->h.size = offsetof(struct tlsmon_ev_hello_part, ch);
+	s->part_sent = 1;
+	r->sink(r->sink_ctx, e, e->h.size);
+	return 1;
+}
+
 static void report_incomplete(struct reasm *r, struct stream *s)
 {
 	uint8_t hs = 0;
@@ -371,6 +501,9 @@ static void report_incomplete(struct reasm *r, struct stream *s)
 	r->st.incomplete++;
 	if (s->kind == TLSMON_BLOB_CERT)
 		return;	/* certificates cut short: counted; the handshake's events came whole */
+	/* a ClientHello the collector follows already: its last word, not a new event */
+	if (s->part_sent && hello_part(r, s, 1))
+		return;
 	emit_small(r, s, TLSMON_EV_PARSE_ERROR, s->base + s->consumed, TLS_CT_HANDSHAKE, hs, 0,
 		   TLS_ERR_SHORT);
 }
@@ -410,6 +543,7 @@ void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b)
 	}
 	s->hdr = b->h;
 	s->peer = b->peer;
+	s->last_ns = b->h.ts_ns;
 	data = b->data;
 	len = b->len;
 	off = b->h.seq - s->base;
@@ -418,16 +552,16 @@ void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b)
 		uint32_t behind = -off;	/* unsigned: no overflow at 2^31 */
 
 		if (behind >= len)
-			return;
+			goto out;
 		data += behind;
 		len -= behind;
 		off = 0;
 	}
 	if (!len)
-		return;	/* nothing to place (the datapath sends no empty blob; a stream may have no buffer) */
+		goto out;	/* nothing to place (the datapath sends no empty blob; a stream may have no buffer) */
 	if (len > r->max_stream || off > r->max_stream - len || grow(r, s, off + len)) {
 		r->st.dropped_bytes += len;
-		return;
+		goto out;
 	}
 	memcpy(s->data + off, data, len);
 	mark(s, off, off + len);
@@ -435,6 +569,9 @@ void reasm_blob(struct reasm *r, const struct tlsmon_ev_blob *b)
 		s->hi = off + len;
 	drain(r, s);
 	rebase(s);
+out:
+	/* every segment of an incomplete ClientHello: the collector's clock runs as ours */
+	hello_part(r, s, 0);
 	enforce_total(r, &k);
 }
 
@@ -455,6 +592,27 @@ void reasm_flow_end(struct reasm *r, const struct tlsmon_ev_hdr *h)
 		stream_release(r, s);
 		lru_delete(r->streams, &k);
 	}
+}
+
+uint32_t reasm_expire(struct reasm *r, uint64_t cutoff_ns)
+{
+	const void *k;
+	struct stream *s;
+	struct skey key;
+	uint32_t n = 0;
+
+	/* least recently fed first: the order of last_ns */
+	while ((s = lru_oldest(r->streams, &k)) &&
+	       (cutoff_ns == UINT64_MAX || s->last_ns <= cutoff_ns)) {
+		memcpy(&key, k, sizeof(key));
+		if (pending(s))
+			report_incomplete(r, s);
+		stream_release(r, s);
+		lru_delete(r->streams, &key);
+		r->st.expired++;
+		n++;
+	}
+	return n;
 }
 
 void reasm_stats(const struct reasm *r, struct reasm_stats *st)

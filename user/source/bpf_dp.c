@@ -211,6 +211,16 @@ static __u32 *hint_slot(struct bpf_dp *dp, __u32 i)
 	return (__u32 *)&dp->hints[i & (TLSMON_HINT_SLOTS - 1)];
 }
 
+/* Reassembly and the collector let go of a flow the sweep removed. */
+static void flow_gone(struct bpf_dp *dp, const struct tlsmon_flow_key *k,
+		      const struct tlsmon_flow *f)
+{
+	struct tlsmon_ev_small e;
+
+	ev_flow_expired(&e, k, f);
+	dp->sink(dp->sink_ctx, &e, sizeof(e));
+}
+
 /* Give back one hint: the kernel adds concurrently, so atomic, never below zero. */
 static void hint_put(struct bpf_dp *dp, __u32 slot)
 {
@@ -254,6 +264,7 @@ void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stat
 			} else if (bpf_map_delete_elem(fd, &keys[i]) == 0) {
 				expired++;
 				hint_put(dp, vals[i].hint);
+				flow_gone(dp, &keys[i], &vals[i]);
 			}
 			/* a failed delete: the kernel ended the flow first, and counted it */
 		}

@@ -142,12 +142,16 @@ static int expire_one(void *ctx, const void *key, void *val)
 {
 	struct expire_ctx *x = ctx;
 	struct tlsmon_flow *f = val;
+	struct tlsmon_ev_small e;
 
 	/* oldest first: stop at the first flow still in use */
 	if (f->last_ns >= x->cutoff)
 		return 1;
 	if (x->du->hints[f->hint & (TLSMON_HINT_SLOTS - 1)] > 0)
 		x->du->hints[f->hint & (TLSMON_HINT_SLOTS - 1)]--;
+	/* as the kernel's sweep: reassembly and the collector let go of it too */
+	ev_flow_expired(&e, key, f);
+	x->du->sink(x->du->sink_ctx, &e, sizeof(e));
 	lru_delete(x->du->flows, key);
 	x->n++;
 	return 0;

@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * user/pipe/reasm.c and user/model/collector.c fed events as the datapath
+ * sends them: a ClientHello split over segments that stalls settles as a
+ * failure after the handshake timeout (with its SNI when the bytes holding it
+ * came), counted, its reassembly buffer freed; the same when the sweep drops
+ * the flow or the input ends; reassembly stays bounded under many such
+ * streams; and events for a flow nobody follows make no handshake.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "model/collector.h"
+#include "pipe/ev.h"
+#include "pipe/evpipe.h"
+#include "tls_parse.h"
+#include "tls_proto.h"
+
+#define SEC 1000000000ull
+#define HELLO_LEN 3023		/* the record, header included */
+#define FIRST 1000		/* bytes of it that arrive */
+#define ISN 0x10000000u
+#define SNI "pq.lab.test"
+
+/* ---- what the collector settled ---- */
+
+struct seen {
+	unsigned n;
+	enum outcome outcome;
+	enum reason reason;
+	char sni[64];			/* "" without one */
+	int has_ch;
+	uint8_t incomplete;
+	uint32_t have, need;
+	int hello_error;
+	char history[40];
+};
+
+static void on_record(void *ctx, const struct hs_record *r)
+{
+	struct seen *s = ctx;
+	size_t len;
+	int cut;
+	const uint8_t *sni = record_sni(r, &len, &cut);
+
+	s->n++;
+	s->outcome = r->outcome;
+	s->reason = r->reason;
+	s->sni[0] = 0;
+	if (sni && len < sizeof(s->sni)) {
+		memcpy(s->sni, sni, len);
+		s->sni[len] = 0;
+	}
+	s->has_ch = !!r->ch;
+	s->incomplete = r->ev.hello_incomplete;
+	s->have = r->ev.hello_have;
+	s->need = r->ev.hello_need;
+	s->hello_error = r->ev.hello_error;
+	snprintf(s->history, sizeof(s->history), "%s", r->history);
+}
+
+struct rig {
+	struct collector *col;
+	struct evpipe pipe;
+	struct seen seen;
+};
+
+static int setup(void **state)
+{
+	struct collector_opts o = {
+		.max_conns = 8192, .max_servers = 16, .handshake_timeout = 2.0, .ifname = "test",
+	};
+	struct rig *g = calloc(1, sizeof(*g));
+	struct rec_sink sink = { on_record, NULL };
+
+	assert_non_null(g);
+	g->col = collector_new(&o);
+	assert_non_null(g->col);
+	sink.ctx = &g->seen;
+	assert_int_equal(collector_add_sink(g->col, &sink), 0);
+	assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
+	*state = g;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct rig *g = *state;
+
+	evpipe_fini(&g->pipe);
+	collector_free(g->col);
+	free(g);
+	return 0;
+}
+
+/* As live and offline: reassembly settles first, then the collector, one clock. */
+static void tick(struct rig *g, uint64_t now)
+{
+	evpipe_expire(&g->pipe, now - 2 * SEC);
+	collector_tick(g->col, now);
+}
+
+static void stats(struct rig *g, struct collector_stats *cs, struct reasm_stats *rs)
+{
+	collector_stats(g->col, cs);
+	reasm_stats(g->pipe.reasm, rs);
+}
+
+/* ---- a large ClientHello: the SNI first, or after ~2.9 KB of padding ---- */
+
+static size_t ext(uint8_t *p, uint16_t type, const uint8_t *body, uint16_t n)
+{
+	p[0] = type >> 8;
+	p[1] = type;
+	p[2] = n >> 8;
+	p[3] = n;
+	if (n)
+		memcpy(p + 4, body, n);
+	return 4 + n;
+}
+
+static size_t sni_ext(uint8_t *p, const char *name)
+{
+	uint8_t b[300];
+	size_t n = strlen(name);
+
+	b[0] = (n + 3) >> 8;
+	b[1] = n + 3;
+	b[2] = 0;	/* host_name */
+	b[3] = n >> 8;
+	b[4] = n;
+	memcpy(b + 5, name, n);
+	return ext(p, TLS_EXT_SERVER_NAME, b, n + 5);
+}
+
+static size_t hello(uint8_t *out, int sni_first, uint16_t port_salt)
+{
+	static const uint8_t versions[] = { 2, 0x03, 0x04 };
+	static uint8_t pad[4096];
+	uint8_t *p = out + 5, *exts;
+	size_t fixed, padlen, o;
+
+	p[0] = TLS_HS_CLIENT_HELLO;
+	o = 4;
+	p[o++] = 0x03;
+	p[o++] = 0x03;
+	memset(p + o, 0x5a, 32);
+	p[o] = port_salt;
+	o += 32;
+	p[o++] = 0;				/* session id */
+	p[o++] = 0;
+	p[o++] = 4;
+	p[o++] = 0x13;
+	p[o++] = 0x01;
+	p[o++] = 0x13;
+	p[o++] = 0x02;
+	p[o++] = 1;				/* compression: null */
+	p[o++] = 0;
+	o += 2;					/* extensions length, below */
+	exts = p + o;
+	fixed = 5 + o + (4 + 5 + strlen(SNI)) + (4 + sizeof(versions)) + 4;
+	padlen = HELLO_LEN - fixed;
+	if (sni_first)
+		o += sni_ext(p + o, SNI);
+	o += ext(p + o, TLS_EXT_SUPPORTED_VERSIONS, versions, sizeof(versions));
+	o += ext(p + o, TLS_EXT_PADDING, pad, padlen);
+	if (!sni_first)
+		o += sni_ext(p + o, SNI);
+	exts[-2] = (p + o - exts) >> 8;
+	exts[-1] = p + o - exts;
+	p[1] = (o - 4) >> 16;
+	p[2] = (o - 4) >> 8;
+	p[3] = o - 4;
+	out[0] = TLS_CT_HANDSHAKE;
+	out[1] = 0x03;
+	out[2] = 0x01;
+	out[3] = o >> 8;
+	out[4] = o;
+	assert_int_equal(5 + o, HELLO_LEN);
+	return 5 + o;
+}
+
+static void hdr(struct tlsmon_ev_hdr *h, int type, int dir, uint16_t cport, uint64_t ts)
+{
+	memset(h, 0, sizeof(*h));
+	h->version = TLSMON_EVENT_VERSION;
+	h->type = type;
+	h->dir = dir;
+	h->ts_ns = ts;
+	h->family = 4;
+	h->caddr[10] = h->caddr[11] = 0xff;
+	h->caddr[12] = 10;
+	h->caddr[15] = 2;
+	h->saddr[10] = h->saddr[11] = 0xff;
+	h->saddr[12] = 10;
+	h->saddr[15] = 1;
+	h->cport = cport;
+	h->sport = 443;
+}
+
+/* The datapath's blobs for bytes [from, to) of a record, as it ships them. */
+static void blobs(struct rig *g, const uint8_t *rec, size_t from, size_t to, uint16_t cport,
+		  uint64_t ts)
+{
+	static struct tlsmon_ev_blob b;
+	size_t n;
+
+	while (from < to) {
+		n = to - from > TLSMON_BLOB_MAX ? TLSMON_BLOB_MAX : to - from;
+		hdr(&b.h, TLSMON_EV_BLOB, TLSMON_DIR_C2S, cport, ts);
+		b.h.seq = ISN + from;
+		b.h.size = offsetof(struct tlsmon_ev_blob, data) + n;
+		b.rec_seq = ISN;
+		b.len = n;
+		b.kind = TLSMON_BLOB_RECORD;
+		b.flags = 0;
+		memcpy(b.data, rec + from, n);
+		assert_int_equal(evpipe_in(&g->pipe, &b, b.h.size), 0);
+		from += n;
+	}
+}
+
+static void small(struct rig *g, int type, int dir, uint16_t cport, uint64_t ts, uint32_t reason)
+{
+	struct tlsmon_ev_small e;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, type, dir, cport, ts);
+	e.h.size = sizeof(e);
+	e.reason = reason;
+	e.rec_len = 40;
+	evpipe_in(&g->pipe, &e, sizeof(e));
+}
+
+/* ---- a stalled hello settles after the timeout, its buffer freed ---- */
+
+static void stalled(void **state, int sni_first)
+{
+	struct rig *g = *state;
+	uint8_t rec[HELLO_LEN];
+	struct collector_stats cs;
+	struct reasm_stats rs;
+
+	hello(rec, sni_first, 0);
+	blobs(g, rec, 0, FIRST, 40000, 1 * SEC);
+	stats(g, &cs, &rs);
+	assert_int_equal(rs.streams, 1);
+	assert_true(rs.bytes >= FIRST);
+	/* not yet: the timeout runs from the last bytes */
+	tick(g, 1 * SEC + SEC / 2);
+	tick(g, 3 * SEC - 1);
+	assert_int_equal(g->seen.n, 0);
+	tick(g, 3 * SEC);
+	assert_int_equal(g->seen.n, 1);
+	assert_int_equal(g->seen.outcome, OUTCOME_FAILED);
+	assert_string_equal(reason_name(g->seen.reason), "client_hello_incomplete");
+	assert_int_equal(g->seen.incomplete, 1);
+	/* the handshake message: the record's bytes less its header */
+	assert_int_equal(g->seen.have, FIRST - 5);
+	assert_int_equal(g->seen.need, HELLO_LEN - 5);
+	assert_int_equal(g->seen.hello_error, TLS_ERR_SHORT);
+	if (sni_first)
+		assert_string_equal(g->seen.sni, SNI);
+	else
+		assert_string_equal(g->seen.sni, "");
+	stats(g, &cs, &rs);
+	assert_int_equal(cs.records, 1);
+	assert_int_equal(cs.timed_out, 1);
+	assert_int_equal(cs.hello_incomplete, 1);
+	assert_int_equal(cs.by_reason[REASON_CLIENT_HELLO_INCOMPLETE], 1);
+	assert_int_equal(cs.open, 0);
+	assert_int_equal(rs.incomplete, 1);
+	assert_int_equal(rs.expired, 1);
+	assert_int_equal(rs.streams, 0);
+	assert_int_equal(rs.bytes, 0);
+	/* nothing more comes of it */
+	tick(g, 30 * SEC);
+	collector_flush(g->col, 31 * SEC);
+	assert_int_equal(g->seen.n, 1);
+	stats(g, &cs, &rs);
+	assert_int_equal(cs.orphan_events, 0);
+}
+
+static void test_stalled_sni_in_part(void **state)
+{
+	stalled(state, 1);
+}
+
+static void test_stalled_sni_not_in_part(void **state)
+{
+	stalled(state, 0);
+}
+
+/* The rest arriving later makes a whole hello: one handshake, not incomplete. */
+static void test_split_then_whole(void **state)
+{
+	struct rig *g = *state;
+	uint8_t rec[HELLO_LEN];
+	struct collector_stats cs;
+	struct reasm_stats rs;
+
+	hello(rec, 0, 0);
+	blobs(g, rec, 0, FIRST, 40000, 1 * SEC);
+	tick(g, 2 * SEC);
+	blobs(g, rec, FIRST, HELLO_LEN, 40000, 2 * SEC + SEC / 2);
+	stats(g, &cs, &rs);
+	assert_int_equal(rs.records, 1);
+	assert_int_equal(rs.streams, 1);	/* the window stays open until the flow ends */
+	tick(g, 3 * SEC);
+	assert_int_equal(g->seen.n, 0);		/* in time: 2.5 s + 2 s */
+	tick(g, 5 * SEC);
+	assert_int_equal(g->seen.n, 1);
+	assert_string_equal(reason_name(g->seen.reason), "no_server_hello");
+	assert_int_equal(g->seen.incomplete, 0);
+	assert_string_equal(g->seen.sni, SNI);
+	assert_string_equal(g->seen.history, "C");
+	stats(g, &cs, &rs);
+	assert_int_equal(cs.hello_incomplete, 0);
+	assert_int_equal(rs.incomplete, 0);
+	assert_int_equal(rs.streams, 0);
+	assert_int_equal(rs.bytes, 0);
+}
+
+/* The sweep drops the kernel's flow first: the same settlement, nothing held. */
+static void test_swept_flow(void **state)
+{
+	struct rig *g = *state;
+	uint8_t rec[HELLO_LEN];
+	struct tlsmon_flow_key k;
+	struct tlsmon_flow f;
+	struct tlsmon_ev_small e;
+	struct collector_stats cs;
+	struct reasm_stats rs;
+
+	hello(rec, 1, 0);
+	blobs(g, rec, 0, FIRST, 40000, 1 * SEC);
+	/* the flow as the datapath keys it: the client is b here */
+	memset(&k, 0, sizeof(k));
+	memset(&f, 0, sizeof(f));
+	hdr(&e.h, 0, 0, 40000, 0);
+	memcpy(k.a, e.h.saddr, 16);
+	memcpy(k.b, e.h.caddr, 16);
+	k.pa = 443;
+	k.pb = 40000;
+	k.family = 4;
+	f.client_is_a = 0;
+	f.last_ns = 1 * SEC;
+	ev_flow_expired(&e, &k, &f);
+	assert_int_equal(evpipe_in(&g->pipe, &e, sizeof(e)), 0);
+	assert_int_equal(g->seen.n, 1);
+	assert_string_equal(reason_name(g->seen.reason), "client_hello_incomplete");
+	assert_string_equal(g->seen.sni, SNI);
+	stats(g, &cs, &rs);
+	assert_int_equal(cs.timed_out, 1);
+	assert_int_equal(rs.incomplete, 1);
+	assert_int_equal(rs.streams, 0);
+	assert_int_equal(rs.bytes, 0);
+	assert_int_equal(cs.open, 0);
+	/* a flow swept after its handshake settled: housekeeping, no orphan */
+	ev_flow_expired(&e, &k, &f);
+	evpipe_in(&g->pipe, &e, sizeof(e));
+	stats(g, &cs, &rs);
+	assert_int_equal(g->seen.n, 1);
+	assert_int_equal(cs.orphan_events, 0);
+}
+
+/* A reset answers the part: that is the reason, the part its evidence, nothing held. */
+static void test_reset_after_part(void **state)
+{
+	struct rig *g = *state;
+	uint8_t rec[HELLO_LEN];
+	struct collector_stats cs;
+	struct reasm_stats rs;
+
+	hello(rec, 1, 0);
+	blobs(g, rec, 0, FIRST, 40000, 1 * SEC);
+	small(g, TLSMON_EV_TCP_RST, TLSMON_DIR_S2C, 40000, 1 * SEC + 1000, 0);
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, 40000, 1 * SEC + 1000, TLSMON_END_RST);
+	assert_int_equal(g->seen.n, 1);
+	assert_int_equal(g->seen.outcome, OUTCOME_FAILED);
+	assert_string_equal(reason_name(g->seen.reason), "reset_after_client_hello");
+	assert_int_equal(g->seen.incomplete, 1);
+	assert_int_equal(g->seen.have, FIRST - 5);
+	assert_string_equal(g->seen.sni, SNI);
+	stats(g, &cs, &rs);
+	assert_int_equal(cs.timed_out, 0);
+	assert_int_equal(cs.orphan_events, 0);
+	assert_int_equal(rs.incomplete, 1);
+	assert_int_equal(rs.streams, 0);
+	assert_int_equal(rs.bytes, 0);
+}
+
+/* The input ends before the timeout: settled (unknown), still reported, freed. */
+static void test_end_of_input(void **state)
+{
+	struct rig *g = *state;
+	uint8_t rec[HELLO_LEN];
+	struct collector_stats cs;
+	struct reasm_stats rs;
+
+	hello(rec, 1, 0);
+	blobs(g, rec, 0, FIRST, 40000, 1 * SEC);
+	evpipe_expire(&g->pipe, UINT64_MAX);
+	collector_flush(g->col, 1 * SEC + SEC / 2);
+	assert_int_equal(g->seen.n, 1);
+	assert_int_equal(g->seen.outcome, OUTCOME_UNKNOWN);
+	assert_int_equal(g->seen.incomplete, 1);
+	assert_string_equal(g->seen.sni, SNI);
+	stats(g, &cs, &rs);
+	assert_int_equal(rs.incomplete, 1);
+	assert_int_equal(rs.streams, 0);
+	assert_int_equal(rs.bytes, 0);
+	assert_int_equal(cs.hello_incomplete, 1);
+}
+
+/* More stalled hellos than reassembly keeps: bounded, each one settled and counted. */
+static void test_many_stalled(void **state)
+{
+	struct rig *g = *state;
+	static uint8_t rec[HELLO_LEN];
+	struct collector_stats cs;
+	struct reasm_stats rs;
+	const unsigned n = 5000;
+	unsigned i;
+
+	hello(rec, 1, 0);
+	for (i = 0; i < n; i++)
+		blobs(g, rec, 0, FIRST, 10000 + i, 1 * SEC + i);
+	stats(g, &cs, &rs);
+	assert_true(rs.streams <= 4096);
+	assert_true(rs.bytes <= 32ull << 20);
+	assert_int_equal(rs.evicted, n - rs.streams);
+	assert_int_equal(cs.open, n);
+	tick(g, 4 * SEC);
+	stats(g, &cs, &rs);
+	assert_int_equal(g->seen.n, n);
+	assert_int_equal(cs.timed_out, n);
+	assert_int_equal(cs.hello_incomplete, n);
+	assert_int_equal(cs.by_reason[REASON_CLIENT_HELLO_INCOMPLETE], n);
+	assert_int_equal(rs.streams, 0);
+	assert_int_equal(rs.bytes, 0);
+	/* every stream either expired (and reported) or was evicted: none lost */
+	assert_int_equal(rs.expired + rs.evicted, n);
+	assert_int_equal(rs.incomplete, rs.expired);
+}
+
+/* A flow end (or any non-hello event) for a flow not followed makes no handshake. */
+static void test_orphans(void **state)
+{
+	struct rig *g = *state;
+	struct collector_stats cs;
+
+	small(g, TLSMON_EV_APPDATA, TLSMON_DIR_S2C, 50000, 1 * SEC, 0);
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, 50000, 1 * SEC, TLSMON_END_FIN);
+	small(g, TLSMON_EV_TCP_RST, TLSMON_DIR_C2S, 50001, 1 * SEC, 0);
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_C2S, 50002, 1 * SEC, TLSMON_END_RST);
+	collector_flush(g->col, 60 * SEC);
+	collector_stats(g->col, &cs);
+	assert_int_equal(g->seen.n, 0);
+	assert_int_equal(cs.records, 0);
+	assert_int_equal(cs.open, 0);
+	assert_int_equal(cs.orphan_events, 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_stalled_sni_in_part, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_sni_not_in_part, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_then_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swept_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_after_part, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_of_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_stalled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orphans, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
