@@ -461,6 +461,45 @@ static void test_transport_and_inferred(void **state)
 	assert_string_equal(confidence_name(CONFIDENCE_CONFIRMED), "confirmed");
 }
 
+/*
+ * A fingerprint's servers are bounded: the least recent goes.  10.77.20.1,
+ * the only one serving x.lab.test, would be the preferred sibling of a
+ * failure for x.lab.test; four more servers later it is gone from the JA4's
+ * set and the most recent of them is given instead.
+ */
+static void test_siblings_bounded(void **state)
+{
+	struct profiles *ps = profiles_new(64);
+	char ip[32], name[32];
+	unsigned i;
+
+	(void)state;
+	for (i = 1; i <= PROFILES_MAX_SIBLINGS + 1; i++) {
+		snprintf(ip, sizeof(ip), "10.77.20.%u", i);
+		snprintf(name, sizeof(name), i == 1 ? "x.lab.test" : "s%u.lab.test", i);
+		offer(&S, ip, name, JA4_PY, PY_SUITES, 18, TLS13_12, 2, TLS_V_TLS12);
+		accept_(ps, &S, 0x1302, TLS_V_TLS13);
+		if (i != PROFILES_MAX_SIBLINGS)
+			continue;
+		/* still there at the cap: preferred for its name */
+		offer(&T, B4, "x.lab.test", JA4_PY, PY_SUITES, 18, TLS13_12, 2, TLS_V_TLS12);
+		refuse(&T, TLS_ALERT_HANDSHAKE_FAILURE);
+		settle(&T, ps);
+		v4(S.c.rec.saddr, "10.77.20.1");
+		assert_memory_equal(T.c.rec.ev.sibling.addr, S.c.rec.saddr, 16);
+		assert_true(T.c.rec.ev.sibling.same_name);
+	}
+	offer(&T, B4, "x.lab.test", JA4_PY, PY_SUITES, 18, TLS13_12, 2, TLS_V_TLS12);
+	refuse(&T, TLS_ALERT_HANDSHAKE_FAILURE);
+	settle(&T, ps);
+	assert_true(T.c.rec.ev.have_sibling);
+	assert_true(T.c.rec.ev.sibling.same_fingerprint);
+	assert_false(T.c.rec.ev.sibling.same_name);
+	v4(S.c.rec.saddr, "10.77.20.5");
+	assert_memory_equal(T.c.rec.ev.sibling.addr, S.c.rec.saddr, 16);
+	profiles_free(ps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_profile_confirms),
 		cmocka_unit_test(test_profile_clears_the_version),
 		cmocka_unit_test(test_transport_and_inferred),
+		cmocka_unit_test(test_siblings_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
