@@ -20,8 +20,13 @@ struct ja4_key {
 struct sni_key {
 	uint16_t len;
 	uint8_t name[TLSMON_SNI_MAX];
-	uint8_t pad[5];
+	uint8_t pad[7];
 };
+
+/* The LRU keeps a value right after its key: keys a multiple of 8 keep values aligned. */
+_Static_assert(sizeof(struct pkey) % 8 == 0, "pkey size");
+_Static_assert(sizeof(struct ja4_key) % 8 == 0, "ja4_key size");
+_Static_assert(sizeof(struct sni_key) % 8 == 0, "sni_key size");
 
 struct sib_entry {
 	struct pkey server;
