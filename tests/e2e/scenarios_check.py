@@ -107,15 +107,20 @@ expect("ok_curl_b", "curl to B established with RSA key exchange",
        lambda r: established(version="TLSv1.2")(r) and r.get("cipher") in RSA_ONLY, B4, 443, 1)
 expect("ok_curl_b6", "curl to B over IPv6 established", established(version="TLSv1.2"), B6, 443, 1)
 
-# 2. version mismatch
-expect("vm_tls1", "TLS 1.0 client vs TLS 1.2+ server: version_mismatch",
-       failed("version_mismatch", alert_=("server", "protocol_version")), A4, 4410, 1)
-expect("vm_tls11_nginx", "TLS 1.1 client vs nginx TLS 1.2+: version_mismatch",
-       failed("version_mismatch", alert_=("server", "protocol_version")), A4, 443, 1)
+# 2. version mismatch: protocol_version names it (confirmed)
+CONFIRMED = {"confidence": "confirmed"}
+expect("vm_tls1", "TLS 1.0 client vs TLS 1.2+ server: version_mismatch, confirmed",
+       failed("version_mismatch", ev=CONFIRMED, alert_=("server", "protocol_version")), A4, 4410, 1)
+expect("vm_tls11_nginx", "TLS 1.1 client vs nginx TLS 1.2+: version_mismatch, confirmed",
+       failed("version_mismatch", ev=CONFIRMED, alert_=("server", "protocol_version")), A4, 443, 1)
 
 # no shared cipher: one weak suite offered
-expect("nsc_weak", "a single DHE suite vs nginx A: no_shared_cipher, with what was offered",
-       lambda r: failed("no_shared_cipher", alert_=("server", "handshake_failure"))(r) and
+# A's profile so far holds TLS 1.3 suites only (curl, s_client): nothing to compare a TLS
+# 1.2-only offer with, so the offer decides: likely
+expect("nsc_weak", "a single DHE suite vs nginx A: no_shared_cipher, likely, with what was offered",
+       lambda r: failed("no_shared_cipher", ev={"confidence": "likely"},
+                        alert_=("server", "handshake_failure"))(r) and
+       r["evidence"].get("client_ciphers") == r.get("ciphers_offered") and
        "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256" in r.get("ciphers_offered", []) and
        len([c for c in r["ciphers_offered"] if "EMPTY_RENEGOTIATION" not in c]) == 1, A4, 443, 1)
 
@@ -124,14 +129,16 @@ expect("nsc_weak", "a single DHE suite vs nginx A: no_shared_cipher, with what w
 
 def b_profile(r):
     sa = (r.get("evidence") or {}).get("server_accepted") or {}
-    return (failed("no_shared_cipher", "api.lab.test", alert_=("server", "handshake_failure"))(r)
+    # B served curl before (ok_curl_b): its own profile confirms it
+    return (failed("no_shared_cipher", "api.lab.test", {"basis": "server_profile", **CONFIRMED},
+                   alert_=("server", "handshake_failure"))(r)
             and set(sa.get("ciphers") or []) <= RSA_ONLY and sa.get("ciphers") and
             not RSA_ONLY & set(r.get("ciphers_offered", [])))
 
 
 expect("py_rr", "python at A: every handshake established", established(sni="api.lab.test"),
        A4, 443, 3)
-expect("py_rr", "python at B: every failure no_shared_cipher, B's profile as evidence",
+expect("py_rr", "python at B: every failure no_shared_cipher, confirmed, B's profile as evidence",
        b_profile, B4, 443, 3)
 expect("py_rr6", "python at B over IPv6: no_shared_cipher", b_profile, B6, 443, 2)
 fails_at_a = [r for s in ("py_rr", "py_rr6") for r in by_step.get(s, [])
@@ -220,8 +227,11 @@ expect("unrecognized_name", "fatal unrecognized_name: unrecognized_name",
 expect("plain_text", "an HTTP server on a TLS port: non_tls_response",
        lambda r: failed("non_tls_response")(r) and
        (r.get("evidence") or {}).get("first_bytes", "").startswith("HTTP/1.1"), A4, 8443, 1)
-expect("no_alpn", "nginx refuses every offered ALPN: other_alert no_application_protocol",
-       failed("other_alert:no_application_protocol", "a.lab.test"), A4, 443, 1)
+expect("no_alpn", "nginx refuses every offered ALPN: no_shared_alpn, the offer as evidence",
+       lambda r: failed("no_shared_alpn", "a.lab.test", CONFIRMED,
+                        ("server", "no_application_protocol"))(r) and
+       (r.get("evidence") or {}).get("client_alpn") == r.get("alpn_offered") and
+       r["evidence"].get("client_alpn_count") == 40, A4, 443, 1)
 expect("no_server_hello", "a server that never answers: no_server_hello",
        failed("no_server_hello"), B4, 4499, 1)
 expect("aborted", "a client that resets after the server's first flight: aborted_during_handshake",

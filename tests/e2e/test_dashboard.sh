@@ -339,7 +339,7 @@ EOF
 	see "Shift-Tab: back to certificates" "^SERVER +SNI +SUBJECT CN"
 	keys BTab
 	see "Shift-Tab: back to failures" "^UTC +RECENT FAILURES"
-	see "failures: the evidence under each failure" "^      \(server sent fatal bad_certificate\)"
+	see "failures: the evidence under each failure, how sure first" "^      \[confirmed\] \(server sent fatal bad_certificate\)"
 	read -r _ FIRSTR FIRSTA < <(grep '^firstfail ' "$DIR/expect")
 	keys s
 	see "key s in failures: oldest first" "sort: oldest"

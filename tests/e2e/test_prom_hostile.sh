@@ -36,7 +36,7 @@ except ValueError as e:
     sys.exit(0)
 agg = {
     "tlsmon_handshakes_total": ("handshakes", ["outcome", "version"]),
-    "tlsmon_handshake_failures_total": ("failures", ["reason", "server", "sni"]),
+    "tlsmon_handshake_failures_total": ("failures", ["reason", "server", "sni", "confidence"]),
     "tlsmon_alerts_total": ("alerts", ["sender", "level", "description"]),
     "tlsmon_negotiated_total": ("negotiated", ["version", "cipher"]),
     "tlsmon_server_handshakes_total": ("servers", ["server", "port", "outcome"]),

@@ -134,6 +134,12 @@ t.eq(get(F, reason="no_shared_cipher", server="10.77.3.2", sni="b.lab.test"), 2.
      "failures: no_shared_cipher at B for b.lab.test: 2")
 t.eq(get(F, reason="version_mismatch", server="10.77.2.2", sni="a.lab.test"), 2.0,
      "failures: version_mismatch at A for a.lab.test: 2")
+# B's profile (curl succeeded there first) and A's protocol_version say so: confirmed
+t.eq(get(F, reason="no_shared_cipher", server="10.77.3.2", confidence="confirmed"), 2.0,
+     "failures: no_shared_cipher at B confirmed (B's own profile): 2")
+t.eq(get(F, reason="version_mismatch", server="10.77.2.2", confidence="confirmed"), 2.0,
+     "failures: version_mismatch at A confirmed (protocol_version): 2")
+t.eq(get(F, confidence="likely"), None, "failures: none only likely")
 t.eq(get(F, reason="unrecognized_name", server="10.77.2.2", sni="other.lab.test"), 1.0,
      "failures: unrecognized_name at A for other.lab.test: 1")
 t.eq(get(F), 5.0, "failures: 5 in all")

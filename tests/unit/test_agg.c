@@ -130,22 +130,24 @@ static void test_fold_everything_last(void **state)
 	a = agg_new(&o);
 	assert_non_null(a);
 	for (i = 0; i < 50; i++) {
-		struct agg_value v[3];
+		struct agg_value v[4];
 
 		snprintf(reason, sizeof(reason), "reason%u", i % 10);
 		snprintf(sni, sizeof(sni), "s%u", i);
 		v[0] = V(reason);
 		v[1] = V("10.0.0.1");
 		v[2] = V(sni);
+		v[3] = V("likely");
 		agg_add(a, AGG_FAILURES, v, 2);
 	}
 	assert_int_equal(agg_series_count(a, AGG_FAILURES), 8);
 	assert_int_equal(agg_folded(a, AGG_FAILURES), 2 * 44);
 	dump(a, AGG_FAILURES, &D);
 	assert_int_equal(D.sum, 100);
-	/* the one partly folded tuple that fit keeps its reason; the rest lose everything */
-	assert_true(has_line(&D, "reason6|other|other 10"));
-	assert_true(has_line(&D, "other|other|other 78"));
+	/* the one partly folded tuple that fit keeps its reason and confidence; the rest
+	 * lose everything */
+	assert_true(has_line(&D, "reason6|other|other|likely 10"));
+	assert_true(has_line(&D, "other|other|other|other 78"));
 	agg_free(a);
 }
 
@@ -292,6 +294,7 @@ static void mk(struct hs_record *r, const char *sni, enum outcome oc, enum reaso
 	r->sfp = &sfp;
 	r->outcome = oc;
 	r->reason = why;
+	r->ev.confidence = oc == OUTCOME_FAILED ? CONFIDENCE_CONFIRMED : CONFIDENCE_NONE;
 	r->ch_ns = 1000000000;
 	if (oc == OUTCOME_ESTABLISHED) {
 		r->sh = &sh;
@@ -314,6 +317,7 @@ static void test_record_labels(void **state)
 	mk(&r, "a.lab.test", OUTCOME_ESTABLISHED, REASON_NONE);
 	agg_record(a, &r);
 	mk(&r, "b.lab.test", OUTCOME_FAILED, REASON_NO_SHARED_CIPHER);
+	r.ev.confidence = CONFIDENCE_LIKELY;
 	r.n_alerts = 1;
 	r.alerts[0] = (struct rec_alert){ .sender = SIDE_SERVER, .level = 2, .desc = 40 };
 	agg_record(a, &r);
@@ -328,8 +332,8 @@ static void test_record_labels(void **state)
 	assert_string_equal(D.line[1], "failed| 2");
 	dump(a, AGG_FAILURES, &D);
 	assert_int_equal(D.n, 2);
-	assert_string_equal(D.line[0], "no_shared_cipher|10.77.3.2|b.lab.test 1");
-	assert_string_equal(D.line[1], "closed_after_client_hello|10.77.3.2| 1");
+	assert_string_equal(D.line[0], "no_shared_cipher|10.77.3.2|b.lab.test|likely 1");
+	assert_string_equal(D.line[1], "closed_after_client_hello|10.77.3.2||confirmed 1");
 	dump(a, AGG_ALERTS, &D);
 	assert_int_equal(D.n, 1);
 	assert_string_equal(D.line[0], "server|fatal|handshake_failure 1");
@@ -593,7 +597,7 @@ static void test_hostile_value_stays_in_its_label(void **state)
 			found++, assert_string_equal(
 				line, "tlsmon_handshake_failures_total{reason=\"unrecognized_name\","
 				      "server=\"10.77.3.2\",sni=\"x\\\"} 1\\\\x0atlsmon_injected_total "
-				      "1\\\\x0a# TYPE y counter\"} 1");
+				      "1\\\\x0a# TYPE y counter\",confidence=\"confirmed\"} 1");
 	}
 	assert_int_equal(found, 1);
 	free(buf);

@@ -124,6 +124,12 @@ static void feed(struct dash_model *m, const struct spec *s)
 		r.ev.profile_ciphers[0] = 0x0035;
 		r.ev.profile_min_version = r.ev.profile_max_version = 0x0303;
 		r.ev.client_max_version = 0x0304;
+		r.ev.confidence = CONFIDENCE_CONFIRMED;
+	}
+	if (r.reason == REASON_CLIENT_REJECTED_SERVER_CERT) {
+		r.ev.basis = BASIS_INFERRED;
+		r.ev.inferred_record_len = 19;
+		r.ev.confidence = CONFIDENCE_LIKELY;
 	}
 	dash_model_record(m, &r);
 }
@@ -457,12 +463,16 @@ static void test_recent_failures(void **state)
 	assert_string_equal(f[0]->server, "10.77.3.2:443");
 	assert_int_equal(strncmp(f[0]->client, "10.77.1.2:", 10), 0);
 	assert_string_equal(f[0]->ja4, PY);
-	assert_int_equal(strncmp(f[0]->why, "(server sent fatal handshake_failure): in 12 "
-				 "successful handshakes this server accepted", 83), 0);
+	/* how sure, first */
+	assert_int_equal(f[0]->confidence, CONFIDENCE_CONFIRMED);
+	assert_int_equal(strncmp(f[0]->why, "[confirmed] (server sent fatal handshake_failure): "
+				 "in 12 successful handshakes this server accepted", 95), 0);
 	n = dash_query_failures(m, 0, "server_cert", f);
 	assert_int_equal(n, DASH_MAX_RECENT / 2);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		assert_int_equal(f[i]->reason, REASON_CLIENT_REJECTED_SERVER_CERT);
+		assert_string_equal(f[i]->why, "[likely] (inferred from a 19-byte encrypted record)");
+	}
 	dash_model_free(m);
 }
 

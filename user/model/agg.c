@@ -14,7 +14,9 @@
 
 static const struct agg_family_info families[AGG_FAMILY_MAX] = {
 	[AGG_HANDSHAKES] = { "handshakes", 2, { "outcome", "version" }, { 0, 1 } },
-	[AGG_FAILURES] = { "failures", 3, { "reason", "server", "sni" }, { 0, 1, 1 } },
+	/* confidence: two values ("confirmed", "likely"), kept when folding like the reason */
+	[AGG_FAILURES] = { "failures", 4, { "reason", "server", "sni", "confidence" },
+			   { 0, 1, 1, 0 } },
 	[AGG_ALERTS] = { "alerts", 3, { "sender", "level", "description" }, { 0, 1, 1 } },
 	[AGG_NEGOTIATED] = { "negotiated", 2, { "version", "cipher" }, { 1, 1 } },
 	[AGG_SERVERS] = { "servers", 3, { "server", "port", "outcome" }, { 1, 1, 0 } },
@@ -434,8 +436,12 @@ void agg_record(void *ctx, const struct hs_record *r)
 	ja4 = str(r->ch && r->fp->have_ja4 ? r->fp->ja4 : "");
 
 	add2(a, AGG_HANDSHAKES, outcome, version);
-	if (oc == OUTCOME_FAILED)
-		add3(a, AGG_FAILURES, str(reason_label(r, why, sizeof(why))), server, sni);
+	if (oc == OUTCOME_FAILED) {
+		struct agg_value v[AGG_MAX_LABELS] = { str(reason_label(r, why, sizeof(why))), server,
+						       sni, str(confidence_name(r->ev.confidence)) };
+
+		agg_add(a, AGG_FAILURES, v, 1);
+	}
 	if (r->sh)
 		add2(a, AGG_NEGOTIATED, version, cipher);
 	add3(a, AGG_SERVERS, server, str(port), outcome);

@@ -2,7 +2,8 @@
 /*
  * Aggregation: counts of settled handshakes by server, SNI, client, version,
  * cipher, reason and JA4, and the combinations an operator asks about
- * (server x reason x SNI; server x client JA4), with bounded memory.
+ * (server x reason x SNI, with the reason's confidence; server x client
+ * JA4), with bounded memory.
  *
  * Each family is a set of series: a tuple of label values and a counter.
  * Counters only go up and a label set, once it has its own series, keeps it
@@ -25,7 +26,7 @@
 
 enum agg_family {
 	AGG_HANDSHAKES,		/* outcome, version */
-	AGG_FAILURES,		/* reason, server, sni */
+	AGG_FAILURES,		/* reason, server, sni, confidence */
 	AGG_ALERTS,		/* sender, level, description */
 	AGG_NEGOTIATED,		/* version, cipher */
 	AGG_SERVERS,		/* server, port, outcome */
@@ -39,7 +40,7 @@ enum agg_family {
 	AGG_FAMILY_MAX
 };
 
-#define AGG_MAX_LABELS 3
+#define AGG_MAX_LABELS 4
 #define AGG_VALUE_MAX 255	/* bytes kept of one value (the longest SNI) */
 #define AGG_DEFAULT_MAX_SERIES 500
 #define AGG_MIN_SERIES 8

@@ -231,7 +231,7 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 	if (!r->end_ns)
 		r->end_ns = wall(c, cn->last_ns);
 	cert_settle(cn);
-	diag_settle(cn, profiles_get(c->profiles, r), timed_out, waited);
+	diag_settle(cn, c->profiles, timed_out, waited);
 	profiles_learn(c->profiles, r);
 	c->st.records++;
 	if (cn->hello_counted) {

@@ -57,18 +57,6 @@ static int offers(const struct tls_client_hello *ch, uint16_t suite)
 	return 0;
 }
 
-/* Suites that are real ciphers (not SCSVs, not GREASE). */
-static unsigned real_suites(const struct tls_client_hello *ch)
-{
-	unsigned i, k = 0, n = ch->n_ciphers < TLSMON_MAX_CIPHERS ? ch->n_ciphers : TLSMON_MAX_CIPHERS;
-
-	for (i = 0; i < n; i++)
-		if (!TLS_IS_GREASE(ch->ciphers[i]) && ch->ciphers[i] != TLS_EMPTY_RENEGOTIATION_INFO_SCSV &&
-		    ch->ciphers[i] != TLS_FALLBACK_SCSV)
-			k++;
-	return k;
-}
-
 /* TLS 1.3 suites name no key exchange: they never count for a TLS 1.2 offer. */
 static int is_tls13_suite(uint16_t s)
 {
@@ -76,18 +64,41 @@ static int is_tls13_suite(uint16_t s)
 }
 
 /*
- * A server's handshake_failure (40) before its ServerHello says "no" without
- * saying to what.  The evidence decides: the versions and suites this server
- * accepted from clients that succeeded, else the client's offer alone.
+ * A server's fatal alert before its ServerHello, other than the three that
+ * name their cause (protocol_version, unrecognized_name,
+ * no_application_protocol), says "no" without saying to what.
+ * handshake_failure (40) and insufficient_security (71) are the alerts of a
+ * failed negotiation: no shared suite, group or signature algorithm, or no
+ * version; the others (OpenSSL 3 sends internal_error, 80, to a TLS 1.0 or
+ * 1.1 client whose version its security level cannot sign for) name nothing
+ * at all.  The rules, strongest evidence first:
  *
- * A profile proves suites, not a minimum version: a server that has only
- * ever negotiated TLS 1.3 has only ever met clients offering it, and may well
- * speak TLS 1.2 too.  So a version is blamed only for a client stuck below
- * TLS 1.2 (RFC 8996 retired 1.0 and 1.1; most servers refuse them), and the
- * suites only against those this server chose for the same kind of
- * handshake (TLS 1.3 suites for a TLS 1.3 client, the others for the rest).
+ * 1. This server's own history (its profile: the versions and suites it
+ *    chose for clients that succeeded) -> confirmed.  A profile proves
+ *    suites, not a minimum version: a server that has only ever negotiated
+ *    TLS 1.3 has only ever met clients offering it, and may well speak TLS
+ *    1.2 too.  So the version is blamed only for a client stuck below TLS 1.2
+ *    that this server never accepted at its version, and the suites only
+ *    against those it chose for the same kind of handshake (TLS 1.3 suites
+ *    for a TLS 1.3 client, the others for the rest): none offered ->
+ *    no_shared_cipher; some offered -> the alert stays unexplained.
+ * 2. Without a (useful) profile, the client's own offer -> likely:
+ *    - a client whose highest version is below TLS 1.2 -> version_mismatch,
+ *      whatever the alert: RFC 8996 retired TLS 1.0 and 1.1, most servers
+ *      refuse them (OpenSSL 3 by default: internal_error);
+ *    - handshake_failure or insufficient_security to a TLS 1.2+ client ->
+ *      no_shared_cipher, the commonest of the negotiation failures; the
+ *      evidence names the alternatives (no shared group, no shared signature
+ *      algorithm) that the same alert would also mean.
+ * 3. Siblings strengthen rule 2 as evidence (never to confirmed): another
+ *    server that accepted this client's fingerprint (JA4), one serving the
+ *    same SNI first (DNS round robin: backend A accepts what backend B
+ *    refuses), else one that served this SNI to other clients.  The offer
+ *    works there; this server refuses it.
+ * Any other alert, with a client at TLS 1.2 or above: other_alert, named.
  */
-static enum reason handshake_failure(struct conn *c, const struct profile *p)
+static enum reason refusal(struct conn *c, const struct profile *p, struct profiles *ps,
+			   int negotiation)
 {
 	struct evidence *ev = &c->rec.ev;
 	const struct tls_client_hello *ch = c->ch;
@@ -95,12 +106,14 @@ static enum reason handshake_failure(struct conn *c, const struct profile *p)
 	uint16_t cmax;
 	int tls13;
 
+	ev->confidence = CONFIDENCE_CONFIRMED;
 	if (!ch)
 		return REASON_OTHER_ALERT;
 	cmax = client_max_version(ch);
 	tls13 = TLS_V_IS_TLS13(cmax);
 	ev->client_max_version = cmax;
 	if (p && p->successes) {
+		/* rule 1 */
 		ev->basis = BASIS_SERVER_PROFILE;
 		ev->profile_successes = p->successes;
 		ev->profile_min_version = p->min_version;
@@ -109,26 +122,44 @@ static enum reason handshake_failure(struct conn *c, const struct profile *p)
 		memcpy(ev->profile_ciphers, p->ciphers, sizeof(p->ciphers));
 		if (cmax < TLS_V_TLS12 && cmax < p->min_version)
 			return REASON_VERSION_MISMATCH;
-		for (i = 0; i < p->n_ciphers; i++) {
-			/* a TLS 1.3 client may also settle for TLS 1.2 suites */
-			if (is_tls13_suite(p->ciphers[i]) && !tls13)
-				continue;
-			comparable++;
-			shared += offers(ch, p->ciphers[i]);
+		if (!negotiation) {
+			if (cmax >= p->min_version) {
+				/* it accepted this version before: not the version */
+				ev->basis = BASIS_ALERT;
+				return REASON_OTHER_ALERT;
+			}
+		} else {
+			for (i = 0; i < p->n_ciphers; i++) {
+				/* a TLS 1.3 client may also settle for TLS 1.2 suites */
+				if (is_tls13_suite(p->ciphers[i]) && !tls13)
+					continue;
+				comparable++;
+				shared += offers(ch, p->ciphers[i]);
+			}
+			if (comparable && !shared)
+				return REASON_NO_SHARED_CIPHER;
+			if (comparable)
+				return REASON_OTHER_ALERT;
 		}
-		if (comparable && !shared)
-			return REASON_NO_SHARED_CIPHER;
-		if (comparable)
-			return REASON_OTHER_ALERT;
 		/* this server's history says nothing about such a client */
 	}
-	/* no (useful) history: only what the client's offer says on its own */
+	/* rules 2 and 3: no (useful) history, only what else is known */
 	ev->basis = BASIS_CLIENT_OFFER;
+	if (ps && profiles_sibling(ps, &c->rec, &ev->sibling)) {
+		ev->have_sibling = 1;
+		ev->basis = BASIS_SIBLING;
+	}
+	ev->confidence = CONFIDENCE_LIKELY;
 	if (cmax < TLS_V_TLS12)
 		return REASON_VERSION_MISMATCH;
-	if (real_suites(ch) <= 2)
-		return REASON_NO_SHARED_CIPHER;	/* one or two suites on offer */
+	if (negotiation) {
+		ev->alternatives = EV_ALT_NO_SHARED_GROUP | EV_ALT_NO_SHARED_SIGALG;
+		return REASON_NO_SHARED_CIPHER;
+	}
 	ev->basis = BASIS_ALERT;
+	ev->confidence = CONFIDENCE_CONFIRMED;
+	ev->have_sibling = 0;
+	memset(&ev->sibling, 0, sizeof(ev->sibling));
 	return REASON_OTHER_ALERT;
 }
 
@@ -143,23 +174,29 @@ static const struct rec_alert *first_fatal(const struct hs_record *r, int encryp
 	return NULL;
 }
 
-static enum reason from_alert(struct conn *c, const struct rec_alert *a, const struct profile *p)
+static enum reason from_alert(struct conn *c, const struct rec_alert *a, struct profiles *ps)
 {
 	struct evidence *ev = &c->rec.ev;
+	const struct profile *p = ps ? profiles_get(ps, &c->rec) : NULL;
 
 	ev->alert = a;
 	ev->basis = BASIS_ALERT;
+	ev->confidence = CONFIDENCE_CONFIRMED;
 	if (a->sender == SIDE_SERVER && !a->after_server_hello) {
 		switch (a->desc) {
+		/* the alerts that name their cause */
 		case TLS_ALERT_PROTOCOL_VERSION:
 			return REASON_VERSION_MISMATCH;
 		case TLS_ALERT_UNRECOGNIZED_NAME:
 			return REASON_UNRECOGNIZED_NAME;
+		case TLS_ALERT_NO_APPLICATION_PROTOCOL:
+			/* RFC 7301: none of the client's protocols is served (nginx 1.21.4+) */
+			return REASON_NO_SHARED_ALPN;
 		case TLS_ALERT_HANDSHAKE_FAILURE:
 		case TLS_ALERT_INSUFFICIENT_SECURITY:
-			return handshake_failure(c, p);
+			return refusal(c, p, ps, 1);
 		}
-		return REASON_OTHER_ALERT;
+		return refusal(c, p, ps, 0);
 	}
 	if (a->sender == SIDE_SERVER) {
 		/* after the ServerHello: a certificate the server asked for, refused */
@@ -359,7 +396,7 @@ static void reset_evidence(struct conn *c)
 	ev->suspected_middlebox = ev->ttl_mismatch || ev->ip_id_mismatch;
 }
 
-void diag_settle(struct conn *c, const struct profile *p, int timed_out, double waited)
+static void settle(struct conn *c, struct profiles *p, int timed_out, double waited)
 {
 	struct hs_record *r = &c->rec;
 	struct evidence *ev = &r->ev;
@@ -425,6 +462,82 @@ void diag_settle(struct conn *c, const struct profile *p, int timed_out, double 
 	r->reason = REASON_NONE;
 }
 
+void diag_settle(struct conn *c, struct profiles *p, int timed_out, double waited)
+{
+	struct hs_record *r = &c->rec;
+	struct evidence *ev = &r->ev;
+
+	settle(c, p, timed_out, waited);
+	if (r->outcome != OUTCOME_FAILED) {
+		ev->confidence = CONFIDENCE_NONE;
+		return;
+	}
+	/*
+	 * The alerts' rules said how sure they are; the rest is what the wire
+	 * showed (a reset, a close, silence, plain text): confirmed, except a
+	 * TLS 1.3 alert inferred from the size of an encrypted record.
+	 */
+	if (ev->confidence == CONFIDENCE_NONE)
+		ev->confidence = ev->basis == BASIS_INFERRED ? CONFIDENCE_LIKELY
+							     : CONFIDENCE_CONFIRMED;
+}
+
+/* "; the client offers up to TLSv1.3 with 18 suite(s), 4 group(s), 9 signature algorithm(s)" */
+static size_t offer_words(const struct hs_record *r, char *buf, size_t len, size_t n, int first)
+{
+	char x[40];
+
+	return str_catf(buf, len, n, "%s the client offers up to %s with %u suite(s), %u group(s), "
+			"%u signature algorithm(s)", first ? ":" : ";",
+			tls_version_str(r->ev.client_max_version, x, sizeof(x)), r->ch->n_ciphers,
+			r->ch->n_groups, r->ch->n_sigalgs);
+}
+
+/*
+ * ": 10.77.2.2, serving the same name, accepted this client fingerprint with
+ * X at TLSv1.2 (3 handshake(s)); this server refuses it"
+ */
+static size_t sibling_words(const struct rec_sibling *s, char *buf, size_t len, size_t n)
+{
+	char a[64], x[40], y[40];
+	const char *cipher = tls_cipher_str(s->cipher, x, sizeof(x));
+	const char *version = tls_version_str(s->version, y, sizeof(y));
+
+	addr_str(s->addr, a, sizeof(a));
+	if (s->same_fingerprint)
+		return str_catf(buf, len, n, ": %s%s accepted this client fingerprint with %s at %s "
+				"(%u handshake(s)); this server refuses it", a,
+				s->same_name ? ", serving the same name," : "", cipher, version,
+				s->handshakes);
+	return str_catf(buf, len, n, ": %s, serving the same name, accepted other clients with %s "
+			"at %s; this server refuses this one", a, cipher, version);
+}
+
+/* ": the client offered ALPN h2,http/1.1", each name escaped */
+static size_t alpn_words(const struct tls_client_hello *ch, char *buf, size_t len, size_t n)
+{
+	size_t have = ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX, p = 0, k;
+	char e[4 * 32 + 1];
+	unsigned i = 0;
+
+	if (!have) {
+		return str_catf(buf, len, n, ": the client offered %s",
+				(ch->flags & TLS_CHF_ALPN) ? "an empty ALPN list" : "no ALPN");
+	}
+	n = str_catf(buf, len, n, ": the client offered ALPN");
+	while (p < have && i < 8) {
+		k = ch->alpn[p++];
+		if (k > have - p)
+			k = have - p;
+		esc_term(e, sizeof(e), ch->alpn + p, k > 32 ? 32 : k);
+		n = str_catf(buf, len, n, "%s%s%s", i++ ? "," : " ", e, k > 32 ? "..." : "");
+		p += k;
+	}
+	if (ch->alpn_count > i)
+		n = str_catf(buf, len, n, " (%u in all)", ch->alpn_count);
+	return n;
+}
+
 /* Why, in words, from the evidence; appended at n. */
 static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n)
 {
@@ -450,10 +563,26 @@ static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n
 				tls_version_str(ev->profile_max_version, y, sizeof(y)),
 				tls_version_str(ev->client_max_version, x, sizeof(x)),
 				r->reason == REASON_NO_SHARED_CIPHER ? "none" : "some");
-		} else if (ev->basis == BASIS_CLIENT_OFFER && r->ch) {
-			n = str_catf(buf, len, n, ": the client offers up to %s with %u suite(s)",
-				tls_version_str(ev->client_max_version, x, sizeof(x)), r->ch->n_ciphers);
+		} else if ((ev->basis == BASIS_CLIENT_OFFER || ev->basis == BASIS_SIBLING) && r->ch) {
+			/* the other server first: the strongest of the evidence */
+			if (ev->have_sibling)
+				n = sibling_words(&ev->sibling, buf, len, n);
+			n = offer_words(r, buf, len, n, !ev->have_sibling);
+			if (r->reason == REASON_VERSION_MISMATCH)
+				n = str_catf(buf, len, n, "; TLS below 1.2 is refused by most servers "
+					     "(RFC 8996)");
+			if (ev->alternatives)
+				n = str_catf(buf, len, n, "; the same alert also means no shared %s",
+					(ev->alternatives & EV_ALT_NO_SHARED_GROUP) &&
+					(ev->alternatives & EV_ALT_NO_SHARED_SIGALG)
+						? "group or signature algorithm"
+						: ev->alternatives & EV_ALT_NO_SHARED_GROUP
+							  ? "group" : "signature algorithm");
 		}
+		break;
+	case REASON_NO_SHARED_ALPN:
+		if (r->ch)
+			n = alpn_words(r->ch, buf, len, n);
 		break;
 	case REASON_RESET_AFTER_CLIENT_HELLO:
 		n = str_catf(buf, len, n, ": reset with TTL %u", r->rst.ttl);

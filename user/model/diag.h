@@ -13,9 +13,11 @@
 /*
  * Fill c->rec's outcome, reason and evidence from what the connection
  * showed.  timed_out: the handshake timeout passed; waited: seconds since
- * the hello.  profile: this server's history, or NULL.
+ * the hello.  profiles: what servers accepted before (this server's
+ * history, its siblings), or NULL: nothing known.  Every failure gets a
+ * confidence next to its basis (the rules are at the top of diag.c).
  */
-void diag_settle(struct conn *c, const struct profile *profile, int timed_out, double waited);
+void diag_settle(struct conn *c, struct profiles *profiles, int timed_out, double waited);
 /*
  * Why a failed record failed, in words: " (server sent fatal
  * handshake_failure): in 12 successful handshakes ..." ("" for the others).

@@ -2,7 +2,10 @@
 /*
  * What each server has negotiated with clients that succeeded: the evidence
  * that tells a cipher mismatch from a version mismatch when the server's
- * alert (handshake_failure) does not say which.  Bounded, least recent out.
+ * alert (handshake_failure) does not say which.  And, for a server with no
+ * such history yet (tlsmon just started), its siblings: the other servers
+ * that accepted the same client fingerprint (JA4), or served the same SNI.
+ * Bounded, least recent out.
  */
 #ifndef TLSMON_PROFILES_H
 #define TLSMON_PROFILES_H
@@ -18,6 +21,9 @@ struct profile {
 	uint16_t min_version, max_version;
 };
 
+/* Servers remembered per JA4 and per SNI: a round robin's backends, a few more. */
+#define PROFILES_MAX_SIBLINGS 4
+
 struct profiles;
 
 struct profiles *profiles_new(uint32_t max_servers);
@@ -26,6 +32,12 @@ void profiles_free(struct profiles *p);
 void profiles_learn(struct profiles *p, const struct hs_record *r);
 /* The profile of r's server, or NULL if it never succeeded. */
 const struct profile *profiles_get(struct profiles *p, const struct hs_record *r);
+/*
+ * Another server than r's that accepted r's client fingerprint (one serving
+ * r's SNI first), else one that served r's SNI to another client.  Returns 1
+ * and fills out, or 0 when none is known.
+ */
+int profiles_sibling(struct profiles *p, const struct hs_record *r, struct rec_sibling *out);
 uint32_t profiles_count(const struct profiles *p);
 
 #endif

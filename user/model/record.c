@@ -22,6 +22,7 @@ static const char *const reason_names[REASON_MAX] = {
 	[REASON_ABORTED_DURING_HANDSHAKE] = "aborted_during_handshake",
 	[REASON_NON_TLS_RESPONSE] = "non_tls_response",
 	[REASON_CLIENT_HELLO_INCOMPLETE] = "client_hello_incomplete",
+	[REASON_NO_SHARED_ALPN] = "no_shared_alpn",
 };
 
 static const char *const kind_names[KIND_MAX] = {
@@ -29,8 +30,10 @@ static const char *const kind_names[KIND_MAX] = {
 };
 
 static const char *const basis_names[BASIS_MAX] = {
-	"none", "alert", "server_profile", "client_offer", "inferred", "transport",
+	"none", "alert", "server_profile", "client_offer", "inferred", "transport", "sibling_servers",
 };
+
+static const char *const confidence_names[CONFIDENCE_MAX] = { "", "confirmed", "likely" };
 
 const char *outcome_name(enum outcome o)
 {
@@ -50,6 +53,11 @@ const char *kind_name(enum hs_kind k)
 const char *basis_name(enum basis b)
 {
 	return b < BASIS_MAX ? basis_names[b] : "none";
+}
+
+const char *confidence_name(enum confidence c)
+{
+	return c < CONFIDENCE_MAX ? confidence_names[c] : "";
 }
 
 const char *side_name(enum side s)

@@ -34,6 +34,7 @@ enum reason {
 	REASON_ABORTED_DURING_HANDSHAKE,
 	REASON_NON_TLS_RESPONSE,
 	REASON_CLIENT_HELLO_INCOMPLETE,
+	REASON_NO_SHARED_ALPN,		/* no_application_protocol before the ServerHello */
 	REASON_MAX
 };
 
@@ -54,7 +55,21 @@ enum basis {
 	BASIS_CLIENT_OFFER,	/* the alert is ambiguous; the client's offer decides */
 	BASIS_INFERRED,		/* TLS 1.3: from the size of an encrypted record */
 	BASIS_TRANSPORT,	/* RST, FIN, silence */
+	BASIS_SIBLING,		/* the alert is ambiguous; another server accepted this client */
 	BASIS_MAX
+};
+
+/*
+ * How sure the reason is.  Confirmed: the wire says so (an alert that names
+ * the cause, a reset, a close, silence) or this server's own history does.
+ * Likely: inferred from what else is known (the client's offer, other
+ * servers, the size of an encrypted record); the evidence says from what.
+ */
+enum confidence {
+	CONFIDENCE_NONE,		/* not a failure */
+	CONFIDENCE_CONFIRMED,
+	CONFIDENCE_LIKELY,
+	CONFIDENCE_MAX
 };
 
 enum side { SIDE_CLIENT = 0, SIDE_SERVER = 1 };
@@ -84,9 +99,32 @@ struct rec_tcp_end {
 	uint64_t ts_ns;
 };
 
+/*
+ * Another server that accepted what this one refused: one that accepted the
+ * same client fingerprint (JA4), or, failing that, one serving the same SNI.
+ */
+struct rec_sibling {
+	uint8_t addr[16];
+	uint16_t port;
+	uint8_t family;
+	uint8_t same_name;		/* it served this SNI to a client that succeeded */
+	uint8_t same_fingerprint;	/* it accepted a client with this JA4 */
+	uint8_t pad[3];
+	uint16_t cipher, version;	/* what it chose, the last time */
+	uint32_t handshakes;		/* its successes (with this JA4 when same_fingerprint) */
+};
+
+/* Other causes a likely reason leaves open (a bare handshake_failure). */
+#define EV_ALT_NO_SHARED_GROUP 1u
+#define EV_ALT_NO_SHARED_SIGALG 2u
+
 /* The facts behind a failure's reason. */
 struct evidence {
 	enum basis basis;
+	enum confidence confidence;
+	uint8_t alternatives;		/* EV_ALT_*: what else a likely reason may be */
+	uint8_t have_sibling;
+	struct rec_sibling sibling;
 	const struct rec_alert *alert;	/* the deciding alert */
 	/* version_mismatch, no_shared_cipher: this server's history */
 	uint32_t profile_successes;
@@ -173,6 +211,7 @@ const char *reason_name(enum reason r);	/* "no_shared_cipher", ... */
 const char *reason_label(const struct hs_record *r, char *buf, size_t len);
 const char *kind_name(enum hs_kind k);
 const char *basis_name(enum basis b);
+const char *confidence_name(enum confidence c);	/* "confirmed", "likely"; "" none */
 const char *side_name(enum side s);	/* "client", "server" */
 
 /* An address of a record or event (IPv4-mapped shown as IPv4). */

@@ -205,6 +205,24 @@ static void hello_incomplete(struct jbuf *b, const struct evidence *ev)
 		jbuf_u64(b, "client_hello_length", ev->hello_need);
 }
 
+/* Another server that accepted what this one refused. */
+static void sibling_obj(struct jbuf *b, const struct rec_sibling *s)
+{
+	char a[INET6_ADDRSTRLEN], buf[40];
+
+	addr_str(s->addr, a, sizeof(a));
+	jbuf_key(b, "sibling");
+	jbuf_obj_open(b);
+	jbuf_str(b, "server", a);
+	jbuf_u64(b, "server_port", s->port);
+	jbuf_bool(b, "same_name", s->same_name);
+	jbuf_bool(b, "same_fingerprint", s->same_fingerprint);
+	jbuf_str(b, "version", tls_version_str(s->version, buf, sizeof(buf)));
+	jbuf_str(b, "cipher", tls_cipher_str(s->cipher, buf, sizeof(buf)));
+	jbuf_u64(b, "handshakes", s->handshakes);
+	jbuf_obj_close(b);
+}
+
 static void evidence(struct jbuf *b, const struct hs_record *r)
 {
 	const struct evidence *ev = &r->ev;
@@ -213,15 +231,35 @@ static void evidence(struct jbuf *b, const struct hs_record *r)
 	jbuf_key(b, "evidence");
 	jbuf_obj_open(b);
 	jbuf_str(b, "basis", basis_name(ev->basis));
+	jbuf_str(b, "confidence", confidence_name(ev->confidence));
 	if (ev->alert)
 		alert_obj(b, "alert", ev->alert);
-	if (ev->basis == BASIS_SERVER_PROFILE || ev->basis == BASIS_CLIENT_OFFER) {
+	if (ev->basis == BASIS_SERVER_PROFILE || ev->basis == BASIS_CLIENT_OFFER ||
+	    ev->basis == BASIS_SIBLING) {
 		if (r->ch) {
 			names16(b, "client_ciphers", r->ch->ciphers, r->ch->n_ciphers,
 				TLSMON_MAX_CIPHERS, tls_cipher_str, 1);
 			jbuf_str(b, "client_max_version", tls_version_str(ev->client_max_version, buf,
 									  sizeof(buf)));
 		}
+		if (r->ch && ev->basis != BASIS_SERVER_PROFILE) {
+			/* the offer is the evidence: what else a refusal may be about */
+			names16(b, "client_groups", r->ch->groups, r->ch->n_groups,
+				TLSMON_MAX_GROUPS, tls_group_str, 1);
+			names16(b, "client_signature_algorithms", r->ch->sigalgs, r->ch->n_sigalgs,
+				TLSMON_MAX_SIGALGS, tls_sigalg_str, 1);
+		}
+		if (ev->alternatives) {
+			jbuf_key(b, "alternatives");
+			jbuf_arr_open(b);
+			if (ev->alternatives & EV_ALT_NO_SHARED_GROUP)
+				jbuf_str(b, NULL, "no_shared_group");
+			if (ev->alternatives & EV_ALT_NO_SHARED_SIGALG)
+				jbuf_str(b, NULL, "no_shared_signature_algorithm");
+			jbuf_arr_close(b);
+		}
+		if (ev->have_sibling)
+			sibling_obj(b, &ev->sibling);
 		if (ev->basis == BASIS_SERVER_PROFILE) {
 			jbuf_key(b, "server_accepted");
 			jbuf_obj_open(b);
@@ -264,6 +302,10 @@ static void evidence(struct jbuf *b, const struct hs_record *r)
 		jbuf_bool(b, "client_certificate_sent", ev->client_cert_sent == 1);
 	if (r->reason == REASON_NON_TLS_RESPONSE)
 		jbuf_strn(b, "first_bytes", ev->first_bytes, ev->n_first_bytes);
+	if (r->reason == REASON_NO_SHARED_ALPN && r->ch) {
+		alpn_list(b, "client_alpn", r->ch);
+		jbuf_u64(b, "client_alpn_count", r->ch->alpn_count);
+	}
 	/* what was wrong with the certificate the other side refused */
 	if (r->reason == REASON_CLIENT_REJECTED_SERVER_CERT && r->certs[SIDE_SERVER])
 		findings(b, "certificate_findings", r->cert_findings[SIDE_SERVER]);

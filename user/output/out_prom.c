@@ -21,7 +21,8 @@ static const struct {
 			     "Settled TLS handshakes by outcome and negotiated version "
 			     "(empty without a ServerHello)." },
 	[AGG_FAILURES] = { "tlsmon_handshake_failures_total",
-			   "Failed handshakes by reason, server IP and SNI (empty: none sent)." },
+			   "Failed handshakes by reason, server IP, SNI (empty: none sent) and how "
+			   "sure the reason is (confirmed, likely)." },
 	[AGG_ALERTS] = { "tlsmon_alerts_total",
 			 "TLS alerts seen in handshakes by sender, level and description "
 			 "(TLS 1.3: level unknown, description encrypted)." },

@@ -86,6 +86,8 @@ void out_text_line(const struct hs_record *r, char *buf, size_t len)
 			tls_cipher_str(r->sh->cipher, x, sizeof(x)));
 	if (r->fp->have_ja4)
 		n = str_catf(buf, len, n, " ja4=%s", r->fp->ja4);
+	if (r->outcome == OUTCOME_FAILED)
+		n = str_catf(buf, len, n, " confidence=%s", confidence_name(r->ev.confidence));
 	if (n < len)
 		diag_explain(r, buf + n, len - n);
 }

@@ -407,7 +407,7 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 			const char *label, const char *client, const char *server, const char *sni)
 {
 	struct dash_failure *f = &m->recent[m->recent_head];
-	char why[DASH_WHY + 8];
+	char why[DASH_WHY + 8], line[DASH_WHY + 24];
 	const char *w = why;
 
 	m->recent_head = (m->recent_head + 1) % DASH_MAX_RECENT;
@@ -416,6 +416,7 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 	f->id = r->id;
 	f->ts_ns = r->start_ns ? r->start_ns : t;
 	f->reason = r->reason;
+	f->confidence = r->ev.confidence;
 	copy_text(f->label, sizeof(f->label), label);
 	snprintf(f->client, sizeof(f->client), "%s", client);
 	snprintf(f->server, sizeof(f->server), "%s", server);
@@ -430,7 +431,12 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 	/* it reads as the tail of a text line: " (server sent ...): ..." */
 	while (*w == ' ' || *w == ':')
 		w++;
-	copy_text(f->why, sizeof(f->why), w);
+	/* how sure, first: "[likely] (server sent fatal handshake_failure): ..." */
+	if (f->confidence != CONFIDENCE_NONE)
+		snprintf(line, sizeof(line), "[%s]%s%s", confidence_name(f->confidence), *w ? " " : "", w);
+	else
+		snprintf(line, sizeof(line), "%s", w);
+	copy_text(f->why, sizeof(f->why), line);
 }
 
 /* ---- the sink and the tick ---- */

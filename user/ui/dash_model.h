@@ -84,13 +84,14 @@ struct dash_nego {
 struct dash_failure {
 	uint64_t id, ts_ns;		/* ts_ns: the handshake's start */
 	enum reason reason;
+	enum confidence confidence;
 	char label[DASH_LABEL];
 	char client[DASH_ADDR], server[DASH_ADDR];
 	char sni[DASH_NAME];
 	char ja4[JA4_LEN + 1];
 	char alpn[DASH_NAME];		/* offered, "h2,http/1.1"; "" none */
 	char version[24];		/* negotiated, "" without a ServerHello */
-	char why[DASH_WHY];		/* diag_explain() */
+	char why[DASH_WHY];		/* "[likely] " + diag_explain() */
 };
 
 /* A server's certificate as its clients saw it (TLS 1.2 and below: in clear). */
