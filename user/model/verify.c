@@ -188,6 +188,9 @@ int verify_target_from(const struct hs_record *r, struct verify_target *t)
 
 /* ---- one probe ---- */
 
+struct verify;
+static void own_add(struct verify *v, int fd, const struct verify_target *t);
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -487,8 +490,9 @@ static enum verify_res handshake_error(int err, int saved_errno, int got_record)
 	return got_record ? VERIFY_LOCAL_ERROR : VERIFY_NOT_TLS;
 }
 
-void verify_probe(const struct verify_target *t, const struct verify_offer *o,
-		  unsigned timeout_ms, struct verify_probe *p)
+/* v: the verifier, told each probe's local address before the ClientHello goes */
+static void probe_one(const struct verify_target *t, const struct verify_offer *o,
+		      unsigned timeout_ms, struct verify_probe *p, struct verify *v)
 {
 	uint64_t start = mono_ms(), deadline = start + timeout_ms;
 	SSL_CTX *ctx;
@@ -504,6 +508,8 @@ void verify_probe(const struct verify_target *t, const struct verify_offer *o,
 	fd = probe_connect(t, deadline, p);
 	if (fd < 0)
 		goto out;
+	if (v)
+		own_add(v, fd, t);
 	p->res = VERIFY_LOCAL_ERROR;
 	ssl = SSL_new(ctx);
 	if (!ssl || SSL_set_fd(ssl, fd) != 1)
@@ -551,6 +557,12 @@ out:
 	ERR_clear_error();
 	if (fd >= 0)
 		close(fd);
+}
+
+void verify_probe(const struct verify_target *t, const struct verify_offer *o,
+		  unsigned timeout_ms, struct verify_probe *p)
+{
+	probe_one(t, o, timeout_ms, p, NULL);
 }
 
 /* ---- one verification ---- */
@@ -622,7 +634,8 @@ static enum reason found_cause(const struct verify_result *res)
 }
 
 static void run_bounded(const struct verify_target *t, unsigned max_probes, unsigned timeout_ms,
-			struct verify_result *res, const volatile int *stop)
+			struct verify_result *res, const volatile int *stop,
+			struct verify *v)
 {
 	static const uint16_t versions[] = { 0x0304, 0x0303, 0x0302, 0x0301 };
 	struct verify_offer any;
@@ -639,7 +652,7 @@ static void run_bounded(const struct verify_target *t, unsigned max_probes, unsi
 		goto done;
 	/* 1. the client's own offer */
 	p = next_probe(res, "replay of the client's offer", NULL);
-	verify_probe(t, &t->offer, timeout_ms, p);
+	probe_one(t, &t->offer, timeout_ms, p, v);
 	if (p->res == VERIFY_ACCEPTED) {
 		res->versions |= version_bit(p->version);
 		add_suite(res, p->suite);
@@ -652,7 +665,7 @@ static void run_bounded(const struct verify_target *t, unsigned max_probes, unsi
 		memset(&any, 0, sizeof(any));
 		any.min_version = any.max_version = versions[i];
 		p = next_probe(res, "%s, any suite", verify_version_name(versions[i]));
-		verify_probe(t, &any, timeout_ms, p);
+		probe_one(t, &any, timeout_ms, p, v);
 		if (p->res == VERIFY_ACCEPTED) {
 			res->versions |= version_bit(p->version);
 			add_suite(res, p->suite);
@@ -685,7 +698,7 @@ static void run_bounded(const struct verify_target *t, unsigned max_probes, unsi
 				if (is_tls13_suite(res->suites[i]) == (at == 0x0304))
 					any.exclude[any.n_exclude++] = res->suites[i];
 			p = next_probe(res, "%s, any suite but the ones found", verify_version_name(at));
-			verify_probe(t, &any, timeout_ms, p);
+			probe_one(t, &any, timeout_ms, p, v);
 			if (p->res == VERIFY_ACCEPTED && p->suite && !excluded(&any, p->suite)) {
 				add_suite(res, p->suite);
 				continue;
@@ -706,7 +719,7 @@ done:
 void verify_run(const struct verify_target *t, unsigned max_probes, unsigned timeout_ms,
 		struct verify_result *res)
 {
-	run_bounded(t, max_probes, timeout_ms, res, NULL);
+	run_bounded(t, max_probes, timeout_ms, res, NULL, NULL);
 }
 
 /* ---- the verifier: bounds, queue, worker ---- */
@@ -724,6 +737,14 @@ struct verify_entry {
 	struct verify_result *res;	/* latest finished; the caller's thread owns it */
 };
 
+/* A probe's connection, to know its handshake when the collector sees it. */
+struct verify_own {
+	uint8_t caddr[16], saddr[16];
+	uint16_t cport, sport;
+};
+
+#define VERIFY_OWN_MAX 256
+
 struct verify {
 	struct verify_opts o;
 	pthread_t thread;
@@ -736,6 +757,8 @@ struct verify {
 	unsigned q_head, q_len;
 	struct verify_done *done, **done_tail;
 	struct verify_stats st;
+	struct verify_own own[VERIFY_OWN_MAX];	/* a ring: the latest probes */
+	unsigned n_own;
 	/* the caller's thread only */
 	struct verify_entry *table;
 };
@@ -814,7 +837,7 @@ static void *worker(void *arg)
 
 		d = calloc(1, sizeof(*d));
 		if (d)
-			run_bounded(&t, v->o.max_probes, v->o.timeout_ms, &d->res, &v->stop);
+			run_bounded(&t, v->o.max_probes, v->o.timeout_ms, &d->res, &v->stop, v);
 		next_ms = mono_ms() + v->o.rate_ms;
 
 		pthread_mutex_lock(&v->lock);
@@ -904,7 +927,7 @@ void verify_record(void *ctx, const struct hs_record *r)
 	e->last_ms = now;
 	v->q_len++;
 	/* the first job starts the worker: records only come once privileges are dropped */
-	if (!v->started) {
+	if (!v->started && !v->stop) {
 		err = pthread_create(&v->thread, NULL, worker, v);
 		if (err) {
 			pr_warn("--verify: cannot start its thread: %s", strerror(err));
@@ -974,11 +997,8 @@ void verify_stats(struct verify *v, struct verify_stats *st)
 	pthread_mutex_unlock(&v->lock);
 }
 
-void verify_free(struct verify *v)
+void verify_stop(struct verify *v)
 {
-	struct verify_done *d, *next;
-	unsigned i;
-
 	if (!v)
 		return;
 	pthread_mutex_lock(&v->lock);
@@ -987,6 +1007,17 @@ void verify_free(struct verify *v)
 	pthread_mutex_unlock(&v->lock);
 	if (v->started)
 		pthread_join(v->thread, NULL);
+	v->started = 0;
+}
+
+void verify_free(struct verify *v)
+{
+	struct verify_done *d, *next;
+	unsigned i;
+
+	if (!v)
+		return;
+	verify_stop(v);
 	for (d = v->done; d; d = next) {
 		next = d->next;
 		free(d);
@@ -998,4 +1029,51 @@ void verify_free(struct verify *v)
 	free(v->table);
 	free(v->queue);
 	free(v);
+}
+
+static void own_add(struct verify *v, int fd, const struct verify_target *t)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct verify_own *o;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
+		return;
+	pthread_mutex_lock(&v->lock);
+	o = &v->own[v->n_own++ % VERIFY_OWN_MAX];
+	memset(o, 0, sizeof(*o));
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
+
+		o->caddr[10] = o->caddr[11] = 0xff;
+		memcpy(o->caddr + 12, &s4->sin_addr, 4);
+		o->cport = ntohs(s4->sin_port);
+	} else {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+
+		memcpy(o->caddr, &s6->sin6_addr, 16);
+		o->cport = ntohs(s6->sin6_port);
+	}
+	memcpy(o->saddr, t->addr, 16);
+	o->sport = t->port;
+	pthread_mutex_unlock(&v->lock);
+}
+
+int verify_own(struct verify *v, const struct hs_record *r)
+{
+	unsigned i, n;
+	int found = 0;
+
+	pthread_mutex_lock(&v->lock);
+	n = v->n_own < VERIFY_OWN_MAX ? v->n_own : VERIFY_OWN_MAX;
+	for (i = 0; i < n && !found; i++) {
+		const struct verify_own *o = &v->own[i];
+
+		found = o->cport == r->cport && o->sport == r->sport &&
+			!memcmp(o->caddr, r->caddr, 16) && !memcmp(o->saddr, r->saddr, 16);
+	}
+	if (found)
+		v->st.own_records++;
+	pthread_mutex_unlock(&v->lock);
+	return found;
 }

@@ -126,6 +126,7 @@ struct verify_stats {
 	uint64_t dropped_table;		/* no room to remember the server (counted, not run) */
 	uint64_t skipped_interval;	/* asked again within the interval */
 	uint64_t submitted;
+	uint64_t own_records;		/* handshakes seen that were tlsmon's own probes */
 };
 
 const char *verify_res_name(enum verify_res r);
@@ -148,7 +149,11 @@ void verify_run(const struct verify_target *t, unsigned max_probes, unsigned tim
 struct verify;
 
 struct verify *verify_new(const struct verify_opts *o);
-/* Stops the worker (waits for the probe in progress: at most one timeout). */
+/*
+ * Stop the worker: the probe in progress ends (at most one timeout), the
+ * verification stops there and its result waits for verify_poll().
+ */
+void verify_stop(struct verify *v);
 void verify_free(struct verify *v);
 /* A rec_sink callback: queue a verification if r asks for one and the bounds allow. */
 void verify_record(void *ctx, const struct hs_record *r);
@@ -158,6 +163,12 @@ void verify_poll(struct verify *v, void (*cb)(void *ctx, const struct verify_res
 /* Latest result for a server:port, NULL if none (the caller's thread only). */
 const struct verify_result *verify_lookup(const struct verify *v, const uint8_t addr[16],
 					  uint16_t port);
+/*
+ * 1: r is one of tlsmon's own probes (its client end is a probe's socket),
+ * seen by the datapath when tlsmon watches the interface it probes through;
+ * counted.  Such a record is no client's and goes to no output.
+ */
+int verify_own(struct verify *v, const struct hs_record *r);
 /* 1: r's server has a verification whose verdict confirms a refused offer. */
 int verify_confirms(const struct verify *v, const struct hs_record *r);
 void verify_stats(struct verify *v, struct verify_stats *st);
