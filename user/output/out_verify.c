@@ -84,6 +84,7 @@ void out_verify_json(struct jbuf *b, const struct verify_result *res)
 	jbuf_arr_open(b);
 	for (i = 0; i < res->n_probes; i++) {
 		p = &res->probes[i];
+		jbuf_key(b, NULL);	/* the comma between elements */
 		jbuf_obj_open(b);
 		jbuf_str(b, "offer", p->what);
 		jbuf_u64(b, "suites_offered", p->n_offered);
