@@ -10,6 +10,7 @@
 # python client's and the probes the verified line reports, none anywhere
 # else; a second failure within --verify-interval asks nothing more.  The
 # probes' own handshakes, seen by tlsmon on the wire, are in no record.
+# A server tlsmon cannot reach is reported unreachable after one probe.
 # Offline, --verify is refused.
 . "$(dirname "$0")/../lib/e2e.sh"
 set -o pipefail
@@ -123,6 +124,40 @@ EOF
 	ok $((runs != 1)) "one verification run ($runs)"
 	n=$(awk '$1 ~ /^tlsmon_verify_probes_total/ { s += $2 } END { print s + 0 }' "$tf/tlsmon.prom")
 	ok $((n != probes)) "every probe counted in the textfile ($n)"
+	stop_tlsmon
+}
+
+# the next test attaches a tlsmon of its own to the same interface
+stop_tlsmon() {
+	kill -INT "$TPID" 2>/dev/null
+	wait_for 10 eval '! kill -0 "$TPID" 2>/dev/null'
+}
+
+# B unreachable from tlsmon (its user's connections rejected by the client
+# namespace's firewall), reachable by the client: one probe, unreachable, said
+test_unreachable() {
+	local out=$DIR/u.txt err=$DIR/u.err tf=$DIR/utf py n rule
+	chmod 711 "$DIR"
+	install -d -o nobody "$tf"
+	rule=(OUTPUT -m owner --uid-owner nobody -p tcp -d "$LAB_B4" --dport 443
+		-j REJECT --reject-with icmp-net-unreachable)
+	lab_client iptables -A "${rule[@]}" || tap_skip_all "no iptables owner match"
+	tap_cleanup "ip netns exec $LAB_NS_CLI iptables -D ${rule[*]} 2>/dev/null"
+	lab_tlsmon "$out" "$err" --no-dashboard --verify --textfile-dir "$tf" \
+		--textfile-interval 1 || tap_skip_all "tlsmon does not attach: $(cat "$err")"
+	py=$(lab_python b.lab.test 443 1 --addr "$LAB_B4" 2>&1)
+	grep -q ' fail SSLV3_ALERT_HANDSHAKE_FAILURE' <<<"$py"
+	ok $? "python at B: refused (the client still reaches B)" "$py"
+	wait_for 20 grep -q '^VERIFIED unreachable 10.77.3.2:443 sni=b.lab.test' "$out"
+	ok $? "a VERIFIED unreachable line" "$(cat "$out")"
+	grep -q -- "--verify: $LAB_B4 port 443 (sni b.lab.test) cannot be reached from this host" "$err"
+	ok $? "and a warning that says so" "$(cat "$err")"
+	wait_for 5 prom_is "$tf/tlsmon.prom" 'tlsmon_verify_probes_total{result="unreachable"}' 1
+	ok $? "the one probe counted as unreachable" "$(grep verify_probes "$tf/tlsmon.prom")"
+	n=$(awk '$1 ~ /^tlsmon_verify_probes_total/ { s += $2 } END { print s + 0 }' "$tf/tlsmon.prom")
+	ok $((n != 1)) "nothing more tried ($n probes)"
+	stop_tlsmon
+	lab_client iptables -D "${rule[@]}"
 }
 
 test_refused_offline() {
@@ -133,5 +168,5 @@ test_refused_offline() {
 	ok $? "saying why" "$err"
 }
 
-ALL_TESTS="test_field_report_verified test_refused_offline"
+ALL_TESTS="test_field_report_verified test_unreachable test_refused_offline"
 e2e_run

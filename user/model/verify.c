@@ -21,6 +21,7 @@
  * certificate is checked and nothing is sent after the handshake.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -32,6 +33,7 @@
 #include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include "lib/esc.h"
 #include "lib/log.h"
 #include "lib/tls_names.h"
 #include "model/verify.h"
@@ -791,6 +793,10 @@ struct verify *verify_new(const struct verify_opts *o)
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
 	v->done_tail = &v->done;
+	/* libssl's configuration and providers read now, as the user tlsmon starts as */
+	OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL);
+	SSL_CTX_free(SSL_CTX_new(TLS_client_method()));
+	ERR_clear_error();
 	return v;
 }
 
@@ -955,9 +961,15 @@ void verify_poll(struct verify *v, void (*cb)(void *ctx, const struct verify_res
 	pthread_mutex_unlock(&v->lock);
 	for (; d; d = next) {
 		next = d->next;
-		if (d->res.verdict == VERIFY_UNREACHABLE_V)
-			pr_warn("--verify: %s port %u cannot be reached from this host: not verified",
-				d->res.t.sni[0] ? d->res.t.sni : "the server", d->res.t.port);
+		if (d->res.verdict == VERIFY_UNREACHABLE_V) {
+			char a[INET6_ADDRSTRLEN], sni[4 * TLSMON_SNI_MAX + 1];
+
+			addr_str(d->res.t.addr, a, sizeof(a));
+			pr_warn("--verify: %s port %u (sni %s) cannot be reached from this host: "
+				"not verified", a, d->res.t.port,
+				d->res.t.sni[0] ? esc_term(sni, sizeof(sni), d->res.t.sni,
+							   strlen(d->res.t.sni)) : "-");
+		}
 		if (cb)
 			cb(ctx, &d->res);
 		e = entry_find(v, d->res.t.addr, d->res.t.port);

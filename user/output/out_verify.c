@@ -119,18 +119,17 @@ void out_verify_text(const struct verify_result *res, char *buf, size_t len)
 		     (unsigned long long)res->t.record_id, res->t.reason_label);
 	if (res->cause != REASON_NONE)
 		n = str_catf(buf, len, n, " cause %s;", reason_name(res->cause));
-	n = str_catf(buf, len, n, " accepts");
+	if (res->versions)
+		n = str_catf(buf, len, n, " accepts");
 	for (v = 0x0301; v <= 0x0304; v++)
 		if (res->versions & (1u << (v - 0x0301)))
 			n = str_catf(buf, len, n, " %s", verify_version_name(v));
-	if (!res->versions)
-		n = str_catf(buf, len, n, " nothing asked");
 	for (i = 0; i < res->n_suites; i++)
 		n = str_catf(buf, len, n, "%s%s", i ? "," : " with ",
 			     tls_cipher_str(res->suites[i], x, sizeof(x)));
 	if (res->n_suites && !res->suites_complete)
 		n = str_catf(buf, len, n, " (and maybe more)");
-	n = str_catf(buf, len, n, "; %u probe%s", res->n_probes, res->n_probes == 1 ? "" : "s");
+	n = str_catf(buf, len, n, "%s %u probe%s", res->versions ? ";" : "", res->n_probes, res->n_probes == 1 ? "" : "s");
 	if (res->n_probes)
 		str_catf(buf, len, n, ", the client's offer: %s%s%s", verify_res_name(res->probes[0].res),
 			 res->probes[0].res == VERIFY_ALERT ? " " : "",
