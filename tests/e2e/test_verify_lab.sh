@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# --verify in the lab, the field report's case: a Python 3.12-style client
+# --verify in the lab, the field report's case, IPv4 and IPv6: a Python 3.12-style client
 # (CPython's upstream cipher list) refused by backend B (nginx, TLS 1.2 only,
 # AES256-SHA and AES128-SHA only).  tlsmon, started cold with --verify on the
 # client's interface, asks B itself: the first failure gets a {"verified":
@@ -29,23 +29,24 @@ prom_is() {
 	[ "$(prom_value "$1" "$2")" = "$3" ]
 }
 
-test_field_report_verified() {
-	local out=$DIR/out.json err=$DIR/tlsmon.err tf=$DIR/tf py n probes syn other res runs
+# field_report NAME B_ADDR: the case at B's address of one family
+field_report() {
+	local name=$1 b=$2 out=$DIR/$1.json err=$DIR/$1.err tf=$DIR/$1-tf py n probes syn other res runs
 	chmod 711 "$DIR"	# tlsmon writes the textfile as nobody
 	install -d -o nobody "$tf"
-	capture_start verify "tcp"
+	capture_start "$name" "tcp"
 	lab_tlsmon "$out" "$err" --json --verify --verify-interval 600 --verify-timeout 3 \
 		--textfile-dir "$tf" --textfile-interval 1 ||
 		tap_skip_all "tlsmon does not attach: $(cat "$err")"
 
-	py=$(lab_python b.lab.test 443 1 --addr "$LAB_B4" 2>&1)
+	py=$(lab_python b.lab.test 443 1 --addr "$b" 2>&1)
 	grep -q ' fail SSLV3_ALERT_HANDSHAKE_FAILURE' <<<"$py"
 	ok $? "python at B: refused with handshake_failure" "$py"
 	wait_for 40 grep -q '^{"verified":' "$out"
 	ok $? "a verified line comes" "$(cat "$err")"
 
 	# the second failure, within the interval: no new verification
-	py=$(lab_python b.lab.test 443 1 --addr "$LAB_B4" 2>&1)
+	py=$(lab_python b.lab.test 443 1 --addr "$b" 2>&1)
 	grep -q ' fail SSLV3_ALERT_HANDSHAKE_FAILURE' <<<"$py"
 	ok $? "python at B again: refused" "$py"
 	wait_for 15 prom_is "$tf/tlsmon.prom" tlsmon_verify_skipped_total 1
@@ -64,7 +65,7 @@ for l in open(sys.argv[1]):
 	sleep 1
 	capture_stop
 
-	res=$(python3 - "$out" "$B_SUITES" "$LAB_B4" 2>&1 <<'EOF'
+	res=$(python3 - "$out" "$B_SUITES" "$b" 2>&1 <<'EOF'
 import json, sys
 out, suites, b = sys.argv[1], sys.argv[2].split(","), sys.argv[3]
 recs, ver = [], []
@@ -114,9 +115,9 @@ EOF
 
 	# on the wire: the connections to B:443 are the client's 2 and the probes, nothing else
 	syn=$(pcap_fields "$CAPTURE_FILE" "tcp.flags.syn == 1 && tcp.flags.ack == 0" |
-		awk -F'\t' -v b="$LAB_B4" '$5 == b && $6 == 443 { print $4 }' | sort -u | wc -l)
+		awk -F'\t' -v b="$b" '$5 == b && $6 == 443 { print $4 }' | sort -u | wc -l)
 	other=$(pcap_fields "$CAPTURE_FILE" "tcp.flags.syn == 1 && tcp.flags.ack == 0" |
-		awk -F'\t' -v b="$LAB_B4" '!($5 == b && $6 == 443)' | wc -l)
+		awk -F'\t' -v b="$b" '!($5 == b && $6 == 443)' | wc -l)
 	n=$((syn - 2))
 	ok $((n != probes)) "connections to B:443 beyond the client's: $n, the probes reported: $probes"
 	ok $((other != 0)) "no connection anywhere else ($other)"
@@ -125,6 +126,14 @@ EOF
 	n=$(awk '$1 ~ /^tlsmon_verify_probes_total/ { s += $2 } END { print s + 0 }' "$tf/tlsmon.prom")
 	ok $((n != probes)) "every probe counted in the textfile ($n)"
 	stop_tlsmon
+}
+
+test_field_report_ipv4() {
+	field_report v4 "$LAB_B4"
+}
+
+test_field_report_ipv6() {
+	field_report v6 "$LAB_B6"
 }
 
 # the next test attaches a tlsmon of its own to the same interface
@@ -168,5 +177,5 @@ test_refused_offline() {
 	ok $? "saying why" "$err"
 }
 
-ALL_TESTS="test_field_report_verified test_unreachable test_refused_offline"
+ALL_TESTS="test_field_report_ipv4 test_field_report_ipv6 test_unreachable test_refused_offline"
 e2e_run
