@@ -27,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "json_check.h"
 #include "model/verify.h"
+#include "output/out_verify.h"
 
 static char dir[64];
 static pid_t servers[2];
@@ -479,6 +481,88 @@ static void test_verifier_queue(void **state)
 	verify_free(v);
 }
 
+/* The client's bytes, hostile: a SNI with a NUL is not sent; a cut ALPN list keeps whole names. */
+static void test_target_hostile(void **state)
+{
+	struct tls_client_hello ch;
+	struct verify_target t;
+	struct hs_record r;
+
+	(void)state;
+	b_record(&r, &ch, 3);
+	memcpy(ch.sni, "a\0b.test", 8);
+	ch.sni_len = 8;
+	/* "h2" whole, then a 200-byte name the capture kept only the start of */
+	memset(ch.alpn, 'a', sizeof(ch.alpn));
+	memcpy(ch.alpn, "\x02h2\xc8", 4);
+	ch.alpn_len = 3 + 201;
+	ch.flags |= TLS_CHF_TRUNC_ALPN;
+	assert_int_equal(verify_target_from(&r, &t), 0);
+	assert_string_equal(t.sni, "");
+	assert_int_equal(t.offer.alpn_len, 3);
+	assert_memory_equal(t.offer.alpn, "\x02h2", 3);
+	/* GREASE and the renegotiation SCSV are no suites */
+	ch.ciphers[0] = 0x2a2a;
+	ch.ciphers[1] = 0x00ff;
+	ch.n_ciphers = 3;
+	ch.ciphers[2] = 0x0035;
+	assert_int_equal(verify_target_from(&r, &t), 0);
+	assert_int_equal(t.offer.n_suites, 1);
+	assert_int_equal(t.offer.suites[0], 0x0035);
+	/* no ClientHello: nothing to replay */
+	r.ch = NULL;
+	assert_int_equal(verify_target_from(&r, &t), -1);
+}
+
+/* Every output of a result: valid JSON whatever the SNI held, no raw control byte in the line. */
+static void test_outputs_escaped(void **state)
+{
+	static const char hostile[] = "x\"\\\x1b[31m\n\xff\x01.test";
+	struct verify_result res;
+	struct jbuf b;
+	char line[2048];
+	const char *err;
+	size_t i;
+
+	(void)state;
+	memset(&res, 0, sizeof(res));
+	res.t.family = AF_INET;
+	res.t.addr[10] = res.t.addr[11] = 0xff;
+	res.t.addr[12] = 10;
+	res.t.port = 443;
+	strcpy(res.t.sni, hostile);
+	strcpy(res.t.reason_label, "other_alert:handshake_failure");
+	for (i = 0; i < VERIFY_RES_MAX && i < VERIFY_MAX_PROBES; i++) {
+		res.probes[i].res = i;
+		snprintf(res.probes[i].what, sizeof(res.probes[i].what), "probe %zu", i);
+		res.probes[i].alert = 40;
+		res.probes[i].version = 0x0303;
+		res.probes[i].suite = 0x0035;
+	}
+	res.n_probes = i;
+	res.versions = 1u << 2;
+	res.suites[0] = 0x0035;
+	res.suites[1] = 0x9999;		/* unnamed: printed as hex */
+	res.n_suites = 2;
+	res.cause = REASON_NO_SHARED_CIPHER;
+	jbuf_init(&b);
+	out_verify_json(&b, &res);
+	err = jc_check(b.s, b.len);
+	assert_null(err);
+	jbuf_reset(&b);
+	jbuf_obj_open(&b);
+	jbuf_u64(&b, "id", 1);
+	out_verify_brief(&b, &res);
+	jbuf_obj_close(&b);
+	err = jc_check(b.s, b.len);
+	assert_null(err);
+	jbuf_free(&b);
+	out_verify_text(&res, line, sizeof(line));
+	for (i = 0; line[i]; i++)
+		assert_true((unsigned char)line[i] >= 0x20 && (unsigned char)line[i] != 0x7f);
+	assert_non_null(strstr(line, "VERIFIED confirmed 10.0.0.0:443"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +575,8 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_verifier_bounds),
 		cmocka_unit_test(test_verifier_queue),
+		cmocka_unit_test(test_target_hostile),
+		cmocka_unit_test(test_outputs_escaped),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
