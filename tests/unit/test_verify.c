@@ -478,6 +478,48 @@ static void test_verifier_queue(void **state)
 	verify_stats(v, &st);
 	assert_int_equal(st.submitted, 3);
 	assert_int_equal(st.dropped_queue + st.dropped_table, 1);
+	/* stopping waits for the probe in progress only: within its timeout */
+	t0 = now_ms();
+	verify_free(v);
+	assert_true(now_ms() - t0 <= 700 + 250);
+}
+
+static struct verify_result rate_got[2];
+static int n_rate;
+
+static void on_rate(void *ctx, const struct verify_result *res)
+{
+	(void)ctx;
+	if (n_rate < 2)
+		rate_got[n_rate] = *res;
+	n_rate++;
+}
+
+/* The global rate cap: two servers, two verifications, the second a second after the first. */
+static void test_verifier_rate(void **state)
+{
+	struct verify_opts o = { .interval_s = 600, .timeout_ms = 3000, .max_probes = 2,
+				 .rate_ms = 1000 };
+	struct verify *v = verify_new(&o);
+	struct tls_client_hello ch;
+	struct hs_record r;
+	int i;
+
+	(void)state;
+	b_record(&r, &ch, 1);
+	verify_record(v, &r);
+	r.sport = port_13;
+	r.id = 2;
+	verify_record(v, &r);
+	for (i = 0; i < 100 && n_rate < 2; i++) {
+		usleep(50000);
+		verify_poll(v, on_rate, NULL);
+	}
+	assert_int_equal(n_rate, 2);
+	assert_int_equal(rate_got[0].t.record_id, 1);
+	assert_int_equal(rate_got[1].t.record_id, 2);
+	assert_true(rate_got[1].start_ns - rate_got[0].end_ns >= 990000000ull);
+	assert_int_equal(rate_got[0].n_probes, 2);	/* the bound */
 	verify_free(v);
 }
 
@@ -575,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_verifier_bounds),
 		cmocka_unit_test(test_verifier_queue),
+		cmocka_unit_test(test_verifier_rate),
 		cmocka_unit_test(test_target_hostile),
 		cmocka_unit_test(test_outputs_escaped),
 	};
