@@ -32,8 +32,8 @@
 #include "output/out_verify.h"
 
 static char dir[64];
-static pid_t servers[2];
-static uint16_t port_b, port_13, port_silent, port_text, port_reset, port_closed;
+static pid_t servers[3];
+static uint16_t port_b, port_13, port_p384, port_silent, port_text, port_reset, port_closed;
 static int bad_fds[3];
 static pthread_t bad_thread;
 static volatile int bad_stop;
@@ -167,6 +167,8 @@ static int setup(void **state)
 	static const char *const b[] = { "-tls1_2", "-cipher", "AES256-SHA:AES128-SHA", NULL };
 	static const char *const t13[] = { "-tls1_3", "-ciphersuites",
 					   "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256", NULL };
+	static const char *const p384[] = { "-tls1_3", "-groups", "P-384", "-ciphersuites",
+					    "TLS_AES_128_GCM_SHA256", NULL };
 	int i;
 
 	(void)state;
@@ -182,6 +184,8 @@ static int setup(void **state)
 	servers[0] = s_server(port_b, b);
 	port_13 = free_port();
 	servers[1] = s_server(port_13, t13);
+	port_p384 = free_port();
+	servers[2] = s_server(port_p384, p384);
 	bad_fds[0] = listen_any(&port_silent);
 	bad_fds[1] = listen_any(&port_text);
 	bad_fds[2] = listen_any(&port_reset);
@@ -189,7 +193,7 @@ static int setup(void **state)
 	for (i = 0; i < 3; i++)
 		if (bad_fds[i] < 0)
 			return -1;
-	if (servers[0] < 0 || servers[1] < 0)
+	if (servers[0] < 0 || servers[1] < 0 || servers[2] < 0)
 		return -1;
 	return pthread_create(&bad_thread, NULL, bad_servers, NULL) ? -1 : 0;
 }
@@ -204,7 +208,7 @@ static int teardown(void **state)
 	pthread_join(bad_thread, NULL);
 	for (i = 0; i < 3; i++)
 		close(bad_fds[i]);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (servers[i] > 0) {
 			kill(servers[i], SIGTERM);
 			waitpid(servers[i], NULL, 0);
@@ -278,6 +282,7 @@ static void test_backend_b(void **state)
 	assert_true(r.suites_complete);
 	assert_int_equal(r.shared, 0);
 	assert_int_equal(r.cause, REASON_NO_SHARED_CIPHER);
+	assert_int_equal(r.groups, -1);		/* no key exchange that uses them */
 	/* replay, four versions, two more suite searches: the second one refused */
 	assert_int_equal(r.n_probes, 7);
 	assert_int_equal(r.probes[6].res, VERIFY_ALERT);
@@ -324,6 +329,37 @@ static void test_tls13_only(void **state)
 	assert_true(has_suite(&r, 0x1301));
 	assert_true(r.suites_complete);
 	assert_int_equal(r.cause, REASON_VERSION_MISMATCH);
+}
+
+/* TLS 1.3 with P-384 only, a client with X25519 and P-256: the groups are the cause. */
+static void test_groups(void **state)
+{
+	struct verify_target t;
+	struct verify_result r;
+	int i;
+
+	(void)state;
+	target(&t, port_p384);
+	t.offer.min_version = 0x0304;
+	t.offer.n_groups = 2;		/* x25519, secp256r1 */
+	verify_run(&t, 8, 3000, &r);
+	for (i = 0; i < r.n_probes; i++)
+		print_message("# %s: %s %04x %04x alert %u\n", r.probes[i].what,
+			      verify_res_name(r.probes[i].res), r.probes[i].version,
+			      r.probes[i].suite, r.probes[i].alert);
+	assert_int_equal(r.probes[0].res, VERIFY_ALERT);
+	assert_int_equal(r.verdict, VERIFY_CONFIRMED);
+	assert_int_equal(r.versions, 1u << 3);
+	assert_int_equal(r.n_suites, 1);
+	assert_int_equal(r.suites[0], 0x1301);
+	assert_int_equal(r.shared, 1);		/* the suite was not the problem */
+	assert_int_equal(r.groups, 0);		/* the groups were */
+	assert_int_equal(r.n_probes, 7);
+	/* with P-384 among the client's groups the same probe is accepted */
+	t.offer.groups[t.offer.n_groups++] = 0x0018;
+	verify_run(&t, 8, 3000, &r);
+	assert_int_equal(r.verdict, VERIFY_NOT_REPRODUCED);
+	assert_int_equal(r.groups, 1);
 }
 
 /* Bad servers: each probe gives up within its timeout and says why. */
@@ -611,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_backend_b),
 		cmocka_unit_test(test_replay_accepted),
 		cmocka_unit_test(test_tls13_only),
+		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_silent),
 		cmocka_unit_test(test_plain_text),
 		cmocka_unit_test(test_reset),

@@ -16,6 +16,10 @@
  *   3. at the highest accepted version below 1.3 (then at 1.3), the same offer
  *      without the suites found so far, until the server refuses: the suites it
  *      accepts at all.
+ *   4. if room is left and the server takes a key exchange that uses groups
+ *      (TLS 1.3, or an ECDHE suite found) at a version the client offered:
+ *      that version, ECDHE suites, the client's groups only.  Refused: the
+ *      server takes none of the client's groups.
  * Every probe is one TCP connection to the server's address and port and one
  * handshake, given up at its timeout (connect and handshake together).  No
  * certificate is checked and nothing is sent after the handshake.
@@ -313,6 +317,8 @@ static SSL_CTX *offer_ctx(const struct verify_offer *o, uint16_t *n_offered)
 			uint16_t id = SSL_CIPHER_get_protocol_id(c);
 
 			if (is_tls13_suite(id) || excluded(o, id))
+				continue;
+			if (o->ecdhe_only && SSL_CIPHER_get_kx_nid(c) != NID_kx_ecdhe)
 				continue;
 			if (!list_add(l12, sizeof(l12), "", SSL_CIPHER_get_name(c)))
 				n12++;
@@ -635,6 +641,20 @@ static enum reason found_cause(const struct verify_result *res)
 	return REASON_NONE;
 }
 
+/* An ECDHE suite among the ones found (below TLS 1.3)? */
+static int has_ecdhe(const struct verify_result *res)
+{
+	const char *name;
+	int i;
+
+	for (i = 0; i < res->n_suites; i++) {
+		name = tls_cipher_name(res->suites[i]);
+		if (name && strstr(name, "_ECDHE_"))
+			return 1;
+	}
+	return 0;
+}
+
 static void run_bounded(const struct verify_target *t, unsigned max_probes, unsigned timeout_ms,
 			struct verify_result *res, const volatile int *stop,
 			struct verify *v)
@@ -647,6 +667,7 @@ static void run_bounded(const struct verify_target *t, unsigned max_probes, unsi
 
 	memset(res, 0, sizeof(*res));
 	res->t = *t;
+	res->groups = -1;
 	res->start_ns = wall_ns();
 	if (max_probes > VERIFY_MAX_PROBES)
 		max_probes = VERIFY_MAX_PROBES;
@@ -712,6 +733,27 @@ static void run_bounded(const struct verify_target *t, unsigned max_probes, unsi
 		}
 	}
 	res->suites_complete = complete && res->versions;
+	/* 4. the client's groups, at a version both take, with a key exchange that uses them */
+	at = 0;
+	for (i = 0; i < 4 && !at; i++)
+		if ((res->versions & version_bit(versions[i])) && versions[i] >= t->offer.min_version &&
+		    versions[i] <= t->offer.max_version &&
+		    (versions[i] == 0x0304 || has_ecdhe(res)))
+			at = versions[i];
+	if (at && t->offer.n_groups && res->n_probes < max_probes && !(stop && *stop)) {
+		memset(&any, 0, sizeof(any));
+		any.min_version = any.max_version = at;
+		any.ecdhe_only = 1;
+		memcpy(any.groups, t->offer.groups, sizeof(any.groups));
+		any.n_groups = t->offer.n_groups;
+		p = next_probe(res, "%s, any ECDHE suite, the client's groups",
+			       verify_version_name(at));
+		probe_one(t, &any, timeout_ms, p, v);
+		if (p->res == VERIFY_ACCEPTED)
+			res->groups = 1;
+		else if (p->res == VERIFY_ALERT)
+			res->groups = 0;
+	}
 done:
 	res->end_ns = wall_ns();
 	decide(res);

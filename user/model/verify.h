@@ -59,6 +59,7 @@ struct verify_offer {
 	/* suites not to offer (the ones already found): with n_suites == 0 only */
 	uint16_t exclude[VERIFY_MAX_ACCEPTED];
 	uint8_t n_exclude;
+	uint8_t ecdhe_only;			/* with n_suites == 0: ECDHE suites only (below 1.3) */
 };
 
 struct verify_probe {
@@ -102,6 +103,9 @@ struct verify_result {
 	uint8_t n_suites;
 	uint8_t suites_complete;	/* the search ran until the server refused (not cut by the bound) */
 	uint8_t shared;			/* accepted suites the client offered */
+	/* the client's groups, with a key exchange the server takes: 1 accepted,
+	 * 0 refused, -1 not asked (no groups, no room, or no such key exchange) */
+	int8_t groups;
 	enum verify_verdict verdict;
 	/* confirmed, and the probes tell which: version_mismatch (no version the
 	 * client offered is taken), no_shared_cipher (every suite the server takes

@@ -79,6 +79,10 @@ void out_verify_json(struct jbuf *b, const struct verify_result *res)
 	jbuf_obj_open(b);
 	accepted(b, res);
 	jbuf_u64(b, "shared_with_client", res->shared);
+	if (res->groups >= 0)
+		jbuf_str(b, "client_groups", res->groups ? "accepted" : "refused");
+	else
+		jbuf_null(b, "client_groups");
 	jbuf_obj_close(b);
 	jbuf_key(b, "probes");
 	jbuf_arr_open(b);
