@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -539,9 +540,12 @@ static void test_verifier_rate(void **state)
 	struct verify *v = verify_new(&o);
 	struct tls_client_hello ch;
 	struct hs_record r;
+	struct rusage ru0, ru1;
+	uint64_t cpu_us;
 	int i;
 
 	(void)state;
+	getrusage(RUSAGE_SELF, &ru0);
 	b_record(&r, &ch, 1);
 	verify_record(v, &r);
 	r.sport = port_13;
@@ -557,6 +561,13 @@ static void test_verifier_rate(void **state)
 	assert_true(rate_got[1].start_ns - rate_got[0].end_ns >= 990000000ull);
 	assert_int_equal(rate_got[0].n_probes, 2);	/* the bound */
 	verify_free(v);
+	/* the wait sleeps: well under the second it lasts in CPU time */
+	getrusage(RUSAGE_SELF, &ru1);
+	cpu_us = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec -
+		  ru0.ru_stime.tv_sec) * 1000000ull + ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
+		 ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec;
+	print_message("# cpu %llu us\n", (unsigned long long)cpu_us);
+	assert_true(cpu_us < 400000);
 }
 
 /* The client's bytes, hostile: a SNI with a NUL is not sent; a cut ALPN list keeps whole names. */

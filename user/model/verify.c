@@ -810,6 +810,7 @@ struct verify {
 struct verify *verify_new(const struct verify_opts *o)
 {
 	struct verify *v = calloc(1, sizeof(*v));
+	pthread_condattr_t ca;
 
 	if (!v)
 		return NULL;
@@ -833,7 +834,11 @@ struct verify *verify_new(const struct verify_opts *o)
 		return NULL;
 	}
 	pthread_mutex_init(&v->lock, NULL);
-	pthread_cond_init(&v->cond, NULL);
+	/* the rate cap's waits are on the monotonic clock, like their deadlines */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&v->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	v->done_tail = &v->done;
 	/* libssl's configuration and providers read now, as the user tlsmon starts as */
 	OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL);
