@@ -514,11 +514,28 @@ static void test_verifier_queue(void **state)
 	assert_true(now_ms() - t0 < 500);
 	verify_stats(v, &st);
 	assert_int_equal(st.submitted, 3);
-	assert_int_equal(st.dropped_queue + st.dropped_table, 1);
+	/* two servers remembered, neither past its interval: the third is not run */
+	assert_int_equal(st.dropped_table, 1);
+	assert_int_equal(st.dropped_queue, 0);
 	/* stopping waits for the probe in progress only: within its timeout */
 	t0 = now_ms();
 	verify_free(v);
 	assert_true(now_ms() - t0 <= 700 + 250);
+
+	/* room for the servers, not in the queue */
+	o.max_servers = 8;
+	v = verify_new(&o);
+	r.sport = port_silent;
+	verify_record(v, &r);
+	usleep(100000);
+	r.sport = port_text;
+	verify_record(v, &r);
+	r.sport = port_reset;
+	verify_record(v, &r);
+	verify_stats(v, &st);
+	assert_int_equal(st.dropped_table, 0);
+	assert_int_equal(st.dropped_queue, 1);
+	verify_free(v);
 }
 
 static struct verify_result rate_got[2];

@@ -29,6 +29,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include <openssl/ssl.h>
 #include "lib/esc.h"
 #include "lib/log.h"
+#include "lib/lru.h"
 #include "lib/tls_names.h"
 #include "model/verify.h"
 
@@ -773,10 +775,14 @@ struct verify_done {
 	struct verify_result res;
 };
 
-struct verify_entry {
+/* The servers verified: a bounded hash by address and port (lib/lru.h). */
+struct verify_key {
 	uint8_t addr[16];
 	uint16_t port;
-	uint8_t used;
+	uint16_t pad;
+};
+
+struct verify_entry {
 	uint64_t last_ms;		/* monotonic: when last queued */
 	struct verify_result *res;	/* latest finished; the caller's thread owns it */
 };
@@ -804,7 +810,7 @@ struct verify {
 	struct verify_own own[VERIFY_OWN_MAX];	/* a ring: the latest probes */
 	unsigned n_own;
 	/* the caller's thread only */
-	struct verify_entry *table;
+	struct lru *table;
 };
 
 struct verify *verify_new(const struct verify_opts *o)
@@ -826,10 +832,10 @@ struct verify *verify_new(const struct verify_opts *o)
 	if (!v->o.max_servers)
 		v->o.max_servers = 4096;
 	v->queue = calloc(v->o.queue_len, sizeof(*v->queue));
-	v->table = calloc(v->o.max_servers, sizeof(*v->table));
+	v->table = lru_new(sizeof(struct verify_key), sizeof(struct verify_entry), v->o.max_servers);
 	if (!v->queue || !v->table) {
 		free(v->queue);
-		free(v->table);
+		lru_free(v->table);
 		free(v);
 		return NULL;
 	}
@@ -912,34 +918,32 @@ static void *worker(void *arg)
 static struct verify_entry *entry_find(const struct verify *v, const uint8_t addr[16],
 				       uint16_t port)
 {
-	unsigned i;
+	struct verify_key k = { .port = port };
 
-	for (i = 0; i < v->o.max_servers; i++)
-		if (v->table[i].used && v->table[i].port == port &&
-		    !memcmp(v->table[i].addr, addr, 16))
-			return &v->table[i];
-	return NULL;
+	memcpy(k.addr, addr, 16);
+	return lru_peek(v->table, &k);
 }
 
-/* A free entry, or the one queued longest ago if its interval is over: NULL if none. */
-static struct verify_entry *entry_new(struct verify *v, uint64_t now_ms)
+/*
+ * A new entry: when the table is full, the one queued longest ago makes room
+ * if its interval is over; NULL if it is not (the bound holds for it).
+ */
+static struct verify_entry *entry_new(struct verify *v, const uint8_t addr[16], uint16_t port,
+				      uint64_t now_ms)
 {
-	struct verify_entry *e, *old = NULL;
-	unsigned i;
+	struct verify_key k = { .port = port };
+	struct verify_entry *old;
+	const void *ok;
 
-	for (i = 0; i < v->o.max_servers; i++) {
-		e = &v->table[i];
-		if (!e->used)
-			return e;
-		if (!old || e->last_ms < old->last_ms)
-			old = e;
-	}
-	if (old && now_ms - old->last_ms >= v->o.interval_s * 1000ull) {
+	memcpy(k.addr, addr, 16);
+	if (lru_count(v->table) == lru_capacity(v->table)) {
+		old = lru_oldest(v->table, &ok);
+		if (!old || now_ms - old->last_ms < v->o.interval_s * 1000ull)
+			return NULL;
 		free(old->res);
-		memset(old, 0, sizeof(*old));
-		return old;
+		lru_delete(v->table, ok);
 	}
-	return NULL;
+	return lru_insert(v->table, &k, NULL);
 }
 
 void verify_record(void *ctx, const struct hs_record *r)
@@ -959,14 +963,11 @@ void verify_record(void *ctx, const struct hs_record *r)
 		goto out;
 	}
 	if (!e) {
-		e = entry_new(v, now);
+		e = entry_new(v, r->saddr, r->sport, now);
 		if (!e) {
 			v->st.dropped_table++;
 			goto out;
 		}
-		e->used = 1;
-		memcpy(e->addr, r->saddr, 16);
-		e->port = r->sport;
 	}
 	if (v->q_len == v->o.queue_len) {
 		v->st.dropped_queue++;
@@ -978,10 +979,23 @@ void verify_record(void *ctx, const struct hs_record *r)
 		goto out;
 	}
 	e->last_ms = now;
+	/* the most recently queued is the last to make room */
+	{
+		struct verify_key k = { .port = r->sport };
+
+		memcpy(k.addr, r->saddr, 16);
+		lru_lookup(v->table, &k);
+	}
 	v->q_len++;
 	/* the first job starts the worker: records only come once privileges are dropped */
 	if (!v->started && !v->stop) {
+		sigset_t all, old;
+
+		/* signals stay the main thread's: the worker starts with them blocked */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
 		err = pthread_create(&v->thread, NULL, worker, v);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (err) {
 			pr_warn("--verify: cannot start its thread: %s", strerror(err));
 			v->q_len--;
@@ -1069,10 +1083,19 @@ void verify_stop(struct verify *v)
 	v->started = 0;
 }
 
+static int free_entry(void *ctx, const void *key, void *val)
+{
+	struct verify_entry *e = val;
+
+	(void)ctx;
+	(void)key;
+	free(e->res);
+	return 0;
+}
+
 void verify_free(struct verify *v)
 {
 	struct verify_done *d, *next;
-	unsigned i;
 
 	if (!v)
 		return;
@@ -1081,11 +1104,10 @@ void verify_free(struct verify *v)
 		next = d->next;
 		free(d);
 	}
-	for (i = 0; i < v->o.max_servers; i++)
-		free(v->table[i].res);
+	lru_foreach(v->table, free_entry, NULL);
 	pthread_mutex_destroy(&v->lock);
 	pthread_cond_destroy(&v->cond);
-	free(v->table);
+	lru_free(v->table);
 	free(v->queue);
 	free(v);
 }
@@ -1099,7 +1121,7 @@ static void own_add(struct verify *v, int fd, const struct verify_target *t)
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
 		return;
 	pthread_mutex_lock(&v->lock);
-	o = &v->own[v->n_own++ % VERIFY_OWN_MAX];
+	o = &v->own[v->n_own % VERIFY_OWN_MAX];
 	memset(o, 0, sizeof(*o));
 	if (ss.ss_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
@@ -1115,6 +1137,7 @@ static void own_add(struct verify *v, int fd, const struct verify_target *t)
 	}
 	memcpy(o->saddr, t->addr, 16);
 	o->sport = t->port;
+	__atomic_store_n(&v->n_own, v->n_own + 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&v->lock);
 }
 
@@ -1123,6 +1146,9 @@ int verify_own(struct verify *v, const struct hs_record *r)
 	unsigned i, n;
 	int found = 0;
 
+	/* no probe made yet: nothing to take the lock for (most records, most runs) */
+	if (!__atomic_load_n(&v->n_own, __ATOMIC_ACQUIRE))
+		return 0;
 	pthread_mutex_lock(&v->lock);
 	n = v->n_own < VERIFY_OWN_MAX ? v->n_own : VERIFY_OWN_MAX;
 	for (i = 0; i < n && !found; i++) {
