@@ -779,8 +779,9 @@ struct verify_done {
 struct verify_key {
 	uint8_t addr[16];
 	uint16_t port;
-	uint16_t pad;
+	uint8_t pad[6];		/* a multiple of 8: the value after it stays aligned */
 };
+_Static_assert(sizeof(struct verify_key) % 8 == 0, "verify_key padding");
 
 struct verify_entry {
 	uint64_t last_ms;		/* monotonic: when last queued */
