@@ -1057,11 +1057,9 @@ const struct verify_result *verify_lookup(const struct verify *v, const uint8_t 
 	return e ? e->res : NULL;
 }
 
-int verify_confirms(const struct verify *v, const struct hs_record *r)
+int verify_confirms(const struct hs_record *r)
 {
-	const struct verify_result *res = verify_lookup(v, r->saddr, r->sport);
-
-	return res && res->verdict == VERIFY_CONFIRMED;
+	return r->verified && r->verified->verdict == VERIFY_CONFIRMED;
 }
 
 void verify_stats(struct verify *v, struct verify_stats *st)

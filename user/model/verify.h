@@ -173,8 +173,12 @@ const struct verify_result *verify_lookup(const struct verify *v, const uint8_t 
  * counted.  Such a record is no client's and goes to no output.
  */
 int verify_own(struct verify *v, const struct hs_record *r);
-/* 1: r's server has a verification whose verdict confirms a refused offer. */
-int verify_confirms(const struct verify *v, const struct hs_record *r);
+/*
+ * 1: r's server has a verification whose verdict confirms a refused offer
+ * (r->verified, set by the collector's annotate hook before diagnosis, so
+ * diag can read it; its cause, when not REASON_NONE, names the reason).
+ */
+int verify_confirms(const struct hs_record *r);
 void verify_stats(struct verify *v, struct verify_stats *st);
 
 #endif
