@@ -37,7 +37,7 @@ WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS ?= -g -O2
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DTLSMON_VERSION='"$(VERSION)"' \
 	$(INCLUDES) -Iuser -MMD -MP
-LDLIBS := -lbpf -lelf -lz -lpcap -lcrypto -lncursesw -lseccomp -lm
+LDLIBS := -lbpf -lelf -lz -lpcap -lssl -lcrypto -lncursesw -lseccomp -lm -lpthread
 
 BPF_PROGS := tlsmon parser_probe
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))

@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "lib/privs.h"
 #include "model/collector.h"
+#include "model/verify.h"
 #include "output/out_prom.h"
 #include "pipe/evpipe.h"
 #include "ui/dashboard.h"
@@ -30,6 +31,9 @@ struct env env = {
 	.max_conns = 32768,
 	.ringbuf_mb = 16,
 	.seccomp = SANDBOX_KILL,
+	.verify_interval = 600,
+	.verify_timeout = 3,
+	.verify_probes = VERIFY_DEFAULT_PROBES,
 	.cfg = TLSMON_DP_CFG_DEFAULT,
 };
 
@@ -101,6 +105,15 @@ static void usage(FILE *f)
 		"                              handshakes, failures, alerts, negotiated, servers,\n"
 		"                              sni, clients, ja4, server_ja4, cert_findings,\n"
 		"                              client_cert_findings, cert_expiry\n"
+		"Active verification (live only; makes outbound connections, see tlsmon(8)):\n"
+		"      --verify                when a server refuses a hello with a fatal alert,\n"
+		"                              ask it (with libssl, from this host, only that\n"
+		"                              address and port, the same SNI): the client's\n"
+		"                              offer, then which versions and suites it accepts\n"
+		"      --verify-interval S     at most one verification per server:port per S\n"
+		"                              seconds (600)\n"
+		"      --verify-timeout S      per probe handshake, connect included (3)\n"
+		"      --verify-probes N       handshakes per verification, 1 to %d (%d)\n"
 		"Privileges:\n"
 		"      --user NAME             once attached (or the capture open), run as NAME\n"
 		"                              with no capability (live default: nobody when\n"
@@ -114,7 +127,8 @@ static void usage(FILE *f)
 		"  -V, --version               print the version and exit\n"
 		"  -h, --help                  this help\n"
 		"Exit status: 0 stopped by SIGINT/SIGTERM (or the capture was read), 1 error,\n"
-		"2 bad command line, 3 a watched interface went away (restart to attach again).\n");
+		"2 bad command line, 3 a watched interface went away (restart to attach again).\n",
+		VERIFY_MAX_PROBES, VERIFY_DEFAULT_PROBES);
 }
 
 static int parse_u32(const char *s, const char *what, uint32_t min, uint32_t max, uint32_t *out)
@@ -257,7 +271,7 @@ int main_enter_sandbox(void)
 	int e;
 
 	outputs_start();
-	e = sandbox_enter(env.seccomp, err, sizeof(err));
+	e = sandbox_enter(env.seccomp, env.verify ? SANDBOX_F_PROBES : 0, err, sizeof(err));
 	if (e) {
 		pr_err("%s (TLSMON_SECCOMP=off or --no-seccomp runs without the filter)", err);
 		return -1;
@@ -290,6 +304,7 @@ static int parse_args(int argc, char **argv)
 		OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_RINGBUF, OPT_LOG, OPT_ALL, OPT_SUMMARY, OPT_MAX_CONNS,
 		OPT_TEXTFILE_DIR, OPT_TEXTFILE_INTERVAL, OPT_NO_TEXTFILE, OPT_MAX_SERIES, OPT_CA_FILE,
 		OPT_DASHBOARD, OPT_NO_DASHBOARD, OPT_USER, OPT_NO_DROP, OPT_NO_SECCOMP,
+		OPT_VERIFY, OPT_VERIFY_INTERVAL, OPT_VERIFY_TIMEOUT, OPT_VERIFY_PROBES,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -319,6 +334,10 @@ static int parse_args(int argc, char **argv)
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "no-drop", no_argument, NULL, OPT_NO_DROP },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "verify-interval", required_argument, NULL, OPT_VERIFY_INTERVAL },
+		{ "verify-timeout", required_argument, NULL, OPT_VERIFY_TIMEOUT },
+		{ "verify-probes", required_argument, NULL, OPT_VERIFY_PROBES },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -426,6 +445,21 @@ static int parse_args(int argc, char **argv)
 		case OPT_NO_SECCOMP:
 			no_seccomp = 1;
 			break;
+		case OPT_VERIFY:
+			env.verify = 1;
+			break;
+		case OPT_VERIFY_INTERVAL:
+			if (parse_u32(optarg, "--verify-interval", 1, 7 * 86400, &env.verify_interval))
+				return EXIT_USAGE;
+			break;
+		case OPT_VERIFY_TIMEOUT:
+			if (parse_u32(optarg, "--verify-timeout", 1, 60, &env.verify_timeout))
+				return EXIT_USAGE;
+			break;
+		case OPT_VERIFY_PROBES:
+			if (parse_u32(optarg, "--verify-probes", 1, VERIFY_MAX_PROBES, &env.verify_probes))
+				return EXIT_USAGE;
+			break;
 		case 'v':
 			env.verbose++;
 			break;
@@ -454,6 +488,16 @@ static int parse_args(int argc, char **argv)
 	}
 	if (no_seccomp)
 		env.seccomp = SANDBOX_OFF;
+	/* a capture's servers are another time's, maybe another network's: never asked */
+	if (env.verify && env.read_path) {
+		pr_err("--verify asks live servers and cannot be used with --read: the servers in "
+		       "a capture may be elsewhere, or changed since");
+		return EXIT_USAGE;
+	}
+	if (env.verify && env.events) {
+		pr_err("--verify needs the collector's records; --events prints raw events instead");
+		return EXIT_USAGE;
+	}
 	if (env.dashboard < 0)
 		env.dashboard = !env.json && !env.events && dashboard_usable();
 	if (env.dashboard && (env.json || env.events)) {

@@ -47,6 +47,10 @@ struct env {
 	const char *user;		/* --user; NULL: the default (privs_resolve) */
 	int no_drop;
 	enum sandbox_mode seccomp;	/* TLSMON_SECCOMP, --no-seccomp */
+	int verify;			/* --verify: probe servers that refuse a hello */
+	uint32_t verify_interval;	/* seconds per server:port */
+	uint32_t verify_timeout;	/* seconds per probe */
+	uint32_t verify_probes;		/* per verification */
 	struct agg_opts agg;
 	struct tlsmon_dp_cfg cfg;
 };
@@ -64,6 +68,7 @@ struct run {
 	struct out_prom *prom;
 	struct dash_model *dash;
 	struct dashboard *view;
+	struct verify *verify;		/* --verify */
 	uint64_t dash_tick_ns;
 	int dash_failed;
 	struct evpipe *pipe;

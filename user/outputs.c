@@ -12,6 +12,7 @@
 #include "lib/log.h"
 #include "model/cert.h"
 #include "model/collector.h"
+#include "model/verify.h"
 #include "output/ev_json.h"
 #include "output/jbuf.h"
 #include "output/out_json.h"
@@ -56,6 +57,10 @@ static void gather_stats(struct run_stats *st)
 		st->log_write_failures = out_json_stats(run.log)->failed;
 	if (run.text)
 		st->text_write_failures = out_text_stats(run.text)->failed;
+	if (run.verify) {
+		st->verify_on = 1;
+		verify_stats(run.verify, &st->verify);
+	}
 	if (run.ps) {
 		const struct pcap_src_stats *ps = pcap_src_stats(run.ps);
 
@@ -67,6 +72,30 @@ static void gather_stats(struct run_stats *st)
 }
 
 static uint64_t next_summary_ns, next_prom_ns;
+
+/* --verify: a finished verification, to every output that prints lines */
+static void on_verified(void *ctx, const struct verify_result *res)
+{
+	(void)ctx;
+	if (run.json)
+		out_json_verified(run.json, res);
+	if (run.log)
+		out_json_verified(run.log, res);
+	if (run.text)
+		out_text_verified(run.text, res);
+}
+
+/*
+ * The collector's annotate hook: tlsmon's own probes are left out (nonzero),
+ * other records get the latest verification of their server.
+ */
+static int annotate_verified(void *ctx, struct hs_record *r)
+{
+	if (verify_own(ctx, r))
+		return 1;
+	r->verified = verify_lookup(ctx, r->saddr, r->sport);
+	return 0;
+}
 
 /* Opened once the source is up (errors before it print plainly), before the sandbox. */
 static int dashboard_start(void)
@@ -106,6 +135,8 @@ void outputs_tick(uint64_t now_ns, int final)
 	struct run_stats st;
 
 	run.now_wall_ns = now_ns;
+	if (run.verify)
+		verify_poll(run.verify, on_verified, NULL);
 	if (!run.start_wall_ns)
 		run.start_wall_ns = now_ns;
 	if (run.text && env.summary_interval && !env.read_path && !final) {
@@ -186,6 +217,22 @@ int outputs_open(void)
 		pr_err("%s", err);
 		return EXIT_RUNTIME;
 	}
+	if (env.verify) {
+		struct verify_opts vo = {
+			.interval_s = env.verify_interval,
+			.timeout_ms = env.verify_timeout * 1000,
+			.max_probes = env.verify_probes,
+			.rate_ms = 1000,
+		};
+
+		run.verify = verify_new(&vo);
+		if (!run.verify) {
+			pr_err("out of memory");
+			return EXIT_RUNTIME;
+		}
+		co.annotate = annotate_verified;
+		co.annotate_ctx = run.verify;
+	}
 	run.col = collector_new(&co);
 	if (!run.col) {
 		pr_err("out of memory");
@@ -215,6 +262,9 @@ int outputs_open(void)
 		if (add_sink(out_text_record, run.text))
 			return EXIT_RUNTIME;
 	}
+	/* after the outputs: a record is printed before its verification is asked for */
+	if (run.verify && add_sink(verify_record, run.verify))
+		return EXIT_RUNTIME;
 	if (!env.no_textfile && (env.textfile_dir || !env.read_path)) {
 		run.agg = agg_new(&env.agg);
 		run.prom = run.agg ? out_prom_new(env.textfile_dir ?: OUT_PROM_DEFAULT_DIR, run.agg) : NULL;
@@ -250,7 +300,14 @@ void outputs_close(void)
 		lost_lines(env.log_path, out_json_stats(run.log), "records");
 	if (run.text)
 		lost_lines("standard output", out_text_stats(run.text), "lines");
+	/* the worker first (a probe in progress ends within its timeout), then what it found */
+	if (run.verify) {
+		verify_stop(run.verify);
+		verify_poll(run.verify, on_verified, NULL);
+	}
 	collector_free(run.col);
+	verify_free(run.verify);
+	run.verify = NULL;
 	out_json_close(run.json);
 	out_json_close(run.log);
 	out_text_free(run.text);

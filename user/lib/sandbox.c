@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,6 +111,18 @@ static const struct arg_rule by_arg[] = {
 	{ "socket", 0, M32, AF_NETLINK },
 };
 
+/* SANDBOX_F_PROBES (--verify): the probe thread and its TCP connections */
+static const char *const probes_plain[] = {
+	"connect", "getsockopt", "getpeername", "shutdown", "set_robust_list", "rseq",
+};
+
+static const struct arg_rule probes_by_arg[] = {
+	{ "socket", 0, M32, AF_INET },
+	{ "socket", 0, M32, AF_INET6 },
+	/* threads only: a clone without CLONE_THREAD (a new process) still kills */
+	{ "clone", 0, CLONE_THREAD, CLONE_THREAD },
+};
+
 int sandbox_mode_parse(const char *s)
 {
 	if (!strcmp(s, "kill"))
@@ -165,7 +178,7 @@ static int add_self_signals(scmp_filter_ctx ctx, char *err, size_t errlen)
 	return e;
 }
 
-int sandbox_enter(enum sandbox_mode m, char *err, size_t errlen)
+int sandbox_enter(enum sandbox_mode m, unsigned flags, char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx;
 	size_t i;
@@ -194,6 +207,20 @@ int sandbox_enter(enum sandbox_mode m, char *err, size_t errlen)
 	for (i = 0; !e && i < sizeof(sanitizer) / sizeof(sanitizer[0]); i++)
 		e = add_plain(ctx, sanitizer[i], err, errlen);
 #endif
+	if (flags & SANDBOX_F_PROBES) {
+		for (i = 0; !e && i < sizeof(probes_plain) / sizeof(probes_plain[0]); i++)
+			e = add_plain(ctx, probes_plain[i], err, errlen);
+		for (i = 0; !e && i < sizeof(probes_by_arg) / sizeof(probes_by_arg[0]); i++)
+			e = add_arg(ctx, &probes_by_arg[i], err, errlen);
+		/* unreadable flags (a struct): ENOSYS sends the C library to clone */
+		if (!e && seccomp_syscall_resolve_name("clone3") != __NR_SCMP_ERROR) {
+			e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+					     seccomp_syscall_resolve_name("clone3"), 0);
+			if (e)
+				snprintf(err, errlen, "seccomp: cannot answer clone3: %s",
+					 strerror(-e));
+		}
+	}
 	if (!e)
 		e = add_self_signals(ctx, err, errlen);
 	if (!e) {

@@ -19,10 +19,19 @@ enum sandbox_mode {
 int sandbox_mode_parse(const char *s);
 const char *sandbox_mode_name(enum sandbox_mode m);
 /*
- * Load the filter for the rest of the process's life (threads started later
- * inherit it).  SANDBOX_OFF does nothing.  0, or -errno with a message.
+ * --verify: the probe thread, started after the filter, makes TCP connections
+ * (INET and INET6 sockets, connect, getsockopt, getpeername) and the thread
+ * itself (clone with CLONE_THREAD; clone3 answers ENOSYS, so the C library
+ * falls back to clone, whose flags a filter can read).
  */
-int sandbox_enter(enum sandbox_mode m, char *err, size_t errlen);
+#define SANDBOX_F_PROBES 1u
+
+/*
+ * Load the filter for the rest of the process's life (threads started later
+ * inherit it), with the SANDBOX_F_* additions in flags.  SANDBOX_OFF does
+ * nothing.  0, or -errno with a message.
+ */
+int sandbox_enter(enum sandbox_mode m, unsigned flags, char *err, size_t errlen);
 /*
  * For the tests (TLSMON_SANDBOX_SELFTEST): make a call the filter forbids.
  * Each is harmless when it runs: "execve" of a file that does not exist;

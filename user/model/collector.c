@@ -231,6 +231,15 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 	if (!r->end_ns)
 		r->end_ns = wall(c, cn->last_ns);
 	cert_settle(cn);
+	if (c->o.annotate && c->o.annotate(c->o.annotate_ctx, r)) {
+		if (cn->hello_counted) {
+			c->st.hellos_settled++;
+			c->st.hellos_open--;
+		}
+		lru_delete(c->conns, k);
+		conn_free(cn);
+		return;
+	}
 	diag_settle(cn, c->profiles, timed_out, waited);
 	profiles_learn(c->profiles, r);
 	c->st.records++;

@@ -29,6 +29,13 @@ struct collector_opts {
 	double handshake_timeout;	/* seconds */
 	int64_t wall_offset_ns;		/* added to event times for the wall clock */
 	const char *ifname;		/* names every record (offline: the capture) */
+	/*
+	 * Called before each record is diagnosed (--verify: sets r->verified).
+	 * Nonzero: the handshake is tlsmon's own (a --verify probe): settled and
+	 * forgotten, given to no output.
+	 */
+	int (*annotate)(void *ctx, struct hs_record *r);
+	void *annotate_ctx;
 };
 
 struct collector_stats {

@@ -11,6 +11,7 @@
 #include "lib/esc.h"
 #include "lib/str.h"
 #include "model/diag.h"
+#include "model/verify.h"
 #include "lib/tls_names.h"
 #include "tls_proto.h"
 
@@ -462,6 +463,33 @@ static void settle(struct conn *c, struct profiles *p, int timed_out, double wai
 	r->reason = REASON_NONE;
 }
 
+/*
+ * --verify: this server was asked from here (model/verify.c).  A refusal of
+ * the hello (an alert before the ServerHello) whose cause the probes name for
+ * this client's offer (no version it offers is taken, or none of its suites,
+ * every suite the server takes being known) is that cause, confirmed: it
+ * replaces an unnamed alert or an inference, never another named cause.
+ */
+static void verified(struct conn *c)
+{
+	struct hs_record *r = &c->rec;
+	enum reason why;
+
+	if (!r->verified || r->outcome != OUTCOME_FAILED || c->sh || !first_fatal(r, 0))
+		return;
+	if (r->reason != REASON_OTHER_ALERT && r->reason != REASON_NO_SHARED_CIPHER &&
+	    r->reason != REASON_VERSION_MISMATCH)
+		return;
+	why = verify_cause_for(r->verified, r);
+	if (why == REASON_NONE)
+		return;
+	if (r->reason != why && r->reason != REASON_OTHER_ALERT &&
+	    r->ev.confidence == CONFIDENCE_CONFIRMED)
+		return;	/* the server's own history named another cause */
+	r->reason = why;
+	r->ev.confidence = CONFIDENCE_CONFIRMED;
+}
+
 void diag_settle(struct conn *c, struct profiles *p, int timed_out, double waited)
 {
 	struct hs_record *r = &c->rec;
@@ -480,6 +508,7 @@ void diag_settle(struct conn *c, struct profiles *p, int timed_out, double waite
 	if (ev->confidence == CONFIDENCE_NONE)
 		ev->confidence = ev->basis == BASIS_INFERRED ? CONFIDENCE_LIKELY
 							     : CONFIDENCE_CONFIRMED;
+	verified(c);
 }
 
 /* "; the client offers up to TLSv1.3 with 18 suite(s), 4 group(s), 9 signature algorithm(s)" */
@@ -628,6 +657,8 @@ static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n
 	default:
 		break;
 	}
+	if (r->verified && !r->sh)
+		n = verify_explain(r->verified, buf, len, n);
 	return n;
 }
 

@@ -74,6 +74,8 @@ enum confidence {
 
 enum side { SIDE_CLIENT = 0, SIDE_SERVER = 1 };
 
+struct verify_result;	/* model/verify.h */
+
 #define REC_MAX_ALERTS 4
 #define REC_MAX_APPDATA 8
 #define REC_MAX_PROFILE 16
@@ -202,6 +204,9 @@ struct hs_record {
 	uint16_t app_len[2][REC_MAX_APPDATA];
 	uint8_t n_app[2];
 	char history[40];		/* Zeek's letters: upper case client, lower case server */
+
+	/* --verify: the latest verification of this server:port, NULL if none yet */
+	const struct verify_result *verified;
 };
 
 /* Names of the record's values, as every output prints them. */

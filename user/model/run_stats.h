@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include "model/collector.h"
+#include "model/verify.h"
 #include "pipe/reasm.h"
 #include "tlsmon_counters.h"
 
@@ -38,6 +39,10 @@ struct run_stats {
 	uint64_t json_write_failures;	/* --json, standard output */
 	uint64_t log_write_failures;	/* --log FILE */
 	uint64_t text_write_failures;	/* the readable lines, standard output */
+
+	/* --verify */
+	int verify_on;
+	struct verify_stats verify;
 
 	/* offline only */
 	uint64_t frames, frames_truncated, frames_unsupported, frames_oversize;

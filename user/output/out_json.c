@@ -11,6 +11,7 @@
 #include "lib/linefile.h"
 #include "lib/tls_names.h"
 #include "output/out_json.h"
+#include "output/out_verify.h"
 #include "tls_proto.h"
 
 static void hex_lower(char *out, const uint8_t *d, size_t n)
@@ -455,6 +456,8 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 		alert_obj(b, NULL, &r->alerts[i]);
 	jbuf_arr_close(b);
 	jbuf_str(b, "history", r->history);
+	if (r->verified && r->outcome == OUTCOME_FAILED)
+		out_verify_brief(b, r->verified);
 	jbuf_obj_close(b);
 }
 
@@ -516,4 +519,15 @@ void out_json_close(struct out_json *o)
 	linefile_close(o->lf);
 	jbuf_free(&o->b);
 	free(o);
+}
+
+void out_json_verified(struct out_json *o, const struct verify_result *res)
+{
+	jbuf_reset(&o->b);
+	out_verify_json(&o->b, res);
+	jbuf_raw(&o->b, "\n", 1);
+	if (o->b.oom)
+		linefile_drop(o->lf, -ENOMEM);
+	else
+		linefile_write(o->lf, o->b.s, o->b.len);
 }

@@ -24,5 +24,7 @@ int out_json_reopen(struct out_json *o);
 void out_json_close(struct out_json *o);
 /* One record as a JSON object (no newline). */
 void out_json_record(struct jbuf *b, const struct hs_record *r);
+/* --verify: a verification's own line, {"verified": ...}. */
+void out_json_verified(struct out_json *o, const struct verify_result *res);
 
 #endif

@@ -12,6 +12,7 @@
 #include "lib/esc.h"
 #include "lib/log.h"
 #include "output/out_prom.h"
+#include "output/out_verify.h"
 
 static const struct {
 	const char *name;
@@ -414,6 +415,8 @@ int out_prom_print(struct out_prom *o, FILE *f, const struct run_stats *st)
 	series_stats(o, f);
 	histograms(o, f);
 	self_metrics(o, f, st);
+	if (st->verify_on)
+		out_verify_prom(f, &st->verify);
 	return ferror(f) ? -1 : 0;
 }
 

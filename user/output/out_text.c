@@ -10,6 +10,7 @@
 #include "model/diag.h"
 #include "lib/tls_names.h"
 #include "output/out_text.h"
+#include "output/out_verify.h"
 #include "tls_proto.h"
 
 struct out_text {
@@ -101,6 +102,14 @@ void out_text_record(void *ctx, const struct hs_record *r)
 		return;
 	/* room kept for the newline */
 	out_text_line(r, line, sizeof(line) - 1);
+	put_line(o, line, sizeof(line), strlen(line));
+}
+
+void out_text_verified(struct out_text *o, const struct verify_result *res)
+{
+	char line[2048];
+
+	out_verify_text(res, line, sizeof(line) - 1);
 	put_line(o, line, sizeof(line), strlen(line));
 }
 

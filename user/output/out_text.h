@@ -20,5 +20,7 @@ void out_text_summary(struct out_text *o, const struct run_stats *st);
 const struct linefile_stats *out_text_stats(const struct out_text *o);
 /* The line for one record (no newline). */
 void out_text_line(const struct hs_record *r, char *buf, size_t len);
+/* --verify: a verification's line. */
+void out_text_verified(struct out_text *o, const struct verify_result *res);
 
 #endif
