@@ -94,6 +94,13 @@ int live_run(struct evpipe *pipe)
 	for (i = 0; i < n && len < sizeof(run.source); i++)
 		len += snprintf(run.source + len, sizeof(run.source) - len, "%s%s", i ? "," : "",
 				ifs[i].name);
+	/* the user we become may not remove the lock files from root's directory */
+	if (main_leaves_root()) {
+		e = bpf_hook_lock_reaper(hooks);
+		if (e)
+			pr_warn("no helper to remove the lock files at exit (%s); the next tlsmon "
+				"reuses them", strerror(-e));
+	}
 	if (main_drop_privileges())
 		goto cleanup;
 	e = bpf_dp_check_access(dp);

@@ -296,6 +296,11 @@ const char *main_run_user(void)
 	return who.name;
 }
 
+int main_leaves_root(void)
+{
+	return !env.no_drop && geteuid() == 0 && who.change_user && who.uid != 0;
+}
+
 /* The command line into env: -1 to go on, else the exit code (--help, --version, errors). */
 static int parse_args(int argc, char **argv)
 {

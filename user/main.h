@@ -95,6 +95,8 @@ int main_drop_privileges(void);
 int main_enter_sandbox(void);
 /* The user tlsmon runs as once they are dropped. */
 const char *main_run_user(void);
+/* Whether main_drop_privileges() will turn root into another user. */
+int main_leaves_root(void);
 
 /* live.c, offline.c: read the source until it ends or a signal; an exit code. */
 int live_run(struct evpipe *pipe);

@@ -2,8 +2,8 @@
 /*
  * A strict JSON (RFC 8259) validator for the fuzz harnesses: whatever the
  * wire held, each record tlsmon writes must be exactly one JSON value in
- * valid UTF-8, with no raw control byte, no bad escape and no stray byte
- * after it.  Header-only (the fuzz build links no test library).
+ * valid UTF-8, with no raw control byte (C1 and the bidirectional and line
+ * separator characters included), no bad escape and no stray byte after it.  Header-only (the fuzz build links no test library).
  *
  * jc_check(s, n) returns NULL, or what is wrong and where (static buffer).
  */
@@ -72,6 +72,10 @@ static inline int jc_utf8(struct jc *j)
 		return jc_fail(j, "overlong or out-of-range UTF-8");
 	if (cp >= 0xd800 && cp <= 0xdfff)
 		return jc_fail(j, "UTF-8 surrogate");
+	/* valid JSON, but tlsmon writes these as \u escapes (output/jbuf.h) */
+	if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return jc_fail(j, "raw C1, bidirectional or line-separator character");
 	j->p += n + 1;
 	return 0;
 }

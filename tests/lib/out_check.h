@@ -72,7 +72,7 @@ static inline const char *oc_text_record(const struct hs_record *r)
 	if (bad)
 		return bad;
 	memset(line, 0x5a, sizeof(line));
-	diag_explain(r, line, sizeof(line));
+	diag_explain(r, line, sizeof(line), esc_term);
 	return oc_printable(line, sizeof(line));
 }
 

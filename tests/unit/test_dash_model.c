@@ -270,6 +270,12 @@ static void test_wire_strings_escaped(void **state)
 	assert_true(printable(f[0]->why));
 	/* a filter finds the escaped form */
 	assert_int_equal(dash_query_servers(m, 0, "\\x1b]0;pwned", idx), 1);
+	/* C1 controls as UTF-8 and bidirectional controls (RLO, LRI): bytes escaped */
+	feed(m, FAIL(REASON_UNRECOGNIZED_NAME, "10.77.2.4", "rlo\xe2\x80\xae" "gnp\xc2\x9b\xe2\x81\xa6",
+		     PY, T0));
+	s = server(m, "10.77.2.4:443");
+	assert_non_null(s);
+	assert_string_equal(s->sni[0].s, "rlo\\xe2\\x80\\xaegnp\\xc2\\x9b\\xe2\\x81\\xa6");
 
 	/* ALPN: each protocol escaped, commas between */
 	ALPN = "\x02h2\x08http/1.1\x07\x1b[31m\x9b\xff";

@@ -5,7 +5,9 @@
  * the strings an attacker would send (ESC and CSI/OSC sequences, C1 controls
  * 0x80-0x9f, invalid and overlong UTF-8), the output is printable ASCII that
  * decodes back to exactly the input; a short buffer cuts between escapes,
- * never inside one, and always ends the string.
+ * never inside one, and always ends the string.  esc_text(), for values in
+ * key=value text lines: the same, and also space, '=' and '"' escaped, so a
+ * value split out of a line on spaces and '=' decodes back to the wire bytes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,8 +27,19 @@ static int printable(const char *s)
 	return 1;
 }
 
-/* Undo the escaping; -1 when the text is not something esc_term() writes. */
-static int unescape(const char *s, uint8_t *out, size_t max)
+/* the bytes esc_term() and esc_text() write as they are; every other one is \xNN */
+static int term_plain(unsigned c)
+{
+	return c >= 0x20 && c < 0x7f && c != '\\';
+}
+
+static int text_plain(unsigned c)
+{
+	return term_plain(c) && c != ' ' && c != '=' && c != '"';
+}
+
+/* Undo the escaping; -1 when the text is not something the escaper writes. */
+static int unescape(const char *s, uint8_t *out, size_t max, int (*plain)(unsigned))
 {
 	size_t n = 0;
 	unsigned v;
@@ -41,7 +54,7 @@ static int unescape(const char *s, uint8_t *out, size_t max)
 		if (s[1] != 'x' || sscanf(s + 2, "%2x", &v) != 1 || !s[2] || !s[3])
 			return -1;
 		/* only what has to be escaped is */
-		if (v >= 0x20 && v < 0x7f && v != '\\')
+		if (plain(v))
 			return -1;
 		out[n++] = v;
 		s += 4;
@@ -95,7 +108,7 @@ static void test_hostile_strings(void **state)
 		esc_term(out, sizeof(out), cases[i].in, strlen(cases[i].in));
 		assert_string_equal(out, cases[i].want);
 		assert_true(printable(out));
-		assert_int_equal(unescape(out, back, sizeof(back)), strlen(cases[i].in));
+		assert_int_equal(unescape(out, back, sizeof(back), term_plain), strlen(cases[i].in));
 		assert_memory_equal(back, cases[i].in, strlen(cases[i].in));
 	}
 	/* a NUL in the middle does not end the escaping */
@@ -122,7 +135,7 @@ static void test_round_trip_and_cut(void **state)
 			assert_ptr_equal(esc_term(out, len, in, n), out);
 			assert_true(strlen(out) < len);
 			assert_true(printable(out));
-			k = unescape(out, back, sizeof(back));
+			k = unescape(out, back, sizeof(back), term_plain);
 			assert_true(k >= 0 && (size_t)k <= n);
 			assert_memory_equal(back, in, k);
 			/* room for all of it: all of it */
@@ -142,12 +155,94 @@ static void test_round_trip_and_cut(void **state)
 	assert_string_equal(out, "\\x1b");
 }
 
+static void test_text_every_byte(void **state)
+{
+	char out[8], want[8];
+	unsigned c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		uint8_t b = c;
+
+		esc_text(out, sizeof(out), &b, 1);
+		if (text_plain(c))
+			snprintf(want, sizeof(want), "%c", c);
+		else
+			snprintf(want, sizeof(want), "\\x%02x", c);
+		assert_string_equal(out, want);
+	}
+}
+
+/* A line of key=value tokens with hostile values splits back into exactly them. */
+static void test_text_tokens(void **state)
+{
+	static const char *const vals[] = {
+		"x ja4=FAKE", "a=b", "q\"uote", "sp ace", "\\x20", "=", " ", "\"", "tab\there",
+		"nl\nFAIL x=y", "\xe2\x80\xae" "gnp", "\xc2\x9b" "2J", "\xff\xc3\xbf", "plain.test",
+	};
+	char line[1024], val[256], *tok, *save, *eq;
+	uint8_t back[64];
+	size_t i, n = 0;
+	int k;
+
+	(void)state;
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		esc_text(val, sizeof(val), vals[i], strlen(vals[i]));
+		for (k = 0; val[k]; k++)
+			assert_true(text_plain((unsigned char)val[k]) || val[k] == '\\');
+		n += snprintf(line + n, sizeof(line) - n, "%sk%zu=%s", i ? " " : "", i, val);
+	}
+	i = 0;
+	for (tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save), i++) {
+		eq = strchr(tok, '=');
+		assert_non_null(eq);
+		assert_null(strchr(eq + 1, '='));
+		snprintf(val, sizeof(val), "k%zu", i);
+		assert_memory_equal(tok, val, eq - tok);
+		k = unescape(eq + 1, back, sizeof(back), text_plain);
+		assert_int_equal(k, strlen(vals[i]));
+		assert_memory_equal(back, vals[i], k);
+	}
+	assert_int_equal(i, sizeof(vals) / sizeof(vals[0]));
+}
+
+/* Random bytes, short buffers: cut between escapes, decodes to a prefix. */
+static void test_text_cut(void **state)
+{
+	uint8_t in[32], back[32];
+	char out[4 * 32 + 1];
+	size_t len, n;
+	int round, k;
+
+	(void)state;
+	srand(99);
+	for (round = 0; round < 500; round++) {
+		n = rand() % sizeof(in);
+		for (len = 0; len < n; len++)
+			in[len] = rand();
+		for (len = 1; len <= sizeof(out); len++) {
+			assert_ptr_equal(esc_text(out, len, in, n), out);
+			assert_true(strlen(out) < len);
+			assert_null(strchr(out, ' '));
+			assert_null(strchr(out, '='));
+			k = unescape(out, back, sizeof(back), text_plain);
+			assert_true(k >= 0 && (size_t)k <= n);
+			assert_memory_equal(back, in, k);
+			if (len == sizeof(out))
+				assert_int_equal(k, n);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_byte),
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_round_trip_and_cut),
+		cmocka_unit_test(test_text_every_byte),
+		cmocka_unit_test(test_text_tokens),
+		cmocka_unit_test(test_text_cut),
 	};
 
 	return cmocka_run_group_tests_name("escape", tests, NULL, NULL);

@@ -43,6 +43,26 @@ char *esc_term(char *dst, size_t dstlen, const void *src, size_t n)
 	return dst;
 }
 
+char *esc_text(char *dst, size_t dstlen, const void *src, size_t n)
+{
+	const unsigned char *p = src;
+	size_t i, o = 0;
+	int r;
+
+	if (!dstlen)
+		return dst;
+	for (i = 0; i < n; i++) {
+		if (p[i] > 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '=' && p[i] != '"')
+			r = put(dst, dstlen, &o, (const char *)p + i, 1);
+		else
+			r = put_hex(dst, dstlen, &o, p[i]);
+		if (r)
+			break;
+	}
+	dst[o] = 0;
+	return dst;
+}
+
 char *esc_prom(char *dst, size_t dstlen, const void *src, size_t n)
 {
 	const unsigned char *p = src;

@@ -568,10 +568,10 @@ static size_t alpn_words(const struct tls_client_hello *ch, char *buf, size_t le
 }
 
 /* Why, in words, from the evidence; appended at n. */
-static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n)
+static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n, esc_fn esc)
 {
 	const struct evidence *ev = &r->ev;
-	char x[40], y[40];
+	char x[40], y[40], fb[4 * 24 + 1];
 	unsigned i;
 
 	if (ev->alert && !ev->alert->encrypted)
@@ -640,8 +640,8 @@ static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n
 		break;
 	}
 	case REASON_NON_TLS_RESPONSE:
-		esc_term(x, sizeof(x), ev->first_bytes, ev->n_first_bytes > 24 ? 24 : ev->n_first_bytes);
-		n = str_catf(buf, len, n, ": the server answered \"%s\"", x);
+		esc(fb, sizeof(fb), ev->first_bytes, ev->n_first_bytes > 24 ? 24 : ev->n_first_bytes);
+		n = str_catf(buf, len, n, ": the server answered \"%s\"", fb);
 		break;
 	case REASON_NO_SERVER_HELLO:
 		n = str_catf(buf, len, n, ": no answer in %.1f s", ev->waited_s);
@@ -662,10 +662,10 @@ static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n
 	return n;
 }
 
-void diag_explain(const struct hs_record *r, char *buf, size_t len)
+void diag_explain(const struct hs_record *r, char *buf, size_t len, esc_fn esc)
 {
 	if (len)
 		buf[0] = 0;
 	if (r->outcome == OUTCOME_FAILED)
-		explain(r, buf, len, 0);
+		explain(r, buf, len, 0, esc);
 }

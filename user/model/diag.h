@@ -7,6 +7,7 @@
 #define TLSMON_DIAG_H
 
 #include <stddef.h>
+#include "lib/esc.h"
 #include "model/conn.h"
 #include "model/profiles.h"
 
@@ -21,7 +22,8 @@ void diag_settle(struct conn *c, struct profiles *profiles, int timed_out, doubl
 /*
  * Why a failed record failed, in words: " (server sent fatal
  * handshake_failure): in 12 successful handshakes ..." ("" for the others).
+ * Wire bytes in it (what a non-TLS server answered) go through esc.
  */
-void diag_explain(const struct hs_record *r, char *buf, size_t len);
+void diag_explain(const struct hs_record *r, char *buf, size_t len, esc_fn esc);
 
 #endif

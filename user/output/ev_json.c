@@ -44,18 +44,17 @@ static const char *ver_name(uint16_t v, char *buf, size_t len)
 
 static void alpn_array(struct jbuf *b, const char *key, const __u8 *raw, size_t len)
 {
-	size_t p = 0, k;
+	struct jbuf_bytes v[TLSMON_ALPN_MAX];
+	size_t p = 0, k, n = 0;
 
-	jbuf_key(b, key);
-	jbuf_arr_open(b);
-	while (p < len) {
+	while (p < len && n < TLSMON_ALPN_MAX) {
 		k = raw[p++];
 		if (k > len - p)
 			k = len - p;	/* cut by the event's bound */
-		jbuf_strn(b, NULL, raw + p, k);
+		v[n++] = (struct jbuf_bytes){ raw + p, k };
 		p += k;
 	}
-	jbuf_arr_close(b);
+	jbuf_strv(b, key, v, n);
 }
 
 static void ch_json(struct jbuf *b, const struct tlsmon_ev_client_hello *e)

@@ -111,12 +111,13 @@ void jbuf_arr_close(struct jbuf *b)
 	b->need_comma = 1;
 }
 
-/* Length of a valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+/* Length of a valid UTF-8 sequence at p (at most n bytes), 0 if invalid; *out its code point. */
+static size_t utf8_len(const unsigned char *p, size_t n, unsigned *out)
 {
 	size_t len, i;
 	unsigned cp;
 
+	*out = p[0];
 	if (p[0] < 0x80)
 		return 1;
 	if ((p[0] & 0xe0) == 0xc0) {
@@ -142,7 +143,35 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		return 0;
+	*out = cp;
 	return len;
+}
+
+/*
+ * Characters valid in JSON that still act on a reader: C1 controls (a
+ * terminal takes U+009B as CSI), the bidirectional controls that reorder
+ * what is shown (marks, embeddings, overrides, isolates), and the line and
+ * paragraph separators that end a line for some readers.  Written \uXXXX.
+ */
+static int must_escape(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int jbuf_utf8_ok(const void *s, size_t n)
+{
+	const unsigned char *p = s;
+	size_t i = 0, k;
+	unsigned cp;
+
+	while (i < n) {
+		k = utf8_len(p + i, n - i, &cp);
+		if (!k)
+			return 0;
+		i += k;
+	}
+	return 1;
 }
 
 static size_t escape(char *dst, size_t dstlen, const void *src, size_t n)
@@ -153,6 +182,7 @@ static size_t escape(char *dst, size_t dstlen, const void *src, size_t n)
 	char e[8];
 	const char *rep;
 	size_t rl;
+	unsigned cp;
 
 	while (i < n) {
 		/* a run of bytes that stand for themselves: copied at once */
@@ -186,16 +216,21 @@ static size_t escape(char *dst, size_t dstlen, const void *src, size_t n)
 			e[0] = p[i];
 			rl = 1;
 			k = 1;
-		} else if ((k = utf8_len(p + i, n - i))) {
+		} else if ((k = utf8_len(p + i, n - i, &cp)) && !must_escape(cp)) {
 			rep = (const char *)p + i;
 			rl = k;
 		} else {
-			/* not UTF-8: each byte as the code point of the same value */
-			memcpy(e, "\\u00", 4);
-			e[4] = hex[p[i] >> 4];
-			e[5] = hex[p[i] & 15];
+			/* a byte not part of valid UTF-8 is U+FFFD (the "_hex" field has it) */
+			if (!k) {
+				cp = 0xfffd;
+				k = 1;
+			}
+			memcpy(e, "\\u", 2);
+			e[2] = hex[cp >> 12 & 15];
+			e[3] = hex[cp >> 8 & 15];
+			e[4] = hex[cp >> 4 & 15];
+			e[5] = hex[cp & 15];
 			rl = 6;
-			k = 1;
 		}
 		if (o + rl >= dstlen)
 			break;
@@ -208,7 +243,7 @@ static size_t escape(char *dst, size_t dstlen, const void *src, size_t n)
 	return o;
 }
 
-void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n)
+static void str_only(struct jbuf *b, const char *key, const void *s, size_t n)
 {
 	jbuf_key(b, key);
 	/* an escaped byte takes at most 6 */
@@ -218,6 +253,67 @@ void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n)
 	b->len += escape(b->s + b->len, 6 * n + 1, s, n);
 	b->s[b->len++] = '"';
 	b->s[b->len] = 0;
+}
+
+/* "KEY_hex" */
+static void hex_key(struct jbuf *b, const char *key)
+{
+	sep(b);
+	jbuf_raw(b, "\"", 1);
+	jbuf_raw(b, key, strlen(key));
+	jbuf_raw(b, "_hex\":", 6);
+}
+
+static void hex_only(struct jbuf *b, const void *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = s;
+	size_t i;
+
+	if (grow(b, 2 * n + 2))
+		return;
+	b->s[b->len++] = '"';
+	for (i = 0; i < n; i++) {
+		b->s[b->len++] = hex[p[i] >> 4];
+		b->s[b->len++] = hex[p[i] & 15];
+	}
+	b->s[b->len++] = '"';
+	b->s[b->len] = 0;
+}
+
+void jbuf_hex(struct jbuf *b, const char *key, const void *s, size_t n)
+{
+	jbuf_key(b, key);
+	hex_only(b, s, n);
+}
+
+void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n)
+{
+	str_only(b, key, s, n);
+	if (key && !jbuf_utf8_ok(s, n)) {
+		hex_key(b, key);
+		hex_only(b, s, n);
+	}
+}
+
+void jbuf_strv(struct jbuf *b, const char *key, const struct jbuf_bytes *v, size_t n)
+{
+	size_t i, bad = 0;
+
+	jbuf_key(b, key);
+	jbuf_arr_open(b);
+	for (i = 0; i < n; i++) {
+		str_only(b, NULL, v[i].p, v[i].n);
+		bad += !jbuf_utf8_ok(v[i].p, v[i].n);
+	}
+	jbuf_arr_close(b);
+	if (!bad)
+		return;
+	hex_key(b, key);
+	jbuf_arr_open(b);
+	for (i = 0; i < n; i++)
+		jbuf_hex(b, NULL, v[i].p, v[i].n);
+	jbuf_arr_close(b);
 }
 
 void jbuf_str(struct jbuf *b, const char *key, const char *s)

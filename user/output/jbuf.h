@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A small JSON writer into a growing buffer.  Every string goes through
- * json_str(), which escapes quotes, backslashes, control bytes and invalid
- * UTF-8 (as \u00XX of each byte), so wire bytes can never break the output.
+ * A small JSON writer into a growing buffer.  Every string is escaped so
+ * wire bytes can never break the output or act on whoever reads it: quotes,
+ * backslashes, control bytes, C1 controls (U+0080-U+009F), bidirectional
+ * controls (U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069) and U+2028/9 as
+ * \uXXXX; valid UTF-8 otherwise as is.  A byte that is not part of valid
+ * UTF-8 is written \ufffd, and the key gets a sibling "KEY_hex" holding the
+ * bytes in hex, so a value without "_hex" is exactly its wire bytes, and one
+ * with it is read from there (0xff and "\u00ff" no longer look alike).
  */
 #ifndef TLSMON_JBUF_H
 #define TLSMON_JBUF_H
@@ -31,14 +36,22 @@ void jbuf_arr_close(struct jbuf *b);
 /* "key": then the value below; inside arrays pass key NULL. */
 void jbuf_key(struct jbuf *b, const char *key);
 void jbuf_str(struct jbuf *b, const char *key, const char *s);
-void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n);	/* bytes from the wire */
+/* Bytes from the wire; not valid UTF-8 and key set: "KEY_hex" follows. */
+void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n);
+struct jbuf_bytes {
+	const void *p;
+	size_t n;
+};
+/* An array of wire strings; when any is not valid UTF-8, "KEY_hex": all of them in hex. */
+void jbuf_strv(struct jbuf *b, const char *key, const struct jbuf_bytes *v, size_t n);
+/* n bytes as a string of 2n lowercase hex digits. */
+void jbuf_hex(struct jbuf *b, const char *key, const void *s, size_t n);
+/* 1 when s is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+int jbuf_utf8_ok(const void *s, size_t n);
 void jbuf_u64(struct jbuf *b, const char *key, uint64_t v);
 void jbuf_i64(struct jbuf *b, const char *key, int64_t v);
 void jbuf_dbl(struct jbuf *b, const char *key, double v);
 void jbuf_bool(struct jbuf *b, const char *key, int v);
 void jbuf_null(struct jbuf *b, const char *key);
 void jbuf_hex16(struct jbuf *b, const char *key, uint16_t v);	/* "0x1301" */
-/* n bytes as 2n lowercase hex digits and a NUL: out holds 2n + 1. */
-
-/* Escape bytes into a JSON string body (no quotes); returns bytes written. */
 #endif

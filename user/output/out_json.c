@@ -59,16 +59,15 @@ static const char *ver_str(uint16_t v, char *buf, size_t len)
 
 static void alpn_list(struct jbuf *b, const char *key, const struct tls_client_hello *ch)
 {
-	size_t len = ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX, p = 0, k;
+	size_t len = ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX, p = 0, k, n = 0;
+	struct jbuf_bytes v[TLSMON_ALPN_MAX];
 
-	jbuf_key(b, key);
-	jbuf_arr_open(b);
 	while (p < len) {
 		k = ch->alpn[p++];
-		jbuf_strn(b, NULL, ch->alpn + p, k < len - p ? k : len - p);
+		v[n++] = (struct jbuf_bytes){ ch->alpn + p, k < len - p ? k : len - p };
 		p += k;
 	}
-	jbuf_arr_close(b);
+	jbuf_strv(b, key, v, n);
 }
 
 static void alert_obj(struct jbuf *b, const char *key, const struct rec_alert *a)
@@ -107,6 +106,7 @@ static void ts_sec(struct jbuf *b, const char *key, int64_t sec)
 
 static void cert_obj(struct jbuf *b, const struct cert_info *ci)
 {
+	struct jbuf_bytes v[CERT_MAX_SANS];
 	char hex[65];
 	unsigned i;
 
@@ -116,11 +116,9 @@ static void cert_obj(struct jbuf *b, const struct cert_info *ci)
 	jbuf_strn(b, "subject", ci->subject, strlen(ci->subject));
 	jbuf_strn(b, "issuer", ci->issuer, strlen(ci->issuer));
 	jbuf_str(b, "serial", ci->serial);
-	jbuf_key(b, "sans");
-	jbuf_arr_open(b);
 	for (i = 0; i < ci->n_sans; i++)
-		jbuf_strn(b, NULL, ci->sans[i], strlen(ci->sans[i]));
-	jbuf_arr_close(b);
+		v[i] = (struct jbuf_bytes){ ci->sans[i], strlen(ci->sans[i]) };
+	jbuf_strv(b, "sans", v, ci->n_sans);
 	if (ci->n_sans_total > ci->n_sans)
 		jbuf_u64(b, "sans_total", ci->n_sans_total);
 	ts_sec(b, "not_before", ci->not_before);
@@ -183,11 +181,11 @@ static void certificates(struct jbuf *b, const struct hs_record *r)
 		jbuf_obj_close(b);
 	}
 	if (cr) {
-		jbuf_key(b, "acceptable_cas");
-		jbuf_arr_open(b);
+		struct jbuf_bytes v[CERT_MAX_CA_NAMES];
+
 		for (i = 0; i < cr->n_ca; i++)
-			jbuf_strn(b, NULL, cr->ca[i], strlen(cr->ca[i]));
-		jbuf_arr_close(b);
+			v[i] = (struct jbuf_bytes){ cr->ca[i], strlen(cr->ca[i]) };
+		jbuf_strv(b, "acceptable_cas", v, cr->n_ca);
 		jbuf_u64(b, "acceptable_cas_total", cr->n_ca_total);
 	}
 	if (r->cert_errors)

@@ -78,8 +78,11 @@ void out_text_line(const struct hs_record *r, char *buf, size_t len)
 	n = str_catf(buf, len, n, " -> ");
 	n = str_catf(buf, len, n, "%s", record_endpoint(r, SIDE_SERVER, ep, sizeof(ep)));
 	name = record_sni(r, &name_len, &cut);
-	if (name)
-		n = str_catf(buf, len, n, " sni=%s", esc_term(sni, sizeof(sni), name, name_len));
+	/* "-" is no SNI: a name that is "-" reads \x2d */
+	if (name && name_len == 1 && name[0] == '-')
+		n = str_catf(buf, len, n, " sni=\\x2d");
+	else if (name)
+		n = str_catf(buf, len, n, " sni=%s", esc_text(sni, sizeof(sni), name, name_len));
 	else if (r->ch)
 		n = str_catf(buf, len, n, " sni=-");
 	if (r->sh)
@@ -90,7 +93,7 @@ void out_text_line(const struct hs_record *r, char *buf, size_t len)
 	if (r->outcome == OUTCOME_FAILED)
 		n = str_catf(buf, len, n, " confidence=%s", confidence_name(r->ev.confidence));
 	if (n < len)
-		diag_explain(r, buf + n, len - n);
+		diag_explain(r, buf + n, len - n, esc_text);
 }
 
 void out_text_record(void *ctx, const struct hs_record *r)

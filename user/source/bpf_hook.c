@@ -7,21 +7,26 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "source/bpf_hook.h"
 #include "lib/log.h"
+#include "lib/privs.h"
 
 struct attached {
 	struct iface ifc;
 	int xdp_link;		/* -1: none */
 	int lock_fd;
+	char lock_path[256];
 	const char *mode;
 	int tcx_link[2];	/* TCX links, egress and ingress; -1: none */
 	int tc_egress, tc_ingress;	/* netlink TC filters (kernels before TCX) */
@@ -33,6 +38,7 @@ struct bpf_hooks {
 	struct bpf_hook_progs progs;
 	struct attached at[TLSMON_MAX_IFACES];
 	size_t nat;
+	int reaper_fd;		/* the lock reaper's pipe, write end; -1: none */
 };
 
 /*
@@ -53,13 +59,30 @@ static const char *lock_dir(const struct bpf_hooks *h, char *buf, size_t len)
 	return buf;
 }
 
+/* 1 when path names the file open at fd (it was not removed or replaced) */
+static int lock_is_current(int fd, const char *path)
+{
+	struct stat f, p;
+
+	return !fstat(fd, &f) && !stat(path, &p) && f.st_dev == p.st_dev && f.st_ino == p.st_ino;
+}
+
+/*
+ * The lock is a flock on DIR/NETNS-IF.lock, and the file goes at exit: its
+ * holder unlinks it while still holding the lock.  So a lock taken on a file
+ * that was unlinked meanwhile (opened just before its holder removed it) is
+ * no lock: the next tlsmon creates a new file.  After flock the path must
+ * still name the file locked; if not, start again (a bounded number of times).
+ */
+#define LOCK_TRIES 8
+
 static int take_lock(const struct bpf_hooks *h, struct attached *a, char *err, size_t errlen)
 {
-	char path[256], pid[32] = "", dbuf[200];
+	char *path = a->lock_path, pid[32] = "", dbuf[200];
 	const char *dir = lock_dir(h, dbuf, sizeof(dbuf));
 	struct stat st;
 	ssize_t n;
-	int fd;
+	int fd = -1, i;
 
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
@@ -68,23 +91,38 @@ static int take_lock(const struct bpf_hooks *h, struct attached *a, char *err, s
 	/* interface names repeat across network namespaces: qualify by namespace */
 	if (stat("/proc/self/ns/net", &st))
 		st.st_ino = 0;
-	snprintf(path, sizeof(path), "%s/%lu-%s.lock", dir, (unsigned long)st.st_ino, a->ifc.name);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	/* another user's lock file (a root run before a service run) locks as well read-only */
-	if (fd < 0 && errno == EACCES)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		n = read(fd, pid, sizeof(pid) - 1);
-		pid[n > 0 ? n : 0] = 0;
-		pid[strcspn(pid, "\n")] = 0;
-		snprintf(err, errlen, "another tlsmon (pid %s) is already watching %s; stop it "
-			 "first, or watch other interfaces with -i", *pid ? pid : "?", a->ifc.name);
+	snprintf(path, sizeof(a->lock_path), "%s/%lu-%s.lock", dir, (unsigned long)st.st_ino,
+		 a->ifc.name);
+	for (i = 0; i < LOCK_TRIES; i++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		/* another user's lock file (a root run before a service run) locks as well read-only */
+		if (fd < 0 && errno == EACCES)
+			fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+			return -errno;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			n = read(fd, pid, sizeof(pid) - 1);
+			pid[n > 0 ? n : 0] = 0;
+			pid[strcspn(pid, "\n")] = 0;
+			snprintf(err, errlen, "another tlsmon (pid %s) is already watching %s; stop "
+				 "it first, or watch other interfaces with -i", *pid ? pid : "?",
+				 a->ifc.name);
+			close(fd);
+			return -EBUSY;
+		}
+		if (lock_is_current(fd, path))
+			break;
+		/* its holder removed it as we opened it: a lock on nothing */
 		close(fd);
-		return -EBUSY;
+		fd = -1;
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "%s was removed and created again %d times while taking it; "
+			 "is another tlsmon starting and stopping on %s?", path, LOCK_TRIES,
+			 a->ifc.name);
+		return -EAGAIN;
 	}
 	if (ftruncate(fd, 0) == 0) {
 		n = snprintf(pid, sizeof(pid), "%d\n", getpid());
@@ -93,6 +131,18 @@ static int take_lock(const struct bpf_hooks *h, struct attached *a, char *err, s
 	}
 	a->lock_fd = fd;
 	return 0;
+}
+
+/* Remove the lock file while still holding it, then let go. */
+static void release_lock(struct attached *a)
+{
+	if (a->lock_fd < 0)
+		return;
+	if (lock_is_current(a->lock_fd, a->lock_path) && unlink(a->lock_path))
+		/* e.g. root's /run/tlsmon after dropping to --user: the next run reuses it */
+		pr_debug("cannot remove %s: %s", a->lock_path, strerror(errno));
+	close(a->lock_fd);
+	a->lock_fd = -1;
 }
 
 static int tc_is_ours(__u32 prog_id)
@@ -287,10 +337,7 @@ static void detach_one(struct attached *a)
 		bpf_tc_hook_destroy(&hook);
 		a->hook_created = 0;
 	}
-	if (a->lock_fd >= 0) {
-		close(a->lock_fd);
-		a->lock_fd = -1;
-	}
+	release_lock(a);
 }
 
 int bpf_hook_attach(struct bpf_hooks **out, const struct bpf_hook_opts *o,
@@ -314,6 +361,7 @@ int bpf_hook_attach(struct bpf_hooks **out, const struct bpf_hook_opts *o,
 	}
 	h->o = *o;
 	h->progs = *progs;
+	h->reaper_fd = -1;
 	for (i = 0; i < TLSMON_MAX_IFACES; i++) {
 		h->at[i].xdp_link = -1;
 		h->at[i].tcx_link[0] = h->at[i].tcx_link[1] = -1;
@@ -362,9 +410,81 @@ void bpf_hook_detach(struct bpf_hooks *h)
 		detach_one(&h->at[--h->nat]);
 	/* a lock taken for an interface that then failed to attach */
 	for (i = 0; i < TLSMON_MAX_IFACES; i++)
-		if (h->at[i].lock_fd >= 0)
-			close(h->at[i].lock_fd);
+		release_lock(&h->at[i]);
+	/* after the locks are let go: the reaper finds them free */
+	if (h->reaper_fd >= 0)
+		close(h->reaper_fd);
 	free(h);
+}
+
+/* In the reaper: remove each lock file that is free and still the one named. */
+static void reap(const struct bpf_hooks *h)
+{
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int fd, tries;
+	size_t i;
+
+	for (i = 0; i < h->nat; i++) {
+		fd = open(h->at[i].lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;	/* removed by tlsmon itself */
+		/* a killed tlsmon's descriptors close one by one: give its lock a moment */
+		for (tries = 0; tries < 25 && flock(fd, LOCK_EX | LOCK_NB); tries++)
+			nanosleep(&pause, NULL);
+		/* still held after that: another tlsmon's now, and its file */
+		if (tries < 25 && lock_is_current(fd, h->at[i].lock_path))
+			unlink(h->at[i].lock_path);
+		close(fd);
+	}
+}
+
+int bpf_hook_lock_reaper(struct bpf_hooks *h)
+{
+	struct privs_target self = { .uid = getuid(), .gid = getgid() };
+	int p[2], e;
+	char c, err[256];
+	ssize_t n;
+	pid_t pid;
+
+	if (!h->nat || h->reaper_fd >= 0)
+		return 0;
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		close(p[0]);
+		close(p[1]);
+		return e;
+	}
+	if (pid) {
+		close(p[0]);
+		h->reaper_fd = p[1];
+		return 0;
+	}
+	/*
+	 * The reaper: nothing open but the pipe's read end (no lock, no BPF
+	 * link, no output), no capability, deaf to the signals that stop
+	 * tlsmon.  tlsmon's exit, clean or not, closes the write end.
+	 */
+	close(p[1]);
+	if (p[0] > 0)
+		close_range(0, p[0] - 1, 0);
+	close_range(p[0] + 1, ~0u, 0);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_NAME, "tlsmon-unlock", 0, 0, 0);
+	if (privs_drop(&self, err, sizeof(err)))
+		_exit(1);
+	for (;;) {
+		n = read(p[0], &c, 1);
+		if (!n || (n < 0 && errno != EINTR))
+			break;
+	}
+	reap(h);
+	_exit(0);
 }
 
 const char *bpf_hook_mode(const struct bpf_hooks *h, size_t i)

@@ -43,6 +43,15 @@ struct bpf_hooks;
 int bpf_hook_attach(struct bpf_hooks **out, const struct bpf_hook_opts *o,
 		    const struct bpf_hook_progs *progs, const struct iface *ifs, size_t n,
 		    char *err, size_t errlen);
+/*
+ * Before root gives way to a user who may not write the lock directory
+ * (/run/tlsmon is root's): a process that stays behind to remove the lock
+ * files once this one has exited, clean or killed.  It keeps uid 0 with no
+ * capability, no_new_privs, and nothing open but a pipe whose other end
+ * tlsmon holds; each file it removes only while holding its lock.  0 or
+ * -errno (the files then stay, harmless: the next tlsmon takes them over).
+ */
+int bpf_hook_lock_reaper(struct bpf_hooks *h);
 /* Where the ingress program of interface i ended up: "native", "generic", or "tc". */
 const char *bpf_hook_mode(const struct bpf_hooks *h, size_t i);
 /* Detach everything and free (NULL is fine). */

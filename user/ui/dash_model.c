@@ -427,7 +427,7 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 	if (r->sh)
 		copy_text(f->version, sizeof(f->version),
 			  tls_version_str(r->version, f->version, sizeof(f->version)));
-	diag_explain(r, why, sizeof(why));
+	diag_explain(r, why, sizeof(why), esc_term);
 	/* it reads as the tail of a text line: " (server sent ...): ..." */
 	while (*w == ' ' || *w == ':')
 		w++;
