@@ -134,7 +134,7 @@ static const char *why(struct hs *s)
 {
 	static char buf[2048];
 
-	diag_explain(&s->c.rec, buf, sizeof(buf));
+	diag_explain(&s->c.rec, buf, sizeof(buf), esc_term);
 	if (getenv("TEST_DIAG_VERBOSE"))
 		fprintf(stderr, "# %s\n", buf);
 	return buf;
