@@ -83,6 +83,15 @@ static void on_verified(void *ctx, const struct verify_result *res)
 		out_json_verified(run.log, res);
 	if (run.text)
 		out_text_verified(run.text, res);
+	/* the failures that waited for it are written now, with it */
+	if (run.col)
+		collector_release(run.col, res->t.addr, res->t.port, res);
+}
+
+/* The collector's hold hook: a failure whose verification was just queued waits for it. */
+static int hold_for_verify(void *ctx, const struct hs_record *r)
+{
+	return verify_submit(ctx, r);
 }
 
 /*
@@ -232,6 +241,10 @@ int outputs_open(void)
 		}
 		co.annotate = annotate_verified;
 		co.annotate_ctx = run.verify;
+		co.hold = hold_for_verify;
+		co.hold_ctx = run.verify;
+		/* every probe of a verification, each to its timeout, and a margin */
+		co.hold_ns = ((uint64_t)env.verify_probes * env.verify_timeout + 2) * 1000000000ull;
 	}
 	run.col = collector_new(&co);
 	if (!run.col) {

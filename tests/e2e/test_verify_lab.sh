@@ -35,7 +35,9 @@ field_report() {
 	chmod 711 "$DIR"	# tlsmon writes the textfile as nobody
 	install -d -o nobody "$tf"
 	capture_start "$name" "tcp"
-	lab_tlsmon "$out" "$err" --json --verify --verify-interval 600 --verify-timeout 3 \
+	# text lines on standard output, JSON lines in the log
+	lab_tlsmon "$DIR/$name.txt" "$err" --no-dashboard --log "$out" --verify \
+		--verify-interval 600 --verify-timeout 3 \
 		--textfile-dir "$tf" --textfile-interval 1 ||
 		tap_skip_all "tlsmon does not attach: $(cat "$err")"
 
@@ -111,16 +113,23 @@ else:
     # the later failure carries the verification
     if len(fails) == 2 and fails[1].get("verified", {}).get("verdict") != "confirmed":
         bad.append(f"second failure: {fails[1].get('verified')}")
-    if "verified" in fails[0]:
-        bad.append("the first failure has a verification it could not have yet")
-    if fails and fails[0]["evidence"].get("confidence") != "likely":
-        bad.append("the first failure, from a cold start: %s" % fails[0]["evidence"])
+    # the first failure waited for its verification: confirmed by it
+    if fails and (fails[0].get("verified", {}).get("verdict") != "confirmed" or
+                  fails[0]["reason"] != "no_shared_cipher" or
+                  fails[0]["evidence"].get("confidence") != "confirmed"):
+        bad.append("the first failure: %s %s %s" % (fails[0]["reason"], fails[0]["evidence"],
+                                                    fails[0].get("verified")))
 for m in bad:
     print(m)
 sys.exit(1 if bad else 0)
 EOF
 )
 	ok $? "B's first failure confirmed: TLS 1.2, AES256-SHA and AES128-SHA, within the bound" "$res"
+	# the failure line says it, and what B answered when asked
+	grep "^.* FAIL no_shared_cipher .*confidence=confirmed" "$DIR/$name.txt" | head -1 |
+		grep -q "asked from here, it takes TLSv1.2 with TLS_RSA_WITH_AES_" &&
+		grep -q "^VERIFIED confirmed .* for record [0-9]* (no_shared_cipher): cause no_shared_cipher" "$DIR/$name.txt"
+	ok $? "the failure line: confirmed, with what B takes; a VERIFIED line" "$(cat "$DIR/$name.txt")"
 
 	# on the wire: the connections to B:443 are the client's 2 and the probes, nothing else
 	syn=$(pcap_fields "$CAPTURE_FILE" "tcp.flags.syn == 1 && tcp.flags.ack == 0" |

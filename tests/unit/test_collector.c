@@ -467,6 +467,104 @@ static void test_orphans(void **state)
 	assert_int_equal(cs.orphan_events, 4);
 }
 
+/* ---- --verify: a failure held for its verification ---- */
+
+static int hold_failures(void *ctx, const struct hs_record *r)
+{
+	(void)ctx;
+	return r->outcome == OUTCOME_FAILED;
+}
+
+static int setup_hold(void **state)
+{
+	struct rig *g;
+
+	setup(state);
+	g = *state;
+	collector_free(g->col);
+	{
+		struct collector_opts o = {
+			.max_conns = 8192, .max_servers = 16, .handshake_timeout = 2.0,
+			.ifname = "test", .hold = hold_failures, .hold_ns = 10 * SEC,
+		};
+		struct rec_sink sink = { on_record, &g->seen };
+
+		g->col = collector_new(&o);
+		assert_non_null(g->col);
+		assert_int_equal(collector_add_sink(g->col, &sink), 0);
+		evpipe_fini(&g->pipe);
+		assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
+	}
+	return 0;
+}
+
+/* A refused part held for its verification; it is written once the time is up. */
+static void test_held_until_deadline(void **state)
+{
+	struct rig *g = *state;
+	uint8_t rec[HELLO_LEN];
+	struct collector_stats cs;
+
+	hello(rec, 1, 0);
+	blobs(g, rec, 0, FIRST, 40000, 1 * SEC);
+	small(g, TLSMON_EV_TCP_RST, TLSMON_DIR_S2C, 40000, 1 * SEC + 1000, 0);
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, 40000, 1 * SEC + 1000, TLSMON_END_RST);
+	assert_int_equal(g->seen.n, 0);
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.held_open, 1);
+	assert_int_equal(cs.records, 0);
+	tick(g, 9 * SEC);		/* the handshake timeout is past, the hold is not */
+	assert_int_equal(g->seen.n, 0);
+	tick(g, 12 * SEC);
+	assert_int_equal(g->seen.n, 1);
+	assert_string_equal(reason_name(g->seen.reason), "reset_after_client_hello");
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.held_open, 0);
+	assert_int_equal(cs.records, 1);
+	assert_int_equal(cs.timed_out, 0);
+	assert_int_equal(cs.open, 0);
+}
+
+/* Its verification ends: written at once; a new connection on its ports: written first. */
+static void test_held_released(void **state)
+{
+	struct rig *g = *state;
+	uint8_t rec[HELLO_LEN], saddr[16] = { 0 };
+	struct collector_stats cs;
+
+	saddr[10] = saddr[11] = 0xff;
+	saddr[12] = 10;
+	saddr[15] = 1;
+	hello(rec, 1, 0);
+	blobs(g, rec, 0, FIRST, 40000, 1 * SEC);
+	small(g, TLSMON_EV_TCP_RST, TLSMON_DIR_S2C, 40000, 1 * SEC + 1000, 0);
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, 40000, 1 * SEC + 1000, TLSMON_END_RST);
+	blobs(g, rec, 0, FIRST, 40001, 1 * SEC + 2000);
+	small(g, TLSMON_EV_TCP_RST, TLSMON_DIR_S2C, 40001, 1 * SEC + 3000, 0);
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, 40001, 1 * SEC + 3000, TLSMON_END_RST);
+	assert_int_equal(g->seen.n, 0);
+	collector_release(g->col, saddr, 80, NULL);	/* another port's */
+	assert_int_equal(g->seen.n, 0);
+	collector_release(g->col, saddr, 443, NULL);
+	assert_int_equal(g->seen.n, 2);
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.held_open, 0);
+	assert_int_equal(cs.open, 0);
+
+	/* held again, then the same ports open a new connection */
+	blobs(g, rec, 0, FIRST, 40002, 2 * SEC);
+	small(g, TLSMON_EV_TCP_RST, TLSMON_DIR_S2C, 40002, 2 * SEC + 1000, 0);
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, 40002, 2 * SEC + 1000, TLSMON_END_RST);
+	assert_int_equal(g->seen.n, 2);
+	blobs(g, rec, 0, FIRST, 40002, 3 * SEC);
+	assert_int_equal(g->seen.n, 3);
+	collector_flush(g->col, 4 * SEC);
+	assert_int_equal(g->seen.n, 4);
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.held_open, 0);
+	assert_int_equal(cs.records, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +576,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_end_of_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_stalled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_until_deadline, setup_hold, teardown),
+		cmocka_unit_test_setup_teardown(test_held_released, setup_hold, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,13 +48,18 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
+static void finish(struct collector *c, const struct ckey *k, struct conn *cn, int in_lru);
+
 static void on_evict(void *ctx, const void *key, void *val)
 {
 	struct collector *c = ctx;
-
 	struct conn *cn = *(struct conn **)val;
 
-	(void)key;
+	if (cn->held) {
+		/* diagnosed already: written as it is rather than lost */
+		finish(c, key, cn, 0);
+		return;
+	}
 	c->st.evicted++;
 	if (cn->hello_counted) {
 		c->st.hellos_evicted++;
@@ -194,12 +199,64 @@ static void cert_settle(struct conn *cn)
 }
 
 /* Give the record its derived fields, diagnose it, hand it out, forget it. */
+/* The record's fingerprints: the collector's, made for the record being written. */
+static void fingerprints(struct collector *c, struct conn *cn)
+{
+	struct hs_record *r = &cn->rec;
+
+	memset(&c->fp, 0, sizeof(c->fp));
+	memset(&c->sfp, 0, sizeof(c->sfp));
+	if (cn->ch)
+		fingerprint_client(cn->ch, &c->fp);
+	else if (r->ev.hello_incomplete)
+		c->fp.why_not = "client_hello_incomplete";	/* a part has no fingerprint */
+	if (cn->sh)
+		fingerprint_server(cn->sh, &c->sfp);
+	r->fp = &c->fp;
+	r->sfp = &c->sfp;
+}
+
+/* Count the diagnosed record, hand it out, forget it (in_lru: remove it there too). */
+static void finish(struct collector *c, const struct ckey *k, struct conn *cn, int in_lru)
+{
+	struct hs_record *r = &cn->rec;
+	int i;
+
+	if (cn->held) {
+		fingerprints(c, cn);	/* made again: another record's since */
+		c->st.held_open--;
+	}
+	profiles_learn(c->profiles, r);
+	c->st.records++;
+	if (cn->hello_counted) {
+		c->st.hellos_settled++;
+		c->st.hellos_open--;
+	}
+	c->st.by_outcome[r->outcome]++;
+	c->st.by_reason[r->reason]++;
+	if (cn->timed_out)
+		c->st.timed_out++;
+	if (r->ev.hello_incomplete)
+		c->st.hello_incomplete++;
+	for (i = 0; i < c->nsinks; i++)
+		c->sinks[i].record(c->sinks[i].ctx, r);
+	if (in_lru)
+		lru_delete(c->conns, k);
+	conn_free(cn);
+}
+
+/* Give the record its derived fields, diagnose it, hand it out, forget it. */
 static void settle(struct collector *c, const struct ckey *k, struct conn *cn, int timed_out)
 {
 	struct hs_record *r = &cn->rec;
+	uint64_t cutoff = (uint64_t)(c->o.handshake_timeout * 1e9);
 	double waited;
-	int i;
 
+	if (cn->held) {
+		/* its verification did not come in time: written as diagnosed */
+		finish(c, k, cn, 1);
+		return;
+	}
 	r->ch = cn->ch;
 	r->ch2 = cn->ch2;
 	if (!cn->ch && cn->part_seen) {
@@ -218,16 +275,7 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 			 ? (c->now - (r->ch_ns - c->o.wall_offset_ns)) / 1e9
 			 : 0;
 	r->ifname = ifname_of(c, r->ifindex);
-	memset(&c->fp, 0, sizeof(c->fp));
-	memset(&c->sfp, 0, sizeof(c->sfp));
-	if (cn->ch)
-		fingerprint_client(cn->ch, &c->fp);
-	else if (r->ev.hello_incomplete)
-		c->fp.why_not = "client_hello_incomplete";	/* a part has no fingerprint */
-	if (cn->sh)
-		fingerprint_server(cn->sh, &c->sfp);
-	r->fp = &c->fp;
-	r->sfp = &c->sfp;
+	fingerprints(c, cn);
 	if (!r->end_ns)
 		r->end_ns = wall(c, cn->last_ns);
 	cert_settle(cn);
@@ -241,22 +289,63 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 		return;
 	}
 	diag_settle(cn, c->profiles, timed_out, waited);
-	profiles_learn(c->profiles, r);
-	c->st.records++;
-	if (cn->hello_counted) {
-		c->st.hellos_settled++;
-		c->st.hellos_open--;
+	cn->timed_out = (uint8_t)timed_out;
+	if (c->o.hold && c->o.hold(c->o.hold_ctx, r)) {
+		/*
+		 * Waits for its verification: back in the table as active now,
+		 * and idle past the timeout (so settled here, as it is) once
+		 * hold_ns have gone by.
+		 */
+		r->verify_asked = 1;
+		cn->held = 1;
+		c->st.held_open++;
+		cn->last_ns = c->now + c->o.hold_ns > cutoff ? c->now + c->o.hold_ns - cutoff : 0;
+		lru_lookup(c->conns, k);
+		return;
 	}
-	c->st.by_outcome[r->outcome]++;
-	c->st.by_reason[r->reason]++;
-	if (timed_out)
-		c->st.timed_out++;
-	if (r->ev.hello_incomplete)
-		c->st.hello_incomplete++;
-	for (i = 0; i < c->nsinks; i++)
-		c->sinks[i].record(c->sinks[i].ctx, r);
-	lru_delete(c->conns, k);
-	conn_free(cn);
+	finish(c, k, cn, 1);
+}
+
+struct held_scan {
+	const uint8_t *addr;
+	uint16_t port;
+	struct ckey keys[64];
+	unsigned n;
+};
+
+static int find_held(void *ctx, const void *key, void *val)
+{
+	struct held_scan *h = ctx;
+	struct conn *cn = *(struct conn **)val;
+
+	if (cn->held && cn->rec.sport == h->port && !memcmp(cn->rec.saddr, h->addr, 16) &&
+	    h->n < sizeof(h->keys) / sizeof(h->keys[0]))
+		memcpy(&h->keys[h->n++], key, sizeof(h->keys[0]));
+	return 0;
+}
+
+void collector_release(struct collector *c, const uint8_t addr[16], uint16_t port,
+		       const struct verify_result *res)
+{
+	struct held_scan h = { .addr = addr, .port = port };
+	struct conn **slot;
+	unsigned i, rounds;
+
+	/* bounded: the table holds at most max_conns, 64 at a time */
+	for (rounds = 0; rounds <= c->o.max_conns / 64 + 1; rounds++) {
+		h.n = 0;
+		lru_foreach(c->conns, find_held, &h);
+		for (i = 0; i < h.n; i++) {
+			slot = lru_lookup(c->conns, &h.keys[i]);
+			if (!slot)
+				continue;
+			(*slot)->rec.verified = res;
+			diag_verified(*slot);
+			finish(c, &h.keys[i], *slot, 1);
+		}
+		if (h.n < sizeof(h.keys) / sizeof(h.keys[0]))
+			break;
+	}
 }
 
 static void add_alert(struct conn *cn, const struct tlsmon_ev_small *e, uint8_t side)
@@ -390,6 +479,12 @@ int collector_event(void *ctx, const void *ev, size_t size)
 	key_of(&k, h);
 	slot = lru_lookup(c->conns, &k);
 	cn = slot ? *slot : NULL;
+	if (cn && cn->held) {
+		/* the addresses and ports again (a new connection): the waiting
+		 * failure is written now, without its verification */
+		finish(c, &k, cn, 1);
+		cn = NULL;
+	}
 	/*
 	 * A new connection on the same addresses and ports ended the old one with
 	 * FLOW_END (the datapath sees its SYN), so a hello here is a second one.

@@ -36,6 +36,14 @@ struct collector_opts {
 	 */
 	int (*annotate)(void *ctx, struct hs_record *r);
 	void *annotate_ctx;
+	/*
+	 * --verify: a diagnosed failure for which a verification was just asked
+	 * (nonzero) waits for it, at most hold_ns, or until collector_release()
+	 * brings the answer; then it is written, confirmed or corrected.
+	 */
+	int (*hold)(void *ctx, const struct hs_record *r);
+	void *hold_ctx;
+	uint64_t hold_ns;
 };
 
 struct collector_stats {
@@ -54,6 +62,7 @@ struct collector_stats {
 	uint64_t hellos_repeated;	/* a later hello on a connection that had one */
 	uint64_t hellos_evicted;	/* its connection dropped by max_conns */
 	uint64_t hellos_open;		/* its connection not settled yet */
+	uint32_t held_open;		/* --verify: failures waiting for their verification */
 	uint64_t cert_errors;		/* Certificate / CertificateRequest that did not parse */
 	uint32_t open;
 	uint32_t servers;
@@ -67,6 +76,12 @@ int collector_add_sink(struct collector *c, const struct rec_sink *s);
 int collector_event(void *ctx, const void *ev, size_t size);
 /* Settle what timed out by now (event clock: CLOCK_BOOTTIME live, capture time offline). */
 void collector_tick(struct collector *c, uint64_t now_ns);
+/*
+ * A verification of addr:port ended: the failures waiting for it are
+ * written now, with it.
+ */
+void collector_release(struct collector *c, const uint8_t addr[16], uint16_t port,
+		       const struct verify_result *res);
 /* End of input: settle everything (offline end of file, shutdown). */
 void collector_flush(struct collector *c, uint64_t now_ns);
 void collector_stats(const struct collector *c, struct collector_stats *st);

@@ -17,6 +17,8 @@ struct conn {
 	uint32_t part_have, part_need;		/* its bytes received, its length */
 	uint64_t part_ns;			/* event clock: its first bytes */
 	uint8_t part_seen;			/* cleared when the whole hello came */
+	uint8_t held;				/* diagnosed, waiting for its verification */
+	uint8_t timed_out;			/* settled by the handshake timeout */
 	struct cert_chain *certs[2];		/* references, per side */
 	struct cert_request *cert_req;		/* reference */
 	uint64_t last_ns;			/* event clock */

@@ -470,7 +470,7 @@ static void settle(struct conn *c, struct profiles *p, int timed_out, double wai
  * every suite the server takes being known) is that cause, confirmed: it
  * replaces an unnamed alert or an inference, never another named cause.
  */
-static void verified(struct conn *c)
+void diag_verified(struct conn *c)
 {
 	struct hs_record *r = &c->rec;
 	enum reason why;
@@ -508,7 +508,7 @@ void diag_settle(struct conn *c, struct profiles *p, int timed_out, double waite
 	if (ev->confidence == CONFIDENCE_NONE)
 		ev->confidence = ev->basis == BASIS_INFERRED ? CONFIDENCE_LIKELY
 							     : CONFIDENCE_CONFIRMED;
-	verified(c);
+	diag_verified(c);
 }
 
 /* "; the client offers up to TLSv1.3 with 18 suite(s), 4 group(s), 9 signature algorithm(s)" */

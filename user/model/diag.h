@@ -20,6 +20,12 @@
  */
 void diag_settle(struct conn *c, struct profiles *profiles, int timed_out, double waited);
 /*
+ * --verify: what the server answered when asked from here (rec.verified)
+ * confirms or names the cause of a refused hello.  diag_settle() applies it;
+ * a record that waited for its own verification gets it again here.
+ */
+void diag_verified(struct conn *c);
+/*
  * Why a failed record failed, in words: " (server sent fatal
  * handshake_failure): in 12 successful handshakes ..." ("" for the others).
  * Wire bytes in it (what a non-TLS server answered) go through esc.

@@ -207,6 +207,7 @@ struct hs_record {
 
 	/* --verify: the latest verification of this server:port, NULL if none yet */
 	const struct verify_result *verified;
+	uint8_t verify_asked;		/* it waited for a verification of its own */
 };
 
 /* Names of the record's values, as every output prints them. */

@@ -106,7 +106,7 @@ int verify_wanted(const struct hs_record *r)
 {
 	int i;
 
-	if (r->outcome != OUTCOME_FAILED || !r->ch || r->sh)
+	if (r->outcome != OUTCOME_FAILED || !r->ch || r->sh || r->verify_asked)
 		return 0;
 	if (r->reason != REASON_NO_SHARED_CIPHER && r->reason != REASON_VERSION_MISMATCH &&
 	    r->reason != REASON_OTHER_ALERT)
@@ -155,7 +155,13 @@ int verify_target_from(const struct hs_record *r, struct verify_target *t)
 	t->port = r->sport;
 	t->record_id = r->id;
 	t->reason = r->reason;
-	reason_label(r, t->reason_label, sizeof(t->reason_label));
+	{
+		char lb[sizeof(t->reason_label)];
+
+		/* reason_label() fills its buffer only for other_alert */
+		snprintf(t->reason_label, sizeof(t->reason_label), "%s",
+			 reason_label(r, lb, sizeof(lb)));
+	}
 	/* the same name, when it is one a host name can be: else none at all */
 	sni = record_sni(r, &sni_len, &cut);
 	if (sni && !cut && sni_len < sizeof(t->sni) && !memchr(sni, 0, sni_len))
@@ -951,15 +957,14 @@ static struct verify_entry *entry_new(struct verify *v, const uint8_t addr[16], 
 	return lru_insert(v->table, &k, NULL);
 }
 
-void verify_record(void *ctx, const struct hs_record *r)
+int verify_submit(struct verify *v, const struct hs_record *r)
 {
-	struct verify *v = ctx;
 	struct verify_entry *e;
 	uint64_t now = mono_ms(), prev;
-	int err;
+	int err, queued = 0;
 
 	if (!verify_wanted(r))
-		return;
+		return 0;
 	pthread_mutex_lock(&v->lock);
 	v->st.submitted++;
 	e = entry_find(v, r->saddr, r->sport);
@@ -1010,8 +1015,15 @@ void verify_record(void *ctx, const struct hs_record *r)
 		v->started = 1;
 	}
 	pthread_cond_signal(&v->cond);
+	queued = 1;
 out:
 	pthread_mutex_unlock(&v->lock);
+	return queued;
+}
+
+void verify_record(void *ctx, const struct hs_record *r)
+{
+	verify_submit(ctx, r);
 }
 
 void verify_poll(struct verify *v, void (*cb)(void *ctx, const struct verify_result *res),

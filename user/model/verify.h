@@ -161,6 +161,8 @@ void verify_stop(struct verify *v);
 void verify_free(struct verify *v);
 /* A rec_sink callback: queue a verification if r asks for one and the bounds allow. */
 void verify_record(void *ctx, const struct hs_record *r);
+/* The same, saying whether a verification was queued for it (1) or not (0). */
+int verify_submit(struct verify *v, const struct hs_record *r);
 /* Finished verifications, on the caller's thread; each result valid during the call. */
 void verify_poll(struct verify *v, void (*cb)(void *ctx, const struct verify_result *res),
 		 void *ctx);

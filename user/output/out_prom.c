@@ -152,6 +152,9 @@ static const struct self_metric self[] = {
 	  "Events for a connection whose start was missed (dropped, not made into a handshake).",
 	  RS(col.orphan_events)),
 	G("tlsmon_connections_open", "Handshakes being followed.", RS(col.open)),
+	G("tlsmon_verify_waiting",
+	  "Failures waiting for their verification before they are written (--verify).",
+	  RS(col.held_open)),
 	/*
 	 * The ClientHello accounting, exact at any time (README, "Nothing lost"):
 	 *   datapath_client_hellos - datapath_client_hellos_lost
