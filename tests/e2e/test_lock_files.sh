@@ -36,6 +36,7 @@ start() {
 }
 
 # stop PID SIGNAL: send it, wait for the exit (bounded); the exit status
+# stop PID SIGNAL: signal it, wait for it (10 s), then SIGKILL: never unbounded
 stop() {
 	local i
 	kill -"$2" "$1" 2>/dev/null
@@ -43,6 +44,7 @@ stop() {
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
+	kill -0 "$1" 2>/dev/null && kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 }
 
@@ -156,6 +158,8 @@ test_removed_under_us() {
 	rc=$?
 	[ $rc -ne 0 ] && grep -q "already watching veth-c" "$DIR/rc.err"
 	ok $? "a third tlsmon refuses to start (exit $rc)" "$(cat "$DIR/rc.err")"
+	# B itself: strace -o FILE PROG blocks fatal signals (its -I3), and ends with B
+	stop "$bpid" TERM
 	stop "$spid" TERM
 	wait_for 5 gone "$LOCK"
 	ok $? "no lock file left"
