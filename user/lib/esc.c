@@ -23,7 +23,9 @@ static int put_hex(char *dst, size_t dstlen, size_t *o, unsigned char c)
 	return put(dst, dstlen, o, e, 4);
 }
 
-char *esc_term(char *dst, size_t dstlen, const void *src, size_t n)
+/* Printable ASCII passes except what keep() refuses; every other byte as \xNN. */
+static char *esc_hex(char *dst, size_t dstlen, const void *src, size_t n,
+		     int (*keep)(unsigned char c))
 {
 	const unsigned char *p = src;
 	size_t i, o = 0;
@@ -32,7 +34,7 @@ char *esc_term(char *dst, size_t dstlen, const void *src, size_t n)
 	if (!dstlen)
 		return dst;
 	for (i = 0; i < n; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && keep(p[i]))
 			r = put(dst, dstlen, &o, (const char *)p + i, 1);
 		else
 			r = put_hex(dst, dstlen, &o, p[i]);
@@ -43,24 +45,26 @@ char *esc_term(char *dst, size_t dstlen, const void *src, size_t n)
 	return dst;
 }
 
+static int keep_term(unsigned char c)
+{
+	(void)c;
+	return 1;
+}
+
+/* a text line's value: no space, '=' or '"', which would start another token */
+static int keep_text(unsigned char c)
+{
+	return c != ' ' && c != '=' && c != '"';
+}
+
+char *esc_term(char *dst, size_t dstlen, const void *src, size_t n)
+{
+	return esc_hex(dst, dstlen, src, n, keep_term);
+}
+
 char *esc_text(char *dst, size_t dstlen, const void *src, size_t n)
 {
-	const unsigned char *p = src;
-	size_t i, o = 0;
-	int r;
-
-	if (!dstlen)
-		return dst;
-	for (i = 0; i < n; i++) {
-		if (p[i] > 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '=' && p[i] != '"')
-			r = put(dst, dstlen, &o, (const char *)p + i, 1);
-		else
-			r = put_hex(dst, dstlen, &o, p[i]);
-		if (r)
-			break;
-	}
-	dst[o] = 0;
-	return dst;
+	return esc_hex(dst, dstlen, src, n, keep_text);
 }
 
 char *esc_prom(char *dst, size_t dstlen, const void *src, size_t n)
