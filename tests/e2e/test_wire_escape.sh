@@ -90,8 +90,9 @@ for l in lines:
     i = a[2] << 8 | a[3]
     kv = [x.split("=") for x in toks if "=" in x]
     keys = [k[0] for k in kv]
-    t.ok(all(len(k) == 2 for k in kv) and sorted(keys) in (["sni"], ["ja4", "sni"]),
-         "name %d %r: keys exactly sni (and ja4)" % (i, names[i][:24]), l)
+    t.ok(all(len(k) == 2 for k in kv) and
+         sorted(keys) in (["confidence", "sni"], ["confidence", "ja4", "sni"]),
+         "name %d %r: keys exactly sni, confidence (and ja4)" % (i, names[i][:24]), l)
     sni = dict(k for k in kv if len(k) == 2).get("sni")
     try:
         got = unescape(sni) if sni is not None else None
