@@ -19,17 +19,35 @@ E2E_NEEDS="root tlsmon lab tmux"
 E2E_TOOLS="openssl python3 nginx"
 LAB_TIMEOUT=12
 
-# cold NAME ARGS...: a fresh tlsmon writing JSON records to $DIR/NAME.json
+# cold NAME ARGS...: a fresh tlsmon writing JSON records to $DIR/NAME.json,
+# and a capture of the same packets on the same interface
+COLD_NAME=
 cold() {
-	local name=$1
+	COLD_NAME=$1
 	shift
-	lab_tlsmon "$DIR/$name.json" "$DIR/$name.err" --json --no-textfile "$@"
+	COLD_ARGS=("$@")
+	capture_start "$COLD_NAME" tcp || return 1
+	lab_tlsmon "$DIR/$COLD_NAME.json" "$DIR/$COLD_NAME.err" --json --no-textfile "$@"
 }
 
-# stop: end the tlsmon of the test (its records are all written after)
+# stop: end the tlsmon of the test (its records are all written after); then
+# the capture, read offline, must give the same records, field by field
 stop() {
 	kill -TERM "$TPID" 2>/dev/null
 	wait "$TPID" 2>/dev/null
+	[ -n "$COLD_NAME" ] || return 0
+	capture_stop
+	cp "$CAPTURE_FILE" "$DIR/$COLD_NAME.pcap"
+	"$BIN" --read "$DIR/$COLD_NAME.pcap" --json --no-textfile "${COLD_ARGS[@]}" \
+		>"$DIR/$COLD_NAME.offline.json" 2>"$DIR/$COLD_NAME.offline.err" &&
+		python3 tests/lib/records_norm.py "$DIR/$COLD_NAME.json" >"$DIR/$COLD_NAME.live.rows" &&
+		python3 tests/lib/records_norm.py "$DIR/$COLD_NAME.offline.json" \
+			>"$DIR/$COLD_NAME.offline.rows" &&
+		[ -s "$DIR/$COLD_NAME.live.rows" ] &&
+		diff "$DIR/$COLD_NAME.live.rows" "$DIR/$COLD_NAME.offline.rows" >"$DIR/$COLD_NAME.rows.diff"
+	ok $? "$COLD_NAME: live and offline (the capture) give the same records, field by field" \
+		"$(cat "$DIR/$COLD_NAME.offline.err"; head -c 3000 "$DIR/$COLD_NAME.rows.diff")"
+	COLD_NAME=
 }
 
 # records N FILE: wait (bounded) until FILE holds N records
