@@ -249,7 +249,6 @@ static void finish(struct collector *c, const struct ckey *k, struct conn *cn, i
 static void settle(struct collector *c, const struct ckey *k, struct conn *cn, int timed_out)
 {
 	struct hs_record *r = &cn->rec;
-	uint64_t cutoff = (uint64_t)(c->o.handshake_timeout * 1e9);
 	double waited;
 
 	if (cn->held) {
@@ -291,15 +290,11 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 	diag_settle(cn, c->profiles, timed_out, waited);
 	cn->timed_out = (uint8_t)timed_out;
 	if (c->o.hold && c->o.hold(c->o.hold_ctx, r)) {
-		/*
-		 * Waits for its verification: back in the table as active now,
-		 * and idle past the timeout (so settled here, as it is) once
-		 * hold_ns have gone by.
-		 */
+		/* waits for its verification, hold_ns at most (settle_idle) */
 		r->verify_asked = 1;
 		cn->held = 1;
+		cn->hold_until = c->now + c->o.hold_ns;
 		c->st.held_open++;
-		cn->last_ns = c->now + c->o.hold_ns > cutoff ? c->now + c->o.hold_ns - cutoff : 0;
 		lru_lookup(c->conns, k);
 		return;
 	}
@@ -634,15 +629,24 @@ static void settle_idle(struct collector *c, uint64_t now_ns, int all)
 	const void *k;
 	struct conn **slot;
 	struct ckey key;
+	uint32_t passed = 0;
 	int late;
 
 	if (now_ns > c->now)
 		c->now = now_ns;
 	while ((slot = lru_oldest(c->conns, &k))) {
-		late = (*slot)->last_ns + cutoff <= c->now;
-		if (!late && !all)
-			break;	/* the oldest is still in time: so are the others */
 		memcpy(&key, k, sizeof(key));
+		if ((*slot)->held && !all && c->now < (*slot)->hold_until) {
+			/* still waiting for its verification: to the back, once each,
+			 * so the idle ones behind it are looked at */
+			if (passed++ >= c->st.held_open)
+				break;
+			lru_lookup(c->conns, &key);
+			continue;
+		}
+		late = (*slot)->last_ns + cutoff <= c->now;
+		if (!late && !all && !(*slot)->held)
+			break;	/* the oldest is still in time: so are the others */
 		settle(c, &key, *slot, late);
 	}
 }

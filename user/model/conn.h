@@ -18,6 +18,7 @@ struct conn {
 	uint64_t part_ns;			/* event clock: its first bytes */
 	uint8_t part_seen;			/* cleared when the whole hello came */
 	uint8_t held;				/* diagnosed, waiting for its verification */
+	uint64_t hold_until;			/* event clock: written by then at the latest */
 	uint8_t timed_out;			/* settled by the handshake timeout */
 	struct cert_chain *certs[2];		/* references, per side */
 	struct cert_request *cert_req;		/* reference */
