@@ -198,7 +198,6 @@ static void cert_settle(struct conn *cn)
 	r->cert_findings[SIDE_CLIENT] = cert_findings(cn->certs[SIDE_CLIENT], now, NULL, 0, &skew);
 }
 
-/* Give the record its derived fields, diagnose it, hand it out, forget it. */
 /* The record's fingerprints: the collector's, made for the record being written. */
 static void fingerprints(struct collector *c, struct conn *cn)
 {
