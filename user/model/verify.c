@@ -44,6 +44,7 @@
 #include "lib/str.h"
 #include "lib/tls_names.h"
 #include "model/verify.h"
+#include "tls_proto.h"
 
 static const char *const res_names[VERIFY_RES_MAX] = {
 	[VERIFY_ACCEPTED] = "accepted",
@@ -74,25 +75,9 @@ const char *verify_verdict_name(enum verify_verdict v)
 	return (unsigned)v < VERIFY_VERDICT_MAX ? verdict_names[v] : "?";
 }
 
-const char *verify_version_name(uint16_t v)
-{
-	switch (v) {
-	case 0x0301: return "TLSv1.0";
-	case 0x0302: return "TLSv1.1";
-	case 0x0303: return "TLSv1.2";
-	case 0x0304: return "TLSv1.3";
-	}
-	return NULL;
-}
-
 static uint8_t version_bit(uint16_t v)
 {
 	return v >= 0x0301 && v <= 0x0304 ? 1u << (v - 0x0301) : 0;
-}
-
-static int is_grease(uint16_t v)
-{
-	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
 static int is_tls13_suite(uint16_t v)
@@ -186,16 +171,16 @@ int verify_target_from(const struct hs_record *r, struct verify_target *t)
 	     i++) {
 		v = ch->ciphers[i];
 		/* signalling values, not suites: libssl adds its own */
-		if (is_grease(v) || v == 0x00ff || v == 0x5600)
+		if (TLS_IS_GREASE(v) || v == TLS_EMPTY_RENEGOTIATION_INFO_SCSV || v == TLS_FALLBACK_SCSV)
 			continue;
 		o->suites[o->n_suites++] = v;
 	}
 	for (i = 0; i < ch->n_groups && i < TLSMON_MAX_GROUPS && o->n_groups < VERIFY_MAX_LIST; i++)
-		if (!is_grease(ch->groups[i]))
+		if (!TLS_IS_GREASE(ch->groups[i]))
 			o->groups[o->n_groups++] = ch->groups[i];
 	for (i = 0; i < ch->n_sigalgs && i < TLSMON_MAX_SIGALGS && o->n_sigalgs < VERIFY_MAX_LIST;
 	     i++)
-		if (!is_grease(ch->sigalgs[i]))
+		if (!TLS_IS_GREASE(ch->sigalgs[i]))
 			o->sigalgs[o->n_sigalgs++] = ch->sigalgs[i];
 	if (ch->flags & TLS_CHF_ALPN) {
 		alen = ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX;
@@ -674,6 +659,7 @@ static void run_bounded(const struct verify_target *t, unsigned max_probes, unsi
 	static const uint16_t versions[] = { 0x0304, 0x0303, 0x0302, 0x0301 };
 	struct verify_offer any;
 	struct verify_probe *p;
+	char vb[24];
 	uint16_t at;
 	int i, pass, complete = 1;
 
@@ -699,7 +685,7 @@ static void run_bounded(const struct verify_target *t, unsigned max_probes, unsi
 	for (i = 0; i < 4 && res->n_probes < max_probes && !(stop && *stop); i++) {
 		memset(&any, 0, sizeof(any));
 		any.min_version = any.max_version = versions[i];
-		p = next_probe(res, "%s, any suite", verify_version_name(versions[i]));
+		p = next_probe(res, "%s, any suite", tls_version_str(versions[i], vb, sizeof(vb)));
 		probe_one(t, &any, timeout_ms, p, v);
 		if (p->res == VERIFY_ACCEPTED) {
 			res->versions |= version_bit(p->version);
@@ -732,7 +718,8 @@ static void run_bounded(const struct verify_target *t, unsigned max_probes, unsi
 			for (i = 0; i < res->n_suites; i++)
 				if (is_tls13_suite(res->suites[i]) == (at == 0x0304))
 					any.exclude[any.n_exclude++] = res->suites[i];
-			p = next_probe(res, "%s, any suite but the ones found", verify_version_name(at));
+			p = next_probe(res, "%s, any suite but the ones found",
+				       tls_version_str(at, vb, sizeof(vb)));
 			probe_one(t, &any, timeout_ms, p, v);
 			if (p->res == VERIFY_ACCEPTED && p->suite && !excluded(&any, p->suite)) {
 				add_suite(res, p->suite);
@@ -759,7 +746,7 @@ static void run_bounded(const struct verify_target *t, unsigned max_probes, unsi
 		memcpy(any.groups, t->offer.groups, sizeof(any.groups));
 		any.n_groups = t->offer.n_groups;
 		p = next_probe(res, "%s, any ECDHE suite, the client's groups",
-			       verify_version_name(at));
+			       tls_version_str(at, vb, sizeof(vb)));
 		probe_one(t, &any, timeout_ms, p, v);
 		if (p->res == VERIFY_ACCEPTED)
 			res->groups = 1;
@@ -1080,7 +1067,7 @@ int verify_confirms(const struct hs_record *r)
 
 size_t verify_explain(const struct verify_result *v, char *buf, size_t len, size_t n)
 {
-	char x[48];
+	char x[48], vb[24];
 	unsigned i, first = 1;
 
 	if (v->verdict == VERIFY_UNREACHABLE_V)
@@ -1093,7 +1080,7 @@ size_t verify_explain(const struct verify_result *v, char *buf, size_t len, size
 	for (i = 0; i < 4; i++)
 		if (v->versions & (1u << i)) {
 			n = str_catf(buf, len, n, "%s%s", first ? " " : ", ",
-				     verify_version_name((uint16_t)(0x0301 + i)));
+				     tls_version_str((uint16_t)(0x0301 + i), vb, sizeof(vb)));
 			first = 0;
 		}
 	for (i = 0; i < v->n_suites && i < VERIFY_MAX_ACCEPTED; i++)

@@ -135,8 +135,6 @@ struct verify_stats {
 
 const char *verify_res_name(enum verify_res r);
 const char *verify_verdict_name(enum verify_verdict v);
-/* "TLSv1.2" etc. for 0x0301..0x0304, else NULL */
-const char *verify_version_name(uint16_t v);
 
 /* Does this failure ask for verification (a server alert before its ServerHello)? */
 int verify_wanted(const struct hs_record *r);

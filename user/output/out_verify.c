@@ -21,7 +21,7 @@ static void accepted(struct jbuf *b, const struct verify_result *res)
 	jbuf_arr_open(b);
 	for (v = 0x0301; v <= 0x0304; v++)
 		if (res->versions & (1u << (v - 0x0301)))
-			jbuf_str(b, NULL, verify_version_name(v));
+			jbuf_str(b, NULL, tls_version_str(v, x, sizeof(x)));
 	jbuf_arr_close(b);
 	jbuf_key(b, "suites");
 	jbuf_arr_open(b);
@@ -94,8 +94,7 @@ void out_verify_json(struct jbuf *b, const struct verify_result *res)
 		jbuf_u64(b, "suites_offered", p->n_offered);
 		jbuf_str(b, "result", verify_res_name(p->res));
 		if (p->res == VERIFY_ACCEPTED) {
-			jbuf_str(b, "version", verify_version_name(p->version) ?:
-				 tls_version_str(p->version, x, sizeof(x)));
+			jbuf_str(b, "version", tls_version_str(p->version, x, sizeof(x)));
 			jbuf_str(b, "suite", tls_cipher_str(p->suite, x, sizeof(x)));
 		}
 		if (p->res == VERIFY_ALERT)
@@ -127,7 +126,7 @@ void out_verify_text(const struct verify_result *res, char *buf, size_t len)
 		n = str_catf(buf, len, n, " accepts");
 	for (v = 0x0301; v <= 0x0304; v++)
 		if (res->versions & (1u << (v - 0x0301)))
-			n = str_catf(buf, len, n, " %s", verify_version_name(v));
+			n = str_catf(buf, len, n, " %s", tls_version_str(v, x, sizeof(x)));
 	for (i = 0; i < res->n_suites; i++)
 		n = str_catf(buf, len, n, "%s%s", i ? "," : " with ",
 			     tls_cipher_str(res->suites[i], x, sizeof(x)));
