@@ -227,3 +227,13 @@ int pkt_ip6(uint8_t dst[16], const char *text)
 {
 	return inet_pton(AF_INET6, text, dst) == 1 ? 0 : -1;
 }
+
+int pkt_addr_rec(uint8_t dst[16], const char *text)
+{
+	memset(dst, 0, 16);
+	if (inet_pton(AF_INET, text, dst + 12) == 1) {
+		dst[10] = dst[11] = 0xff;
+		return 0;
+	}
+	return pkt_ip6(dst, text);
+}

@@ -78,5 +78,7 @@ size_t pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s);
 /* Address helpers: a.b.c.d, or an IPv6 address in text. */
 void pkt_ip4(uint8_t dst[16], uint8_t a, uint8_t b, uint8_t c, uint8_t d);
 int pkt_ip6(uint8_t dst[16], const char *text);
+/* An address as records keep it, IPv4 mapped into IPv6: "10.0.0.1" or IPv6 text.  0 or -1. */
+int pkt_addr_rec(uint8_t dst[16], const char *text);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "pkt.h"
 #include "ui/dash_query.h"
 #include "tls_proto.h"
 
@@ -38,19 +39,6 @@ struct spec {
 	uint16_t cipher;
 	uint64_t t;
 };
-
-static void v4(uint8_t a[16], const char *s)
-{
-	unsigned x[4];
-
-	assert_int_equal(sscanf(s, "%u.%u.%u.%u", &x[0], &x[1], &x[2], &x[3]), 4);
-	memset(a, 0, 16);
-	a[10] = a[11] = 0xff;
-	a[12] = x[0];
-	a[13] = x[1];
-	a[14] = x[2];
-	a[15] = x[3];
-}
 
 static uint64_t next_id;
 /* the next record's server certificate chain, when set */
@@ -76,8 +64,8 @@ static void feed(struct dash_model *m, const struct spec *s)
 	r.id = ++next_id;
 	r.start_ns = r.end_ns = s->t;
 	r.family = 4;
-	v4(r.caddr, "10.77.1.2");
-	v4(r.saddr, s->server);
+	assert_int_equal(pkt_addr_rec(r.caddr, "10.77.1.2"), 0);
+	assert_int_equal(pkt_addr_rec(r.saddr, s->server), 0);
 	r.cport = 40000 + next_id % 20000;
 	r.sport = s->sport ? s->sport : 443;
 	CH.legacy_version = 0x0303;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "pkt.h"
 #include "model/diag.h"
 #include "tls_proto.h"
 
@@ -37,19 +38,6 @@ struct hs {
 	struct fingerprints fp;
 };
 
-static void v4(uint8_t a[16], const char *s)
-{
-	unsigned x[4];
-
-	assert_int_equal(sscanf(s, "%u.%u.%u.%u", &x[0], &x[1], &x[2], &x[3]), 4);
-	memset(a, 0, 16);
-	a[10] = a[11] = 0xff;
-	a[12] = x[0];
-	a[13] = x[1];
-	a[14] = x[2];
-	a[15] = x[3];
-}
-
 /*
  * A connection from 10.77.1.2 to server:443 with this offer: legacy version
  * 0x0303 and supported_versions vers (or legacy = the one version when
@@ -64,8 +52,8 @@ static void offer(struct hs *s, const char *server, const char *sni, const char 
 
 	memset(s, 0, sizeof(*s));
 	r->family = 4;
-	v4(r->caddr, "10.77.1.2");
-	v4(r->saddr, server);
+	assert_int_equal(pkt_addr_rec(r->caddr, "10.77.1.2"), 0);
+	assert_int_equal(pkt_addr_rec(r->saddr, server), 0);
 	r->cport = 40000;
 	r->sport = 443;
 	s->ch.legacy_version = legacy;
@@ -485,7 +473,7 @@ static void test_siblings_bounded(void **state)
 		offer(&T, B4, "x.lab.test", JA4_PY, PY_SUITES, 18, TLS13_12, 2, TLS_V_TLS12);
 		refuse(&T, TLS_ALERT_HANDSHAKE_FAILURE);
 		settle(&T, ps);
-		v4(S.c.rec.saddr, "10.77.20.1");
+		assert_int_equal(pkt_addr_rec(S.c.rec.saddr, "10.77.20.1"), 0);
 		assert_memory_equal(T.c.rec.ev.sibling.addr, S.c.rec.saddr, 16);
 		assert_true(T.c.rec.ev.sibling.same_name);
 	}
@@ -495,7 +483,7 @@ static void test_siblings_bounded(void **state)
 	assert_true(T.c.rec.ev.have_sibling);
 	assert_true(T.c.rec.ev.sibling.same_fingerprint);
 	assert_false(T.c.rec.ev.sibling.same_name);
-	v4(S.c.rec.saddr, "10.77.20.5");
+	assert_int_equal(pkt_addr_rec(S.c.rec.saddr, "10.77.20.5"), 0);
 	assert_memory_equal(T.c.rec.ev.sibling.addr, S.c.rec.saddr, 16);
 	profiles_free(ps);
 }
