@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/clock.h"
 #include "lib/linefile.h"
 #include "lib/log.h"
 
@@ -24,14 +25,6 @@ struct linefile {
 	int announced;		/* and a warning said so */
 	uint64_t next_warn_ns;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static void describe(struct linefile *lf)
 {
@@ -114,7 +107,7 @@ static int cut_back(struct linefile *lf)
 /* At most a warning every LINEFILE_WARN_S; what they skip is in the next one's count. */
 static int dropped(struct linefile *lf, int err)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = clock_mono_ns();
 
 	lf->st.failed++;
 	if (!lf->failing) {

@@ -39,6 +39,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include "lib/esc.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/lru.h"
 #include "lib/str.h"
@@ -193,14 +194,6 @@ int verify_target_from(const struct hs_record *r, struct verify_target *t)
 
 struct verify;
 static void own_add(struct verify *v, int fd, const struct verify_target *t);
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t wall_ns(void)
 {
@@ -388,14 +381,14 @@ static void on_msg(int write_p, int version, int type, const void *buf, size_t l
 static int wait_fd(int fd, short events, uint64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
-	uint64_t now = mono_ms();
+	uint64_t now = clock_mono_ms();
 	int n;
 
 	do {
 		if (now >= deadline)
 			return 0;
 		n = poll(&pfd, 1, deadline - now);
-		now = mono_ms();
+		now = clock_mono_ms();
 	} while (n < 0 && errno == EINTR);
 	return n;
 }
@@ -499,7 +492,7 @@ static enum verify_res handshake_error(int err, int saved_errno, int got_record)
 static void probe_one(const struct verify_target *t, const struct verify_offer *o,
 		      unsigned timeout_ms, struct verify_probe *p, struct verify *v)
 {
-	uint64_t start = mono_ms(), deadline = start + timeout_ms;
+	uint64_t start = clock_mono_ms(), deadline = start + timeout_ms;
 	SSL_CTX *ctx;
 	SSL *ssl = NULL;
 	int fd = -1, r, err, got_record = 0, saved;
@@ -556,7 +549,7 @@ static void probe_one(const struct verify_target *t, const struct verify_offer *
 		break;
 	}
 out:
-	p->ms = mono_ms() - start;
+	p->ms = clock_mono_ms() - start;
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
 	ERR_clear_error();
@@ -857,7 +850,7 @@ static void wait_until(struct verify *v, uint64_t until_ms)
 	struct timespec ts;
 	uint64_t now_ms;
 
-	while (!v->stop && (now_ms = mono_ms()) < until_ms) {
+	while (!v->stop && (now_ms = clock_mono_ms()) < until_ms) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += (until_ms - now_ms) / 1000;
 		ts.tv_nsec += (until_ms - now_ms) % 1000 * 1000000;
@@ -895,7 +888,7 @@ static void *worker(void *arg)
 		d = calloc(1, sizeof(*d));
 		if (d)
 			run_bounded(&t, v->o.max_probes, v->o.timeout_ms, &d->res, &v->stop, v);
-		next_ms = mono_ms() + v->o.rate_ms;
+		next_ms = clock_mono_ms() + v->o.rate_ms;
 
 		pthread_mutex_lock(&v->lock);
 		if (!d) {
@@ -947,7 +940,7 @@ static struct verify_entry *entry_new(struct verify *v, const uint8_t addr[16], 
 int verify_submit(struct verify *v, const struct hs_record *r)
 {
 	struct verify_entry *e;
-	uint64_t now = mono_ms(), prev;
+	uint64_t now = clock_mono_ms(), prev;
 	int err, queued = 0;
 
 	if (!verify_wanted(r))

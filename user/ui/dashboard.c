@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/clock.h"
 #include "ui/dash_view.h"
 #include "ui/draw.h"
 #include "ui/dashboard.h"
@@ -45,14 +46,6 @@ struct dashboard {
 static struct dashboard *active;
 static const int fatal_sigs[] = { SIGQUIT, SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV };
 static struct sigaction old_fatal[sizeof(fatal_sigs) / sizeof(fatal_sigs[0])];
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
 
 static const char log_cut[] = "tlsmon: (earlier messages cut)\n";
 
@@ -138,7 +131,7 @@ static void set_note(struct dashboard *d, const char *s)
 	for (i = 0; s[i] && i + 1 < sizeof(d->note); i++)
 		d->note[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
 	d->note[i] = 0;
-	d->note_ms = mono_ms();
+	d->note_ms = clock_mono_ms();
 	d->dirty = 1;
 }
 
@@ -283,7 +276,7 @@ void dashboard_close(struct dashboard *d)
 
 static void draw(struct dashboard *d)
 {
-	d->v.note = d->note[0] && mono_ms() - d->note_ms < NOTE_MS ? d->note : NULL;
+	d->v.note = d->note[0] && clock_mono_ms() - d->note_ms < NOTE_MS ? d->note : NULL;
 	dash_view_draw(&d->v, d->v.paused && d->frozen ? d->frozen : d->live);
 }
 
@@ -473,7 +466,7 @@ static int step(struct dashboard *d, uint64_t now, int final)
 
 int dashboard_tick(struct dashboard *d, int final)
 {
-	return d ? step(d, mono_ms(), final) : 0;
+	return d ? step(d, clock_mono_ms(), final) : 0;
 }
 
 int dashboard_wait(struct dashboard *d, int timeout_ms)
@@ -484,5 +477,5 @@ int dashboard_wait(struct dashboard *d, int timeout_ms)
 		return 1;
 	/* a signal ends the wait early (EINTR): tlsmon's loop then looks at it */
 	poll(&p, 1, timeout_ms);
-	return step(d, mono_ms(), 1);
+	return step(d, clock_mono_ms(), 1);
 }
