@@ -92,8 +92,10 @@ def noise_text(section):
 # ---------------------------------------------------------------- 1. per packet
 
 GOAL_RATIO = 1.15
-GOAL_CH_NS = 80
-GOAL_SH_NS = 40
+GOAL_CH_NS = 200
+GOAL_CH_PQ_NS = 250
+GOAL_SH_NS = 60
+GOAL_CH_FIN_NS = 100
 NON_TLS = ["non_tcp", "tcp_ack", "not_tls", "app_untracked"]
 
 
@@ -160,8 +162,10 @@ def section_pkt(summary):
         "* **self-cleaning** rows (hello + FIN in one segment) create, parse, report and delete "
         "a flow in every run, so they can be repeated: an upper bound for a hello's cost "
         "measured like the stateless cases.",
-        "* **parser only**: `parser_probe` (bpf/parser_probe.bpf.c) runs just the shared TLS "
-        "parser on the same hello, no flow, no event: where the hellos' time goes.",
+        "* **collector's parse**: the kernel frames records and ships each hello's bytes; the "
+        "collector parses them (`ev_hello_parse`, user/pipe/ev.c). Its time per hello, "
+        "measured in userspace on the same hello: where the parser's cost went (no empty "
+        "reference: the empty and ratio columns are 0).",
         "",
         "Every case's counters and events are checked against what its path must do; "
         + ("all matched." if not bad else f"**{len(bad)} case(s) did NOT match** (see Path column)."),
@@ -195,30 +199,71 @@ def section_pkt(summary):
             summary.append(["1", d["name"], f"<= {GOAL_RATIO}x empty XDP",
                             f"{d['ratio']:.2f}x ({fnum(d['tlsmon_ns'])} vs "
                             f"{fnum(d['empty_ns'])} ns)", v])
+    d = p.get(("ch_fin", "repeat"))
+    if d:
+        v = verdict_over(d["over_ns"], GOAL_CH_FIN_NS)
+        goals.append([d["name"], f"<= {GOAL_CH_FIN_NS} ns over empty (repeat)",
+                      f"{fnum(d['over_ns'], 0)} ns over", v])
+        summary.append(["1", d["name"] + ", repeat", f"<= {GOAL_CH_FIN_NS} ns over empty XDP",
+                        f"{fnum(d['over_ns'], 0)} ns over", v])
     for c, goal, lb_fin, lb_parse in (("ch", GOAL_CH_NS, "ch_fin", "parse_ch"),
-                                     ("ch_pq", GOAL_CH_NS, "ch_fin", "parse_ch_pq"),
+                                     ("ch_pq", GOAL_CH_PQ_NS, "ch_fin", "parse_ch_pq"),
                                      ("sh", GOAL_SH_NS, "sh_fin", "parse_sh")):
         d = p.get((c, "single-warm")) or p.get((c, "single-cold"))
         if not d:
             continue
         parse = p.get((lb_parse, "repeat"))
-        extra = f"; parser alone {fnum(parse['over_ns'], 0)} ns" if parse else ""
+        extra = f"; the collector then parses it in {fnum(parse['tlsmon_ns'], 0)} ns" if parse else ""
         v = verdict_over(d["over_ns"], goal)
         goals.append([d["name"], f"<= {goal} ns over empty",
                       f"{fnum(d['over_ns'], 0)} ns over (single, warm){extra}", v])
         summary.append(["1", d["name"], f"<= {goal} ns over empty XDP",
                         f"{fnum(d['over_ns'], 0)} ns over{extra}", v])
     out += ["Goals (stateless cases judged on the repeat figures; hellos on the single-run "
-            "figures, the only ones that measure exactly one hello on a fresh flow, with the "
-            "parser alone, measured with repeat, as a floor no datapath change outside the "
-            "parser can go under):", "",
+            "figures, the only ones that measure exactly one hello on a fresh flow; the "
+            "self-cleaning hello + FIN on the repeat figures):", "",
             table(["Case", "Goal", "Measured", "Verdict"], goals), ""]
+    return out
+
+
+# ---------------------------------------------------------------- 1b. verifier
+
+# The verifier's processed instructions for tlsmon_xdp at 27d3c74, the last
+# build whose kernel parsed hellos itself (bench_verifier on that object):
+# the goal is under a tenth of it.
+VERIFIER_BEFORE = {"tlsmon_xdp": 314_310, "tlsmon_tc_egress": 313_544,
+                   "tlsmon_tc_ingress": 313_544}
+
+
+def section_verifier(summary):
+    rows = tsv("verifier.tsv")
+    out = ["## 1b. What the verifier does to load the programs", ""]
+    if not rows or len(rows) < 2:
+        return out + ["Not measured.", ""]
+    out += ["`bench_verifier` loads the object with the verifier's statistics on: the "
+            "instructions it processed to accept each program (the load's cost, and how close "
+            "a change comes to being refused) and the program's size after verification. "
+            "Before: the build at 27d3c74, whose kernel parsed the hellos itself.", ""]
+    table_rows = []
+    for r in rows[1:]:
+        name, proc, xl = r[0], int(r[1]), int(r[2])
+        before = VERIFIER_BEFORE.get(name)
+        goal = before // 10 if before else None
+        v = ("met" if goal and proc < goal else
+             f"**missed**: {proc / goal:.1f} times the goal" if goal else "for information")
+        table_rows.append([name, fnum(before, 0) if before else "-", fnum(proc, 0),
+                           fnum(xl, 0), f"< {fnum(goal, 0)}" if goal else "-", v])
+        summary.append(["1b", f"verifier: instructions processed to load {name}",
+                        f"< {fnum(goal, 0)} (a tenth of {fnum(before, 0)})" if goal else "-",
+                        fnum(proc, 0), v])
+    out += [table(["Program", "processed before", "processed now", "instructions now",
+                   "goal", "verdict"], table_rows), ""]
     return out
 
 
 # ---------------------------------------------------------------- 2. ring buffer
 
-GOAL_EVS = 5_000_000
+GOAL_EVS = 10_000_000
 
 
 def ring(producer):
@@ -377,6 +422,9 @@ def live_window(n):
             "kern": kern, "rb_fail": ctr.get(4), "events": ctr.get(3)}
 
 
+GOAL_LIVE_RATE = 0.98
+
+
 def section_live(summary):
     out = ["## 3. Live, end to end", ""]
     procs = (read("live-procs.txt") or "?").strip()
@@ -450,9 +498,13 @@ def section_live(summary):
     summary.append(["3", "live: tlsmon CPU per 1k handshakes/s", "(no goal)",
                     f"{share * 100:.2f}% of a vCPU", "for information"])
     if off:
-        summary.append(["3", "live: handshake rate with tlsmon attached", "(no goal)",
-                        f"{rate / off * 100:.0f}% of the rate without ({fnum(rate, 0)} vs "
-                        f"{fnum(off, 0)}/s)", "for information"])
+        share_rate = rate / off
+        summary.append(["3", "live: handshake rate with tlsmon attached",
+                        f">= {GOAL_LIVE_RATE * 100:.0f}% of the rate without",
+                        f"{share_rate * 100:.0f}% of the rate without ({fnum(rate, 0)} vs "
+                        f"{fnum(off, 0)}/s)",
+                        "met" if share_rate >= GOAL_LIVE_RATE else
+                        f"**missed** by {(GOAL_LIVE_RATE - share_rate) * 100:.0f} points"])
     return out
 
 
@@ -676,6 +728,7 @@ def main():
     summary = []
     body = []
     body += section_pkt(summary)
+    body += section_verifier(summary)
     body += section_ring(summary)
     body += section_live(summary)
     body += section_offline(summary)

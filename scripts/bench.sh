@@ -138,6 +138,8 @@ section_pkt() {
 		>"$RES/pkt.tsv" 2>"$RES/pkt.err" ||
 		log "bench_pkt: a path check did not match, or it failed (see $RES/pkt.tsv, pkt.err)"
 	mark pkt end
+	"$BIN/bench_verifier" "$ROOT/$OUT/tlsmon.bpf.o" >"$RES/verifier.tsv" 2>"$RES/verifier.err" ||
+		log "bench_verifier failed (see $RES/verifier.err)"
 }
 
 # ---------------------------------------------------------------- 2. ring buffer
