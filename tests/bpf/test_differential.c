@@ -3,7 +3,10 @@
  * Kernel against userspace: every capture of the corpus is replayed frame by
  * frame through the loaded XDP program (BPF_PROG_TEST_RUN) and through the
  * userspace build of the same handler; the two event streams must be equal
- * byte for byte, apart from the timestamp, interface and hook.
+ * byte for byte, apart from the timestamp, interface and hook.  Then the
+ * kernel's events, each given its frame's capture time, go through the
+ * collector: its records must equal, field by field, what offline mode makes
+ * of the capture (the whole userspace pipeline, replay_capture()).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,14 +24,17 @@
 #include "source/dp_user.h"
 #include "output/ev_json.h"
 #include "source/pcap_src.h"
+#include "replay.h"
 
 /* the two runs differ legitimately in timestamp, interface and hook only */
-static struct evlist kern = { .neutral = 1 }, user = { .neutral = 1 };
+static struct evlist kern = { .neutral = 1, .raw = 1 }, user = { .neutral = 1, .raw = 1 };
 static struct bpf_dp *dp;
 static char open_err[512];
 
 struct run {
 	struct dp_user *du;
+	uint64_t *ts;		/* capture time by frame number */
+	size_t nts;
 	int err;
 	char msg[512];
 };
@@ -41,6 +47,16 @@ static int on_frame(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uin
 
 	(void)wire_len;
 	kern.cur_frame = user.cur_frame = no;
+	if (no >= r->nts) {
+		size_t n = no * 2 + 64;
+
+		r->ts = realloc(r->ts, n * sizeof(*r->ts));
+		if (!r->ts)
+			abort();
+		memset(r->ts + r->nts, 0, (n - r->nts) * sizeof(*r->ts));
+		r->nts = n;
+	}
+	r->ts[no] = ts;
 	dp_user_frame(r->du, eth, len, ts, 0, TLSMON_HOOK_PCAP);
 	rc = bpf_dp_test_run(dp, "tlsmon_xdp", eth, len);
 	if (rc != 2 /* XDP_PASS */ && !r->err) {
@@ -63,6 +79,31 @@ static void show(const char *who, const struct evlist *l, size_t i)
 		print_error("  %s: no event\n", who);
 	}
 	jbuf_free(&b);
+}
+
+/* The records of the kernel's events against offline mode's, field by field. */
+static void compare_records(const char *capture, const struct run *r)
+{
+	struct replay live, off;
+	char err[512];
+	size_t i;
+
+	assert_int_equal(replay_events(&kern, r->ts, r->nts, 10.0, &live), 0);
+	if (replay_capture(capture, 10.0, &off, err, sizeof(err)))
+		fail_msg("%s", err);
+	for (i = 0; i < live.n || i < off.n; i++) {
+		if (i < live.n && i < off.n && !strcmp(live.v[i].json, off.v[i].json))
+			continue;
+		print_error("%s: record %zu differs (%zu from the kernel's events, %zu offline)\n"
+			    "  kernel:  %s\n  offline: %s\n", capture, i, live.n, off.n,
+			    i < live.n ? live.v[i].json : "(none)", i < off.n ? off.v[i].json : "(none)");
+		replay_free(&live);
+		replay_free(&off);
+		fail();
+	}
+	printf("# %s: %zu identical records\n", capture, live.n);
+	replay_free(&live);
+	replay_free(&off);
 }
 
 static void test_capture(void **state)
@@ -99,6 +140,8 @@ static void test_capture(void **state)
 		fail();
 	}
 	printf("# %s: %zu identical events\n", capture, kern.n);
+	compare_records(capture, &r);
+	free(r.ts);
 }
 
 static int setup(void **state)

@@ -9,6 +9,7 @@
 #include "output/out_json.h"
 #include "source/pcap_src.h"
 #include "replay.h"
+#include "evlist.h"
 
 static void keep(void *ctx, const struct hs_record *r)
 {
@@ -85,6 +86,48 @@ int replay_capture(const char *path, double handshake_timeout, struct replay *ou
 	collector_free(f.col);
 	pcap_src_close(ps);
 	return 0;
+}
+
+int replay_events(const struct evlist *l, const uint64_t *frame_ts, size_t nframes,
+		  double handshake_timeout, struct replay *out)
+{
+	struct collector_opts co = { .max_conns = 65536, .max_servers = 1024,
+				     .handshake_timeout = handshake_timeout, .ifname = "capture" };
+	struct rec_sink s = { keep, out };
+	struct collector *col;
+	struct evpipe pipe;
+	uint64_t last = 0, no;
+	size_t i = 0;
+	uint8_t *ev;
+
+	memset(out, 0, sizeof(*out));
+	col = collector_new(&co);
+	if (!col)
+		return -1;
+	collector_add_sink(col, &s);
+	evpipe_init(&pipe, collector_event, col, 0);
+	for (no = 0; no < nframes; no++) {
+		for (; i < l->n && l->frame[i] == no; i++) {
+			ev = malloc(l->size[i]);
+			if (!ev)
+				abort();
+			memcpy(ev, l->ev[i], l->size[i]);
+			/* what a capture's frame gives the userspace datapath */
+			((struct tlsmon_ev_hdr *)ev)->ts_ns = frame_ts[no];
+			((struct tlsmon_ev_hdr *)ev)->ifindex = 0;
+			((struct tlsmon_ev_hdr *)ev)->hook = TLSMON_HOOK_PCAP;
+			evpipe_in(&pipe, ev, l->size[i]);
+			free(ev);
+		}
+		if (frame_ts[no] > last) {
+			last = frame_ts[no];
+			collector_tick(col, last);
+		}
+	}
+	collector_flush(col, last);
+	evpipe_fini(&pipe);
+	collector_free(col);
+	return i == l->n ? 0 : -1;
 }
 
 void replay_free(struct replay *rp)
