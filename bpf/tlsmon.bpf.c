@@ -12,6 +12,8 @@
 
 DP_STAGE_DEFINE(dp_record, DP_REC_STOP)
 DP_STAGE_DEFINE(dp_blob_ship, 0)
+DP_STAGE_DEFINE(dp_hs_walk, 0)
+DP_STAGE_DEFINE(dp_hello_ship, 0)
 
 /* Frags-aware: jumbo frames and multi-buffer packets reach us whole. */
 SEC("xdp.frags")

@@ -9,7 +9,6 @@
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "tls_parse.bpf.h"
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
 
@@ -73,16 +72,24 @@ const volatile struct tlsmon_dp_cfg tlsmon_cfg = TLSMON_DP_CFG_DEFAULT;
  * next poll timeout (user/source/bpf_dp.c); past it, the reader is woken at
  * once.
  */
+static __always_inline __u64 dp_wake_flags(void)
+{
+	if (!DP_CFG(wake_bytes))
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= DP_CFG(wake_bytes)
+		       ? BPF_RB_FORCE_WAKEUP
+		       : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline int dp_emit(void *ev, __u32 size)
 {
-	__u64 flags = 0;
-
-	if (DP_CFG(wake_bytes))
-		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= DP_CFG(wake_bytes)
-				? BPF_RB_FORCE_WAKEUP
-				: BPF_RB_NO_WAKEUP;
-	return bpf_ringbuf_output(&events, ev, size, flags);
+	return bpf_ringbuf_output(&events, ev, size, dp_wake_flags());
 }
+
+/* A record written in place: size is a constant at every call site. */
+#define dp_reserve(size) bpf_ringbuf_reserve(&events, (size), 0)
+#define dp_commit(ev) bpf_ringbuf_submit((ev), dp_wake_flags())
+#define dp_discard(ev) bpf_ringbuf_discard((ev), BPF_RB_NO_WAKEUP)
 
 static __always_inline struct tlsmon_flow *dp_flow_lookup(const struct tlsmon_flow_key *k)
 {
@@ -155,6 +162,8 @@ struct __sk_buff;
 					       struct tlsmon_flow *f, __u32 dir)
 DP_STAGE_DECLARE(dp_record);
 DP_STAGE_DECLARE(dp_blob_ship);
+DP_STAGE_DECLARE(dp_hs_walk);
+DP_STAGE_DECLARE(dp_hello_ship);
 
 #define DP_STAGE(fn, pk, hook, s, f, dir)                                                      \
 	((hook) == TLSMON_HOOK_XDP ? fn##_xdp((struct xdp_md *)(pk)->ctx, (s), (f), (dir))     \

@@ -2,67 +2,16 @@
 /*
  * The datapath, record walk: the TLS records of a tracked flow's segment,
  * found by TCP sequence number from the side's next record boundary; hellos
- * parsed and sent as events, other handshake messages, alerts, ChangeCipher-
- * Spec and the first application-data records reported, and records the
- * datapath cannot see whole handed to blob shipping (dp_blob.h).
+ * shipped whole for the collector to parse, other handshake messages,
+ * alerts, ChangeCipherSpec and the first application-data records reported,
+ * and records the datapath cannot see whole handed to blob shipping
+ * (dp_blob.h).
  */
 #ifndef TLSMON_DP_RECORD_H
 #define TLSMON_DP_RECORD_H
 
 #include "dp_base.h"
 #include "dp_blob.h"
-
-/*
- * The hello parsers, each a separately verified function in BPF
- * (TLSMON_SUBPROG): verified once, not once per message of the record walk
- * that calls them.
- */
-TLSMON_SUBPROG int dp_parse_ch(struct tlsmon_scratch *s, __u32 off, __u32 total)
-{
-	if (!s || total > TLSMON_SCRATCH_LEN)
-		return -TLS_ERR_TOO_LONG;
-	if (s->rec_hdr_len == 2)
-		return tls_parse_sslv2_client_hello(s->buf, 0, total, &s->ev.ch.ch);
-	return tls_parse_client_hello(s->buf, off, total, s->rec_version, &s->ev.ch.ch, &s->ws);
-}
-
-TLSMON_SUBPROG int dp_parse_sh(struct tlsmon_scratch *s, __u32 off, __u32 total)
-{
-	if (!s || total > TLSMON_SCRATCH_LEN)
-		return -TLS_ERR_TOO_LONG;
-	return tls_parse_server_hello(s->buf, off, total, s->rec_version, &s->ev.sh.sh, &s->ws);
-}
-
-TLSP_INLINE void dp_emit_ch(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 seq)
-{
-	f->state |= TLSMON_FS_CH_SEEN;
-	s->ev.ch.h = s->hdr;
-	s->ev.ch.h.type = TLSMON_EV_CLIENT_HELLO;
-	s->ev.ch.h.seq = seq;
-	s->ev.ch.h.size = sizeof(s->ev.ch);
-	s->ev.ch.peer = f->peer;
-	/* counted apart: the load accounting starts from every ClientHello */
-	dp_count(TLSMON_C_CLIENT_HELLOS, 1);
-	if (dp_submit(&s->ev.ch, sizeof(s->ev.ch)) < 0)
-		dp_count(TLSMON_C_CH_LOST, 1);
-}
-
-TLSP_INLINE void dp_emit_sh(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 seq)
-{
-	__u16 ver = tls_sh_version(&s->ev.sh.sh);
-
-	f->state |= TLSMON_FS_SH_SEEN;
-	if (TLS_V_IS_TLS13(ver))
-		f->state |= TLSMON_FS_TLS13;
-	if (s->ev.sh.sh.flags & TLS_SHF_HRR)
-		f->state |= TLSMON_FS_HRR;
-	s->ev.sh.h = s->hdr;
-	s->ev.sh.h.type = TLSMON_EV_SERVER_HELLO;
-	s->ev.sh.h.seq = seq;
-	s->ev.sh.h.size = sizeof(s->ev.sh);
-	s->ev.sh.peer = f->peer;
-	dp_submit(&s->ev.sh, sizeof(s->ev.sh));
-}
 
 /* Handshake messages whose bytes userspace wants: certificates and CA names. */
 TLSP_INLINE int dp_wants_bytes(__u8 type)
@@ -71,29 +20,152 @@ TLSP_INLINE int dp_wants_bytes(__u8 type)
 }
 
 /*
- * One whole handshake record, header included, in s->buf[0, total) (where it
- * starts and its header: s->rec_*): walk its messages and emit them.
- * s->hs_left/hs_want carry a message fragmented over records from one record
- * to the next (RFC 5246 6.2.1 lets handshake messages span records).
- * Returns 1 when the record holds (part of) a message whose bytes userspace
- * wants (dp_wants_bytes), else 0.
+ * What the flow's state needs from a ServerHello, read from the frame: a
+ * HelloRetryRequest's random, and TLS 1.3 (the supported_versions extension,
+ * or a draft's version field).  The collector parses the rest.
  */
-TLSMON_SUBPROG int dp_hs_record(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 total)
+TLSP_INLINE void dp_sh_state(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
+			     struct tlsmon_flow *f)
+{
+	__u8 *b = s->tmp;
+	__u32 at = s->rec_poff + s->msg_off, end = at + s->msg_len, ext_end, len, i;
+	__u16 v;
+
+	f->state |= TLSMON_FS_SH_SEEN;
+	/* header, legacy_version, random, session id length */
+	if (s->msg_len < TLS_HS_HDR_LEN + 35 || dp_load(pk, hook, at, b, TLS_HS_HDR_LEN + 35) < 0)
+		return;
+	if (tlsp_is_hrr_random(b, TLS_HS_HDR_LEN + 2))
+		f->state |= TLSMON_FS_HRR;
+	v = tlsp_u16(b, TLS_HS_HDR_LEN);
+	if (TLS_V_IS_TLS13(v)) {
+		f->state |= TLSMON_FS_TLS13;
+		return;
+	}
+	/* past the session id, cipher suite and compression method */
+	at += TLS_HS_HDR_LEN + 35 + b[TLS_HS_HDR_LEN + 34] + 3;
+	if (at + 2 > end || dp_load(pk, hook, at, b, 2) < 0)
+		return;
+	ext_end = at + 2 + tlsp_u16(b, 0);
+	if (ext_end > end)
+		ext_end = end;
+	at += 2;
+	for (i = 0; i < TLSMON_SH_MAX_EXTS; i++) {
+		if (at + 4 > ext_end || dp_load(pk, hook, at, b, 4) < 0)
+			return;
+		len = tlsp_u16(b, 2);
+		if (tlsp_u16(b, 0) == TLS_EXT_SUPPORTED_VERSIONS) {
+			if (len == 2 && at + 6 <= ext_end && !dp_load(pk, hook, at + 4, b, 2) &&
+			    TLS_V_IS_TLS13(tlsp_u16(b, 0)))
+				f->state |= TLSMON_FS_TLS13;
+			return;
+		}
+		at += 4 + len;
+	}
+}
+
+/*
+ * Ship the hello at s->msg_off of the walked record whole, in one copy from
+ * the frame into a ring buffer record of the smallest size class that holds
+ * it.  A stage (DP_STAGE): in BPF a separately verified function per hook,
+ * so the size classes are verified once and not once per message walked.
+ */
+TLSP_INLINE int dp_hello_ship(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
+			      struct tlsmon_flow *f, __u32 dir)
+{
+	struct tlsmon_ev_hello *e = 0;
+	__u32 n = s->msg_len, at = s->rec_poff + s->msg_off, cap = 0, m;
+	int ch = s->msg_type == TLS_HS_CLIENT_HELLO, v2 = s->rec_hdr_len == 2;
+
+	(void)dir;
+	if (ch) {
+		f->state |= TLSMON_FS_CH_SEEN;
+		/* counted apart: the load accounting starts from every ClientHello */
+		dp_count(TLSMON_C_CLIENT_HELLOS, 1);
+	} else {
+		dp_sh_state(pk, hook, s, f);
+	}
+	TLSP_OPAQUE(n);
+	if (n <= 256) {
+		e = dp_reserve(TLSMON_HELLO_HDR + 256);
+		cap = 256;
+	} else if (n <= 512) {
+		e = dp_reserve(TLSMON_HELLO_HDR + 512);
+		cap = 512;
+	} else if (n <= 1024) {
+		e = dp_reserve(TLSMON_HELLO_HDR + 1024);
+		cap = 1024;
+	} else if (n <= 2048) {
+		e = dp_reserve(TLSMON_HELLO_HDR + 2048);
+		cap = 2048;
+	} else if (n <= TLSMON_HELLO_MAX) {
+		e = dp_reserve(TLSMON_HELLO_HDR + TLSMON_HELLO_MAX);
+		cap = TLSMON_HELLO_MAX;
+	}
+	if (!e) {
+		dp_count(TLSMON_C_RB_FAIL, 1);
+		if (ch)
+			dp_count(TLSMON_C_CH_LOST, 1);
+		return 0;
+	}
+	/* The two layouts apart: the verifier wants a constant offset into the record. */
+	if (v2) {
+		/* the 2-byte record header may have come in the previous segment */
+		m = n - 2;
+		TLSP_OPAQUE(m);
+		if (n < 3 || m > cap - 2 || dp_load(pk, hook, at + 2, e->data + 2, m) < 0)
+			goto fail;
+		e->data[0] = s->rh[0];
+		e->data[1] = s->rh[1];
+	} else {
+		m = n;
+		TLSP_OPAQUE(m);
+		if (m < 1 || m > cap || dp_load(pk, hook, at, e->data, m) < 0)
+			goto fail;
+	}
+	e->h = s->hdr;
+	e->h.type = TLSMON_EV_HELLO;
+	e->h.seq = s->rec_seq + s->msg_off;
+	e->h.size = TLSMON_HELLO_HDR + n;
+	e->peer = f->peer;
+	e->rec_version = s->rec_version;
+	e->len = n;
+	e->sslv2 = v2;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	dp_commit(e);
+	dp_count(TLSMON_C_EVENTS, 1);
+	return 0;
+fail:
+	/* the record was checked to lie in the frame: not seen, but counted */
+	dp_discard(e);
+	dp_count(TLSMON_C_LOAD_FAIL, 1);
+	if (ch)
+		dp_count(TLSMON_C_CH_LOST, 1);
+	return 0;
+}
+
+/*
+ * The handshake record at s->rec_* lies whole in this segment: walk its
+ * messages, reading their headers from the frame, report them and ship the
+ * hellos.  s->hs_left/hs_want carry a message fragmented over records from
+ * one record to the next (RFC 5246 6.2.1 lets handshake messages span
+ * records).  Returns 1 when the record holds (part of) a message whose bytes
+ * userspace wants (dp_wants_bytes), else 0.  A stage (DP_STAGE).
+ */
+TLSP_INLINE int dp_hs_walk(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
+			   struct tlsmon_flow *f, __u32 dir)
 {
 	struct tlsmon_ev_small *e;
-	__u32 off, mlen, i, rec_seq;
-	int r, want = 0;
+	__u8 *mh = s->tmp;
+	__u32 total = s->rec_total, rec_seq = s->rec_seq, off, mlen, i, n;
+	int want = 0;
 	__u8 type;
 
-	if (!s || !f || total > TLSMON_SCRATCH_LEN)
-		return 0;
-	rec_seq = s->rec_seq;
 	if (s->rec_hdr_len == 2) {
-		r = dp_parse_ch(s, 0, total);
-		if (r)
-			dp_parse_error(s, r, TLS_CT_HANDSHAKE, TLS_HS_CLIENT_HELLO, rec_seq);
-		else
-			dp_emit_ch(s, f, rec_seq);
+		s->msg_off = 0;
+		s->msg_len = total;
+		s->msg_type = TLS_HS_CLIENT_HELLO;
+		DP_STAGE(dp_hello_ship, pk, hook, s, f, dir);
 		return 0;
 	}
 	off = TLS_RECORD_HDR_LEN;
@@ -109,22 +181,25 @@ TLSMON_SUBPROG int dp_hs_record(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 	}
 	s->hs_want = 0;
 	for (i = 0; i < TLSMON_MAX_MSGS_PER_RECORD; i++) {
-		off = TLSP_NORM(off);
 		if (off >= total)
 			break;
 		e = dp_small(s, TLSMON_EV_HS_MSG, rec_seq + off);
 		e->content_type = TLS_CT_HANDSHAKE;
 		e->rec_len = total - TLS_RECORD_HDR_LEN;
-		e->hs_type = tlsp_u8(s->buf, off);
-		if (total - off < TLS_HS_HDR_LEN) {
+		n = total - off < TLS_HS_HDR_LEN ? total - off : TLS_HS_HDR_LEN;
+		TLSP_OPAQUE(n);
+		if (n < 1 || n > TLS_HS_HDR_LEN || dp_load(pk, hook, s->rec_poff + off, mh, n) < 0)
+			break;
+		e->hs_type = mh[0];
+		if (n < TLS_HS_HDR_LEN) {
 			e->flags = TLSMON_SF_PARTIAL;
 			dp_submit(e, sizeof(*e));
 			break;
 		}
-		type = e->hs_type;
+		type = mh[0];
 		if (dp_wants_bytes(type))
 			want = 1;
-		mlen = tlsp_u24(s->buf, off + 1);
+		mlen = tlsp_u24(mh, 1);
 		e->msg_len = mlen;
 		if (mlen > total - off - TLS_HS_HDR_LEN) {
 			/* continues in the next record: reported, not parsed */
@@ -135,18 +210,11 @@ TLSMON_SUBPROG int dp_hs_record(struct tlsmon_scratch *s, struct tlsmon_flow *f,
 			s->hs_want = dp_wants_bytes(type);
 			break;
 		}
-		if (type == TLS_HS_CLIENT_HELLO) {
-			r = dp_parse_ch(s, off, total);
-			if (r)
-				dp_parse_error(s, r, TLS_CT_HANDSHAKE, type, rec_seq + off);
-			else
-				dp_emit_ch(s, f, rec_seq + off);
-		} else if (type == TLS_HS_SERVER_HELLO) {
-			r = dp_parse_sh(s, off, total);
-			if (r)
-				dp_parse_error(s, r, TLS_CT_HANDSHAKE, type, rec_seq + off);
-			else
-				dp_emit_sh(s, f, rec_seq + off);
+		if (type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO) {
+			s->msg_off = off;
+			s->msg_len = TLS_HS_HDR_LEN + mlen;
+			s->msg_type = type;
+			DP_STAGE(dp_hello_ship, pk, hook, s, f, dir);
 		} else {
 			dp_submit(e, sizeof(*e));
 		}
@@ -319,19 +387,16 @@ TLSP_INLINE int dp_record(const struct dp_pkt *pk, const int hook, struct tlsmon
 			dp_submit(e, sizeof(*e));
 			break;
 		}
-		n = rec->len;
-		TLSP_OPAQUE(n);	/* the bound below must reach the verifier */
-		if (rec_end <= plen && n > 0 && n <= TLSMON_SCRATCH_LEN - TLS_RECORD_HDR_LEN) {
-			for (k = 0; k < TLS_RECORD_HDR_LEN; k++)
-				s->buf[k] = rh[k];
-			if (dp_load(pk, hook, poff + body, s->buf + (hl == 2 ? 2 : 5), n) < 0)
-				return DP_REC_STOP;
+		if (rec_end <= plen && rec->len > 0 &&
+		    rec->len <= TLSMON_HS_RECORD_MAX - TLS_RECORD_HDR_LEN) {
 			s->rec_seq = rec_seq;
+			s->rec_poff = poff + body - hl;
+			s->rec_total = total;
 			s->rec_version = rec->version;
 			s->rec_hdr_len = hl;
 			s->hs_left = ds->hs_left;
 			s->hs_want = !!(ds->flags & TLSMON_DS_HS_WANT);
-			k = dp_hs_record(s, f, total);
+			k = DP_STAGE(dp_hs_walk, pk, hook, s, f, dir);
 			ds->hs_left = s->hs_left;
 			ds->flags = (ds->flags & ~TLSMON_DS_HS_WANT) |
 				    (s->hs_want ? TLSMON_DS_HS_WANT : 0);

@@ -11,15 +11,15 @@
 #include "tls_record.h"
 
 /*
- * TLSP_STAGE(fn, b, ...): call the parse stage fn (a hello's extensions).  In
- * BPF each stage is a separately verified function, so its cost to the
- * verifier does not depend on the code around it: BPF code includes
- * bpf/tls_parse.bpf.h, which defines them and this macro.  Elsewhere a stage
- * is a plain call.
+ * TLSP_STAGE(fn, b, ...): call the parse stage fn (a hello's extensions), a
+ * plain call.  The parser was once verified into the BPF programs, each stage
+ * a separately verified function; it now runs in the collector only (the
+ * datapath frames records and ships the hellos' bytes: dp_record.h), and
+ * keeps the verifier-friendly shape its BPF past gave it.
  */
 #ifndef TLSP_STAGE
 #ifdef __bpf__
-#error "BPF code includes tls_parse.bpf.h (the parse stages) before the parser"
+#error "the TLS parser runs in the collector: the datapath ships hellos (dp_record.h)"
 #endif
 #define TLSP_STAGE(fn, b, off, end, hello, ws) fn((b), (off), (end), (hello), (ws))
 #endif

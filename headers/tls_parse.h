@@ -5,8 +5,8 @@
  *   tls_ext.h           the extension walk both hellos share
  *   tls_client_hello.h  ClientHello (and SSL 2.0-compatible CLIENT-HELLO)
  *   tls_server_hello.h  ServerHello and HelloRetryRequest
- * Pure C for both builds.  BPF code includes bpf/tls_parse.bpf.h instead,
- * which adds the separately verified stages (TLSP_STAGE) and then this.
+ * Pure C, run by the collector on the bytes the datapath ships (user/pipe)
+ * and by reassembly; the BPF programs only frame records (tls_record.h).
  */
 #ifndef TLSMON_TLS_PARSE_H
 #define TLSMON_TLS_PARSE_H

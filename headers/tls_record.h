@@ -222,4 +222,14 @@ TLSP_INLINE void tlsp_copy_sid(const __u8 *b, __u32 off, __u32 n, __u8 *dst)
 	}
 }
 
+/* A ServerHello random that says HelloRetryRequest, at b[off, off + 32). */
+TLSP_INLINE int tlsp_is_hrr_random(const __u8 *b, __u32 off)
+{
+	/* SHA-256("HelloRetryRequest"), RFC 8446 4.1.3 */
+	return tlsp_u32(b, off) == 0xcf21ad74 && tlsp_u32(b, off + 4) == 0xe59a6111 &&
+	       tlsp_u32(b, off + 8) == 0xbe1d8c02 && tlsp_u32(b, off + 12) == 0x1e65b891 &&
+	       tlsp_u32(b, off + 16) == 0xc2a21116 && tlsp_u32(b, off + 20) == 0x7abb8c5e &&
+	       tlsp_u32(b, off + 24) == 0x079e09e2 && tlsp_u32(b, off + 28) == 0xc8a8339c;
+}
+
 #endif /* TLSMON_TLS_RECORD_H */

@@ -10,7 +10,7 @@
 
 #include <linux/types.h>
 
-#define TLSMON_EVENT_VERSION 1
+#define TLSMON_EVENT_VERSION 2
 
 /* Bounds of what a ClientHello event carries; more is flagged, never dropped silently. */
 #define TLSMON_MAX_CIPHERS 128
@@ -26,10 +26,17 @@
 #define TLSMON_SH_ALPN_MAX 64
 #define TLSMON_BLOB_MAX 2048
 #define TLSMON_PEEK_MAX 32
+#define TLSMON_HELLO_MAX 4096	/* hello bytes a HELLO event carries */
 
+/*
+ * The datapath frames, the collector parses: a hello crosses the ring buffer
+ * as its bytes (HELLO), and the pipe (user/pipe/evpipe.c) turns it into the
+ * parsed CLIENT_HELLO or SERVER_HELLO, or a PARSE_ERROR, before anything else
+ * sees it.  Reassembly makes parsed hellos too.
+ */
 enum tlsmon_ev_type {
-	TLSMON_EV_CLIENT_HELLO = 1,
-	TLSMON_EV_SERVER_HELLO = 2,	/* also HelloRetryRequest (flag) */
+	TLSMON_EV_CLIENT_HELLO = 1,	/* parsed, in userspace */
+	TLSMON_EV_SERVER_HELLO = 2,	/* parsed, in userspace; also HelloRetryRequest (flag) */
 	TLSMON_EV_ALERT = 3,		/* cleartext or encrypted (flag) */
 	TLSMON_EV_CCS = 4,
 	TLSMON_EV_HS_MSG = 5,		/* other cleartext handshake messages */
@@ -40,6 +47,7 @@ enum tlsmon_ev_type {
 	TLSMON_EV_BLOB = 10,		/* raw bytes for userspace reassembly */
 	TLSMON_EV_PARSE_ERROR = 11,
 	TLSMON_EV_FLOW_END = 12,	/* the datapath stopped tracking the flow */
+	TLSMON_EV_HELLO = 13,		/* a ClientHello's or ServerHello's bytes */
 	TLSMON_EV_MAX,
 	/* made by userspace reassembly only; refused from a datapath */
 	TLSMON_EV_HS_BYTES = 32,
@@ -196,6 +204,7 @@ struct tlsmon_peer_info {
 	__u32 peer_ack;			/* ACK number of the hello packet */
 };
 
+/* CLIENT_HELLO and SERVER_HELLO: a hello parsed in userspace (never on the ring). */
 struct tlsmon_ev_client_hello {
 	struct tlsmon_ev_hdr h;
 	struct tlsmon_peer_info peer;
@@ -207,6 +216,25 @@ struct tlsmon_ev_server_hello {
 	struct tlsmon_peer_info peer;
 	struct tls_server_hello sh;
 };
+
+/*
+ * HELLO: one whole ClientHello or ServerHello message (handshake header
+ * included) as sent, or a whole SSL 2.0-compatible CLIENT-HELLO record
+ * (header included).  h.size is the event's size; in the kernel's ring
+ * buffer the record may be longer (the datapath reserves by size class).
+ */
+struct tlsmon_ev_hello {
+	struct tlsmon_ev_hdr h;		/* h.seq: where the message starts */
+	struct tlsmon_peer_info peer;
+	__u16 rec_version;		/* version field of the record that carried it */
+	__u16 len;			/* bytes in data */
+	__u8 sslv2;			/* data is an SSL 2.0 CLIENT-HELLO record */
+	__u8 pad[3];
+	__u8 data[TLSMON_HELLO_MAX];
+};
+#define TLSMON_HELLO_HDR 80	/* offsetof(struct tlsmon_ev_hello, data) */
+_Static_assert(sizeof(struct tlsmon_ev_hello) == TLSMON_HELLO_HDR + TLSMON_HELLO_MAX,
+	       "tlsmon_ev_hello layout");
 
 /* Small events: ALERT, CCS, HS_MSG, APPDATA, TCP_RST, TCP_FIN, PARSE_ERROR, FLOW_END. */
 #define TLSMON_SF_ENCRYPTED (1u << 0)	/* ALERT: record was ciphertext */

@@ -11,6 +11,9 @@
  *                                      the frame is not linear)
  *   dp_now(pk)                         timestamp in ns
  *   dp_emit(ev, size)                  submit an event; <0 when it was lost
+ *   dp_reserve(size)                   an event written in place: size bytes
+ *                                      (a constant) or NULL when full;
+ *   dp_commit(ev), dp_discard(ev)      submit it (h.size is its size) or not
  *   dp_array(map, idx)                 element idx of the array hints, synacks,
  *                                      counters or scratch; NULL past its end
  *   dp_flow_lookup(key)                the flow table: the flow or NULL;
@@ -22,7 +25,8 @@
  *                                      sweep ended it first)
  *   DP_CFG(field)                      a field of struct tlsmon_dp_cfg
  *   DP_STAGE(fn, pk, hook, s, f, dir)  call the stage fn (dp_record,
- *                                      dp_blob_ship): in BPF a separately
+ *                                      dp_blob_ship, dp_hs_walk,
+ *                                      dp_hello_ship): in BPF a separately
  *                                      verified function per hook
  * and calls dp_handle() with a struct dp_pkt for every frame.
  *
@@ -30,7 +34,7 @@
  *   dp_flow.h       key, hash, hints, SYN-ACKs, flow creation and end
  *   dp_prefilter.h  the first look at a frame
  *   dp_blob.h       raw bytes for userspace reassembly
- *   dp_record.h     the record walk and the hello parsers' events
+ *   dp_record.h     the record walk, hellos shipped whole
  */
 #ifndef TLSMON_DP_H
 #define TLSMON_DP_H

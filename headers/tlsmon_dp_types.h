@@ -9,17 +9,21 @@
 
 #include "tlsmon.h"
 #include "tlsmon_counters.h"
-#include "tls_parse.h"
+#include "tls_record.h"
 #include "net_parse.h"
 
-/* Largest record the datapath parses itself; bigger ones go to userspace. */
-#define TLSMON_SCRATCH_LEN 4096u
+/*
+ * Largest handshake record the datapath walks itself (its messages reported,
+ * its hellos shipped whole); bigger ones go to userspace reassembly.
+ */
+#define TLSMON_HS_RECORD_MAX 4096u
 #define TLSMON_MAX_RECORDS_PER_SEG 32
 #define TLSMON_MAX_MSGS_PER_RECORD 16
 #define TLSMON_BLOB_CHUNKS 32
 #define TLSMON_MAX_PORTS 8
 
-_Static_assert(TLSMON_SCRATCH_LEN <= TLSP_MAX_LEN, "scratch larger than the parser window");
+_Static_assert(TLSMON_HS_RECORD_MAX - TLS_RECORD_HDR_LEN <= TLSMON_HELLO_MAX,
+	       "a hello of a walked record fits a HELLO event");
 
 /* A frame, as a hook hands it to dp_handle(). */
 struct dp_pkt {
@@ -121,16 +125,24 @@ _Static_assert(sizeof(struct tlsmon_dp_cfg) == 28, "tlsmon_dp_cfg layout (BPF ro
 #define TLSMON_DP_CFG_DEFAULT { .appdata_max = 8, .decap = 1, .blob_budget = 65536 }
 
 struct tlsmon_scratch {
-	__u8 buf[TLSMON_SCRATCH_LEN + TLSP_SLACK];
 	struct tlsmon_ev_hdr hdr;	/* header of this packet's events */
-	__u32 rec_seq;			/* the record in buf: where it starts */
+	/* the handshake record being walked (dp_hs_walk) */
+	__u32 rec_seq;			/* where it starts */
+	__u32 rec_poff;			/* and where that is in the frame (its header may have
+					 * come in the previous segment: then only offsets past
+					 * the header are read) */
+	__u32 rec_total;		/* its length, header included */
 	__u16 rec_version;
 	__u16 rec_hdr_len;		/* 5, or 2 for SSLv2 */
-	struct tlsp_ws ws;		/* parser workspace */
+	/* the hello being shipped (dp_hello_ship): offset in the record, length */
+	__u32 msg_off;
+	__u32 msg_len;
+	__u8 msg_type;
+	__u8 pad[3];
 	__u32 pkt_seq;			/* this packet: payload sequence number, */
 	__u32 pkt_plen;			/* length */
 	__u32 pkt_poff;			/* and offset in the frame */
-	__u16 hs_left;			/* dp_hs_record: in, bytes of a message begun in an
+	__u16 hs_left;			/* dp_hs_walk: in, bytes of a message begun in an
 					 * earlier record; out, bytes of the last one to come */
 	__u8 hs_want;			/* in and out: that message is one userspace wants */
 	__u8 in_hole;			/* walking a retransmission into a hole: no resync */
@@ -140,10 +152,8 @@ struct tlsmon_scratch {
 	__u8 pre[8];			/* its first payload bytes */
 	struct tls_record rec;		/* the record being walked */
 	__u8 rh[8];			/* its header bytes */
-	__u8 tmp[8];
+	__u8 tmp[40];			/* a ServerHello's first bytes, a message header */
 	union {
-		struct tlsmon_ev_client_hello ch;
-		struct tlsmon_ev_server_hello sh;
 		struct tlsmon_ev_small sm;
 		struct tlsmon_ev_non_tls nt;
 		struct tlsmon_ev_blob blob;

@@ -46,6 +46,9 @@ static void gather_stats(struct run_stats *st)
 		st->events = run.pipe->events;
 		st->events_malformed = run.pipe->malformed;
 		st->reasm_client_hellos = run.pipe->reasm_client_hellos;
+		st->ch_parse_errors = run.pipe->ch_parse_errors;
+		/* the datapath ships hellos, the pipe parses them: one count */
+		st->dp[TLSMON_C_PARSE_ERRORS] += run.pipe->ch_parse_errors + run.pipe->sh_parse_errors;
 		if (run.pipe->reasm)
 			reasm_stats(run.pipe->reasm, &st->reasm);
 	}

@@ -191,9 +191,10 @@ EOF
 # ring buffer carried or lost it, and the collector reported its handshake,
 # gave it up to --max-conns, or took it as a later hello of a handshake.
 test_accounting_adds_up() {
-	local f=$DIR/exit.prom dp lost rs ch st rp ev op cf recs wire
+	local f=$DIR/exit.prom dp lost pe rs ch st rp ev op cf recs wire
 	dp=$(metric tlsmon_datapath_client_hellos_total "$f")
 	lost=$(metric tlsmon_datapath_client_hellos_lost_total "$f")
+	pe=$(metric tlsmon_client_hello_parse_errors_total "$f")
 	rs=$(metric tlsmon_reassembly_client_hellos_total "$f")
 	ch=$(metric tlsmon_client_hellos_total "$f")
 	st=$(metric tlsmon_client_hellos_settled_total "$f")
@@ -208,8 +209,8 @@ test_accounting_adds_up() {
 	ok $? "the ClientHello accounting is exported"
 	[ "$dp" -eq "$wire" ] || { [ "$cf" -gt 0 ] && [ $((dp + cf)) -ge "$wire" ] && [ "$dp" -le "$wire" ]; }
 	ok $? "every ClientHello sent is seen by the datapath ($dp of $wire, $cf untracked)"
-	[ $((dp - lost + rs)) -eq "$ch" ]
-	ok $? "seen - lost in the ring buffer + reassembled = received ($dp - $lost + $rs = $ch)"
+	[ $((dp - lost - pe + rs)) -eq "$ch" ]
+	ok $? "seen - lost in the ring buffer - unparsable + reassembled = received ($dp - $lost - $pe + $rs = $ch)"
 	[ "$op" -eq 0 ] && [ $((st + rp + ev)) -eq "$ch" ]
 	ok $? "received = reported + repeated + evicted, none open at exit ($st + $rp + $ev + $op = $ch)"
 	recs=$(python3 -c '

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pipe/ev.h"
 #include "source/dp_user.h"
 #include "tls_parse.h"
 #include "../lib/hello_check.h"
@@ -144,6 +145,23 @@ static int sink(void *ctx, const void *ev, size_t size)
 	    h->type >= TLSMON_EV_MAX || h->size != size)
 		die("event", "malformed header", (int)size);
 	switch (h->type) {
+	case TLSMON_EV_HELLO: {
+		static union ev_parsed p;
+		static struct tlsp_ws ws;
+
+		if (ev_check(ev, size))
+			die("hello event", "length", (int)size);
+		/* the collector's half: the shared parser on the shipped bytes */
+		if (ev_hello_parse(ev, &p, &ws) != p.h.size)
+			die("hello event", "parsed size", (int)p.h.size);
+		if (p.h.type == TLSMON_EV_CLIENT_HELLO)
+			check_ch("ClientHello event", 0, &p.ch.ch);
+		else if (p.h.type == TLSMON_EV_SERVER_HELLO)
+			check_sh("ServerHello event", 0, &p.sh.sh);
+		else if (p.h.type != TLSMON_EV_PARSE_ERROR || !p.sm.reason)
+			die("hello event", "parsed into", p.h.type);
+		break;
+	}
 	case TLSMON_EV_CLIENT_HELLO:
 		if (size != sizeof(struct tlsmon_ev_client_hello))
 			die("ClientHello event", "size", (int)size);

@@ -583,12 +583,21 @@ static int encode(void *ctx, const void *ev, size_t size)
 	struct enc *e = ctx;
 	const struct tlsmon_ev_hdr *h = ev;
 	const struct tlsmon_ev_small *sm = ev;
+	static union ev_parsed parsed;
+	static struct tlsp_ws ws;
 	uint64_t dt = h->ts_ns > e->last_ns && e->last_ns ? h->ts_ns - e->last_ns : 0;
 	int s = slot_of(e, h), i;
 	uint8_t b;
 
 	if (s < 0 || ev_check(ev, size))
 		return 0;
+	/* encoded as the pipe hands it on: parsed */
+	if (h->type == TLSMON_EV_HELLO) {
+		size = ev_hello_parse(ev, &parsed, &ws);
+		ev = &parsed;
+		h = ev;
+		sm = ev;
+	}
 	e->last_ns = h->ts_ns;
 	for (; dt >= 100000000ull; dt -= dt > 25500000000ull ? 25500000000ull : dt) {
 		put8(e, OP_TICK);

@@ -3,11 +3,20 @@
 #include <string.h>
 #include "tlsmon.h"
 #include "evlist.h"
+#include "pipe/ev.h"
 
 int evlist_collect(void *ctx, const void *ev, size_t size)
 {
 	struct evlist *l = ctx;
 	struct tlsmon_ev_hdr *h;
+	static union ev_parsed parsed;
+	static struct tlsp_ws ws;
+
+	h = (struct tlsmon_ev_hdr *)ev;
+	if (!l->raw && size >= sizeof(*h) && h->type == TLSMON_EV_HELLO && !ev_check(ev, size)) {
+		size = ev_hello_parse(ev, &parsed, &ws);
+		ev = &parsed;
+	}
 
 	if (l->max && l->n == l->max) {
 		l->over = 1;

@@ -19,6 +19,10 @@ struct evlist {
 	int over;
 	int neutral;		/* zero what differs between kernel and userspace runs:
 				 * the header's timestamp, interface and hook */
+	int raw;		/* keep HELLO events as the datapath sent them; by
+				 * default they are parsed as the pipe does it
+				 * (ev_hello_parse) into CLIENT_HELLO, SERVER_HELLO or
+				 * PARSE_ERROR */
 	uint64_t cur_frame;
 };
 

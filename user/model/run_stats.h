@@ -31,6 +31,7 @@ struct run_stats {
 	uint64_t events;		/* accepted from the datapath */
 	uint64_t events_malformed;	/* refused by the event check */
 	uint64_t reasm_client_hellos;	/* ClientHellos rebuilt by reassembly */
+	uint64_t ch_parse_errors;	/* ClientHellos shipped by the datapath that did not parse */
 
 	struct reasm_stats reasm;
 	struct collector_stats col;

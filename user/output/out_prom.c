@@ -87,7 +87,9 @@ static const struct self_metric self[] = {
 	  DP(TLSMON_C_EVENTS)),
 	C("tlsmon_ringbuf_drops_total", "Events lost because the ring buffer was full.",
 	  DP(TLSMON_C_RB_FAIL)),
-	C("tlsmon_parse_errors_total", "TLS messages the datapath could not parse.",
+	C("tlsmon_parse_errors_total",
+	  "TLS records and hellos that could not be parsed (the datapath frames records, the "
+	  "collector parses hellos).",
 	  DP(TLSMON_C_PARSE_ERRORS)),
 	C("tlsmon_datapath_flows_created_total", "Flows the datapath started tracking.",
 	  DP(TLSMON_C_FLOWS_CREATED)),
@@ -115,6 +117,9 @@ static const struct self_metric self[] = {
 	  "Record boundaries found again at a segment after a gap.", DP(TLSMON_C_RESYNC)),
 	C("tlsmon_datapath_gap_records_total",
 	  "Records walked in a retransmission that filled a gap.", DP(TLSMON_C_HOLE_FILLED)),
+	C("tlsmon_datapath_load_failures_total",
+	  "Hellos lost because their bytes could not be read from the frame.",
+	  DP(TLSMON_C_LOAD_FAIL)),
 	C("tlsmon_datapath_synacks_total", "SYN-ACKs remembered.", DP(TLSMON_C_SYNACKS)),
 	C("tlsmon_datapath_port_filtered_total", "Segments skipped by --ports.",
 	  DP(TLSMON_C_PORT_FILTERED)),
@@ -158,14 +163,17 @@ static const struct self_metric self[] = {
 	/*
 	 * The ClientHello accounting, exact at any time (README, "Nothing lost"):
 	 *   datapath_client_hellos - datapath_client_hellos_lost
-	 *     + reassembly_client_hellos = client_hellos
+	 *     - client_hello_parse_errors + reassembly_client_hellos = client_hellos
 	 *   client_hellos = settled + repeated + evicted + open
 	 */
 	C("tlsmon_datapath_client_hellos_total",
-	  "ClientHellos the datapath parsed and sent, lost ones included.",
+	  "ClientHellos the datapath sent, lost ones included.",
 	  DP(TLSMON_C_CLIENT_HELLOS)),
 	C("tlsmon_datapath_client_hellos_lost_total",
 	  "ClientHellos the datapath lost to a full ring buffer.", DP(TLSMON_C_CH_LOST)),
+	C("tlsmon_client_hello_parse_errors_total",
+	  "ClientHellos the datapath sent that the collector could not parse.",
+	  RS(ch_parse_errors)),
 	C("tlsmon_reassembly_client_hellos_total",
 	  "ClientHellos rebuilt from records over several segments.", RS(reasm_client_hellos)),
 	C("tlsmon_client_hellos_total", "ClientHellos the collector received.",

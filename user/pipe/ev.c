@@ -11,6 +11,7 @@ static const char *const type_names[TLSMON_EV_MAX] = {
 	[TLSMON_EV_TCP_RST] = "tcp_rst", [TLSMON_EV_TCP_FIN] = "tcp_fin",
 	[TLSMON_EV_NON_TLS] = "non_tls", [TLSMON_EV_BLOB] = "segment_bytes",
 	[TLSMON_EV_PARSE_ERROR] = "parse_error", [TLSMON_EV_FLOW_END] = "flow_end",
+	[TLSMON_EV_HELLO] = "hello_bytes",
 };
 
 const char *ev_type_name(int type)
@@ -39,6 +40,14 @@ int ev_check(const void *ev, size_t size)
 	case TLSMON_EV_NON_TLS:
 		want = sizeof(struct tlsmon_ev_non_tls);
 		break;
+	case TLSMON_EV_HELLO:
+		want = offsetof(struct tlsmon_ev_hello, data);
+		if (size < want)
+			return -1;
+		if (((const struct tlsmon_ev_hello *)ev)->len > TLSMON_HELLO_MAX)
+			return -1;
+		want += ((const struct tlsmon_ev_hello *)ev)->len;
+		break;
 	case TLSMON_EV_BLOB:
 		want = offsetof(struct tlsmon_ev_blob, data);
 		if (size < want)
@@ -61,6 +70,42 @@ int ev_check(const void *ev, size_t size)
 		return -1;
 	}
 	return size < want ? -1 : 0;
+}
+
+size_t ev_hello_parse(const struct tlsmon_ev_hello *e, union ev_parsed *out, struct tlsp_ws *ws)
+{
+	__u8 type = e->sslv2 || !e->len ? TLS_HS_CLIENT_HELLO : e->data[0];
+	int r;
+
+	if (e->sslv2) {
+		r = tls_parse_sslv2_client_hello(e->data, 0, e->len, &out->ch.ch);
+	} else if (type == TLS_HS_CLIENT_HELLO) {
+		r = tls_parse_client_hello(e->data, 0, e->len, e->rec_version, &out->ch.ch, ws);
+	} else if (type == TLS_HS_SERVER_HELLO) {
+		r = tls_parse_server_hello(e->data, 0, e->len, e->rec_version, &out->sh.sh, ws);
+	} else {
+		r = -TLS_ERR_NOT_TLS;
+	}
+	out->h = e->h;
+	if (r) {
+		memset((char *)out + sizeof(out->h), 0, sizeof(out->sm) - sizeof(out->h));
+		out->h.type = TLSMON_EV_PARSE_ERROR;
+		out->h.size = sizeof(out->sm);
+		out->sm.content_type = TLS_CT_HANDSHAKE;
+		out->sm.hs_type = type;
+		out->sm.reason = -r;
+		return sizeof(out->sm);
+	}
+	if (type == TLS_HS_CLIENT_HELLO) {
+		out->h.type = TLSMON_EV_CLIENT_HELLO;
+		out->h.size = sizeof(out->ch);
+		out->ch.peer = e->peer;
+		return sizeof(out->ch);
+	}
+	out->h.type = TLSMON_EV_SERVER_HELLO;
+	out->h.size = sizeof(out->sh);
+	out->sh.peer = e->peer;
+	return sizeof(out->sh);
 }
 
 void ev_flow_expired(struct tlsmon_ev_small *e, const struct tlsmon_flow_key *k,

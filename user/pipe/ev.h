@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tlsmon_dp_types.h"
+#include "tls_parse.h"
 
 /*
  * Takes one event of size bytes, valid during the call.  The kernel's ring
@@ -26,6 +27,21 @@ int ev_check(const void *ev, size_t size);
  */
 void ev_flow_expired(struct tlsmon_ev_small *e, const struct tlsmon_flow_key *k,
 		     const struct tlsmon_flow *f);
+/* What a HELLO event's bytes become. */
+union ev_parsed {
+	struct tlsmon_ev_hdr h;
+	struct tlsmon_ev_client_hello ch;
+	struct tlsmon_ev_server_hello sh;
+	struct tlsmon_ev_small sm;	/* PARSE_ERROR */
+};
+
+/*
+ * The collector's half of the datapath: parse a HELLO event (ev_check()ed)
+ * with the shared parser into the CLIENT_HELLO or SERVER_HELLO the kernel
+ * once made itself, or a PARSE_ERROR that says why not.  Returns the size of
+ * the event in out.
+ */
+size_t ev_hello_parse(const struct tlsmon_ev_hello *e, union ev_parsed *out, struct tlsp_ws *ws);
 /* "client_hello", ...; "unknown" for a type no datapath sends. */
 const char *ev_type_name(int type);
 

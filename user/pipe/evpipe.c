@@ -49,6 +49,15 @@ int evpipe_in(void *ctx, const void *ev, size_t size)
 	}
 	p->events++;
 	switch (h->type) {
+	case TLSMON_EV_HELLO:
+		size = ev_hello_parse(ev, &p->hello, &p->ws);
+		if (p->hello.h.type == TLSMON_EV_PARSE_ERROR) {
+			if (p->hello.sm.hs_type == TLS_HS_SERVER_HELLO)
+				p->sh_parse_errors++;
+			else
+				p->ch_parse_errors++;
+		}
+		return p->out(p->out_ctx, &p->hello, size);
 	case TLSMON_EV_BLOB:
 		reasm_blob(p->reasm, ev);
 		if (!p->pass_blobs)

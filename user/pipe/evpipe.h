@@ -2,7 +2,8 @@
 /*
  * The one way events reach the collector, whether they come from the kernel's
  * ring buffer or from a capture replayed through the userspace datapath:
- * checked, bytes for reassembly handed to the reassembler, the rest passed on.
+ * checked, hellos parsed (the datapath ships their bytes), bytes for
+ * reassembly handed to the reassembler, the rest passed on.
  */
 #ifndef TLSMON_EVPIPE_H
 #define TLSMON_EVPIPE_H
@@ -19,6 +20,10 @@ struct evpipe {
 	uint64_t events;	/* accepted */
 	uint64_t malformed;	/* refused by ev_check() */
 	uint64_t reasm_client_hellos;	/* ClientHellos rebuilt by reassembly */
+	uint64_t ch_parse_errors;	/* ClientHellos the datapath shipped that did not parse */
+	uint64_t sh_parse_errors;	/* ServerHellos likewise */
+	union ev_parsed hello;		/* a HELLO event, parsed */
+	struct tlsp_ws ws;
 };
 
 /* 0 or -errno. */

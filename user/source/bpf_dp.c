@@ -36,10 +36,17 @@ struct bpf_dp {
 	__u64 *percpu;		/* one counter's value per possible CPU */
 };
 
+/*
+ * An event is its header's size: a record the datapath reserved by size
+ * class (a hello) is longer, its tail unwritten.
+ */
 static int rb_event(void *ctx, void *data, size_t size)
 {
 	struct bpf_dp *dp = ctx;
+	const struct tlsmon_ev_hdr *h = data;
 
+	if (size >= sizeof(*h) && h->size >= sizeof(*h) && h->size < size)
+		size = h->size;
 	dp->sink(dp->sink_ctx, data, size);
 	return 0;
 }

@@ -16,6 +16,7 @@ struct dp_user {
 	struct tlsmon_scratch scratch[2];	/* per hook, as in BPF: dp_scratch() */
 	__u64 counters[TLSMON_C_MAX];
 	struct tlsmon_dp_cfg cfg;
+	struct tlsmon_ev_hello hello;		/* dp_reserve(): the one record written in place */
 	ev_sink sink;
 	void *sink_ctx;
 	__u64 now;				/* the frame's capture time */
@@ -40,6 +41,20 @@ static inline int dp_emit(void *ev, __u32 size)
 {
 	return dp_cur->sink(dp_cur->sink_ctx, ev, size);
 }
+
+static inline void *dp_reserve(__u32 size)
+{
+	return size <= sizeof(dp_cur->hello) ? &dp_cur->hello : NULL;
+}
+
+static inline void dp_commit(void *ev)
+{
+	const struct tlsmon_ev_hdr *h = ev;
+
+	dp_cur->sink(dp_cur->sink_ctx, ev, h->size);
+}
+
+#define dp_discard(ev) ((void)(ev))
 
 static inline struct tlsmon_flow *dp_flow_lookup(const struct tlsmon_flow_key *k)
 {
