@@ -12,7 +12,9 @@
 
 DP_STAGE_DEFINE(dp_record, DP_REC_STOP)
 DP_STAGE_DEFINE(dp_blob_ship, 0)
+DP_STAGE_DEFINE(dp_blob_chunk, 0)
 DP_STAGE_DEFINE(dp_hs_walk, 0)
+DP_STAGE_DEFINE(dp_hs_msg, 0)
 DP_STAGE_DEFINE(dp_hello_ship, 0)
 
 /* Frags-aware: jumbo frames and multi-buffer packets reach us whole. */

@@ -162,7 +162,9 @@ struct __sk_buff;
 					       struct tlsmon_flow *f, __u32 dir)
 DP_STAGE_DECLARE(dp_record);
 DP_STAGE_DECLARE(dp_blob_ship);
+DP_STAGE_DECLARE(dp_blob_chunk);
 DP_STAGE_DECLARE(dp_hs_walk);
+DP_STAGE_DECLARE(dp_hs_msg);
 DP_STAGE_DECLARE(dp_hello_ship);
 
 #define DP_STAGE(fn, pk, hook, s, f, dir)                                                      \

@@ -145,6 +145,61 @@ fail:
 }
 
 /*
+ * One message of the record dp_hs_walk() walks, at s->walk_off: reported,
+ * or shipped when it is a hello.  Returns 1 when another message may follow
+ * in the record.  A stage (DP_STAGE): in BPF a separately verified function
+ * per hook, so the walk costs the verifier one call per message.
+ */
+TLSP_INLINE int dp_hs_msg(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
+			  struct tlsmon_flow *f, __u32 dir)
+{
+	struct tlsmon_ev_small *e;
+	__u8 *mh = s->tmp;
+	__u32 total = s->rec_total, off = s->walk_off, mlen, n;
+	__u8 type;
+
+	if (off >= total)
+		return 0;
+	e = dp_small(s, TLSMON_EV_HS_MSG, s->rec_seq + off);
+	e->content_type = TLS_CT_HANDSHAKE;
+	e->rec_len = total - TLS_RECORD_HDR_LEN;
+	n = total - off < TLS_HS_HDR_LEN ? total - off : TLS_HS_HDR_LEN;
+	TLSP_OPAQUE(n);
+	if (n < 1 || n > TLS_HS_HDR_LEN || dp_load(pk, hook, s->rec_poff + off, mh, n) < 0)
+		return 0;
+	e->hs_type = mh[0];
+	if (n < TLS_HS_HDR_LEN) {
+		e->flags = TLSMON_SF_PARTIAL;
+		dp_submit(e, sizeof(*e));
+		return 0;
+	}
+	type = mh[0];
+	if (dp_wants_bytes(type))
+		s->walk_want = 1;
+	mlen = tlsp_u24(mh, 1);
+	e->msg_len = mlen;
+	if (mlen > total - off - TLS_HS_HDR_LEN) {
+		/* continues in the next record: reported, not parsed */
+		e->flags = TLSMON_SF_PARTIAL;
+		dp_submit(e, sizeof(*e));
+		mlen -= total - off - TLS_HS_HDR_LEN;
+		s->hs_left = mlen > 0xffff ? 0xffff : mlen;
+		s->hs_want = dp_wants_bytes(type);
+		return 0;
+	}
+	if (type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO) {
+		s->msg_off = off;
+		s->msg_len = TLS_HS_HDR_LEN + mlen;
+		s->msg_type = type;
+		DP_STAGE(dp_hello_ship, pk, hook, s, f, dir);
+	} else {
+		dp_submit(e, sizeof(*e));
+	}
+	s->walk_off = off + TLS_HS_HDR_LEN + mlen;
+	return 1;
+}
+
+/*
  * The handshake record at s->rec_* lies whole in this segment: walk its
  * messages, reading their headers from the frame, report them and ship the
  * hellos.  s->hs_left/hs_want carry a message fragmented over records from
@@ -155,12 +210,9 @@ fail:
 TLSP_INLINE int dp_hs_walk(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
 			   struct tlsmon_flow *f, __u32 dir)
 {
-	struct tlsmon_ev_small *e;
-	__u8 *mh = s->tmp;
-	__u32 total = s->rec_total, rec_seq = s->rec_seq, off, mlen, i, n;
-	int want = 0;
-	__u8 type;
+	__u32 total = s->rec_total, off, i;
 
+	s->walk_want = 0;
 	if (s->rec_hdr_len == 2) {
 		s->msg_off = 0;
 		s->msg_len = total;
@@ -176,51 +228,15 @@ TLSP_INLINE int dp_hs_walk(const struct dp_pkt *pk, const int hook, struct tlsmo
 			return s->hs_want;
 		}
 		off += s->hs_left;
-		want = s->hs_want;
+		s->walk_want = s->hs_want;
 		s->hs_left = 0;
 	}
 	s->hs_want = 0;
-	for (i = 0; i < TLSMON_MAX_MSGS_PER_RECORD; i++) {
-		if (off >= total)
+	s->walk_off = off;
+	for (i = 0; i < TLSMON_MAX_MSGS_PER_RECORD; i++)
+		if (!DP_STAGE(dp_hs_msg, pk, hook, s, f, dir))
 			break;
-		e = dp_small(s, TLSMON_EV_HS_MSG, rec_seq + off);
-		e->content_type = TLS_CT_HANDSHAKE;
-		e->rec_len = total - TLS_RECORD_HDR_LEN;
-		n = total - off < TLS_HS_HDR_LEN ? total - off : TLS_HS_HDR_LEN;
-		TLSP_OPAQUE(n);
-		if (n < 1 || n > TLS_HS_HDR_LEN || dp_load(pk, hook, s->rec_poff + off, mh, n) < 0)
-			break;
-		e->hs_type = mh[0];
-		if (n < TLS_HS_HDR_LEN) {
-			e->flags = TLSMON_SF_PARTIAL;
-			dp_submit(e, sizeof(*e));
-			break;
-		}
-		type = mh[0];
-		if (dp_wants_bytes(type))
-			want = 1;
-		mlen = tlsp_u24(mh, 1);
-		e->msg_len = mlen;
-		if (mlen > total - off - TLS_HS_HDR_LEN) {
-			/* continues in the next record: reported, not parsed */
-			e->flags = TLSMON_SF_PARTIAL;
-			dp_submit(e, sizeof(*e));
-			mlen -= total - off - TLS_HS_HDR_LEN;
-			s->hs_left = mlen > 0xffff ? 0xffff : mlen;
-			s->hs_want = dp_wants_bytes(type);
-			break;
-		}
-		if (type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO) {
-			s->msg_off = off;
-			s->msg_len = TLS_HS_HDR_LEN + mlen;
-			s->msg_type = type;
-			DP_STAGE(dp_hello_ship, pk, hook, s, f, dir);
-		} else {
-			dp_submit(e, sizeof(*e));
-		}
-		off += TLS_HS_HDR_LEN + mlen;
-	}
-	return want;
+	return s->walk_want;
 }
 
 TLSP_INLINE void dp_non_tls(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,

@@ -25,7 +25,8 @@
  *                                      sweep ended it first)
  *   DP_CFG(field)                      a field of struct tlsmon_dp_cfg
  *   DP_STAGE(fn, pk, hook, s, f, dir)  call the stage fn (dp_record,
- *                                      dp_blob_ship, dp_hs_walk,
+ *                                      dp_blob_ship, dp_blob_chunk, dp_hs_walk,
+ *                                      dp_hs_msg,
  *                                      dp_hello_ship): in BPF a separately
  *                                      verified function per hook
  * and calls dp_handle() with a struct dp_pkt for every frame.

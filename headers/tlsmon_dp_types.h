@@ -138,7 +138,12 @@ struct tlsmon_scratch {
 	__u32 msg_off;
 	__u32 msg_len;
 	__u8 msg_type;
-	__u8 pad[3];
+	__u8 blob_contig;		/* dp_blob_ship: the bytes follow those shipped */
+	__u8 walk_want;			/* dp_hs_walk: a message userspace wants was seen */
+	__u8 pad;
+	__u32 walk_off;			/* dp_hs_walk: the next message's offset in the record */
+	__u32 blob_lo;			/* dp_blob_ship: the segment's bytes still to ship */
+	__u32 blob_hi;
 	__u32 pkt_seq;			/* this packet: payload sequence number, */
 	__u32 pkt_plen;			/* length */
 	__u32 pkt_poff;			/* and offset in the frame */
