@@ -12,12 +12,17 @@
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
 
-/* Sizes are set by the loader before load (bpf_map__set_max_entries). */
+/*
+ * Sizes are set by the loader before load (bpf_map__set_max_entries).  The
+ * flow table: sets of TLSMON_FLOW_WAYS slots (tlsmon_dp_types.h), mapped by
+ * userspace for the sweep.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 65536);
-	__type(key, struct tlsmon_flow_key);
-	__type(value, struct tlsmon_flow);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct tlsmon_flow_slot);
 } flows SEC(".maps");
 
 struct {
@@ -91,29 +96,8 @@ static __always_inline int dp_emit(void *ev, __u32 size)
 #define dp_commit(ev) bpf_ringbuf_submit((ev), dp_wake_flags())
 #define dp_discard(ev) bpf_ringbuf_discard((ev), BPF_RB_NO_WAKEUP)
 
-static __always_inline struct tlsmon_flow *dp_flow_lookup(const struct tlsmon_flow_key *k)
-{
-	return bpf_map_lookup_elem(&flows, k);
-}
-
-#define TLSMON_EEXIST 17	/* EEXIST: no errno.h on the BPF side */
-
-/*
- * Two CPUs (XDP on ingress, TC on egress) may both miss the same new flow:
- * only the first insert creates it, the second finds it, so a flow is
- * created, counted and deleted once.
- */
-static __always_inline int dp_flow_insert(const struct tlsmon_flow_key *k, const struct tlsmon_flow *v)
-{
-	long e = bpf_map_update_elem(&flows, k, v, BPF_NOEXIST);
-
-	return e == -TLSMON_EEXIST ? 1 : (int)e;
-}
-
-static __always_inline int dp_flow_delete(const struct tlsmon_flow_key *k)
-{
-	return bpf_map_delete_elem(&flows, k) ? -1 : 0;
-}
+/* The flow table's slots (dp_flow.h): an array lookup, inlined by the verifier. */
+#define dp_slot(idx) ((struct tlsmon_flow_slot *)dp_array(flows, idx))
 
 #define dp_now(pk) bpf_ktime_get_boot_ns()
 

@@ -118,16 +118,120 @@ TLSP_INLINE void dp_note_synack(const struct np_meta *m, __u32 h)
 	dp_count(TLSMON_C_SYNACKS, 1);
 }
 
+/* The flow table (tlsmon_dp_types.h): a set of TLSMON_FLOW_WAYS slots per hash. */
+TLSP_INLINE int dp_key_eq(const struct tlsmon_flow_key *x, const struct tlsmon_flow_key *y)
+{
+	const __u64 *a = (const __u64 *)x, *b = (const __u64 *)y;
+
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
+}
+
+TLSP_INLINE __u32 dp_set_base(__u32 h)
+{
+	return (h & DP_CFG(flow_set_mask)) * TLSMON_FLOW_WAYS;
+}
+
+TLSP_INLINE __u64 dp_tag_load(const struct tlsmon_flow_slot *sl)
+{
+	return *(volatile const __u64 *)&sl->tag;
+}
+
+/* The slot of the flow k (hash h), or NULL. */
+TLSP_INLINE struct tlsmon_flow_slot *dp_flow_find(const struct tlsmon_flow_key *k, __u32 h)
+{
+	struct tlsmon_flow_slot *sl;
+	__u32 base = dp_set_base(h), w;
+
+	for (w = 0; w < TLSMON_FLOW_WAYS; w++) {
+		sl = dp_slot(base + w);
+		if (sl && (dp_tag_load(sl) >> 32) == h && dp_key_eq(&sl->key, k))
+			return sl;
+	}
+	return 0;
+}
+
+TLSP_INLINE struct tlsmon_flow *dp_flow_lookup(const struct tlsmon_flow_key *k, __u32 h)
+{
+	struct tlsmon_flow_slot *sl = dp_flow_find(k, h);
+
+	return sl ? &sl->flow : 0;
+}
+
+/*
+ * Free the slot of flow k: 0 when this call ended it, <0 when it was gone
+ * (another CPU, the sweep, or a new flow in its slot ended it first).
+ */
+TLSP_INLINE int dp_flow_delete(const struct tlsmon_flow_key *k, __u32 h)
+{
+	struct tlsmon_flow_slot *sl = dp_flow_find(k, h);
+	__u64 t;
+
+	if (!sl)
+		return -1;
+	t = dp_tag_load(sl);
+	if (!t || __sync_val_compare_and_swap(&sl->tag, t, 0) != t)
+		return -1;
+	return 0;
+}
+
+/*
+ * Put the new flow nf (key k, hash h) in its set: a free slot, or the slot of
+ * the set's least recently active flow, which ends (counted, its hint given
+ * back).  Returns the flow, or NULL when another CPU took the slot at the
+ * same time.
+ */
+TLSP_INLINE struct tlsmon_flow *dp_flow_insert(struct tlsmon_scratch *s,
+					       const struct tlsmon_flow_key *k, __u32 h,
+					       const struct tlsmon_flow *nf, __u64 now)
+{
+	struct tlsmon_flow_slot *sl, *pick = 0;
+	__u32 base = dp_set_base(h), w, *hint;
+	__u64 t, old = 0, oldest = ~0ull;
+
+	(void)s;
+	if (dp_flow_find(k, h))
+		return 0;	/* another CPU created it since our lookup */
+	for (w = 0; w < TLSMON_FLOW_WAYS; w++) {
+		sl = dp_slot(base + w);
+		if (!sl)
+			return 0;
+		t = dp_tag_load(sl);
+		if (!t) {
+			pick = sl;
+			old = 0;
+			break;
+		}
+		if (sl->flow.last_ns < oldest) {
+			oldest = sl->flow.last_ns;
+			pick = sl;
+			old = t;
+		}
+	}
+	if (!pick || __sync_val_compare_and_swap(&pick->tag, old, 0) != old)
+		return 0;
+	if (old) {
+		dp_count(TLSMON_C_FLOW_EVICTED, 1);
+		hint = dp_hint_slot(pick->flow.hint & (TLSMON_HINT_SLOTS - 1));
+		if (hint && dp_hint_get(hint) > 0)
+			dp_hint_add(hint, -1);
+	}
+	pick->key = *k;
+	pick->flow = *nf;
+	t = ((__u64)h << 32) | (__u32)now | 1;
+	if (__sync_val_compare_and_swap(&pick->tag, 0, t) != 0)
+		return 0;
+	return &pick->flow;
+}
+
 /* The new flow is built in scratch space: the BPF stack is small. */
 TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 now,
 					       const struct np_meta *m,
 					       const struct tlsmon_flow_key *k, int sender_is_a,
 					       int sender_is_client, __u32 h)
 {
-	struct tlsmon_flow *nf = &s->newflow;
+	struct tlsmon_flow *nf = &s->newflow, *f;
 	struct tlsmon_synack *sa;
 	__u32 *hint;
-	int e;
 	int dir = sender_is_client ? TLSMON_DIR_C2S : TLSMON_DIR_S2C;
 
 	TLSP_ZERO(nf);
@@ -157,18 +261,19 @@ TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 n
 			nf->d[0].flags = TLSMON_DS_SYNCED;
 		}
 	}
-	e = dp_flow_insert(k, nf);
-	if (e < 0) {
-		dp_count(TLSMON_C_FLOW_CREATE_FAIL, 1);
-		return 0;
+	f = dp_flow_insert(s, k, h, nf, now);
+	if (!f) {
+		/* another CPU created it between our lookup and insert, or took the slot */
+		f = dp_flow_lookup(k, h);
+		if (!f)
+			dp_count(TLSMON_C_FLOW_CREATE_FAIL, 1);
+		return f;
 	}
-	if (e > 0)	/* another CPU created it between our lookup and insert */
-		return dp_flow_lookup(k);
 	dp_count(TLSMON_C_FLOWS_CREATED, 1);
 	hint = dp_hint_slot(nf->hint);
 	if (hint)
 		dp_hint_add(hint, 1);
-	return dp_flow_lookup(k);
+	return f;
 }
 
 TLSP_INLINE void dp_flow_end(struct tlsmon_scratch *s, const struct tlsmon_flow_key *k,
@@ -182,7 +287,7 @@ TLSP_INLINE void dp_flow_end(struct tlsmon_scratch *s, const struct tlsmon_flow_
 	 * ended the flow since our lookup: only the delete that removed it
 	 * counts it and tells userspace, so a flow ends once.
 	 */
-	if (dp_flow_delete(k) < 0)
+	if (dp_flow_delete(k, s->hash) < 0)
 		return;
 	dp_count(TLSMON_C_FLOWS_DELETED, 1);
 	if (hint && dp_hint_get(hint) > 0)

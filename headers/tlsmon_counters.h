@@ -34,6 +34,7 @@ enum tlsmon_counter {
 	TLSMON_C_RESYNC,	/* record boundary found again after a gap */
 	TLSMON_C_HOLE_FILLED,	/* records walked in a retransmission that filled a gap */
 	TLSMON_C_LOAD_FAIL,	/* hellos the frame would not give up: event lost */
+	TLSMON_C_FLOW_EVICTED,	/* flows whose slot a new flow took (their set was full) */
 	TLSMON_C_MAX
 };
 

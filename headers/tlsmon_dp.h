@@ -16,13 +16,8 @@
  *   dp_commit(ev), dp_discard(ev)      submit it (h.size is its size) or not
  *   dp_array(map, idx)                 element idx of the array hints, synacks,
  *                                      counters or scratch; NULL past its end
- *   dp_flow_lookup(key)                the flow table: the flow or NULL;
- *   dp_flow_insert(key, val)           0 inserted, 1 the key exists already
- *                                      (another CPU created it first), <0
- *                                      failure;
- *   dp_flow_delete(key)                0 when this call removed the flow, <0
- *                                      when it was gone (another CPU or the
- *                                      sweep ended it first)
+ *   dp_slot(idx)                       slot idx of the flow table (struct
+ *                                      tlsmon_flow_slot), NULL past its end
  *   DP_CFG(field)                      a field of struct tlsmon_dp_cfg
  *   DP_STAGE(fn, pk, hook, s, f, dir)  call the stage fn (dp_record,
  *                                      dp_blob_ship, dp_blob_chunk, dp_hs_walk,
@@ -140,6 +135,7 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 		return;
 	}
 	h = dp_flow_hash(m);
+	s->hash = h;
 	if ((flags & (NP_TCP_SYN | NP_TCP_ACK)) == (NP_TCP_SYN | NP_TCP_ACK))
 		dp_note_synack(m, h);
 	if (m->plen) {
@@ -157,7 +153,7 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 	/* Slow path: this packet may belong to a handshake. */
 	sender_is_a = dp_make_key(m, &s->key);
 	dp_count(TLSMON_C_FLOW_LOOKUPS, 1);
-	f = dp_flow_lookup(&s->key);
+	f = dp_flow_lookup(&s->key, h);
 	if (f && (flags & NP_TCP_SYN) && !(flags & NP_TCP_ACK)) {
 		dp_fill_hdr(s, pk, dp_now(pk), m,
 			    sender_is_a == f->client_is_a ? TLSMON_DIR_C2S : TLSMON_DIR_S2C);

@@ -42,7 +42,7 @@ struct tlsmon_flow_key {
 	__u16 pb;
 	__u8 family;
 	__u8 pad[3];
-};
+} __attribute__((aligned(8)));	/* compared 8 bytes at a time (dp_key_eq) */
 _Static_assert(sizeof(struct tlsmon_flow_key) == 40, "tlsmon_flow_key layout");
 
 #define TLSMON_DS_SYNCED (1u << 0)	/* next_seq is known */
@@ -96,6 +96,24 @@ struct tlsmon_flow {
 };
 _Static_assert(sizeof(struct tlsmon_flow) == 112, "tlsmon_flow layout");
 
+/*
+ * The flow table: an array of sets of TLSMON_FLOW_WAYS slots, the set chosen
+ * by the flow's hash (dp_flow.h).  A slot is free while its tag is 0; a
+ * tag holds the flow's hash (high half, checked before the key) and an odd
+ * instance number, so that ending a flow (an atomic compare-and-swap of the
+ * tag to 0) ends only the flow that was looked up.  A new flow in a full
+ * set takes the slot of the set's least recently active flow, counted.
+ * Userspace maps the array to sweep idle flows (user/source/bpf_dp.c).
+ */
+#define TLSMON_FLOW_WAYS 4
+
+struct tlsmon_flow_slot {
+	__u64 tag;
+	struct tlsmon_flow_key key;
+	struct tlsmon_flow flow;
+};
+_Static_assert(sizeof(struct tlsmon_flow_slot) == 160, "tlsmon_flow_slot layout");
+
 /* SYN-ACKs are remembered per hash slot, before any flow exists. */
 struct tlsmon_synack {
 	__u32 tag;
@@ -117,12 +135,26 @@ struct tlsmon_dp_cfg {
 	__u32 wake_bytes;		/* wake the reader only once this much waits in the
 					 * ring buffer (0: at every event); it also reads
 					 * whatever is there at every poll timeout */
+	__u32 flow_set_mask;		/* sets in the flow table, less one (a power of
+					 * two less one); set by the loader */
 };
-_Static_assert(sizeof(struct tlsmon_dp_cfg) == 28, "tlsmon_dp_cfg layout (BPF rodata)");
+_Static_assert(sizeof(struct tlsmon_dp_cfg) == 32, "tlsmon_dp_cfg layout (BPF rodata)");
+
+/* The flow table's sets for at most max_flows flows: a power of two, at least one. */
+static inline __u32 tlsmon_flow_sets(__u32 max_flows)
+{
+	__u32 sets = 1;
+
+	while (sets < (1u << 26) && sets * TLSMON_FLOW_WAYS < max_flows)
+		sets <<= 1;
+	return sets;
+}
 
 /* 64 KiB per side: a ClientHello, and a server's flight with its certificates
  * even when the Certificate is fragmented over records */
-#define TLSMON_DP_CFG_DEFAULT { .appdata_max = 8, .decap = 1, .blob_budget = 65536 }
+#define TLSMON_DP_CFG_DEFAULT                                                           \
+	{ .appdata_max = 8, .decap = 1, .blob_budget = 65536,                           \
+	  .flow_set_mask = 65536 / TLSMON_FLOW_WAYS - 1 }
 
 struct tlsmon_scratch {
 	struct tlsmon_ev_hdr hdr;	/* header of this packet's events */
@@ -153,6 +185,7 @@ struct tlsmon_scratch {
 	__u8 in_hole;			/* walking a retransmission into a hole: no resync */
 	struct tlsmon_flow newflow;	/* a flow being created */
 	struct tlsmon_flow_key key;	/* this packet's flow */
+	__u32 hash;			/* and its hash (dp_flow_hash) */
 	struct np_meta meta;		/* this packet's headers */
 	__u8 pre[8];			/* its first payload bytes */
 	struct tls_record rec;		/* the record being walked */

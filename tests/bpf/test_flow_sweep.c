@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The flow map's accounting: the sweep's walk, its gauge and the evictions
- * it infers (the real BPF program, through BPF_PROG_TEST_RUN), and a flow
- * that ends once even when something else removed it first (the same
+ * The flow table's accounting: the sweep's walk, its gauge and the evictions
+ * the kernel counts (the real BPF program, through BPF_PROG_TEST_RUN), and a
+ * flow that ends once even when something else removed it first (the same
  * datapath built for userspace).
  *
  * The accounting identity every case checks:
@@ -26,7 +26,7 @@
 #include "source/dp_user.h"
 #include "tlsmon.h"
 
-#define N_FLOWS 512	/* enough to fill many hash buckets */
+#define N_FLOWS 512	/* an eighth of a 4096-flow table: sets of 4 slots leave none out */
 
 static const struct hello_fixture *client_hello(void)
 {
@@ -140,10 +140,11 @@ static void test_sweep_counts_each_flow_once(void **state)
 }
 
 /*
- * A full map: the kernel's LRU pushes flows out silently, and the sweep
- * infers exactly how many from the counters and what the map holds.
+ * A full table: a new flow takes the slot of its set's least recently active
+ * flow, and every such eviction is counted, so the counters and what the
+ * table holds add up exactly.
  */
-static void test_sweep_infers_evictions(void **state)
+static void test_sweep_counts_evictions(void **state)
 {
 	const uint32_t cap = 256;
 	struct bpf_dp *d = open_kernel(cap);
@@ -226,7 +227,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sweep_counts_each_flow_once),
-		cmocka_unit_test(test_sweep_infers_evictions),
+		cmocka_unit_test(test_sweep_counts_evictions),
 		cmocka_unit_test(test_flow_ends_once),
 	};
 

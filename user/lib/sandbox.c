@@ -87,9 +87,7 @@ static const struct arg_rule by_arg[] = {
 	/* the maps through the descriptors held: read, iterate, delete (the sweep
 	 * walks the flow map in lookup batches) */
 	{ "bpf", 0, M32, BPF_MAP_LOOKUP_ELEM },
-	{ "bpf", 0, M32, BPF_MAP_LOOKUP_BATCH },
 	{ "bpf", 0, M32, BPF_MAP_GET_NEXT_KEY },
-	{ "bpf", 0, M32, BPF_MAP_DELETE_ELEM },
 	/* no new executable memory */
 	{ "mmap", 2, PROT_EXEC, 0 },
 	{ "mprotect", 2, PROT_EXEC, 0 },

@@ -17,8 +17,6 @@
 #include "lib/log.h"
 #include "tlsmon.skel.h"
 
-#define SWEEP_BATCH 256
-
 struct bpf_dp {
 	struct tlsmon_bpf *skel;
 	struct ring_buffer *rb;
@@ -27,11 +25,11 @@ struct bpf_dp {
 	__u64 *hints;		/* the hint array, shared with the kernel: see hint_slot() */
 	size_t hints_len;
 	struct bpf_dp_opts o;
+	struct tlsmon_flow_slot *slots;	/* the flow table, shared with the kernel */
+	size_t slots_len;
+	__u32 n_slots;
 	uint64_t swept;
-	uint64_t evicted;	/* the most the sweep has inferred */
 	uint64_t sweep_errors;
-	struct tlsmon_flow_key sweep_keys[SWEEP_BATCH];
-	struct tlsmon_flow sweep_vals[SWEEP_BATCH];
 	int ncpus;
 	__u64 *percpu;		/* one counter's value per possible CPU */
 };
@@ -93,6 +91,7 @@ int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, ev_sink sink,
 		void *sink_ctx, char *err, size_t errlen)
 {
 	struct bpf_dp *dp;
+	__u32 sets;
 	int e;
 
 	*out = NULL;
@@ -125,7 +124,11 @@ int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, ev_sink sink,
 	}
 	/* Options reach the programs as read-only data, set before load */
 	memcpy((void *)&dp->skel->rodata->tlsmon_cfg, &o->cfg, sizeof(o->cfg));
-	e = o->max_flows ? bpf_map__set_max_entries(dp->skel->maps.flows, o->max_flows) : 0;
+	/* the flow table: whole sets of slots, a power of two of them */
+	sets = tlsmon_flow_sets(o->max_flows ? o->max_flows : 65536);
+	dp->skel->rodata->tlsmon_cfg.flow_set_mask = sets - 1;
+	dp->n_slots = sets * TLSMON_FLOW_WAYS;
+	e = bpf_map__set_max_entries(dp->skel->maps.flows, dp->n_slots);
 	if (!e && o->ringbuf_bytes)
 		e = bpf_map__set_max_entries(dp->skel->maps.events, o->ringbuf_bytes);
 	if (e) {
@@ -159,6 +162,16 @@ int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, ev_sink sink,
 		e = -errno;
 		snprintf(err, errlen, "cannot map the flow hint array: %s", strerror(errno));
 		dp->hints = NULL;
+		goto cleanup;
+	}
+	/* The flow table, read by the sweep, which frees idle slots */
+	dp->slots_len = ((size_t)dp->n_slots * sizeof(*dp->slots) + 4095) & ~4095ul;
+	dp->slots = mmap(NULL, dp->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 bpf_map__fd(dp->skel->maps.flows), 0);
+	if (dp->slots == MAP_FAILED) {
+		e = -errno;
+		snprintf(err, errlen, "cannot map the flow table: %s", strerror(errno));
+		dp->slots = NULL;
 		goto cleanup;
 	}
 	*out = dp;
@@ -239,67 +252,46 @@ static void hint_put(struct bpf_dp *dp, __u32 slot)
 }
 
 /*
- * Walks the map in batches: a batch's cursor is a hash bucket, so deleting
- * what the walk has passed (here, or by the kernel at a flow's end) neither
- * restarts it nor shows a flow twice, which bpf_map_get_next_key() from a
- * deleted key does (it starts over from the first key).
+ * Walks the flow table, mapped: a slot is freed by swapping its tag for 0,
+ * which fails when the kernel ended the flow (or gave its slot to another)
+ * since the tag was read, so a flow ends once.  The idle flows' ends are told
+ * least recently active first.
  */
 void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stats *st)
 {
-	int fd = bpf_map__fd(dp->skel->maps.flows);
-	struct tlsmon_flow_key *keys = dp->sweep_keys;
-	struct tlsmon_flow *vals = dp->sweep_vals;
-	__u64 cursor[2][2] = { { 0 } };	/* opaque to us: a bucket index */
-	void *in = NULL;
+	struct tlsmon_flow_slot *sl, copy;
 	uint64_t c[TLSMON_C_MAX];
-	int64_t gone;
-	__u32 live = 0, expired = 0, n, i, rounds;
-	int e;
-	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	__u32 live = 0, expired = 0, i;
+	__u64 t;
 
-	/* bounded: a batch moves the cursor on at least one bucket */
-	for (rounds = 0; rounds <= bpf_map__max_entries(dp->skel->maps.flows); rounds++) {
-		n = SWEEP_BATCH;
-		e = bpf_map_lookup_batch(fd, in, cursor[rounds & 1], keys, vals, &n, &bo);
-		if (e && errno != ENOENT) {
-			dp->sweep_errors++;
-			break;
+	for (i = 0; i < dp->n_slots; i++) {
+		sl = &dp->slots[i];
+		t = __atomic_load_n(&sl->tag, __ATOMIC_ACQUIRE);
+		if (!t)
+			continue;
+		if (__atomic_load_n(&sl->flow.last_ns, __ATOMIC_RELAXED) >= cutoff_ns) {
+			live++;
+			continue;
 		}
-		for (i = 0; i < n; i++) {
-			if (vals[i].last_ns >= cutoff_ns) {
-				live++;
-			} else if (bpf_map_delete_elem(fd, &keys[i]) == 0) {
-				expired++;
-				hint_put(dp, vals[i].hint);
-				flow_gone(dp, &keys[i], &vals[i]);
-			}
-			/* a failed delete: the kernel ended the flow first, and counted it */
-		}
-		if (e)		/* ENOENT: the walk is complete */
-			break;
-		in = cursor[rounds & 1];
+		copy = *sl;
+		if (!__atomic_compare_exchange_n(&sl->tag, &t, 0, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;	/* the kernel ended it first, and counted it */
+		expired++;
+		hint_put(dp, copy.flow.hint);
+		flow_gone(dp, &copy.key, &copy.flow);
 	}
 	dp->swept += expired;
 	bpf_dp_counters(dp, c);
 	st->live = live;
 	st->expired = expired;
 	st->sweep_errors = dp->sweep_errors;
-	/*
-	 * LRU evictions are silent in the kernel: what was created and is
-	 * neither deleted, swept nor live.  Signed, and never going back: a
-	 * flow created or ended during the walk may be seen one way or the
-	 * other, and a counter must not wrap or drop.
-	 */
-	gone = (int64_t)(c[TLSMON_C_FLOWS_CREATED] - c[TLSMON_C_FLOWS_DELETED] - dp->swept) - live;
-	if (gone > 0 && (uint64_t)gone > dp->evicted)
-		dp->evicted = (uint64_t)gone;
-	st->evicted = dp->evicted;
+	st->evicted = c[TLSMON_C_FLOW_EVICTED];
 }
 
 int bpf_dp_check_access(struct bpf_dp *dp)
 {
-	struct tlsmon_flow_key k;
-	__u32 c = 0;
+	__u32 c = 0, k;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.counters), &c, dp->percpu))
 		return -errno;
@@ -349,17 +341,13 @@ static int writable_fd(struct bpf_map *m)
 
 void bpf_dp_reset(struct bpf_dp *dp)
 {
-	int ffd = bpf_map__fd(dp->skel->maps.flows), sfd = writable_fd(dp->skel->maps.synacks);
+	int sfd = writable_fd(dp->skel->maps.synacks);
 	int cfd = writable_fd(dp->skel->maps.counters);
-	struct tlsmon_flow_key k;
 	struct tlsmon_synack zero = {};
 	__u32 i;
 
 	ring_buffer__consume(dp->rb);
-	for (i = 0; i < 2 * bpf_map__max_entries(dp->skel->maps.flows); i++) {
-		if (bpf_map_get_next_key(ffd, NULL, &k) || bpf_map_delete_elem(ffd, &k))
-			break;
-	}
+	memset(dp->slots, 0, (size_t)dp->n_slots * sizeof(*dp->slots));
 	memset(dp->hints, 0, TLSMON_HINT_SLOTS * sizeof(__u64));
 	for (i = 0; i < TLSMON_SYNACK_SLOTS; i++)
 		bpf_map_update_elem(sfd, &i, &zero, BPF_ANY);
@@ -367,7 +355,6 @@ void bpf_dp_reset(struct bpf_dp *dp)
 	for (i = 0; i < TLSMON_C_MAX; i++)
 		bpf_map_update_elem(cfd, &i, dp->percpu, BPF_ANY);
 	dp->swept = 0;
-	dp->evicted = 0;
 	dp->sweep_errors = 0;
 	if (sfd >= 0)
 		close(sfd);
@@ -381,6 +368,8 @@ void bpf_dp_close(struct bpf_dp *dp)
 		return;
 	if (dp->hints)
 		munmap(dp->hints, dp->hints_len);
+	if (dp->slots)
+		munmap(dp->slots, dp->slots_len);
 	ring_buffer__free(dp->rb);
 	tlsmon_bpf__destroy(dp->skel);
 	free(dp->percpu);

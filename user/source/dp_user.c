@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Userspace environment for the shared datapath (headers/tlsmon_dp.h): maps
- * become an LRU table and arrays, the ring buffer a callback.  The handler
- * itself is compiled here unchanged.
+ * become arrays (the flow table the same sets of slots as the kernel's), the
+ * ring buffer a callback.  The handler itself is compiled here unchanged.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "source/dp_user.h"
-#include "lib/lru.h"
 
 struct dp_user {
-	struct lru *flows;
+	struct tlsmon_flow_slot *slots;		/* the flow table */
+	__u32 n_slots;
 	__u32 hints[TLSMON_HINT_SLOTS];
 	struct tlsmon_synack synacks[TLSMON_SYNACK_SLOTS];
 	struct tlsmon_scratch scratch[2];	/* per hook, as in BPF: dp_scratch() */
@@ -56,19 +56,9 @@ static inline void dp_commit(void *ev)
 
 #define dp_discard(ev) ((void)(ev))
 
-static inline struct tlsmon_flow *dp_flow_lookup(const struct tlsmon_flow_key *k)
+static inline struct tlsmon_flow_slot *dp_slot(__u32 idx)
 {
-	return lru_lookup(dp_cur->flows, k);
-}
-
-static inline int dp_flow_insert(const struct tlsmon_flow_key *k, const struct tlsmon_flow *v)
-{
-	return lru_insert(dp_cur->flows, k, v) ? 0 : -1;
-}
-
-static inline int dp_flow_delete(const struct tlsmon_flow_key *k)
-{
-	return lru_delete(dp_cur->flows, k);
+	return idx < dp_cur->n_slots ? &dp_cur->slots[idx] : NULL;
 }
 
 /* The whole frame is in memory. */
@@ -92,12 +82,16 @@ struct dp_user *dp_user_new(uint32_t max_flows, ev_sink sink, void *sink_ctx)
 
 	if (!du)
 		return NULL;
-	du->flows = lru_new(sizeof(struct tlsmon_flow_key), sizeof(struct tlsmon_flow), max_flows);
-	if (!du->flows) {
+	__u32 sets = tlsmon_flow_sets(max_flows);
+
+	du->n_slots = sets * TLSMON_FLOW_WAYS;
+	du->slots = calloc(du->n_slots, sizeof(*du->slots));
+	if (!du->slots) {
 		free(du);
 		return NULL;
 	}
 	du->cfg = def;
+	du->cfg.flow_set_mask = sets - 1;
 	du->sink = sink;
 	du->sink_ctx = sink_ctx;
 	return du;
@@ -107,7 +101,7 @@ void dp_user_free(struct dp_user *du)
 {
 	if (!du)
 		return;
-	lru_free(du->flows);
+	free(du->slots);
 	free(du);
 }
 
@@ -139,43 +133,58 @@ const uint64_t *dp_user_counters(const struct dp_user *du)
 
 uint32_t dp_user_flow_count(const struct dp_user *du)
 {
-	return lru_count(du->flows);
+	uint32_t i, n = 0;
+
+	for (i = 0; i < du->n_slots; i++)
+		n += du->slots[i].tag != 0;
+	return n;
 }
 
 uint64_t dp_user_flow_evictions(const struct dp_user *du)
 {
-	return lru_evictions(du->flows);
+	return du->counters[TLSMON_C_FLOW_EVICTED];
 }
 
-struct expire_ctx {
-	struct dp_user *du;
-	uint64_t cutoff;
-	uint32_t n;
-};
-
-static int expire_one(void *ctx, const void *key, void *val)
+static int by_last(const void *a, const void *b)
 {
-	struct expire_ctx *x = ctx;
-	struct tlsmon_flow *f = val;
-	struct tlsmon_ev_small e;
+	const struct tlsmon_flow_slot *x = *(const struct tlsmon_flow_slot *const *)a;
+	const struct tlsmon_flow_slot *y = *(const struct tlsmon_flow_slot *const *)b;
 
-	/* oldest first: stop at the first flow still in use */
-	if (f->last_ns >= x->cutoff)
-		return 1;
-	if (x->du->hints[f->hint & (TLSMON_HINT_SLOTS - 1)] > 0)
-		x->du->hints[f->hint & (TLSMON_HINT_SLOTS - 1)]--;
-	/* as the kernel's sweep: reassembly and the collector let go of it too */
-	ev_flow_expired(&e, key, f);
-	x->du->sink(x->du->sink_ctx, &e, sizeof(e));
-	lru_delete(x->du->flows, key);
-	x->n++;
-	return 0;
+	return x->flow.last_ns < y->flow.last_ns ? -1 : x->flow.last_ns > y->flow.last_ns;
 }
 
+/*
+ * As the kernel's sweep: the flows idle since before cutoff_ns end, the least
+ * recently active first, and reassembly and the collector let go of them too.
+ */
 uint32_t dp_user_expire(struct dp_user *du, uint64_t cutoff_ns)
 {
-	struct expire_ctx x = { du, cutoff_ns, 0 };
+	struct tlsmon_flow_slot **idle = NULL, **more;
+	struct tlsmon_ev_small e;
+	uint32_t i, n = 0, cap = 0, h;
 
-	lru_foreach(du->flows, expire_one, &x);
-	return x.n;
+	for (i = 0; i < du->n_slots; i++) {
+		if (!du->slots[i].tag || du->slots[i].flow.last_ns >= cutoff_ns)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			more = realloc(idle, cap * sizeof(*idle));
+			if (!more)
+				break;	/* the rest goes at the next sweep */
+			idle = more;
+		}
+		idle[n++] = &du->slots[i];
+	}
+	if (n)
+		qsort(idle, n, sizeof(*idle), by_last);
+	for (i = 0; i < n; i++) {
+		h = idle[i]->flow.hint & (TLSMON_HINT_SLOTS - 1);
+		if (du->hints[h] > 0)
+			du->hints[h]--;
+		ev_flow_expired(&e, &idle[i]->key, &idle[i]->flow);
+		idle[i]->tag = 0;
+		du->sink(du->sink_ctx, &e, sizeof(e));
+	}
+	free(idle);
+	return n;
 }
