@@ -44,12 +44,11 @@
 
 TLSP_INLINE void dp_flow_packet(const struct dp_pkt *pk, const int hook,
 				struct tlsmon_scratch *s, const struct np_meta *m,
-				struct tlsmon_flow *f, __u8 dir)
+				struct tlsmon_flow *f, __u8 dir, __u64 now)
 {
 	const struct tlsmon_flow_key *k = &s->key;
 	struct tlsmon_dir_state *ds = &f->d[dir & 1];
 	struct tlsmon_ev_small *e;
-	__u64 now = dp_now(pk);
 	__u32 reason;
 
 	f->last_ns = now;
@@ -102,6 +101,7 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 	struct np_meta *m;
 	struct tlsmon_flow *f;
 	__u8 *pre;
+	__u64 now;
 	__u32 h, *hint, n, len;
 	int r, hello = 0, sender_is_a;
 	__u8 flags, dir;
@@ -150,12 +150,13 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 		if (!hint || dp_hint_get(hint) == 0)
 			return;
 	}
-	/* Slow path: this packet may belong to a handshake. */
+	/* Slow path: this packet may belong to a handshake.  One clock read. */
+	now = dp_now(pk);
 	sender_is_a = dp_make_key(m, &s->key);
 	dp_count(TLSMON_C_FLOW_LOOKUPS, 1);
 	f = dp_flow_lookup(&s->key, h);
 	if (f && (flags & NP_TCP_SYN) && !(flags & NP_TCP_ACK)) {
-		dp_fill_hdr(s, pk, dp_now(pk), m,
+		dp_fill_hdr(s, pk, now, m,
 			    sender_is_a == f->client_is_a ? TLSMON_DIR_C2S : TLSMON_DIR_S2C);
 		dp_flow_end(s, &s->key, f, TLSMON_END_REUSED, m->seq);
 		f = 0;
@@ -167,12 +168,12 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 			dp_count(TLSMON_C_HINT_STALE, 1);
 			return;
 		}
-		f = dp_flow_create(s, dp_now(pk), m, &s->key, sender_is_a, hello == 1, h);
+		f = dp_flow_create(s, now, m, &s->key, sender_is_a, hello == 1, h);
 		if (!f)
 			return;
 	}
 	dir = sender_is_a == f->client_is_a ? TLSMON_DIR_C2S : TLSMON_DIR_S2C;
-	dp_flow_packet(pk, hook, s, m, f, dir);
+	dp_flow_packet(pk, hook, s, m, f, dir, now);
 }
 
 /* The whole datapath for one frame: the pre-filter, then the rest. */
