@@ -177,38 +177,38 @@ TLSP_INLINE int dp_flow_delete(const struct tlsmon_flow_key *k, __u32 h)
 /*
  * Put the new flow nf (key k, hash h) in its set: a free slot, or the slot of
  * the set's least recently active flow, which ends (counted, its hint given
- * back).  Returns the flow, or NULL when another CPU took the slot at the
- * same time.
+ * back).  Returns the slot's index, or -1 when the flow exists already or
+ * another CPU took the slot at the same time.
  */
-TLSP_INLINE struct tlsmon_flow *dp_flow_insert(struct tlsmon_scratch *s,
-					       const struct tlsmon_flow_key *k, __u32 h,
-					       const struct tlsmon_flow *nf, __u64 now)
+TLSP_INLINE int dp_flow_insert(const struct tlsmon_flow_key *k, __u32 h,
+			       const struct tlsmon_flow *nf, __u64 now)
 {
 	struct tlsmon_flow_slot *sl, *pick = 0;
-	__u32 base = dp_set_base(h), w, *hint;
+	__u32 base = dp_set_base(h), w, at = 0, *hint;
 	__u64 t, old = 0, oldest = ~0ull;
 
-	(void)s;
 	if (dp_flow_find(k, h))
-		return 0;	/* another CPU created it since our lookup */
+		return -1;	/* another CPU created it since our lookup */
 	for (w = 0; w < TLSMON_FLOW_WAYS; w++) {
 		sl = dp_slot(base + w);
 		if (!sl)
-			return 0;
+			return -1;
 		t = dp_tag_load(sl);
 		if (!t) {
 			pick = sl;
+			at = base + w;
 			old = 0;
 			break;
 		}
 		if (sl->flow.last_ns < oldest) {
 			oldest = sl->flow.last_ns;
 			pick = sl;
+			at = base + w;
 			old = t;
 		}
 	}
 	if (!pick || __sync_val_compare_and_swap(&pick->tag, old, 0) != old)
-		return 0;
+		return -1;
 	if (old) {
 		dp_count(TLSMON_C_FLOW_EVICTED, 1);
 		hint = dp_hint_slot(pick->flow.hint & (TLSMON_HINT_SLOTS - 1));
@@ -219,21 +219,29 @@ TLSP_INLINE struct tlsmon_flow *dp_flow_insert(struct tlsmon_scratch *s,
 	pick->flow = *nf;
 	t = ((__u64)h << 32) | (__u32)now | 1;
 	if (__sync_val_compare_and_swap(&pick->tag, 0, t) != 0)
-		return 0;
-	return &pick->flow;
+		return -1;
+	return (int)at;
 }
 
-/* The new flow is built in scratch space: the BPF stack is small. */
-TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 now,
-					       const struct np_meta *m,
-					       const struct tlsmon_flow_key *k, int sender_is_a,
-					       int sender_is_client, __u32 h)
+/*
+ * A new flow for this packet (s->meta, s->key, s->hash), built in scratch
+ * space (the BPF stack is small).  Returns its slot's index + 1, or 0.  A
+ * separately verified function in BPF (TLSMON_SUBPROG).
+ */
+TLSMON_SUBPROG int dp_flow_create_at(struct tlsmon_scratch *s, __u64 now, int sender_is_a,
+				     int sender_is_client)
 {
-	struct tlsmon_flow *nf = &s->newflow, *f;
+	struct tlsmon_flow *nf;
+	const struct np_meta *m;
 	struct tlsmon_synack *sa;
-	__u32 *hint;
-	int dir = sender_is_client ? TLSMON_DIR_C2S : TLSMON_DIR_S2C;
+	__u32 *hint, h;
+	int dir = sender_is_client ? TLSMON_DIR_C2S : TLSMON_DIR_S2C, at;
 
+	if (!s)
+		return 0;
+	nf = &s->newflow;
+	m = &s->meta;
+	h = s->hash;
 	TLSP_ZERO(nf);
 	nf->created_ns = now;
 	nf->last_ns = now;
@@ -261,40 +269,68 @@ TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 n
 			nf->d[0].flags = TLSMON_DS_SYNCED;
 		}
 	}
-	f = dp_flow_insert(s, k, h, nf, now);
-	if (!f) {
-		/* another CPU created it between our lookup and insert, or took the slot */
-		f = dp_flow_lookup(k, h);
-		if (!f)
-			dp_count(TLSMON_C_FLOW_CREATE_FAIL, 1);
-		return f;
-	}
+	at = dp_flow_insert(&s->key, h, nf, now);
+	if (at < 0)
+		return 0;
 	dp_count(TLSMON_C_FLOWS_CREATED, 1);
 	hint = dp_hint_slot(nf->hint);
 	if (hint)
 		dp_hint_add(hint, 1);
+	return at + 1;
+}
+
+TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 now,
+					       int sender_is_a, int sender_is_client)
+{
+	struct tlsmon_flow_slot *sl;
+	struct tlsmon_flow *f;
+	int at = dp_flow_create_at(s, now, sender_is_a, sender_is_client);
+
+	if (at > 0) {
+		sl = dp_slot((__u32)at - 1);
+		if (!sl) {	/* a branch of its own: BPF must test sl before the offset */
+			dp_count(TLSMON_C_FLOW_CREATE_FAIL, 1);
+			return 0;
+		}
+		return &sl->flow;
+	}
+	/* another CPU created it between our lookup and insert, or took the slot */
+	f = dp_flow_lookup(&s->key, s->hash);
+	if (!f)
+		dp_count(TLSMON_C_FLOW_CREATE_FAIL, 1);
 	return f;
 }
 
-TLSP_INLINE void dp_flow_end(struct tlsmon_scratch *s, const struct tlsmon_flow_key *k,
-			     struct tlsmon_flow *f, __u32 reason, __u32 seq)
+TLSMON_SUBPROG int dp_flow_end_at(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 reason,
+				  __u32 seq)
 {
 	struct tlsmon_ev_small *e;
-	__u32 *hint = dp_hint_slot(f->hint & (TLSMON_HINT_SLOTS - 1));
+	__u32 *hint;
 
+	if (!s || !f)
+		return 0;
+	hint = dp_hint_slot(f->hint & (TLSMON_HINT_SLOTS - 1));
 	/*
 	 * Another CPU (XDP and TC see the same flow) or the sweep may have
 	 * ended the flow since our lookup: only the delete that removed it
 	 * counts it and tells userspace, so a flow ends once.
 	 */
-	if (dp_flow_delete(k, s->hash) < 0)
-		return;
+	if (dp_flow_delete(&s->key, s->hash) < 0)
+		return 0;
 	dp_count(TLSMON_C_FLOWS_DELETED, 1);
 	if (hint && dp_hint_get(hint) > 0)
 		dp_hint_add(hint, -1);
 	e = dp_small(s, TLSMON_EV_FLOW_END, seq);
 	e->reason = reason;
 	dp_submit(e, sizeof(*e));
+	return 1;
+}
+
+TLSP_INLINE void dp_flow_end(struct tlsmon_scratch *s, const struct tlsmon_flow_key *k,
+			     struct tlsmon_flow *f, __u32 reason, __u32 seq)
+{
+	(void)k;	/* always s->key: this packet's flow */
+	dp_flow_end_at(s, f, reason, seq);
 }
 
 TLSP_INLINE int dp_settled(const struct tlsmon_flow *f)

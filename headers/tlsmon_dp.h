@@ -168,7 +168,7 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 			dp_count(TLSMON_C_HINT_STALE, 1);
 			return;
 		}
-		f = dp_flow_create(s, now, m, &s->key, sender_is_a, hello == 1, h);
+		f = dp_flow_create(s, now, sender_is_a, hello == 1);
 		if (!f)
 			return;
 	}
