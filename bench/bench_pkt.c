@@ -481,7 +481,7 @@ out:
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_pkt [--repeat N] [--rounds N] [--samples N] [--list]\n");
+	fprintf(stderr, "usage: bench_pkt [--repeat N] [--rounds N] [--samples N] [--case ID] [--list]\n");
 }
 
 int main(int argc, char **argv)
@@ -491,8 +491,10 @@ int main(int argc, char **argv)
 		{ "rounds", required_argument, NULL, 'n' },
 		{ "samples", required_argument, NULL, 's' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "case", required_argument, NULL, 'c' },
 		{ 0 },
 	};
+	const char *only = NULL;
 	struct bpf_dp_opts o = { .cfg = TLSMON_DP_CFG_DEFAULT };
 	uint32_t repeat = 1000000, samples = 20000;
 	int rounds = 7, c, bad = 0, k;
@@ -510,6 +512,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			samples = strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			only = optarg;
 			break;
 		case 'l':
 			for (k = 0; k < K_MAX; k++)
@@ -547,6 +552,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	print_header();
+	if (only) {
+		/* one case alone, for a profile: repeat when it can, else single runs */
+		for (k = 0; k < K_MAX && strcmp(cases[k].id, only); k++)
+			;
+		if (k == K_MAX) {
+			fprintf(stderr, "bench_pkt: no case %s (--list)\n", only);
+			bad = 1;
+		} else if (!cases[k].stateful) {
+			bad |= bench_repeat(k, repeat, rounds);
+		} else {
+			bad |= bench_single(k, samples, 1);
+		}
+		goto out;
+	}
 	for (k = 0; k < K_MAX; k++)
 		if (!cases[k].stateful)
 			bad |= bench_repeat(k, repeat, rounds);
@@ -557,6 +576,7 @@ int main(int argc, char **argv)
 	bad |= bench_parser(K_CH, repeat, rounds);
 	bad |= bench_parser(K_CH_PQ, repeat, rounds);
 	bad |= bench_parser(K_SH, repeat, rounds);
+out:
 	b.stop = 1;
 	pthread_join(th, NULL);
 	empty_bpf__destroy(empty);

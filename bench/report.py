@@ -258,6 +258,35 @@ def section_verifier(summary):
                         fnum(proc, 0), v])
     out += [table(["Program", "processed before", "processed now", "instructions now",
                    "goal", "verdict"], table_rows), ""]
+    out += profiles()
+    return out
+
+
+def profiles():
+    """The CPU profiles scripts/bench.sh took of single cases (profile-CASE.txt)."""
+    names = {"ch_fin": "ClientHello + FIN, self-cleaning, repeat",
+             "sh_fin": "ServerHello + FIN, self-cleaning, repeat",
+             "not_tls": "TCP payload, not TLS, repeat"}
+    out = []
+    for case, name in names.items():
+        text = read(f"profile-{case}.txt")
+        if not text:
+            continue
+        rows = []
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[0].endswith("%"):
+                rows.append([parts[0], parts[1], " ".join(parts[2:])])
+        if not rows:
+            continue
+        if not out:
+            out = ["### Where the per-packet time goes", "",
+                   "`perf record -e cpu-clock` on the CPU that runs the program while "
+                   "`bench_pkt --case` repeats one case (BPF_PROG_TEST_RUN; the harness's own "
+                   "symbols included). `bpf_prog_*_tlsmon_xdp` and `*_xdp` are the datapath's "
+                   "programs and stages, `bpf_ringbuf_*`/`__bpf_ringbuf_reserve` the ring buffer, "
+                   "`read_tsc` the clock, `bench_empty` the reference program, `pv_native_safe_halt` the CPU idle between runs.", ""]
+        out += [f"{name}:", "", table(["share", "where", "symbol"], rows), ""]
     return out
 
 

@@ -140,6 +140,22 @@ section_pkt() {
 	mark pkt end
 	"$BIN/bench_verifier" "$ROOT/$OUT/tlsmon.bpf.o" >"$RES/verifier.tsv" 2>"$RES/verifier.err" ||
 		log "bench_verifier failed (see $RES/verifier.err)"
+	profile_pkt
+}
+
+# Where the time of the cases that miss their goals goes: a CPU profile of
+# the CPU the program runs on while bench_pkt repeats that case alone.
+profile_pkt() {
+	local c
+	command -v perf >/dev/null || { log "perf missing: no profiles"; return 0; }
+	for c in ch_fin sh_fin not_tls; do
+		perf record -q -e cpu-clock -F 10000 -C 0 -o "$TMPD/perf-$c.data" -- \
+			timeout -k 5 120 "$BIN/bench_pkt" --case $c --repeat 2000000 --rounds 3 \
+			>/dev/null 2>>"$RES/profile.err" || continue
+		perf report -i "$TMPD/perf-$c.data" --no-children --sort sym --stdio -q \
+			--percent-limit 0.5 2>>"$RES/profile.err" | sed 's/^ *//' | head -20 \
+			>"$RES/profile-$c.txt"
+	done
 }
 
 # ---------------------------------------------------------------- 2. ring buffer

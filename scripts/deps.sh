@@ -13,7 +13,7 @@ TEST_PKGS=(
 	iptables tcpdump tshark prometheus prometheus-node-exporter tmux
 	ethtool procps psmisc systemd groff-base man-db bsdextrautils
 )
-BENCH_PKGS=(ssldump time)
+BENCH_PKGS=(ssldump time linux-perf)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 case "${1:-}" in
