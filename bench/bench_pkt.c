@@ -495,7 +495,8 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *only = NULL;
-	struct bpf_dp_opts o = { .cfg = TLSMON_DP_CFG_DEFAULT };
+	/* tlsmon's live settings: its default ring buffer, woken as live.c has it */
+	struct bpf_dp_opts o = { .cfg = TLSMON_DP_CFG_DEFAULT, .ringbuf_bytes = 16 << 20 };
 	uint32_t repeat = 1000000, samples = 20000;
 	int rounds = 7, c, bad = 0, k;
 	struct empty_bpf *empty;
@@ -532,6 +533,7 @@ int main(int argc, char **argv)
 	if (frames_init())
 		return 1;
 	payloads_init();
+	o.cfg.wake_bytes = BPF_DP_WAKE_BYTES(o.ringbuf_bytes);
 	if (bpf_dp_open(&b.dp, &o, tally, NULL, err, sizeof(err))) {
 		fprintf(stderr, "bench_pkt: %s\n", err);
 		return 1;

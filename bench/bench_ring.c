@@ -425,7 +425,8 @@ static int parse_args(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const uint8_t alert[] = { TLS_CT_ALERT, 3, 3, 0, 2, TLS_ALERT_LEVEL_WARNING, 0 };
-	struct bpf_dp_opts o = { .cfg = TLSMON_DP_CFG_DEFAULT };
+	/* tlsmon's live settings: its default ring buffer, woken as live.c has it */
+	struct bpf_dp_opts o = { .cfg = TLSMON_DP_CFG_DEFAULT, .ringbuf_bytes = 16 << 20 };
 	struct collector_opts co = { .max_conns = 32768, .max_servers = 16384,
 				     .handshake_timeout = 10 };
 	double best[MAX_SEARCHES], cpu[MAX_SEARCHES], rate;
@@ -456,6 +457,7 @@ int main(int argc, char **argv)
 	}
 	sink = (struct rec_sink){ out_json_write, r.json };
 	collector_add_sink(r.col, &sink);
+	o.cfg.wake_bytes = BPF_DP_WAKE_BYTES(o.ringbuf_bytes);
 	if (bpf_dp_open(&r.dp, &o, setup_sink, &r.pipe, err, sizeof(err))) {
 		fprintf(stderr, "bench_ring: %s\n", err);
 		goto out;

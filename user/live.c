@@ -63,7 +63,7 @@ int live_run(struct evpipe *pipe)
 	int i, n, e, rc = EXIT_RUNTIME, lost = -1;
 
 	/* the reader is woken past an eighth of the ring, else reads at every poll */
-	dopts.cfg.wake_bytes = dopts.ringbuf_bytes / 8;
+	dopts.cfg.wake_bytes = BPF_DP_WAKE_BYTES(dopts.ringbuf_bytes);
 	n = ifaces_resolve(env.ifaces, ifs, TLSMON_MAX_IFACES, err, sizeof(err));
 	if (n < 0) {
 		pr_err("%s", err);

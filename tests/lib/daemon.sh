@@ -19,7 +19,7 @@
 #                            OUT.err; sets TPID; returns once it is watching
 #   dm_status PID FIELD      a field of /proc/PID/status, values space-separated
 #   dm_has_record OUT SNI    the JSON records in OUT have one for SNI
-#   dm_flow_count PID        entries in the flow map of tlsmon PID (bpftool)
+#   dm_flow_count PID        flows in the flow table of tlsmon PID (tests/tools/bpf_flows)
 #   dm_metric FILE NAME      sum of every series of NAME in a textfile
 
 DM_C=$DM_PREFIX-c
@@ -129,17 +129,10 @@ sys.exit(1)
 EOF
 }
 
-# The flow map is tlsmon's only LRU hash (map_type 9): found through the
-# descriptors the process holds, read with bpftool.
+# The flow table ("flows"), found through the descriptors the process holds
+# and read through its mapping: the slots with a tag.
 dm_flow_count() {
-	local fd id=
-	for fd in /proc/"$1"/fdinfo/*; do
-		grep -q '^map_type:[[:space:]]*9$' "$fd" 2>/dev/null || continue
-		id=$(awk '$1 == "map_id:" {print $2}' "$fd")
-		break
-	done
-	[ -n "$id" ] || return 1
-	bpftool -j map dump id "$id" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
+	"$OUT/tests/tools/bpf_flows" "$1"
 }
 
 dm_metric() {

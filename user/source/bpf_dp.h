@@ -18,6 +18,12 @@ struct bpf_dp_opts {
 	struct tlsmon_dp_cfg cfg;
 };
 
+/*
+ * tlsmon's reader is woken once an eighth of the ring buffer waits, and reads
+ * whatever is there at every poll timeout in between (cfg.wake_bytes).
+ */
+#define BPF_DP_WAKE_BYTES(ringbuf_bytes) ((ringbuf_bytes) / 8)
+
 struct bpf_dp;
 struct bpf_hook_progs;
 
