@@ -175,13 +175,13 @@ TLSP_INLINE int dp_flow_delete(const struct tlsmon_flow_key *k, __u32 h)
 }
 
 /*
- * Put the new flow nf (key k, hash h) in its set: a free slot, or the slot of
- * the set's least recently active flow, which ends (counted, its hint given
- * back).  Returns the slot's index, or -1 when the flow exists already or
- * another CPU took the slot at the same time.
+ * Claim a slot for the new flow k (hash h) in its set: a free slot, or the
+ * slot of the set's least recently active flow, which ends (counted, its hint
+ * given back).  The slot stays free (tag 0) until dp_flow_publish().  Returns
+ * the slot's index, or -1 when the flow exists already or another CPU took
+ * the slot at the same time.
  */
-TLSP_INLINE int dp_flow_insert(const struct tlsmon_flow_key *k, __u32 h,
-			       const struct tlsmon_flow *nf, __u64 now)
+TLSP_INLINE int dp_flow_claim(const struct tlsmon_flow_key *k, __u32 h)
 {
 	struct tlsmon_flow_slot *sl, *pick = 0;
 	__u32 base = dp_set_base(h), w, at = 0, *hint;
@@ -215,22 +215,18 @@ TLSP_INLINE int dp_flow_insert(const struct tlsmon_flow_key *k, __u32 h,
 		if (hint && dp_hint_get(hint) > 0)
 			dp_hint_add(hint, -1);
 	}
-	pick->key = *k;
-	pick->flow = *nf;
-	t = ((__u64)h << 32) | (__u32)now | 1;
-	if (__sync_val_compare_and_swap(&pick->tag, 0, t) != 0)
-		return -1;
 	return (int)at;
 }
 
 /*
- * A new flow for this packet (s->meta, s->key, s->hash), built in scratch
- * space (the BPF stack is small).  Returns its slot's index + 1, or 0.  A
- * separately verified function in BPF (TLSMON_SUBPROG).
+ * A new flow for this packet (s->meta, s->key, s->hash), written in place
+ * in the slot it claims.  Returns the slot's index + 1, or 0.  A separately
+ * verified function in BPF (TLSMON_SUBPROG).
  */
 TLSMON_SUBPROG int dp_flow_create_at(struct tlsmon_scratch *s, __u64 now, int sender_is_a,
 				     int sender_is_client)
 {
+	struct tlsmon_flow_slot *sl;
 	struct tlsmon_flow *nf;
 	const struct np_meta *m;
 	struct tlsmon_synack *sa;
@@ -239,9 +235,16 @@ TLSMON_SUBPROG int dp_flow_create_at(struct tlsmon_scratch *s, __u64 now, int se
 
 	if (!s)
 		return 0;
-	nf = &s->newflow;
 	m = &s->meta;
 	h = s->hash;
+	at = dp_flow_claim(&s->key, h);
+	if (at < 0)
+		return 0;
+	sl = dp_slot((__u32)at);
+	if (!sl)
+		return 0;
+	sl->key = s->key;
+	nf = &sl->flow;
 	TLSP_ZERO(nf);
 	nf->created_ns = now;
 	nf->last_ns = now;
@@ -269,8 +272,8 @@ TLSMON_SUBPROG int dp_flow_create_at(struct tlsmon_scratch *s, __u64 now, int se
 			nf->d[0].flags = TLSMON_DS_SYNCED;
 		}
 	}
-	at = dp_flow_insert(&s->key, h, nf, now);
-	if (at < 0)
+	/* published: from here on lookups find it */
+	if (__sync_val_compare_and_swap(&sl->tag, 0, ((__u64)h << 32) | (__u32)now | 1) != 0)
 		return 0;
 	dp_count(TLSMON_C_FLOWS_CREATED, 1);
 	hint = dp_hint_slot(nf->hint);

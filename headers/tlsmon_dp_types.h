@@ -183,7 +183,6 @@ struct tlsmon_scratch {
 					 * earlier record; out, bytes of the last one to come */
 	__u8 hs_want;			/* in and out: that message is one userspace wants */
 	__u8 in_hole;			/* walking a retransmission into a hole: no resync */
-	struct tlsmon_flow newflow;	/* a flow being created */
 	struct tlsmon_flow_key key;	/* this packet's flow */
 	__u32 hash;			/* and its hash (dp_flow_hash) */
 	struct np_meta meta;		/* this packet's headers */
