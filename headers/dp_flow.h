@@ -177,9 +177,10 @@ TLSP_INLINE int dp_flow_delete(const struct tlsmon_flow_key *k, __u32 h)
 /*
  * Claim a slot for the new flow k (hash h) in its set: a free slot, or the
  * slot of the set's least recently active flow, which ends (counted, its hint
- * given back).  The slot stays free (tag 0) until dp_flow_publish().  Returns
- * the slot's index, or -1 when the flow exists already or another CPU took
- * the slot at the same time.
+ * given back).  The slot is TLSMON_TAG_BUSY until the flow is written and
+ * published, so two CPUs never write one slot.  Returns the slot's index, or
+ * -1 when the flow exists already or another CPU took the slot at the same
+ * time.
  */
 TLSP_INLINE int dp_flow_claim(const struct tlsmon_flow_key *k, __u32 h)
 {
@@ -200,6 +201,8 @@ TLSP_INLINE int dp_flow_claim(const struct tlsmon_flow_key *k, __u32 h)
 			old = 0;
 			break;
 		}
+		if (t == TLSMON_TAG_BUSY)
+			continue;	/* another CPU is writing a flow there */
 		if (sl->flow.last_ns < oldest) {
 			oldest = sl->flow.last_ns;
 			pick = sl;
@@ -207,7 +210,7 @@ TLSP_INLINE int dp_flow_claim(const struct tlsmon_flow_key *k, __u32 h)
 			old = t;
 		}
 	}
-	if (!pick || __sync_val_compare_and_swap(&pick->tag, old, 0) != old)
+	if (!pick || __sync_val_compare_and_swap(&pick->tag, old, TLSMON_TAG_BUSY) != old)
 		return -1;
 	if (old) {
 		dp_count(TLSMON_C_FLOW_EVICTED, 1);
@@ -231,6 +234,7 @@ TLSMON_SUBPROG int dp_flow_create_at(struct tlsmon_scratch *s, __u64 now, int se
 	const struct np_meta *m;
 	struct tlsmon_synack *sa;
 	__u32 *hint, h;
+	__u64 t;
 	int dir = sender_is_client ? TLSMON_DIR_C2S : TLSMON_DIR_S2C, at;
 
 	if (!s)
@@ -243,6 +247,9 @@ TLSMON_SUBPROG int dp_flow_create_at(struct tlsmon_scratch *s, __u64 now, int se
 	sl = dp_slot((__u32)at);
 	if (!sl)
 		return 0;
+	t = ((__u64)h << 32) | (__u32)now | 1;
+	if (t == TLSMON_TAG_BUSY)
+		t |= 2;
 	sl->key = s->key;
 	nf = &sl->flow;
 	TLSP_ZERO(nf);
@@ -273,7 +280,7 @@ TLSMON_SUBPROG int dp_flow_create_at(struct tlsmon_scratch *s, __u64 now, int se
 		}
 	}
 	/* published: from here on lookups find it */
-	if (__sync_val_compare_and_swap(&sl->tag, 0, ((__u64)h << 32) | (__u32)now | 1) != 0)
+	if (__sync_val_compare_and_swap(&sl->tag, TLSMON_TAG_BUSY, t) != TLSMON_TAG_BUSY)
 		return 0;
 	dp_count(TLSMON_C_FLOWS_CREATED, 1);
 	hint = dp_hint_slot(nf->hint);

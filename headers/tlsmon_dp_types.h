@@ -98,14 +98,15 @@ _Static_assert(sizeof(struct tlsmon_flow) == 112, "tlsmon_flow layout");
 
 /*
  * The flow table: an array of sets of TLSMON_FLOW_WAYS slots, the set chosen
- * by the flow's hash (dp_flow.h).  A slot is free while its tag is 0; a
- * tag holds the flow's hash (high half, checked before the key) and an odd
- * instance number, so that ending a flow (an atomic compare-and-swap of the
+ * by the flow's hash (dp_flow.h).  A slot is free while its tag is 0, being
+ * written while it is TLSMON_TAG_BUSY; a flow's tag holds its hash (high
+ * half, checked before the key) and an odd instance number, so that ending a flow (an atomic compare-and-swap of the
  * tag to 0) ends only the flow that was looked up.  A new flow in a full
  * set takes the slot of the set's least recently active flow, counted.
  * Userspace maps the array to sweep idle flows (user/source/bpf_dp.c).
  */
 #define TLSMON_FLOW_WAYS 4
+#define TLSMON_TAG_BUSY 1ull	/* a flow is being written into the slot */
 
 struct tlsmon_flow_slot {
 	__u64 tag;

@@ -267,8 +267,8 @@ void bpf_dp_sweep(struct bpf_dp *dp, uint64_t cutoff_ns, struct bpf_dp_flow_stat
 	for (i = 0; i < dp->n_slots; i++) {
 		sl = &dp->slots[i];
 		t = __atomic_load_n(&sl->tag, __ATOMIC_ACQUIRE);
-		if (!t)
-			continue;
+		if (!t || t == TLSMON_TAG_BUSY)
+			continue;	/* free, or a flow being written */
 		if (__atomic_load_n(&sl->flow.last_ns, __ATOMIC_RELAXED) >= cutoff_ns) {
 			live++;
 			continue;

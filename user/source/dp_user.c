@@ -164,7 +164,8 @@ uint32_t dp_user_expire(struct dp_user *du, uint64_t cutoff_ns)
 	uint32_t i, n = 0, cap = 0, h;
 
 	for (i = 0; i < du->n_slots; i++) {
-		if (!du->slots[i].tag || du->slots[i].flow.last_ns >= cutoff_ns)
+		if (!du->slots[i].tag || du->slots[i].tag == TLSMON_TAG_BUSY ||
+		    du->slots[i].flow.last_ns >= cutoff_ns)
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 256;
