@@ -749,10 +749,33 @@ def section_mem(summary):
 
 # ---------------------------------------------------------------- main
 
+def previous_run(path):
+    """The summary of the run the file at path records (the one this run
+    replaces): its version, and its Measured column by (section, what)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return None, {}
+    version, measured, in_summary = None, {}, False
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] == "version":
+            version = cells[1]
+        if line.startswith("## "):
+            in_summary = line.strip() == "## Summary"
+            continue
+        # the table has a Before column since this function exists
+        if in_summary and len(cells) in (5, 6) and cells[0] not in ("#", "---"):
+            measured[(cells[0], cells[1])] = cells[-2]
+    return version, measured
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
+    before_version, before = previous_run(sys.argv[2])
     mach = kv("machine.tsv")
     summary = []
     body = []
@@ -779,7 +802,11 @@ def main():
         "",
         "## Summary",
         "",
-        table(["#", "What", "Goal", "Measured", "Verdict"], summary),
+        f"Before: the run this file recorded until now ({before_version or 'none'}), "
+        "as it measured it (\"-\" where it had no such row).",
+        "",
+        table(["#", "What", "Goal", f"Before ({before_version or '-'})", "Measured", "Verdict"],
+              [r[:3] + [before.get((r[0], r[1]), "-")] + r[3:] for r in summary]),
         "",
     ]
     text = "\n".join(head + body).rstrip() + "\n"
