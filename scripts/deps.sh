@@ -11,7 +11,7 @@ BUILD_PKGS=(
 TEST_PKGS=(
 	iproute2 openssl nginx libnginx-mod-stream curl gnutls-bin python3
 	iptables tcpdump tshark prometheus prometheus-node-exporter tmux
-	ethtool procps psmisc systemd groff-base man-db bsdextrautils
+	ethtool procps psmisc systemd groff-base man-db bsdextrautils python3-yaml
 )
 BENCH_PKGS=(ssldump time linux-perf)
 
