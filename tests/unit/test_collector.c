@@ -39,6 +39,7 @@ struct seen {
 	uint32_t have, need;
 	int hello_error;
 	char history[40];
+	char snis[8][64];		/* each record's, in order */
 };
 
 static void on_record(void *ctx, const struct hs_record *r)
@@ -62,6 +63,8 @@ static void on_record(void *ctx, const struct hs_record *r)
 	s->need = r->ev.hello_need;
 	s->hello_error = r->ev.hello_error;
 	snprintf(s->history, sizeof(s->history), "%s", r->history);
+	if (s->n <= 8)
+		snprintf(s->snis[s->n - 1], sizeof(s->snis[0]), "%s", s->sni);
 }
 
 struct rig {
@@ -571,6 +574,56 @@ static void test_held_released(void **state)
 	assert_int_equal(cs.records, 4);
 }
 
+/* A whole ClientHello, as the datapath sends it, with this SNI. */
+static void whole_hello(struct rig *g, uint16_t cport, uint64_t ts, const char *sni)
+{
+	struct tlsmon_ev_client_hello e;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, TLSMON_EV_CLIENT_HELLO, TLSMON_DIR_C2S, cport, ts);
+	e.h.size = sizeof(e);
+	e.ch.legacy_version = 0x0303;
+	e.ch.n_ciphers = 1;
+	e.ch.ciphers[0] = 0x1301;
+	e.ch.flags = TLS_CHF_SNI;
+	e.ch.sni_len = strlen(sni);
+	memcpy(e.ch.sni, sni, e.ch.sni_len);
+	assert_int_equal(evpipe_in(&g->pipe, &e, sizeof(e)), 0);
+}
+
+static void refused(struct rig *g, uint16_t cport, uint64_t ts)
+{
+	small(g, TLSMON_EV_TCP_RST, TLSMON_DIR_S2C, cport, ts, 0);
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, cport, ts, TLSMON_END_RST);
+}
+
+/*
+ * Held records keep their own ClientHello while others settle and are
+ * written (the collector unpacks each connection's hello as it settles).
+ */
+static void test_held_keeps_hello(void **state)
+{
+	struct rig *g = *state;
+	uint8_t saddr[16] = { 0 };
+
+	saddr[10] = saddr[11] = 0xff;
+	saddr[12] = 10;
+	saddr[15] = 1;
+	whole_hello(g, 40000, 1 * SEC, "first.lab.test");
+	refused(g, 40000, 1 * SEC + 1000);
+	whole_hello(g, 40001, 1 * SEC + 2000, "second.lab.test");
+	refused(g, 40001, 1 * SEC + 3000);
+	whole_hello(g, 40002, 1 * SEC + 4000, "third.lab.test");
+	tick(g, 4 * SEC);		/* the third times out, written meanwhile */
+	assert_int_equal(g->seen.n, 1);
+	assert_string_equal(g->seen.snis[0], "third.lab.test");
+	collector_release(g->col, saddr, 443, NULL);
+	assert_int_equal(g->seen.n, 3);
+	assert_string_equal(g->seen.snis[1], "first.lab.test");
+	assert_string_equal(g->seen.snis[2], "second.lab.test");
+	assert_string_equal(reason_name(g->seen.reason), "reset_after_client_hello");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +637,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_orphans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_until_deadline, setup_hold, teardown),
 		cmocka_unit_test_setup_teardown(test_held_released, setup_hold, teardown),
+		cmocka_unit_test_setup_teardown(test_held_keeps_hello, setup_hold, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
