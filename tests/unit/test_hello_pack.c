@@ -22,12 +22,12 @@
 static size_t round_trip(const struct tls_client_hello *ch)
 {
 	struct tls_client_hello out;
-	struct hello_pack *p = hello_pack(ch);
+	struct hello_pack *p = hello_pack_new(ch);
 	size_t n;
 
 	assert_non_null(p);
 	memset(&out, 0xa5, sizeof(out));
-	hello_unpack(p, &out);
+	hello_pack_unpack(p, &out);
 	assert_memory_equal(&out, ch, sizeof(out));
 	n = hello_pack_size(p);
 	free(p);

@@ -251,11 +251,11 @@ static void finish(struct collector *c, const struct ckey *k, struct conn *cn, i
 static void unpack_hellos(struct collector *c, struct conn *cn)
 {
 	if (cn->hello) {
-		hello_unpack(cn->hello, &c->hello[0]);
+		hello_pack_unpack(cn->hello, &c->hello[0]);
 		cn->ch = &c->hello[0];
 	}
 	if (cn->hello2) {
-		hello_unpack(cn->hello2, &c->hello[1]);
+		hello_pack_unpack(cn->hello2, &c->hello[1]);
 		cn->ch2 = &c->hello[1];
 	}
 }
@@ -562,7 +562,7 @@ int collector_event(void *ctx, const void *ev, size_t size)
 		/* a second hello answers a HelloRetryRequest, seen or not (a capture
 		 * of one side only), or repeats the first */
 		if (!*dst)
-			*dst = hello_pack(&e->ch);
+			*dst = hello_pack_new(&e->ch);
 		cn->part_seen = 0;	/* whole after all */
 		if (!cn->rec.ch_ns)
 			cn->rec.ch_ns = wall(c, h->ts_ns);

@@ -36,7 +36,7 @@ static uint16_t used_len(const uint8_t *p, uint16_t n)
 	return n;
 }
 
-struct hello_pack *hello_pack(const struct tls_client_hello *ch)
+struct hello_pack *hello_pack_new(const struct tls_client_hello *ch)
 {
 	const uint8_t *src = (const uint8_t *)ch;
 	uint16_t used[N_LISTS];
@@ -61,7 +61,7 @@ struct hello_pack *hello_pack(const struct tls_client_hello *ch)
 	return p;
 }
 
-void hello_unpack(const struct hello_pack *p, struct tls_client_hello *ch)
+void hello_pack_unpack(const struct hello_pack *p, struct tls_client_hello *ch)
 {
 	uint8_t *dst = (uint8_t *)ch;
 	const uint8_t *src = p->lists;

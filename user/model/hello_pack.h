@@ -14,8 +14,8 @@
 struct hello_pack;
 
 /* Allocated to its size; free() it.  NULL: out of memory. */
-struct hello_pack *hello_pack(const struct tls_client_hello *ch);
-void hello_unpack(const struct hello_pack *p, struct tls_client_hello *ch);
+struct hello_pack *hello_pack_new(const struct tls_client_hello *ch);
+void hello_pack_unpack(const struct hello_pack *p, struct tls_client_hello *ch);
 /* Bytes allocated for p (its header included). */
 size_t hello_pack_size(const struct hello_pack *p);
 
