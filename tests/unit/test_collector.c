@@ -5,7 +5,9 @@
  * failure after the handshake timeout (with its SNI when the bytes holding it
  * came), counted, its reassembly buffer freed; the same when the sweep drops
  * the flow or the input ends; reassembly stays bounded under many such
- * streams; and events for a flow nobody follows make no handshake.
+ * streams; and events for a flow nobody follows make no handshake.  Past
+ * --max-conns every dropped connection and hello is counted; the kept ones,
+ * and those held for --verify, settle with their own ClientHello.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -624,6 +626,64 @@ static void test_held_keeps_hello(void **state)
 	assert_string_equal(reason_name(g->seen.reason), "reset_after_client_hello");
 }
 
+/* ---- the connection cap: every connection past it counted, the rest intact ---- */
+
+#define CAP 16
+#define PAST_CAP 100
+
+static int setup_cap(void **state)
+{
+	struct collector_opts o = {
+		.max_conns = CAP, .max_servers = 16, .handshake_timeout = 2.0, .ifname = "test",
+	};
+	struct rig *g;
+
+	setup(state);
+	g = *state;
+	collector_free(g->col);
+	g->col = collector_new(&o);
+	assert_non_null(g->col);
+	assert_int_equal(collector_add_sink(g->col, &(struct rec_sink){ on_record, &g->seen }), 0);
+	evpipe_fini(&g->pipe);
+	assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
+	return 0;
+}
+
+/*
+ * More hellos than --max-conns: the least recent are dropped, each counted
+ * (connections and hellos); those kept settle with their own hello.
+ */
+static void test_cap_counts(void **state)
+{
+	struct rig *g = *state;
+	struct collector_stats cs;
+	char sni[32];
+	unsigned i;
+
+	for (i = 0; i < PAST_CAP; i++) {
+		snprintf(sni, sizeof(sni), "h%u.lab.test", i);
+		whole_hello(g, 40000 + i, 1 * SEC + i, sni);
+	}
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.client_hellos, PAST_CAP);
+	assert_int_equal(cs.evicted, PAST_CAP - CAP);
+	assert_int_equal(cs.hellos_evicted, PAST_CAP - CAP);
+	assert_int_equal(cs.hellos_open, CAP);
+	assert_int_equal(cs.open, CAP);
+	assert_int_equal(g->seen.n, 0);
+	collector_flush(g->col, 2 * SEC);
+	assert_int_equal(g->seen.n, CAP);
+	/* oldest first: the first kept is the one after the last dropped */
+	for (i = 0; i < 8; i++) {
+		snprintf(sni, sizeof(sni), "h%u.lab.test", PAST_CAP - CAP + i);
+		assert_string_equal(g->seen.snis[i], sni);
+	}
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.hellos_settled, CAP);
+	assert_int_equal(cs.hellos_open, 0);
+	assert_int_equal(cs.hellos_settled + cs.hellos_evicted + cs.hellos_repeated, PAST_CAP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +698,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_until_deadline, setup_hold, teardown),
 		cmocka_unit_test_setup_teardown(test_held_released, setup_hold, teardown),
 		cmocka_unit_test_setup_teardown(test_held_keeps_hello, setup_hold, teardown),
+		cmocka_unit_test_setup_teardown(test_cap_counts, setup_cap, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
