@@ -5,7 +5,9 @@
  * failure after the handshake timeout (with its SNI when the bytes holding it
  * came), counted, its reassembly buffer freed; the same when the sweep drops
  * the flow or the input ends; reassembly stays bounded under many such
- * streams; and events for a flow nobody follows make no handshake.
+ * streams; and events for a flow nobody follows make no handshake.  Past
+ * --max-conns every dropped connection and hello is counted; the kept ones,
+ * and those held for --verify, settle with their own ClientHello.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +41,7 @@ struct seen {
 	uint32_t have, need;
 	int hello_error;
 	char history[40];
+	char snis[8][64];		/* each record's, in order */
 };
 
 static void on_record(void *ctx, const struct hs_record *r)
@@ -62,6 +65,8 @@ static void on_record(void *ctx, const struct hs_record *r)
 	s->need = r->ev.hello_need;
 	s->hello_error = r->ev.hello_error;
 	snprintf(s->history, sizeof(s->history), "%s", r->history);
+	if (s->n <= 8)
+		snprintf(s->snis[s->n - 1], sizeof(s->snis[0]), "%s", s->sni);
 }
 
 struct rig {
@@ -571,6 +576,114 @@ static void test_held_released(void **state)
 	assert_int_equal(cs.records, 4);
 }
 
+/* A whole ClientHello, as the datapath sends it, with this SNI. */
+static void whole_hello(struct rig *g, uint16_t cport, uint64_t ts, const char *sni)
+{
+	struct tlsmon_ev_client_hello e;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, TLSMON_EV_CLIENT_HELLO, TLSMON_DIR_C2S, cport, ts);
+	e.h.size = sizeof(e);
+	e.ch.legacy_version = 0x0303;
+	e.ch.n_ciphers = 1;
+	e.ch.ciphers[0] = 0x1301;
+	e.ch.flags = TLS_CHF_SNI;
+	e.ch.sni_len = strlen(sni);
+	memcpy(e.ch.sni, sni, e.ch.sni_len);
+	assert_int_equal(evpipe_in(&g->pipe, &e, sizeof(e)), 0);
+}
+
+static void refused(struct rig *g, uint16_t cport, uint64_t ts)
+{
+	small(g, TLSMON_EV_TCP_RST, TLSMON_DIR_S2C, cport, ts, 0);
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, cport, ts, TLSMON_END_RST);
+}
+
+/*
+ * Held records keep their own ClientHello while others settle and are
+ * written (the collector unpacks each connection's hello as it settles).
+ */
+static void test_held_keeps_hello(void **state)
+{
+	struct rig *g = *state;
+	uint8_t saddr[16] = { 0 };
+
+	saddr[10] = saddr[11] = 0xff;
+	saddr[12] = 10;
+	saddr[15] = 1;
+	whole_hello(g, 40000, 1 * SEC, "first.lab.test");
+	refused(g, 40000, 1 * SEC + 1000);
+	whole_hello(g, 40001, 1 * SEC + 2000, "second.lab.test");
+	refused(g, 40001, 1 * SEC + 3000);
+	whole_hello(g, 40002, 1 * SEC + 4000, "third.lab.test");
+	tick(g, 4 * SEC);		/* the third times out, written meanwhile */
+	assert_int_equal(g->seen.n, 1);
+	assert_string_equal(g->seen.snis[0], "third.lab.test");
+	collector_release(g->col, saddr, 443, NULL);
+	assert_int_equal(g->seen.n, 3);
+	assert_string_equal(g->seen.snis[1], "first.lab.test");
+	assert_string_equal(g->seen.snis[2], "second.lab.test");
+	assert_string_equal(reason_name(g->seen.reason), "reset_after_client_hello");
+}
+
+/* ---- the connection cap: every connection past it counted, the rest intact ---- */
+
+#define CAP 16
+#define PAST_CAP 100
+
+static int setup_cap(void **state)
+{
+	struct collector_opts o = {
+		.max_conns = CAP, .max_servers = 16, .handshake_timeout = 2.0, .ifname = "test",
+	};
+	struct rig *g;
+
+	setup(state);
+	g = *state;
+	collector_free(g->col);
+	g->col = collector_new(&o);
+	assert_non_null(g->col);
+	assert_int_equal(collector_add_sink(g->col, &(struct rec_sink){ on_record, &g->seen }), 0);
+	evpipe_fini(&g->pipe);
+	assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
+	return 0;
+}
+
+/*
+ * More hellos than --max-conns: the least recent are dropped, each counted
+ * (connections and hellos); those kept settle with their own hello.
+ */
+static void test_cap_counts(void **state)
+{
+	struct rig *g = *state;
+	struct collector_stats cs;
+	char sni[32];
+	unsigned i;
+
+	for (i = 0; i < PAST_CAP; i++) {
+		snprintf(sni, sizeof(sni), "h%u.lab.test", i);
+		whole_hello(g, 40000 + i, 1 * SEC + i, sni);
+	}
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.client_hellos, PAST_CAP);
+	assert_int_equal(cs.evicted, PAST_CAP - CAP);
+	assert_int_equal(cs.hellos_evicted, PAST_CAP - CAP);
+	assert_int_equal(cs.hellos_open, CAP);
+	assert_int_equal(cs.open, CAP);
+	assert_int_equal(g->seen.n, 0);
+	collector_flush(g->col, 2 * SEC);
+	assert_int_equal(g->seen.n, CAP);
+	/* oldest first: the first kept is the one after the last dropped */
+	for (i = 0; i < 8; i++) {
+		snprintf(sni, sizeof(sni), "h%u.lab.test", PAST_CAP - CAP + i);
+		assert_string_equal(g->seen.snis[i], sni);
+	}
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.hellos_settled, CAP);
+	assert_int_equal(cs.hellos_open, 0);
+	assert_int_equal(cs.hellos_settled + cs.hellos_evicted + cs.hellos_repeated, PAST_CAP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +697,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_orphans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_until_deadline, setup_hold, teardown),
 		cmocka_unit_test_setup_teardown(test_held_released, setup_hold, teardown),
+		cmocka_unit_test_setup_teardown(test_held_keeps_hello, setup_hold, teardown),
+		cmocka_unit_test_setup_teardown(test_cap_counts, setup_cap, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,8 @@ struct collector {
 	/* the settling record's fingerprints: made once per record, not kept per connection */
 	struct fingerprints fp;
 	struct server_fingerprint sfp;
+	/* the settling record's ClientHellos, unpacked (a held one gets its own copy) */
+	struct tls_client_hello hello[2];
 	uint64_t next_id;
 	uint64_t now;			/* latest event time */
 	char ifname_cache[IF_NAMESIZE];
@@ -41,8 +43,9 @@ static void conn_free(struct conn *c)
 	cert_chain_put(c->certs[0]);
 	cert_chain_put(c->certs[1]);
 	cert_request_put(c->cert_req);
-	free(c->ch);
-	free(c->ch2);
+	free(c->hello);
+	free(c->hello2);
+	free(c->held_ch);
 	free(c->sh);
 	free(c->part);
 	free(c);
@@ -244,6 +247,41 @@ static void finish(struct collector *c, const struct ckey *k, struct conn *cn, i
 	conn_free(cn);
 }
 
+/* The connection's hellos as the diagnosis and the outputs read them. */
+static void unpack_hellos(struct collector *c, struct conn *cn)
+{
+	if (cn->hello) {
+		hello_pack_unpack(cn->hello, &c->hello[0]);
+		cn->ch = &c->hello[0];
+	}
+	if (cn->hello2) {
+		hello_pack_unpack(cn->hello2, &c->hello[1]);
+		cn->ch2 = &c->hello[1];
+	}
+}
+
+/*
+ * A held record outlives the next one's settle: its hellos move out of the
+ * collector's buffers.  Nonzero: no memory, it is written now without waiting.
+ */
+static int keep_hellos(struct collector *c, struct conn *cn)
+{
+	struct hs_record *r = &cn->rec;
+
+	if (!cn->ch)
+		return 0;
+	cn->held_ch = malloc(2 * sizeof(*cn->held_ch));
+	if (!cn->held_ch)
+		return -1;
+	memcpy(cn->held_ch, c->hello, 2 * sizeof(*cn->held_ch));
+	if (r->ch == cn->ch)
+		r->ch = &cn->held_ch[0];
+	cn->ch = &cn->held_ch[0];
+	if (cn->ch2)
+		cn->ch2 = r->ch2 = &cn->held_ch[1];
+	return 0;
+}
+
 /* Give the record its derived fields, diagnose it, hand it out, forget it. */
 static void settle(struct collector *c, const struct ckey *k, struct conn *cn, int timed_out)
 {
@@ -255,6 +293,7 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 		finish(c, k, cn, 1);
 		return;
 	}
+	unpack_hellos(c, cn);
 	r->ch = cn->ch;
 	r->ch2 = cn->ch2;
 	if (!cn->ch && cn->part_seen) {
@@ -288,7 +327,7 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 	}
 	diag_settle(cn, c->profiles, timed_out, waited);
 	cn->timed_out = (uint8_t)timed_out;
-	if (c->o.hold && c->o.hold(c->o.hold_ctx, r)) {
+	if (c->o.hold && c->o.hold(c->o.hold_ctx, r) && !keep_hellos(c, cn)) {
 		/* waits for its verification, hold_ns at most (settle_idle) */
 		r->verify_asked = 1;
 		cn->held = 1;
@@ -424,7 +463,7 @@ static void on_hs_bytes(struct collector *c, struct conn *cn, const struct tlsmo
 /* A ClientHello begun in reassembly and not whole (yet). */
 static void on_hello_part(struct conn *cn, const struct tlsmon_ev_hello_part *e)
 {
-	if (cn->ch)
+	if (cn->hello)
 		return;	/* a whole hello came: this is a later one's start, or a late word */
 	if (!cn->part_seen) {
 		cn->part_seen = 1;
@@ -507,7 +546,7 @@ int collector_event(void *ctx, const void *ev, size_t size)
 	switch (h->type) {
 	case TLSMON_EV_CLIENT_HELLO: {
 		const struct tlsmon_ev_client_hello *e = ev;
-		struct tls_client_hello **dst = cn->ch ? &cn->ch2 : &cn->ch;
+		struct hello_pack **dst = cn->hello ? &cn->hello2 : &cn->hello;
 
 		c->st.client_hellos++;
 		if (cn->hello_counted) {
@@ -516,16 +555,14 @@ int collector_event(void *ctx, const void *ev, size_t size)
 			cn->hello_counted = 1;
 			c->st.hellos_open++;
 		}
-		if (cn->ch2) {
+		if (cn->hello2) {
 			history(cn, side, 'C');	/* a third hello: the first two are kept */
 			break;
 		}
 		/* a second hello answers a HelloRetryRequest, seen or not (a capture
 		 * of one side only), or repeats the first */
 		if (!*dst)
-			*dst = malloc(sizeof(**dst));
-		if (*dst)
-			**dst = e->ch;
+			*dst = hello_pack_new(&e->ch);
 		cn->part_seen = 0;	/* whole after all */
 		if (!cn->rec.ch_ns)
 			cn->rec.ch_ns = wall(c, h->ts_ns);
@@ -594,7 +631,7 @@ int collector_event(void *ctx, const void *ev, size_t size)
 		break;
 	}
 	case TLSMON_EV_PARSE_ERROR:
-		if (side == SIDE_CLIENT && (sm->hs_type == TLS_HS_CLIENT_HELLO || !cn->ch) &&
+		if (side == SIDE_CLIENT && (sm->hs_type == TLS_HS_CLIENT_HELLO || !cn->hello) &&
 		    !cn->rec.ev.hello_error)
 			cn->rec.ev.hello_error = sm->reason;
 		/* a Certificate reassembly could not complete (cut, or past the budget) */

@@ -4,13 +4,18 @@
 #define TLSMON_CONN_H
 
 #include <stdint.h>
+#include "model/hello_pack.h"
 #include "model/record.h"
 
 #define CONN_MAX_APP_SEQ 16
 
 struct conn {
 	struct hs_record rec;
-	struct tls_client_hello *ch, *ch2;	/* owned */
+	/* the ClientHellos, packed: most of a connection's memory otherwise */
+	struct hello_pack *hello, *hello2;	/* owned */
+	/* them unpacked, from the settle on (the diagnosis reads these) */
+	const struct tls_client_hello *ch, *ch2;
+	struct tls_client_hello *held_ch;	/* owned: ch and ch2 while held */
 	struct tls_server_hello *sh;		/* owned */
 	/* a ClientHello begun in reassembly, not whole (yet): what its bytes said */
 	struct tls_client_hello *part;		/* owned; NULL: too few bytes to parse */
