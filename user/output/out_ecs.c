@@ -56,7 +56,7 @@ struct facts {
 	size_t sni_len;
 	const char *proto_name, *proto_ver;	/* NULL: no ServerHello, or no such name */
 	char version[32];			/* the native name of the version */
-	char cipher[40], curve[40];		/* "": none */
+	char cipher[96], curve[64];		/* "": none */
 	const uint8_t *alpn;			/* chosen, NULL: none */
 	size_t alpn_len;
 	int established, resumed, failed;
@@ -508,8 +508,8 @@ void out_otel_record(struct jbuf *b, const struct hs_record *r)
 	}
 	facts_get(f, r);
 	jbuf_obj_open(b);
+	/* the log record's time, for the collector to parse (not an attribute) */
 	jbuf_str(b, "timestamp", f->ts);
-	jbuf_str(b, "event.name", "tlsmon.handshake");
 	/* server.address: the name the client asked for, else the address */
 	if (f->sni)
 		wire(b, f, "server.address", "server.address", f->sni, f->sni_len);
