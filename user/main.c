@@ -389,7 +389,7 @@ static int parse_args(int argc, char **argv)
 			env.log_path = optarg;
 			break;
 		case OPT_JSON_FORMAT:
-			c = json_format_parse(optarg);
+			c = out_ecs_format_parse(optarg);
 			if (c < 0) {
 				pr_err("--json-format: native, ecs or otel, not '%s'", optarg);
 				return EXIT_USAGE;

@@ -258,7 +258,7 @@ int outputs_open(void)
 	if (env.json) {
 		run.json = out_json_open(NULL, err, sizeof(err));
 		if (run.json)
-			out_json_set_record(run.json, json_format_writer(env.json_format));
+			out_json_set_record(run.json, out_ecs_format_writer(env.json_format));
 		if (add_sink(out_json_write, run.json))
 			return EXIT_RUNTIME;
 	}
@@ -268,7 +268,7 @@ int outputs_open(void)
 			pr_err("%s", err);
 			return EXIT_RUNTIME;
 		}
-		out_json_set_record(run.log, json_format_writer(env.json_format));
+		out_json_set_record(run.log, out_ecs_format_writer(env.json_format));
 		if (add_sink(out_json_write, run.log))
 			return EXIT_RUNTIME;
 	}

@@ -689,7 +689,7 @@ static void check_three(struct ctx *c, const struct hs_record *r)
 
 	write_fmt(&bn, out_json_record, r);
 	write_fmt(&be, out_ecs_record, r);
-	write_fmt(&bo, out_otel_record, r);
+	write_fmt(&bo, out_ecs_otel_record, r);
 	jd_parse(&n, bn.s);
 	jd_parse(&e, be.s);
 	jd_parse(&o, bo.s);
@@ -824,14 +824,14 @@ static void test_checker_catches(void **state)
 static void test_format_names(void **state)
 {
 	(void)state;
-	assert_int_equal(json_format_parse("native"), JSON_FORMAT_NATIVE);
-	assert_int_equal(json_format_parse("ecs"), JSON_FORMAT_ECS);
-	assert_int_equal(json_format_parse("otel"), JSON_FORMAT_OTEL);
-	assert_int_equal(json_format_parse("ECS"), -1);
-	assert_int_equal(json_format_parse(""), -1);
-	assert_ptr_equal(json_format_writer(JSON_FORMAT_NATIVE), out_json_record);
-	assert_ptr_equal(json_format_writer(JSON_FORMAT_ECS), out_ecs_record);
-	assert_ptr_equal(json_format_writer(JSON_FORMAT_OTEL), out_otel_record);
+	assert_int_equal(out_ecs_format_parse("native"), JSON_FORMAT_NATIVE);
+	assert_int_equal(out_ecs_format_parse("ecs"), JSON_FORMAT_ECS);
+	assert_int_equal(out_ecs_format_parse("otel"), JSON_FORMAT_OTEL);
+	assert_int_equal(out_ecs_format_parse("ECS"), -1);
+	assert_int_equal(out_ecs_format_parse(""), -1);
+	assert_ptr_equal(out_ecs_format_writer(JSON_FORMAT_NATIVE), out_json_record);
+	assert_ptr_equal(out_ecs_format_writer(JSON_FORMAT_ECS), out_ecs_record);
+	assert_ptr_equal(out_ecs_format_writer(JSON_FORMAT_OTEL), out_ecs_otel_record);
 }
 
 int main(void)

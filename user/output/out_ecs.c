@@ -14,7 +14,7 @@
 #include "output/out_verify.h"
 #include "tls_proto.h"
 
-int json_format_parse(const char *s)
+int out_ecs_format_parse(const char *s)
 {
 	if (!strcmp(s, "native"))
 		return JSON_FORMAT_NATIVE;
@@ -25,13 +25,13 @@ int json_format_parse(const char *s)
 	return -1;
 }
 
-out_json_record_fn json_format_writer(enum json_format f)
+out_json_record_fn out_ecs_format_writer(enum json_format f)
 {
 	switch (f) {
 	case JSON_FORMAT_ECS:
 		return out_ecs_record;
 	case JSON_FORMAT_OTEL:
-		return out_otel_record;
+		return out_ecs_otel_record;
 	default:
 		return out_json_record;
 	}
@@ -498,7 +498,7 @@ static void otel_verified(struct jbuf *b, const struct verify_result *v)
 	jbuf_free(&t);
 }
 
-void out_otel_record(struct jbuf *b, const struct hs_record *r)
+void out_ecs_otel_record(struct jbuf *b, const struct hs_record *r)
 {
 	struct facts *f = malloc(sizeof(*f));
 

@@ -25,13 +25,13 @@ enum json_format {
 };
 
 /* "native", "ecs", "otel": the format, or -1. */
-int json_format_parse(const char *s);
+int out_ecs_format_parse(const char *s);
 /* What writes a record in the format. */
-out_json_record_fn json_format_writer(enum json_format f);
+out_json_record_fn out_ecs_format_writer(enum json_format f);
 
 /* One record as an ECS document (no newline). */
 void out_ecs_record(struct jbuf *b, const struct hs_record *r);
 /* One record as flat OpenTelemetry attributes (no newline). */
-void out_otel_record(struct jbuf *b, const struct hs_record *r);
+void out_ecs_otel_record(struct jbuf *b, const struct hs_record *r);
 
 #endif
