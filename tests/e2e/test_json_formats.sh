@@ -9,8 +9,9 @@
 # know is a usage error (exit 2).  Hostile SNIs (tests/lib/hello_pcap.py, as
 # in test_wire_escape.sh): the ecs and otel values are the native ones, byte
 # for byte, and a name that is not UTF-8 has its hex in tlsmon.hex, never a
-# "_hex" key beside a schema field.  The fields' types against the schemas'
-# definitions: tests/unit/test_json_formats.c.
+# "_hex" key beside a schema field.  contrib/logs/'s Filebeat, Vector and
+# OTel collector snippets parse and read the file the service writes.  The
+# fields' types against the schemas' definitions: tests/unit/test_json_formats.c.
 . "$(dirname "$0")/../lib/e2e.sh"
 set -o pipefail
 CAPS="zeek/certificate-request-failed.pcap ja4/latest.pcapng ja4/ipv6.pcapng"
@@ -175,5 +176,47 @@ for a, e, o in zip(nat, ecs, otel):
 EOF
 }
 
-ALL_TESTS="test_runs test_records test_hostile_names"
+# contrib/logs/: each snippet parses, reads the log file the service writes
+# (contrib/tlsmon.default's --log) and expects the format it says to run
+test_contrib_snippets() {
+	py_tap python3 - "$DIR" <<'EOF'
+import re, sys, tomllib, yaml
+sys.path.insert(0, "tests/lib")
+from promtext import Tap
+t = Tap()
+w = sys.argv[1]
+log = "/var/log/tlsmon/tlsmon.json"
+t.ok(log in open("contrib/tlsmon.default").read(), "the service writes " + log)
+fb_text = open("contrib/logs/filebeat.yml").read()
+fb = yaml.safe_load(fb_text)
+inp = fb["filebeat.inputs"][0]
+nd = [p["ndjson"] for p in inp.get("parsers", []) if "ndjson" in p]
+t.ok(inp["type"] == "filestream" and log in inp["paths"] and nd and nd[0].get("target") == ""
+     and nd[0].get("overwrite_keys") is True,
+     "filebeat: filestream of %s, each line decoded at the event's top" % log, inp)
+t.ok("--json-format ecs" in fb_text, "filebeat: says to run --json-format ecs")
+vt_text = open("contrib/logs/vector.toml").read()
+vt = tomllib.loads(vt_text)
+t.ok(log in vt["sources"]["tlsmon"]["include"] and
+     "parse_json" in vt["transforms"]["tlsmon_records"]["source"] and
+     vt["sinks"]["elasticsearch"]["inputs"] == ["tlsmon_records"],
+     "vector: file source of %s, decoded, to a sink" % log)
+t.ok("--json-format ecs" in vt_text, "vector: says to run --json-format ecs")
+oc_text = open("contrib/logs/otelcol-filelog.yaml").read()
+oc = yaml.safe_load(oc_text)
+fl = oc["receivers"]["filelog/tlsmon"]
+jp = [o for o in fl["operators"] if o["type"] == "json_parser"]
+t.ok(log in fl["include"] and jp and jp[0]["timestamp"]["parse_from"] == "attributes.timestamp",
+     "otelcol: filelog of %s, json_parser, time from the record's timestamp" % log, fl)
+t.ok(oc["service"]["pipelines"]["logs"]["receivers"] == ["filelog/tlsmon"],
+     "otelcol: the receiver is in the logs pipeline")
+t.ok("--json-format otel" in oc_text, "otelcol: says to run --json-format otel")
+# the Go layout 2006-01-02T15:04:05.999999Z07:00 reads what tlsmon writes
+ts = [l.split('"timestamp":"')[1][:27] for l in open(w + "/log.otel") if l.strip()]
+t.ok(ts and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", x) for x in ts),
+     "otel timestamps in the layout the snippet parses", ts[:3])
+EOF
+}
+
+ALL_TESTS="test_runs test_records test_hostile_names test_contrib_snippets"
 e2e_run
