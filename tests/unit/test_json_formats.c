@@ -601,6 +601,13 @@ static void facts(struct ctx *c, const struct hs_record *r, const struct jdoc *n
 	same(c, r, n, "ja3s", o, "tls.server.ja3s");
 	same(c, r, n, "ja4", e, "tlsmon.ja4");
 	same(c, r, n, "ja4", o, "tlsmon.ja4");
+	same(c, r, n, "ja4_retry", e, "tlsmon.ja4_retry");
+	same(c, r, n, "ja4_r_retry", o, "tlsmon.ja4_r_retry");
+	same(c, r, n, "client_hello_cut", e, "tlsmon.client_hello_cut");
+	same(c, r, n, "client_hello_cut", o, "tlsmon.client_hello_cut");
+	same(c, r, n, "alpn_offered", e, "tlsmon.alpn_offered");
+	same(c, r, n, "alpn_offered_count", o, "tlsmon.alpn_offered_count");
+	same(c, r, n, "versions_offered", e, "tlsmon.versions_offered");
 	same(c, r, n, "ciphers_offered", e, "tls.client.supported_ciphers");
 	same(c, r, n, "ciphers_offered", o, "tls.client.supported_ciphers");
 	same(c, r, n, "reason", e, "error.type");

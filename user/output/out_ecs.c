@@ -239,6 +239,29 @@ static void alpn_offered(struct jbuf *b, const char *key, const struct tls_clien
 	jbuf_strv(b, key, v, n);
 }
 
+/* Lists longer than tlsmon keeps: shown in part (supported_ciphers too), said so here. */
+static void hello_cut(struct jbuf *b, const char *key, const struct tls_client_hello *ch)
+{
+	static const struct { uint32_t flag; const char *name; } cut[] = {
+		{ TLS_CHF_TRUNC_SNI, "sni" }, { TLS_CHF_TRUNC_ALPN, "alpn" },
+		{ TLS_CHF_TRUNC_CIPHERS, "ciphers" }, { TLS_CHF_TRUNC_EXTS, "extensions" },
+		{ TLS_CHF_TRUNC_VERSIONS, "versions" }, { TLS_CHF_TRUNC_GROUPS, "groups" },
+		{ TLS_CHF_TRUNC_KEY_SHARES, "key_shares" },
+		{ TLS_CHF_TRUNC_SIGALGS, "signature_algorithms" },
+		{ TLS_CHF_TRUNC_ECPF, "ec_point_formats" },
+	};
+	unsigned i;
+
+	if (!(ch->flags & TLS_CHF_TRUNC_MASK))
+		return;
+	jbuf_key(b, key);
+	jbuf_arr_open(b);
+	for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++)
+		if (ch->flags & cut[i].flag)
+			jbuf_str(b, NULL, cut[i].name);
+	jbuf_arr_close(b);
+}
+
 /* The ClientHello's JA4 and the rest natively named, under tlsmon; p: key prefix. */
 static void tlsmon_hello(struct jbuf *b, const struct hs_record *r, const char *p)
 {
@@ -250,7 +273,9 @@ static void tlsmon_hello(struct jbuf *b, const struct hs_record *r, const char *
 	jbuf_bool(b, KEY("client_hello_seen"), !!ch);
 	if (!ch)
 		return;
+	hello_cut(b, KEY("client_hello_cut"), ch);
 	alpn_offered(b, KEY("alpn_offered"), ch);
+	jbuf_u64(b, KEY("alpn_offered_count"), ch->alpn_count);
 	jbuf_key(b, KEY("versions_offered"));
 	jbuf_arr_open(b);
 	for (i = 0; i < ch->n_versions && i < TLSMON_MAX_VERSIONS; i++)
@@ -271,8 +296,10 @@ static void tlsmon_hello(struct jbuf *b, const struct hs_record *r, const char *
 
 		if (fp2) {
 			fingerprint_client(r->ch2, fp2);
-			if (fp2->have_ja4)
+			if (fp2->have_ja4) {
 				jbuf_str(b, KEY("ja4_retry"), fp2->ja4);
+				jbuf_str(b, KEY("ja4_r_retry"), fp2->ja4_r);
+			}
 			free(fp2);
 		}
 	}
