@@ -257,8 +257,11 @@ int outputs_open(void)
 	}
 	if (env.json) {
 		run.json = out_json_open(NULL, err, sizeof(err));
-		if (run.json)
+		if (run.json) {
 			out_json_set_record(run.json, out_ecs_format_writer(env.json_format));
+			out_json_set_verified(run.json,
+					      out_ecs_format_verified_writer(env.json_format));
+		}
 		if (add_sink(out_json_write, run.json))
 			return EXIT_RUNTIME;
 	}
@@ -269,6 +272,7 @@ int outputs_open(void)
 			return EXIT_RUNTIME;
 		}
 		out_json_set_record(run.log, out_ecs_format_writer(env.json_format));
+		out_json_set_verified(run.log, out_ecs_format_verified_writer(env.json_format));
 		if (add_sink(out_json_write, run.log))
 			return EXIT_RUNTIME;
 	}

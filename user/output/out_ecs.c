@@ -25,6 +25,18 @@ int out_ecs_format_parse(const char *s)
 	return -1;
 }
 
+out_json_verified_fn out_ecs_format_verified_writer(enum json_format f)
+{
+	switch (f) {
+	case JSON_FORMAT_ECS:
+		return out_ecs_verified;
+	case JSON_FORMAT_OTEL:
+		return out_ecs_otel_verified;
+	default:
+		return out_verify_json;
+	}
+}
+
 out_json_record_fn out_ecs_format_writer(enum json_format f)
 {
 	switch (f) {
@@ -580,4 +592,98 @@ void out_ecs_otel_record(struct jbuf *b, const struct hs_record *r)
 	hex_notes(b, f, "tlsmon.hex.");
 	jbuf_obj_close(b);
 	free(f);
+}
+
+/*
+ * out_verify_json()'s object, {"verified": {...}}, into a scratch buffer:
+ * its text without the outer braces (skip 1) or also without the key (skip
+ * 12), or NULL when out of memory.
+ */
+static const char *verified_text(struct jbuf *t, const struct verify_result *res, size_t skip,
+				 size_t *len)
+{
+	jbuf_init(t);
+	out_verify_json(t, res);
+	if (t->oom || t->len < skip + 1)
+		return NULL;
+	*len = t->len - skip - 1;
+	return t->s + skip;
+}
+
+/* --verify's own line in ECS: when, against what, and the result as natively under tlsmon. */
+void out_ecs_verified(struct jbuf *b, const struct verify_result *res)
+{
+	char ts[48], sa[INET6_ADDRSTRLEN];
+	const char *v;
+	struct jbuf t;
+	size_t n;
+
+	v = verified_text(&t, res, 1, &n);
+	if (!v) {
+		b->oom = 1;
+		jbuf_free(&t);
+		return;
+	}
+	iso_ns(ts, sizeof(ts), res->end_ns);
+	addr_str(res->t.addr, sa, sizeof(sa));
+	jbuf_obj_open(b);
+	jbuf_str(b, "@timestamp", ts);
+	jbuf_key(b, "ecs");
+	jbuf_obj_open(b);
+	jbuf_str(b, "version", OUT_ECS_VERSION);
+	jbuf_obj_close(b);
+	jbuf_key(b, "event");
+	jbuf_obj_open(b);
+	jbuf_str(b, "kind", "event");
+	jbuf_key(b, "category");
+	jbuf_arr_open(b);
+	jbuf_str(b, NULL, "network");
+	jbuf_arr_close(b);
+	jbuf_key(b, "type");
+	jbuf_arr_open(b);
+	jbuf_str(b, NULL, "info");
+	jbuf_arr_close(b);
+	jbuf_str(b, "action", "tls-verification");
+	jbuf_str(b, "dataset", "tlsmon.verification");
+	jbuf_str(b, "module", "tlsmon");
+	if (res->end_ns >= res->start_ns && res->start_ns)
+		jbuf_u64(b, "duration", res->end_ns - res->start_ns);
+	jbuf_obj_close(b);
+	jbuf_key(b, "destination");
+	jbuf_obj_open(b);
+	jbuf_str(b, "ip", sa);
+	jbuf_u64(b, "port", res->t.port);
+	jbuf_obj_close(b);
+	jbuf_key(b, "tlsmon");
+	jbuf_obj_open(b);
+	jbuf_raw(b, v, n);
+	jbuf_obj_close(b);
+	jbuf_obj_close(b);
+	jbuf_free(&t);
+}
+
+/* --verify's own line as OTel attributes: the result under "tlsmon.verified". */
+void out_ecs_otel_verified(struct jbuf *b, const struct verify_result *res)
+{
+	char ts[48], sa[INET6_ADDRSTRLEN];
+	const char *v;
+	struct jbuf t;
+	size_t n;
+
+	v = verified_text(&t, res, 12, &n);
+	if (!v) {
+		b->oom = 1;
+		jbuf_free(&t);
+		return;
+	}
+	iso_ns(ts, sizeof(ts), res->end_ns);
+	addr_str(res->t.addr, sa, sizeof(sa));
+	jbuf_obj_open(b);
+	jbuf_str(b, "timestamp", ts);
+	jbuf_str(b, "server.address", sa);
+	jbuf_u64(b, "server.port", res->t.port);
+	jbuf_key(b, "tlsmon.verified");
+	jbuf_raw(b, v, n);
+	jbuf_obj_close(b);
+	jbuf_free(&t);
 }

@@ -26,12 +26,16 @@ enum json_format {
 
 /* "native", "ecs", "otel": the format, or -1. */
 int out_ecs_format_parse(const char *s);
-/* What writes a record in the format. */
+/* What writes a record, and --verify's own line, in the format. */
 out_json_record_fn out_ecs_format_writer(enum json_format f);
+out_json_verified_fn out_ecs_format_verified_writer(enum json_format f);
 
 /* One record as an ECS document (no newline). */
 void out_ecs_record(struct jbuf *b, const struct hs_record *r);
 /* One record as flat OpenTelemetry attributes (no newline). */
 void out_ecs_otel_record(struct jbuf *b, const struct hs_record *r);
+/* --verify's line: the native {"verified": ...} under tlsmon, with when and where. */
+void out_ecs_verified(struct jbuf *b, const struct verify_result *res);
+void out_ecs_otel_verified(struct jbuf *b, const struct verify_result *res);
 
 #endif

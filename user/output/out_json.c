@@ -463,6 +463,7 @@ struct out_json {
 	struct linefile *lf;
 	struct jbuf b;
 	out_json_record_fn record;	/* --json-format */
+	out_json_verified_fn verified;
 };
 
 struct out_json *out_json_open(const char *path, char *err, size_t errlen)
@@ -485,12 +486,18 @@ struct out_json *out_json_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	o->record = out_json_record;
+	o->verified = out_verify_json;
 	return o;
 }
 
 void out_json_set_record(struct out_json *o, out_json_record_fn fn)
 {
 	o->record = fn;
+}
+
+void out_json_set_verified(struct out_json *o, out_json_verified_fn fn)
+{
+	o->verified = fn;
 }
 
 void out_json_write(void *ctx, const struct hs_record *r)
@@ -529,7 +536,7 @@ void out_json_close(struct out_json *o)
 void out_json_verified(struct out_json *o, const struct verify_result *res)
 {
 	jbuf_reset(&o->b);
-	out_verify_json(&o->b, res);
+	o->verified(&o->b, res);
 	jbuf_raw(&o->b, "\n", 1);
 	if (o->b.oom)
 		linefile_drop(o->lf, -ENOMEM);

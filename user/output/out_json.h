@@ -27,6 +27,9 @@ void out_json_record(struct jbuf *b, const struct hs_record *r);
 /* What writes a record's object: out_json_record, or another vocabulary's (out_ecs.h). */
 typedef void (*out_json_record_fn)(struct jbuf *b, const struct hs_record *r);
 void out_json_set_record(struct out_json *o, out_json_record_fn fn);
+/* And what writes --verify's line: out_verify_json, or another vocabulary's. */
+typedef void (*out_json_verified_fn)(struct jbuf *b, const struct verify_result *res);
+void out_json_set_verified(struct out_json *o, out_json_verified_fn fn);
 /*
  * Parts of the native record that other vocabularies carry as they are
  * (out_ecs.c, under "tlsmon"): a failure's evidence, the certificates
