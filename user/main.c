@@ -18,6 +18,7 @@
 #include "lib/privs.h"
 #include "model/collector.h"
 #include "model/verify.h"
+#include "output/out_ecs.h"
 #include "output/out_prom.h"
 #include "pipe/evpipe.h"
 #include "ui/dashboard.h"
@@ -81,6 +82,9 @@ static void usage(FILE *f)
 		"Output:\n"
 		"  -j, --json                  a JSON line per handshake on standard output\n"
 		"      --log FILE              also append them to FILE (reopened on SIGHUP)\n"
+		"      --json-format FMT       the records' vocabulary, for --json and --log:\n"
+		"                              native (the default), ecs (Elastic Common\n"
+		"                              Schema 8) or otel (OpenTelemetry attributes)\n"
 		"      --all                   text output: established handshakes too, not\n"
 		"                              only failures\n"
 		"      --summary-interval S    seconds between text summaries (60; 0: none)\n"
@@ -310,6 +314,7 @@ static int parse_args(int argc, char **argv)
 		OPT_TEXTFILE_DIR, OPT_TEXTFILE_INTERVAL, OPT_NO_TEXTFILE, OPT_MAX_SERIES, OPT_CA_FILE,
 		OPT_DASHBOARD, OPT_NO_DASHBOARD, OPT_USER, OPT_NO_DROP, OPT_NO_SECCOMP,
 		OPT_VERIFY, OPT_VERIFY_INTERVAL, OPT_VERIFY_TIMEOUT, OPT_VERIFY_PROBES,
+		OPT_JSON_FORMAT,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -319,6 +324,7 @@ static int parse_args(int argc, char **argv)
 		{ "events", no_argument, NULL, OPT_EVENTS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "log", required_argument, NULL, OPT_LOG },
+		{ "json-format", required_argument, NULL, OPT_JSON_FORMAT },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "summary-interval", required_argument, NULL, OPT_SUMMARY },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
@@ -381,6 +387,14 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_LOG:
 			env.log_path = optarg;
+			break;
+		case OPT_JSON_FORMAT:
+			c = out_ecs_format_parse(optarg);
+			if (c < 0) {
+				pr_err("--json-format: native, ecs or otel, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			env.json_format = c;
 			break;
 		case OPT_ALL:
 			env.all = 1;

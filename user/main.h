@@ -34,6 +34,7 @@ struct env {
 	int all;
 	int dashboard;			/* -1: on a terminal, without --json/--events */
 	const char *log_path;
+	int json_format;		/* enum json_format: --json and --log alike */
 	const char *ca_file;		/* extra trust anchors for the chain check */
 	int verbose;
 	double handshake_timeout;

@@ -15,6 +15,7 @@
 #include "model/verify.h"
 #include "output/ev_json.h"
 #include "output/jbuf.h"
+#include "output/out_ecs.h"
 #include "output/out_json.h"
 #include "output/out_prom.h"
 #include "output/out_text.h"
@@ -256,6 +257,11 @@ int outputs_open(void)
 	}
 	if (env.json) {
 		run.json = out_json_open(NULL, err, sizeof(err));
+		if (run.json) {
+			out_json_set_record(run.json, out_ecs_format_writer(env.json_format));
+			out_json_set_verified(run.json,
+					      out_ecs_format_verified_writer(env.json_format));
+		}
 		if (add_sink(out_json_write, run.json))
 			return EXIT_RUNTIME;
 	}
@@ -265,6 +271,8 @@ int outputs_open(void)
 			pr_err("%s", err);
 			return EXIT_RUNTIME;
 		}
+		out_json_set_record(run.log, out_ecs_format_writer(env.json_format));
+		out_json_set_verified(run.log, out_ecs_format_verified_writer(env.json_format));
 		if (add_sink(out_json_write, run.log))
 			return EXIT_RUNTIME;
 	}

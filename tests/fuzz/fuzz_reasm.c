@@ -15,7 +15,7 @@
  *
  * Invariants (abort on violation): every event the pipeline passes on is
  * written by ev_json (--events) as one valid JSON object; every record by
- * out_json_record as one, and by out_text_line / diag_explain as printable
+ * out_json_record as one (and as ecs and otel, out_ecs.c), and by out_text_line / diag_explain as printable
  * ASCII (tests/lib/out_check.h).  ASan: every event sits in a buffer of
  * exactly its size; no leak at the end of an input.
  *
@@ -218,6 +218,12 @@ static void on_record(void *ctx, const struct hs_record *r)
 	bad = oc_json_record(&z->jbuf_rec, r);
 	if (bad)
 		die("record JSON", bad);
+	bad = oc_json_record_as(&z->jbuf_rec, out_ecs_record, r);
+	if (bad)
+		die("record JSON (ecs)", bad);
+	bad = oc_json_record_as(&z->jbuf_rec, out_ecs_otel_record, r);
+	if (bad)
+		die("record JSON (otel)", bad);
 	bad = oc_text_record(r);
 	if (bad)
 		die("record text", bad);

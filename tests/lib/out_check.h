@@ -18,6 +18,7 @@
 #include "model/diag.h"
 #include "output/ev_json.h"
 #include "json_check.h"
+#include "output/out_ecs.h"
 #include "output/out_json.h"
 #include "output/out_text.h"
 
@@ -36,6 +37,15 @@ static inline const char *oc_json_record(struct jbuf *b, const struct hs_record 
 {
 	jbuf_reset(b);
 	out_json_record(b, r);
+	return oc_json(b);
+}
+
+/* The same record in another vocabulary (--json-format ecs, otel). */
+static inline const char *oc_json_record_as(struct jbuf *b, out_json_record_fn fn,
+					    const struct hs_record *r)
+{
+	jbuf_reset(b);
+	fn(b, r);
 	return oc_json(b);
 }
 

@@ -64,14 +64,21 @@ static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_
 int replay_capture(const char *path, double handshake_timeout, struct replay *out, char *err,
 		   size_t errlen)
 {
+	memset(out, 0, sizeof(*out));
+	return replay_capture_each(path, handshake_timeout, keep, out, err, errlen);
+}
+
+int replay_capture_each(const char *path, double handshake_timeout,
+			void (*fn)(void *ctx, const struct hs_record *r), void *ctx, char *err,
+			size_t errlen)
+{
 	struct collector_opts co = { .max_conns = 65536, .max_servers = 1024,
 				     .handshake_timeout = handshake_timeout, .ifname = "capture" };
-	struct rec_sink s = { keep, out };
+	struct rec_sink s = { fn, ctx };
 	struct pcap_src *ps;
 	struct evpipe pipe;
 	struct feed f = { 0 };
 
-	memset(out, 0, sizeof(*out));
 	ps = pcap_src_open(path, err, errlen);
 	if (!ps)
 		return -1;

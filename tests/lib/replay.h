@@ -24,6 +24,13 @@ struct replay {
 int replay_capture(const char *path, double handshake_timeout, struct replay *out, char *err,
 		   size_t errlen);
 /*
+ * The same pipeline, each record handed to fn as it settles (its pointers,
+ * fingerprints and certificates included, valid during the call).  0 or -1.
+ */
+int replay_capture_each(const char *path, double handshake_timeout,
+			void (*fn)(void *ctx, const struct hs_record *r), void *ctx, char *err,
+			size_t errlen);
+/*
  * The same pipeline fed with the events a datapath made of a capture (l, each
  * with its frame number; frame_ts[no] the capture time of frame no, for
  * no < nframes): each event takes its frame's time, and the collector ticks

@@ -296,6 +296,11 @@ void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n)
 	}
 }
 
+void jbuf_strn_only(struct jbuf *b, const char *key, const void *s, size_t n)
+{
+	str_only(b, key, s, n);
+}
+
 void jbuf_strv(struct jbuf *b, const char *key, const struct jbuf_bytes *v, size_t n)
 {
 	size_t i, bad = 0;

@@ -38,6 +38,11 @@ void jbuf_key(struct jbuf *b, const char *key);
 void jbuf_str(struct jbuf *b, const char *key, const char *s);
 /* Bytes from the wire; not valid UTF-8 and key set: "KEY_hex" follows. */
 void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n);
+/*
+ * Wire bytes, escaped as jbuf_strn() does, but no "KEY_hex" sibling: for a
+ * schema that has no room for one, the caller keeps the hex elsewhere.
+ */
+void jbuf_strn_only(struct jbuf *b, const char *key, const void *s, size_t n);
 struct jbuf_bytes {
 	const void *p;
 	size_t n;

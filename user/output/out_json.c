@@ -70,7 +70,7 @@ static void alpn_list(struct jbuf *b, const char *key, const struct tls_client_h
 	jbuf_strv(b, key, v, n);
 }
 
-static void alert_obj(struct jbuf *b, const char *key, const struct rec_alert *a)
+void out_json_alert(struct jbuf *b, const char *key, const struct rec_alert *a)
 {
 	char buf[32];
 
@@ -149,7 +149,7 @@ static void findings(struct jbuf *b, const char *key, uint32_t f)
 }
 
 /* Certificates sent in clear: each side's chain, the server's CA names, findings. */
-static void certificates(struct jbuf *b, const struct hs_record *r)
+void out_json_certificates(struct jbuf *b, const char *key, const struct hs_record *r)
 {
 	static const char *const side[2] = { "client", "server" };
 	const struct cert_request *cr = r->cert_request;
@@ -157,7 +157,7 @@ static void certificates(struct jbuf *b, const struct hs_record *r)
 
 	if (!r->certs[0] && !r->certs[1] && !cr && !r->cert_errors)
 		return;
-	jbuf_key(b, "certificates");
+	jbuf_key(b, key);
 	jbuf_obj_open(b);
 	for (s = 0; s < 2; s++) {
 		const struct cert_chain *c = r->certs[s];
@@ -194,7 +194,7 @@ static void certificates(struct jbuf *b, const struct hs_record *r)
 }
 
 /* A ClientHello that never came whole: how much of it did. */
-static void hello_incomplete(struct jbuf *b, const struct evidence *ev)
+void out_json_hello_incomplete(struct jbuf *b, const struct evidence *ev)
 {
 	if (!ev->hello_incomplete)
 		return;
@@ -222,17 +222,17 @@ static void sibling_obj(struct jbuf *b, const struct rec_sibling *s)
 	jbuf_obj_close(b);
 }
 
-static void evidence(struct jbuf *b, const struct hs_record *r)
+void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *r)
 {
 	const struct evidence *ev = &r->ev;
 	char buf[40];
 
-	jbuf_key(b, "evidence");
+	jbuf_key(b, key);
 	jbuf_obj_open(b);
 	jbuf_str(b, "basis", basis_name(ev->basis));
 	jbuf_str(b, "confidence", confidence_name(ev->confidence));
 	if (ev->alert)
-		alert_obj(b, "alert", ev->alert);
+		out_json_alert(b, "alert", ev->alert);
 	if (ev->basis == BASIS_SERVER_PROFILE || ev->basis == BASIS_CLIENT_OFFER ||
 	    ev->basis == BASIS_SIBLING) {
 		if (r->ch) {
@@ -315,7 +315,7 @@ static void evidence(struct jbuf *b, const struct hs_record *r)
 		jbuf_dbl(b, "waited_s", ev->waited_s);
 	if (ev->hello_error)
 		jbuf_str(b, "client_hello_error", tls_err_name(ev->hello_error));
-	hello_incomplete(b, ev);
+	out_json_hello_incomplete(b, ev);
 	jbuf_obj_close(b);
 }
 
@@ -433,7 +433,7 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 	jbuf_str(b, "outcome", outcome_name(r->outcome));
 	if (r->outcome == OUTCOME_FAILED) {
 		jbuf_str(b, "reason", reason_label(r, buf, sizeof(buf)));
-		evidence(b, r);
+		out_json_evidence(b, "evidence", r);
 	} else {
 		jbuf_null(b, "reason");
 		if (r->closed_before_data)
@@ -443,15 +443,15 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 		if (r->ev.hello_incomplete) {
 			jbuf_key(b, "evidence");
 			jbuf_obj_open(b);
-			hello_incomplete(b, &r->ev);
+			out_json_hello_incomplete(b, &r->ev);
 			jbuf_obj_close(b);
 		}
 	}
-	certificates(b, r);
+	out_json_certificates(b, "certificates", r);
 	jbuf_key(b, "alerts");
 	jbuf_arr_open(b);
 	for (i = 0; i < r->n_alerts; i++)
-		alert_obj(b, NULL, &r->alerts[i]);
+		out_json_alert(b, NULL, &r->alerts[i]);
 	jbuf_arr_close(b);
 	jbuf_str(b, "history", r->history);
 	if (r->verified && r->outcome == OUTCOME_FAILED)
@@ -462,6 +462,8 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 struct out_json {
 	struct linefile *lf;
 	struct jbuf b;
+	out_json_record_fn record;	/* --json-format */
+	out_json_verified_fn verified;
 };
 
 struct out_json *out_json_open(const char *path, char *err, size_t errlen)
@@ -483,7 +485,19 @@ struct out_json *out_json_open(const char *path, char *err, size_t errlen)
 		free(o);
 		return NULL;
 	}
+	o->record = out_json_record;
+	o->verified = out_verify_json;
 	return o;
+}
+
+void out_json_set_record(struct out_json *o, out_json_record_fn fn)
+{
+	o->record = fn;
+}
+
+void out_json_set_verified(struct out_json *o, out_json_verified_fn fn)
+{
+	o->verified = fn;
 }
 
 void out_json_write(void *ctx, const struct hs_record *r)
@@ -491,7 +505,7 @@ void out_json_write(void *ctx, const struct hs_record *r)
 	struct out_json *o = ctx;
 
 	jbuf_reset(&o->b);
-	out_json_record(&o->b, r);
+	o->record(&o->b, r);
 	jbuf_raw(&o->b, "\n", 1);
 	/* the whole line in one write, or nothing (and counted) */
 	if (o->b.oom)
@@ -522,7 +536,7 @@ void out_json_close(struct out_json *o)
 void out_json_verified(struct out_json *o, const struct verify_result *res)
 {
 	jbuf_reset(&o->b);
-	out_verify_json(&o->b, res);
+	o->verified(&o->b, res);
 	jbuf_raw(&o->b, "\n", 1);
 	if (o->b.oom)
 		linefile_drop(o->lf, -ENOMEM);

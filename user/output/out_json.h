@@ -24,6 +24,22 @@ int out_json_reopen(struct out_json *o);
 void out_json_close(struct out_json *o);
 /* One record as a JSON object (no newline). */
 void out_json_record(struct jbuf *b, const struct hs_record *r);
+/* What writes a record's object: out_json_record, or another vocabulary's (out_ecs.h). */
+typedef void (*out_json_record_fn)(struct jbuf *b, const struct hs_record *r);
+void out_json_set_record(struct out_json *o, out_json_record_fn fn);
+/* And what writes --verify's line: out_verify_json, or another vocabulary's. */
+typedef void (*out_json_verified_fn)(struct jbuf *b, const struct verify_result *res);
+void out_json_set_verified(struct out_json *o, out_json_verified_fn fn);
+/*
+ * Parts of the native record that other vocabularies carry as they are
+ * (out_ecs.c, under "tlsmon"): a failure's evidence, the certificates
+ * object (nothing when none was seen), one alert, and a hello that never
+ * came whole; key: the name each is written under.
+ */
+void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *r);
+void out_json_certificates(struct jbuf *b, const char *key, const struct hs_record *r);
+void out_json_alert(struct jbuf *b, const char *key, const struct rec_alert *a);
+void out_json_hello_incomplete(struct jbuf *b, const struct evidence *ev);
 /* --verify: a verification's own line, {"verified": ...}. */
 void out_json_verified(struct out_json *o, const struct verify_result *res);
 
