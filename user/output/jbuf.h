@@ -54,4 +54,6 @@ void jbuf_dbl(struct jbuf *b, const char *key, double v);
 void jbuf_bool(struct jbuf *b, const char *key, int v);
 void jbuf_null(struct jbuf *b, const char *key);
 void jbuf_hex16(struct jbuf *b, const char *key, uint16_t v);	/* "0x1301" */
+/* ns as milliseconds, six decimals: what jbuf_dbl(ns / 1e6) writes, without printf. */
+void jbuf_ms_of_ns(struct jbuf *b, const char *key, uint64_t ns);
 #endif
