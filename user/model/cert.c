@@ -13,6 +13,7 @@
 
 static struct {
 	X509_STORE *store;		/* NULL: no trust anchors could be loaded */
+	int defaults_tried;		/* the system's anchors added (or tried) */
 	struct lru *cache;		/* SHA-256 of the message -> struct cert_chain * */
 	struct cert_stats st;
 } g;
@@ -60,6 +61,24 @@ static void on_evict(void *ctx, const void *key, void *val)
 	cert_chain_put(*(struct cert_chain **)val);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * glibc's qsort (before 2.37) asks the kernel for the memory size (sysinfo)
+ * at its first sort of 1 KiB or more, and keeps the answer.  The store
+ * sorts its certificates when it loads them, by then inside the sandbox,
+ * which refuses sysinfo: one such sort now, while it is allowed.
+ */
+static void qsort_warm(void)
+{
+	int v[512] = { 0 };
+
+	qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), cmp_int);
+}
+
 int cert_init(const char *ca_file, uint32_t cache_entries, char *err, size_t errlen)
 {
 	cert_fini();	/* a second call starts afresh */
@@ -69,14 +88,14 @@ int cert_init(const char *ca_file, uint32_t cache_entries, char *err, size_t err
 		return -1;
 	}
 	lru_set_evict_cb(g.cache, on_evict, NULL);
-	g.store = X509_STORE_new();
-	if (g.store && X509_STORE_set_default_paths(g.store) != 1) {
-		X509_STORE_free(g.store);
-		g.store = NULL;
-	}
+	qsort_warm();
+	/*
+	 * The user's file now, so that a bad one stops the start; the system's
+	 * anchors (a file of a hundred certificates, the larger part of a short
+	 * --read) only when a chain is first verified: see store_get().
+	 */
 	if (ca_file) {
-		if (!g.store)
-			g.store = X509_STORE_new();
+		g.store = X509_STORE_new();
 		if (!g.store || X509_STORE_load_file(g.store, ca_file) != 1) {
 			snprintf(err, errlen, "--ca-file %s: not a readable PEM file of certificates",
 				 ca_file);
@@ -84,6 +103,27 @@ int cert_init(const char *ca_file, uint32_t cache_entries, char *err, size_t err
 		}
 	}
 	return 0;
+}
+
+/*
+ * The trust store, the system's default paths added on first use.  Without
+ * --ca-file a store whose defaults cannot be set is none at all (as it was
+ * when they were loaded at the start).
+ */
+static X509_STORE *store_get(void)
+{
+	X509_STORE *st;
+
+	if (g.defaults_tried)
+		return g.store;
+	g.defaults_tried = 1;
+	st = g.store ? g.store : X509_STORE_new();
+	if (st && X509_STORE_set_default_paths(st) != 1 && !g.store) {
+		X509_STORE_free(st);
+		st = NULL;
+	}
+	g.store = st;
+	return g.store;
 }
 
 static int release_one(void *ctx, const void *key, void *val)
@@ -259,7 +299,7 @@ static void verify(struct cert_chain *c, STACK_OF(X509) *sent)
 	X509 *top = sk_X509_value(sent, sk_X509_num(sent) - 1);
 
 	c->verify_error = -1;
-	if (!g.store || !(ctx = X509_STORE_CTX_new()))
+	if (!store_get() || !(ctx = X509_STORE_CTX_new()))
 		return;
 	if (X509_STORE_CTX_init(ctx, g.store, c->leaf, sent) == 1) {
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
