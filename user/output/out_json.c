@@ -523,6 +523,17 @@ void out_json_write(void *ctx, const struct hs_record *r)
 		linefile_write(o->lf, o->b.s, o->b.len);
 }
 
+int out_json_buffer(struct out_json *o, size_t size)
+{
+	return o ? linefile_buffer(o->lf, size) : 0;
+}
+
+void out_json_flush(struct out_json *o)
+{
+	if (o)
+		linefile_flush(o->lf);
+}
+
 const struct linefile_stats *out_json_stats(const struct out_json *o)
 {
 	return linefile_stats(o->lf);
