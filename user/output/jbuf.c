@@ -85,16 +85,14 @@ static void sep(struct jbuf *b)
 	b->need_comma = 1;
 }
 
-void jbuf_key(struct jbuf *b, const char *key)
+void jbuf_keyn(struct jbuf *b, const char *key, size_t n)
 {
-	size_t n;
 	char *o;
 
 	sep(b);
 	if (!key)
 		return;
 	/* "key": in one step, a record has forty of them */
-	n = strlen(key);
 	if (grow(b, n + 3))
 		return;
 	o = b->s + b->len;
@@ -193,6 +191,13 @@ int jbuf_utf8_ok(const void *s, size_t n)
 	return 1;
 }
 
+/* Bytes that stand for themselves in a JSON string: printable ASCII but '"' and '\\'. */
+static const uint8_t plain[256] = {
+	[0x20 ... 0x21] = 1,	/* '"' is 0x22 */
+	[0x23 ... 0x5b] = 1,	/* '\\' is 0x5c */
+	[0x5d ... 0x7e] = 1,
+};
+
 /* src escaped into dst; *bad set when src is not valid UTF-8 (as jbuf_utf8_ok). */
 static size_t escape(char *dst, size_t dstlen, const void *src, size_t n, int *bad)
 {
@@ -206,7 +211,7 @@ static size_t escape(char *dst, size_t dstlen, const void *src, size_t n, int *b
 
 	while (i < n) {
 		/* a run of bytes that stand for themselves: copied at once */
-		for (k = i; k < n && p[k] >= 0x20 && p[k] < 0x7f && p[k] != '"' && p[k] != '\\'; k++)
+		for (k = i; k < n && plain[p[k]]; k++)
 			;
 		if (k > i) {
 			rl = k - i;
