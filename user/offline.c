@@ -8,11 +8,26 @@
 #include "main.h"
 #include "lib/log.h"
 #include "model/collector.h"
+#include "output/out_json.h"
 #include "pipe/evpipe.h"
 #include "source/dp_user.h"
 #include "source/pcap_src.h"
 
 static uint64_t last_frame_ns, next_expire_ns;
+
+/*
+ * Records are written a buffer at a time while reading: what the input read
+ * so far gave goes out before each read of more (which may wait on a pipe),
+ * and all of it before the end's summaries count the lines.
+ */
+#define RECORD_BUFFER (256 * 1024)
+
+static void records_out(void *ctx)
+{
+	(void)ctx;
+	out_json_flush(run.json);
+	out_json_flush(run.log);
+}
 
 static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
 		uint32_t wire_len)
@@ -56,6 +71,10 @@ int offline_run(struct evpipe *pipe)
 	}
 	/* SIGINT, SIGTERM: also while records that deliver no frame stream in */
 	pcap_src_stop_on(ps, &exiting);
+	pcap_src_on_read(ps, records_out, NULL);
+	/* without a buffer (out of memory) each record goes out alone, as live */
+	out_json_buffer(run.json, RECORD_BUFFER);
+	out_json_buffer(run.log, RECORD_BUFFER);
 	if (main_drop_privileges())
 		goto cleanup;
 	du = dp_user_new(env.max_flows, evpipe_in, pipe);
@@ -81,9 +100,14 @@ int offline_run(struct evpipe *pipe)
 	evpipe_expire(pipe, UINT64_MAX);
 	if (run.col)
 		collector_flush(run.col, last_frame_ns);
+	/* every record out (and counted) before the last tick reports */
+	out_json_buffer(run.json, 0);
+	out_json_buffer(run.log, 0);
 	outputs_tick(last_frame_ns, 1);
 	rc = e ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
+	out_json_buffer(run.json, 0);
+	out_json_buffer(run.log, 0);
 	run.du = NULL;
 	run.ps = NULL;
 	dp_user_free(du);

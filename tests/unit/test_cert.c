@@ -254,6 +254,45 @@ static void test_describe_and_cache(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* A message that differs by one byte is another chain, never the cached one. */
+static void test_cache_exact(void **state)
+{
+	static uint8_t buf[16384], buf2[16384];
+	EVP_PKEY *k = rsa(2048);
+	X509 *x = leaf_with(k, EVP_sha256(), NOW - DAY, NOW + DAY, "DNS:a.example.test");
+	X509 *chain[2] = { x, mid };
+	struct cert_stats st0, st1;
+	struct cert_chain *c, *c2, *c3;
+	const char *err;
+	size_t n = message(buf, sizeof(buf), chain, 2);
+	char err2[128];
+
+	(void)state;
+	assert_int_equal(cert_init(ca_file, 16, err2, sizeof(err2)), 0);
+	memcpy(buf2, buf, n);
+	buf2[n - 5] ^= 1;	/* inside the intermediate's signature */
+	cert_stats(&st0);
+	c = cert_chain_get(buf, n, &err);
+	c2 = cert_chain_get(buf2, n, &err);
+	c3 = cert_chain_get(buf, n, &err);
+	cert_stats(&st1);
+	assert_non_null(c);
+	assert_non_null(c2);
+	assert_ptr_not_equal(c, c2);
+	assert_ptr_equal(c, c3);
+	assert_int_equal(st1.cache_hits - st0.cache_hits, 1);
+	/* the host-name answer is the chain's and the name's: each asked in turn */
+	assert_int_equal(cert_findings(c, NOW, "a.example.test", 14, &(int64_t){ 0 }), 0);
+	assert_int_equal(cert_findings(c, NOW, "b.example.test", 14, &(int64_t){ 0 }),
+			 bits(CERT_F_SNI_NOT_IN_CERT));
+	assert_int_equal(cert_findings(c, NOW, "a.example.test", 14, &(int64_t){ 0 }), 0);
+	cert_chain_put(c);
+	cert_chain_put(c2);
+	cert_chain_put(c3);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
 static void test_malformed(void **state)
 {
 	static uint8_t buf[16384];
@@ -333,6 +372,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_describe_and_cache),
+		cmocka_unit_test(test_cache_exact),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_request),
 	};

@@ -293,6 +293,46 @@ static void test_arrays(void **state)
 	jbuf_free(&b);
 }
 
+/* Milliseconds, numbers and hex written by hand: what printf wrote before. */
+static void test_numbers_as_printf(void **state)
+{
+	static const uint64_t edge[] = { 0, 1, 999999, 1000000, 1000001, 1104000, 123456789,
+					 3999999999999999ull, 4000000000000000ull,
+					 18446744073709551615ull };
+	static const int64_t sv[] = { 0, -1, 1, -86400, 9223372036854775807ll,
+				       -9223372036854775807ll - 1 };
+	char want[64];
+	struct jbuf b;
+	uint64_t ns;
+	unsigned i;
+
+	(void)state;
+	jbuf_init(&b);
+	srand(7);
+	for (i = 0; i < 200000; i++) {
+		ns = i < sizeof(edge) / sizeof(edge[0]) ? edge[i] :
+		     ((uint64_t)rand() << 31 ^ rand()) % (i & 1 ? 10000000000ull : 5000000000000000ull);
+		jbuf_reset(&b);
+		jbuf_ms_of_ns(&b, NULL, ns);
+		snprintf(want, sizeof(want), "%.6f", ns / 1e6);
+		if (strcmp(b.s, want))
+			fail_msg("%llu ns: \"%s\", printf \"%s\"", (unsigned long long)ns, b.s, want);
+	}
+	for (i = 0; i < sizeof(sv) / sizeof(sv[0]); i++) {
+		jbuf_reset(&b);
+		jbuf_i64(&b, NULL, sv[i]);
+		snprintf(want, sizeof(want), "%lld", (long long)sv[i]);
+		assert_string_equal(b.s, want);
+	}
+	for (i = 0; i < 0x10000; i += 0x1111 / 3) {
+		jbuf_reset(&b);
+		jbuf_hex16(&b, NULL, i);
+		snprintf(want, sizeof(want), "\"0x%04x\"", i);
+		assert_string_equal(b.s, want);
+	}
+	jbuf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_random_round_trip),
 		cmocka_unit_test(test_arrays),
+		cmocka_unit_test(test_numbers_as_printf),
 	};
 
 	return cmocka_run_group_tests_name("jbuf", tests, NULL, NULL);

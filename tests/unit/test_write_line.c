@@ -150,6 +150,69 @@ static void test_json_full_file(void **state)
 	out_json_close(o);
 }
 
+/*
+ * The same kept a buffer at a time (--read): a buffer that crosses the limit
+ * leaves the lines before it whole, the rest counted; room again, the next
+ * buffers go out.  2 KiB: several lines, and several buffers before the limit.
+ */
+static void test_json_full_file_buffered(void **state)
+{
+	const struct linefile_stats *ls;
+	struct out_json *o;
+	struct hs_record r;
+	char err[256];
+	int i, lines;
+
+	(void)state;
+	o = out_json_open(path, err, sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(out_json_buffer(o, 2048), 0);
+	for (i = 0; i < 40; i++) {
+		make_record(&r, i);
+		out_json_write(o, &r);
+	}
+	out_json_flush(o);
+	lines = count_lines(path, 1);
+	ls = out_json_stats(o);
+	assert_true(lines > 0 && lines < 40);
+	assert_int_equal(ls->written, lines);
+	assert_int_equal(ls->failed, 40 - lines);
+
+	lift_limit();
+	for (i = 40; i < 45; i++) {
+		make_record(&r, i);
+		out_json_write(o, &r);
+	}
+	/* kept until flushed: nothing new in the file yet */
+	assert_int_equal(count_lines(path, 1), lines);
+	out_json_flush(o);
+	assert_int_equal(count_lines(path, 1), lines + 5);
+	assert_int_equal(ls->written, lines + 5);
+	assert_int_equal(ls->failed, 40 - lines);
+	out_json_close(o);
+}
+
+/* Buffered lines to a pipe nobody reads: all counted, none written. */
+static void test_pipe_closed_buffered(void **state)
+{
+	struct linefile *lf;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	lf = linefile_fd(p[1], "pipe");
+	assert_non_null(lf);
+	assert_int_equal(linefile_buffer(lf, 64), 0);
+	assert_int_equal(linefile_write(lf, "one\n", 4), 0);
+	assert_int_equal(linefile_write(lf, "two\n", 4), 0);
+	close(p[0]);
+	assert_int_equal(linefile_flush(lf), -EPIPE);
+	assert_int_equal(linefile_stats(lf)->written, 0);
+	assert_int_equal(linefile_stats(lf)->failed, 2);
+	linefile_close(lf);
+	close(p[1]);
+}
+
 /* The readable lines on a descriptor opened without O_APPEND (a shell's '>'). */
 static void test_text_full_file(void **state)
 {
@@ -232,6 +295,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_full_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipe_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_over_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_full_file_buffered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipe_closed_buffered, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("write_line", tests, NULL, NULL);

@@ -24,6 +24,11 @@ struct linefile {
 	int failing;		/* the last line was dropped */
 	int announced;		/* and a warning said so */
 	uint64_t next_warn_ns;
+	/* linefile_buffer(): whole lines kept to go out together, where each ends */
+	char *buf;
+	size_t blen, bcap;
+	uint32_t ends[LINEFILE_BATCH_LINES];
+	unsigned n_lines;
 };
 
 static void describe(struct linefile *lf)
@@ -83,6 +88,7 @@ int linefile_reopen(struct linefile *lf)
 
 	if (!lf->own)
 		return 0;
+	linefile_flush(lf);	/* what was written before belongs to the old file */
 	fd = open_append(lf->name);
 	if (fd < 0)
 		return -errno;
@@ -129,6 +135,16 @@ static int dropped(struct linefile *lf, int err)
 	return err;
 }
 
+/* n lines written whole */
+static void went_out(struct linefile *lf, unsigned n)
+{
+	lf->st.written += n;
+	if (lf->failing && lf->announced)
+		pr_info("%s: writing again; %llu lines dropped so far", lf->name,
+			(unsigned long long)lf->st.failed);
+	lf->failing = 0;
+}
+
 int linefile_drop(struct linefile *lf, int err)
 {
 	return dropped(lf, err);
@@ -159,11 +175,84 @@ static int write_all(struct linefile *lf, const char *buf, size_t len, size_t *d
 	return 0;
 }
 
+/*
+ * The kept lines in one write, with what a line's write does on failure:
+ * those wholly out count as written, a regular file is cut back to the end
+ * of the last of them (a stream is marked torn), the others are dropped.
+ */
+int linefile_flush(struct linefile *lf)
+{
+	unsigned i, k = 0;
+	off_t start = -1;
+	size_t done = 0;
+	int err;
+
+	if (!lf->n_lines)
+		return 0;
+	if (lf->cut_at >= 0 && (err = cut_back(lf)))
+		goto drop;
+	if (lf->torn) {
+		if ((err = write_all(lf, "\n", 1, &done)))
+			goto drop;
+		lf->torn = 0;
+	}
+	if (lf->regular)
+		start = lseek(lf->fd, 0, lf->append ? SEEK_END : SEEK_CUR);
+	err = write_all(lf, lf->buf, lf->blen, &done);
+	if (!err) {
+		went_out(lf, lf->n_lines);
+		lf->blen = lf->n_lines = 0;
+		return 0;
+	}
+	while (k < lf->n_lines && lf->ends[k] <= done)
+		k++;
+	if (k)
+		went_out(lf, k);
+	if (done > (k ? lf->ends[k - 1] : 0)) {
+		if (start >= 0) {
+			lf->cut_at = start + (k ? lf->ends[k - 1] : 0);
+			cut_back(lf);	/* or before the next line */
+		} else {
+			lf->torn = 1;
+		}
+	}
+drop:
+	for (i = k; i < lf->n_lines; i++)
+		dropped(lf, err);
+	lf->blen = lf->n_lines = 0;
+	return err;
+}
+
+int linefile_buffer(struct linefile *lf, size_t size)
+{
+	char *b = NULL;
+
+	linefile_flush(lf);
+	if (size && !(b = malloc(size)))
+		return -ENOMEM;
+	free(lf->buf);
+	lf->buf = b;
+	lf->bcap = size;
+	return 0;
+}
+
 int linefile_write(struct linefile *lf, const char *line, size_t len)
 {
 	off_t start = -1;
 	size_t done;
 	int err;
+
+	if (lf->bcap) {
+		if (len > lf->bcap - lf->blen || lf->n_lines == LINEFILE_BATCH_LINES)
+			linefile_flush(lf);
+		/* a line longer than the buffer goes alone, below */
+		if (len <= lf->bcap - lf->blen) {
+			memcpy(lf->buf + lf->blen, line, len);
+			lf->blen += len;
+			lf->ends[lf->n_lines++] = lf->blen;
+			return 0;
+		}
+	}
 
 	if (lf->cut_at >= 0 && (err = cut_back(lf)))
 		return dropped(lf, err);
@@ -185,11 +274,7 @@ int linefile_write(struct linefile *lf, const char *line, size_t len)
 		}
 		return dropped(lf, err);
 	}
-	lf->st.written++;
-	if (lf->failing && lf->announced)
-		pr_info("%s: writing again; %llu lines dropped so far", lf->name,
-			(unsigned long long)lf->st.failed);
-	lf->failing = 0;
+	went_out(lf, 1);
 	return 0;
 }
 
@@ -207,6 +292,8 @@ void linefile_close(struct linefile *lf)
 {
 	if (!lf)
 		return;
+	linefile_flush(lf);
+	free(lf->buf);
 	if (lf->own)
 		close(lf->fd);
 	free(lf->name);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Lines written whole or not at all (the JSON records of --json and --log,
- * the readable lines): one write() per line; when it cannot all go out (a
+ * the readable lines): one write() per line, or whole lines kept and written
+ * together (linefile_buffer, for --read); when it cannot all go out (a
  * full disk, a size limit), a regular file is cut back to where the line
  * began, so no partial line stays.  Every line that could not be written is
  * counted, warned about (at most every LINEFILE_WARN_S seconds), and writing
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #define LINEFILE_WARN_S 10
+#define LINEFILE_BATCH_LINES 1024	/* most lines one buffered write takes */
 
 struct linefile;
 
@@ -28,6 +30,14 @@ struct linefile *linefile_open(const char *path, char *err, size_t errlen);
 struct linefile *linefile_fd(int fd, const char *name);
 /* One line, '\n' included: 0, or -errno when it was dropped (and counted). */
 int linefile_write(struct linefile *lf, const char *line, size_t len);
+/*
+ * Keep up to size bytes of whole lines and write them together (0: one
+ * write per line again, what was kept written first); for --read, where
+ * nothing waits on the lines.  -ENOMEM leaves it as it was.
+ */
+int linefile_buffer(struct linefile *lf, size_t size);
+/* The kept lines out now, each written whole or dropped and counted: 0 or -errno. */
+int linefile_flush(struct linefile *lf);
 /* A line that could not even be made (out of memory): counted, warned. */
 int linefile_drop(struct linefile *lf, int err);
 /* SIGHUP: open the path again (log rotation); -errno on failure, the old one kept. */

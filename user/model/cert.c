@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 
 static struct {
 	X509_STORE *store;		/* NULL: no trust anchors could be loaded */
+	int defaults_tried;		/* the system's anchors added (or tried) */
 	struct lru *cache;		/* SHA-256 of the message -> struct cert_chain * */
 	struct cert_stats st;
 } g;
@@ -41,10 +43,77 @@ const char *cert_verify_str(int verify_error)
 	return X509_verify_cert_error_string(verify_error);
 }
 
+/*
+ * A chain with the message it was parsed from, when that is at most
+ * COPY_MAX bytes: a cache hit is then a cheap hash and a memcmp() instead of
+ * a SHA-256 of the message.
+ */
+#define COPY_MAX (16 * 1024)
+
+struct chain_box {
+	struct cert_chain c;
+	size_t len;		/* of msg; 0: not kept (keyed by SHA-256) */
+	uint8_t msg[];
+};
+
+static struct chain_box *box_of(struct cert_chain *c)
+{
+	return (struct chain_box *)((char *)c - offsetof(struct chain_box, c));
+}
+
+/*
+ * X509_check_host() decodes the leaf's names on every call: its answer is
+ * kept per chain and SNI (direct-mapped; a chain's entries go with it).
+ */
+#define HOST_SLOTS 64
+#define HOST_MAX 255
+
+static struct host_slot {
+	const struct cert_chain *c;	/* NULL: empty */
+	uint8_t len;
+	uint8_t match;
+	char sni[HOST_MAX];
+} hosts[HOST_SLOTS];
+
+static struct host_slot *host_slot(const struct cert_chain *c, const char *sni, size_t len)
+{
+	uint64_t h = (uintptr_t)c;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)sni[i]) * 0x100000001b3ull;
+	return &hosts[(h ^ h >> 32) % HOST_SLOTS];
+}
+
+static int host_matches(const struct cert_chain *c, const char *sni, size_t len)
+{
+	struct host_slot *hs;
+	int m;
+
+	if (len > HOST_MAX)
+		return X509_check_host(c->leaf, sni, len, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+				       NULL) == 1;
+	hs = host_slot(c, sni, len);
+	if (hs->c == c && hs->len == len && !memcmp(hs->sni, sni, len))
+		return hs->match;
+	m = X509_check_host(c->leaf, sni, len, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+	hs->c = c;
+	hs->len = len;
+	hs->match = m;
+	memcpy(hs->sni, sni, len);
+	return m;
+}
+
 static void chain_free(struct cert_chain *c)
 {
+	unsigned i;
+
+	/* a later chain at this address must not find this one's answers */
+	for (i = 0; i < HOST_SLOTS; i++)
+		if (hosts[i].c == c)
+			hosts[i].c = NULL;
 	X509_free(c->leaf);
-	free(c);
+	free(box_of(c));
 }
 
 void cert_chain_put(struct cert_chain *c)
@@ -60,6 +129,24 @@ static void on_evict(void *ctx, const void *key, void *val)
 	cert_chain_put(*(struct cert_chain **)val);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * glibc's qsort (before 2.37) asks the kernel for the memory size (sysinfo)
+ * at its first sort of 1 KiB or more, and keeps the answer.  The store
+ * sorts its certificates when it loads them, by then inside the sandbox,
+ * which refuses sysinfo: one such sort now, while it is allowed.
+ */
+static void qsort_warm(void)
+{
+	int v[512] = { 0 };
+
+	qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), cmp_int);
+}
+
 int cert_init(const char *ca_file, uint32_t cache_entries, char *err, size_t errlen)
 {
 	cert_fini();	/* a second call starts afresh */
@@ -69,14 +156,14 @@ int cert_init(const char *ca_file, uint32_t cache_entries, char *err, size_t err
 		return -1;
 	}
 	lru_set_evict_cb(g.cache, on_evict, NULL);
-	g.store = X509_STORE_new();
-	if (g.store && X509_STORE_set_default_paths(g.store) != 1) {
-		X509_STORE_free(g.store);
-		g.store = NULL;
-	}
+	qsort_warm();
+	/*
+	 * The user's file now, so that a bad one stops the start; the system's
+	 * anchors (a file of a hundred certificates, the larger part of a short
+	 * --read) only when a chain is first verified: see store_get().
+	 */
 	if (ca_file) {
-		if (!g.store)
-			g.store = X509_STORE_new();
+		g.store = X509_STORE_new();
 		if (!g.store || X509_STORE_load_file(g.store, ca_file) != 1) {
 			snprintf(err, errlen, "--ca-file %s: not a readable PEM file of certificates",
 				 ca_file);
@@ -84,6 +171,27 @@ int cert_init(const char *ca_file, uint32_t cache_entries, char *err, size_t err
 		}
 	}
 	return 0;
+}
+
+/*
+ * The trust store, the system's default paths added on first use.  Without
+ * --ca-file a store whose defaults cannot be set is none at all (as it was
+ * when they were loaded at the start).
+ */
+static X509_STORE *store_get(void)
+{
+	X509_STORE *st;
+
+	if (g.defaults_tried)
+		return g.store;
+	g.defaults_tried = 1;
+	st = g.store ? g.store : X509_STORE_new();
+	if (st && X509_STORE_set_default_paths(st) != 1 && !g.store) {
+		X509_STORE_free(st);
+		st = NULL;
+	}
+	g.store = st;
+	return g.store;
 }
 
 static int release_one(void *ctx, const void *key, void *val)
@@ -259,7 +367,7 @@ static void verify(struct cert_chain *c, STACK_OF(X509) *sent)
 	X509 *top = sk_X509_value(sent, sk_X509_num(sent) - 1);
 
 	c->verify_error = -1;
-	if (!g.store || !(ctx = X509_STORE_CTX_new()))
+	if (!store_get() || !(ctx = X509_STORE_CTX_new()))
 		return;
 	if (X509_STORE_CTX_init(ctx, g.store, c->leaf, sent) == 1) {
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
@@ -278,6 +386,8 @@ static uint32_t u24(const uint8_t *p)
 
 static struct cert_chain *parse_chain(const uint8_t *msg, size_t len, const char **err)
 {
+	size_t keep = len <= COPY_MAX ? len : 0;
+	struct chain_box *box;
 	struct cert_chain *c;
 	STACK_OF(X509) *sent;
 	size_t off, end;
@@ -292,15 +402,18 @@ static struct cert_chain *parse_chain(const uint8_t *msg, size_t len, const char
 		*err = "certificate_list length";
 		return NULL;
 	}
-	c = calloc(1, sizeof(*c));
+	box = calloc(1, sizeof(*box) + keep);
+	c = box ? &box->c : NULL;
 	sent = sk_X509_new_null();
 	if (!c || !sent) {
-		free(c);
+		free(box);
 		sk_X509_free(sent);
 		*err = "out of memory";
 		return NULL;
 	}
 	c->refs = 1;
+	box->len = keep;
+	memcpy(box->msg, msg, keep);
 	for (off = TLS_HS_HDR_LEN + 3; off < end; off += n) {
 		const unsigned char *p;
 		X509 *x;
@@ -340,18 +453,47 @@ bad:
 	return NULL;
 }
 
+/* The cache's key of a message: a 64-bit hash and the length when it is kept whole, else SHA-256. */
+static int chain_key(const uint8_t *msg, size_t len, unsigned char key[32])
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
+	size_t i;
+
+	if (len > COPY_MAX)
+		return EVP_Digest(msg, len, key, NULL, EVP_sha256(), NULL) == 1;
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, msg + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	for (; i < len; i++)
+		h = (h ^ msg[i]) * 0x100000001b3ull;
+	memset(key, 0, 32);
+	/* the marker and the length: never confused with a digest's key in practice,
+	 * and a hit is checked against the message itself */
+	key[0] = 'h';
+	memcpy(key + 1, &h, sizeof(h));
+	memcpy(key + 9, &len, sizeof(len));
+	return 1;
+}
+
 struct cert_chain *cert_chain_get(const uint8_t *msg, size_t len, const char **err)
 {
 	unsigned char key[32];
 	struct cert_chain **slot, *c;
+	struct chain_box *box;
 	int keyed;
 
 	*err = NULL;
 	g.st.chains++;
-	keyed = g.cache && EVP_Digest(msg, len, key, NULL, EVP_sha256(), NULL) == 1;
+	keyed = g.cache && chain_key(msg, len, key);
 	if (keyed) {
 		slot = lru_lookup(g.cache, key);
-		if (slot) {
+		box = slot ? box_of(*slot) : NULL;
+		/* a hash's key only for the very message it was made of */
+		if (slot && len <= COPY_MAX && (box->len != len || memcmp(box->msg, msg, len)))
+			keyed = 0;
+		else if (slot) {
 			g.st.cache_hits++;
 			(*slot)->refs++;
 			return *slot;
@@ -459,8 +601,7 @@ uint32_t cert_findings(const struct cert_chain *c, int64_t now, const char *sni,
 		f |= 1u << CERT_F_SELF_SIGNED;
 	if (c->incomplete)
 		f |= 1u << CERT_F_INCOMPLETE_CHAIN;
-	if (sni && sni_len && c->leaf &&
-	    X509_check_host(c->leaf, sni, sni_len, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) != 1)
+	if (sni && sni_len && c->leaf && !host_matches(c, sni, sni_len))
 		f |= 1u << CERT_F_SNI_NOT_IN_CERT;
 	return f;
 }

@@ -1,20 +1,46 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <openssl/evp.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "model/fingerprint.h"
 #include "tls_proto.h"
 
 static const char hexd[] = "0123456789abcdef";
 
-/* The first nhex hex digits of the digest of s (EVP_md5(), EVP_sha256()). */
-static void hexdigest(const EVP_MD *md, const char *s, char *out, size_t nhex)
+/*
+ * The digests, fetched once per thread with a context kept for reuse: the
+ * implicit fetch inside EVP_Digest() takes the provider store's locks and
+ * allocates a context on every call, which was most of a hello's cost.
+ */
+static __thread struct {
+	EVP_MD *md5, *sha256;
+	EVP_MD_CTX *ctx;
+	int tried;
+} dg;
+
+static void digests_fetch(void)
+{
+	dg.tried = 1;
+	dg.md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+	dg.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	dg.ctx = EVP_MD_CTX_new();
+}
+
+/* The first nhex hex digits of the digest of s[0..len) (sha256: 1, MD5: 0). */
+static void hexdigest(int sha256, const char *s, size_t len, char *out, size_t nhex)
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int n = 0, i;
+	const EVP_MD *md;
 
-	EVP_Digest(s, strlen(s), d, &n, md, NULL);
+	if (!dg.tried)
+		digests_fetch();
+	md = sha256 ? dg.sha256 : dg.md5;
+	if (!md || !dg.ctx || EVP_DigestInit_ex2(dg.ctx, md, NULL) != 1 ||
+	    EVP_DigestUpdate(dg.ctx, s, len) != 1 || EVP_DigestFinal_ex(dg.ctx, d, &n) != 1) {
+		/* as before: a digest libcrypto cannot make leaves the digits unset */
+		EVP_Digest(s, len, d, &n, sha256 ? EVP_sha256() : EVP_md5(), NULL);
+	}
 	for (i = 0; i < n && 2 * i + 1 < nhex; i++) {
 		out[2 * i] = hexd[d[i] >> 4];
 		out[2 * i + 1] = hexd[d[i] & 15];
@@ -22,9 +48,34 @@ static void hexdigest(const EVP_MD *md, const char *s, char *out, size_t nhex)
 	out[nhex] = 0;
 }
 
-static int cmp16(const void *a, const void *b)
+/* Ascending, in place: lists of 128 at most, where qsort's calls cost more. */
+static void sort16(__u16 *v, size_t n)
 {
-	return (int)*(const __u16 *)a - (int)*(const __u16 *)b;
+	size_t i, j;
+	__u16 x;
+
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* As snprintf(dst, size, "%s_%s_%s", a, b, c): cut at size - 1. */
+static void join3(char *dst, size_t size, const char *a, const char *b, const char *c)
+{
+	const char *part[5] = { a, "_", b, "_", c };
+	size_t o = 0, n, i;
+
+	for (i = 0; i < 5 && o + 1 < size; i++) {
+		n = strlen(part[i]);
+		if (n > size - 1 - o)
+			n = size - 1 - o;
+		memcpy(dst + o, part[i], n);
+		o += n;
+	}
+	dst[o] = 0;
 }
 
 /*
@@ -155,11 +206,18 @@ void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *
 {
 	__u16 ciphers[TLSMON_MAX_CIPHERS], exts[TLSMON_MAX_EXTS], sig[TLSMON_MAX_SIGALGS];
 	__u16 groups[TLSMON_MAX_GROUPS], ext_all[TLSMON_MAX_EXTS];
-	char a[16], alpn[3], *cs, *es, *b_in, *c_in, hb[13], hc[13];
+	/* on the stack: a hello costs no allocation */
+	char a[16], alpn[3], cs[FP_RAW_MAX], c_in[FP_RAW_MAX], hb[13], hc[13];
 	size_t nc, ne, ns, ng, nall, i, k;
-	const size_t L = FP_RAW_MAX;
 
-	memset(fp, 0, sizeof(*fp));
+	/* every string empty; the rest of each buffer is never read */
+	fp->have_ja4 = 0;
+	fp->ja4[0] = 0;
+	fp->ja4_r[0] = 0;
+	fp->have_ja3 = 0;
+	fp->ja3[0] = 0;
+	fp->ja3_str[0] = 0;
+	fp->why_not = NULL;
 	if (ch->flags & TLS_CHF_SSLV2) {
 		fp->why_not = "SSL 2.0 hello";
 		return;
@@ -179,38 +237,30 @@ void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *
 		 (ch->flags & TLS_CHF_SNI) ? 'd' : 'i', nc > 99 ? 99 : nc, nall > 99 ? 99 : nall,
 		 alpn);
 	/* JA4_b: ciphers sorted */
-	qsort(ciphers, nc, sizeof(__u16), cmp16);
-	cs = calloc(1, L);
-	es = calloc(1, L);
-	b_in = calloc(1, L);
-	c_in = calloc(1, L);
-	if (!cs || !es || !b_in || !c_in) {
-		fp->why_not = "out of memory";
-		goto out;
-	}
+	sort16(ciphers, nc);
+	cs[0] = 0;
 	join(cs, ciphers, nc, 1);
 	/* JA4_c: extensions sorted, SNI and ALPN removed, then signature algorithms */
 	for (i = 0, ne = 0; i < nall; i++)
 		if (ext_all[i] != TLS_EXT_SERVER_NAME && ext_all[i] != TLS_EXT_ALPN)
 			exts[ne++] = ext_all[i];
-	qsort(exts, ne, sizeof(__u16), cmp16);
-	join(es, exts, ne, 1);
-	snprintf(b_in, L, "%s", cs);
-	snprintf(c_in, L, "%s", es);
+	sort16(exts, ne);
+	c_in[0] = 0;
+	join(c_in, exts, ne, 1);
 	if (ns) {
 		add(c_in, '_');
 		join(c_in, sig, ns, 1);
 	}
 	if (nc)
-		hexdigest(EVP_sha256(), b_in, hb, 12);
+		hexdigest(1, cs, strlen(cs), hb, 12);
 	else
 		strcpy(hb, "000000000000");
 	if (ne)
-		hexdigest(EVP_sha256(), c_in, hc, 12);
+		hexdigest(1, c_in, strlen(c_in), hc, 12);
 	else
 		strcpy(hc, "000000000000");
-	snprintf(fp->ja4, sizeof(fp->ja4), "%s_%s_%s", a, hb, hc);
-	snprintf(fp->ja4_r, L, "%s_%s_%s", a, cs, c_in);
+	join3(fp->ja4, sizeof(fp->ja4), a, hb, hc);
+	join3(fp->ja4_r, FP_RAW_MAX, a, cs, c_in);
 	fp->have_ja4 = 1;
 
 	/* JA3: version,ciphers,extensions,groups,point formats; decimal, wire order */
@@ -229,25 +279,22 @@ void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *
 			pf[k++] = ch->ecpf[i];
 		join(fp->ja3_str, pf, k, 0);
 	}
-	hexdigest(EVP_md5(), fp->ja3_str, fp->ja3, 32);
+	hexdigest(0, fp->ja3_str, strlen(fp->ja3_str), fp->ja3, 32);
 	fp->have_ja3 = 1;
-out:
-	free(cs);
-	free(es);
-	free(b_in);
-	free(c_in);
 }
 
 void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerprint *fp)
 {
 	__u16 exts[TLSMON_SH_MAX_EXTS];
-	size_t n = ungrease(sh->exts, sh->n_exts, TLSMON_SH_MAX_EXTS, exts), i;
+	size_t n = ungrease(sh->exts, sh->n_exts, TLSMON_SH_MAX_EXTS, exts), i, k;
 
-	snprintf(fp->ja3s_str, sizeof(fp->ja3s_str), "%u,%u,", sh->legacy_version, sh->cipher);
-	for (i = 0; i < n && strlen(fp->ja3s_str) + 8 < sizeof(fp->ja3s_str); i++) {
-		size_t k = strlen(fp->ja3s_str);
-
-		snprintf(fp->ja3s_str + k, sizeof(fp->ja3s_str) - k, i ? "-%u" : "%u", exts[i]);
-	}
-	hexdigest(EVP_md5(), fp->ja3s_str, fp->ja3s, 32);
+	/* "version,cipher,ext-ext-...": 12 bytes at most before the list */
+	k = put_u(fp->ja3s_str, 0, sh->legacy_version, 0, 0);
+	k = put_u(fp->ja3s_str, k, sh->cipher, 0, ',');
+	fp->ja3s_str[k++] = ',';
+	fp->ja3s_str[k] = 0;
+	/* an extension (6 bytes at most) only while 8 bytes are left */
+	for (i = 0; i < n && k + 8 < sizeof(fp->ja3s_str); i++)
+		k = put_u(fp->ja3s_str, k, exts[i], 0, i ? '-' : 0);
+	hexdigest(0, fp->ja3s_str, k, fp->ja3s, 32);
 }

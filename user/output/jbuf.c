@@ -56,13 +56,21 @@ void jbuf_raw(struct jbuf *b, const char *s, size_t n)
 
 void jbuf_printf(struct jbuf *b, const char *fmt, ...)
 {
+	char tmp[128];
 	va_list ap;
 	int n;
 
+	/* formatted once into tmp when it fits, the common case */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	if (n < 0 || grow(b, n))
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(tmp)) {
+		jbuf_raw(b, tmp, n);
+		return;
+	}
+	if (grow(b, n))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(b->s + b->len, n + 1, fmt, ap);
@@ -77,14 +85,23 @@ static void sep(struct jbuf *b)
 	b->need_comma = 1;
 }
 
-void jbuf_key(struct jbuf *b, const char *key)
+void jbuf_keyn(struct jbuf *b, const char *key, size_t n)
 {
+	char *o;
+
 	sep(b);
-	if (key) {
-		jbuf_raw(b, "\"", 1);
-		jbuf_raw(b, key, strlen(key));
-		jbuf_raw(b, "\":", 2);
-	}
+	if (!key)
+		return;
+	/* "key": in one step, a record has forty of them */
+	if (grow(b, n + 3))
+		return;
+	o = b->s + b->len;
+	o[0] = '"';
+	memcpy(o + 1, key, n);
+	o[n + 1] = '"';
+	o[n + 2] = ':';
+	o[n + 3] = 0;
+	b->len += n + 3;
 }
 
 void jbuf_obj_open(struct jbuf *b)
@@ -174,7 +191,15 @@ int jbuf_utf8_ok(const void *s, size_t n)
 	return 1;
 }
 
-static size_t escape(char *dst, size_t dstlen, const void *src, size_t n)
+/* Bytes that stand for themselves in a JSON string: printable ASCII but '"' and '\\'. */
+static const uint8_t plain[256] = {
+	[0x20 ... 0x21] = 1,	/* '"' is 0x22 */
+	[0x23 ... 0x5b] = 1,	/* '\\' is 0x5c */
+	[0x5d ... 0x7e] = 1,
+};
+
+/* src escaped into dst; *bad set when src is not valid UTF-8 (as jbuf_utf8_ok). */
+static size_t escape(char *dst, size_t dstlen, const void *src, size_t n, int *bad)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = src;
@@ -186,7 +211,7 @@ static size_t escape(char *dst, size_t dstlen, const void *src, size_t n)
 
 	while (i < n) {
 		/* a run of bytes that stand for themselves: copied at once */
-		for (k = i; k < n && p[k] >= 0x20 && p[k] < 0x7f && p[k] != '"' && p[k] != '\\'; k++)
+		for (k = i; k < n && plain[p[k]]; k++)
 			;
 		if (k > i) {
 			rl = k - i;
@@ -222,6 +247,7 @@ static size_t escape(char *dst, size_t dstlen, const void *src, size_t n)
 		} else {
 			/* a byte not part of valid UTF-8 is U+FFFD (the "_hex" field has it) */
 			if (!k) {
+				*bad = 1;
 				cp = 0xfffd;
 				k = 1;
 			}
@@ -243,16 +269,20 @@ static size_t escape(char *dst, size_t dstlen, const void *src, size_t n)
 	return o;
 }
 
-static void str_only(struct jbuf *b, const char *key, const void *s, size_t n)
+/* The escaped string; 1 when it is not valid UTF-8 (scanned once for both). */
+static int str_only(struct jbuf *b, const char *key, const void *s, size_t n)
 {
+	int bad = 0;
+
 	jbuf_key(b, key);
 	/* an escaped byte takes at most 6 */
 	if (grow(b, 6 * n + 2))
-		return;
+		return !jbuf_utf8_ok(s, n);
 	b->s[b->len++] = '"';
-	b->len += escape(b->s + b->len, 6 * n + 1, s, n);
+	b->len += escape(b->s + b->len, 6 * n + 1, s, n, &bad);
 	b->s[b->len++] = '"';
 	b->s[b->len] = 0;
+	return bad;
 }
 
 /* "KEY_hex" */
@@ -289,8 +319,7 @@ void jbuf_hex(struct jbuf *b, const char *key, const void *s, size_t n)
 
 void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n)
 {
-	str_only(b, key, s, n);
-	if (key && !jbuf_utf8_ok(s, n)) {
+	if (str_only(b, key, s, n) && key) {
 		hex_key(b, key);
 		hex_only(b, s, n);
 	}
@@ -307,10 +336,8 @@ void jbuf_strv(struct jbuf *b, const char *key, const struct jbuf_bytes *v, size
 
 	jbuf_key(b, key);
 	jbuf_arr_open(b);
-	for (i = 0; i < n; i++) {
-		str_only(b, NULL, v[i].p, v[i].n);
-		bad += !jbuf_utf8_ok(v[i].p, v[i].n);
-	}
+	for (i = 0; i < n; i++)
+		bad += str_only(b, NULL, v[i].p, v[i].n);
 	jbuf_arr_close(b);
 	if (!bad)
 		return;
@@ -345,8 +372,19 @@ void jbuf_u64(struct jbuf *b, const char *key, uint64_t v)
 
 void jbuf_i64(struct jbuf *b, const char *key, int64_t v)
 {
+	char d[21];
+	size_t n = sizeof(d);
+	/* the magnitude as unsigned: INT64_MIN has no positive counterpart */
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
 	jbuf_key(b, key);
-	jbuf_printf(b, "%lld", (long long)v);
+	do {
+		d[--n] = '0' + u % 10;
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--n] = '-';
+	jbuf_raw(b, d + n, sizeof(d) - n);
 }
 
 void jbuf_dbl(struct jbuf *b, const char *key, double v)
@@ -369,6 +407,37 @@ void jbuf_null(struct jbuf *b, const char *key)
 
 void jbuf_hex16(struct jbuf *b, const char *key, uint16_t v)
 {
+	static const char hex[] = "0123456789abcdef";
+	char d[8] = { '"', '0', 'x', hex[v >> 12], hex[v >> 8 & 15], hex[v >> 4 & 15],
+		      hex[v & 15], '"' };
+
 	jbuf_key(b, key);
-	jbuf_printf(b, "\"0x%04x\"", v);
+	jbuf_raw(b, d, sizeof(d));
+}
+
+void jbuf_ms_of_ns(struct jbuf *b, const char *key, uint64_t ns)
+{
+	char d[32];
+	size_t n = sizeof(d), i;
+	uint64_t ms = ns / 1000000, frac = ns % 1000000;
+
+	/*
+	 * As "%.6f" of ns / 1e6 would print it: below 4e15 ns the double's
+	 * error is under half the sixth decimal, so the digits are exact.
+	 */
+	if (ns >= 4000000000000000ull) {
+		jbuf_dbl(b, key, ns / 1e6);
+		return;
+	}
+	jbuf_key(b, key);
+	for (i = 0; i < 6; i++) {
+		d[--n] = '0' + frac % 10;
+		frac /= 10;
+	}
+	d[--n] = '.';
+	do {
+		d[--n] = '0' + ms % 10;
+		ms /= 10;
+	} while (ms);
+	jbuf_raw(b, d + n, sizeof(d) - n);
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 struct jbuf {
 	char *s;
@@ -34,7 +35,12 @@ void jbuf_obj_close(struct jbuf *b);
 void jbuf_arr_open(struct jbuf *b);
 void jbuf_arr_close(struct jbuf *b);
 /* "key": then the value below; inside arrays pass key NULL. */
-void jbuf_key(struct jbuf *b, const char *key);
+void jbuf_keyn(struct jbuf *b, const char *key, size_t n);
+/* inline: a literal key's length is known where it is written */
+static inline void jbuf_key(struct jbuf *b, const char *key)
+{
+	jbuf_keyn(b, key, key ? strlen(key) : 0);
+}
 void jbuf_str(struct jbuf *b, const char *key, const char *s);
 /* Bytes from the wire; not valid UTF-8 and key set: "KEY_hex" follows. */
 void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n);
@@ -59,4 +65,6 @@ void jbuf_dbl(struct jbuf *b, const char *key, double v);
 void jbuf_bool(struct jbuf *b, const char *key, int v);
 void jbuf_null(struct jbuf *b, const char *key);
 void jbuf_hex16(struct jbuf *b, const char *key, uint16_t v);	/* "0x1301" */
+/* ns as milliseconds, six decimals: what jbuf_dbl(ns / 1e6) writes, without printf. */
+void jbuf_ms_of_ns(struct jbuf *b, const char *key, uint64_t ns);
 #endif

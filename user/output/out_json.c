@@ -28,14 +28,37 @@ static void hex_lower(char *out, const uint8_t *d, size_t n)
 
 static void ts_iso(struct jbuf *b, const char *key, uint64_t ns)
 {
+	/* the second's text, kept: records come many to a second */
+	static __thread struct {
+		time_t s;
+		size_t len;
+		char buf[64];
+	} last = { .s = -1 };
 	time_t s = ns / 1000000000ull;
+	uint32_t us = ns % 1000000000ull / 1000;
 	struct tm tm;
-	char buf[64];
+	char out[96];
+	size_t n;
+	int i;
 
-	gmtime_r(&s, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (s != last.s || !last.len) {
+		gmtime_r(&s, &tm);
+		last.len = strftime(last.buf, sizeof(last.buf), "%Y-%m-%dT%H:%M:%S", &tm);
+		last.s = s;
+	}
+	/* "%s.%06uZ", quoted */
+	n = 0;
+	out[n++] = '"';
+	memcpy(out + n, last.buf, last.len);
+	n += last.len;
+	out[n++] = '.';
+	for (i = 5; i >= 0; i--, us /= 10)
+		out[n + i] = '0' + us % 10;
+	n += 6;
+	out[n++] = 'Z';
+	out[n++] = '"';
 	jbuf_key(b, key);
-	jbuf_printf(b, "\"%s.%06lluZ\"", buf, (unsigned long long)(ns % 1000000000ull / 1000));
+	jbuf_raw(b, out, n);
 }
 
 static void names16(struct jbuf *b, const char *key, const __u16 *v, unsigned n, unsigned max,
@@ -426,9 +449,9 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 	jbuf_key(b, "latency_ms");
 	jbuf_obj_open(b);
 	if (r->ch_ns && r->sh_ns >= r->ch_ns)
-		jbuf_dbl(b, "server_hello", (r->sh_ns - r->ch_ns) / 1e6);
+		jbuf_ms_of_ns(b, "server_hello", r->sh_ns - r->ch_ns);
 	if (r->ch_ns && r->end_ns >= r->ch_ns)
-		jbuf_dbl(b, "settled", (r->end_ns - r->ch_ns) / 1e6);
+		jbuf_ms_of_ns(b, "settled", r->end_ns - r->ch_ns);
 	jbuf_obj_close(b);
 	jbuf_str(b, "outcome", outcome_name(r->outcome));
 	if (r->outcome == OUTCOME_FAILED) {
@@ -512,6 +535,17 @@ void out_json_write(void *ctx, const struct hs_record *r)
 		linefile_drop(o->lf, -ENOMEM);
 	else
 		linefile_write(o->lf, o->b.s, o->b.len);
+}
+
+int out_json_buffer(struct out_json *o, size_t size)
+{
+	return o ? linefile_buffer(o->lf, size) : 0;
+}
+
+void out_json_flush(struct out_json *o)
+{
+	if (o)
+		linefile_flush(o->lf);
 }
 
 const struct linefile_stats *out_json_stats(const struct out_json *o)

@@ -17,6 +17,10 @@ struct out_json;
 struct out_json *out_json_open(const char *path, char *err, size_t errlen);
 /* A rec_sink callback. */
 void out_json_write(void *ctx, const struct hs_record *r);
+/* Records kept to be written size bytes at a time (0: one write each); o may be NULL. */
+int out_json_buffer(struct out_json *o, size_t size);
+/* The kept records out now; o may be NULL. */
+void out_json_flush(struct out_json *o);
 /* Records written, and dropped because they could not be written whole. */
 const struct linefile_stats *out_json_stats(const struct out_json *o);
 /* SIGHUP: reopen the file (log rotation); -errno on failure, the old file kept. */

@@ -30,6 +30,7 @@
  * aligned, as the datapath's struct reads of it require.
  */
 #define FRAME_ALIGN 2
+#define STREAM_BUF (256 * 1024)	/* a read() per this much of the capture */
 
 struct pcap_src {
 	pcap_t *p;
@@ -37,7 +38,11 @@ struct pcap_src {
 	int tsprec;	/* ns per tick of the file's timestamps */
 	struct pcap_src_stats st;
 	volatile sig_atomic_t *stop;	/* NULL: read to the end */
+	void (*on_read)(void *);	/* before each read of the input */
+	void *on_read_ctx;
 	uint8_t buf[FRAME_ALIGN + 14 + FRAME_MAX] __attribute__((aligned(8)));
+	/* the stream's stdio buffer: glibc sizes its own 8 KiB, whatever setvbuf asks */
+	char iobuf[STREAM_BUF];
 };
 
 /*
@@ -68,6 +73,8 @@ static ssize_t raw_read(struct stream *st, void *buf, size_t len)
 		st->head_off += n;
 		return n;
 	}
+	if (st->ps->on_read)
+		st->ps->on_read(st->ps->on_read_ctx);
 	for (;;) {
 		n = read(st->fd, buf, len);
 		/* a signal that stops the run ends a read waiting on a pipe */
@@ -155,7 +162,7 @@ static int stream_close(void *cookie)
 }
 
 /* fd (taken over) as a FILE for libpcap, gzip recognised; NULL with errbuf set. */
-static FILE *stream_open(int fd, const char *name, const struct pcap_src *ps, char *errbuf,
+static FILE *stream_open(int fd, const char *name, struct pcap_src *ps, char *errbuf,
 			 size_t errlen)
 {
 	static const cookie_io_functions_t io = { .read = stream_read, .close = stream_close };
@@ -194,7 +201,8 @@ static FILE *stream_open(int fd, const char *name, const struct pcap_src *ps, ch
 			inflateEnd(&st->z);
 		goto fail;
 	}
-	setvbuf(f, NULL, _IOFBF, 65536);
+	/* ps outlives f: pcap_src_close() frees it after pcap_close() */
+	setvbuf(f, ps->iobuf, _IOFBF, sizeof(ps->iobuf));
 	return f;
 fail:
 	if (st)
@@ -399,6 +407,12 @@ int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, s
 		if (fn(ctx, ps->st.frames, ts, ps->buf + FRAME_ALIGN, len, h->len))
 			return 0;
 	}
+}
+
+void pcap_src_on_read(struct pcap_src *ps, void (*fn)(void *), void *ctx)
+{
+	ps->on_read = fn;
+	ps->on_read_ctx = ctx;
 }
 
 void pcap_src_stop_on(struct pcap_src *ps, volatile sig_atomic_t *stop)
