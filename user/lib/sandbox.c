@@ -30,8 +30,12 @@ static const char *const plain[] = {
 	"fsync", "fdatasync", "ftruncate", "fchmod", "rename", "renameat", "renameat2", "unlink",
 	"unlinkat", "access", "faccessat", "faccessat2", "getdents64", "dup", "dup2",
 	"dup3",
-	/* memory (mmap and mprotect below, without PROT_EXEC) */
-	"munmap", "mremap", "brk", "madvise",
+	/*
+	 * memory (mmap and mprotect below, without PROT_EXEC); sysinfo: glibc's
+	 * qsort (before 2.37) asks for the memory size at its first large sort,
+	 * which OpenSSL's trust store makes when it is first used, inside
+	 */
+	"munmap", "mremap", "brk", "madvise", "sysinfo",
 	/* waiting: the ring buffer's epoll, the terminal, the netlink socket */
 	"epoll_wait", "epoll_pwait", "epoll_pwait2", "poll", "ppoll", "select", "pselect6",
 	"nanosleep", "clock_nanosleep", "clock_gettime", "clock_getres", "gettimeofday",

@@ -129,24 +129,6 @@ static void on_evict(void *ctx, const void *key, void *val)
 	cert_chain_put(*(struct cert_chain **)val);
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-/*
- * glibc's qsort (before 2.37) asks the kernel for the memory size (sysinfo)
- * at its first sort of 1 KiB or more, and keeps the answer.  The store
- * sorts its certificates when it loads them, by then inside the sandbox,
- * which refuses sysinfo: one such sort now, while it is allowed.
- */
-static void qsort_warm(void)
-{
-	int v[512] = { 0 };
-
-	qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), cmp_int);
-}
-
 int cert_init(const char *ca_file, uint32_t cache_entries, char *err, size_t errlen)
 {
 	cert_fini();	/* a second call starts afresh */
@@ -156,7 +138,6 @@ int cert_init(const char *ca_file, uint32_t cache_entries, char *err, size_t err
 		return -1;
 	}
 	lru_set_evict_cb(g.cache, on_evict, NULL);
-	qsort_warm();
 	/*
 	 * The user's file now, so that a bad one stops the start; the system's
 	 * anchors (a file of a hundred certificates, the larger part of a short
