@@ -15,3 +15,16 @@ size_t str_catf(char *buf, size_t len, size_t n, const char *fmt, ...)
 	va_end(ap);
 	return k < 0 ? n : n + k;
 }
+
+void str_hex(char *out, const void *d, size_t n, int upper)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	const unsigned char *b = d;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = 0;
+}

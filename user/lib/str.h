@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Building a line in a fixed buffer. */
+/* Building a line in a fixed buffer; bytes as hex. */
 #ifndef TLSMON_STR_H
 #define TLSMON_STR_H
 
@@ -11,5 +11,8 @@
  */
 size_t str_catf(char *buf, size_t len, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* The n bytes at d as 2n hex digits and a NUL at out; upper: A-F, else a-f. */
+void str_hex(char *out, const void *d, size_t n, int upper);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "lib/str.h"
 #include "lib/tls_names.h"
 #include "output/out_ecs.h"
 #include "output/out_verify.h"
@@ -163,18 +164,6 @@ static void wire(struct jbuf *b, struct facts *f, const char *key, const char *f
 		f->bad[f->n_bad++] = (struct wire_bad){ field, p, n };
 }
 
-static void hex_upper(char *out, const uint8_t *d, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 static void cert_time(struct jbuf *b, const char *key, int64_t sec)
 {
 	time_t t = sec;
@@ -216,9 +205,9 @@ static void leaf_fields(struct jbuf *b, struct facts *f, enum side s, const char
 		jbuf_obj_open(b);
 	}
 	/* ECS and OTel: uppercase hex, unlike the native record */
-	hex_upper(hex, ci->fp_sha256, 32);
+	str_hex(hex, ci->fp_sha256, 32, 1);
 	jbuf_str(b, KEY(*prefix ? "hash.sha256" : "sha256"), hex);
-	hex_upper(hex, ci->fp_sha1, 20);
+	str_hex(hex, ci->fp_sha1, 20, 1);
 	jbuf_str(b, KEY(*prefix ? "hash.sha1" : "sha1"), hex);
 	if (!*prefix)
 		jbuf_obj_close(b);

@@ -9,22 +9,11 @@
 #include <unistd.h>
 #include "output/jbuf.h"
 #include "lib/linefile.h"
+#include "lib/str.h"
 #include "lib/tls_names.h"
 #include "output/out_json.h"
 #include "output/out_verify.h"
 #include "tls_proto.h"
-
-static void hex_lower(char *out, const uint8_t *d, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[2 * n] = 0;
-}
 
 static void ts_iso(struct jbuf *b, const char *key, uint64_t ns)
 {
@@ -152,9 +141,9 @@ static void cert_obj(struct jbuf *b, const struct cert_info *ci)
 		jbuf_str(b, "key_group", ci->key_group);
 	jbuf_str(b, "signature", ci->signature);
 	jbuf_bool(b, "self_signed", ci->self_signed);
-	hex_lower(hex, ci->fp_sha256, 32);
+	str_hex(hex, ci->fp_sha256, 32, 0);
 	jbuf_str(b, "sha256", hex);
-	hex_lower(hex, ci->fp_sha1, 20);
+	str_hex(hex, ci->fp_sha1, 20, 0);
 	jbuf_str(b, "sha1", hex);
 	jbuf_obj_close(b);
 }
