@@ -75,6 +75,7 @@ enum confidence {
 enum side { SIDE_CLIENT = 0, SIDE_SERVER = 1 };
 
 struct verify_result;	/* model/verify.h */
+struct local_id;	/* model/local_id.h */
 
 #define REC_MAX_ALERTS 4
 #define REC_MAX_APPDATA 8
@@ -208,6 +209,9 @@ struct hs_record {
 	/* --verify: the latest verification of this server:port, NULL if none yet */
 	const struct verify_result *verified;
 	uint8_t verify_asked;		/* it waited for a verification of its own */
+
+	/* the program of this host at one end; NULL: both ends remote or unknown */
+	const struct local_id *local;
 };
 
 /* Names of the record's values, as every output prints them. */
