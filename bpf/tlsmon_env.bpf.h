@@ -9,6 +9,25 @@
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+
+/*
+ * How np_parse_at() takes a layer here: a separately verified function per
+ * hook (dp_layer_*, below).  np_parse() itself, which has no context to give
+ * them, does not exist in the kernel's build.
+ */
+struct xdp_md;
+struct __sk_buff;
+struct np_meta;
+__attribute__((noinline)) int dp_layer_xdp(struct xdp_md *ctx, struct np_meta *m, __u32 len,
+					   __u32 flags, __u32 next);
+__attribute__((noinline)) int dp_layer_skb(struct __sk_buff *ctx, struct np_meta *m, __u32 len,
+					   __u32 flags, __u32 next);
+#define NP_LAYER_NEEDS_CTX 1
+#define NP_LAYER(ctx, hook, data, data_end, frame_len, m, flags, next)                        \
+	((hook) == TLSMON_HOOK_XDP                                                            \
+		 ? dp_layer_xdp((struct xdp_md *)(ctx), (m), (frame_len), (flags), (next))   \
+		 : dp_layer_skb((struct __sk_buff *)(ctx), (m), (frame_len), (flags), (next)))
+
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
 
@@ -150,6 +169,22 @@ DP_STAGE_DECLARE(dp_blob_chunk);
 DP_STAGE_DECLARE(dp_hs_walk);
 DP_STAGE_DECLARE(dp_hs_msg);
 DP_STAGE_DECLARE(dp_hello_ship);
+
+/*
+ * np_parse() as a separately verified function per hook, and each of its
+ * layers (np_layer) as one more: the headers' many shapes (VLAN, PPPoE, IPv6
+ * extensions, tunnels) leave a parser in many verifier states, and inlined,
+ * each of them would walk the rest of the program (or the next layer) again.
+ * The results are in m, the TCP header's offset in m->poff.
+ */
+struct np_meta;
+__attribute__((noinline)) int dp_parse_xdp(struct xdp_md *ctx, struct np_meta *m, __u32 len,
+					   __u32 flags);
+__attribute__((noinline)) int dp_parse_skb(struct __sk_buff *ctx, struct np_meta *m, __u32 len,
+					   __u32 flags);
+#define dp_net_parse(pk, hook, m, len, flags)                                             \
+	((hook) == TLSMON_HOOK_XDP ? dp_parse_xdp((struct xdp_md *)(pk)->ctx, (m), (len), (flags)) \
+				   : dp_parse_skb((struct __sk_buff *)(pk)->ctx, (m), (len), (flags)))
 
 #define DP_STAGE(fn, pk, hook, s, f, dir)                                                      \
 	((hook) == TLSMON_HOOK_XDP ? fn##_xdp((struct xdp_md *)(pk)->ctx, (s), (f), (dir))     \

@@ -36,6 +36,7 @@ static struct dp_user *dp_cur;
 #define dp_frame_len(pk, hook) ((__u32)((const __u8 *)(pk)->data_end - (const __u8 *)(pk)->data))
 #define DP_CFG(field) (dp_cur->cfg.field)
 #define DP_STAGE(fn, pk, hook, s, f, dir) fn(pk, hook, s, f, dir)
+#define dp_net_parse(pk, hook, m, len, flags) np_parse((pk)->data, (pk)->data_end, (len), (m), (flags))
 
 static inline int dp_emit(void *ev, __u32 size)
 {
