@@ -191,6 +191,14 @@ section_mem() {
 			--read "$TMPD/hellos-$n.pcap" "${NO_TEXTFILE[@]}"
 		rm -f "$TMPD/hellos-$n.pcap"
 	done
+	# the most a connection holds: a post-quantum hello and a ServerHello each
+	n=${counts[1]}
+	if "$BIN/bench_mem" hellos "$n" "$TMPD/hellos-pq.pcap" pq 2>>"$RES/maps.err"; then
+		echo "$n" >"$RES/mem-pq.n"
+		run_timed "$RES/mem-pq-default.txt" timeout -k 5 600 "$TLSMON" \
+			--read "$TMPD/hellos-pq.pcap" "${NO_TEXTFILE[@]}"
+		rm -f "$TMPD/hellos-pq.pcap"
+	fi
 	mark mem end
 }
 
