@@ -93,26 +93,39 @@ const volatile struct tlsmon_dp_cfg tlsmon_cfg = TLSMON_DP_CFG_DEFAULT;
 /*
  * A wakeup per event costs the reader more than the event: below wake_bytes
  * waiting, the event goes in silently and the reader collects it at its
- * next poll timeout (user/source/bpf_dp.c); past it, the reader is woken at
- * once.
+ * next poll timeout (user/source/bpf_dp.c); the event whose bytes reach
+ * wake_bytes wakes it, and past that one event per further wake_bytes does
+ * (the reader's epoll is level-triggered: one that is awake and draining
+ * needs no more).  A crossing missed by two CPUs racing is caught at the
+ * next one, wake_bytes later.  n: at least the record's bytes in the ring
+ * (header included); counted: whether avail already counts them.
  */
-static __always_inline __u64 dp_wake_flags(void)
+static __always_inline __u64 dp_wake_flags(__u64 n, int counted)
 {
-	if (!DP_CFG(wake_bytes))
+	__u64 w = DP_CFG(wake_bytes), avail;
+
+	if (!w)
 		return 0;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= DP_CFG(wake_bytes)
-		       ? BPF_RB_FORCE_WAKEUP
-		       : BPF_RB_NO_WAKEUP;
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (!counted)
+		avail += n;
+	if (avail < w)
+		return BPF_RB_NO_WAKEUP;
+	return avail / w != (avail > n ? avail - n : 0) / w ? BPF_RB_FORCE_WAKEUP
+							    : BPF_RB_NO_WAKEUP;
 }
+
+/* A ring record's header (BPF_RINGBUF_HDR_SZ) and alignment. */
+#define DP_RB_BYTES(size) ((((__u64)(size)) + 8 + 7) & ~7ull)
 
 static __always_inline int dp_emit(void *ev, __u32 size)
 {
-	return bpf_ringbuf_output(&events, ev, size, dp_wake_flags());
+	return bpf_ringbuf_output(&events, ev, size, dp_wake_flags(DP_RB_BYTES(size), 0));
 }
 
 /* A record written in place: size is a constant at every call site. */
 #define dp_reserve(size) bpf_ringbuf_reserve(&events, (size), 0)
-#define dp_commit(ev) bpf_ringbuf_submit((ev), dp_wake_flags())
+#define dp_commit(ev, size) bpf_ringbuf_submit((ev), dp_wake_flags(DP_RB_BYTES(size), 1))
 #define dp_discard(ev) bpf_ringbuf_discard((ev), BPF_RB_NO_WAKEUP)
 
 /* The flow table's slots (dp_flow.h): an array lookup, inlined by the verifier. */

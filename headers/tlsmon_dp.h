@@ -13,7 +13,9 @@
  *   dp_emit(ev, size)                  submit an event; <0 when it was lost
  *   dp_reserve(size)                   an event written in place: size bytes
  *                                      (a constant) or NULL when full;
- *   dp_commit(ev), dp_discard(ev)      submit it (h.size is its size) or not
+ *   dp_commit(ev, size), dp_discard(ev)
+ *                                      submit it (h.size is its size, size
+ *                                      what dp_reserve took) or not
  *   dp_array(map, idx)                 element idx of the array hints, synacks,
  *                                      counters or scratch; NULL past its end
  *   dp_slot(idx)                       slot idx of the flow table (struct

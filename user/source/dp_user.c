@@ -48,10 +48,11 @@ static inline void *dp_reserve(__u32 size)
 	return size <= sizeof(dp_cur->hello) ? &dp_cur->hello : NULL;
 }
 
-static inline void dp_commit(void *ev)
+static inline void dp_commit(void *ev, __u32 size)
 {
 	const struct tlsmon_ev_hdr *h = ev;
 
+	(void)size;
 	dp_cur->sink(dp_cur->sink_ctx, ev, h->size);
 }
 
