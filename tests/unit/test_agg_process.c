@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "model/agg.h"
 #include "model/local_id.h"
@@ -205,12 +206,64 @@ static void test_prom_process_labels(void **state)
 	agg_free(a);
 }
 
+/*
+ * The file out_prom_write() makes, with process series of every name shape
+ * and hostile bytes, as promtool's strict parser reads it (skipped when
+ * promtool is not installed; tests/e2e/test_prom_*.sh check the real runs).
+ */
+static void test_promtool_accepts_process_series(void **state)
+{
+	struct agg *a = agg_new(NULL);
+	struct out_prom *o;
+	struct run_stats st = { .live = 1 };
+	struct hs_record r;
+	char dir[] = "/tmp/tlsmon-prom-XXXXXX", cmd[256], out[512];
+	static const char *const comms[] = { "curl", "x\"} 1\n#", "\\\\", "\xff\xfe\x01", "other" };
+	size_t i, n;
+	FILE *p;
+	int rc;
+
+	(void)state;
+	if (system("command -v promtool >/dev/null 2>&1")) {
+		agg_free(a);
+		skip();
+	}
+	for (i = 0; i < sizeof(comms) / sizeof(comms[0]); i++) {
+		mk(&r, i % 2 ? OUTCOME_FAILED : OUTCOME_ESTABLISHED, "/", comms[i]);
+		agg_record(a, &r);
+	}
+	mk(&r, OUTCOME_FAILED, "/kubepods/burstable/pod8dbc5577-d0e2-4706-8787-57d52c03ddf2/" CID,
+	   "java");
+	agg_record(a, &r);
+	mk(&r, OUTCOME_FAILED, "/user.slice/user-1000.slice/user@1000.service/app.slice/app.scope",
+	   "java");
+	agg_record(a, &r);
+	assert_non_null(mkdtemp(dir));
+	o = out_prom_new(dir, a);
+	assert_int_equal(out_prom_write(o, &st), 0);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s 2>&1", out_prom_path(o));
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = 0;
+	rc = pclose(p);
+	if (rc || n)
+		print_error("promtool: %s\n", out);
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 0);
+	unlink(out_prom_path(o));
+	rmdir(dir);
+	out_prom_free(o);
+	agg_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_process_series),
 		cmocka_unit_test(test_process_cap_counted),
 		cmocka_unit_test(test_prom_process_labels),
+		cmocka_unit_test(test_promtool_accepts_process_series),
 	};
 
 	return cmocka_run_group_tests_name("agg_process", tests, NULL, NULL);
