@@ -271,6 +271,53 @@ static void test_deep_overlong_and_unterminated(void **state)
 	assert_string_equal(id.unit, "nginx.service");
 }
 
+/* The derived fields hold only what their rules allow, whatever the path. */
+static void check_invariants(const struct local_id *l)
+{
+	size_t n = strlen(l->container_id), u = strlen(l->pod_uid);
+
+	assert_true(n == 0 || (n == 64 && strspn(l->container_id, "0123456789abcdef") == 64));
+	assert_true((n == 0) == (l->runtime == LOCAL_RT_NONE));
+	assert_true(u == 0 || (u == 32 && strspn(l->pod_uid, "0123456789abcdef") == 32) ||
+		    (u == 36 && strspn(l->pod_uid, "0123456789abcdef-") == 36));
+	assert_true(strlen(l->unit) < sizeof(l->unit));
+	assert_true(strspn(l->unit, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				    "0123456789:-_.\\@/") == strlen(l->unit));
+}
+
+static void test_random_paths(void **state)
+{
+	static const char *const tok[] = {
+		"/", "/", "docker-", "cri-containerd-", "crio-", "crio-conmon-", "libpod-", ".scope",
+		".service", ".slice", "pod", "kubepods", "kubepods-burstable-pod", "user@1000.service",
+		"docker", "-", "_", "0123456789abcdef", "0123456789abcdef0123456789abcdef",
+		"8dbc5577_d0e2_4706_8787_57d52c03ddf2", "8dbc5577-d0e2-4706-8787-57d52c03ddf2",
+		"\xff", "\n", " ", "..", "",
+	};
+	unsigned seed = 21, i, k;
+	size_t n;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		memset(&id, 0, sizeof(id));
+		for (n = 0, k = rand_r(&seed) % 24; k; k--) {
+			const char *t = tok[rand_r(&seed) % (sizeof(tok) / sizeof(tok[0]))];
+			size_t tl = strlen(t);
+
+			if (n + tl > sizeof(id.cgroup_path))
+				break;
+			memcpy(id.cgroup_path + n, t, tl);
+			n += tl;
+		}
+		/* every other one fills the field to the last byte, without a NUL */
+		if (i % 2)
+			while (n < sizeof(id.cgroup_path))
+				id.cgroup_path[n++] = "0123456789abcdef/"[rand_r(&seed) % 17];
+		local_id_derive(&id, NULL);
+		check_invariants(&id);
+	}
+}
+
 static void test_derived_fields_reset(void **state)
 {
 	(void)state;
@@ -529,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_ids_that_do_not_match),
 		cmocka_unit_test(test_pods_that_do_not_match),
 		cmocka_unit_test(test_deep_overlong_and_unterminated),
+		cmocka_unit_test(test_random_paths),
 		cmocka_unit_test(test_derived_fields_reset),
 		cmocka_unit_test(test_process_name),
 		cmocka_unit_test_setup_teardown(test_kubelet_pod_named, mkroot, rmroot),
