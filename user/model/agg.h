@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Aggregation: counts of settled handshakes by server, SNI, client, version,
- * cipher, reason and JA4, and the combinations an operator asks about
+ * cipher, reason, JA4 and local process, and the combinations an operator asks about
  * (server x reason x SNI, with the reason's confidence; server x client
  * JA4), with bounded memory.
  *

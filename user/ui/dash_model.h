@@ -3,8 +3,8 @@
  * What the dashboard shows, kept apart from how: a rec_sink fed every settled
  * handshake, and a tick with tlsmon's own counters for the header.  Per-second
  * buckets over the last DASH_SECS seconds give the rates and sparklines;
- * bounded tables give the top failing servers and client fingerprints and the
- * negotiated versions and ciphers; a ring keeps the recent failures with
+ * bounded tables give the top failing servers, client fingerprints and local
+ * processes (dash_proc.h) and the negotiated versions and ciphers; a ring keeps the recent failures with
  * their evidence.  Past a table's cap the least failing, least recent entry
  * is folded into the table's "other" counts, so a server that starts failing
  * late still gets a row and nothing goes uncounted.
