@@ -49,6 +49,7 @@ static void conn_free(struct conn *c)
 	free(c->held_ch);
 	free(c->sh);
 	free(c->part);
+	free(c->tl);
 	free(c);
 }
 
@@ -67,6 +68,7 @@ static size_t conn_heap(const struct conn *cn)
 		n += sizeof(*cn->sh);
 	if (cn->part)
 		n += hello_pack_size(cn->part);
+	n += cn->cap_tl * sizeof(*cn->tl);
 	return n;
 }
 
@@ -373,6 +375,9 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 			r->ev.hello_error = TLS_ERR_SHORT;
 	}
 	r->sh = cn->sh;
+	r->timeline = cn->tl;
+	r->n_timeline = cn->n_tl;
+	r->timeline_cut = cn->tl_cut;
 	waited = r->ch_ns && c->now > r->ch_ns - c->o.wall_offset_ns
 			 ? (c->now - (r->ch_ns - c->o.wall_offset_ns)) / 1e9
 			 : 0;
@@ -563,6 +568,58 @@ static void on_tcp_end(struct collector *c, struct conn *cn, const struct tlsmon
 	t->ts_ns = wall(c, h->ts_ns);
 }
 
+/*
+ * The event into the connection's timeline.  The array grows by doubling
+ * (most handshakes need a dozen entries): a connection that never settles
+ * costs little, and what it holds is counted against the byte budget.
+ */
+static void timeline_add(struct collector *c, struct conn *cn, const struct tlsmon_ev_hdr *h,
+			 size_t size)
+{
+	const struct tlsmon_ev_small *sm = (const void *)h;
+	struct rec_tl *t;
+	int small = h->type != TLSMON_EV_CLIENT_HELLO && h->type != TLSMON_EV_SERVER_HELLO &&
+		    h->type != TLSMON_EV_NON_TLS && h->type != TLSMON_EV_HELLO_PART &&
+		    h->type != TLSMON_EV_HS_BYTES;
+
+	if (h->type == TLSMON_EV_HS_BYTES)
+		return;		/* the bytes of a message its HS_MSG already placed */
+	if (cn->n_tl == cn->cap_tl) {
+		unsigned cap = cn->cap_tl ? cn->cap_tl * 2 : 4;
+
+		if (cn->cap_tl >= REC_MAX_TIMELINE ||
+		    !(t = realloc(cn->tl, cap * sizeof(*t)))) {
+			cn->tl_cut++;
+			return;
+		}
+		cn->tl = t;
+		cn->cap_tl = cap;
+		conn_account(c, cn);
+	}
+	t = &cn->tl[cn->n_tl++];
+	memset(t, 0, sizeof(*t));
+	t->ts_ns = wall(c, h->ts_ns);
+	t->type = h->type;
+	t->side = h->dir == TLSMON_DIR_C2S ? SIDE_CLIENT : SIDE_SERVER;
+	t->tcp_flags = h->tcp_flags;
+	t->ttl = h->ttl;
+	if (h->type == TLSMON_EV_CLIENT_HELLO || h->type == TLSMON_EV_SERVER_HELLO) {
+		t->content = TLS_CT_HANDSHAKE;
+		t->hs_type = h->type == TLSMON_EV_CLIENT_HELLO ? TLS_HS_CLIENT_HELLO
+							      : TLS_HS_SERVER_HELLO;
+		t->len = h->type == TLSMON_EV_CLIENT_HELLO
+				 ? ((const struct tlsmon_ev_client_hello *)h)->ch.hs_len
+				 : ((const struct tlsmon_ev_server_hello *)h)->sh.hs_len;
+	} else if (small && size >= sizeof(*sm)) {
+		t->content = sm->content_type;
+		t->hs_type = sm->hs_type;
+		t->level = sm->level;
+		t->desc = sm->desc;
+		t->flags = sm->flags;
+		t->len = h->type == TLSMON_EV_HS_MSG ? sm->msg_len : sm->rec_len;
+	}
+}
+
 int collector_event(void *ctx, const void *ev, size_t size)
 {
 	struct collector *c = ctx;
@@ -572,7 +629,6 @@ int collector_event(void *ctx, const void *ev, size_t size)
 	struct conn **slot, *cn;
 	struct ckey k;
 
-	(void)size;
 	c->st.events++;
 	if (h->ts_ns > c->now)
 		c->now = h->ts_ns;
@@ -609,6 +665,7 @@ int collector_event(void *ctx, const void *ev, size_t size)
 		if (!cn)
 			return 0;
 	}
+	timeline_add(c, cn, h, size);
 	/* reassembly's events carry the time of their last bytes: never back in time */
 	if (h->ts_ns > cn->last_ns)
 		cn->last_ns = h->ts_ns;

@@ -38,6 +38,10 @@ struct conn {
 	uint8_t hello_counted;			/* a ClientHello made it count (accounting) */
 	uint8_t n_app_seq;
 	uint32_t bytes;				/* heap accounted to the collector's budget */
+	/* the timeline: grown on demand up to REC_MAX_TIMELINE, the rest counted */
+	struct rec_tl *tl;			/* owned */
+	uint8_t n_tl, cap_tl;
+	uint32_t tl_cut;
 	/* application-data records in the order seen, both sides */
 	struct {
 		uint8_t side;

@@ -80,6 +80,7 @@ struct local_id;	/* model/local_id.h */
 #define REC_MAX_ALERTS 4
 #define REC_MAX_APPDATA 8
 #define REC_MAX_PROFILE 16
+#define REC_MAX_TIMELINE 32	/* events kept per handshake for its timeline */
 
 struct rec_alert {
 	uint8_t sender;		/* enum side */
@@ -100,6 +101,21 @@ struct rec_tcp_end {
 	uint8_t before_server_hello;
 	uint8_t pad2;
 	uint64_t ts_ns;
+};
+
+/* One event of the handshake as the collector received it, for its timeline. */
+struct rec_tl {
+	uint64_t ts_ns;		/* wall clock */
+	uint32_t len;		/* record length; HS_MSG: the message's; 0 unknown */
+	uint8_t type;		/* enum tlsmon_ev_type */
+	uint8_t side;		/* enum side: who sent it */
+	uint8_t tcp_flags;
+	uint8_t ttl;
+	uint8_t content;	/* TLS record type, 0 unknown */
+	uint8_t hs_type;	/* handshake message type */
+	uint8_t level, desc;	/* ALERT */
+	uint8_t flags;		/* TLSMON_SF_* */
+	uint8_t pad[3];
 };
 
 /*
@@ -212,6 +228,11 @@ struct hs_record {
 
 	/* the program of this host at one end; NULL: both ends remote or unknown */
 	const struct local_id *local;
+
+	/* the events received for it, in order; past REC_MAX_TIMELINE only counted */
+	const struct rec_tl *timeline;	/* NULL when none */
+	uint8_t n_timeline;
+	uint32_t timeline_cut;
 };
 
 /* Names of the record's values, as every output prints them. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ui/dash_model.h"
+#include "ui/dash_detail.h"
 #include "ui/dash_proc.h"
 #include "model/diag.h"
 #include "lib/esc.h"
@@ -498,8 +499,10 @@ void dash_model_record(void *ctx, const struct hs_record *r)
 	}
 	certs_add(m, r, server, sni, t);
 	dash_proc_record(m, r, label, server, t);
-	if (failed)
+	if (failed) {
 		failure_add(m, r, t, label, client, server, sni);
+		dash_detail_add(m, r);
+	}
 	m->generation++;
 }
 

@@ -36,6 +36,8 @@
 #define DASH_LABEL 48		/* "other_alert:certificate_unknown" */
 #define DASH_WHY 512
 #define DASH_MAX_PROCS 128	/* programs of this host (model/local_id.h) */
+#define DASH_MAX_DETAILS 64	/* failures whose whole detail is kept (dash_detail.h) */
+#define DASH_DETAIL_TEXT 6144
 
 /* Series for dash_model_series() besides a reason (1 .. REASON_MAX-1). */
 #define DASH_S_HANDSHAKES (-1)
@@ -118,6 +120,12 @@ struct dash_cert {
 	uint64_t total, failed, last_ns;
 };
 
+/* A failure's drill-down, as lines of text ('\n' between them). */
+struct dash_detail {
+	uint64_t id;			/* the record's; 0: empty slot */
+	char text[DASH_DETAIL_TEXT];
+};
+
 /* The header: from the last tick's run_stats. */
 struct dash_header {
 	int live;
@@ -181,6 +189,8 @@ struct dash_model {
 	struct dash_failure recent[DASH_MAX_RECENT];	/* ring */
 	uint32_t recent_head;		/* next slot */
 	uint64_t recent_total;		/* failures ever added */
+	struct dash_detail details[DASH_MAX_DETAILS];	/* ring */
+	uint32_t details_head;
 	uint64_t generation;		/* bumped by every change */
 };
 
