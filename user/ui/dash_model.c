@@ -4,6 +4,7 @@
 #include <string.h>
 #include "ui/dash_model.h"
 #include "ui/dash_detail.h"
+#include "ui/dash_page.h"
 #include "ui/dash_proc.h"
 #include "model/diag.h"
 #include "lib/esc.h"
@@ -481,6 +482,7 @@ void dash_model_record(void *ctx, const struct hs_record *r)
 	dash_model_count(&s->c, r, label);
 	s->last_ns = t;
 	server_sni(s, sni, failed);
+	dash_page_learn(s, r);
 
 	if (r->fp->have_ja4)
 		esc_name(key, sizeof(key), (const uint8_t *)r->fp->ja4, strlen(r->fp->ja4), 0);

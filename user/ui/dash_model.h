@@ -30,6 +30,7 @@
 #define DASH_MAX_RECENT 256
 #define DASH_MAX_CERTS 128	/* server certificates seen, by server and SNI */
 #define DASH_SRV_SNIS 4		/* distinct SNIs kept per server */
+#define DASH_SRV_CIPHERS 8	/* suites a server was seen choosing */
 #define DASH_CLI_SERVERS 4	/* servers kept per client fingerprint */
 #define DASH_NAME 128		/* an escaped SNI, cut with "..." past this */
 #define DASH_ADDR 56		/* "[v6]:port" */
@@ -62,6 +63,11 @@ struct dash_server {
 	struct dash_sni sni[DASH_SRV_SNIS];
 	uint8_t n_sni;
 	uint64_t sni_more;		/* handshakes with an SNI past DASH_SRV_SNIS */
+	/* what it accepted, learned from its successes (dash_page_learn()) */
+	uint64_t ok;
+	uint16_t min_version, max_version;
+	uint16_t ok_ciphers[DASH_SRV_CIPHERS];
+	uint8_t n_ok_ciphers;
 };
 
 struct dash_client_srv {

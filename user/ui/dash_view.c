@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <stdlib.h>
+#include "ui/dash_page.h"
 #include "ui/dash_query.h"
 #include "ui/dash_view.h"
 #include "ui/draw.h"
@@ -145,7 +147,7 @@ static void status(const struct dash_view *d)
 	s[0] = 0;
 	if (d->filter[0])
 		n = snprintf(s, sizeof(s), "filter: %s", d->filter);
-	if (d->view != V_OVERVIEW && d->pos_n && n >= 0 && (size_t)n < sizeof(s))
+	if ((d->view != V_OVERVIEW || d->open) && d->pos_n && n >= 0 && (size_t)n < sizeof(s))
 		n += snprintf(s + n, sizeof(s) - n, "%s%u-%u of %u", n ? "  " : "", d->pos_first,
 			      d->pos_last, d->pos_n);
 	if (n > COLS / 2)
@@ -154,9 +156,12 @@ static void status(const struct dash_view *d)
 	draw_put(y, COLS - n - 1, n, s);
 	draw_attr(0, A_BOLD, 0);
 	draw_attr(1, A_DIM, 0);
-	draw_put(y, 0, COLS - n - 2,
-		 d->done ? "replay done. q quit  Tab/1-7 views  s sort  / filter  ? help"
-			 : "q quit  Tab/1-7 views  s sort  p pause  / filter  ? help");
+	if (d->open)
+		draw_put(y, 0, COLS - n - 2, "Esc back  arrows, PgUp, PgDn scroll  Q quit  ? help");
+	else
+		draw_put(y, 0, COLS - n - 2,
+			 d->done ? "replay done. q quit  Enter open  Tab/1-7 views  s sort  / filter  ? help"
+				 : "q quit  Enter open  Tab/1-7 views  s sort  p pause  / filter  ? help");
 	draw_attr(0, A_DIM, 0);
 }
 
@@ -174,7 +179,10 @@ static void help(void)
 		"p          pause the screen (collection goes on)",
 		"/          filter by SNI, IP, reason or process (Enter applies, Esc",
 		"           cancels, an empty filter shows all; Esc clears it)",
-		"arrows, PgUp, PgDn, Home, End   scroll",
+		"arrows, j/k, PgUp, PgDn, Home, End   move the highlighted row",
+		"Enter      open it: a failure's whole handshake and timeline, a",
+		"           server, a client fingerprint, a process (certificates:",
+		"           their server); Esc, Backspace or q go back, Q quits",
 		"Ctrl-L     redraw",
 		"",
 		"Wire strings are escaped: \\xNN is a byte that is not printable ASCII.",
@@ -196,6 +204,71 @@ static void help(void)
 	draw_attr(0, A_REVERSE, 0);
 }
 
+int dash_view_follow(struct dash_view *d, int view, unsigned n, int rows)
+{
+	int *sel = &d->sel[view], *first = &d->scroll[view];
+
+	if (rows < 1)
+		rows = 1;
+	if (*sel > (int)n - 1)
+		*sel = (int)n - 1;
+	if (*sel < 0)
+		*sel = 0;
+	if (*first > *sel)
+		*first = *sel;
+	if (*sel >= *first + rows)
+		*first = *sel - rows + 1;
+	/* a full page when there is enough to fill it */
+	if (*first > (int)n - rows)
+		*first = (int)n - rows;
+	if (*first < 0)
+		*first = 0;
+	return *first;
+}
+
+void dash_view_selected(struct dash_view *d, int kind, const char *key, uint64_t id)
+{
+	d->sel_kind = kind;
+	snprintf(d->sel_key, sizeof(d->sel_key), "%s", key ? key : "");
+	d->sel_id = id;
+}
+
+static const char *const open_names[DASH_OPEN_MAX] = {
+	"", "Handshake", "Server", "Client fingerprint", "Process",
+};
+
+/* The page open over the view: its lines from open_scroll on. */
+static void page(struct dash_view *d, const struct dash_model *m)
+{
+	static char *buf;
+	int y = 3, rows = LINES - 4, n = 0, i;
+	char *s, *e;
+
+	if (!buf && !(buf = malloc(DASH_PAGE_TEXT)))
+		return;
+	dash_page(m, d->open, d->open_key, d->open_id, buf, DASH_PAGE_TEXT);
+	for (s = buf; *s; s++)
+		n += *s == '\n';
+	if (d->open_scroll > n - rows)
+		d->open_scroll = n - rows;
+	if (d->open_scroll < 0)
+		d->open_scroll = 0;
+	draw_attr(1, A_REVERSE | A_BOLD, 0);
+	draw_putf(2, 0, COLS, " %s  (Esc back)", open_names[d->open]);
+	draw_attr(0, A_REVERSE | A_BOLD, 0);
+	for (s = buf, i = 0; *s && y < 3 + rows; s = *e ? e + 1 : e, i++) {
+		e = strchr(s, '\n');
+		if (!e)
+			e = s + strlen(s);
+		if (i < d->open_scroll)
+			continue;
+		draw_putf(y++, 0, COLS, "%.*s", (int)(e - s), s);
+	}
+	d->pos_first = n ? d->open_scroll + 1 : 0;
+	d->pos_last = d->open_scroll + (y - 3);
+	d->pos_n = n;
+}
+
 void dash_view_draw(struct dash_view *d, const struct dash_model *m)
 {
 	int y = 3, h = LINES - 4, used;
@@ -210,6 +283,15 @@ void dash_view_draw(struct dash_view *d, const struct dash_model *m)
 	}
 	header(d, m);
 	d->pos_n = 0;
+	d->sel_kind = DASH_OPEN_NONE;
+	if (d->open) {
+		page(d, m);
+		status(d);
+		if (d->help)
+			help();
+		refresh();
+		return;
+	}
 	switch (d->view) {
 	case V_OVERVIEW: {
 		int nr = panel_reasons_list(m, d->filter, (int[REASON_MAX]){ 0 });

@@ -26,9 +26,24 @@ struct dash_view {
 	char filter[64];		/* SNI, IP or reason; "" shows all */
 	char edit[64];			/* the filter being typed */
 	int scroll[V_MAX];		/* first entry shown; clamped when drawn */
+	int sel[V_MAX];			/* the highlighted entry; clamped when drawn */
+	/* what the highlighted row opens (enum dash_open), set when drawn */
+	int sel_kind;
+	char sel_key[DASH_NAME];
+	uint64_t sel_id;
+	/* the page open over the view (Enter), DASH_OPEN_NONE when none */
+	int open;
+	char open_key[DASH_NAME];
+	uint64_t open_id;
+	int open_scroll;
 	unsigned pos_first, pos_last, pos_n;	/* what a scrolling view showed */
 	const char *note;		/* for the status line, or NULL */
 };
+
+/* The first entry to show of n in rows rows, the selection kept in view. */
+int dash_view_follow(struct dash_view *d, int view, unsigned n, int rows);
+/* The row drawn is the highlighted one: what Enter opens. */
+void dash_view_selected(struct dash_view *d, int kind, const char *key, uint64_t id);
 
 /* The whole screen, refreshed. */
 void dash_view_draw(struct dash_view *v, const struct dash_model *m);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lib/clock.h"
+#include "ui/dash_page.h"
 #include "ui/dash_view.h"
 #include "ui/draw.h"
 #include "ui/dashboard.h"
@@ -292,6 +293,7 @@ static void edit_key(struct dashboard *d, int c)
 	case KEY_ENTER:
 		snprintf(d->v.filter, sizeof(d->v.filter), "%s", d->v.edit);
 		memset(d->v.scroll, 0, sizeof(d->v.scroll));
+		memset(d->v.sel, 0, sizeof(d->v.sel));
 		d->v.editing = 0;
 		break;
 	case 27:
@@ -328,17 +330,63 @@ static void toggle_pause(struct dashboard *d)
 	d->v.paused = 1;
 }
 
-static void scroll_by(struct dashboard *d, int n)
+/* What the arrows move: the open page, the highlighted row, or (negotiated) the list. */
+static int *moved(struct dashboard *d)
 {
-	if (d->v.view == V_OVERVIEW)
-		return;
+	if (d->v.open)
+		return &d->v.open_scroll;
+	if (d->v.view == V_NEGO)
+		return &d->v.scroll[V_NEGO];
+	return &d->v.sel[d->v.view];
+}
+
+static void move_by(struct dashboard *d, int n)
+{
+	int *p = moved(d);
+
 	/* clamped when drawn, against what is there then */
-	if (n < 0 && d->v.scroll[d->v.view] < -n)
-		d->v.scroll[d->v.view] = 0;
-	else if (n > 0 && d->v.scroll[d->v.view] > 1000000 - n)
-		d->v.scroll[d->v.view] = 1000000;
+	if (n < 0 && *p < -n)
+		*p = 0;
+	else if (n > 0 && *p > 1000000 - n)
+		*p = 1000000;
 	else
-		d->v.scroll[d->v.view] += n;
+		*p += n;
+}
+
+/* Enter: the highlighted row's page, as the screen shows it after the keys so far. */
+static void open_selected(struct dashboard *d)
+{
+	draw(d);
+	if (!d->v.sel_kind) {
+		set_note(d, "nothing to open here");
+		return;
+	}
+	d->v.open = d->v.sel_kind;
+	snprintf(d->v.open_key, sizeof(d->v.open_key), "%s", d->v.sel_key);
+	d->v.open_id = d->v.sel_id;
+	d->v.open_scroll = 0;
+}
+
+/* Keys that mean "back" on an open page; nonzero when c was one. */
+static int page_key(struct dashboard *d, int c)
+{
+	switch (c) {
+	case 27:
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+	case KEY_LEFT:
+	case 'q':
+		d->v.open = DASH_OPEN_NONE;
+		return 1;
+	case '\t':
+	case KEY_BTAB:
+	case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+		d->v.open = DASH_OPEN_NONE;	/* and on to the view */
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 static void key(struct dashboard *d, int c, int *quit)
@@ -355,6 +403,8 @@ static void key(struct dashboard *d, int c, int *quit)
 		if (c != 'q' && c != 'Q')
 			return;
 	}
+	if (d->v.open && page_key(d, c))
+		return;
 	switch (c) {
 	case 'q':
 	case 'Q':
@@ -376,6 +426,7 @@ static void key(struct dashboard *d, int c, int *quit)
 		else
 			d->v.sort = (d->v.sort + 1) % DASH_SORT_MAX;
 		d->v.scroll[d->v.view] = 0;
+		d->v.sel[d->v.view] = 0;
 		break;
 	case 'p':
 	case 'P':
@@ -395,25 +446,31 @@ static void key(struct dashboard *d, int c, int *quit)
 		break;
 	case KEY_UP:
 	case 'k':
-		scroll_by(d, -1);
+		move_by(d, -1);
 		break;
 	case KEY_DOWN:
 	case 'j':
-		scroll_by(d, 1);
+		move_by(d, 1);
 		break;
 	case KEY_PPAGE:
-		scroll_by(d, -page);
+		move_by(d, -page);
 		break;
 	case KEY_NPAGE:
-		scroll_by(d, page);
+		move_by(d, page);
 		break;
 	case KEY_HOME:
 	case 'g':
-		d->v.scroll[d->v.view] = 0;
+		*moved(d) = 0;
 		break;
 	case KEY_END:
 	case 'G':
-		d->v.scroll[d->v.view] = 1000000;
+		*moved(d) = 1000000;
+		break;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		if (!d->v.open)
+			open_selected(d);
 		break;
 	case 12:	/* Ctrl-L */
 		clearok(curscr, TRUE);

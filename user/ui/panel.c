@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "ui/dash_page.h"
 #include "ui/dash_query.h"
 #include "ui/draw.h"
 #include "ui/panel.h"
@@ -18,6 +19,15 @@ void panel_shown(struct dash_view *d, unsigned first, unsigned end, unsigned n)
 	d->pos_first = n ? first + 1 : 0;
 	d->pos_last = end;
 	d->pos_n = n;
+}
+
+/* Row i of a list: highlighted when selected (and it is what Enter opens). */
+static int hl(struct dash_view *d, int view, unsigned i, int kind, const char *key, uint64_t id)
+{
+	if ((int)i != d->sel[view])
+		return 0;
+	dash_view_selected(d, kind, key, id);
+	return A_REVERSE;
 }
 
 /* ---- panels; each draws into rows [y, y + h) and returns the rows used ---- */
@@ -90,18 +100,13 @@ int panel_servers(struct dash_view *d, const struct dash_model *m, int y, int h,
 {
 	static uint32_t idx[DASH_MAX_SERVERS];
 	unsigned n = dash_query_servers(m, d->sort, d->filter, idx), i;
-	int aw = 6, rw = 11, hs = COLS >= 100, used = 1, first = 0, sw;
+	int aw = 6, rw = 11, hs = COLS >= 100, used = 1, first = 0, sw, a;
 	char sni[DASH_NAME + 16], p[16];
 	const struct dash_server *s;
 	struct draw_row r;
 
-	if (detail) {
-		if (d->scroll[V_SERVERS] > (int)n - (h - 1))
-			d->scroll[V_SERVERS] = (int)n - (h - 1);
-		if (d->scroll[V_SERVERS] < 0)
-			d->scroll[V_SERVERS] = 0;
-		first = d->scroll[V_SERVERS];
-	}
+	if (detail)
+		first = dash_view_follow(d, V_SERVERS, n, h - 1);
 	for (i = first; i < n && (int)(i - first) < h - 1; i++) {
 		aw = draw_widest(aw, m->servers[idx[i]].addr, 40);
 		rw = draw_widest(rw, dash_query_main_reason(&m->servers[idx[i]].c), 32);
@@ -120,6 +125,7 @@ int panel_servers(struct dash_view *d, const struct dash_model *m, int y, int h,
 		draw_put(y + 1, 2, COLS - 2, d->filter[0] ? "no server matches the filter" : "no servers yet");
 	for (i = first; i < n && used < h; i++, used++) {
 		s = &m->servers[idx[i]];
+		a = detail ? hl(d, V_SERVERS, i, DASH_OPEN_SERVER, s->addr, 0) : 0;
 		sni_text(sni, sizeof(sni), s, sw);
 		draw_pct(p, sizeof(p), dash_query_ratio(&s->c));
 		draw_row_init(&r, COLS);
@@ -130,9 +136,9 @@ int panel_servers(struct dash_view *d, const struct dash_model *m, int y, int h,
 		draw_row_colf(&r, 6, 1, "%llu", (unsigned long long)s->c.failed);
 		draw_row_col(&r, p, 6, 1);
 		draw_row_col(&r, dash_query_main_reason(&s->c), rw, 0);
-		draw_attr(1, 0, s->c.failed ? DRAW_FAIL : 0);
+		draw_attr(1, a, s->c.failed ? DRAW_FAIL : 0);
 		draw_put(y + used, 0, COLS, r.s);
-		draw_attr(0, 0, s->c.failed ? DRAW_FAIL : 0);
+		draw_attr(0, a, s->c.failed ? DRAW_FAIL : 0);
 	}
 	if (detail)
 		panel_shown(d, first, i, n);
@@ -163,17 +169,13 @@ int panel_clients(struct dash_view *d, const struct dash_model *m, int y, int h,
 {
 	static uint32_t idx[DASH_MAX_CLIENTS];
 	unsigned n = dash_query_clients(m, d->sort, d->filter, idx), i;
-	int per = detail ? 3 : 1, hs = COLS >= 100, used = 1, first = 0, kw = 36;
+	int per = detail ? 3 : 1, hs = COLS >= 100, used = 1, first = 0, kw = 36, a;
 	char p[16], line[DRAW_ROW_MAX];
 	const struct dash_client *c;
 	struct draw_row r;
 
 	if (detail) {
-		if (d->scroll[V_CLIENTS] > (int)n - (h - 1) / per)
-			d->scroll[V_CLIENTS] = (int)n - (h - 1) / per;
-		if (d->scroll[V_CLIENTS] < 0)
-			d->scroll[V_CLIENTS] = 0;
-		first = d->scroll[V_CLIENTS];
+		first = dash_view_follow(d, V_CLIENTS, n, (h - 1) / per);
 		for (i = first; i < n; i++)
 			kw = draw_widest(kw, m->clients[idx[i]].key, 48);
 	}
@@ -189,6 +191,7 @@ int panel_clients(struct dash_view *d, const struct dash_model *m, int y, int h,
 		draw_put(y + 1, 2, COLS - 2, d->filter[0] ? "no client matches the filter" : "no clients yet");
 	for (i = first; i < n && used + per <= h; i++) {
 		c = &m->clients[idx[i]];
+		a = detail ? hl(d, V_CLIENTS, i, DASH_OPEN_CLIENT, c->key, 0) : 0;
 		draw_pct(p, sizeof(p), dash_query_ratio(&c->c));
 		draw_row_init(&r, COLS);
 		draw_row_col(&r, c->key, kw, 0);
@@ -197,9 +200,9 @@ int panel_clients(struct dash_view *d, const struct dash_model *m, int y, int h,
 		draw_row_colf(&r, 6, 1, "%llu", (unsigned long long)c->c.failed);
 		draw_row_col(&r, p, 6, 1);
 		draw_row_col(&r, dash_query_main_reason(&c->c), COLS, 0);
-		draw_attr(1, 0, c->c.failed ? DRAW_FAIL : 0);
+		draw_attr(1, a, c->c.failed ? DRAW_FAIL : 0);
 		draw_put(y + used++, 0, COLS, r.s);
-		draw_attr(0, 0, c->c.failed ? DRAW_FAIL : 0);
+		draw_attr(0, a, c->c.failed ? DRAW_FAIL : 0);
 		if (detail) {
 			draw_putf(y + used++, 0, COLS, "    offers %s; last from %s", c->profile,
 				  c->last_client);
@@ -221,17 +224,13 @@ int panel_procs(struct dash_view *d, const struct dash_model *m, int y, int h)
 {
 	static uint32_t idx[DASH_MAX_PROCS];
 	unsigned n = dash_query_procs(m, d->sort, d->filter, idx), i;
-	int used = 1, first, nw = 24, rw = 11;
+	int used = 1, first, nw = 24, rw = 11, a;
 	const struct dash_proc *p;
 	struct draw_row r;
 	char pct[16];
 
 	/* the last row says what has no program */
-	if (d->scroll[V_PROCS] > (int)n - (h - 2) / 2)
-		d->scroll[V_PROCS] = (int)n - (h - 2) / 2;
-	if (d->scroll[V_PROCS] < 0)
-		d->scroll[V_PROCS] = 0;
-	first = d->scroll[V_PROCS];
+	first = dash_view_follow(d, V_PROCS, n, (h - 2) / 2);
 	for (i = first; i < n; i++) {
 		nw = draw_widest(nw, m->procs[idx[i]].name, 48);
 		rw = draw_widest(rw, dash_query_main_reason(&m->procs[idx[i]].c), 32);
@@ -248,6 +247,7 @@ int panel_procs(struct dash_view *d, const struct dash_model *m, int y, int h)
 			 : "no handshake of a program of this host yet");
 	for (i = first; i < n && used + 2 < h; i++) {
 		p = &m->procs[idx[i]];
+		a = hl(d, V_PROCS, i, DASH_OPEN_PROC, p->name, 0);
 		draw_pct(pct, sizeof(pct), dash_query_ratio(&p->c));
 		draw_row_init(&r, COLS);
 		draw_row_col(&r, p->name, nw, 0);
@@ -255,9 +255,9 @@ int panel_procs(struct dash_view *d, const struct dash_model *m, int y, int h)
 		draw_row_colf(&r, 6, 1, "%llu", (unsigned long long)p->c.failed);
 		draw_row_col(&r, pct, 6, 1);
 		draw_row_col(&r, dash_query_main_reason(&p->c), rw, 0);
-		draw_attr(1, 0, p->c.failed ? DRAW_FAIL : 0);
+		draw_attr(1, a, p->c.failed ? DRAW_FAIL : 0);
 		draw_put(y + used++, 0, COLS, r.s);
-		draw_attr(0, 0, p->c.failed ? DRAW_FAIL : 0);
+		draw_attr(0, a, p->c.failed ? DRAW_FAIL : 0);
 		draw_putf(y + used++, 0, COLS, "    %s%s%s", p->latest,
 			  p->last_failed[0] ? "; last failed at " : "", p->last_failed);
 	}
@@ -299,19 +299,14 @@ int panel_failures(struct dash_view *d, const struct dash_model *m, int y, int h
 {
 	static const struct dash_failure *fl[DASH_MAX_RECENT];
 	unsigned n = dash_query_failures(m, detail && d->oldest, d->filter, fl), i;
-	int used = 1, lw = 16, aw = 9, first = 0, k, lines;
+	int used = 1, lw = 16, aw = 9, first = 0, k, lines, a, view = detail ? V_FAILURES : V_OVERVIEW;
 	const struct dash_failure *f;
 	const char *w;
 	char t[16];
 	struct draw_row r;
 
-	if (detail) {
-		if (d->scroll[V_FAILURES] > (int)n - 1)
-			d->scroll[V_FAILURES] = (int)n - 1;
-		if (d->scroll[V_FAILURES] < 0)
-			d->scroll[V_FAILURES] = 0;
-		first = d->scroll[V_FAILURES];
-	}
+	/* five rows at most per failure in its view: the selected one stays on screen */
+	first = dash_view_follow(d, view, n, detail ? (h - 1) / 5 : h - 1);
 	for (i = first; i < n && (int)(i - first) < h; i++) {
 		lw = draw_widest(lw, fl[i]->label, 32);
 		aw = draw_widest(aw, fl[i]->server, 40);
@@ -326,15 +321,16 @@ int panel_failures(struct dash_view *d, const struct dash_model *m, int y, int h
 		draw_put(y + 1, 2, COLS - 2, d->filter[0] ? "no failure matches the filter" : "no failures yet");
 	for (i = first; i < n && used < h; i++) {
 		f = fl[i];
+		a = hl(d, view, i, DASH_OPEN_FAILURE, NULL, f->id);
 		hhmmss(t, sizeof(t), f->ts_ns);
 		draw_row_init(&r, COLS);
 		draw_row_col(&r, t, 8, 0);
 		draw_row_col(&r, f->label, lw, 0);
 		draw_row_col(&r, f->server, aw, 0);
 		draw_row_col(&r, f->sni, COLS, 0);
-		draw_attr(1, 0, DRAW_FAIL);
+		draw_attr(1, a, DRAW_FAIL);
 		draw_put(y + used++, 0, COLS, r.s);
-		draw_attr(0, 0, DRAW_FAIL);
+		draw_attr(0, a, DRAW_FAIL);
 		if (!detail)
 			continue;
 		/* the evidence, wrapped to two lines at most, then who */
@@ -363,7 +359,7 @@ int panel_certs(struct dash_view *d, const struct dash_model *m, int y, int h)
 {
 	static uint32_t idx[DASH_MAX_CERTS];
 	unsigned n = dash_query_certs(m, d->filter, idx), i;
-	int aw = 6, sw, cw, fw = 16, used = 1, first, k;
+	int aw = 6, sw, cw, fw = 16, used = 1, first, k, a;
 	int64_t now = m->now_ns / 1000000000ull, days;
 	char exp[16], dl[24], fs[256];
 	const struct dash_cert *c;
@@ -388,11 +384,7 @@ int panel_certs(struct dash_view *d, const struct dash_model *m, int y, int h)
 			sw--;
 	}
 	fw = k - sw - cw;
-	if (d->scroll[V_CERTS] > (int)n - (h - 3))
-		d->scroll[V_CERTS] = (int)n - (h - 3);
-	if (d->scroll[V_CERTS] < 0)
-		d->scroll[V_CERTS] = 0;
-	first = d->scroll[V_CERTS];
+	first = dash_view_follow(d, V_CERTS, n, h - 3);
 	draw_row_init(&r, COLS);
 	draw_row_col(&r, "SERVER", aw, 0);
 	draw_row_col(&r, "SNI", sw, 0);
@@ -423,9 +415,10 @@ int panel_certs(struct dash_view *d, const struct dash_model *m, int y, int h)
 		draw_row_col(&r, dl, 6, 1);
 		draw_row_col(&r, fs[0] ? fs : "-", fw, 0);
 		k = c->findings ? DRAW_FAIL : (c->not_after && c->not_after - now < 30 * 86400 ? DRAW_WARN : 0);
-		draw_attr(1, 0, k);
+		a = hl(d, V_CERTS, i, DASH_OPEN_SERVER, c->server, 0);
+		draw_attr(1, a, k);
 		draw_put(y + used, 0, COLS, r.s);
-		draw_attr(0, 0, k);
+		draw_attr(0, a, k);
 	}
 	panel_shown(d, first, i, n);
 	if (m->certs_other && used < h - 1)
