@@ -42,6 +42,9 @@ struct seen {
 	int hello_error;
 	char history[40];
 	char snis[8][64];		/* each record's, in order */
+	struct rec_tl tl[REC_MAX_TIMELINE];	/* the latest record's timeline */
+	unsigned n_tl, tl_cut;
+	uint64_t ch_ns;
 };
 
 static void on_record(void *ctx, const struct hs_record *r)
@@ -65,6 +68,12 @@ static void on_record(void *ctx, const struct hs_record *r)
 	s->need = r->ev.hello_need;
 	s->hello_error = r->ev.hello_error;
 	snprintf(s->history, sizeof(s->history), "%s", r->history);
+	/* valid during the call only: copied */
+	assert_true(r->n_timeline <= REC_MAX_TIMELINE);
+	memcpy(s->tl, r->timeline, r->n_timeline * sizeof(*r->timeline));
+	s->n_tl = r->n_timeline;
+	s->tl_cut = r->timeline_cut;
+	s->ch_ns = r->ch_ns;
 	if (s->n <= 8)
 		snprintf(s->snis[s->n - 1], sizeof(s->snis[0]), "%s", s->sni);
 }
@@ -651,6 +660,82 @@ static void test_held_keeps_part(void **state)
 	assert_int_equal(g->seen.incomplete, 1);
 }
 
+/* ---- the timeline: each event as received, bounded, counted in the budget ---- */
+
+/* A small event from a packet with this TTL and these TCP flags. */
+static void packet(struct rig *g, int type, int dir, uint64_t ts, uint8_t ttl, uint8_t flags,
+		   uint8_t desc)
+{
+	struct tlsmon_ev_small e;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, type, dir, 40000, ts);
+	e.h.size = sizeof(e);
+	e.h.ttl = ttl;
+	e.h.tcp_flags = flags;
+	e.content_type = type == TLSMON_EV_ALERT ? TLS_CT_ALERT : 0;
+	e.level = 2;
+	e.desc = desc;
+	e.rec_len = 2;
+	evpipe_in(&g->pipe, &e, sizeof(e));
+}
+
+static void test_timeline(void **state)
+{
+	struct rig *g = *state;
+
+	whole_hello(g, 40000, 1 * SEC, "tl.lab.test");
+	packet(g, TLSMON_EV_ALERT, TLSMON_DIR_S2C, 1 * SEC + 5000000, 57, 0x18, 40);
+	packet(g, TLSMON_EV_TCP_RST, TLSMON_DIR_S2C, 1 * SEC + 6000000, 57, 0x14, 0);
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, 40000, 1 * SEC + 6000000, TLSMON_END_RST);
+	assert_int_equal(g->seen.n, 1);
+	assert_int_equal(g->seen.n_tl, 4);
+	assert_int_equal(g->seen.tl_cut, 0);
+	assert_int_equal(g->seen.tl[0].type, TLSMON_EV_CLIENT_HELLO);
+	assert_int_equal(g->seen.tl[0].side, SIDE_CLIENT);
+	assert_int_equal(g->seen.tl[0].hs_type, TLS_HS_CLIENT_HELLO);
+	/* on the record's clock: the ClientHello is time zero */
+	assert_true(g->seen.tl[0].ts_ns == g->seen.ch_ns);
+	assert_int_equal(g->seen.tl[1].type, TLSMON_EV_ALERT);
+	assert_int_equal(g->seen.tl[1].side, SIDE_SERVER);
+	assert_int_equal(g->seen.tl[1].ttl, 57);
+	assert_int_equal(g->seen.tl[1].tcp_flags, 0x18);
+	assert_int_equal(g->seen.tl[1].content, TLS_CT_ALERT);
+	assert_int_equal(g->seen.tl[1].level, 2);
+	assert_int_equal(g->seen.tl[1].desc, 40);
+	assert_int_equal(g->seen.tl[1].len, 2);
+	assert_true(g->seen.tl[1].ts_ns - g->seen.ch_ns == 5000000);
+	assert_int_equal(g->seen.tl[2].type, TLSMON_EV_TCP_RST);
+	assert_int_equal(g->seen.tl[2].tcp_flags, 0x14);
+	assert_int_equal(g->seen.tl[3].type, TLSMON_EV_FLOW_END);
+}
+
+/* Past REC_MAX_TIMELINE the events are counted; what is kept counts in the budget. */
+static void test_timeline_bounded(void **state)
+{
+	struct rig *g = *state;
+	struct collector_stats cs;
+	uint64_t hello_bytes;
+	int i;
+
+	whole_hello(g, 40000, 1 * SEC, "tl.lab.test");
+	collector_stats(g->col, &cs);
+	hello_bytes = cs.bytes;
+	for (i = 0; i < 40; i++)
+		packet(g, TLSMON_EV_APPDATA, i & 1 ? TLSMON_DIR_S2C : TLSMON_DIR_C2S,
+		       1 * SEC + 1000 * (i + 1), 64, 0x18, 0);
+	collector_stats(g->col, &cs);
+	/* grown from the first 4 entries to REC_MAX_TIMELINE, and no further */
+	assert_int_equal(cs.bytes - hello_bytes, (REC_MAX_TIMELINE - 4) * sizeof(struct rec_tl));
+	small(g, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, 40000, 2 * SEC, TLSMON_END_FIN);
+	assert_int_equal(g->seen.n, 1);
+	assert_int_equal(g->seen.n_tl, REC_MAX_TIMELINE);
+	assert_int_equal(g->seen.tl_cut, 1 + 40 + 1 - REC_MAX_TIMELINE);
+	assert_int_equal(g->seen.tl[REC_MAX_TIMELINE - 1].type, TLSMON_EV_APPDATA);
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.bytes, 0);
+}
+
 /* ---- the connection cap: every connection past it counted, the rest intact ---- */
 
 #define CAP 16
@@ -790,6 +875,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_end_of_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_stalled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeline_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_until_deadline, setup_hold, teardown),
 		cmocka_unit_test_setup_teardown(test_held_released, setup_hold, teardown),
 		cmocka_unit_test_setup_teardown(test_held_keeps_hello, setup_hold, teardown),

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The dashboard's drill-down without a terminal (user/ui/dash_page.c,
+ * dash_detail.c, the selection in dash_view.c): events through the real
+ * collector into the dashboard's model, then the failure's page read back —
+ * its SNI, reason, evidence as diag_explain() gives it, the offer, and a
+ * timeline line per event with its time from the ClientHello, direction,
+ * TCP flags and TTL.  A server's page (what it accepted, its failures by
+ * reason and by fingerprint, its siblings under the same SNI), a
+ * fingerprint's, a bounded ring of details, the offer set beside a server's
+ * learned profile, and the selection kept on screen.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "pkt.h"
+#include "model/collector.h"
+#include "model/diag.h"
+#include "ui/dash_detail.h"
+#include "ui/dash_page.h"
+#include "ui/dash_view.h"
+#include "lib/esc.h"
+#include "tls_proto.h"
+
+#define SEC 1000000000ull
+#define MS 1000000ull
+
+static char page[DASH_PAGE_TEXT];
+
+/* What the collector said of the record, to compare the page with. */
+struct said {
+	enum reason reason;
+	char why[1024];
+	uint64_t id;
+};
+
+static void on_record(void *ctx, const struct hs_record *r)
+{
+	struct said *s = ctx;
+
+	s->reason = r->reason;
+	s->id = r->id;
+	diag_explain(r, s->why, sizeof(s->why), esc_term);
+}
+
+static void hdr(struct tlsmon_ev_hdr *h, int type, int dir, uint64_t ts, uint8_t ttl,
+		uint8_t flags)
+{
+	memset(h, 0, sizeof(*h));
+	h->version = TLSMON_EVENT_VERSION;
+	h->type = type;
+	h->dir = dir;
+	h->ts_ns = ts;
+	h->family = 4;
+	h->caddr[10] = h->caddr[11] = 0xff;
+	h->caddr[12] = 10;
+	h->caddr[15] = 2;
+	h->saddr[10] = h->saddr[11] = 0xff;
+	h->saddr[12] = 10;
+	h->saddr[15] = 1;
+	h->cport = 40000;
+	h->sport = 443;
+	h->ttl = ttl;
+	h->tcp_flags = flags;
+}
+
+static void small(struct collector *c, int type, int dir, uint64_t ts, uint8_t ttl,
+		  uint8_t flags, uint32_t reason)
+{
+	struct tlsmon_ev_small e;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, type, dir, ts, ttl, flags);
+	e.h.size = sizeof(e);
+	e.reason = reason;
+	if (type == TLSMON_EV_ALERT) {
+		e.content_type = TLS_CT_ALERT;
+		e.level = 2;
+		e.desc = 40;	/* handshake_failure */
+		e.rec_len = 2;
+	}
+	assert_int_equal(collector_event(c, &e, sizeof(e)), 0);
+}
+
+static int has(const char *text, const char *s)
+{
+	if (strstr(text, s))
+		return 1;
+	print_message("not on the page: \"%s\"\n%s\n", s, text);
+	return 0;
+}
+
+/* A refused handshake, through the collector into the dashboard's model. */
+static void test_failure_page(void **state)
+{
+	struct collector_opts o = {
+		.max_conns = 64, .max_servers = 16, .handshake_timeout = 2.0, .ifname = "test",
+	};
+	struct dash_model *m = dash_model_new();
+	struct collector *c = collector_new(&o);
+	struct said said = { 0 };
+	struct rec_sink model = { dash_model_record, m }, mine = { on_record, &said };
+	struct tlsmon_ev_client_hello e;
+	char line[1200];
+
+	(void)state;
+	assert_non_null(m);
+	assert_non_null(c);
+	assert_int_equal(collector_add_sink(c, &model), 0);
+	assert_int_equal(collector_add_sink(c, &mine), 0);
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, TLSMON_EV_CLIENT_HELLO, TLSMON_DIR_C2S, 1 * SEC, 64, 0x18);
+	e.h.size = sizeof(e);
+	e.ch.legacy_version = 0x0303;
+	e.ch.hs_len = 508;
+	e.ch.n_ciphers = 2;
+	e.ch.ciphers[0] = 0x1301;
+	e.ch.ciphers[1] = 0xc02f;
+	e.ch.flags = TLS_CHF_SNI;
+	e.ch.sni_len = strlen("drill.lab.test");
+	memcpy(e.ch.sni, "drill.lab.test", e.ch.sni_len);
+	assert_int_equal(collector_event(c, &e, sizeof(e)), 0);
+	small(c, TLSMON_EV_ALERT, TLSMON_DIR_S2C, 1 * SEC + 5 * MS, 57, 0x18, 0);
+	small(c, TLSMON_EV_TCP_FIN, TLSMON_DIR_S2C, 1 * SEC + 6 * MS, 57, 0x11, 0);
+	small(c, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, 1 * SEC + 6 * MS, 57, 0x11, TLSMON_END_FIN);
+	assert_true(said.id != 0);
+	assert_true(said.reason != REASON_NONE);
+
+	dash_page(m, DASH_OPEN_FAILURE, NULL, said.id, page, sizeof(page));
+	assert_true(has(page, "SNI drill.lab.test"));
+	snprintf(line, sizeof(line), "Diagnosis: %s ", reason_name(said.reason));
+	assert_true(has(page, line));
+	/* the evidence as the text output prints it */
+	snprintf(line, sizeof(line), "Evidence: %s", said.why + strspn(said.why, " :"));
+	assert_true(has(page, line));
+	assert_true(has(page, "0x1301 TLS_AES_128_GCM_SHA256"));
+	assert_true(has(page, "0xc02f TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+	assert_true(has(page, "+0.000 ms  C->S  tcp PA     ttl 64  len 508    ClientHello"));
+	assert_true(has(page, "+5.000 ms  S->C  tcp PA     ttl 57  len 2      Alert fatal "
+			      "handshake_failure"));
+	assert_true(has(page, "+6.000 ms  S->C  tcp FA     ttl 57  len -      TCP FIN"));
+	/* the same failure's server page, and the failure in it */
+	dash_page(m, DASH_OPEN_SERVER, "10.0.0.1:443", 0, page, sizeof(page));
+	assert_true(has(page, "Server 10.0.0.1:443"));
+	snprintf(line, sizeof(line), "  %-34s 1", reason_name(said.reason));
+	assert_true(has(page, line));
+	assert_true(has(page, "drill.lab.test"));
+	collector_free(c);
+	dash_model_free(m);
+}
+
+/* ---- records made by hand: what the collector would hand out ---- */
+
+static struct tls_client_hello CH;
+static struct tls_server_hello SH;
+static struct fingerprints FP;
+static struct server_fingerprint SFP;
+static uint64_t next_id;
+
+static void feed(struct dash_model *m, enum outcome out, const char *server, const char *sni,
+		 const char *ja4, uint64_t t)
+{
+	struct hs_record r;
+
+	memset(&r, 0, sizeof(r));
+	memset(&CH, 0, sizeof(CH));
+	memset(&FP, 0, sizeof(FP));
+	r.fp = &FP;
+	r.sfp = &SFP;
+	r.id = ++next_id;
+	r.start_ns = r.end_ns = t;
+	r.family = 4;
+	assert_int_equal(pkt_addr_rec(r.caddr, "10.77.1.2"), 0);
+	assert_int_equal(pkt_addr_rec(r.saddr, server), 0);
+	r.cport = 40000 + next_id % 20000;
+	r.sport = 443;
+	CH.legacy_version = 0x0303;
+	CH.n_ciphers = 2;
+	CH.ciphers[0] = 0x1301;
+	CH.ciphers[1] = 0x0035;
+	CH.flags = TLS_CHF_SNI;
+	CH.sni_len = strlen(sni);
+	memcpy(CH.sni, sni, CH.sni_len);
+	r.ch = &CH;
+	FP.have_ja4 = 1;
+	snprintf(FP.ja4, sizeof(FP.ja4), "%s", ja4);
+	r.outcome = out;
+	if (out == OUTCOME_ESTABLISHED) {
+		SH.cipher = 0x1302;
+		r.sh = &SH;
+		r.version = 0x0304;
+	} else {
+		r.reason = REASON_NO_SHARED_CIPHER;
+		r.ev.basis = BASIS_SERVER_PROFILE;
+		r.ev.confidence = CONFIDENCE_CONFIRMED;
+		r.ev.profile_successes = 12;
+		r.ev.n_profile_ciphers = 2;
+		r.ev.profile_ciphers[0] = 0x0035;
+		r.ev.profile_ciphers[1] = 0x009c;
+		r.ev.profile_min_version = r.ev.profile_max_version = 0x0303;
+	}
+	dash_model_record(m, &r);
+}
+
+#define JA_A "t13d1812h1_85036bcba153_b26ce05bbdd6"
+#define JA_B "t12d0909h2_aaaaaaaaaaaa_bbbbbbbbbbbb"
+#define T0 (1700000000ull * SEC)
+
+static void test_server_page(void **state)
+{
+	struct dash_model *m = dash_model_new();
+
+	(void)state;
+	feed(m, OUTCOME_ESTABLISHED, "10.0.0.1", "shop.lab.test", JA_A, T0);
+	feed(m, OUTCOME_FAILED, "10.0.0.1", "shop.lab.test", JA_A, T0 + SEC);
+	feed(m, OUTCOME_FAILED, "10.0.0.1", "shop.lab.test", JA_B, T0 + 2 * SEC);
+	feed(m, OUTCOME_FAILED, "10.0.0.1", "shop.lab.test", JA_B, T0 + 3 * SEC);
+	feed(m, OUTCOME_ESTABLISHED, "10.0.0.9", "shop.lab.test", JA_A, T0 + 4 * SEC);
+	feed(m, OUTCOME_FAILED, "10.0.0.5", "other.lab.test", JA_A, T0 + 5 * SEC);
+	dash_page(m, DASH_OPEN_SERVER, "10.0.0.1:443", 0, page, sizeof(page));
+	assert_true(has(page, "Handshakes 4: 1 ok, 3 failed, 0 unknown"));
+	assert_true(has(page, "  no_shared_cipher                   3"));
+	assert_true(has(page, "Profile: 1 successes, versions TLSv1.3 .. TLSv1.3"));
+	assert_true(has(page, "  0x1302 TLS_AES_256_GCM_SHA384"));
+	/* grouped by fingerprint, newest first */
+	assert_true(has(page, "  " JA_B "        2  latest no_shared_cipher\n  " JA_A
+			      "        1  latest no_shared_cipher"));
+	/* the sibling under the same name, not the server of another name */
+	assert_true(has(page, "  10.0.0.9:443                 1 handshakes, 0 failed"));
+	assert_null(strstr(page, "10.0.0.5"));
+
+	dash_page(m, DASH_OPEN_CLIENT, JA_B, 0, page, sizeof(page));
+	assert_true(has(page, "Client fingerprint " JA_B));
+	assert_true(has(page, "  10.0.0.1:443                 2 handshakes, 2 failed"));
+	assert_null(strstr(page, "10.0.0.5"));
+	dash_page(m, DASH_OPEN_SERVER, "10.9.9.9:443", 0, page, sizeof(page));
+	assert_true(has(page, "no longer in the table"));
+	dash_model_free(m);
+}
+
+/* The offer beside what the server accepted before: overlap marked, the rest told. */
+static void test_offer_against_profile(void **state)
+{
+	struct dash_model *m = dash_model_new();
+	const struct dash_detail *d;
+
+	(void)state;
+	feed(m, OUTCOME_FAILED, "10.0.0.1", "shop.lab.test", JA_A, T0);
+	d = dash_detail_find(m, next_id);
+	assert_non_null(d);
+	assert_true(has(d->text, "    0x1301 TLS_AES_128_GCM_SHA256\n"));
+	assert_true(has(d->text, "  * 0x0035 TLS_RSA_WITH_AES_256_CBC_SHA\n"));
+	assert_true(has(d->text, "Server profile: 12 handshakes accepted, versions TLSv1.2 .. TLSv1.2"));
+	assert_true(has(d->text, "  both        0x0035"));
+	assert_true(has(d->text, "  server only 0x009c"));
+	assert_true(has(d->text, "  overlap: 1 of the server's 2 suites"));
+	dash_model_free(m);
+}
+
+/* Details are kept for the latest DASH_MAX_DETAILS failures; older ones say so. */
+static void test_details_bounded(void **state)
+{
+	struct dash_model *m = dash_model_new();
+	uint64_t first;
+	int i;
+
+	(void)state;
+	feed(m, OUTCOME_FAILED, "10.0.0.1", "first.lab.test", JA_A, T0);
+	first = next_id;
+	assert_non_null(dash_detail_find(m, first));
+	for (i = 0; i < DASH_MAX_DETAILS; i++)
+		feed(m, OUTCOME_FAILED, "10.0.0.1", "later.lab.test", JA_A, T0 + SEC + i);
+	assert_null(dash_detail_find(m, first));
+	assert_non_null(dash_detail_find(m, next_id));
+	dash_page(m, DASH_OPEN_FAILURE, NULL, first, page, sizeof(page));
+	assert_true(has(page, "first.lab.test"));
+	assert_true(has(page, "the whole detail is kept for the latest"));
+	dash_model_free(m);
+}
+
+/* The selection stays within the list and on screen, the list following it. */
+static void test_selection(void **state)
+{
+	struct dash_view v;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.sel[V_SERVERS] = 5;
+	assert_int_equal(dash_view_follow(&v, V_SERVERS, 10, 3), 3);
+	assert_int_equal(v.sel[V_SERVERS], 5);
+	v.sel[V_SERVERS] = 1000000;	/* End */
+	assert_int_equal(dash_view_follow(&v, V_SERVERS, 10, 3), 7);
+	assert_int_equal(v.sel[V_SERVERS], 9);
+	v.sel[V_SERVERS] = 8;		/* up: the list stays */
+	assert_int_equal(dash_view_follow(&v, V_SERVERS, 10, 3), 7);
+	v.sel[V_SERVERS] = 2;
+	assert_int_equal(dash_view_follow(&v, V_SERVERS, 10, 3), 2);
+	/* the list shrank (a filter) */
+	assert_int_equal(dash_view_follow(&v, V_SERVERS, 2, 3), 0);
+	assert_int_equal(v.sel[V_SERVERS], 1);
+	assert_int_equal(dash_view_follow(&v, V_SERVERS, 0, 3), 0);
+	assert_int_equal(v.sel[V_SERVERS], 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_failure_page),
+		cmocka_unit_test(test_server_page),
+		cmocka_unit_test(test_offer_against_profile),
+		cmocka_unit_test(test_details_bounded),
+		cmocka_unit_test(test_selection),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
