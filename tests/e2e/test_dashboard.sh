@@ -9,7 +9,8 @@
 # (views, sort, pause, filter, help, q), the Processes view, a resize, an SNI carrying escape
 # sequences (sent by a raw ClientHello) that must show escaped while the
 # screen stays intact, the terminal given back on q, SIGTERM, Ctrl-C and a
-# fatal signal, and a capture replayed with --read and held until q.
+# fatal signal, a capture replayed with --read and held until q, and the
+# drill-down from a failure, a server and a fingerprint row (test_drill).
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon lab tmux"
 E2E_TOOLS="openssl curl python3 nginx iptables"
@@ -508,5 +509,61 @@ EOF
 
 }
 
-ALL_TESTS="test_live test_signals test_terminal_gone test_read"
+# The drill-down on a capture with a refused certificate, with real keys:
+# a failure row opens its handshake (SNI, reason, evidence as --json says,
+# a timeline line timed from the ClientHello); Esc goes back; a server row
+# opens the server, a fingerprint row the clients behind it; q on a page
+# goes back and q again quits.
+test_drill() {
+	local cap=$CORPUS/ja4/badcurveball.pcap sni reason srv ja4 sender alert from
+	if [ ! -f "$cap" ]; then
+		skip "drill-down in tmux" "no corpus capture at $cap (TLSMON_CORPUS)"
+		return
+	fi
+	"$BIN" --read "$cap" --json 2>/dev/null >"$DIR/drill.json"
+	read -r sni reason srv ja4 sender alert from < <(python3 - "$DIR/drill.json" <<'EOF'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+r = [x for x in r if x["outcome"] == "failed"][0]
+a = r["evidence"]["alert"]
+print(r["sni"], r["reason"], "%s:%d" % (r["server"], r["server_port"]), r["ja4"], a["sender"],
+      a["level"] + "_" + a["description"], "C->S" if a["sender"] == "client" else "S->C")
+EOF
+)
+	alert=${alert/_/ }
+	PANE=drill
+	start drill "$BIN --read $cap"
+	see "drill: replayed" "REPLAYED *$"
+	keys 5
+	see "drill: failures view" "^UTC +RECENT FAILURES"
+	keys Down Up Enter
+	see "drill, Enter: the handshake opens" "^ Handshake  \(Esc back\)"
+	see "drill: its SNI, as --json says" "^SNI ${sni//./\\.}$"
+	see "drill: its reason and basis" "^Diagnosis: $reason  confidence confirmed  basis alert"
+	see "drill: its evidence" "^Evidence: \($sender sent $alert\)"
+	keys End
+	see "drill, End: the alert in the timeline, timed from the ClientHello" \
+		"^ +\+[0-9]+\.[0-9]{3} ms $from [A-Z]+ +[0-9]+ +2  Alert $alert$"
+	see "drill: the ClientHello at +0.000 ms" "^ +\+0\.000 ms C->S [A-Z]+ +[0-9]+ +[0-9]+  ClientHello$"
+	keys Escape
+	see "drill, Esc: back to the failures" "^UTC +RECENT FAILURES"
+	unseen "drill, Esc: the page is gone" "^ Handshake  \(Esc back\)"
+	keys 2 Enter
+	see "drill, 2 Enter: the server opens" "^Server ${srv//./\\.}$"
+	see "drill: the server's failures by reason" "^  $reason +1$"
+	see "drill: the server's failures by fingerprint" "^  $ja4 1, latest $reason$"
+	keys BSpace
+	see "drill, Backspace: back to the servers" "^SERVER +SNI"
+	keys 3 Enter
+	see "drill, 3 Enter: the fingerprint opens" "^Client fingerprint $ja4$"
+	keys q
+	see "drill, q on a page: back to the clients" "^CLIENT FINGERPRINT"
+	[ ! -e "$DIR/drill.rc" ]
+	ok $? "drill: q on a page does not quit"
+	keys q
+	gone drill "drill, q" 0
+	PANE=
+}
+
+ALL_TESTS="test_live test_signals test_terminal_gone test_read test_drill"
 e2e_run

@@ -140,10 +140,9 @@ static void test_failure_page(void **state)
 	assert_true(has(page, line));
 	assert_true(has(page, "0x1301 TLS_AES_128_GCM_SHA256"));
 	assert_true(has(page, "0xc02f TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
-	assert_true(has(page, "+0.000 ms  C->S  tcp PA     ttl 64  len 508    ClientHello"));
-	assert_true(has(page, "+5.000 ms  S->C  tcp PA     ttl 57  len 2      Alert fatal "
-			      "handshake_failure"));
-	assert_true(has(page, "+6.000 ms  S->C  tcp FA     ttl 57  len -      TCP FIN"));
+	assert_true(has(page, "     +0.000 ms C->S PA    64   508  ClientHello\n"));
+	assert_true(has(page, "     +5.000 ms S->C PA    57     2  Alert fatal handshake_failure\n"));
+	assert_true(has(page, "     +6.000 ms S->C FA    57     -  TCP FIN\n"));
 	/* the same failure's server page, and the failure in it */
 	dash_page(m, DASH_OPEN_SERVER, "10.0.0.1:443", 0, page, sizeof(page));
 	assert_true(has(page, "Server 10.0.0.1:443"));
@@ -228,8 +227,8 @@ static void test_server_page(void **state)
 	assert_true(has(page, "Profile: 1 successes, versions TLSv1.3 .. TLSv1.3"));
 	assert_true(has(page, "  0x1302 TLS_AES_256_GCM_SHA384"));
 	/* grouped by fingerprint, newest first */
-	assert_true(has(page, "  " JA_B "        2  latest no_shared_cipher\n  " JA_A
-			      "        1  latest no_shared_cipher"));
+	assert_true(has(page, "  " JA_B " 2, latest no_shared_cipher\n  " JA_A
+			      " 1, latest no_shared_cipher\n"));
 	/* the sibling under the same name, not the server of another name */
 	assert_true(has(page, "  10.0.0.9:443                 1 handshakes, 0 failed"));
 	assert_null(strstr(page, "10.0.0.5"));

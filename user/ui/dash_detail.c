@@ -115,6 +115,7 @@ static void timeline(struct text *t, const struct hs_record *r)
 	unsigned i;
 
 	line(t, "Timeline (time from the ClientHello; C client, S server):");
+	line(t, "  %12s %-4s %-4s %3s %5s  %s", "time", "dir", "tcp", "ttl", "len", "event");
 	if (!r->n_timeline)
 		line(t, "  no events kept");
 	for (i = 0; i < r->n_timeline; i++) {
@@ -126,9 +127,8 @@ static void timeline(struct text *t, const struct hs_record *r)
 			snprintf(len, sizeof(len), "%u", e->len);
 		else
 			snprintf(len, sizeof(len), "-");
-		line(t, "  %12s  %s  tcp %-6s ttl %-3u len %-6s %s", when,
-		     e->side == SIDE_CLIENT ? "C->S" : "S->C", fl, e->ttl, len,
-		     event_name(e, name, sizeof(name)));
+		line(t, "  %12s %s %-4s %3u %5s  %s", when, e->side == SIDE_CLIENT ? "C->S" : "S->C",
+		     fl, e->ttl, len, event_name(e, name, sizeof(name)));
 	}
 	if (r->timeline_cut)
 		line(t, "  ... %u more events not kept", r->timeline_cut);

@@ -142,7 +142,7 @@ static void by_fingerprint(struct page *p, const struct dash_model *m, const cha
 	}
 	put(p, "Recent failures by client fingerprint:");
 	for (j = 0; j < ng; j++)
-		put(p, "  %-40s %4u  latest %s", g[j].ja4, g[j].n, g[j].label);
+		put(p, "  %s %u, latest %s", g[j].ja4, g[j].n, g[j].label);
 	if (!ng)
 		put(p, "  none kept");
 }
