@@ -44,6 +44,15 @@ unseen() {
 	fi
 }
 
+# the highlighted row (reverse video, below the tabs), without its colours
+sel_row() {
+	"${TM[@]}" capture-pane -e -p -t "${PANE:-dash}" | sed -n '4,$p' |
+		grep -m1 -E $'^\e\\[([0-9]+;)*7m' | sed -E $'s/\e\\[[0-9;]*m//g'
+}
+sel_has() { sel_row | grep -qE -- "$1"; }
+sel_moved() { [ -n "$(sel_row)" ] && [ "$(sel_row)" != "$1" ]; }
+sel_at() { [ -n "$(sel_row)" ] && [ "$(sel_row)" = "$(row "$1")" ]; }
+
 # row N: line N (0-based) of the screen
 row() { screen | sed -n "$(($1 + 1))p"; }
 row_has() { row "$1" | grep -qE -- "$2"; }
@@ -357,11 +366,18 @@ EOF
 	keys s
 	see "key s again: newest first" "sort: newest"
 	keys End
-	see "End: scrolled to the last failure" " $NFAIL-$NFAIL of $NFAIL *\$"
+	see "End: scrolled to the last failure" " [0-9]+-$NFAIL of $NFAIL *\$"
+	wait_for 3 sel_has "^[0-9:]{8} $(ere "$FIRSTR") +$(ere "$FIRSTA") "
+	ok $? "End: the last (oldest) failure highlighted" "$(sel_row)"
+	local last
+	last=$(sel_row)
 	keys Up
-	see "Up: one back" " $((NFAIL - 1))-[0-9]+ of $NFAIL *\$"
+	wait_for 3 sel_moved "$last"
+	ok $? "Up: the highlight one back" "$(sel_row)"
 	keys Home
 	see "Home: back to the top" " 1-[0-9]+ of $NFAIL *\$"
+	wait_for 3 sel_at 4
+	ok $? "Home: the first failure highlighted" "$(sel_row)"
 	keys 1
 	see "key 1: overview" "^FAILURES BY REASON"
 
