@@ -569,9 +569,9 @@ static void on_tcp_end(struct collector *c, struct conn *cn, const struct tlsmon
 }
 
 /*
- * The event into the connection's timeline.  The array grows by doubling
- * (most handshakes need a dozen entries): a connection that never settles
- * costs little, and what it holds is counted against the byte budget.
+ * The event into the connection's timeline.  The array starts at two
+ * entries (an unanswered hello needs no more) and doubles as events come
+ * (a whole handshake needs a dozen); what it holds counts in the budget.
  */
 static void timeline_add(struct collector *c, struct conn *cn, const struct tlsmon_ev_hdr *h,
 			 size_t size)
@@ -585,7 +585,7 @@ static void timeline_add(struct collector *c, struct conn *cn, const struct tlsm
 	if (h->type == TLSMON_EV_HS_BYTES)
 		return;		/* the bytes of a message its HS_MSG already placed */
 	if (cn->n_tl == cn->cap_tl) {
-		unsigned cap = cn->cap_tl ? cn->cap_tl * 2 : 4;
+		unsigned cap = cn->cap_tl ? cn->cap_tl * 2 : 2;
 
 		if (cn->cap_tl >= REC_MAX_TIMELINE ||
 		    !(t = realloc(cn->tl, cap * sizeof(*t)))) {
