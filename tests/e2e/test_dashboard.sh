@@ -378,6 +378,21 @@ EOF
 	see "Home: back to the top" " 1-[0-9]+ of $NFAIL *\$"
 	wait_for 3 sel_at 4
 	ok $? "Home: the first failure highlighted" "$(sel_row)"
+	# live drill-down: the highlighted (newest) failure opens, Esc comes back
+	local _t lbl _s sni
+	read -r _t lbl _s sni <<<"$(row 4)"
+	keys Enter
+	see "live drill, Enter: the failure opens" "^ Handshake  \(Esc back\)"
+	see "live drill: its reason, as its row says" "^Diagnosis: $(ere "$lbl")  confidence "
+	# (the row may cut it: "~"); wire bytes stay escaped on the page too
+	see "live drill: its SNI, as its row says" "^SNI $(ere "${sni%\~}")"
+	see "live drill: its evidence" "^Evidence: \((server|client) sent "
+	keys End
+	see "live drill, End: the timeline from the ClientHello" \
+		"^ +\+0\.000 ms C->S [A-Z]+ +[0-9]+ +[0-9]+  ClientHello$"
+	see "live drill: a server's event timed after it" "^ +\+[0-9]+\.[0-9]{3} ms S->C "
+	keys Escape
+	see "live drill, Esc: back to the failures" "^UTC +RECENT FAILURES"
 	keys 1
 	see "key 1: overview" "^FAILURES BY REASON"
 
