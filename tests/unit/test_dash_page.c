@@ -21,6 +21,7 @@
 #include "pkt.h"
 #include "model/collector.h"
 #include "model/diag.h"
+#include "model/local_id.h"
 #include "ui/dash_detail.h"
 #include "ui/dash_page.h"
 #include "ui/dash_view.h"
@@ -160,6 +161,7 @@ static struct tls_server_hello SH;
 static struct fingerprints FP;
 static struct server_fingerprint SFP;
 static uint64_t next_id;
+static const struct local_id *LOCAL;	/* the next record's local program */
 
 static void feed(struct dash_model *m, enum outcome out, const char *server, const char *sni,
 		 const char *ja4, uint64_t t)
@@ -188,6 +190,8 @@ static void feed(struct dash_model *m, enum outcome out, const char *server, con
 	r.ch = &CH;
 	FP.have_ja4 = 1;
 	snprintf(FP.ja4, sizeof(FP.ja4), "%s", ja4);
+	r.local = LOCAL;
+	LOCAL = NULL;
 	r.outcome = out;
 	if (out == OUTCOME_ESTABLISHED) {
 		SH.cipher = 0x1302;
@@ -261,6 +265,32 @@ static void test_offer_against_profile(void **state)
 	dash_model_free(m);
 }
 
+/* A failure of a program of this host names it; its process page lists the failure. */
+static void test_local_process(void **state)
+{
+	static struct local_id id = { .side = SIDE_CLIENT, .pid = 4242 };
+	struct dash_model *m = dash_model_new();
+	char name[128], line[256];
+
+	(void)state;
+	snprintf(id.comm, sizeof(id.comm), "curl");
+	snprintf(id.unit, sizeof(id.unit), "backup.service");
+	local_id_process(&id, name, sizeof(name));
+	assert_true(name[0] != 0);
+	LOCAL = &id;
+	feed(m, OUTCOME_FAILED, "10.0.0.1", "shop.lab.test", JA_A, T0);
+	feed(m, OUTCOME_FAILED, "10.0.0.7", "nolocal.lab.test", JA_A, T0 + SEC);
+	dash_page(m, DASH_OPEN_FAILURE, NULL, next_id - 1, page, sizeof(page));
+	snprintf(line, sizeof(line), "Local process: %s (client end) pid 4242\n", name);
+	assert_true(has(page, line));
+	dash_page(m, DASH_OPEN_FAILURE, NULL, next_id, page, sizeof(page));
+	assert_null(strstr(page, "Local process:"));
+	dash_page(m, DASH_OPEN_PROC, name, 0, page, sizeof(page));
+	assert_true(has(page, "shop.lab.test"));
+	assert_null(strstr(page, "nolocal.lab.test"));
+	dash_model_free(m);
+}
+
 /* Details are kept for the latest DASH_MAX_DETAILS failures; older ones say so. */
 static void test_details_bounded(void **state)
 {
@@ -312,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_failure_page),
 		cmocka_unit_test(test_server_page),
 		cmocka_unit_test(test_offer_against_profile),
+		cmocka_unit_test(test_local_process),
 		cmocka_unit_test(test_details_bounded),
 		cmocka_unit_test(test_selection),
 	};

@@ -268,8 +268,10 @@ static void record_head(struct text *t, const struct hs_record *r)
 		esc_term(buf, sizeof(buf), sni, n);
 	line(t, "SNI %s%s", sni ? buf : "-", cut ? "..." : "");
 	if (r->local) {
-		local_id_process(r->local, a, sizeof(a));
-		esc_term(buf, sizeof(buf), a, strlen(a));
+		char who[256];
+
+		local_id_process(r->local, who, sizeof(who));
+		esc_term(buf, sizeof(buf), who, strlen(who));
 		line(t, "Local process: %s (%s end) pid %u", buf, side_name(r->local->side),
 		     r->local->pid);
 	}

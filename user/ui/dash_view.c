@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <stdlib.h>
 #include "ui/dash_page.h"
 #include "ui/dash_query.h"
 #include "ui/dash_view.h"
@@ -240,13 +239,11 @@ static const char *const open_names[DASH_OPEN_MAX] = {
 /* The page open over the view: its lines from open_scroll on. */
 static void page(struct dash_view *d, const struct dash_model *m)
 {
-	static char *buf;
+	static char buf[DASH_PAGE_TEXT];
 	int y = 3, rows = LINES - 4, n = 0, i;
 	char *s, *e;
 
-	if (!buf && !(buf = malloc(DASH_PAGE_TEXT)))
-		return;
-	dash_page(m, d->open, d->open_key, d->open_id, buf, DASH_PAGE_TEXT);
+	dash_page(m, d->open, d->open_key, d->open_id, buf, sizeof(buf));
 	for (s = buf; *s; s++)
 		n += *s == '\n';
 	if (d->open_scroll > n - rows)
