@@ -11,6 +11,11 @@
 struct dp_user {
 	struct tlsmon_flow_slot *slots;		/* the flow table */
 	__u32 n_slots;
+	/*
+	 * A bit per set the datapath reached since the sweep last found it
+	 * empty: every flow is in a marked set, so the sweep walks those only.
+	 */
+	__u64 *marked;
 	__u32 hints[TLSMON_HINT_SLOTS];
 	struct tlsmon_synack synacks[TLSMON_SYNACK_SLOTS];
 	struct tlsmon_scratch scratch[2];	/* per hook, as in BPF: dp_scratch() */
@@ -64,7 +69,12 @@ static inline void dp_commit(void *ev, __u32 size)
 
 static inline struct tlsmon_flow_slot *dp_slot(__u32 idx)
 {
-	return idx < dp_cur->n_slots ? &dp_cur->slots[idx] : NULL;
+	__u32 set = idx / TLSMON_FLOW_WAYS;
+
+	if (idx >= dp_cur->n_slots)
+		return NULL;
+	dp_cur->marked[set / 64] |= 1ull << (set % 64);
+	return &dp_cur->slots[idx];
 }
 
 /* The whole frame is in memory. */
@@ -92,7 +102,10 @@ struct dp_user *dp_user_new(uint32_t max_flows, ev_sink sink, void *sink_ctx)
 
 	du->n_slots = sets * TLSMON_FLOW_WAYS;
 	du->slots = calloc(du->n_slots, sizeof(*du->slots));
-	if (!du->slots) {
+	du->marked = calloc((sets + 63) / 64, sizeof(*du->marked));
+	if (!du->slots || !du->marked) {
+		free(du->slots);
+		free(du->marked);
 		free(du);
 		return NULL;
 	}
@@ -108,6 +121,7 @@ void dp_user_free(struct dp_user *du)
 	if (!du)
 		return;
 	free(du->slots);
+	free(du->marked);
 	free(du);
 }
 
@@ -189,33 +203,49 @@ static int sweep_needless(const struct dp_user *du, uint64_t cutoff_ns)
 
 uint32_t dp_user_expire(struct dp_user *du, uint64_t cutoff_ns)
 {
-	struct tlsmon_flow_slot **idle = NULL, **more;
+	struct tlsmon_flow_slot **idle = NULL, **more, *sl;
 	struct tlsmon_ev_small e;
-	uint32_t i, n = 0, cap = 0, h;
-	__u64 min_last = ~0ull;
+	uint32_t i, n = 0, cap = 0, h, w, set, way, words = (du->n_slots / TLSMON_FLOW_WAYS + 63) / 64;
+	__u64 min_last = ~0ull, bits;
+	int used;
 
 	if (sweep_needless(du, cutoff_ns))
 		return 0;
 	du->min_now = ~0ull;
-	for (i = 0; i < du->n_slots; i++) {
-		if (!du->slots[i].tag || du->slots[i].tag == TLSMON_TAG_BUSY)
-			continue;
-		if (du->slots[i].flow.last_ns >= cutoff_ns) {
-			if (du->slots[i].flow.last_ns < min_last)
-				min_last = du->slots[i].flow.last_ns;
-			continue;
-		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			more = realloc(idle, cap * sizeof(*idle));
-			if (!more) {
-				min_last = 0;	/* the rest goes at the next sweep */
-				break;
+	for (w = 0; w < words; w++) {
+		for (bits = du->marked[w]; bits; bits &= bits - 1) {
+			set = w * 64 + (uint32_t)__builtin_ctzll(bits);
+			used = 0;
+			for (way = 0; way < TLSMON_FLOW_WAYS; way++) {
+				sl = &du->slots[set * TLSMON_FLOW_WAYS + way];
+				if (!sl->tag)
+					continue;
+				used = 1;
+				if (sl->tag == TLSMON_TAG_BUSY)
+					continue;
+				if (sl->flow.last_ns >= cutoff_ns) {
+					if (sl->flow.last_ns < min_last)
+						min_last = sl->flow.last_ns;
+					continue;
+				}
+				if (n == cap) {
+					cap = cap ? 2 * cap : 256;
+					more = realloc(idle, cap * sizeof(*idle));
+					if (!more) {
+						min_last = 0;	/* the rest goes at the next sweep */
+						goto walked;
+					}
+					idle = more;
+				}
+				idle[n++] = sl;
 			}
-			idle = more;
+			/* empty: unmarked until the datapath comes back (one this sweep
+			 * empties goes at the next) */
+			if (!used)
+				du->marked[w] &= ~(1ull << (set % 64));
 		}
-		idle[n++] = &du->slots[i];
 	}
+walked:
 	du->min_last = min_last;
 	if (n)
 		qsort(idle, n, sizeof(*idle), by_last);
