@@ -91,6 +91,9 @@ int live_run(struct evpipe *pipe)
 		goto cleanup;
 	}
 	run.dp = dp;
+	/* the socket hooks: tracing programs, loaded while the capabilities are there */
+	if (!env.no_process && local_open(&env.filter))
+		goto cleanup;
 	for (i = 0; i < n && len < sizeof(run.source); i++)
 		len += snprintf(run.source + len, sizeof(run.source) - len, "%s%s", i ? "," : "",
 				ifs[i].name);
@@ -165,6 +168,7 @@ int live_run(struct evpipe *pipe)
 	rc = lost >= 0 ? EXIT_IFACE_GONE : EXIT_OK;
 cleanup:
 	run.dp = NULL;
+	local_close();
 	bpf_hook_detach(hooks);
 	bpf_dp_close(dp);
 	linkwatch_close(lw);

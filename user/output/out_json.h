@@ -44,6 +44,9 @@ void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *
 void out_json_certificates(struct jbuf *b, const char *key, const struct hs_record *r);
 void out_json_alert(struct jbuf *b, const char *key, const struct rec_alert *a);
 void out_json_hello_incomplete(struct jbuf *b, const struct evidence *ev);
+/* The local program (README, "local"): an object, or null when there is none. */
+struct local_id;
+void out_json_local(struct jbuf *b, const char *key, const struct local_id *l);
 /* --verify: a verification's own line, {"verified": ...}. */
 void out_json_verified(struct out_json *o, const struct verify_result *res);
 
