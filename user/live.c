@@ -83,6 +83,9 @@ int live_run(struct evpipe *pipe)
 		pr_err("%s", err);
 		goto cleanup;
 	}
+	/* the socket hooks (tracing programs): before the datapath sees a connection */
+	if (!env.no_process && local_open(&env.filter))
+		goto cleanup;
 	/* Attach them */
 	bpf_dp_hook_progs(dp, &progs);
 	e = bpf_hook_attach(&hooks, &hopts, &progs, ifs, n, err, sizeof(err));
@@ -91,9 +94,6 @@ int live_run(struct evpipe *pipe)
 		goto cleanup;
 	}
 	run.dp = dp;
-	/* the socket hooks: tracing programs, loaded while the capabilities are there */
-	if (!env.no_process && local_open(&env.filter))
-		goto cleanup;
 	for (i = 0; i < n && len < sizeof(run.source); i++)
 		len += snprintf(run.source + len, sizeof(run.source) - len, "%s%s", i ? "," : "",
 				ifs[i].name);
