@@ -174,7 +174,7 @@ test_clients() {
 	expect curl client $LAB_PORT_TLS13 "$DIR/c1.pid" "$CG_CURL" "$CURL" \
 		",\"client_port\":${lport:-0},\"outcome\":\"established\""
 	lport=$(in_cg "$CG_CURL" "$LAB_NS_CLI" "$DIR/c2.pid" curl -sS -o /dev/null \
-		-w '%{local_port}' --cacert "$LAB_CA" "https://a.lab.test:$LAB_PORT_UNKNOWNCA/")
+		-w '%{local_port}' --cacert "$LAB_CA" "https://a.lab.test:$LAB_PORT_UNKNOWNCA/" 2>/dev/null)
 	expect "curl exiting after its failure" client $LAB_PORT_UNKNOWNCA "$DIR/c2.pid" \
 		"$CG_CURL" "$CURL" ",\"client_port\":${lport:-0},\"outcome\":\"failed\""
 	# python3: a success, a refusal (unrecognized_name)
@@ -227,8 +227,35 @@ filtered() {
 	lab_tlsmon "$out" "$out.err" --json --no-textfile "$@"
 }
 
+# schema_fields ecs|otel FILE PID COMM EXE CGROUP: the local program in the
+# schema's fields, and the native object under tlsmon
+schema_fields() {
+	py_tap python3 - "$@" <<'PY'
+import json, sys
+sys.path.insert(0, "tests/lib")
+from promtext import Tap
+t = Tap()
+fmt, path, pid, comm, exe, cg = sys.argv[1:7]
+r = json.loads(open(path).readline())
+if fmt == "ecs":
+    got = {"pid": r["process"]["pid"], "comm": r["process"]["name"],
+           "exe": r["process"]["executable"], "uid": r["user"]["id"],
+           "tid": r["process"]["thread"]["id"], "local": r["tlsmon"]["local"]}
+else:
+    got = {"pid": r["process.pid"], "comm": r["process.executable.name"],
+           "exe": r["process.executable.path"], "uid": r["user.id"],
+           "tid": r["thread.id"], "local": r["tlsmon.local"]}
+t.eq(got["pid"], int(pid), fmt + ": the pid")
+t.eq(got["comm"], comm, fmt + ": the process name")
+t.eq(got["exe"], exe, fmt + ": the executable")
+t.eq(got["uid"], "0", fmt + ": the user id, a string as the schema has it")
+t.ok(got["tid"] > 0, fmt + ": the thread id")
+t.eq((got["local"] or {}).get("cgroup"), cg, fmt + ": the native object, under tlsmon")
+PY
+}
+
 test_cgroup_filter() {
-	filtered "$DIR/f.json" --cgroup "$CG_F" || { fail "tlsmon --cgroup starts" "$(cat "$DIR/f.json.err")"; return; }
+	filtered "$DIR/f.json" --cgroup "$CG_F" --json-format ecs || { fail "tlsmon --cgroup starts" "$(cat "$DIR/f.json.err")"; return; }
 	in_cg "$CG_G" "$LAB_NS_CLI" "$DIR/g.pid" curl -sS -o /dev/null --cacert "$LAB_CA" \
 		"https://a.lab.test:$LAB_PORT_TLS13/"
 	in_cg "$CG_F" "$LAB_NS_CLI" "$DIR/f.pid" curl -sS -o /dev/null --cacert "$LAB_CA" \
@@ -241,13 +268,14 @@ test_cgroup_filter() {
 		grep -q "\"pid\":$(cat "$DIR/f.pid")," "$DIR/f.json"
 	ok $? "--cgroup $CG_F: the one handshake of that cgroup, not the two of another" \
 		"$(cat "$DIR/f.json")"
+	schema_fields ecs "$DIR/f.json" "$(cat "$DIR/f.pid")" curl "$CURL" "$CG_F"
 }
 
 test_pid_filter() {
 	e2e_bg in_cg "$CG_G" "$LAB_NS_CLI" "$DIR/w.pid" python3 "$DIR/client.py" "$LAB_A4" \
 		$LAB_PORT_TLS12 a.lab.test 0 "$DIR/w.out" "$LAB_CA" "$DIR/go2" wait-first
 	wait_for 10 test -s "$DIR/w.pid"
-	filtered "$DIR/p.json" --pid "$(cat "$DIR/w.pid")" ||
+	filtered "$DIR/p.json" --pid "$(cat "$DIR/w.pid")" --json-format otel ||
 		{ fail "tlsmon --pid starts" "$(cat "$DIR/p.json.err")"; return; }
 	in_cg "$CG_G" "$LAB_NS_CLI" "$DIR/x.pid" curl -sS -o /dev/null --cacert "$LAB_CA" \
 		"https://a.lab.test:$LAB_PORT_TLS13/"
@@ -258,6 +286,8 @@ test_pid_filter() {
 	[ "$(grep -c . "$DIR/p.json")" -eq 1 ] &&
 		grep -q "\"pid\":$(cat "$DIR/w.pid")," "$DIR/p.json"
 	ok $? "--pid N: the handshake of process N, not curl's" "$(cat "$DIR/p.json")"
+	schema_fields otel "$DIR/p.json" "$(cat "$DIR/w.pid")" "$(cut -d' ' -f3 "$DIR/w.out")" \
+		"$(cut -d' ' -f2 "$DIR/w.out")" "$CG_G"
 }
 
 test_offline_null() {
