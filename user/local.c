@@ -22,9 +22,6 @@ _Static_assert(SOCKID_SIDE_CLIENT == SIDE_CLIENT && SOCKID_SIDE_SERVER == SIDE_S
 
 #define KUBELET_ROOT "/var/lib/kubelet"
 
-/* TEMPORARY until branch procview (model/local_id.c) is merged */
-#pragma weak local_id_derive
-
 static struct sockid *sid;
 static const struct local_filter *filter;
 static int tried;
@@ -93,8 +90,7 @@ int local_identify(void *ctx, const struct hs_record *r, uint64_t first_ns, uint
 	copy_str(id->comm, sizeof(id->comm), v.comm);
 	copy_str(id->exe, sizeof(id->exe), v.exe);
 	copy_str(id->cgroup_path, sizeof(id->cgroup_path), v.cgroup);
-	if (local_id_derive)
-		local_id_derive(id, KUBELET_ROOT);
+	local_id_derive(id, KUBELET_ROOT);
 	return 1;
 }
 

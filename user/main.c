@@ -105,11 +105,14 @@ static void usage(FILE *f)
 		"                              offline: only when given, once at the end)\n"
 		"      --textfile-interval S   seconds between rewrites (15)\n"
 		"      --no-textfile           do not write it\n"
+		"      --no-process-labels     no series with a process label (the program of\n"
+		"                              this host: pod, container, unit or command)\n"
 		"      --max-series [FAMILY=]N most series per metric family (500; 8 or more);\n"
 		"                              past it new values fold into \"other\".  Families:\n"
 		"                              handshakes, failures, alerts, negotiated, servers,\n"
 		"                              sni, clients, ja4, server_ja4, cert_findings,\n"
-		"                              client_cert_findings, cert_expiry\n"
+		"                              client_cert_findings, cert_expiry, processes,\n"
+		"                              process_failures\n"
 		"Active verification (live only; makes outbound connections, see tlsmon(8)):\n"
 		"      --verify                when a server refuses a hello with a fatal alert,\n"
 		"                              ask it (with libssl, from this host, only that\n"
@@ -323,6 +326,7 @@ static int parse_args(int argc, char **argv)
 		OPT_DASHBOARD, OPT_NO_DASHBOARD, OPT_USER, OPT_NO_DROP, OPT_NO_SECCOMP,
 		OPT_VERIFY, OPT_VERIFY_INTERVAL, OPT_VERIFY_TIMEOUT, OPT_VERIFY_PROBES,
 		OPT_JSON_FORMAT, OPT_NO_PROCESS, OPT_PID, OPT_CGROUP, OPT_UNIT,
+		OPT_NO_PROCESS_LABELS,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -349,6 +353,7 @@ static int parse_args(int argc, char **argv)
 		{ "textfile-interval", required_argument, NULL, OPT_TEXTFILE_INTERVAL },
 		{ "no-textfile", no_argument, NULL, OPT_NO_TEXTFILE },
 		{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+		{ "no-process-labels", no_argument, NULL, OPT_NO_PROCESS_LABELS },
 		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -482,6 +487,9 @@ static int parse_args(int argc, char **argv)
 		case OPT_MAX_SERIES:
 			if (parse_max_series(optarg))
 				return EXIT_USAGE;
+			break;
+		case OPT_NO_PROCESS_LABELS:
+			env.no_process_labels = 1;
 			break;
 		case OPT_CA_FILE:
 			env.ca_file = optarg;

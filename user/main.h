@@ -46,6 +46,7 @@ struct env {
 	const char *textfile_dir;	/* NULL: the default live, none offline */
 	uint32_t textfile_interval;
 	int no_textfile;
+	int no_process_labels;		/* textfile: no process label */
 	const char *user;		/* --user; NULL: the default (privs_resolve) */
 	int no_drop;
 	enum sandbox_mode seccomp;	/* TLSMON_SECCOMP, --no-seccomp */

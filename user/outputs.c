@@ -300,6 +300,8 @@ int outputs_open(void)
 	if (!env.no_textfile && (env.textfile_dir || !env.read_path)) {
 		run.agg = agg_new(&env.agg);
 		run.prom = run.agg ? out_prom_new(env.textfile_dir ?: OUT_PROM_DEFAULT_DIR, run.agg) : NULL;
+		if (run.prom)
+			out_prom_process_labels(run.prom, !env.no_process_labels);
 		if (add_sink(agg_record, run.prom ? run.agg : NULL))
 			return EXIT_RUNTIME;
 	}

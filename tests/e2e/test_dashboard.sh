@@ -6,7 +6,7 @@
 # against the JSON records the same tlsmon wrote (--log): every reason with
 # its count, every failing server with its failures, failure %, main reason
 # and SNI, the client fingerprints, the negotiated versions.  Then the keys
-# (views, sort, pause, filter, help, q), a resize, an SNI carrying escape
+# (views, sort, pause, filter, help, q), the Processes view, a resize, an SNI carrying escape
 # sequences (sent by a raw ClientHello) that must show escaped while the
 # screen stays intact, the terminal given back on q, SIGTERM, Ctrl-C and a
 # fatal signal, and a capture replayed with --read and held until q.
@@ -334,7 +334,15 @@ EOF
 	keys Tab
 	see "Tab: from failures to certificates" "^SERVER +SNI +SUBJECT CN"
 	keys Tab
-	see "Tab: from certificates around to the overview" "^FAILURES BY REASON"
+	see "Tab: from certificates to processes" "^PROCESS +HS +FAILED +FAIL% +MAIN REASON"
+	see "processes: the handshakes without a local process counted" \
+		"^without a local process: [0-9]+ handshakes \(both ends remote"
+	see "processes: the tabs fit at 80 columns, the sort order shown" \
+		"^ 1 Over 2 Serv 3 Clie 4 Nego 5 Fail 6 Cert 7 Processes sort: failures"
+	keys Tab
+	see "Tab: from processes around to the overview" "^FAILURES BY REASON"
+	keys BTab
+	see "Shift-Tab: back to processes" "^PROCESS +HS +FAILED"
 	keys BTab
 	see "Shift-Tab: back to certificates" "^SERVER +SNI +SUBJECT CN"
 	keys BTab
@@ -470,6 +478,12 @@ EOF
 		ok $? "--read: still held after the replay"
 		keys 5
 		see "--read: failures view" "^UTC +RECENT FAILURES"
+		# a capture has no local process: the view says so, counting every handshake
+		keys 7
+		see "--read, key 7: processes view" "^PROCESS +HS +FAILED +FAIL% +MAIN REASON"
+		see "--read: no local process in a capture" "^  no handshake of a program of this host yet"
+		see "--read: all $ON handshakes without a local process" \
+			"^without a local process: $ON handshakes "
 		keys q
 		gone off "--read, q" 0
 		see "--read: the log printed back after the screen" "^tlsmon: info: .*frames \(EN10MB\)"

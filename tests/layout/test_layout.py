@@ -51,7 +51,9 @@ GENERATED = {"tlsmon.skel.h", "sockid.skel.h"}
 #                    addr_str, the one address formatter every output uses
 #   lib/tls_names.c  tls_*: names of TLS code points (tls_cipher_name, ...)
 #   lib/esc.c        esc_*: the escapers (file esc.c, prefix esc_)
+#   model/local_id.c local_runtime_name, the name of enum local_runtime
 PREFIX_EXCEPTIONS = {
+    "model/local_id.c": re.compile(r"^local_runtime_name$"),
     "model/record.c": re.compile(r"^([a-z]+_name|reason_label|addr_str)$"),
     "lib/tls_names.c": re.compile(r"^tls_"),
 }

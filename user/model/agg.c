@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "model/agg.h"
+#include "model/local_id.h"
 #include "lib/tls_names.h"
 #include "tls_proto.h"
 
@@ -28,6 +29,9 @@ static const struct agg_family_info families[AGG_FAMILY_MAX] = {
 	[AGG_CLIENT_CERT_FINDINGS] = { "client_cert_findings", 2, { "finding", "server" },
 				       { 0, 1 } },
 	[AGG_CERT_EXPIRY] = { "cert_expiry", 2, { "server", "sni" }, { 1, 1 }, 1 },
+	[AGG_PROCESSES] = { "processes", 2, { "process", "outcome" }, { 1, 0 } },
+	[AGG_PROCESS_FAILURES] = { "process_failures", 3, { "process", "reason", "server" },
+				   { 1, 0, 1 } },
 };
 
 /* From a LAN round trip to the default handshake timeout and past it. */
@@ -66,6 +70,7 @@ struct agg {
 	struct table t[AGG_FAMILY_MAX];
 	struct agg_hist h[AGG_H_MAX][OUTCOME_MAX];
 	uint64_t records;
+	uint64_t no_process;
 	uint64_t seed;
 };
 
@@ -404,6 +409,23 @@ static void certificates(struct agg *a, const struct hs_record *r, struct agg_va
 	}
 }
 
+/* The local program's handshakes, and its failures by reason and server. */
+static void processes(struct agg *a, const struct hs_record *r, struct agg_value outcome,
+		      struct agg_value reason, struct agg_value server)
+{
+	char name[2 * LOCAL_NAME_MAX + 2];
+	struct agg_value p;
+
+	if (!r->local || !*local_id_process(r->local, name, sizeof(name))) {
+		a->no_process++;
+		return;
+	}
+	p = str(name);
+	add2(a, AGG_PROCESSES, p, outcome);
+	if (r->outcome == OUTCOME_FAILED)	/* as agg_record()'s oc: reason is set */
+		add3(a, AGG_PROCESS_FAILURES, p, reason, server);
+}
+
 static void observe(struct agg_hist *h, uint64_t ns)
 {
 	unsigned i;
@@ -420,7 +442,7 @@ void agg_record(void *ctx, const struct hs_record *r)
 {
 	struct agg *a = ctx;
 	char ver[32], cip[64], srv[INET6_ADDRSTRLEN], cli[INET6_ADDRSTRLEN], port[8], why[48];
-	struct agg_value outcome, version, cipher, server, client, sni, ja4;
+	struct agg_value outcome, version, cipher, server, client, sni, ja4, reason;
 	enum outcome oc = r->outcome < OUTCOME_MAX ? r->outcome : OUTCOME_UNKNOWN;
 
 	a->records++;
@@ -435,10 +457,11 @@ void agg_record(void *ctx, const struct hs_record *r)
 	sni = sni_value(r);
 	ja4 = str(r->ch && r->fp->have_ja4 ? r->fp->ja4 : "");
 
+	reason = str(oc == OUTCOME_FAILED ? reason_label(r, why, sizeof(why)) : "");
 	add2(a, AGG_HANDSHAKES, outcome, version);
 	if (oc == OUTCOME_FAILED) {
-		struct agg_value v[AGG_MAX_LABELS] = { str(reason_label(r, why, sizeof(why))), server,
-						       sni, str(confidence_name(r->ev.confidence)) };
+		struct agg_value v[AGG_MAX_LABELS] = { reason, server, sni,
+						       str(confidence_name(r->ev.confidence)) };
 
 		agg_add(a, AGG_FAILURES, v, 1);
 	}
@@ -451,6 +474,7 @@ void agg_record(void *ctx, const struct hs_record *r)
 	add3(a, AGG_SERVER_JA4, server, ja4, outcome);
 	alerts(a, r);
 	certificates(a, r, server, sni);
+	processes(a, r, outcome, reason, server);
 
 	if (r->ch_ns && r->end_ns >= r->ch_ns)
 		observe(&a->h[AGG_H_DURATION][oc], r->end_ns - r->ch_ns);
@@ -476,6 +500,11 @@ uint64_t agg_folded(const struct agg *a, enum agg_family f)
 uint64_t agg_records(const struct agg *a)
 {
 	return a->records;
+}
+
+uint64_t agg_no_process(const struct agg *a)
+{
+	return a->no_process;
 }
 
 void agg_foreach(const struct agg *a, enum agg_family f, agg_iter_fn fn, void *ctx)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Aggregation: counts of settled handshakes by server, SNI, client, version,
- * cipher, reason and JA4, and the combinations an operator asks about
+ * cipher, reason, JA4 and local process, and the combinations an operator asks about
  * (server x reason x SNI, with the reason's confidence; server x client
  * JA4), with bounded memory.
  *
@@ -37,6 +37,13 @@ enum agg_family {
 	AGG_CERT_FINDINGS,	/* finding, server, sni: the server's certificates */
 	AGG_CLIENT_CERT_FINDINGS,	/* finding, server: client certificates it was shown */
 	AGG_CERT_EXPIRY,	/* server, sni: a gauge, the leaf's notAfter */
+	/*
+	 * The local program (local_id_process(): pod, container, unit or comm)
+	 * of records that have one; the others are only counted, by
+	 * agg_no_process().
+	 */
+	AGG_PROCESSES,		/* process, outcome */
+	AGG_PROCESS_FAILURES,	/* process, reason, server */
 	AGG_FAMILY_MAX
 };
 
@@ -117,6 +124,8 @@ uint32_t agg_max_series(const struct agg *a, enum agg_family f);
 /* Handshakes (or alerts) counted in a folded series. */
 uint64_t agg_folded(const struct agg *a, enum agg_family f);
 uint64_t agg_records(const struct agg *a);
+/* Records without a local program (both ends remote, or not known): in no process series. */
+uint64_t agg_no_process(const struct agg *a);
 
 /* Every series, oldest first; stops when fn returns nonzero.  Values point
  * into the aggregate: valid until the next agg_add/agg_record. */

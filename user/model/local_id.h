@@ -51,7 +51,33 @@ struct local_id {
 /*
  * Fill the derived fields (unit, container, pod) from id->cgroup_path; the
  * kubelet's pod directories are looked up under kubelet_root
- * ("/var/lib/kubelet" by default; NULL: do not look).
+ * ("/var/lib/kubelet" by default; NULL: do not look; see model/local_pod.h).
+ * Each rule matches one whole component of the path:
+ *
+ *   unit       the last "*.service" or "*.scope" component (systemd's unit
+ *              name characters only).  Below a user's service manager
+ *              ("user@1000.service") it is named with it:
+ *              ".../user@1000.service/app.slice/app.scope" gives
+ *              "user@1000.service/app.scope".  A container's scope is a unit
+ *              too ("docker-<id>.scope"), and a unit inside a container
+ *              (".../docker-<id>.scope/system.slice/nginx.service") is the
+ *              inner one.  No unit rather than a cut one.
+ *   container  64 lower-case hex, in "cri-containerd-<id>.scope",
+ *              "nerdctl-<id>.scope" (containerd), "crio-<id>.scope",
+ *              "docker-<id>.scope", "libpod-<id>.scope" (Podman), each also
+ *              without ".scope" (cgroupfs drivers); a bare "<id>" below
+ *              "docker" (Docker's cgroupfs driver, LOCAL_RT_DOCKER) or below
+ *              a pod's directory (kubelet's cgroupfs driver, LOCAL_RT_OTHER:
+ *              the runtime does not show).  The monitors ("crio-conmon-<id>",
+ *              "libpod-conmon-<id>") are not containers.  Any other length
+ *              or character: none.  Nested, the deepest one.
+ *   pod_uid    "pod<uid>" below a "kubepods" directory (cgroupfs), or
+ *              "...kubepods[-burstable|-besteffort]-pod<uid>.slice"
+ *              (systemd, its '_' given back as '-'); a UUID, or 32 hex for
+ *              a static pod.
+ *
+ * A path cut short by the kernel's copy ends in a partial component, which
+ * matches nothing (all lengths are exact).
  */
 void local_id_derive(struct local_id *id, const char *kubelet_root);
 
@@ -59,9 +85,11 @@ void local_id_derive(struct local_id *id, const char *kubelet_root);
 const char *local_runtime_name(enum local_runtime rt);
 
 /*
- * The name aggregation shows for a process: the unit or the container
- * ("nginx.service", "containerd:3f2a…" or the pod's namespace/name when
- * known), else the comm.  Into buf; returns buf.
+ * The name aggregation shows for a process, the first known of: the pod's
+ * "namespace/name" ("?/name" without a namespace), the container as
+ * "<runtime>:<first 12 hex>" ("containerd:3f2a9c0b1d2e", "container:..."
+ * for LOCAL_RT_OTHER), "pod:<uid>", the unit ("nginx.service"), the comm.
+ * NULL id: "".  Into buf; returns buf.
  */
 const char *local_id_process(const struct local_id *id, char *buf, size_t len);
 

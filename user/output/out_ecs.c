@@ -378,9 +378,6 @@ static void hex_notes(struct jbuf *b, const struct facts *f, const char *key_pre
 		jbuf_obj_close(b);
 }
 
-/* TEMPORARY until branch procview (model/local_id.c) is merged */
-#pragma weak local_runtime_name
-
 /* A string of the local program, when it has one: as wire() (its bytes are the kernel's). */
 static void local_str(struct jbuf *b, struct facts *f, const char *key, const char *field,
 		      const char *v, size_t max)
@@ -418,7 +415,7 @@ static void ecs_local(struct jbuf *b, struct facts *f)
 		jbuf_key(b, "container");
 		jbuf_obj_open(b);
 		local_str(b, f, "id", "container.id", l->container_id, sizeof(l->container_id));
-		if (l->runtime != LOCAL_RT_NONE && local_runtime_name)
+		if (l->runtime != LOCAL_RT_NONE)
 			jbuf_str(b, "runtime", local_runtime_name(l->runtime));
 		jbuf_obj_close(b);
 	}
@@ -456,7 +453,7 @@ static void otel_local(struct jbuf *b, struct facts *f)
 	snprintf(uid, sizeof(uid), "%u", l->uid);
 	jbuf_str(b, "user.id", uid);
 	local_str(b, f, "container.id", "container.id", l->container_id, sizeof(l->container_id));
-	if (l->container_id[0] && l->runtime != LOCAL_RT_NONE && local_runtime_name)
+	if (l->container_id[0] && l->runtime != LOCAL_RT_NONE)
 		jbuf_str(b, "container.runtime.name", local_runtime_name(l->runtime));
 	local_str(b, f, "k8s.pod.uid", "k8s.pod.uid", l->pod_uid, sizeof(l->pod_uid));
 	local_str(b, f, "k8s.pod.name", "k8s.pod.name", l->pod_name, sizeof(l->pod_name));

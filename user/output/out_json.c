@@ -332,9 +332,6 @@ void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *
 	jbuf_obj_close(b);
 }
 
-/* TEMPORARY until branch procview (model/local_id.c) is merged */
-#pragma weak local_runtime_name
-
 /* A string of the local identity: bytes as the kernel or the cgroup path gave them; "" null. */
 static void local_str(struct jbuf *b, const char *key, const char *s, size_t max)
 {
@@ -364,7 +361,7 @@ void out_json_local(struct jbuf *b, const char *key, const struct local_id *l)
 	local_str(b, "cgroup", l->cgroup_path, sizeof(l->cgroup_path));
 	local_str(b, "unit", l->unit, sizeof(l->unit));
 	local_str(b, "container_id", l->container_id, sizeof(l->container_id));
-	if (l->runtime != LOCAL_RT_NONE && local_runtime_name)
+	if (l->runtime != LOCAL_RT_NONE)
 		jbuf_str(b, "container_runtime", local_runtime_name(l->runtime));
 	else
 		jbuf_null(b, "container_runtime");

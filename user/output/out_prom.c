@@ -48,6 +48,12 @@ static const struct {
 			      "(notAfter, seconds since the epoch; the latest seen)." },
 	[AGG_SERVER_JA4] = { "tlsmon_server_ja4_handshakes_total",
 			     "Handshakes by server IP, client JA4 fingerprint and outcome." },
+	[AGG_PROCESSES] = { "tlsmon_process_handshakes_total",
+			    "Handshakes of a program of this host by its pod (namespace/name), "
+			    "container (runtime:id), systemd unit or command, and outcome." },
+	[AGG_PROCESS_FAILURES] = { "tlsmon_process_failures_total",
+				   "Failed handshakes of a program of this host by process, reason "
+				   "and server IP." },
 };
 
 static const char *const hist_name[AGG_H_MAX][2] = {
@@ -256,6 +262,7 @@ struct out_prom {
 	char *path;
 	uint64_t failures;
 	int last_err;		/* of the last write; warned once per change */
+	int no_process;		/* --no-process-labels */
 	uint64_t last[N_SELF];	/* counters never go down, even if a source does */
 };
 
@@ -293,6 +300,11 @@ uint64_t out_prom_failures(const struct out_prom *o)
 const char *out_prom_path(const struct out_prom *o)
 {
 	return o->path;
+}
+
+void out_prom_process_labels(struct out_prom *o, int on)
+{
+	o->no_process = !on;
 }
 
 char *out_prom_label_value(char *dst, size_t len, const struct agg_value *v)
@@ -342,17 +354,32 @@ static int fam_line(void *ctx, const struct agg_series *s)
 	return 0;
 }
 
+/* --no-process-labels leaves out the families with a process label. */
+static int shown(const struct out_prom *o, int fam)
+{
+	return !o->no_process || (fam != AGG_PROCESSES && fam != AGG_PROCESS_FAILURES);
+}
+
 static void families(struct out_prom *o, FILE *f)
 {
 	struct fam_ctx c = { .f = f };
 	int fam;
 
 	for (fam = 0; fam < AGG_FAMILY_MAX; fam++) {
+		if (!shown(o, fam))
+			continue;
 		c.name = fam_metric[fam].name;
 		c.fi = agg_family(fam);
 		help_type(f, c.name, c.fi->gauge ? "gauge" : "counter", fam_metric[fam].help);
 		agg_foreach(o->agg, fam, fam_line, &c);
 	}
+	if (o->no_process)
+		return;
+	help_type(f, "tlsmon_handshakes_without_process_total", "counter",
+		  "Handshakes with no program of this host known at either end (both ends "
+		  "remote, or the socket's start was not seen): in no process series.");
+	fprintf(f, "tlsmon_handshakes_without_process_total %llu\n",
+		(unsigned long long)agg_no_process(o->agg));
 }
 
 static void series_stats(struct out_prom *o, FILE *f)
@@ -361,19 +388,22 @@ static void series_stats(struct out_prom *o, FILE *f)
 
 	help_type(f, "tlsmon_series", "gauge", "Series in each aggregate family.");
 	for (fam = 0; fam < AGG_FAMILY_MAX; fam++)
-		fprintf(f, "tlsmon_series{family=\"%s\"} %u\n", agg_family(fam)->name,
-			agg_series_count(o->agg, fam));
+		if (shown(o, fam))
+			fprintf(f, "tlsmon_series{family=\"%s\"} %u\n", agg_family(fam)->name,
+				agg_series_count(o->agg, fam));
 	help_type(f, "tlsmon_series_limit", "gauge",
 		  "Most series a family may hold (--max-series); past it values fold into other.");
 	for (fam = 0; fam < AGG_FAMILY_MAX; fam++)
-		fprintf(f, "tlsmon_series_limit{family=\"%s\"} %u\n", agg_family(fam)->name,
-			agg_max_series(o->agg, fam));
+		if (shown(o, fam))
+			fprintf(f, "tlsmon_series_limit{family=\"%s\"} %u\n",
+				agg_family(fam)->name, agg_max_series(o->agg, fam));
 	help_type(f, "tlsmon_series_folded_total", "counter",
 		  "Handshakes (alerts for the alerts family) counted in an other series "
 		  "because the family was full; for the cert_expiry gauge, values left out.");
 	for (fam = 0; fam < AGG_FAMILY_MAX; fam++)
-		fprintf(f, "tlsmon_series_folded_total{family=\"%s\"} %llu\n",
-			agg_family(fam)->name, (unsigned long long)agg_folded(o->agg, fam));
+		if (shown(o, fam))
+			fprintf(f, "tlsmon_series_folded_total{family=\"%s\"} %llu\n",
+				agg_family(fam)->name, (unsigned long long)agg_folded(o->agg, fam));
 }
 
 static void histograms(struct out_prom *o, FILE *f)

@@ -30,6 +30,8 @@ int out_prom_write(struct out_prom *o, const struct run_stats *st);
 int out_prom_print(struct out_prom *o, FILE *f, const struct run_stats *st);
 uint64_t out_prom_failures(const struct out_prom *o);
 const char *out_prom_path(const struct out_prom *o);
+/* on 0 (--no-process-labels): no series with a process label (on by default). */
+void out_prom_process_labels(struct out_prom *o, int on);
 
 /*
  * One label value as it goes between the quotes: esc_prom() of the bytes;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ui/dash_model.h"
+#include "ui/dash_proc.h"
 #include "model/diag.h"
 #include "lib/esc.h"
 #include "lib/tls_names.h"
@@ -241,7 +242,7 @@ uint64_t dash_model_lost(const struct dash_model *m)
 
 /* ---- counts ---- */
 
-static void count_add(struct dash_count *c, const struct hs_record *r, const char *label)
+void dash_model_count(struct dash_count *c, const struct hs_record *r, const char *label)
 {
 	c->total++;
 	if (r->outcome == OUTCOME_UNKNOWN)
@@ -255,7 +256,7 @@ static void count_add(struct dash_count *c, const struct hs_record *r, const cha
 		copy_text(c->other_label, sizeof(c->other_label), label);
 }
 
-static void count_fold(struct dash_count *into, const struct dash_count *c)
+void dash_model_count_fold(struct dash_count *into, const struct dash_count *c)
 {
 	int i;
 
@@ -290,7 +291,7 @@ static struct dash_server *server_get(struct dash_model *m, const char *addr)
 			if (weaker(m->servers[i].c.failed, m->servers[i].last_ns, s->c.failed,
 				   s->last_ns))
 				s = &m->servers[i];
-		count_fold(&m->servers_other, &s->c);
+		dash_model_count_fold(&m->servers_other, &s->c);
 	}
 	memset(s, 0, sizeof(*s));
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
@@ -345,7 +346,7 @@ static struct dash_client *client_get(struct dash_model *m, const char *key)
 			if (weaker(m->clients[i].c.failed, m->clients[i].last_ns, c->c.failed,
 				   c->last_ns))
 				c = &m->clients[i];
-		count_fold(&m->clients_other, &c->c);
+		dash_model_count_fold(&m->clients_other, &c->c);
 	}
 	memset(c, 0, sizeof(*c));
 	snprintf(c->key, sizeof(c->key), "%s", key);
@@ -437,6 +438,7 @@ static void failure_add(struct dash_model *m, const struct hs_record *r, uint64_
 	else
 		snprintf(line, sizeof(line), "%s", w);
 	copy_text(f->why, sizeof(f->why), line);
+	dash_proc_failure(f, r);
 }
 
 /* ---- the sink and the tick ---- */
@@ -472,10 +474,10 @@ void dash_model_record(void *ctx, const struct hs_record *r)
 	record_endpoint(r, SIDE_CLIENT, client, sizeof(client));
 	rec_sni(sni, sizeof(sni), r);
 	rec_profile(prof, sizeof(prof), r);
-	count_add(&m->all, r, label);
+	dash_model_count(&m->all, r, label);
 
 	s = server_get(m, server);
-	count_add(&s->c, r, label);
+	dash_model_count(&s->c, r, label);
 	s->last_ns = t;
 	server_sni(s, sni, failed);
 
@@ -484,7 +486,7 @@ void dash_model_record(void *ctx, const struct hs_record *r)
 	else
 		snprintf(key, sizeof(key), "no-ja4: %s", prof);
 	c = client_get(m, key);
-	count_add(&c->c, r, label);
+	dash_model_count(&c->c, r, label);
 	c->last_ns = t;
 	copy_text(c->profile, sizeof(c->profile), prof);
 	addr_str(r->caddr, c->last_client, sizeof(c->last_client));
@@ -495,6 +497,7 @@ void dash_model_record(void *ctx, const struct hs_record *r)
 		nego_add(m, m->ciphers, &m->n_ciphers, DASH_MAX_CIPHERS, r->sh->cipher, failed);
 	}
 	certs_add(m, r, server, sni, t);
+	dash_proc_record(m, r, label, server, t);
 	if (failed)
 		failure_add(m, r, t, label, client, server, sni);
 	m->generation++;

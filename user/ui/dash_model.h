@@ -3,8 +3,8 @@
  * What the dashboard shows, kept apart from how: a rec_sink fed every settled
  * handshake, and a tick with tlsmon's own counters for the header.  Per-second
  * buckets over the last DASH_SECS seconds give the rates and sparklines;
- * bounded tables give the top failing servers and client fingerprints and the
- * negotiated versions and ciphers; a ring keeps the recent failures with
+ * bounded tables give the top failing servers, client fingerprints and local
+ * processes (dash_proc.h) and the negotiated versions and ciphers; a ring keeps the recent failures with
  * their evidence.  Past a table's cap the least failing, least recent entry
  * is folded into the table's "other" counts, so a server that starts failing
  * late still gets a row and nothing goes uncounted.
@@ -35,6 +35,7 @@
 #define DASH_ADDR 56		/* "[v6]:port" */
 #define DASH_LABEL 48		/* "other_alert:certificate_unknown" */
 #define DASH_WHY 512
+#define DASH_MAX_PROCS 128	/* programs of this host (model/local_id.h) */
 
 /* Series for dash_model_series() besides a reason (1 .. REASON_MAX-1). */
 #define DASH_S_HANDSHAKES (-1)
@@ -92,6 +93,17 @@ struct dash_failure {
 	char alpn[DASH_NAME];		/* offered, "h2,http/1.1"; "" none */
 	char version[24];		/* negotiated, "" without a ServerHello */
 	char why[DASH_WHY];		/* "[likely] " + diag_explain() */
+	char process[DASH_NAME];	/* the local program, escaped; "" none */
+	char proc_who[DASH_NAME];	/* "client pid 1234 curl", escaped */
+};
+
+/* A program of this host (local_id_process()) and its handshakes, at either end. */
+struct dash_proc {
+	char name[DASH_NAME];		/* escaped, the key */
+	char latest[DASH_NAME];		/* "client pid 1234 curl /usr/bin/curl", escaped */
+	char last_failed[DASH_ADDR];	/* the server of its latest failure; "" none */
+	struct dash_count c;
+	uint64_t last_ns;
 };
 
 /* A server's certificate as its clients saw it (TLS 1.2 and below: in clear). */
@@ -161,6 +173,11 @@ struct dash_model {
 	uint64_t certs_other;		/* server/SNI pairs pushed out past the cap */
 	uint64_t client_findings[CERT_F_MAX];	/* handshakes whose client cert had it */
 
+	struct dash_proc procs[DASH_MAX_PROCS];
+	uint32_t n_procs;
+	struct dash_count procs_other;	/* folded past the cap */
+	uint64_t no_proc;		/* handshakes with no local program */
+
 	struct dash_failure recent[DASH_MAX_RECENT];	/* ring */
 	uint32_t recent_head;		/* next slot */
 	uint64_t recent_total;		/* failures ever added */
@@ -185,5 +202,9 @@ double dash_model_rate(const struct dash_model *m, int what, unsigned secs);
 /* Failed / (failed + established) over the last secs seconds, 0 .. 1; -1 when none. */
 double dash_model_fail_ratio(const struct dash_model *m, unsigned secs);
 uint64_t dash_model_lost(const struct dash_model *m);
+
+/* For the model's tables: a record into a count, a count into another. */
+void dash_model_count(struct dash_count *c, const struct hs_record *r, const char *label);
+void dash_model_count_fold(struct dash_count *into, const struct dash_count *c);
 
 #endif

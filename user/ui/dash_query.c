@@ -201,7 +201,37 @@ int dash_query_match_client(const struct dash_client *c, const char *f)
 int dash_query_match_failure(const struct dash_failure *x, const char *f)
 {
 	return !f || !*f || strcasestr(x->label, f) || strcasestr(x->client, f) ||
-	       strcasestr(x->server, f) || strcasestr(x->sni, f) || strcasestr(x->ja4, f);
+	       strcasestr(x->server, f) || strcasestr(x->sni, f) || strcasestr(x->ja4, f) ||
+	       strcasestr(x->process, f);
+}
+
+int dash_query_match_proc(const struct dash_proc *p, const char *f)
+{
+	return !f || !*f || strcasestr(p->name, f) || strcasestr(p->latest, f) ||
+	       strcasestr(p->last_failed, f) || match_reasons(&p->c, f);
+}
+
+static int cmp_proc(const void *x, const void *y, void *arg)
+{
+	const struct sort_ctx *k = arg;
+	const struct dash_proc *a = &k->m->procs[*(const uint32_t *)x];
+	const struct dash_proc *b = &k->m->procs[*(const uint32_t *)y];
+	int c = cmp_count(&a->c, a->last_ns, &b->c, b->last_ns, k->s);
+
+	return c ? c : strcmp(a->name, b->name);
+}
+
+unsigned dash_query_procs(const struct dash_model *m, enum dash_sort s, const char *filter,
+			  uint32_t *idx)
+{
+	struct sort_ctx k = { m, s };
+	unsigned i, n = 0;
+
+	for (i = 0; i < m->n_procs; i++)
+		if (dash_query_match_proc(&m->procs[i], filter))
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_proc, &k);
+	return n;
 }
 
 unsigned dash_query_servers(const struct dash_model *m, enum dash_sort s, const char *filter,

@@ -18,6 +18,9 @@ unsigned dash_query_servers(const struct dash_model *m, enum dash_sort s, const 
 			    uint32_t *idx);
 unsigned dash_query_clients(const struct dash_model *m, enum dash_sort s, const char *filter,
 			    uint32_t *idx);
+/* Local programs matching filter (name, latest process, reason, server). */
+unsigned dash_query_procs(const struct dash_model *m, enum dash_sort s, const char *filter,
+			  uint32_t *idx);
 /* Recent failures matching filter, newest first (oldest first if oldest);
  * out must hold DASH_MAX_RECENT pointers. */
 unsigned dash_query_failures(const struct dash_model *m, int oldest, const char *filter,
@@ -33,6 +36,7 @@ unsigned dash_query_nego(const struct dash_model *m, int ciphers, uint32_t *idx)
 
 int dash_query_match_server(const struct dash_server *s, const char *filter);
 int dash_query_match_client(const struct dash_client *c, const char *filter);
+int dash_query_match_proc(const struct dash_proc *p, const char *filter);
 int dash_query_match_failure(const struct dash_failure *f, const char *filter);
 const char *dash_query_sort_name(enum dash_sort s);
 

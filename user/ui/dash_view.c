@@ -12,7 +12,7 @@
 #include "lib/tls_names.h"
 
 static const char *const view_names[V_MAX] = {
-	"Overview", "Servers", "Clients", "Negotiated", "Failures", "Certs",
+	"Overview", "Servers", "Clients", "Negotiated", "Failures", "Certs", "Processes",
 };
 
 /* ---- header, tabs, status ---- */
@@ -88,24 +88,39 @@ static void header(const struct dash_view *d, const struct dash_model *m)
 	draw_put(1, 0, COLS, line);
 }
 
-static void tabs(const struct dash_view *d)
+/* The tabs' width: whole names, or the current one whole and the others cut to short. */
+static int tabs_width(const struct dash_view *d, int shortn)
 {
-	char s[96];
-	int i, x = 0;
+	int i, w = 0, n;
 
 	for (i = 0; i < V_MAX; i++) {
-		snprintf(s, sizeof(s), " %d %s", i + 1, view_names[i]);
+		n = strlen(view_names[i]);
+		w += 3 + (i == d->view || n < shortn ? n : shortn);
+	}
+	return w;
+}
+
+static void tabs(const struct dash_view *d)
+{
+	char s[96], sort[48];
+	int i, x = 0, shortn = 64;
+
+	if (d->view == V_FAILURES)
+		snprintf(sort, sizeof(sort), "sort: %s", d->oldest ? "oldest" : "newest");
+	else
+		snprintf(sort, sizeof(sort), "sort: %s", dash_query_sort_name(d->sort));
+	/* at 80 columns every name does not fit beside the sort order */
+	if (tabs_width(d, shortn) + 1 + (int)strlen(sort) > COLS)
+		shortn = 4;
+	for (i = 0; i < V_MAX; i++) {
+		snprintf(s, sizeof(s), " %d %.*s", i + 1, i == d->view ? 64 : shortn, view_names[i]);
 		draw_attr(1, i == d->view ? A_REVERSE | A_BOLD : 0, 0);
 		draw_put(2, x, COLS - x, s);
 		draw_attr(0, i == d->view ? A_REVERSE | A_BOLD : 0, 0);
 		x += strlen(s);
 	}
-	if (d->view == V_FAILURES)
-		snprintf(s, sizeof(s), "sort: %s", d->oldest ? "oldest" : "newest");
-	else
-		snprintf(s, sizeof(s), "sort: %s", dash_query_sort_name(d->sort));
 	if (x + 2 < COLS)
-		draw_put(2, x + 1, COLS - x - 1, s);
+		draw_put(2, x + 1, COLS - x - 1, sort);
 }
 
 static void status(const struct dash_view *d)
@@ -140,8 +155,8 @@ static void status(const struct dash_view *d)
 	draw_attr(0, A_BOLD, 0);
 	draw_attr(1, A_DIM, 0);
 	draw_put(y, 0, COLS - n - 2,
-		 d->done ? "replay done. q quit  Tab/1-6 views  s sort  / filter  ? help"
-			 : "q quit  Tab/1-6 views  s sort  p pause  / filter  ? help");
+		 d->done ? "replay done. q quit  Tab/1-7 views  s sort  / filter  ? help"
+			 : "q quit  Tab/1-7 views  s sort  p pause  / filter  ? help");
 	draw_attr(0, A_DIM, 0);
 }
 
@@ -151,12 +166,13 @@ static void help(void)
 		"tlsmon dashboard",
 		"",
 		"q          quit",
-		"Tab, 1-6   views: overview, servers, clients, negotiated, failures,",
-		"           certificates (TLS 1.2 and below, soonest to expire first)",
+		"Tab, 1-7   views: overview, servers, clients, negotiated, failures,",
+		"           certificates (TLS 1.2 and below, soonest to expire first),",
+		"           processes (the programs of this host at either end)",
 		"s          sort: failures, fail%, handshakes, last seen",
 		"           (failures view: newest or oldest first)",
 		"p          pause the screen (collection goes on)",
-		"/          filter by SNI, IP or reason (Enter applies, Esc",
+		"/          filter by SNI, IP, reason or process (Enter applies, Esc",
 		"           cancels, an empty filter shows all; Esc clears it)",
 		"arrows, PgUp, PgDn, Home, End   scroll",
 		"Ctrl-L     redraw",
@@ -222,6 +238,9 @@ void dash_view_draw(struct dash_view *d, const struct dash_model *m)
 		break;
 	case V_CERTS:
 		panel_certs(d, m, y, h);
+		break;
+	case V_PROCS:
+		panel_procs(d, m, y, h);
 		break;
 	default:
 		panel_failures(d, m, y, h, 1);

@@ -14,11 +14,11 @@
 #define DASH_MIN_COLS 80
 #define DASH_MIN_LINES 24
 
-enum dash_view_id { V_OVERVIEW, V_SERVERS, V_CLIENTS, V_NEGO, V_FAILURES, V_CERTS, V_MAX };
+enum dash_view_id { V_OVERVIEW, V_SERVERS, V_CLIENTS, V_NEGO, V_FAILURES, V_CERTS, V_PROCS, V_MAX };
 
 struct dash_view {
 	int view;			/* enum dash_view_id */
-	int sort;			/* enum dash_sort: servers and clients */
+	int sort;			/* enum dash_sort: servers, clients, processes */
 	int oldest;			/* failures: oldest first */
 	int paused, help, editing;
 	int done;			/* offline: the replay is over */

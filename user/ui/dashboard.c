@@ -366,7 +366,7 @@ static void key(struct dashboard *d, int c, int *quit)
 	case KEY_BTAB:
 		d->v.view = (d->v.view + V_MAX - 1) % V_MAX;
 		break;
-	case '1': case '2': case '3': case '4': case '5': case '6':
+	case '1': case '2': case '3': case '4': case '5': case '6': case '7':
 		d->v.view = c - '1';
 		break;
 	case 's':

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The dashboard's panels: reasons, servers, clients, recent failures,
- * certificates, negotiated versions and ciphers.  Each draws into rows
+ * certificates, negotiated versions and ciphers, local processes.  Each draws into rows
  * [y, y + h) of the screen from a dash_model and returns the rows used.
  */
 #include <curses.h>
@@ -216,6 +216,62 @@ int panel_clients(struct dash_view *d, const struct dash_model *m, int y, int h,
 	return n ? used : 2;
 }
 
+/* Programs of this host, two lines each: the counts, then who and where it last failed. */
+int panel_procs(struct dash_view *d, const struct dash_model *m, int y, int h)
+{
+	static uint32_t idx[DASH_MAX_PROCS];
+	unsigned n = dash_query_procs(m, d->sort, d->filter, idx), i;
+	int used = 1, first, nw = 24, rw = 11;
+	const struct dash_proc *p;
+	struct draw_row r;
+	char pct[16];
+
+	/* the last row says what has no program */
+	if (d->scroll[V_PROCS] > (int)n - (h - 2) / 2)
+		d->scroll[V_PROCS] = (int)n - (h - 2) / 2;
+	if (d->scroll[V_PROCS] < 0)
+		d->scroll[V_PROCS] = 0;
+	first = d->scroll[V_PROCS];
+	for (i = first; i < n; i++) {
+		nw = draw_widest(nw, m->procs[idx[i]].name, 48);
+		rw = draw_widest(rw, dash_query_main_reason(&m->procs[idx[i]].c), 32);
+	}
+	draw_row_init(&r, COLS);
+	draw_row_col(&r, "PROCESS", nw, 0);
+	draw_row_col(&r, "HS", 7, 1);
+	draw_row_col(&r, "FAILED", 6, 1);
+	draw_row_col(&r, "FAIL%", 6, 1);
+	draw_row_col(&r, "MAIN REASON", rw, 0);
+	draw_title(y, r.s);
+	if (!n)
+		draw_put(y + used++, 2, COLS - 2, d->filter[0] ? "no process matches the filter"
+			 : "no handshake of a program of this host yet");
+	for (i = first; i < n && used + 2 < h; i++) {
+		p = &m->procs[idx[i]];
+		draw_pct(pct, sizeof(pct), dash_query_ratio(&p->c));
+		draw_row_init(&r, COLS);
+		draw_row_col(&r, p->name, nw, 0);
+		draw_row_colf(&r, 7, 1, "%llu", (unsigned long long)p->c.total);
+		draw_row_colf(&r, 6, 1, "%llu", (unsigned long long)p->c.failed);
+		draw_row_col(&r, pct, 6, 1);
+		draw_row_col(&r, dash_query_main_reason(&p->c), rw, 0);
+		draw_attr(1, 0, p->c.failed ? DRAW_FAIL : 0);
+		draw_put(y + used++, 0, COLS, r.s);
+		draw_attr(0, 0, p->c.failed ? DRAW_FAIL : 0);
+		draw_putf(y + used++, 0, COLS, "    %s%s%s", p->latest,
+			  p->last_failed[0] ? "; last failed at " : "", p->last_failed);
+	}
+	panel_shown(d, first, i, n);
+	if (used + 1 < h && !d->filter[0] && m->procs_other.total)
+		draw_putf(y + used++, 0, COLS, "(other processes, past the table's %d) %llu "
+			  "handshakes, %llu failed", DASH_MAX_PROCS,
+			  (unsigned long long)m->procs_other.total,
+			  (unsigned long long)m->procs_other.failed);
+	draw_putf(y + h - 1, 0, COLS, "without a local process: %llu handshakes (both ends "
+		  "remote, or start not seen)", (unsigned long long)m->no_proc);
+	return h;
+}
+
 static void hhmmss(char *buf, size_t len, uint64_t ns)
 {
 	time_t s = ns / 1000000000ull;
@@ -293,6 +349,9 @@ int panel_failures(struct dash_view *d, const struct dash_model *m, int y, int h
 			draw_putf(y + used++, 0, COLS, "      from %s%s%s%s%s%s%s", f->client,
 				  f->version[0] ? "  " : "", f->version, f->alpn[0] ? "  alpn " : "",
 				  f->alpn, f->ja4[0] ? "  ja4 " : "", f->ja4);
+		if (used < h && f->process[0])
+			draw_putf(y + used++, 0, COLS, "      process %s (%s)", f->process,
+				  f->proc_who);
 	}
 	if (detail)
 		panel_shown(d, first, i, n);

@@ -19,6 +19,7 @@ int panel_clients(struct dash_view *d, const struct dash_model *m, int y, int h,
 int panel_failures(struct dash_view *d, const struct dash_model *m, int y, int h,
 		   int detail);
 int panel_certs(struct dash_view *d, const struct dash_model *m, int y, int h);
+int panel_procs(struct dash_view *d, const struct dash_model *m, int y, int h);
 int panel_nego(struct dash_view *d, const struct dash_model *m, int y, int h);
 
 #endif
