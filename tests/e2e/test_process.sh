@@ -8,8 +8,9 @@
 # of their own are named in the records of inbound handshakes; a connection
 # made before tlsmon started has "local": null; two programs reusing one
 # 4-tuple are each named, not one for the other; --cgroup and --pid report
-# only what they name; a capture's records have "local": null.  The cgroups
-# are the test's, removed at exit.
+# only what they name; the textfile counts what the hooks recorded and the
+# lookups found; --no-process loads none; a capture's records have "local":
+# null.  The cgroups are the test's, removed at exit.
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon lab"
 E2E_TOOLS="curl python3 openssl nginx"
@@ -126,7 +127,9 @@ setup() {
 	e2e_bg in_cg "$CG_OLD" "$LAB_NS_CLI" "$DIR/old.pid" python3 "$DIR/client.py" "$LAB_A4" \
 		$LAB_PORT_MAIN a.lab.test 0 "$DIR/old.out" "$LAB_CA" "$DIR/go"
 	wait_for 10 test -s "$DIR/old.out" || tap_skip_all "the lab's nginx does not answer"
-	lab_tlsmon "$DIR/records.json" "$DIR/tlsmon.err" --json --no-textfile ||
+	chown nobody "$DIR"	# the textfile is written after the privilege drop
+	lab_tlsmon "$DIR/records.json" "$DIR/tlsmon.err" --json --textfile-dir "$DIR" \
+		--textfile-interval 1 ||
 		tap_skip_all "tlsmon does not attach: $(cat "$DIR/tlsmon.err")"
 	grep -q "naming local programs" "$DIR/tlsmon.err" ||
 		tap_skip_all "this kernel loads neither fentry nor BTF tracepoints: $(cat "$DIR/tlsmon.err")"
@@ -218,13 +221,32 @@ test_clients() {
 		"$(cut -d' ' -f1 "$DIR/old.out")"
 }
 
-# a second tlsmon, with a filter: only the handshakes it names
+metric() { # NAME: its value in the textfile
+	awk -v m="$1" '$1 == m { print $2 }' "$DIR/tlsmon.prom" 2>/dev/null
+}
+
+# the textfile counts what the hooks recorded and what the lookups found
+test_counters() {
+	wait_for 5 sh -c "[ \"\$(awk '\$1 == \"tlsmon_process_identified_total\" { print \$2 }' \
+		'$DIR/tlsmon.prom')\" -ge 9 ]"
+	[ "$(metric tlsmon_process_hooks_attached)" = 1 ] &&
+		[ "$(metric tlsmon_process_connects_total)" -ge 8 ] &&
+		[ "$(metric tlsmon_process_identified_total)" -ge 9 ] &&
+		[ "$(metric tlsmon_process_unknown_total)" -ge 1 ] &&
+		[ "$(metric tlsmon_process_closes_total)" -ge 1 ] &&
+		[ "$(metric tlsmon_process_record_failures_total)" = 0 ]
+	ok $? "the textfile: hooks attached, sockets recorded, records named, the old one unknown" \
+		"$(grep tlsmon_process "$DIR/tlsmon.prom")"
+}
+
+# another tlsmon instead (a filter, --no-process): FILE its records, FILE.err its log
 filtered() {
 	local out=$1
 	shift
 	kill "$TPID" 2>/dev/null
 	wait "$TPID" 2>/dev/null
-	lab_tlsmon "$out" "$out.err" --json --no-textfile "$@"
+	mkdir -p "$DIR/n" && chown nobody "$DIR/n"
+	lab_tlsmon "$out" "$out.err" --json "$@"
 }
 
 # schema_fields ecs|otel FILE PID COMM EXE CGROUP: the local program in the
@@ -255,7 +277,8 @@ PY
 }
 
 test_cgroup_filter() {
-	filtered "$DIR/f.json" --cgroup "$CG_F" --json-format ecs || { fail "tlsmon --cgroup starts" "$(cat "$DIR/f.json.err")"; return; }
+	filtered "$DIR/f.json" --no-textfile --cgroup "$CG_F" --json-format ecs ||
+		{ fail "tlsmon --cgroup starts" "$(cat "$DIR/f.json.err")"; return; }
 	in_cg "$CG_G" "$LAB_NS_CLI" "$DIR/g.pid" curl -sS -o /dev/null --cacert "$LAB_CA" \
 		"https://a.lab.test:$LAB_PORT_TLS13/"
 	in_cg "$CG_F" "$LAB_NS_CLI" "$DIR/f.pid" curl -sS -o /dev/null --cacert "$LAB_CA" \
@@ -275,7 +298,7 @@ test_pid_filter() {
 	e2e_bg in_cg "$CG_G" "$LAB_NS_CLI" "$DIR/w.pid" python3 "$DIR/client.py" "$LAB_A4" \
 		$LAB_PORT_TLS12 a.lab.test 0 "$DIR/w.out" "$LAB_CA" "$DIR/go2" wait-first
 	wait_for 10 test -s "$DIR/w.pid"
-	filtered "$DIR/p.json" --pid "$(cat "$DIR/w.pid")" --json-format otel ||
+	filtered "$DIR/p.json" --no-textfile --pid "$(cat "$DIR/w.pid")" --json-format otel ||
 		{ fail "tlsmon --pid starts" "$(cat "$DIR/p.json.err")"; return; }
 	in_cg "$CG_G" "$LAB_NS_CLI" "$DIR/x.pid" curl -sS -o /dev/null --cacert "$LAB_CA" \
 		"https://a.lab.test:$LAB_PORT_TLS13/"
@@ -288,6 +311,18 @@ test_pid_filter() {
 	ok $? "--pid N: the handshake of process N, not curl's" "$(cat "$DIR/p.json")"
 	schema_fields otel "$DIR/p.json" "$(cat "$DIR/w.pid")" "$(cut -d' ' -f3 "$DIR/w.out")" \
 		"$(cut -d' ' -f2 "$DIR/w.out")" "$CG_G"
+}
+
+test_no_process() {
+	filtered "$DIR/n.json" --no-process --textfile-dir "$DIR/n" --textfile-interval 1 ||
+		{ fail "tlsmon --no-process starts" "$(cat "$DIR/n.json.err")"; return; }
+	in_cg "$CG_G" "$LAB_NS_CLI" "$DIR/n.pid" curl -sS -o /dev/null --cacert "$LAB_CA" \
+		"https://a.lab.test:$LAB_PORT_TLS13/"
+	wait_for 10 records_ge "$DIR/n.json" 1
+	wait_for 5 grep -q "^tlsmon_process_hooks_attached 0" "$DIR/n/tlsmon.prom"
+	ok $? "--no-process: tlsmon_process_hooks_attached 0" "$(grep process "$DIR/n/tlsmon.prom")"
+	grep -q '"local":null' "$DIR/n.json" && ! grep -q "naming local programs" "$DIR/n.json.err"
+	ok $? "--no-process: no hooks, \"local\": null" "$(cat "$DIR/n.json.err")"
 }
 
 test_offline_null() {
@@ -312,5 +347,5 @@ test_usage() {
 	ok $((rc != 2)) "--pid with --read: exit 2"
 }
 
-ALL_TESTS="test_clients test_cgroup_filter test_pid_filter test_offline_null test_usage"
+ALL_TESTS="test_clients test_counters test_no_process test_cgroup_filter test_pid_filter test_offline_null test_usage"
 e2e_run
