@@ -26,11 +26,6 @@ static struct sockid *sid;
 static const struct local_filter *filter;
 static int tried;
 
-int local_filtering(const struct local_filter *f)
-{
-	return f && (f->pid || f->cgroup || f->unit);
-}
-
 int local_open(const struct local_filter *f)
 {
 	struct sockid_opts o = { 0 };
@@ -47,7 +42,7 @@ int local_open(const struct local_filter *f)
 		pr_info("naming local programs (%s)", sockid_kind(sid));
 		return 0;
 	}
-	if (local_filtering(f)) {
+	if (local_filter_any(f)) {
 		pr_err("%s: --pid, --cgroup and --unit need them", err);
 		return e;
 	}
@@ -94,40 +89,10 @@ int local_identify(void *ctx, const struct hs_record *r, uint64_t first_ns, uint
 	return 1;
 }
 
-/* PATH itself or a cgroup below it */
-static int under(const char *path, const char *top)
-{
-	size_t n = strlen(top);
-
-	while (n > 1 && top[n - 1] == '/')
-		n--;
-	return !strncmp(path, top, n) && (path[n] == 0 || path[n] == '/' || n == 1);
-}
-
-/* the unit, or the last part of a nested one ("user@1000.service/app.scope") */
-static int unit_is(const char *unit, const char *name)
-{
-	const char *last = strrchr(unit, '/');
-
-	return !strcmp(unit, name) || (last && !strcmp(last + 1, name));
-}
-
 int local_keep(void *ctx, const struct hs_record *r)
 {
-	const struct local_id *id = r->local;
-
 	(void)ctx;
-	if (!local_filtering(filter))
-		return 1;
-	if (!id)
-		return 0;
-	if (filter->pid && id->pid != filter->pid)
-		return 0;
-	if (filter->cgroup && !under(id->cgroup_path, filter->cgroup))
-		return 0;
-	if (filter->unit && !unit_is(id->unit, filter->unit))
-		return 0;
-	return 1;
+	return local_filter_match(filter, r->local);
 }
 
 void local_stats(struct run_stats *st)

@@ -8,17 +8,11 @@
 #define TLSMON_LOCAL_H
 
 #include <stdint.h>
+#include "model/local_filter.h"
 #include "model/run_stats.h"
 
 struct hs_record;
 struct local_id;
-
-/* --pid, --cgroup, --unit: a record is kept when its local end matches all given */
-struct local_filter {
-	uint32_t pid;		/* 0: any */
-	const char *cgroup;	/* a cgroup v2 path and what is below it; NULL any */
-	const char *unit;	/* a systemd unit (or its last part); NULL any */
-};
 
 /*
  * Load and attach the socket hooks (before the privilege drop).  A kernel
@@ -31,8 +25,6 @@ void local_close(void);
 int local_identify(void *ctx, const struct hs_record *r, uint64_t first_ns, uint64_t end_ns,
 		   struct local_id *id);
 int local_keep(void *ctx, const struct hs_record *r);
-/* Nonzero when a filter is given. */
-int local_filtering(const struct local_filter *f);
 /* Its counters into st (run_stats' proc_* fields). */
 void local_stats(struct run_stats *st);
 

@@ -559,7 +559,7 @@ static int parse_args(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* a capture has no processes; the filters read what the socket hooks record */
-	if (local_filtering(&env.filter) && (env.read_path || env.no_process || env.events)) {
+	if (local_filter_any(&env.filter) && (env.read_path || env.no_process || env.events)) {
 		pr_err("--pid, --cgroup and --unit name local programs: live only, without "
 		       "--no-process or --events");
 		return EXIT_USAGE;

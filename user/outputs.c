@@ -255,7 +255,7 @@ int outputs_open(void)
 	/* live: which program of this host made each handshake (the hooks load with the datapath) */
 	if (!env.read_path && !env.no_process) {
 		co.identify = local_identify;
-		if (local_filtering(&env.filter))
+		if (local_filter_any(&env.filter))
 			co.keep = local_keep;
 	}
 	run.col = collector_new(&co);
