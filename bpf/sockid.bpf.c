@@ -264,6 +264,9 @@ static __always_inline struct sockid_val *identify(__u8 side, __u64 cookie, stru
 
 static __always_inline void put(const struct sockid_key *k, const struct sockid_val *v)
 {
+	/* for the count of entries the full map pushed out (userspace: recorded - replaced - live) */
+	if (bpf_map_lookup_elem(&sockets, k))
+		count(SOCKID_C_REPLACED);
 	if (bpf_map_update_elem(&sockets, k, v, BPF_ANY)) {
 		count(SOCKID_C_UPDATE_FAIL);
 		return;

@@ -60,6 +60,7 @@ enum sockid_counter {
 	SOCKID_C_NO_EXE,	/* no executable to name (kernel thread) */
 	SOCKID_C_CGROUP_CUT,	/* cgroup path cut */
 	SOCKID_C_CLOSES,	/* recorded sockets seen reaching TCP_CLOSE */
+	SOCKID_C_REPLACED,	/* of those recorded, over an entry of the same 4-tuple */
 	SOCKID_C_MAX
 };
 

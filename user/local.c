@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "local.h"
 #include "lib/log.h"
 #include "model/local_id.h"
@@ -98,12 +99,16 @@ int local_keep(void *ctx, const struct hs_record *r)
 void local_stats(struct run_stats *st)
 {
 	const struct sockid_stats *s;
+	struct timespec ts;
 
 	st->proc_hooks = sid != NULL;
 	st->proc_tried = tried;
 	if (!sid)
 		return;
 	sockid_counters(sid, st->proc);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sockid_entries(sid, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec, &st->proc_sockets,
+		       &st->proc_evicted);
 	s = sockid_stats(sid);
 	st->proc_found = s->found;
 	st->proc_missing = s->missing;

@@ -234,8 +234,11 @@ test_counters() {
 		[ "$(metric tlsmon_process_identified_total)" -ge 9 ] &&
 		[ "$(metric tlsmon_process_unknown_total)" -ge 1 ] &&
 		[ "$(metric tlsmon_process_closes_total)" -ge 1 ] &&
-		[ "$(metric tlsmon_process_record_failures_total)" = 0 ]
-	ok $? "the textfile: hooks attached, sockets recorded, records named, the old one unknown" \
+		[ "$(metric tlsmon_process_record_failures_total)" = 0 ] &&
+		wait_for 10 sh -c "[ \"\$(awk '\$1 == \"tlsmon_process_sockets\" { print \$2 }' \
+			'$DIR/tlsmon.prom')\" -ge 8 ]" &&
+		[ "$(metric tlsmon_process_evictions_total)" = 0 ]
+	ok $? "the textfile: hooks attached, sockets recorded and in the map, none pushed out, records named, the old one unknown" \
 		"$(grep tlsmon_process "$DIR/tlsmon.prom")"
 }
 

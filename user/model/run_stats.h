@@ -46,6 +46,8 @@ struct run_stats {
 	int proc_tried;			/* asked for (not --no-process, not offline) */
 	int proc_hooks;			/* attached */
 	uint64_t proc[SOCKID_C_MAX];
+	uint64_t proc_sockets;		/* entries in the sockets map */
+	uint64_t proc_evicted;		/* pushed out of the full map */
 	uint64_t proc_found;		/* records given their local program */
 	uint64_t proc_missing;		/* no socket of this host known for the 4-tuple */
 	uint64_t proc_stale;		/* only another connection's socket on that 4-tuple */

@@ -216,7 +216,8 @@ static const struct self_metric self[] = {
 	   "Client sockets of this host whose program was recorded at connect().",
 	   RS(proc[SOCKID_C_CONNECTS])),
 	LC("tlsmon_process_accepts_total",
-	   "Server sockets of this host whose program was recorded at accept().",
+	   "Server sockets of this host whose program was recorded at accept() (the tracepoint "
+	   "set: listening sockets, at listen()).",
 	   RS(proc[SOCKID_C_ACCEPTS])),
 	LC("tlsmon_process_record_failures_total",
 	   "Sockets whose program could not be recorded (the map refused the entry).",
@@ -232,6 +233,12 @@ static const struct self_metric self[] = {
 	   RS(proc[SOCKID_C_CGROUP_CUT])),
 	LC("tlsmon_process_closes_total", "Recorded sockets seen closing.",
 	   RS(proc[SOCKID_C_CLOSES])),
+	{ "tlsmon_process_sockets", "Sockets remembered for naming local programs (counted at "
+	  "most every 5 s).", 1, LIVE_ONLY, RS(proc_sockets) },
+	LC("tlsmon_process_evictions_total",
+	   "Remembered sockets pushed out of the full map (16384, least recently used first): "
+	   "their handshakes, if they settle later, have no local program.",
+	   RS(proc_evicted)),
 	LC("tlsmon_process_identified_total", "Handshakes given their local program.",
 	   RS(proc_found)),
 	LC("tlsmon_process_unknown_total",

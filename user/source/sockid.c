@@ -23,6 +23,9 @@ struct sockid {
 	int ncpus;
 	uint64_t *percpu;
 	struct sockid_stats st;
+	uint64_t live;		/* entries at the last walk */
+	uint64_t walked_ns;
+	uint64_t evicted;	/* never goes down */
 };
 
 static void say_error(int e, char *err, size_t errlen)
@@ -232,6 +235,31 @@ void sockid_counters(struct sockid *s, uint64_t out[SOCKID_C_MAX])
 		for (c = 0; c < s->ncpus; c++)
 			out[i] += s->percpu[c];
 	}
+}
+
+void sockid_entries(struct sockid *s, uint64_t now_ns, uint64_t *live, uint64_t *evicted)
+{
+	uint64_t c[SOCKID_C_MAX], n = 0, gone;
+	struct sockid_key k, next;
+	void *prev = NULL;
+
+	if (!s->walked_ns || now_ns - s->walked_ns >= 5000000000ull) {
+		s->walked_ns = now_ns;
+		while (!bpf_map_get_next_key(s->map_fd, prev, &next)) {
+			n++;
+			k = next;
+			prev = &k;
+		}
+		s->live = n;
+		sockid_counters(s, c);
+		/* entries only leave the map when pushed out: what was added and is not there */
+		gone = c[SOCKID_C_CONNECTS] + c[SOCKID_C_ACCEPTS] - c[SOCKID_C_REPLACED];
+		gone = gone > n ? gone - n : 0;
+		if (gone > s->evicted)
+			s->evicted = gone;
+	}
+	*live = s->live;
+	*evicted = s->evicted;
 }
 
 const struct sockid_stats *sockid_stats(const struct sockid *s)

@@ -48,6 +48,11 @@ int sockid_open(struct sockid **out, const struct sockid_opts *o, char *err, siz
  * it began, belongs to another connection on the same 4-tuple: 0 (stale).
  */
 int sockid_lookup(struct sockid *s, const struct sockid_query *q, struct sockid_val *out);
+/*
+ * Entries in the sockets map now (a walk of it: at most every 10 s, the
+ * last count between), and how many the full map pushed out since start.
+ */
+void sockid_entries(struct sockid *s, uint64_t now_ns, uint64_t *live, uint64_t *evicted);
 /* The program's per-CPU counters summed. */
 void sockid_counters(struct sockid *s, uint64_t out[SOCKID_C_MAX]);
 const struct sockid_stats *sockid_stats(const struct sockid *s);
