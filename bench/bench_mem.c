@@ -6,10 +6,12 @@
  *       load the datapath as tlsmon does and print what each map charges
  *       the kernel (memlock, as /proc/PID/fdinfo and bpftool report it):
  *       "map NAME TYPE MAX_ENTRIES VALUE_SIZE BYTES", then "total BYTES".
- *   bench_mem hellos N FILE
- *       write a pcap of N unanswered ClientHellos (the corpus' ~500 B one),
- *       each from its own client, spread over 5 s of capture time: offline,
- *       tlsmon then follows N connections at once until the end.
+ *   bench_mem hellos N FILE [pq]
+ *       write a pcap of N unanswered ClientHellos (the corpus' ~500 B one;
+ *       pq: a ~1.9 KB post-quantum one, answered by a ServerHello, so each
+ *       connection holds the most a whole handshake keeps), each from its
+ *       own client, spread over 5 s of capture time: offline, tlsmon then
+ *       follows N connections at once until the end.
  */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -87,9 +89,9 @@ static int cmd_maps(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_hellos(const char *count, const char *path)
+static int cmd_hellos(const char *count, const char *path, int pq)
 {
-	const struct fbuf *ch;
+	const struct fbuf *ch, *sh;
 	struct pcap_pkthdr ph;
 	pcap_dumper_t *d;
 	unsigned long n = strtoul(count, NULL, 10), i;
@@ -104,7 +106,8 @@ static int cmd_hellos(const char *count, const char *path)
 	}
 	if (frames_init())
 		return 1;
-	ch = frames_hello(HELLO_CH);
+	ch = frames_hello(pq ? HELLO_CH_PQ : HELLO_CH);
+	sh = frames_hello(HELLO_SH);
 	p = pcap_open_dead(DLT_EN10MB, 65535);
 	d = p ? pcap_dump_open(p, path) : NULL;
 	if (!d) {
@@ -119,6 +122,11 @@ static int cmd_hellos(const char *count, const char *path)
 		ph.ts.tv_usec = ts % 1000000000ull / 1000;
 		ph.caplen = ph.len = f.n;
 		pcap_dump((u_char *)d, &ph, f.b);
+		if (!pq)
+			continue;
+		frames_tcp(&f, &t, 1, PKT_PSH | PKT_ACK, 5000, 1000 + ch->n, sh->b, sh->n);
+		ph.caplen = ph.len = f.n;
+		pcap_dump((u_char *)d, &ph, f.b);
 	}
 	pcap_dump_close(d);
 	pcap_close(p);
@@ -129,9 +137,9 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "maps"))
 		return cmd_maps(argc - 2, argv + 2);
-	if (argc == 4 && !strcmp(argv[1], "hellos"))
-		return cmd_hellos(argv[2], argv[3]);
+	if ((argc == 4 || (argc == 5 && !strcmp(argv[4], "pq"))) && !strcmp(argv[1], "hellos"))
+		return cmd_hellos(argv[2], argv[3], argc == 5);
 	fprintf(stderr, "usage: bench_mem maps [--max-flows N] [--ringbuf-mb N]\n"
-		"       bench_mem hellos N FILE\n");
+		"       bench_mem hellos N FILE [pq]\n");
 	return 2;
 }

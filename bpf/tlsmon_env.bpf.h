@@ -9,6 +9,25 @@
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+
+/*
+ * How np_parse_at() takes a layer here: a separately verified function per
+ * hook (dp_layer_*, below).  np_parse() itself, which has no context to give
+ * them, does not exist in the kernel's build.
+ */
+struct xdp_md;
+struct __sk_buff;
+struct np_meta;
+__attribute__((noinline)) int dp_layer_xdp(struct xdp_md *ctx, struct np_meta *m, __u32 len,
+					   __u32 flags, __u32 next);
+__attribute__((noinline)) int dp_layer_skb(struct __sk_buff *ctx, struct np_meta *m, __u32 len,
+					   __u32 flags, __u32 next);
+#define NP_LAYER_NEEDS_CTX 1
+#define NP_LAYER(ctx, hook, data, data_end, frame_len, m, flags, next)                        \
+	((hook) == TLSMON_HOOK_XDP                                                            \
+		 ? dp_layer_xdp((struct xdp_md *)(ctx), (m), (frame_len), (flags), (next))   \
+		 : dp_layer_skb((struct __sk_buff *)(ctx), (m), (frame_len), (flags), (next)))
+
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
 
@@ -74,26 +93,39 @@ const volatile struct tlsmon_dp_cfg tlsmon_cfg = TLSMON_DP_CFG_DEFAULT;
 /*
  * A wakeup per event costs the reader more than the event: below wake_bytes
  * waiting, the event goes in silently and the reader collects it at its
- * next poll timeout (user/source/bpf_dp.c); past it, the reader is woken at
- * once.
+ * next poll timeout (user/source/bpf_dp.c); the event whose bytes reach
+ * wake_bytes wakes it, and past that one event per further wake_bytes does
+ * (the reader's epoll is level-triggered: one that is awake and draining
+ * needs no more).  A crossing missed by two CPUs racing is caught at the
+ * next one, wake_bytes later.  n: at least the record's bytes in the ring
+ * (header included); counted: whether avail already counts them.
  */
-static __always_inline __u64 dp_wake_flags(void)
+static __always_inline __u64 dp_wake_flags(__u64 n, int counted)
 {
-	if (!DP_CFG(wake_bytes))
+	__u64 w = DP_CFG(wake_bytes), avail;
+
+	if (!w)
 		return 0;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= DP_CFG(wake_bytes)
-		       ? BPF_RB_FORCE_WAKEUP
-		       : BPF_RB_NO_WAKEUP;
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (!counted)
+		avail += n;
+	if (avail < w)
+		return BPF_RB_NO_WAKEUP;
+	return avail / w != (avail > n ? avail - n : 0) / w ? BPF_RB_FORCE_WAKEUP
+							    : BPF_RB_NO_WAKEUP;
 }
+
+/* A ring record's header (BPF_RINGBUF_HDR_SZ) and alignment. */
+#define DP_RB_BYTES(size) ((((__u64)(size)) + 8 + 7) & ~7ull)
 
 static __always_inline int dp_emit(void *ev, __u32 size)
 {
-	return bpf_ringbuf_output(&events, ev, size, dp_wake_flags());
+	return bpf_ringbuf_output(&events, ev, size, dp_wake_flags(DP_RB_BYTES(size), 0));
 }
 
 /* A record written in place: size is a constant at every call site. */
 #define dp_reserve(size) bpf_ringbuf_reserve(&events, (size), 0)
-#define dp_commit(ev) bpf_ringbuf_submit((ev), dp_wake_flags())
+#define dp_commit(ev, size) bpf_ringbuf_submit((ev), dp_wake_flags(DP_RB_BYTES(size), 1))
 #define dp_discard(ev) bpf_ringbuf_discard((ev), BPF_RB_NO_WAKEUP)
 
 /* The flow table's slots (dp_flow.h): an array lookup, inlined by the verifier. */
@@ -150,6 +182,22 @@ DP_STAGE_DECLARE(dp_blob_chunk);
 DP_STAGE_DECLARE(dp_hs_walk);
 DP_STAGE_DECLARE(dp_hs_msg);
 DP_STAGE_DECLARE(dp_hello_ship);
+
+/*
+ * np_parse() as a separately verified function per hook, and each of its
+ * layers (np_layer) as one more: the headers' many shapes (VLAN, PPPoE, IPv6
+ * extensions, tunnels) leave a parser in many verifier states, and inlined,
+ * each of them would walk the rest of the program (or the next layer) again.
+ * The results are in m, the TCP header's offset in m->poff.
+ */
+struct np_meta;
+__attribute__((noinline)) int dp_parse_xdp(struct xdp_md *ctx, struct np_meta *m, __u32 len,
+					   __u32 flags);
+__attribute__((noinline)) int dp_parse_skb(struct __sk_buff *ctx, struct np_meta *m, __u32 len,
+					   __u32 flags);
+#define dp_net_parse(pk, hook, m, len, flags)                                             \
+	((hook) == TLSMON_HOOK_XDP ? dp_parse_xdp((struct xdp_md *)(pk)->ctx, (m), (len), (flags)) \
+				   : dp_parse_skb((struct __sk_buff *)(pk)->ctx, (m), (len), (flags)))
 
 #define DP_STAGE(fn, pk, hook, s, f, dir)                                                      \
 	((hook) == TLSMON_HOOK_XDP ? fn##_xdp((struct xdp_md *)(pk)->ctx, (s), (f), (dir))     \

@@ -132,7 +132,7 @@ TLSP_INLINE int dp_hello_ship(const struct dp_pkt *pk, const int hook, struct tl
 	e->len = n;
 	e->sslv2 = v2;
 	e->pad[0] = e->pad[1] = e->pad[2] = 0;
-	dp_commit(e);
+	dp_commit(e, TLSMON_HELLO_HDR + cap);
 	dp_count(TLSMON_C_EVENTS, 1);
 	return 0;
 fail:

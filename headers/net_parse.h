@@ -410,58 +410,102 @@ TLSP_INLINE int np_l2(const void *data_end, const __u8 **pp, __u16 *proto_out, _
 }
 
 /*
+ * One layer of np_parse(): the headers from offset m->poff, of kind next
+ * (NP_NEXT_ETH: an Ethernet frame, NP_NEXT_IP: an IP packet), down to what
+ * follows them.  Returns its kind (NP_NEXT_TCP, _ETH, _IP) with its offset in
+ * m->poff (and, for TCP, the segment's length in m->plen), or -NP_* when the
+ * frame ends here.
+ */
+TLSP_INLINE int np_layer(const void *data, const void *data_end, __u32 frame_len,
+			 struct np_meta *m, int flags, int next)
+{
+	const __u8 *p, *inner = 0;
+	__u16 proto = 0;
+	__u32 off, limit = 0, left;
+	int r;
+
+	off = *(volatile __u32 *)&m->poff;
+	if (off > NP_MAX_HDR_OFF)
+		return -NP_MALFORMED;
+	p = (const __u8 *)data + off;
+	if (next == NP_NEXT_ETH) {
+		r = np_l2(data_end, &p, &proto, &limit);
+		if (r)
+			return r;
+		p = np_forget(m, data, p);
+		if (!p)
+			return -NP_MALFORMED;
+	} else {
+		if ((const void *)(p + 1) > data_end)
+			return -NP_MALFORMED;
+		proto = (p[0] >> 4) == 4 ? ETH_P_IP : (p[0] >> 4) == 6 ? ETH_P_IPV6 : 0;
+	}
+	off = (__u32)(p - (const __u8 *)data);
+	if (off > frame_len)
+		return -NP_MALFORMED;
+	left = frame_len - off;
+	if (limit && limit < left)
+		left = limit;
+	if (proto == ETH_P_IP)
+		r = np_ipv4(data_end, p, left, m, flags, &inner);
+	else if (proto == ETH_P_IPV6)
+		r = np_ipv6(data, data_end, p, left, m, flags, &inner);
+	else
+		return -NP_NOT_TCP;
+	if (r < 0)
+		return r;
+	if (!np_forget(m, data, inner))
+		return -NP_MALFORMED;
+	return r;
+}
+
+/*
+ * How np_parse_at() takes one layer.  The kernel's build makes it a
+ * separately verified function per hook (ctx: the hook's context), so that
+ * the layers' many header shapes are verified once and not once per layer
+ * and per shape of the layer before.
+ */
+#ifndef NP_LAYER
+#define NP_LAYER(ctx, hook, data, data_end, frame_len, m, flags, next) \
+	np_layer((data), (data_end), (frame_len), (m), (flags), (next))
+#endif
+
+/*
  * Parse a frame [data, data_end) of frame_len bytes in total (the frame may
  * continue past data_end in non-linear buffers) down to TCP, through at most
- * NP_MAX_LAYERS - 1 tunnels when flags has NP_F_DECAP.
+ * NP_MAX_LAYERS - 1 tunnels when flags has NP_F_DECAP.  ctx and hook: the
+ * program's context and hook, for NP_LAYER.
  */
-TLSP_INLINE int np_parse(const void *data, const void *data_end, __u32 frame_len,
-			 struct np_meta *m, int flags)
+TLSP_INLINE int np_parse_at(void *ctx, const int hook, const void *data, const void *data_end,
+			    __u32 frame_len, struct np_meta *m, int flags)
 {
-	const __u8 *p = (const __u8 *)data, *inner = 0;
-	int next = NP_NEXT_ETH, layer, r;
-	__u16 proto = 0;
-	__u32 off, l4len, limit, left;
+	int next = NP_NEXT_ETH, layer;
+	__u32 off, l4len;
 
+	(void)ctx;
+	(void)hook;
+	m->poff = 0;
 	for (layer = 0; layer < NP_MAX_LAYERS; layer++) {
-		limit = 0;
-		if (next == NP_NEXT_ETH) {
-			r = np_l2(data_end, &p, &proto, &limit);
-			if (r)
-				return -r;
-			p = np_forget(m, data, p);
-			if (!p)
-				return NP_MALFORMED;
-		} else {
-			if ((const void *)(p + 1) > data_end)
-				return NP_MALFORMED;
-			proto = (p[0] >> 4) == 4 ? ETH_P_IP : (p[0] >> 4) == 6 ? ETH_P_IPV6 : 0;
-		}
-		off = (__u32)(p - (const __u8 *)data);
-		if (off > frame_len)
-			return NP_MALFORMED;
-		left = frame_len - off;
-		if (limit && limit < left)
-			left = limit;
-		if (proto == ETH_P_IP)
-			next = np_ipv4(data_end, p, left, m, flags, &inner);
-		else if (proto == ETH_P_IPV6)
-			next = np_ipv6(data, data_end, p, left, m, flags, &inner);
-		else
-			return NP_NOT_TCP;
+		next = NP_LAYER(ctx, hook, data, data_end, frame_len, m, flags, next);
 		if (next < 0)
 			return -next;
-		p = np_forget(m, data, inner);
-		if (!p)
-			return NP_MALFORMED;
-		off = (__u32)(p - (const __u8 *)data);
 		if (next == NP_NEXT_TCP) {
+			off = *(volatile __u32 *)&m->poff;
 			l4len = *(volatile __u32 *)&m->plen;
-			if (l4len > frame_len - off)
+			if (off > NP_MAX_HDR_OFF || off > frame_len || l4len > frame_len - off)
 				return NP_MALFORMED;
-			return np_tcp(data, data_end, p, l4len, m);
+			return np_tcp(data, data_end, (const __u8 *)data + off, l4len, m);
 		}
 	}
 	return NP_NOT_TCP;
+}
+
+#ifndef NP_LAYER_NEEDS_CTX
+/* np_parse_at() where the layers need no context (userspace). */
+TLSP_INLINE int np_parse(const void *data, const void *data_end, __u32 frame_len,
+			 struct np_meta *m, int flags)
+{
+	return np_parse_at(0, 0, data, data_end, frame_len, m, flags);
 }
 
 /* Compatibility wrapper: an Ethernet frame, no tunnels. */
@@ -470,5 +514,6 @@ TLSP_INLINE int np_parse_eth(const void *data, const void *data_end, __u32 frame
 {
 	return np_parse(data, data_end, frame_len, m, 0);
 }
+#endif
 
 #endif /* TLSMON_NET_PARSE_H */

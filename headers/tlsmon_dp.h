@@ -13,7 +13,9 @@
  *   dp_emit(ev, size)                  submit an event; <0 when it was lost
  *   dp_reserve(size)                   an event written in place: size bytes
  *                                      (a constant) or NULL when full;
- *   dp_commit(ev), dp_discard(ev)      submit it (h.size is its size) or not
+ *   dp_commit(ev, size), dp_discard(ev)
+ *                                      submit it (h.size is its size, size
+ *                                      what dp_reserve took) or not
  *   dp_array(map, idx)                 element idx of the array hints, synacks,
  *                                      counters or scratch; NULL past its end
  *   dp_slot(idx)                       slot idx of the flow table (struct
@@ -114,7 +116,7 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 	dp_count(TLSMON_C_PACKETS, 1);
 	/* asked for only now: in XDP the frame's length is a helper call */
 	len = dp_frame_len(pk, hook);
-	r = np_parse(pk->data, pk->data_end, len, m, DP_CFG(decap) ? NP_F_DECAP : 0);
+	r = dp_net_parse(pk, hook, m, len, DP_CFG(decap) ? NP_F_DECAP : 0);
 	if (r != NP_TCP) {
 		if (r == NP_FRAGMENT)
 			dp_count(TLSMON_C_FRAGMENTS, 1);

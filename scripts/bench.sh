@@ -194,6 +194,14 @@ section_mem() {
 			--read "$TMPD/hellos-$n.pcap" "${NO_TEXTFILE[@]}"
 		rm -f "$TMPD/hellos-$n.pcap"
 	done
+	# the most a connection holds: a post-quantum hello and a ServerHello each
+	n=${counts[1]}
+	if "$BIN/bench_mem" hellos "$n" "$TMPD/hellos-pq.pcap" pq 2>>"$RES/maps.err"; then
+		echo "$n" >"$RES/mem-pq.n"
+		run_timed "$RES/mem-pq-default.txt" timeout -k 5 600 "$TLSMON" \
+			--read "$TMPD/hellos-pq.pcap" "${NO_TEXTFILE[@]}"
+		rm -f "$TMPD/hellos-pq.pcap"
+	fi
 	mark mem end
 }
 
@@ -349,6 +357,40 @@ offline_round() {
 	done
 }
 
+# offline_big FILE: the capture copied into distinct connections up to 1 GB
+# (bench_replicate), then tlsmon and tshark once each on it
+offline_big() {
+	local f=$1 big=$TMPD/big.pcap bytes=1000000000
+	[ "$QUICK" = 1 ] && bytes=100000000
+	df -B1 --output=avail "$TMPD" | awk -v b=$((bytes * 2)) 'NR == 2 && $1 < b {exit 1}' || {
+		log "offline: no room for a $((bytes / 1000000)) MB capture in $TMPD"
+		return 0
+	}
+	"$BIN/bench_replicate" "$f" "$big" "$bytes" >"$RES/offline-big.tsv" 2>"$RES/offline-big.err" ||
+		return 0
+	stat -c 'file_bytes	%s' "$big" >>"$RES/offline-big.tsv"
+	log "offline: $(du -h "$big" | cut -f1) of distinct connections (tlsmon, tshark)"
+	cat "$big" >/dev/null
+	run_timed "$TMPD/tlsmon.out" timeout -k 5 900 "$TLSMON" --read "$big" --json
+	echo "tlsmon_records	$(wc -l <"$TMPD/tlsmon.out")" >>"$RES/offline-big.tsv"
+	cp "$TMPD/tlsmon.out.time" "$RES/offline-tlsmon-big.time"
+	rm -f "$TMPD/tlsmon.out"
+	cat "$big" >/dev/null
+	run_timed "$TMPD/tshark.out" timeout -k 5 1200 tshark -r "$big" -n \
+		-Y "tls.handshake.type == 1 || tls.handshake.type == 2 || tls.alert_message" \
+		-T fields -E separator=/t -E occurrence=a \
+		-e frame.time_epoch -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport \
+		-e tls.handshake.type -e tls.record.version -e tls.handshake.version \
+		-e tls.handshake.extensions.supported_version -e tls.handshake.extensions_server_name \
+		-e tls.handshake.extensions_alpn_str -e tls.handshake.ciphersuite \
+		-e tls.alert_message.level -e tls.alert_message.desc \
+		-e tls.handshake.ja3 -e tls.handshake.ja3s
+	echo "tshark_client_hellos	$(awk -F'\t' '$6 ~ /(^|,)1(,|$)/' "$TMPD/tshark.out" | wc -l)" \
+		>>"$RES/offline-big.tsv"
+	cp "$TMPD/tshark.out.time" "$RES/offline-tshark-big.time"
+	rm -f "$TMPD/tshark.out" "$big"
+}
+
 section_offline() {
 	local f pkts n r runs=3
 	[ "$QUICK" = 1 ] && runs=1
@@ -396,6 +438,7 @@ section_offline() {
 		echo "ssldump_server_hellos	$(grep -c 'ServerHello$' "$TMPD/ssldump.out")"
 	} >"$RES/offline-found.tsv"
 	tail -3 "$TMPD/tlsmon.out.err" >"$RES/offline-tlsmon.err"
+	offline_big "$f"
 	mark offline end
 }
 

@@ -438,7 +438,7 @@ static void test_many_stalled(void **state)
 		blobs(g, rec, 0, FIRST, 10000 + i, 1 * SEC + i);
 	stats(g, &cs, &rs);
 	assert_true(rs.streams <= 4096);
-	assert_true(rs.bytes <= 32ull << 20);
+	assert_true(rs.bytes <= EVPIPE_REASM_BYTES);
 	assert_int_equal(rs.evicted, n - rs.streams);
 	assert_int_equal(cs.open, n);
 	tick(g, 4 * SEC);
@@ -626,6 +626,31 @@ static void test_held_keeps_hello(void **state)
 	assert_string_equal(reason_name(g->seen.reason), "reset_after_client_hello");
 }
 
+/*
+ * A held part of a ClientHello (kept packed, unpacked as it settles) keeps
+ * its own SNI while a whole hello of another name settles and is written.
+ */
+static void test_held_keeps_part(void **state)
+{
+	struct rig *g = *state;
+	uint8_t rec[HELLO_LEN], saddr[16] = { 0 };
+
+	saddr[10] = saddr[11] = 0xff;
+	saddr[12] = 10;
+	saddr[15] = 1;
+	hello(rec, 1, 0);
+	blobs(g, rec, 0, FIRST, 40000, 1 * SEC);
+	refused(g, 40000, 1 * SEC + 1000);
+	whole_hello(g, 40001, 1 * SEC + 2000, "other.lab.test");
+	tick(g, 4 * SEC);
+	assert_int_equal(g->seen.n, 1);
+	assert_string_equal(g->seen.snis[0], "other.lab.test");
+	collector_release(g->col, saddr, 443, NULL);
+	assert_int_equal(g->seen.n, 2);
+	assert_string_equal(g->seen.snis[1], SNI);
+	assert_int_equal(g->seen.incomplete, 1);
+}
+
 /* ---- the connection cap: every connection past it counted, the rest intact ---- */
 
 #define CAP 16
@@ -684,6 +709,76 @@ static void test_cap_counts(void **state)
 	assert_int_equal(cs.hellos_settled + cs.hellos_evicted + cs.hellos_repeated, PAST_CAP);
 }
 
+/* ---- the memory budget: what the open connections hold stays under it ---- */
+
+#define BUDGET (64 * 1024)
+
+static int setup_budget(void **state)
+{
+	struct collector_opts o = {
+		.max_conns = 8192, .max_bytes = BUDGET, .max_servers = 16,
+		.handshake_timeout = 2.0, .ifname = "test",
+	};
+	struct rig *g;
+
+	setup(state);
+	g = *state;
+	collector_free(g->col);
+	g->col = collector_new(&o);
+	assert_non_null(g->col);
+	assert_int_equal(collector_add_sink(g->col, &(struct rec_sink){ on_record, &g->seen }), 0);
+	evpipe_fini(&g->pipe);
+	assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
+	return 0;
+}
+
+/*
+ * Far fewer connections than --max-conns, but more than their memory budget
+ * holds: it is never exceeded, the least recent go and are counted as
+ * memory evictions (the hellos' accounting still adds up), the kept ones
+ * settle with their own hello, and then nothing is held.
+ */
+static void test_budget_counts(void **state)
+{
+	struct rig *g = *state;
+	struct collector_stats cs;
+	char sni[32];
+	unsigned i, n = 500;
+
+	for (i = 0; i < n; i++) {
+		snprintf(sni, sizeof(sni), "h%u.lab.test", i);
+		whole_hello(g, 40000 + i, 1 * SEC + i, sni);
+		collector_stats(g->col, &cs);
+		assert_true(cs.bytes <= BUDGET);
+		assert_true(cs.bytes > 0);
+	}
+	assert_int_equal(cs.max_bytes, BUDGET);
+	assert_int_equal(cs.client_hellos, n);
+	assert_true(cs.open > 8 && cs.open < n);
+	assert_int_equal(cs.evicted, n - cs.open);
+	assert_int_equal(cs.evicted_bytes, n - cs.open);
+	assert_int_equal(cs.hellos_evicted, n - cs.open);
+	collector_flush(g->col, 2 * SEC);
+	assert_int_equal(g->seen.n, cs.open);
+	snprintf(sni, sizeof(sni), "h%u.lab.test", n - cs.open);
+	assert_string_equal(g->seen.snis[0], sni);
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.bytes, 0);
+	assert_int_equal(cs.hellos_open, 0);
+	assert_int_equal(cs.hellos_settled + cs.hellos_evicted, n);
+}
+
+/* The default budget follows --max-conns. */
+static void test_budget_default(void **state)
+{
+	struct rig *g = *state;
+	struct collector_stats cs;
+
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.max_bytes, 8192ull * COLLECTOR_CONN_BYTES);
+	assert_int_equal(cs.bytes, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,7 +793,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_until_deadline, setup_hold, teardown),
 		cmocka_unit_test_setup_teardown(test_held_released, setup_hold, teardown),
 		cmocka_unit_test_setup_teardown(test_held_keeps_hello, setup_hold, teardown),
+		cmocka_unit_test_setup_teardown(test_held_keeps_part, setup_hold, teardown),
 		cmocka_unit_test_setup_teardown(test_cap_counts, setup_cap, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_counts, setup_budget, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_default, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,6 +35,7 @@ struct collector {
 	struct tls_client_hello hello[2];
 	uint64_t next_id;
 	uint64_t now;			/* latest event time */
+	uint64_t bytes;			/* heap held by open connections (conn_account) */
 	char ifname_cache[IF_NAMESIZE];
 	uint32_t ifindex_cache;
 };
@@ -53,13 +54,47 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
+/* What a connection holds on the heap, as the budget counts it. */
+static size_t conn_heap(const struct conn *cn)
+{
+	size_t n = sizeof(*cn);
+
+	if (cn->hello)
+		n += hello_pack_size(cn->hello);
+	if (cn->hello2)
+		n += hello_pack_size(cn->hello2);
+	if (cn->held_ch)
+		n += 2 * sizeof(*cn->held_ch);
+	if (cn->sh)
+		n += sizeof(*cn->sh);
+	if (cn->part)
+		n += hello_pack_size(cn->part);
+	if (cn->local)
+		n += sizeof(*cn->local);
+	return n;
+}
+
+/* Bring the collector's count up to date with what cn holds now. */
+static void conn_account(struct collector *c, struct conn *cn)
+{
+	size_t n = conn_heap(cn);
+
+	c->bytes = c->bytes - cn->bytes + n;
+	cn->bytes = (uint32_t)n;
+}
+
+/* Free a connection the budget counted. */
+static void conn_release(struct collector *c, struct conn *cn)
+{
+	c->bytes -= cn->bytes;
+	conn_free(cn);
+}
+
 static void finish(struct collector *c, const struct ckey *k, struct conn *cn, int in_lru);
 
-static void on_evict(void *ctx, const void *key, void *val)
+/* A connection pushed out (max_conns, max_bytes), already out of the table. */
+static void drop(struct collector *c, const void *key, struct conn *cn)
 {
-	struct collector *c = ctx;
-	struct conn *cn = *(struct conn **)val;
-
 	if (cn->held) {
 		/* diagnosed already: written as it is rather than lost */
 		finish(c, key, cn, 0);
@@ -70,7 +105,31 @@ static void on_evict(void *ctx, const void *key, void *val)
 		c->st.hellos_evicted++;
 		c->st.hellos_open--;
 	}
-	conn_free(cn);
+	conn_release(c, cn);
+}
+
+static void on_evict(void *ctx, const void *key, void *val)
+{
+	drop(ctx, key, *(struct conn **)val);
+}
+
+/*
+ * Past the budget: the least recent connections go (not keep, which the
+ * event at hand is for).
+ */
+static void trim(struct collector *c, const struct conn *keep)
+{
+	const void *k;
+	struct conn **slot, *cn;
+	struct ckey key;
+
+	while (c->bytes > c->o.max_bytes && (slot = lru_oldest(c->conns, &k)) && *slot != keep) {
+		cn = *slot;
+		memcpy(&key, k, sizeof(key));
+		lru_delete(c->conns, &key);
+		c->st.evicted_bytes++;
+		drop(c, &key, cn);
+	}
 }
 
 struct collector *collector_new(const struct collector_opts *o)
@@ -80,6 +139,8 @@ struct collector *collector_new(const struct collector_opts *o)
 	if (!c)
 		return NULL;
 	c->o = *o;
+	if (!c->o.max_bytes)
+		c->o.max_bytes = (uint64_t)o->max_conns * COLLECTOR_CONN_BYTES;
 	c->conns = lru_new(sizeof(struct ckey), sizeof(struct conn *), o->max_conns);
 	c->profiles = profiles_new(o->max_servers);
 	if (!c->conns || !c->profiles) {
@@ -168,6 +229,7 @@ static struct conn *conn_new(struct collector *c, const struct ckey *k,
 		free(cn);
 		return NULL;
 	}
+	conn_account(c, cn);
 	cn->rec.id = ++c->next_id;
 	cn->rec.start_ns = wall(c, h->ts_ns);
 	cn->rec.family = h->family;
@@ -246,7 +308,7 @@ static void finish(struct collector *c, const struct ckey *k, struct conn *cn, i
 		c->sinks[i].record(c->sinks[i].ctx, r);
 	if (in_lru)
 		lru_delete(c->conns, k);
-	conn_free(cn);
+	conn_release(c, cn);
 }
 
 /* The connection's hellos as the diagnosis and the outputs read them. */
@@ -270,15 +332,17 @@ static int keep_hellos(struct collector *c, struct conn *cn)
 {
 	struct hs_record *r = &cn->rec;
 
-	if (!cn->ch)
+	if (!cn->ch && r->ch != &c->hello[0])
 		return 0;
 	cn->held_ch = malloc(2 * sizeof(*cn->held_ch));
 	if (!cn->held_ch)
 		return -1;
 	memcpy(cn->held_ch, c->hello, 2 * sizeof(*cn->held_ch));
-	if (r->ch == cn->ch)
+	/* the ClientHello, or the part of one that came */
+	if (r->ch == &c->hello[0])
 		r->ch = &cn->held_ch[0];
-	cn->ch = &cn->held_ch[0];
+	if (cn->ch)
+		cn->ch = &cn->held_ch[0];
 	if (cn->ch2)
 		cn->ch2 = r->ch2 = &cn->held_ch[1];
 	return 0;
@@ -292,7 +356,7 @@ static void forget(struct collector *c, const struct ckey *k, struct conn *cn)
 		c->st.hellos_open--;
 	}
 	lru_delete(c->conns, k);
-	conn_free(cn);
+	conn_release(c, cn);
 }
 
 /* The program of this host at one end, if the live source knows it (opts.identify). */
@@ -336,7 +400,10 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 	r->ch2 = cn->ch2;
 	if (!cn->ch && cn->part_seen) {
 		/* never whole: what its first bytes said (its SNI, when they held it) */
-		r->ch = cn->part;
+		if (cn->part) {
+			hello_pack_unpack(cn->part, &c->hello[0]);
+			r->ch = &c->hello[0];
+		}
 		if (!r->ch_ns)
 			r->ch_ns = wall(c, cn->part_ns);
 		r->ev.hello_incomplete = 1;
@@ -373,6 +440,8 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 		cn->hold_until = c->now + c->o.hold_ns;
 		c->st.held_open++;
 		lru_lookup(c->conns, k);
+		conn_account(c, cn);
+		trim(c, cn);
 		return;
 	}
 	finish(c, k, cn, 1);
@@ -513,10 +582,12 @@ static void on_hello_part(struct conn *cn, const struct tlsmon_ev_hello_part *e)
 	if (e->need)
 		cn->part_need = e->need;
 	if (e->has_ch) {
-		if (!cn->part)
-			cn->part = malloc(sizeof(*cn->part));
-		if (cn->part)
-			*cn->part = e->ch;
+		struct hello_pack *p = hello_pack_new(&e->ch);
+
+		if (p) {
+			free(cn->part);
+			cn->part = p;
+		}
 	}
 }
 
@@ -691,6 +762,12 @@ int collector_event(void *ctx, const void *ev, size_t size)
 		settle(c, &k, cn, sm->reason == TLSMON_END_EXPIRED);
 		break;
 	}
+	/* the events that make a connection hold more */
+	if (h->type == TLSMON_EV_CLIENT_HELLO || h->type == TLSMON_EV_SERVER_HELLO ||
+	    h->type == TLSMON_EV_HELLO_PART) {
+		conn_account(c, cn);
+		trim(c, cn);
+	}
 	return 0;
 }
 
@@ -740,5 +817,7 @@ void collector_stats(const struct collector *c, struct collector_stats *st)
 {
 	*st = c->st;
 	st->open = lru_count(c->conns);
+	st->bytes = c->bytes;
+	st->max_bytes = c->o.max_bytes;
 	st->servers = profiles_count(c->profiles);
 }

@@ -25,6 +25,13 @@ struct rec_sink {
 
 struct collector_opts {
 	uint32_t max_conns;		/* open connections; the least recent go past it */
+	/*
+	 * Heap the open connections may hold (hellos kept, partial hellos,
+	 * ServerHellos); the least recent go past it.  0: max_conns *
+	 * COLLECTOR_CONN_BYTES, which bounds the collector's memory whatever
+	 * the hellos' sizes, and grows with --max-conns.
+	 */
+	uint64_t max_bytes;
 	uint32_t max_servers;		/* server profiles kept */
 	double handshake_timeout;	/* seconds */
 	int64_t wall_offset_ns;		/* added to event times for the wall clock */
@@ -57,12 +64,16 @@ struct collector_opts {
 	void *keep_ctx;
 };
 
+/* Each open connection's share of the default budget: a ~500 B hello's connection takes ~1.1 KB. */
+#define COLLECTOR_CONN_BYTES 1024
+
 struct collector_stats {
 	uint64_t events;
 	uint64_t records;
 	uint64_t by_outcome[OUTCOME_MAX];
 	uint64_t by_reason[REASON_MAX];
-	uint64_t evicted;		/* connections dropped by max_conns */
+	uint64_t evicted;		/* connections dropped by max_conns or max_bytes */
+	uint64_t evicted_bytes;		/* of which by max_bytes: the budget was spent */
 	uint64_t timed_out;
 	uint64_t hello_incomplete;	/* records of a ClientHello that never came whole */
 	uint64_t orphan_events;		/* for a connection whose start we missed: dropped */
@@ -71,13 +82,15 @@ struct collector_stats {
 	uint64_t client_hellos;
 	uint64_t hellos_settled;	/* its connection settled as a record */
 	uint64_t hellos_repeated;	/* a later hello on a connection that had one */
-	uint64_t hellos_evicted;	/* its connection dropped by max_conns */
+	uint64_t hellos_evicted;	/* its connection dropped by max_conns or max_bytes */
 	uint64_t hellos_open;		/* its connection not settled yet */
 	uint32_t held_open;		/* --verify: failures waiting for their verification */
 	uint64_t cert_errors;		/* Certificate / CertificateRequest that did not parse */
 	uint64_t filtered;		/* records left out by opts.keep (--pid, --cgroup, --unit) */
 	uint32_t open;
 	uint32_t servers;
+	uint64_t bytes;			/* heap the open connections hold now */
+	uint64_t max_bytes;		/* its budget */
 };
 
 struct collector *collector_new(const struct collector_opts *o);

@@ -18,7 +18,7 @@ struct conn {
 	struct tls_client_hello *held_ch;	/* owned: ch and ch2 while held */
 	struct tls_server_hello *sh;		/* owned */
 	/* a ClientHello begun in reassembly, not whole (yet): what its bytes said */
-	struct tls_client_hello *part;		/* owned; NULL: too few bytes to parse */
+	struct hello_pack *part;		/* owned, packed; NULL: too few bytes to parse */
 	uint32_t part_have, part_need;		/* its bytes received, its length */
 	uint64_t part_ns;			/* event clock: its first bytes */
 	uint8_t part_seen;			/* cleared when the whole hello came */
@@ -38,6 +38,7 @@ struct conn {
 	uint8_t non_tls;			/* the server answered in plain text */
 	uint8_t hello_counted;			/* a ClientHello made it count (accounting) */
 	uint8_t n_app_seq;
+	uint32_t bytes;				/* heap accounted to the collector's budget */
 	/* application-data records in the order seen, both sides */
 	struct {
 		uint8_t side;

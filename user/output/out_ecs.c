@@ -228,19 +228,6 @@ static void ciphers_offered(struct jbuf *b, const char *key, const struct tls_cl
 	jbuf_arr_close(b);
 }
 
-static void alpn_offered(struct jbuf *b, const char *key, const struct tls_client_hello *ch)
-{
-	size_t len = ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX, p = 0, k, n = 0;
-	struct jbuf_bytes v[TLSMON_ALPN_MAX];
-
-	while (p < len) {
-		k = ch->alpn[p++];
-		v[n++] = (struct jbuf_bytes){ ch->alpn + p, k < len - p ? k : len - p };
-		p += k;
-	}
-	jbuf_strv(b, key, v, n);
-}
-
 /* Lists longer than tlsmon keeps: shown in part (supported_ciphers too), said so here. */
 static void hello_cut(struct jbuf *b, const char *key, const struct tls_client_hello *ch)
 {
@@ -276,7 +263,7 @@ static void tlsmon_hello(struct jbuf *b, const struct hs_record *r, const char *
 	if (!ch)
 		return;
 	hello_cut(b, KEY("client_hello_cut"), ch);
-	alpn_offered(b, KEY("alpn_offered"), ch);
+	out_json_alpn_list(b, KEY("alpn_offered"), ch);
 	jbuf_u64(b, KEY("alpn_offered_count"), ch->alpn_count);
 	jbuf_key(b, KEY("versions_offered"));
 	jbuf_arr_open(b);

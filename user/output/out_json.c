@@ -70,7 +70,7 @@ static const char *ver_str(uint16_t v, char *buf, size_t len)
 	return tls_version_str(v, buf, len);
 }
 
-static void alpn_list(struct jbuf *b, const char *key, const struct tls_client_hello *ch)
+void out_json_alpn_list(struct jbuf *b, const char *key, const struct tls_client_hello *ch)
 {
 	size_t len = ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX, p = 0, k, n = 0;
 	struct jbuf_bytes v[TLSMON_ALPN_MAX];
@@ -315,7 +315,7 @@ void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *
 	if (r->reason == REASON_NON_TLS_RESPONSE)
 		jbuf_strn(b, "first_bytes", ev->first_bytes, ev->n_first_bytes);
 	if (r->reason == REASON_NO_SHARED_ALPN && r->ch) {
-		alpn_list(b, "client_alpn", r->ch);
+		out_json_alpn_list(b, "client_alpn", r->ch);
 		jbuf_u64(b, "client_alpn_count", r->ch->alpn_count);
 	}
 	/* what was wrong with the certificate the other side refused */
@@ -416,7 +416,7 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 					jbuf_str(b, NULL, cut[i].name);
 			jbuf_arr_close(b);
 		}
-		alpn_list(b, "alpn_offered", ch);
+		out_json_alpn_list(b, "alpn_offered", ch);
 		jbuf_u64(b, "alpn_offered_count", ch->alpn_count);
 		names16(b, "versions_offered", ch->versions, ch->n_versions, TLSMON_MAX_VERSIONS,
 			ver_str, 1);

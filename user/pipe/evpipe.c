@@ -9,7 +9,6 @@
  * per side is 32 KiB by default), bytes in all. */
 #define REASM_STREAMS 4096
 #define REASM_STREAM_BYTES (64 * 1024)
-#define REASM_TOTAL_BYTES (32ull << 20)
 
 /* What reassembly rebuilds goes on to the output, counted for the accounting. */
 static int from_reasm(void *ctx, const void *ev, size_t size)
@@ -28,7 +27,7 @@ int evpipe_init(struct evpipe *p, ev_sink out, void *out_ctx, int pass_blobs)
 	p->out = out;
 	p->out_ctx = out_ctx;
 	p->pass_blobs = pass_blobs;
-	p->reasm = reasm_new(REASM_STREAMS, REASM_STREAM_BYTES, REASM_TOTAL_BYTES, from_reasm, p);
+	p->reasm = reasm_new(REASM_STREAMS, REASM_STREAM_BYTES, EVPIPE_REASM_BYTES, from_reasm, p);
 	return p->reasm ? 0 : -ENOMEM;
 }
 

@@ -20,6 +20,10 @@ struct dp_user {
 	ev_sink sink;
 	void *sink_ctx;
 	__u64 now;				/* the frame's capture time */
+	/* dp_user_expire(): what the last sweep left, so the next may skip */
+	__u64 expired;				/* flows it ended, in all */
+	__u64 min_last;				/* the least recent flow it left */
+	__u64 min_now;				/* the earliest frame since */
 };
 
 /* The handler's functions reach their environment through this. */
@@ -36,6 +40,7 @@ static struct dp_user *dp_cur;
 #define dp_frame_len(pk, hook) ((__u32)((const __u8 *)(pk)->data_end - (const __u8 *)(pk)->data))
 #define DP_CFG(field) (dp_cur->cfg.field)
 #define DP_STAGE(fn, pk, hook, s, f, dir) fn(pk, hook, s, f, dir)
+#define dp_net_parse(pk, hook, m, len, flags) np_parse((pk)->data, (pk)->data_end, (len), (m), (flags))
 
 static inline int dp_emit(void *ev, __u32 size)
 {
@@ -47,10 +52,11 @@ static inline void *dp_reserve(__u32 size)
 	return size <= sizeof(dp_cur->hello) ? &dp_cur->hello : NULL;
 }
 
-static inline void dp_commit(void *ev)
+static inline void dp_commit(void *ev, __u32 size)
 {
 	const struct tlsmon_ev_hdr *h = ev;
 
+	(void)size;
 	dp_cur->sink(dp_cur->sink_ctx, ev, h->size);
 }
 
@@ -121,6 +127,8 @@ void dp_user_frame(struct dp_user *du, const void *frame, uint32_t len, uint64_t
 	};
 
 	du->now = ts_ns;
+	if (ts_ns < du->min_now)
+		du->min_now = ts_ns;
 	dp_cur = du;
 	dp_handle(&pk, hook);
 	dp_cur = NULL;
@@ -157,25 +165,58 @@ static int by_last(const void *a, const void *b)
  * As the kernel's sweep: the flows idle since before cutoff_ns end, the least
  * recently active first, and reassembly and the collector let go of them too.
  */
+/* Flows in the table: the datapath counts every way one comes and goes. */
+static __u64 live_flows(const struct dp_user *du)
+{
+	const __u64 *c = du->counters;
+
+	return c[TLSMON_C_FLOWS_CREATED] - c[TLSMON_C_FLOWS_DELETED] - c[TLSMON_C_FLOW_EVICTED] -
+	       du->expired;
+}
+
+/*
+ * Nothing to do without a flow, or before cutoff_ns reaches the least recent
+ * flow the last sweep left or the earliest frame since (a flow made or
+ * touched since is at least that recent).  A capture that spans hours then
+ * walks the table only when a flow may have gone idle.
+ */
+static int sweep_needless(const struct dp_user *du, uint64_t cutoff_ns)
+{
+	if (!live_flows(du))
+		return 1;
+	return cutoff_ns <= du->min_last && cutoff_ns <= du->min_now;
+}
+
 uint32_t dp_user_expire(struct dp_user *du, uint64_t cutoff_ns)
 {
 	struct tlsmon_flow_slot **idle = NULL, **more;
 	struct tlsmon_ev_small e;
 	uint32_t i, n = 0, cap = 0, h;
+	__u64 min_last = ~0ull;
 
+	if (sweep_needless(du, cutoff_ns))
+		return 0;
+	du->min_now = ~0ull;
 	for (i = 0; i < du->n_slots; i++) {
-		if (!du->slots[i].tag || du->slots[i].tag == TLSMON_TAG_BUSY ||
-		    du->slots[i].flow.last_ns >= cutoff_ns)
+		if (!du->slots[i].tag || du->slots[i].tag == TLSMON_TAG_BUSY)
 			continue;
+		if (du->slots[i].flow.last_ns >= cutoff_ns) {
+			if (du->slots[i].flow.last_ns < min_last)
+				min_last = du->slots[i].flow.last_ns;
+			continue;
+		}
 		if (n == cap) {
 			cap = cap ? 2 * cap : 256;
 			more = realloc(idle, cap * sizeof(*idle));
-			if (!more)
-				break;	/* the rest goes at the next sweep */
+			if (!more) {
+				min_last = 0;	/* the rest goes at the next sweep */
+				break;
+			}
 			idle = more;
 		}
 		idle[n++] = &du->slots[i];
 	}
+	du->min_last = min_last;
 	if (n)
 		qsort(idle, n, sizeof(*idle), by_last);
 	for (i = 0; i < n; i++) {
@@ -184,6 +225,7 @@ uint32_t dp_user_expire(struct dp_user *du, uint64_t cutoff_ns)
 			du->hints[h]--;
 		ev_flow_expired(&e, &idle[i]->key, &idle[i]->flow);
 		idle[i]->tag = 0;
+		du->expired++;
 		du->sink(du->sink_ctx, &e, sizeof(e));
 	}
 	free(idle);
