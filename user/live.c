@@ -83,8 +83,9 @@ int live_run(struct evpipe *pipe)
 		pr_err("%s", err);
 		goto cleanup;
 	}
-	/* the socket hooks (tracing programs): before the datapath sees a connection */
-	if (!env.no_process && local_open(&env.filter))
+	/* the socket hooks (tracing programs): before the datapath sees a connection;
+	 * --events has no records to name */
+	if (!env.no_process && !env.events && local_open(&env.filter))
 		goto cleanup;
 	/* Attach them */
 	bpf_dp_hook_progs(dp, &progs);
