@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "main.h"
+#include "model/local_id.h"
 #include "lib/log.h"
 #include "lib/privs.h"
 #include "model/collector.h"
@@ -122,6 +123,13 @@ static void usage(FILE *f)
 		"                              seconds (600)\n"
 		"      --verify-timeout S      per probe handshake, connect included (3)\n"
 		"      --verify-probes N       handshakes per verification, 1 to %d (%d)\n"
+		"Local programs (live only; see tlsmon(8)):\n"
+		"      --no-process            do not load the socket hooks (fentry on\n"
+		"                              tcp_connect, fexit on inet_accept) that name the\n"
+		"                              program of this host at each handshake\n"
+		"      --pid N                 report only handshakes of process N\n"
+		"      --cgroup PATH           ... of programs in cgroup v2 PATH or below it\n"
+		"      --unit NAME             ... of programs in systemd unit NAME\n"
 		"Privileges:\n"
 		"      --user NAME             once attached (or the capture open), run as NAME\n"
 		"                              with no capability (live default: nobody when\n"
@@ -318,7 +326,7 @@ static int parse_args(int argc, char **argv)
 		OPT_TEXTFILE_DIR, OPT_TEXTFILE_INTERVAL, OPT_NO_TEXTFILE, OPT_MAX_SERIES, OPT_CA_FILE,
 		OPT_DASHBOARD, OPT_NO_DASHBOARD, OPT_USER, OPT_NO_DROP, OPT_NO_SECCOMP,
 		OPT_VERIFY, OPT_VERIFY_INTERVAL, OPT_VERIFY_TIMEOUT, OPT_VERIFY_PROBES,
-		OPT_JSON_FORMAT,
+		OPT_JSON_FORMAT, OPT_NO_PROCESS, OPT_PID, OPT_CGROUP, OPT_UNIT,
 		OPT_NO_PROCESS_LABELS,
 	};
 	static const struct option opts[] = {
@@ -330,6 +338,10 @@ static int parse_args(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "json-format", required_argument, NULL, OPT_JSON_FORMAT },
+		{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "summary-interval", required_argument, NULL, OPT_SUMMARY },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
@@ -401,6 +413,31 @@ static int parse_args(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			env.json_format = c;
+			break;
+		case OPT_NO_PROCESS:
+			env.no_process = 1;
+			break;
+		case OPT_PID:
+			/* PID_MAX_LIMIT: the largest pid the kernel hands out */
+			if (parse_u32(optarg, "--pid", 1, 4194304, &env.filter.pid))
+				return EXIT_USAGE;
+			break;
+		case OPT_CGROUP:
+			if (optarg[0] != '/' || strlen(optarg) >= LOCAL_PATH_MAX) {
+				pr_err("--cgroup: a cgroup v2 path from its root (\"/system.slice/"
+				       "nginx.service\"), shorter than %d bytes, not '%s'",
+				       LOCAL_PATH_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			env.filter.cgroup = optarg;
+			break;
+		case OPT_UNIT:
+			if (!optarg[0] || strlen(optarg) >= LOCAL_NAME_MAX || strchr(optarg, '/')) {
+				pr_err("--unit: a systemd unit name (\"nginx.service\"), shorter than "
+				       "%d bytes, not '%s'", LOCAL_NAME_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			env.filter.unit = optarg;
 			break;
 		case OPT_ALL:
 			env.all = 1;
@@ -520,6 +557,12 @@ static int parse_args(int argc, char **argv)
 	if (env.verify && env.read_path) {
 		pr_err("--verify asks live servers and cannot be used with --read: the servers in "
 		       "a capture may be elsewhere, or changed since");
+		return EXIT_USAGE;
+	}
+	/* a capture has no processes; the filters read what the socket hooks record */
+	if (local_filter_any(&env.filter) && (env.read_path || env.no_process || env.events)) {
+		pr_err("--pid, --cgroup and --unit name local programs: live only, without "
+		       "--no-process or --events");
 		return EXIT_USAGE;
 	}
 	if (env.verify && env.events) {

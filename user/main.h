@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include "lib/sandbox.h"
+#include "local.h"
 #include "model/agg.h"
 #include "model/run_stats.h"
 #include "source/bpf_dp.h"
@@ -53,6 +54,8 @@ struct env {
 	uint32_t verify_interval;	/* seconds per server:port */
 	uint32_t verify_timeout;	/* seconds per probe */
 	uint32_t verify_probes;		/* per verification */
+	int no_process;			/* --no-process: no socket hooks, no local program */
+	struct local_filter filter;	/* --pid, --cgroup, --unit */
 	struct agg_opts agg;
 	struct tlsmon_dp_cfg cfg;
 };

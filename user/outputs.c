@@ -55,6 +55,8 @@ static void gather_stats(struct run_stats *st)
 	}
 	if (run.col)
 		collector_stats(run.col, &st->col);
+	if (!env.read_path)
+		local_stats(st);
 	if (run.json)
 		st->json_write_failures = out_json_stats(run.json)->failed;
 	if (run.log)
@@ -249,6 +251,12 @@ int outputs_open(void)
 		co.hold_ctx = run.verify;
 		/* every probe of a verification, each to its timeout, and a margin */
 		co.hold_ns = ((uint64_t)env.verify_probes * env.verify_timeout + 2) * 1000000000ull;
+	}
+	/* live: which program of this host made each handshake (the hooks load with the datapath) */
+	if (!env.read_path && !env.no_process) {
+		co.identify = local_identify;
+		if (local_filter_any(&env.filter))
+			co.keep = local_keep;
 	}
 	run.col = collector_new(&co);
 	if (!run.col) {

@@ -11,6 +11,7 @@
 #include "lib/linefile.h"
 #include "lib/str.h"
 #include "lib/tls_names.h"
+#include "model/local_id.h"
 #include "output/out_json.h"
 #include "output/out_verify.h"
 #include "tls_proto.h"
@@ -331,6 +332,45 @@ void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *
 	jbuf_obj_close(b);
 }
 
+/* A string of the local identity: bytes as the kernel or the cgroup path gave them; "" null. */
+static void local_str(struct jbuf *b, const char *key, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (n)
+		jbuf_strn(b, key, s, n);
+	else
+		jbuf_null(b, key);
+}
+
+void out_json_local(struct jbuf *b, const char *key, const struct local_id *l)
+{
+	if (!l) {
+		jbuf_null(b, key);
+		return;
+	}
+	jbuf_key(b, key);
+	jbuf_obj_open(b);
+	jbuf_str(b, "side", side_name(l->side));
+	jbuf_u64(b, "pid", l->pid);
+	jbuf_u64(b, "tid", l->tid);
+	jbuf_u64(b, "uid", l->uid);
+	local_str(b, "comm", l->comm, sizeof(l->comm));
+	local_str(b, "exe", l->exe, sizeof(l->exe));
+	jbuf_u64(b, "cgroup_id", l->cgroup_id);
+	local_str(b, "cgroup", l->cgroup_path, sizeof(l->cgroup_path));
+	local_str(b, "unit", l->unit, sizeof(l->unit));
+	local_str(b, "container_id", l->container_id, sizeof(l->container_id));
+	if (l->runtime != LOCAL_RT_NONE)
+		jbuf_str(b, "container_runtime", local_runtime_name(l->runtime));
+	else
+		jbuf_null(b, "container_runtime");
+	local_str(b, "pod_uid", l->pod_uid, sizeof(l->pod_uid));
+	local_str(b, "pod_namespace", l->pod_namespace, sizeof(l->pod_namespace));
+	local_str(b, "pod_name", l->pod_name, sizeof(l->pod_name));
+	jbuf_obj_close(b);
+}
+
 void out_json_record(struct jbuf *b, const struct hs_record *r)
 {
 	const struct tls_client_hello *ch = r->ch;
@@ -466,6 +506,7 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 		out_json_alert(b, NULL, &r->alerts[i]);
 	jbuf_arr_close(b);
 	jbuf_str(b, "history", r->history);
+	out_json_local(b, "local", r->local);
 	if (r->verified && r->outcome == OUTCOME_FAILED)
 		out_verify_brief(b, r->verified);
 	jbuf_obj_close(b);
