@@ -66,6 +66,9 @@ static int set_version(SSL_CTX *ctx, enum key k, const char *v, char *err, size_
 		snprintf(name, sizeof(name), "TLSv%s", v + 3);
 	else
 		snprintf(name, sizeof(name), "%.15s", v);
+	/* libssl calls TLS 1.0 "TLSv1" */
+	if (!strcmp(name, "TLSv1.0"))
+		name[5] = 0;
 	if (cc && !strncmp(name, "TLSv1", 5)) {
 		SSL_CONF_CTX_set_flags(cc, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER);
 		SSL_CONF_CTX_set_ssl_ctx(cc, ctx);
