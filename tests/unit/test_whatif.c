@@ -401,7 +401,7 @@ static void test_offers(void **state)
 	policy("groups=X25519");
 	for (i = 0; i < a.n_groups; i++)
 		assert_true(a.groups[i] != 0x0019);
-	assert_int_equal(whatif_report(&pol, o, rows, 4), 2);
+	assert_int_equal(whatif_eval_all(&pol, o, rows, 4), 2);
 	assert_false(rows[1].v.would_fail);
 	assert_int_equal(rows[1].o->handshakes, 2 + OFFERS_MAX_SERVERS);
 	assert_int_equal(rows[0].o->handshakes, 1);

@@ -72,6 +72,7 @@ struct whatif_verdict {
  * before privileges are dropped and the sandbox entered.
  */
 int whatif_parse(const char *s, struct whatif_policy *p, char *err, size_t errlen);
+/* The verdict on one ClientHello (whatif_eval.c). */
 void whatif_eval(const struct whatif_policy *p, const struct tls_client_hello *ch,
 		 struct whatif_verdict *v);
 /* "no_shared_group", ...: the finer cause ("ok" for none). */
@@ -88,7 +89,7 @@ struct whatif_row {
  * that would fail first, then by handshakes.  What the outputs print and
  * the dashboard can show.  Returns the number of rows.
  */
-size_t whatif_report(const struct whatif_policy *p, const struct offers *o,
-		     struct whatif_row *rows, size_t max);
+size_t whatif_eval_all(const struct whatif_policy *p, const struct offers *o,
+		       struct whatif_row *rows, size_t max);
 
 #endif

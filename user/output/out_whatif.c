@@ -114,7 +114,7 @@ int out_whatif_write(FILE *f, const struct whatif_policy *p, const struct offers
 
 	if (!rows)
 		return -ENOMEM;
-	n = whatif_report(p, o, rows, n);
+	n = whatif_eval_all(p, o, rows, n);
 	jbuf_init(&b);
 	if (!json)
 		text_head(f, p, rows, n);
