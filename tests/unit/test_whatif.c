@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "corpus.h"
+#include "model/local_id.h"
 #include "model/offers.h"
 #include "model/whatif.h"
 #include "tls_parse.h"
@@ -408,6 +409,42 @@ static void test_offers(void **state)
 	offers_free(o);
 }
 
+/* The local programs behind an offer: named as aggregation names them, bounded. */
+static void test_offers_processes(void **state)
+{
+	struct tls_client_hello ch;
+	struct fingerprints fp = { .have_ja4 = 1, .ja4 = "t13d1516h2_8daaf6152771_e5627efa2ab1" };
+	struct hs_record r = { .ch = &ch, .fp = &fp, .family = 4, .sport = 443 };
+	struct local_id id = { .comm = "curl" };
+	struct offers *o = offers_new(0);
+	char want[OFFERS_PROC_MAX];
+	unsigned i;
+
+	(void)state;
+	if (hello(CHROME, &ch))
+		skip();
+	assert_non_null(o);
+	offers_record(o, &r);	/* no local end: none */
+	assert_int_equal(offers_get(o, 0)->n_procs, 0);
+	r.local = &id;
+	offers_record(o, &r);
+	offers_record(o, &r);
+	assert_int_equal(offers_get(o, 0)->n_procs, 1);
+	assert_string_equal(offers_get(o, 0)->procs[0], local_id_process(&id, want, sizeof(want)));
+	snprintf(id.unit, sizeof(id.unit), "nginx.service");
+	offers_record(o, &r);
+	assert_int_equal(offers_get(o, 0)->n_procs, 2);
+	assert_string_equal(offers_get(o, 0)->procs[1], "nginx.service");
+	for (i = 0; i < OFFERS_MAX_PROCS; i++) {
+		snprintf(id.unit, sizeof(id.unit), "app%u.service", i);
+		offers_record(o, &r);
+	}
+	assert_int_equal(offers_get(o, 0)->n_procs, OFFERS_MAX_PROCS);
+	assert_int_equal(offers_get(o, 0)->more_procs, 1);
+	assert_int_equal(offers_get(o, 0)->handshakes, 4 + OFFERS_MAX_PROCS);
+	offers_free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_eval_alpn),
 		cmocka_unit_test(test_eval_mutated),
 		cmocka_unit_test(test_offers),
+		cmocka_unit_test(test_offers_processes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/hello_pack.h"
+#include "model/local_id.h"
 #include "model/offers.h"
 #include "tls_proto.h"
 
@@ -168,6 +169,27 @@ static void add_sni(struct offer *of, const struct hs_record *r)
 	of->n_snis++;
 }
 
+/* The local program at either end, when this host is one (live, with process info). */
+static void add_proc(struct offer *of, const struct hs_record *r)
+{
+	char name[OFFERS_PROC_MAX];
+	unsigned i;
+
+	if (!r->local)
+		return;
+	local_id_process(r->local, name, sizeof(name));
+	if (!name[0])
+		return;
+	for (i = 0; i < of->n_procs; i++)
+		if (!strcmp(of->procs[i], name))
+			return;
+	if (of->n_procs == OFFERS_MAX_PROCS) {
+		of->more_procs = 1;
+		return;
+	}
+	memcpy(of->procs[of->n_procs++], name, sizeof(name));
+}
+
 void offers_record(void *ctx, const struct hs_record *r)
 {
 	struct offers *o = ctx;
@@ -194,6 +216,7 @@ void offers_record(void *ctx, const struct hs_record *r)
 	of->failed += r->outcome == OUTCOME_FAILED;
 	add_server(of, r);
 	add_sni(of, r);
+	add_proc(of, r);
 }
 
 size_t offers_count(const struct offers *o)

@@ -3,7 +3,7 @@
  * The distinct client offers seen: one per JA4 and what a server
  * negotiates on (versions, suites, groups, signature algorithms, ALPN; JA4
  * leaves the groups and most of ALPN out), with how many handshakes made
- * it, to which servers, under which names.  Bounded: past the limit a new
+ * it, to which servers, under which names, from which local programs.  Bounded: past the limit a new
  * offer is counted, not kept.  A record sink (offers_record).
  */
 #ifndef TLSMON_OFFERS_H
@@ -16,6 +16,8 @@
 
 #define OFFERS_MAX_SERVERS 8	/* kept per offer; more are counted as "more" */
 #define OFFERS_MAX_SNIS 8
+#define OFFERS_MAX_PROCS 8	/* local programs (model/local_id.h) */
+#define OFFERS_PROC_MAX 128	/* a program's name, cut past it */
 #define OFFERS_DEFAULT_MAX 4096
 
 struct hello_pack;
@@ -39,10 +41,11 @@ struct offer {
 	struct hello_pack *hello;	/* the first hello with this offer */
 	uint64_t handshakes;
 	uint64_t failed;		/* of those, failed as seen */
-	uint8_t n_servers, n_snis;
-	uint8_t more_servers, more_snis;	/* others seen past the bounds */
+	uint8_t n_servers, n_snis, n_procs;
+	uint8_t more_servers, more_snis, more_procs;	/* others seen past the bounds */
 	struct offer_server servers[OFFERS_MAX_SERVERS];
 	struct offer_sni snis[OFFERS_MAX_SNIS];
+	char procs[OFFERS_MAX_PROCS][OFFERS_PROC_MAX];	/* local_id_process() names */
 };
 
 struct offers_stats {

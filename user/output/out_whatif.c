@@ -10,7 +10,7 @@
 static void json_row(struct jbuf *b, const struct whatif_policy *p, const struct whatif_row *w)
 {
 	const struct offer *of = w->o;
-	struct jbuf_bytes v[OFFERS_MAX_SNIS];
+	struct jbuf_bytes v[OFFERS_MAX_SNIS > OFFERS_MAX_PROCS ? OFFERS_MAX_SNIS : OFFERS_MAX_PROCS];
 	char a[64], ep[80], x[40];
 	unsigned i;
 
@@ -41,6 +41,15 @@ static void json_row(struct jbuf *b, const struct whatif_policy *p, const struct
 	jbuf_strv(b, "snis", v, of->n_snis);
 	if (of->more_snis)
 		jbuf_bool(b, "snis_more", 1);
+	if (of->n_procs) {
+		for (i = 0; i < of->n_procs; i++) {
+			v[i].p = of->procs[i];
+			v[i].n = strlen(of->procs[i]);
+		}
+		jbuf_strv(b, "processes", v, of->n_procs);
+		if (of->more_procs)
+			jbuf_bool(b, "processes_more", 1);
+	}
 	jbuf_bool(b, "would_fail", w->v.would_fail);
 	jbuf_str(b, "reason", reason_name(w->v.reason));
 	jbuf_str(b, "cause", whatif_cause_name(w->v.cause));
@@ -69,7 +78,12 @@ static size_t where(const struct offer *of, char *buf, size_t len)
 		n = str_catf(buf, len, n, "%s%s%s", i ? "," : " ", sni,
 			     of->snis[i].len > 64 || of->snis[i].cut ? "..." : "");
 	}
-	return str_catf(buf, len, n, "%s", of->more_snis ? ",+" : "");
+	n = str_catf(buf, len, n, "%s", of->more_snis ? ",+" : "");
+	for (i = 0; i < of->n_procs; i++) {
+		esc_term(sni, sizeof(sni), of->procs[i], strnlen(of->procs[i], 64));
+		n = str_catf(buf, len, n, "%s%s", i ? "," : " by ", sni);
+	}
+	return str_catf(buf, len, n, "%s", of->more_procs ? ",+" : "");
 }
 
 static void text_head(FILE *f, const struct whatif_policy *p, const struct whatif_row *rows,
@@ -90,7 +104,7 @@ static void text_head(FILE *f, const struct whatif_policy *p, const struct whati
 		esc_term(e, sizeof(e), p->text, strlen(p->text)), fail, n,
 		(unsigned long long)hs_fail, (unsigned long long)hs);
 	fprintf(f, "%-7s %-17s %-17s %-8s %10s  %-36s  %s\n", "VERDICT", "REASON", "CAUSE",
-		"VERSION", "HANDSHAKES", "JA4", "SERVERS SNIS");
+		"VERSION", "HANDSHAKES", "JA4", "SERVERS SNIS [by PROCESSES]");
 }
 
 static void text_row(FILE *f, const struct whatif_row *w)
