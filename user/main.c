@@ -124,12 +124,22 @@ static void usage(FILE *f)
 		"      --verify-timeout S      per probe handshake, connect included (3)\n"
 		"      --verify-probes N       handshakes per verification, 1 to %d (%d)\n"
 		"Local programs (live only; see tlsmon(8)):\n"
-		"      --no-process            do not load the socket hooks (fentry on\n"
-		"                              tcp_connect, fexit on inet_accept) that name the\n"
-		"                              program of this host at each handshake\n"
+		"      --no-process            do not load the socket hooks (fentry/fexit on\n"
+		"                              connect and accept, else the TCP state\n"
+		"                              tracepoint) that name the program of this host\n"
+		"                              at each handshake\n"
 		"      --pid N                 report only handshakes of process N\n"
 		"      --cgroup PATH           ... of programs in cgroup v2 PATH or below it\n"
 		"      --unit NAME             ... of programs in systemd unit NAME\n"
+		"What would break:\n"
+		"      --what-if POLICY        instead of the records: which distinct client\n"
+		"                              offers (per JA4) a server with POLICY would\n"
+		"                              refuse, and why; printed at the end of --read,\n"
+		"                              live when tlsmon stops.  POLICY: comma-separated\n"
+		"                              min_version=, max_version= (TLS1.0..TLS1.3),\n"
+		"                              ciphers=, ciphersuites= (OpenSSL, ':'-separated),\n"
+		"                              groups=, sigalgs=, alpn= (':'-separated),\n"
+		"                              cert=rsa|ecdsa; see tlsmon(8)\n"
 		"Privileges:\n"
 		"      --user NAME             once attached (or the capture open), run as NAME\n"
 		"                              with no capability (live default: nobody when\n"
@@ -328,6 +338,7 @@ static int parse_args(int argc, char **argv)
 		OPT_VERIFY, OPT_VERIFY_INTERVAL, OPT_VERIFY_TIMEOUT, OPT_VERIFY_PROBES,
 		OPT_JSON_FORMAT, OPT_NO_PROCESS, OPT_PID, OPT_CGROUP, OPT_UNIT,
 		OPT_NO_PROCESS_LABELS,
+		OPT_WHAT_IF,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -367,6 +378,7 @@ static int parse_args(int argc, char **argv)
 		{ "verify-interval", required_argument, NULL, OPT_VERIFY_INTERVAL },
 		{ "verify-timeout", required_argument, NULL, OPT_VERIFY_TIMEOUT },
 		{ "verify-probes", required_argument, NULL, OPT_VERIFY_PROBES },
+		{ "what-if", required_argument, NULL, OPT_WHAT_IF },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -525,6 +537,15 @@ static int parse_args(int argc, char **argv)
 			if (parse_u32(optarg, "--verify-probes", 1, VERIFY_MAX_PROBES, &env.verify_probes))
 				return EXIT_USAGE;
 			break;
+		case OPT_WHAT_IF:
+			if (env.what_if) {
+				pr_err("--what-if: one policy per run");
+				return EXIT_USAGE;
+			}
+			env.what_if = optarg;
+			if (outputs_what_if(optarg))
+				return EXIT_USAGE;
+			break;
 		case 'v':
 			env.verbose++;
 			break;
@@ -569,8 +590,13 @@ static int parse_args(int argc, char **argv)
 		pr_err("--verify needs the collector's records; --events prints raw events instead");
 		return EXIT_USAGE;
 	}
+	if (env.what_if && (env.events || env.dashboard > 0)) {
+		pr_err("--what-if prints its report on standard output: not with --%s",
+		       env.events ? "events" : "dashboard");
+		return EXIT_USAGE;
+	}
 	if (env.dashboard < 0)
-		env.dashboard = !env.json && !env.events && dashboard_usable();
+		env.dashboard = !env.json && !env.events && !env.what_if && dashboard_usable();
 	if (env.dashboard && (env.json || env.events)) {
 		pr_err("--dashboard and --%s both write to standard output: pick one "
 		       "(--log FILE keeps JSON lines next to the dashboard)",
