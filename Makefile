@@ -39,7 +39,7 @@ USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DTLSMON_VERSION='"$(V
 	$(INCLUDES) -Iuser -MMD -MP
 LDLIBS := -lbpf -lelf -lz -lpcap -lssl -lcrypto -lncursesw -lseccomp -lm -lpthread
 
-BPF_PROGS := tlsmon
+BPF_PROGS := tlsmon sockid
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 

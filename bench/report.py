@@ -226,6 +226,34 @@ def section_pkt(summary):
     return out
 
 
+# ---------------------------------------------------------------- 1c. socket hooks
+
+def section_sockid(summary):
+    """What naming local programs (bpf/sockid.bpf.c) adds to a TCP connection."""
+    rows = tsv("sockid.tsv")
+    out = ["## 1c. What naming local programs adds to a connection", ""]
+    if not rows or len(rows) < 2:
+        return out + ["Not measured.", ""]
+    out += ["`bench_sockid`: a loopback connect()/accept()/close() loop, rounds alternating "
+            "without and with the socket hooks attached (each set the kernel loads), the "
+            "median thread CPU time per connection of each (the hooks run in the connecting "
+            "and accepting thread).", ""]
+    table_rows = []
+    for r in rows[1:]:
+        if len(r) >= 3 and r[1] == "refused":
+            table_rows.append([r[0], "-", "-", "-", "-", "refused: " + r[2]])
+            continue
+        name, conns, off, on, ratio = r[0], int(r[1]), float(r[2]), float(r[3]), float(r[4])
+        table_rows.append([name, fnum(conns, 0), fnum(off, 0), fnum(on, 0), f"{ratio:.2f}x",
+                           f"{fnum(float(r[5]), 0)}-{fnum(float(r[6]), 0)}"])
+        summary.append(["1c", f"socket hooks ({name}): CPU per loopback connection",
+                        "for information", f"{fnum(on, 0)} ns vs {fnum(off, 0)} ns without "
+                        f"({ratio:.2f}x, +{fnum(on - off, 0)} ns)", "for information"])
+    out += [table(["Hooks", "connections per round", "without ns", "with ns", "ratio",
+                   "with p25-p75"], table_rows), ""]
+    return out
+
+
 # ---------------------------------------------------------------- 1b. verifier
 
 # The verifier's processed instructions for tlsmon_xdp at 27d3c74, the last
@@ -845,6 +873,7 @@ def main():
     body = []
     body += section_pkt(summary)
     body += section_verifier(summary)
+    body += section_sockid(summary)
     body += section_ring(summary)
     body += section_live(summary)
     body += section_offline(summary)

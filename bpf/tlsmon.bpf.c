@@ -17,40 +17,26 @@ DP_STAGE_DEFINE(dp_hs_walk, 0)
 DP_STAGE_DEFINE(dp_hs_msg, 0)
 DP_STAGE_DEFINE(dp_hello_ship, 0)
 
-/* np_parse() and its layers, verified apart (see tlsmon_env.bpf.h) */
-__attribute__((noinline)) int dp_parse_xdp(struct xdp_md *ctx, struct np_meta *m, __u32 len,
-					   __u32 flags)
-{
-	if (!ctx || !m)
-		return NP_MALFORMED;
-	return np_parse_at(ctx, TLSMON_HOOK_XDP, (void *)(long)ctx->data,
-			   (void *)(long)ctx->data_end, len, m, flags);
-}
-
-__attribute__((noinline)) int dp_parse_skb(struct __sk_buff *ctx, struct np_meta *m, __u32 len,
-					   __u32 flags)
-{
-	if (!ctx || !m)
-		return NP_MALFORMED;
-	return np_parse_at(ctx, TLSMON_HOOK_TC_EGRESS, (void *)(long)ctx->data,
-			   (void *)(long)ctx->data_end, len, m, flags);
-}
-
-__attribute__((noinline)) int dp_layer_xdp(struct xdp_md *ctx, struct np_meta *m, __u32 len,
-					   __u32 flags, __u32 next)
-{
-	if (!ctx || !m)
-		return -NP_MALFORMED;
-	return np_layer((void *)(long)ctx->data, (void *)(long)ctx->data_end, len, m, flags, next);
-}
-
-__attribute__((noinline)) int dp_layer_skb(struct __sk_buff *ctx, struct np_meta *m, __u32 len,
-					   __u32 flags, __u32 next)
-{
-	if (!ctx || !m)
-		return -NP_MALFORMED;
-	return np_layer((void *)(long)ctx->data, (void *)(long)ctx->data_end, len, m, flags, next);
-}
+/* np_parse() and its layers, verified apart per hook (see tlsmon_env.bpf.h) */
+#define DP_PARSE_DEFINE(sfx, ctx_type, hook)                                                  \
+	__attribute__((noinline)) int dp_parse_##sfx(ctx_type *ctx, struct np_meta *m, __u32 len, \
+						     __u32 flags)                                 \
+	{                                                                                     \
+		if (!ctx || !m)                                                               \
+			return NP_MALFORMED;                                                  \
+		return np_parse_at(ctx, hook, (void *)(long)ctx->data,                        \
+				   (void *)(long)ctx->data_end, len, m, flags);               \
+	}                                                                                     \
+	__attribute__((noinline)) int dp_layer_##sfx(ctx_type *ctx, struct np_meta *m, __u32 len, \
+						     __u32 flags, __u32 next)                     \
+	{                                                                                     \
+		if (!ctx || !m)                                                               \
+			return -NP_MALFORMED;                                                 \
+		return np_layer((void *)(long)ctx->data, (void *)(long)ctx->data_end, len, m,  \
+				flags, next);                                                 \
+	}
+DP_PARSE_DEFINE(xdp, struct xdp_md, TLSMON_HOOK_XDP)
+DP_PARSE_DEFINE(skb, struct __sk_buff, TLSMON_HOOK_TC_EGRESS)
 
 /* Frags-aware: jumbo frames and multi-buffer packets reach us whole. */
 SEC("xdp.frags")

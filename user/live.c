@@ -83,6 +83,10 @@ int live_run(struct evpipe *pipe)
 		pr_err("%s", err);
 		goto cleanup;
 	}
+	/* the socket hooks (tracing programs): before the datapath sees a connection;
+	 * --events has no records to name */
+	if (!env.no_process && !env.events && local_open(&env.filter))
+		goto cleanup;
 	/* Attach them */
 	bpf_dp_hook_progs(dp, &progs);
 	e = bpf_hook_attach(&hooks, &hopts, &progs, ifs, n, err, sizeof(err));
@@ -165,6 +169,7 @@ int live_run(struct evpipe *pipe)
 	rc = lost >= 0 ? EXIT_IFACE_GONE : EXIT_OK;
 cleanup:
 	run.dp = NULL;
+	local_close();
 	bpf_hook_detach(hooks);
 	bpf_dp_close(dp);
 	linkwatch_close(lw);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "main.h"
+#include "model/local_id.h"
 #include "lib/log.h"
 #include "lib/privs.h"
 #include "model/collector.h"
@@ -122,6 +123,23 @@ static void usage(FILE *f)
 		"                              seconds (600)\n"
 		"      --verify-timeout S      per probe handshake, connect included (3)\n"
 		"      --verify-probes N       handshakes per verification, 1 to %d (%d)\n"
+		"Local programs (live only; see tlsmon(8)):\n"
+		"      --no-process            do not load the socket hooks (fentry/fexit on\n"
+		"                              connect and accept, else the TCP state\n"
+		"                              tracepoint) that name the program of this host\n"
+		"                              at each handshake\n"
+		"      --pid N                 report only handshakes of process N\n"
+		"      --cgroup PATH           ... of programs in cgroup v2 PATH or below it\n"
+		"      --unit NAME             ... of programs in systemd unit NAME\n"
+		"What would break:\n"
+		"      --what-if POLICY        instead of the records: which distinct client\n"
+		"                              offers (per JA4) a server with POLICY would\n"
+		"                              refuse, and why; printed at the end of --read,\n"
+		"                              live when tlsmon stops.  POLICY: comma-separated\n"
+		"                              min_version=, max_version= (TLS1.0..TLS1.3),\n"
+		"                              ciphers=, ciphersuites= (OpenSSL, ':'-separated),\n"
+		"                              groups=, sigalgs=, alpn= (':'-separated),\n"
+		"                              cert=rsa|ecdsa; see tlsmon(8)\n"
 		"Privileges:\n"
 		"      --user NAME             once attached (or the capture open), run as NAME\n"
 		"                              with no capability (live default: nobody when\n"
@@ -318,8 +336,9 @@ static int parse_args(int argc, char **argv)
 		OPT_TEXTFILE_DIR, OPT_TEXTFILE_INTERVAL, OPT_NO_TEXTFILE, OPT_MAX_SERIES, OPT_CA_FILE,
 		OPT_DASHBOARD, OPT_NO_DASHBOARD, OPT_USER, OPT_NO_DROP, OPT_NO_SECCOMP,
 		OPT_VERIFY, OPT_VERIFY_INTERVAL, OPT_VERIFY_TIMEOUT, OPT_VERIFY_PROBES,
-		OPT_JSON_FORMAT,
+		OPT_JSON_FORMAT, OPT_NO_PROCESS, OPT_PID, OPT_CGROUP, OPT_UNIT,
 		OPT_NO_PROCESS_LABELS,
+		OPT_WHAT_IF,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -330,6 +349,10 @@ static int parse_args(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "json-format", required_argument, NULL, OPT_JSON_FORMAT },
+		{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "summary-interval", required_argument, NULL, OPT_SUMMARY },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
@@ -355,6 +378,7 @@ static int parse_args(int argc, char **argv)
 		{ "verify-interval", required_argument, NULL, OPT_VERIFY_INTERVAL },
 		{ "verify-timeout", required_argument, NULL, OPT_VERIFY_TIMEOUT },
 		{ "verify-probes", required_argument, NULL, OPT_VERIFY_PROBES },
+		{ "what-if", required_argument, NULL, OPT_WHAT_IF },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -401,6 +425,31 @@ static int parse_args(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			env.json_format = c;
+			break;
+		case OPT_NO_PROCESS:
+			env.no_process = 1;
+			break;
+		case OPT_PID:
+			/* PID_MAX_LIMIT: the largest pid the kernel hands out */
+			if (parse_u32(optarg, "--pid", 1, 4194304, &env.filter.pid))
+				return EXIT_USAGE;
+			break;
+		case OPT_CGROUP:
+			if (optarg[0] != '/' || strlen(optarg) >= LOCAL_PATH_MAX) {
+				pr_err("--cgroup: a cgroup v2 path from its root (\"/system.slice/"
+				       "nginx.service\"), shorter than %d bytes, not '%s'",
+				       LOCAL_PATH_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			env.filter.cgroup = optarg;
+			break;
+		case OPT_UNIT:
+			if (!optarg[0] || strlen(optarg) >= LOCAL_NAME_MAX || strchr(optarg, '/')) {
+				pr_err("--unit: a systemd unit name (\"nginx.service\"), shorter than "
+				       "%d bytes, not '%s'", LOCAL_NAME_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			env.filter.unit = optarg;
 			break;
 		case OPT_ALL:
 			env.all = 1;
@@ -488,6 +537,15 @@ static int parse_args(int argc, char **argv)
 			if (parse_u32(optarg, "--verify-probes", 1, VERIFY_MAX_PROBES, &env.verify_probes))
 				return EXIT_USAGE;
 			break;
+		case OPT_WHAT_IF:
+			if (env.what_if) {
+				pr_err("--what-if: one policy per run");
+				return EXIT_USAGE;
+			}
+			env.what_if = optarg;
+			if (outputs_what_if(optarg))
+				return EXIT_USAGE;
+			break;
 		case 'v':
 			env.verbose++;
 			break;
@@ -522,12 +580,23 @@ static int parse_args(int argc, char **argv)
 		       "a capture may be elsewhere, or changed since");
 		return EXIT_USAGE;
 	}
+	/* a capture has no processes; the filters read what the socket hooks record */
+	if (local_filter_any(&env.filter) && (env.read_path || env.no_process || env.events)) {
+		pr_err("--pid, --cgroup and --unit name local programs: live only, without "
+		       "--no-process or --events");
+		return EXIT_USAGE;
+	}
 	if (env.verify && env.events) {
 		pr_err("--verify needs the collector's records; --events prints raw events instead");
 		return EXIT_USAGE;
 	}
+	if (env.what_if && (env.events || env.dashboard > 0)) {
+		pr_err("--what-if prints its report on standard output: not with --%s",
+		       env.events ? "events" : "dashboard");
+		return EXIT_USAGE;
+	}
 	if (env.dashboard < 0)
-		env.dashboard = !env.json && !env.events && dashboard_usable();
+		env.dashboard = !env.json && !env.events && !env.what_if && dashboard_usable();
 	if (env.dashboard && (env.json || env.events)) {
 		pr_err("--dashboard and --%s both write to standard output: pick one "
 		       "(--log FILE keeps JSON lines next to the dashboard)",

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include "lib/sandbox.h"
+#include "local.h"
 #include "model/agg.h"
 #include "model/run_stats.h"
 #include "source/bpf_dp.h"
@@ -53,6 +54,9 @@ struct env {
 	uint32_t verify_interval;	/* seconds per server:port */
 	uint32_t verify_timeout;	/* seconds per probe */
 	uint32_t verify_probes;		/* per verification */
+	int no_process;			/* --no-process: no socket hooks, no local program */
+	struct local_filter filter;	/* --pid, --cgroup, --unit */
+	const char *what_if;		/* --what-if POLICY */
 	struct agg_opts agg;
 	struct tlsmon_dp_cfg cfg;
 };
@@ -71,6 +75,8 @@ struct run {
 	struct dash_model *dash;
 	struct dashboard *view;
 	struct verify *verify;		/* --verify */
+	struct whatif_policy *policy;	/* --what-if */
+	struct offers *offers;		/* --what-if: the distinct client offers */
 	uint64_t dash_tick_ns;
 	int dash_failed;
 	struct evpipe *pipe;
@@ -105,6 +111,8 @@ int live_run(struct evpipe *pipe);
 int offline_run(struct evpipe *pipe);
 
 /* outputs.c: the outputs the settings ask for, wired to the collector. */
+/* --what-if POLICY, read by libssl now (before privileges go): 0 or -1 (said). */
+int outputs_what_if(const char *policy);
 int outputs_open(void);
 void outputs_close(void);
 /* Open what the first tick would (the dashboard's terminal), before the sandbox. */

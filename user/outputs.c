@@ -5,6 +5,7 @@
  * textfile, dashboard), and the --events printer.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "output/out_json.h"
 #include "output/out_prom.h"
 #include "output/out_text.h"
+#include "output/out_whatif.h"
 #include "pipe/evpipe.h"
 #include "source/dp_user.h"
 #include "source/pcap_src.h"
@@ -55,6 +57,8 @@ static void gather_stats(struct run_stats *st)
 	}
 	if (run.col)
 		collector_stats(run.col, &st->col);
+	if (!env.read_path)
+		local_stats(st);
 	if (run.json)
 		st->json_write_failures = out_json_stats(run.json)->failed;
 	if (run.log)
@@ -76,6 +80,38 @@ static void gather_stats(struct run_stats *st)
 }
 
 static uint64_t next_summary_ns, next_prom_ns;
+
+int outputs_what_if(const char *policy)
+{
+	char err[512];
+
+	run.policy = calloc(1, sizeof(*run.policy));
+	if (!run.policy) {
+		pr_err("out of memory");
+		return -1;
+	}
+	if (whatif_parse(policy, run.policy, err, sizeof(err))) {
+		pr_err("--what-if: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The --what-if report, once every record is in; what the bounds left out, said. */
+static void what_if_report(void)
+{
+	struct offers_stats os;
+
+	offers_stats(run.offers, &os);
+	if (out_whatif_write(stdout, run.policy, run.offers, env.json))
+		pr_warn("--what-if: the report could not be written whole");
+	if (os.dropped)
+		pr_warn("--what-if: %llu handshake(s) of new client offers past the %zu kept were "
+			"not judged", (unsigned long long)os.dropped, offers_max(run.offers));
+	if (os.no_hello)
+		pr_info("--what-if: %llu handshake(s) without a ClientHello seen were not judged",
+			(unsigned long long)os.no_hello);
+}
 
 /* --verify: a finished verification, to every output that prints lines */
 static void on_verified(void *ctx, const struct verify_result *res)
@@ -148,6 +184,8 @@ void outputs_tick(uint64_t now_ns, int final)
 	struct run_stats st;
 
 	run.now_wall_ns = now_ns;
+	if (final && run.offers)
+		what_if_report();
 	if (run.verify)
 		verify_poll(run.verify, on_verified, NULL);
 	if (!run.start_wall_ns)
@@ -250,12 +288,26 @@ int outputs_open(void)
 		/* every probe of a verification, each to its timeout, and a margin */
 		co.hold_ns = ((uint64_t)env.verify_probes * env.verify_timeout + 2) * 1000000000ull;
 	}
+	/* live: which program of this host made each handshake (the hooks load with the datapath) */
+	if (!env.read_path && !env.no_process) {
+		co.identify = local_identify;
+		if (local_filter_any(&env.filter))
+			co.keep = local_keep;
+	}
 	run.col = collector_new(&co);
 	if (!run.col) {
 		pr_err("out of memory");
 		return EXIT_RUNTIME;
 	}
-	if (env.json) {
+	if (run.policy) {
+		/* the report takes standard output: records only to --log */
+		run.offers = offers_new(0);
+		if (add_sink(offers_record, run.offers))
+			return EXIT_RUNTIME;
+		if (!env.read_path)
+			pr_info("--what-if: the report is printed when tlsmon stops (SIGINT, SIGTERM)");
+	}
+	if (env.json && !run.policy) {
 		run.json = out_json_open(NULL, err, sizeof(err));
 		if (run.json) {
 			out_json_set_record(run.json, out_ecs_format_writer(env.json_format));
@@ -281,7 +333,7 @@ int outputs_open(void)
 		if (add_sink(dash_model_record, run.dash))
 			return EXIT_RUNTIME;
 	}
-	if (!env.json && !env.dashboard) {
+	if (!env.json && !env.dashboard && !run.policy) {
 		run.text = out_text_new(STDOUT_FILENO, env.all);
 		if (add_sink(out_text_record, run.text))
 			return EXIT_RUNTIME;
@@ -341,6 +393,10 @@ void outputs_close(void)
 	agg_free(run.agg);
 	cert_fini();
 	dash_model_free(run.dash);
+	offers_free(run.offers);
+	free(run.policy);
+	run.offers = NULL;
+	run.policy = NULL;
 	jbuf_free(&out);
 }
 

@@ -5,7 +5,10 @@
 # commit (REF, default 27d3c74, the last before the offline speed work),
 # built here in a temporary git worktree, gives byte-identical records
 # (--json on standard output and through --log, and --events) and the same
-# exit status.  The reference is built by the test, never stored.
+# exit status.  The reference is built by the test, never stored.  Records
+# read from a capture end their history with "local": null since issue 21
+# (no local program offline): taken out of this tree's lines before the
+# comparison, nothing else.
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="tlsmon"
 E2E_TOOLS="git make"
@@ -40,6 +43,10 @@ each() {
 		rm -f "$DIR/$b.log"
 		timeout 120 "$bin" --read "$f" "${args[@]}" >"$DIR/$b.out" 2>"$DIR/$b.err"
 		echo "rc $?" >>"$DIR/$b.out"
+		if [ $b = new ]; then
+			sed -i 's/,"local":null//' "$DIR/new.out"
+			[ -e "$DIR/new.log" ] && sed -i 's/,"local":null//' "$DIR/new.log"
+		fi
 	done
 	cmp -s "$DIR/new.out" "$DIR/ref.out" || return 1
 	if [ -e "$DIR/ref.log" ] || [ -e "$DIR/new.log" ]; then

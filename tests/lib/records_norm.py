@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """tlsmon's JSON records in FILE, one per line, sorted, each without what
-only the clock or the source names: live, the times are the kernel's and the
-interface is the one watched; read from a capture, they are the capture's
-timestamps and its path.  Two runs over the same packets, live and offline,
+only the clock or the source names: live, the times are the kernel's, the
+interface is the one watched and the local program is known ("local"); read
+from a capture, they are the capture's timestamps and its path, and "local"
+is null.  Two runs over the same packets, live and offline,
 must print the same lines: every other field agrees.
 
 usage: records_norm.py FILE
@@ -11,7 +12,7 @@ usage: records_norm.py FILE
 import json
 import sys
 
-SKIP = {"ts", "id", "record_id", "interface", "latency_ms", "waited_s"}
+SKIP = {"ts", "id", "record_id", "interface", "latency_ms", "waited_s", "local"}
 
 
 def strip(o):

@@ -741,22 +741,29 @@ static void test_timeline_bounded(void **state)
 #define CAP 16
 #define PAST_CAP 100
 
-static int setup_cap(void **state)
+/* The rig with a collector of other options. */
+static int setup_with(void **state, const struct collector_opts *o)
 {
-	struct collector_opts o = {
-		.max_conns = CAP, .max_servers = 16, .handshake_timeout = 2.0, .ifname = "test",
-	};
 	struct rig *g;
 
 	setup(state);
 	g = *state;
 	collector_free(g->col);
-	g->col = collector_new(&o);
+	g->col = collector_new(o);
 	assert_non_null(g->col);
 	assert_int_equal(collector_add_sink(g->col, &(struct rec_sink){ on_record, &g->seen }), 0);
 	evpipe_fini(&g->pipe);
 	assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
 	return 0;
+}
+
+static int setup_cap(void **state)
+{
+	struct collector_opts o = {
+		.max_conns = CAP, .max_servers = 16, .handshake_timeout = 2.0, .ifname = "test",
+	};
+
+	return setup_with(state, &o);
 }
 
 /*
@@ -804,17 +811,8 @@ static int setup_budget(void **state)
 		.max_conns = 8192, .max_bytes = BUDGET, .max_servers = 16,
 		.handshake_timeout = 2.0, .ifname = "test",
 	};
-	struct rig *g;
 
-	setup(state);
-	g = *state;
-	collector_free(g->col);
-	g->col = collector_new(&o);
-	assert_non_null(g->col);
-	assert_int_equal(collector_add_sink(g->col, &(struct rec_sink){ on_record, &g->seen }), 0);
-	evpipe_fini(&g->pipe);
-	assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
-	return 0;
+	return setup_with(state, &o);
 }
 
 /*

@@ -7,6 +7,7 @@
 #include "model/collector.h"
 #include "model/conn.h"
 #include "model/diag.h"
+#include "model/local_id.h"
 #include "pipe/reasm.h"
 #include "lib/lru.h"
 #include "tls_parse.h"
@@ -50,6 +51,7 @@ static void conn_free(struct conn *c)
 	free(c->sh);
 	free(c->part);
 	free(c->tl);
+	free(c->local);
 	free(c);
 }
 
@@ -69,6 +71,8 @@ static size_t conn_heap(const struct conn *cn)
 	if (cn->part)
 		n += hello_pack_size(cn->part);
 	n += cn->cap_tl * sizeof(*cn->tl);
+	if (cn->local)
+		n += sizeof(*cn->local);
 	return n;
 }
 
@@ -346,6 +350,42 @@ static int keep_hellos(struct collector *c, struct conn *cn)
 	return 0;
 }
 
+/* Settled, given to no output (a --verify probe, filtered out). */
+static void forget(struct collector *c, const struct ckey *k, struct conn *cn)
+{
+	if (cn->hello_counted) {
+		c->st.hellos_settled++;
+		c->st.hellos_open--;
+	}
+	lru_delete(c->conns, k);
+	conn_release(c, cn);
+}
+
+/* The program of this host at one end, if the live source knows it (opts.identify). */
+static void identify(struct collector *c, struct conn *cn)
+{
+	struct hs_record *r = &cn->rec;
+	uint64_t end = 0, t;
+	int i;
+
+	if (!c->o.identify)
+		return;
+	/* the earliest of its FIN and RST, back on the event clock */
+	for (i = 0; i < 2; i++) {
+		const struct rec_tcp_end *e = i ? &r->rst : &cn->rec.fin;
+
+		t = e->seen ? e->ts_ns - c->o.wall_offset_ns : 0;
+		if (t && (!end || t < end))
+			end = t;
+	}
+	if (!cn->local)
+		cn->local = malloc(sizeof(*cn->local));
+	if (!cn->local)
+		return;
+	if (c->o.identify(c->o.identify_ctx, r, r->start_ns - c->o.wall_offset_ns, end, cn->local))
+		r->local = cn->local;
+}
+
 /* Give the record its derived fields, diagnose it, hand it out, forget it. */
 static void settle(struct collector *c, const struct ckey *k, struct conn *cn, int timed_out)
 {
@@ -386,13 +426,14 @@ static void settle(struct collector *c, const struct ckey *k, struct conn *cn, i
 	if (!r->end_ns)
 		r->end_ns = wall(c, cn->last_ns);
 	cert_settle(cn);
+	identify(c, cn);
+	if (c->o.keep && !c->o.keep(c->o.keep_ctx, r)) {
+		c->st.filtered++;
+		forget(c, k, cn);
+		return;
+	}
 	if (c->o.annotate && c->o.annotate(c->o.annotate_ctx, r)) {
-		if (cn->hello_counted) {
-			c->st.hellos_settled++;
-			c->st.hellos_open--;
-		}
-		lru_delete(c->conns, k);
-		conn_release(c, cn);
+		forget(c, k, cn);
 		return;
 	}
 	diag_settle(cn, c->profiles, timed_out, waited);

@@ -51,6 +51,17 @@ struct collector_opts {
 	int (*hold)(void *ctx, const struct hs_record *r);
 	void *hold_ctx;
 	uint64_t hold_ns;
+	/*
+	 * Live: the program of this host at one end of the handshake, asked when
+	 * it settles: 1 with id filled (then r->local), 0 none.  first_ns, end_ns:
+	 * the event clock of its first event and of its FIN or RST (0: none).
+	 */
+	int (*identify)(void *ctx, const struct hs_record *r, uint64_t first_ns, uint64_t end_ns,
+			struct local_id *id);
+	void *identify_ctx;
+	/* --pid, --cgroup, --unit: zero leaves the record out of every output (filtered) */
+	int (*keep)(void *ctx, const struct hs_record *r);
+	void *keep_ctx;
 };
 
 /* Each open connection's share of the default budget: a ~500 B hello's connection takes ~1.1 KB. */
@@ -75,6 +86,7 @@ struct collector_stats {
 	uint64_t hellos_open;		/* its connection not settled yet */
 	uint32_t held_open;		/* --verify: failures waiting for their verification */
 	uint64_t cert_errors;		/* Certificate / CertificateRequest that did not parse */
+	uint64_t filtered;		/* records left out by opts.keep (--pid, --cgroup, --unit) */
 	uint32_t open;
 	uint32_t servers;
 	uint64_t bytes;			/* heap the open connections hold now */

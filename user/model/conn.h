@@ -27,6 +27,7 @@ struct conn {
 	uint8_t timed_out;			/* settled by the handshake timeout */
 	struct cert_chain *certs[2];		/* references, per side */
 	struct cert_request *cert_req;		/* reference */
+	struct local_id *local;			/* owned: rec.local; NULL none */
 	uint64_t last_ns;			/* event clock */
 	uint8_t ccs[2];				/* ChangeCipherSpec sent, per side */
 	uint8_t finished[2];			/* an encrypted handshake record, per side */

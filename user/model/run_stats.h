@@ -13,6 +13,7 @@
 #include "model/verify.h"
 #include "pipe/reasm.h"
 #include "tlsmon_counters.h"
+#include "tlsmon_sockid.h"
 
 struct run_stats {
 	int live;			/* 1: attached to interfaces; 0: reading a capture */
@@ -40,6 +41,17 @@ struct run_stats {
 	uint64_t json_write_failures;	/* --json, standard output */
 	uint64_t log_write_failures;	/* --log FILE */
 	uint64_t text_write_failures;	/* the readable lines, standard output */
+
+	/* which local program (live): the socket hooks' counters and the lookups */
+	int proc_tried;			/* asked for (not --no-process, not offline) */
+	int proc_hooks;			/* attached */
+	uint64_t proc[SOCKID_C_MAX];
+	uint64_t proc_sockets;		/* entries in the sockets map */
+	uint64_t proc_evicted;		/* pushed out of the full map */
+	uint64_t proc_found;		/* records given their local program */
+	uint64_t proc_missing;		/* no socket of this host known for the 4-tuple */
+	uint64_t proc_stale;		/* only another connection's socket on that 4-tuple */
+	uint64_t proc_errors;		/* lookups the kernel refused */
 
 	/* --verify */
 	int verify_on;

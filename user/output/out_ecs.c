@@ -11,6 +11,7 @@
 #include <time.h>
 #include "lib/str.h"
 #include "lib/tls_names.h"
+#include "model/local_id.h"
 #include "output/out_ecs.h"
 #include "output/out_verify.h"
 #include "tls_proto.h"
@@ -227,19 +228,6 @@ static void ciphers_offered(struct jbuf *b, const char *key, const struct tls_cl
 	jbuf_arr_close(b);
 }
 
-static void alpn_offered(struct jbuf *b, const char *key, const struct tls_client_hello *ch)
-{
-	size_t len = ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX, p = 0, k, n = 0;
-	struct jbuf_bytes v[TLSMON_ALPN_MAX];
-
-	while (p < len) {
-		k = ch->alpn[p++];
-		v[n++] = (struct jbuf_bytes){ ch->alpn + p, k < len - p ? k : len - p };
-		p += k;
-	}
-	jbuf_strv(b, key, v, n);
-}
-
 /* Lists longer than tlsmon keeps: shown in part (supported_ciphers too), said so here. */
 static void hello_cut(struct jbuf *b, const char *key, const struct tls_client_hello *ch)
 {
@@ -275,7 +263,7 @@ static void tlsmon_hello(struct jbuf *b, const struct hs_record *r, const char *
 	if (!ch)
 		return;
 	hello_cut(b, KEY("client_hello_cut"), ch);
-	alpn_offered(b, KEY("alpn_offered"), ch);
+	out_json_alpn_list(b, KEY("alpn_offered"), ch);
 	jbuf_u64(b, KEY("alpn_offered_count"), ch->alpn_count);
 	jbuf_key(b, KEY("versions_offered"));
 	jbuf_arr_open(b);
@@ -375,6 +363,89 @@ static void hex_notes(struct jbuf *b, const struct facts *f, const char *key_pre
 	}
 	if (!*key_prefix)
 		jbuf_obj_close(b);
+}
+
+/* A string of the local program, when it has one: as wire() (its bytes are the kernel's). */
+static void local_str(struct jbuf *b, struct facts *f, const char *key, const char *field,
+		      const char *v, size_t max)
+{
+	size_t n = strnlen(v, max);
+
+	if (n)
+		wire(b, f, key, field, v, n);
+}
+
+/* The program of this host: ECS process, user, container and orchestrator fields. */
+static void ecs_local(struct jbuf *b, struct facts *f)
+{
+	const struct local_id *l = f->r->local;
+	char uid[16];
+
+	if (!l)
+		return;
+	jbuf_key(b, "process");
+	jbuf_obj_open(b);
+	jbuf_u64(b, "pid", l->pid);
+	jbuf_key(b, "thread");
+	jbuf_obj_open(b);
+	jbuf_u64(b, "id", l->tid);
+	jbuf_obj_close(b);
+	local_str(b, f, "name", "process.name", l->comm, sizeof(l->comm));
+	local_str(b, f, "executable", "process.executable", l->exe, sizeof(l->exe));
+	jbuf_obj_close(b);
+	snprintf(uid, sizeof(uid), "%u", l->uid);
+	jbuf_key(b, "user");
+	jbuf_obj_open(b);
+	jbuf_str(b, "id", uid);
+	jbuf_obj_close(b);
+	if (l->container_id[0]) {
+		jbuf_key(b, "container");
+		jbuf_obj_open(b);
+		local_str(b, f, "id", "container.id", l->container_id, sizeof(l->container_id));
+		if (l->runtime != LOCAL_RT_NONE)
+			jbuf_str(b, "runtime", local_runtime_name(l->runtime));
+		jbuf_obj_close(b);
+	}
+	if (l->pod_uid[0]) {
+		jbuf_key(b, "orchestrator");
+		jbuf_obj_open(b);
+		jbuf_str(b, "type", "kubernetes");
+		local_str(b, f, "namespace", "orchestrator.namespace", l->pod_namespace,
+			  sizeof(l->pod_namespace));
+		jbuf_key(b, "resource");
+		jbuf_obj_open(b);
+		jbuf_str(b, "type", "pod");
+		local_str(b, f, "id", "orchestrator.resource.id", l->pod_uid, sizeof(l->pod_uid));
+		local_str(b, f, "name", "orchestrator.resource.name", l->pod_name,
+			  sizeof(l->pod_name));
+		jbuf_obj_close(b);
+		jbuf_obj_close(b);
+	}
+}
+
+/* The same as OpenTelemetry attributes (process, thread, user, container, k8s). */
+static void otel_local(struct jbuf *b, struct facts *f)
+{
+	const struct local_id *l = f->r->local;
+	char uid[16];
+
+	if (!l)
+		return;
+	jbuf_u64(b, "process.pid", l->pid);
+	jbuf_u64(b, "thread.id", l->tid);
+	local_str(b, f, "process.executable.name", "process.executable.name", l->comm,
+		  sizeof(l->comm));
+	local_str(b, f, "process.executable.path", "process.executable.path", l->exe,
+		  sizeof(l->exe));
+	snprintf(uid, sizeof(uid), "%u", l->uid);
+	jbuf_str(b, "user.id", uid);
+	local_str(b, f, "container.id", "container.id", l->container_id, sizeof(l->container_id));
+	if (l->container_id[0] && l->runtime != LOCAL_RT_NONE)
+		jbuf_str(b, "container.runtime.name", local_runtime_name(l->runtime));
+	local_str(b, f, "k8s.pod.uid", "k8s.pod.uid", l->pod_uid, sizeof(l->pod_uid));
+	local_str(b, f, "k8s.pod.name", "k8s.pod.name", l->pod_name, sizeof(l->pod_name));
+	local_str(b, f, "k8s.namespace.name", "k8s.namespace.name", l->pod_namespace,
+		  sizeof(l->pod_namespace));
 }
 
 static void ecs_event(struct jbuf *b, const struct facts *f)
@@ -491,6 +562,7 @@ void out_ecs_record(struct jbuf *b, const struct hs_record *r)
 	ecs_event(b, f);
 	ecs_ends(b, f);
 	ecs_tls(b, f);
+	ecs_local(b, f);
 	if (f->failed) {
 		jbuf_key(b, "error");
 		jbuf_obj_open(b);
@@ -501,6 +573,7 @@ void out_ecs_record(struct jbuf *b, const struct hs_record *r)
 	jbuf_key(b, "tlsmon");
 	jbuf_obj_open(b);
 	tlsmon_rest(b, f, "");
+	out_json_local(b, "local", r->local);
 	if (r->verified && f->failed)
 		out_verify_brief(b, r->verified);
 	hex_notes(b, f, "");
@@ -575,7 +648,9 @@ void out_ecs_otel_record(struct jbuf *b, const struct hs_record *r)
 	jbuf_str(b, "tlsmon.server.ip", f->sa);
 	if (f->duration_ns >= 0)
 		jbuf_i64(b, "tlsmon.duration_ns", f->duration_ns);
+	otel_local(b, f);
 	tlsmon_rest(b, f, "tlsmon.");
+	out_json_local(b, "tlsmon.local", r->local);
 	if (r->verified && f->failed)
 		otel_verified(b, r->verified);
 	hex_notes(b, f, "tlsmon.hex.");

@@ -11,6 +11,7 @@
 #include "lib/linefile.h"
 #include "lib/str.h"
 #include "lib/tls_names.h"
+#include "model/local_id.h"
 #include "output/out_json.h"
 #include "output/out_verify.h"
 #include "tls_proto.h"
@@ -69,7 +70,7 @@ static const char *ver_str(uint16_t v, char *buf, size_t len)
 	return tls_version_str(v, buf, len);
 }
 
-static void alpn_list(struct jbuf *b, const char *key, const struct tls_client_hello *ch)
+void out_json_alpn_list(struct jbuf *b, const char *key, const struct tls_client_hello *ch)
 {
 	size_t len = ch->alpn_len < TLSMON_ALPN_MAX ? ch->alpn_len : TLSMON_ALPN_MAX, p = 0, k, n = 0;
 	struct jbuf_bytes v[TLSMON_ALPN_MAX];
@@ -314,7 +315,7 @@ void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *
 	if (r->reason == REASON_NON_TLS_RESPONSE)
 		jbuf_strn(b, "first_bytes", ev->first_bytes, ev->n_first_bytes);
 	if (r->reason == REASON_NO_SHARED_ALPN && r->ch) {
-		alpn_list(b, "client_alpn", r->ch);
+		out_json_alpn_list(b, "client_alpn", r->ch);
 		jbuf_u64(b, "client_alpn_count", r->ch->alpn_count);
 	}
 	/* what was wrong with the certificate the other side refused */
@@ -328,6 +329,45 @@ void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *
 	if (ev->hello_error)
 		jbuf_str(b, "client_hello_error", tls_err_name(ev->hello_error));
 	out_json_hello_incomplete(b, ev);
+	jbuf_obj_close(b);
+}
+
+/* A string of the local identity: bytes as the kernel or the cgroup path gave them; "" null. */
+static void local_str(struct jbuf *b, const char *key, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (n)
+		jbuf_strn(b, key, s, n);
+	else
+		jbuf_null(b, key);
+}
+
+void out_json_local(struct jbuf *b, const char *key, const struct local_id *l)
+{
+	if (!l) {
+		jbuf_null(b, key);
+		return;
+	}
+	jbuf_key(b, key);
+	jbuf_obj_open(b);
+	jbuf_str(b, "side", side_name(l->side));
+	jbuf_u64(b, "pid", l->pid);
+	jbuf_u64(b, "tid", l->tid);
+	jbuf_u64(b, "uid", l->uid);
+	local_str(b, "comm", l->comm, sizeof(l->comm));
+	local_str(b, "exe", l->exe, sizeof(l->exe));
+	jbuf_u64(b, "cgroup_id", l->cgroup_id);
+	local_str(b, "cgroup", l->cgroup_path, sizeof(l->cgroup_path));
+	local_str(b, "unit", l->unit, sizeof(l->unit));
+	local_str(b, "container_id", l->container_id, sizeof(l->container_id));
+	if (l->runtime != LOCAL_RT_NONE)
+		jbuf_str(b, "container_runtime", local_runtime_name(l->runtime));
+	else
+		jbuf_null(b, "container_runtime");
+	local_str(b, "pod_uid", l->pod_uid, sizeof(l->pod_uid));
+	local_str(b, "pod_namespace", l->pod_namespace, sizeof(l->pod_namespace));
+	local_str(b, "pod_name", l->pod_name, sizeof(l->pod_name));
 	jbuf_obj_close(b);
 }
 
@@ -376,7 +416,7 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 					jbuf_str(b, NULL, cut[i].name);
 			jbuf_arr_close(b);
 		}
-		alpn_list(b, "alpn_offered", ch);
+		out_json_alpn_list(b, "alpn_offered", ch);
 		jbuf_u64(b, "alpn_offered_count", ch->alpn_count);
 		names16(b, "versions_offered", ch->versions, ch->n_versions, TLSMON_MAX_VERSIONS,
 			ver_str, 1);
@@ -466,6 +506,7 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 		out_json_alert(b, NULL, &r->alerts[i]);
 	jbuf_arr_close(b);
 	jbuf_str(b, "history", r->history);
+	out_json_local(b, "local", r->local);
 	if (r->verified && r->outcome == OUTCOME_FAILED)
 		out_verify_brief(b, r->verified);
 	jbuf_obj_close(b);

@@ -42,8 +42,13 @@ void out_json_set_verified(struct out_json *o, out_json_verified_fn fn);
  */
 void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *r);
 void out_json_certificates(struct jbuf *b, const char *key, const struct hs_record *r);
+/* The client's ALPN protocols as a JSON array of strings, escaped. */
+void out_json_alpn_list(struct jbuf *b, const char *key, const struct tls_client_hello *ch);
 void out_json_alert(struct jbuf *b, const char *key, const struct rec_alert *a);
 void out_json_hello_incomplete(struct jbuf *b, const struct evidence *ev);
+/* The local program (README, "local"): an object, or null when there is none. */
+struct local_id;
+void out_json_local(struct jbuf *b, const char *key, const struct local_id *l);
 /* --verify: a verification's own line, {"verified": ...}. */
 void out_json_verified(struct out_json *o, const struct verify_result *res);
 

@@ -69,14 +69,16 @@ struct self_metric {
 	const char *name;
 	const char *help;
 	uint8_t gauge;
-	uint8_t offline_only;
+	uint8_t offline_only;	/* 1: offline only; LIVE_ONLY */
 	uint16_t width;		/* 4 or 8 bytes */
 	size_t off;
 };
 
 #define RS(f) sizeof(((struct run_stats *)0)->f), offsetof(struct run_stats, f)
 #define DP(c) 8, offsetof(struct run_stats, dp) + (c) * sizeof(uint64_t)
+#define LIVE_ONLY 2
 #define C(n, h, f) { n, h, 0, 0, f }
+#define LC(n, h, f) { n, h, 0, LIVE_ONLY, f }
 #define G(n, h, f) { n, h, 1, 0, f }
 
 static const struct self_metric self[] = {
@@ -215,6 +217,50 @@ static const struct self_metric self[] = {
 	C("tlsmon_text_write_failures_total",
 	  "Readable lines (standard output) dropped because they could not be written whole.",
 	  RS(text_write_failures)),
+	/* which local program: the socket hooks (live) */
+	{ "tlsmon_process_hooks_attached",
+	  "1 when the socket hooks that name local programs are attached; 0 when the kernel "
+	  "refused them or --no-process.", 1, LIVE_ONLY, RS(proc_hooks) },
+	LC("tlsmon_process_connects_total",
+	   "Client sockets of this host whose program was recorded at connect().",
+	   RS(proc[SOCKID_C_CONNECTS])),
+	LC("tlsmon_process_accepts_total",
+	   "Server sockets of this host whose program was recorded at accept() (the tracepoint "
+	   "set: listening sockets, at listen()).",
+	   RS(proc[SOCKID_C_ACCEPTS])),
+	LC("tlsmon_process_record_failures_total",
+	   "Sockets whose program could not be recorded (the map refused the entry).",
+	   RS(proc[SOCKID_C_UPDATE_FAIL])),
+	LC("tlsmon_process_exe_truncated_total",
+	   "Recorded sockets whose executable path was cut (too deep or too long: its tail kept).",
+	   RS(proc[SOCKID_C_EXE_CUT])),
+	LC("tlsmon_process_no_exe_total",
+	   "Recorded sockets of a process without an executable (a kernel thread).",
+	   RS(proc[SOCKID_C_NO_EXE])),
+	LC("tlsmon_process_cgroup_truncated_total",
+	   "Recorded sockets whose cgroup path was cut (too deep or too long: its tail kept).",
+	   RS(proc[SOCKID_C_CGROUP_CUT])),
+	LC("tlsmon_process_closes_total", "Recorded sockets seen closing.",
+	   RS(proc[SOCKID_C_CLOSES])),
+	{ "tlsmon_process_sockets", "Sockets remembered for naming local programs (counted at "
+	  "most every 5 s).", 1, LIVE_ONLY, RS(proc_sockets) },
+	LC("tlsmon_process_evictions_total",
+	   "Remembered sockets pushed out of the full map (16384, least recently used first): "
+	   "their handshakes, if they settle later, have no local program.",
+	   RS(proc_evicted)),
+	LC("tlsmon_process_identified_total", "Handshakes given their local program.",
+	   RS(proc_found)),
+	LC("tlsmon_process_unknown_total",
+	   "Handshakes with no socket of this host recorded for their 4-tuple (remote ends, "
+	   "connections made before tlsmon started, or pushed out of the full map).",
+	   RS(proc_missing)),
+	LC("tlsmon_process_stale_total",
+	   "Handshakes whose 4-tuple's recorded socket was another connection's (reused "
+	   "4-tuple): reported without a program rather than a wrong one.", RS(proc_stale)),
+	LC("tlsmon_process_lookup_errors_total", "Lookups of the socket map the kernel refused.",
+	   RS(proc_errors)),
+	LC("tlsmon_handshakes_filtered_total",
+	   "Handshakes left out by --pid, --cgroup or --unit.", RS(col.filtered)),
 	{ "tlsmon_capture_frames_total", "Frames read from the capture.", 0, 1, RS(frames) },
 	{ "tlsmon_capture_frames_truncated_total", "Frames cut by the capture's snap length.", 0,
 	  1, RS(frames_truncated) },
@@ -429,7 +475,7 @@ static void self_metrics(struct out_prom *o, FILE *f, const struct run_stats *st
 	for (i = 0; i < N_SELF; i++) {
 		const struct self_metric *m = &self[i];
 
-		if (m->offline_only && st->live)
+		if ((m->offline_only == 1 && st->live) || (m->offline_only == LIVE_ONLY && !st->live))
 			continue;
 		v = self_value(st, m);
 		if (!m->gauge) {

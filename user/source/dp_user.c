@@ -11,6 +11,11 @@
 struct dp_user {
 	struct tlsmon_flow_slot *slots;		/* the flow table */
 	__u32 n_slots;
+	/*
+	 * A bit per set the datapath reached since the sweep last found it
+	 * empty: every flow is in a marked set, so the sweep walks those only.
+	 */
+	__u64 *marked;
 	__u32 hints[TLSMON_HINT_SLOTS];
 	struct tlsmon_synack synacks[TLSMON_SYNACK_SLOTS];
 	struct tlsmon_scratch scratch[2];	/* per hook, as in BPF: dp_scratch() */
@@ -20,6 +25,10 @@ struct dp_user {
 	ev_sink sink;
 	void *sink_ctx;
 	__u64 now;				/* the frame's capture time */
+	/* dp_user_expire(): what the last sweep left, so the next may skip */
+	__u64 expired;				/* flows it ended, in all */
+	__u64 min_last;				/* the least recent flow it left */
+	__u64 min_now;				/* the earliest frame since */
 };
 
 /* The handler's functions reach their environment through this. */
@@ -60,7 +69,12 @@ static inline void dp_commit(void *ev, __u32 size)
 
 static inline struct tlsmon_flow_slot *dp_slot(__u32 idx)
 {
-	return idx < dp_cur->n_slots ? &dp_cur->slots[idx] : NULL;
+	__u32 set = idx / TLSMON_FLOW_WAYS;
+
+	if (idx >= dp_cur->n_slots)
+		return NULL;
+	dp_cur->marked[set / 64] |= 1ull << (set % 64);
+	return &dp_cur->slots[idx];
 }
 
 /* The whole frame is in memory. */
@@ -88,7 +102,10 @@ struct dp_user *dp_user_new(uint32_t max_flows, ev_sink sink, void *sink_ctx)
 
 	du->n_slots = sets * TLSMON_FLOW_WAYS;
 	du->slots = calloc(du->n_slots, sizeof(*du->slots));
-	if (!du->slots) {
+	du->marked = calloc((sets + 63) / 64, sizeof(*du->marked));
+	if (!du->slots || !du->marked) {
+		free(du->slots);
+		free(du->marked);
 		free(du);
 		return NULL;
 	}
@@ -104,6 +121,7 @@ void dp_user_free(struct dp_user *du)
 	if (!du)
 		return;
 	free(du->slots);
+	free(du->marked);
 	free(du);
 }
 
@@ -123,6 +141,8 @@ void dp_user_frame(struct dp_user *du, const void *frame, uint32_t len, uint64_t
 	};
 
 	du->now = ts_ns;
+	if (ts_ns < du->min_now)
+		du->min_now = ts_ns;
 	dp_cur = du;
 	dp_handle(&pk, hook);
 	dp_cur = NULL;
@@ -159,25 +179,74 @@ static int by_last(const void *a, const void *b)
  * As the kernel's sweep: the flows idle since before cutoff_ns end, the least
  * recently active first, and reassembly and the collector let go of them too.
  */
+/* Flows in the table: the datapath counts every way one comes and goes. */
+static __u64 live_flows(const struct dp_user *du)
+{
+	const __u64 *c = du->counters;
+
+	return c[TLSMON_C_FLOWS_CREATED] - c[TLSMON_C_FLOWS_DELETED] - c[TLSMON_C_FLOW_EVICTED] -
+	       du->expired;
+}
+
+/*
+ * Nothing to do without a flow, or before cutoff_ns reaches the least recent
+ * flow the last sweep left or the earliest frame since (a flow made or
+ * touched since is at least that recent).  A capture that spans hours then
+ * walks the table only when a flow may have gone idle.
+ */
+static int sweep_needless(const struct dp_user *du, uint64_t cutoff_ns)
+{
+	if (!live_flows(du))
+		return 1;
+	return cutoff_ns <= du->min_last && cutoff_ns <= du->min_now;
+}
+
 uint32_t dp_user_expire(struct dp_user *du, uint64_t cutoff_ns)
 {
-	struct tlsmon_flow_slot **idle = NULL, **more;
+	struct tlsmon_flow_slot **idle = NULL, **more, *sl;
 	struct tlsmon_ev_small e;
-	uint32_t i, n = 0, cap = 0, h;
+	uint32_t i, n = 0, cap = 0, h, w, set, way, words = (du->n_slots / TLSMON_FLOW_WAYS + 63) / 64;
+	__u64 min_last = ~0ull, bits;
+	int used;
 
-	for (i = 0; i < du->n_slots; i++) {
-		if (!du->slots[i].tag || du->slots[i].tag == TLSMON_TAG_BUSY ||
-		    du->slots[i].flow.last_ns >= cutoff_ns)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			more = realloc(idle, cap * sizeof(*idle));
-			if (!more)
-				break;	/* the rest goes at the next sweep */
-			idle = more;
+	if (sweep_needless(du, cutoff_ns))
+		return 0;
+	du->min_now = ~0ull;
+	for (w = 0; w < words; w++) {
+		for (bits = du->marked[w]; bits; bits &= bits - 1) {
+			set = w * 64 + (uint32_t)__builtin_ctzll(bits);
+			used = 0;
+			for (way = 0; way < TLSMON_FLOW_WAYS; way++) {
+				sl = &du->slots[set * TLSMON_FLOW_WAYS + way];
+				if (!sl->tag)
+					continue;
+				used = 1;
+				if (sl->tag == TLSMON_TAG_BUSY)
+					continue;
+				if (sl->flow.last_ns >= cutoff_ns) {
+					if (sl->flow.last_ns < min_last)
+						min_last = sl->flow.last_ns;
+					continue;
+				}
+				if (n == cap) {
+					cap = cap ? 2 * cap : 256;
+					more = realloc(idle, cap * sizeof(*idle));
+					if (!more) {
+						min_last = 0;	/* the rest goes at the next sweep */
+						goto walked;
+					}
+					idle = more;
+				}
+				idle[n++] = sl;
+			}
+			/* empty: unmarked until the datapath comes back (one this sweep
+			 * empties goes at the next) */
+			if (!used)
+				du->marked[w] &= ~(1ull << (set % 64));
 		}
-		idle[n++] = &du->slots[i];
 	}
+walked:
+	du->min_last = min_last;
 	if (n)
 		qsort(idle, n, sizeof(*idle), by_last);
 	for (i = 0; i < n; i++) {
@@ -186,6 +255,7 @@ uint32_t dp_user_expire(struct dp_user *du, uint64_t cutoff_ns)
 			du->hints[h]--;
 		ev_flow_expired(&e, &idle[i]->key, &idle[i]->flow);
 		idle[i]->tag = 0;
+		du->expired++;
 		du->sink(du->sink_ctx, &e, sizeof(e));
 	}
 	free(idle);
