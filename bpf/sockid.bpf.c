@@ -22,7 +22,9 @@
  *   -> LISTEN            the server side: the program that listens, keyed by
  *                        its address and port (remote 0).  A socket passed to
  *                        another program (systemd socket activation) names
- *                        the one that called listen().
+ *                        the one that called listen().  Listeners older
+ *                        than tlsmon: the same entry, made from /proc at
+ *                        start (user/source/sockseed.c, both sets).
  *
  * Both: -> TCP_CLOSE stamps the entry closed, so userspace never gives it to
  * a later connection on the same 4-tuple.  All of it runs on 5.18 with BTF.

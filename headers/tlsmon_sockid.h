@@ -32,6 +32,7 @@ _Static_assert(sizeof(struct sockid_key) == 36, "sockid_key layout");
 #define SOCKID_F_NO_EXE (1u << 1)	/* no executable (a kernel thread) */
 #define SOCKID_F_CGROUP_CUT (1u << 2)
 #define SOCKID_F_LISTENER (1u << 3)	/* the listening socket's program: key's remote end 0 */
+#define SOCKID_F_SEEDED (1u << 4)	/* a listener older than tlsmon, named from /proc at start */
 
 struct sockid_val {
 	__u64 created_ns;	/* CLOCK_BOOTTIME: connect() or accept() */

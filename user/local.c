@@ -11,10 +11,13 @@
 #include <string.h>
 #include <time.h>
 #include "local.h"
+#include <linux/capability.h>
 #include "lib/log.h"
+#include "lib/privs.h"
 #include "model/local_id.h"
 #include "model/record.h"
 #include "source/sockid.h"
+#include "source/sockseed.h"
 
 _Static_assert(SOCKID_PATH_MAX == LOCAL_PATH_MAX, "paths kept as the kernel recorded them");
 _Static_assert(SOCKID_COMM_MAX == LOCAL_COMM_MAX, "comm kept whole");
@@ -26,6 +29,26 @@ _Static_assert(SOCKID_SIDE_CLIENT == SIDE_CLIENT && SOCKID_SIDE_SERVER == SIDE_S
 static struct sockid *sid;
 static const struct local_filter *filter;
 static int tried;
+
+/* What the start named from /proc (sockseed.c), said once. */
+static void say_seeded(void)
+{
+	const struct sockseed_stats *st = sockid_seed_stats(sid);
+
+	pr_info("named %llu listening sockets older than tlsmon from /proc (%llu already "
+		"recorded, %llu on one address and port in several namespaces left unnamed)",
+		(unsigned long long)st->seeded, (unsigned long long)st->present,
+		(unsigned long long)st->ambiguous);
+	if (st->unreadable && !privs_has_cap(CAP_SYS_PTRACE) && !privs_has_cap(CAP_SYS_ADMIN))
+		pr_warn("%llu processes' descriptors were not readable: their listening sockets "
+			"are named at their next listen() only (reading them needs CAP_SYS_PTRACE "
+			"at start)", (unsigned long long)st->unreadable);
+	if (st->skipped || st->malformed || st->failed)
+		pr_warn("naming the listeners older than tlsmon: %llu past a bound, %llu table lines "
+			"unreadable, %llu refused by the map",
+			(unsigned long long)st->skipped, (unsigned long long)st->malformed,
+			(unsigned long long)st->failed);
+}
 
 int local_open(const struct local_filter *f)
 {
@@ -41,6 +64,7 @@ int local_open(const struct local_filter *f)
 	e = sockid_open(&sid, &o, err, sizeof(err));
 	if (!e) {
 		pr_info("naming local programs (%s)", sockid_kind(sid));
+		say_seeded();
 		return 0;
 	}
 	if (local_filter_any(f)) {
@@ -98,6 +122,7 @@ int local_keep(void *ctx, const struct hs_record *r)
 
 void local_stats(struct run_stats *st)
 {
+	const struct sockseed_stats *seed;
 	const struct sockid_stats *s;
 	struct timespec ts;
 
@@ -110,6 +135,10 @@ void local_stats(struct run_stats *st)
 	sockid_entries(sid, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec, &st->proc_sockets,
 		       &st->proc_evicted);
 	s = sockid_stats(sid);
+	seed = sockid_seed_stats(sid);
+	st->proc_seeded = seed->seeded;
+	st->proc_seed_unreadable = seed->unreadable;
+	st->proc_seed_skipped = seed->ambiguous + seed->skipped + seed->malformed + seed->failed;
 	st->proc_found = s->found;
 	st->proc_missing = s->missing;
 	st->proc_stale = s->stale;

@@ -5,8 +5,10 @@
 # this test, against servers that succeed and fail, are named in their
 # records (pid, comm, exe, cgroup), a curl that exits right after its failure
 # too; servers in the client namespace (openssl s_server, nginx) in cgroups
-# of their own are named in the records of inbound handshakes; a connection
-# made before tlsmon started has "local": null; two programs reusing one
+# of their own are named in the records of inbound handshakes, those started
+# before tlsmon too (named from /proc at start: nginx by its master); a
+# connection made before tlsmon started, to a listener closed before it
+# started, has "local": null; two programs reusing one
 # 4-tuple are each named, not one for the other; --cgroup and --pid report
 # only what they name; the textfile counts what the hooks recorded and the
 # lookups found; --no-process loads none; a capture's records have "local":
@@ -16,6 +18,9 @@ E2E_NEEDS="root tlsmon lab"
 E2E_TOOLS="curl python3 openssl nginx"
 SPORT=4600	# openssl s_server in the client namespace
 NPORT=4601	# nginx in the client namespace
+PPORT=4602	# openssl s_server in the client namespace, started before tlsmon
+QPORT=4603	# nginx in the client namespace, started before tlsmon
+GPORT=4604	# a server in namespace A that stops listening before tlsmon starts
 RPORT=41234	# the local port two clients reuse
 
 # the cgroup v2 hierarchy: /sys/fs/cgroup (unified) or /sys/fs/cgroup/unified (hybrid)
@@ -67,8 +72,10 @@ expect() {
 	pid=$(cat "$4")
 	comm=${COMM:-$(basename "$exe" | cut -c1-15)}
 	shift 6
-	printf '{"what":"%s","side":"%s","server_port":%d,"pid":%d,"cgroup":"%s","exe":"%s","comm":"%s"%s}\n' \
-		"$what" "$side" "$port" "$pid" "$cg" "$exe" "$comm" "$*" >>"$DIR/expect.json"
+	# the cgroup's id: its directory's inode
+	printf '{"what":"%s","side":"%s","server_port":%d,"pid":%d,"cgroup":"%s","cgroup_id":%d,"exe":"%s","comm":"%s"%s}\n' \
+		"$what" "$side" "$port" "$pid" "$cg" "$(stat -c %i "$CG_ROOT$cg")" "$exe" "$comm" "$*" \
+		>>"$DIR/expect.json"
 }
 
 records_ge() { [ "$(grep -c . "$1" 2>/dev/null)" -ge "$2" ]; }
@@ -111,22 +118,96 @@ sock.close()
 PY
 }
 
+# a server that accepts one connection, closes its listening socket (file
+# closed), then serves TLS on that connection
+py_once() {
+	cat >"$DIR/once.py" <<'PY'
+import socket, ssl, sys
+port, cert, key, closed = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", port))
+s.listen(1)
+c = s.accept()[0]
+s.close()
+open(closed, "w").write("closed\n")
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+try:
+    t = ctx.wrap_socket(c, server_side=True)
+    t.recv(100)
+    t.sendall(b"HTTP/1.0 200 OK\r\n\r\nok\n")
+    t.close()
+except (ssl.SSLError, OSError):
+    pass
+PY
+}
+
+# start_nginx NAME PORT CGROUP: nginx (master and a worker) in the client
+# namespace, in CGROUP; its master's pid in $DIR/NAME.master
+start_nginx() {
+	local d=$DIR/$1
+	mkdir -p "$d/tmp"
+	cat >"$d/nginx.conf" <<NGX
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid $d/nginx.pid;
+error_log $d/error.log info;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    server {
+        listen $2 ssl;
+        ssl_certificate $LAB_CERTS/a.crt;
+        ssl_certificate_key $LAB_CERTS/a.key;
+        location / { return 200 "ok\n"; }
+    }
+}
+NGX
+	e2e_bg in_cg "$3" "$LAB_NS_CLI" "$DIR/$1.master" nginx -p "$d" -c "$d/nginx.conf" \
+		-e "$d/error.log"
+	wait_for 10 test -s "$d/nginx.pid" &&
+		wait_for 10 lab_client sh -c "ss -ltn | grep -q ':$2 '"
+}
+
 setup() {
 	CG_ROOT=$(cg_root) || tap_skip_all "no cgroup v2 hierarchy mounted"
 	tap_cleanup cg_cleanup
 	cg_make CG_CURL curl && cg_make CG_PY py && cg_make CG_OSSL ossl && cg_make CG_SRV srv &&
 		cg_make CG_NGX nginx && cg_make CG_OLD old && cg_make CG_R1 r1 && cg_make CG_R2 r2 &&
-		cg_make CG_F f && cg_make CG_G g || tap_skip_all "cannot make cgroups under $CG_ROOT"
+		cg_make CG_F f && cg_make CG_G g && cg_make CG_PRE pre && cg_make CG_NGX0 nginx0 &&
+		cg_make CG_GONE gone || tap_skip_all "cannot make cgroups under $CG_ROOT"
 	py_client
+	py_once
 	: >"$DIR/expect.json"
 	CURL=$(readlink -f "$(command -v curl)")
 	OSSL=$(readlink -f "$(command -v openssl)")
 	NGINX=$(readlink -f "$(command -v nginx)")
-	# connected before tlsmon starts; its handshake waits for the file go (to
-	# nginx: the s_server ports serve one connection at a time)
+	# connected before tlsmon starts, to a server in namespace A whose
+	# listening socket is closed before it starts too; its handshake waits
+	# for the file go
+	e2e_bg in_cg "$CG_GONE" "$LAB_NS_A" "$DIR/gone.pid" python3 "$DIR/once.py" $GPORT \
+		"$LAB_CERTS/a.crt" "$LAB_CERTS/a.key" "$DIR/gone.closed"
+	wait_for 10 lab_in a sh -c "ss -ltn | grep -q ':$GPORT '" ||
+		tap_skip_all "the one-connection server does not listen"
 	e2e_bg in_cg "$CG_OLD" "$LAB_NS_CLI" "$DIR/old.pid" python3 "$DIR/client.py" "$LAB_A4" \
-		$LAB_PORT_MAIN a.lab.test 0 "$DIR/old.out" "$LAB_CA" "$DIR/go"
-	wait_for 10 test -s "$DIR/old.out" || tap_skip_all "the lab's nginx does not answer"
+		$GPORT a.lab.test 0 "$DIR/old.out" "$LAB_CA" "$DIR/go"
+	wait_for 10 test -s "$DIR/old.out" && wait_for 10 test -s "$DIR/gone.closed" ||
+		tap_skip_all "the one-connection server does not answer"
+	# servers listening before tlsmon starts, each in its cgroup: named from
+	# /proc at its start (README, "Which program")
+	e2e_bg in_cg "$CG_PRE" "$LAB_NS_CLI" "$DIR/pre.pid" openssl s_server -accept $PPORT \
+		-cert "$LAB_CERTS/a.crt" -key "$LAB_CERTS/a.key" -www -quiet
+	start_nginx nginx0 $QPORT "$CG_NGX0" &&
+		wait_for 10 lab_client sh -c "ss -ltn | grep -q ':$PPORT '" ||
+		tap_skip_all "the servers started before tlsmon did not start: $(cat "$DIR/nginx0/error.log" 2>/dev/null)"
 	chown nobody "$DIR"	# the textfile is written after the privilege drop
 	lab_tlsmon "$DIR/records.json" "$DIR/tlsmon.err" --json --textfile-dir "$DIR" \
 		--textfile-interval 1 ||
@@ -138,39 +219,13 @@ setup() {
 	# servers of the client namespace, each in its cgroup
 	e2e_bg in_cg "$CG_SRV" "$LAB_NS_CLI" "$DIR/srv.pid" openssl s_server -accept $SPORT \
 		-cert "$LAB_CERTS/a.crt" -key "$LAB_CERTS/a.key" -www -quiet
-	mkdir -p "$DIR/nginx/tmp"
-	cat >"$DIR/nginx/nginx.conf" <<NGX
-daemon off;
-master_process on;
-worker_processes 1;
-user root;
-pid $DIR/nginx/nginx.pid;
-error_log $DIR/nginx/error.log info;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $DIR/nginx/tmp/body;
-    proxy_temp_path $DIR/nginx/tmp/proxy;
-    fastcgi_temp_path $DIR/nginx/tmp/fastcgi;
-    uwsgi_temp_path $DIR/nginx/tmp/uwsgi;
-    scgi_temp_path $DIR/nginx/tmp/scgi;
-    server {
-        listen $NPORT ssl;
-        ssl_certificate $LAB_CERTS/a.crt;
-        ssl_certificate_key $LAB_CERTS/a.key;
-        location / { return 200 "ok\n"; }
-    }
-}
-NGX
-	e2e_bg in_cg "$CG_NGX" "$LAB_NS_CLI" "$DIR/nginx.master" nginx -p "$DIR/nginx" \
-		-c "$DIR/nginx/nginx.conf" -e "$DIR/nginx/error.log"
-	wait_for 10 test -s "$DIR/nginx/nginx.pid" &&
+	start_nginx nginx $NPORT "$CG_NGX" &&
 		wait_for 10 lab_client sh -c "ss -ltn | grep -q ':$SPORT '" ||
 		tap_skip_all "the test's servers did not start: $(cat "$DIR/nginx/error.log" 2>/dev/null)"
 }
 
 test_clients() {
-	local lport
+	local lport pids
 	# curl: a success, then a failure it exits right after (unknown CA)
 	lport=$(in_cg "$CG_CURL" "$LAB_NS_CLI" "$DIR/c1.pid" curl -sS -o /dev/null \
 		-w '%{local_port}' --cacert "$LAB_CA" "https://a.lab.test:$LAB_PORT_TLS13/")
@@ -212,11 +267,19 @@ test_clients() {
 	# nginx: the master (it listens) or its worker (it accepts)
 	expect nginx server $NPORT "$DIR/nginx.master" "$CG_NGX" "$NGINX" \
 		",\"pids\":[$(cat "$DIR/nginx.master")$(pgrep -P "$(cat "$DIR/nginx.master")" | sed 's/^/,/' | tr -d '\n')]"
+	# inbound, to the servers listening before tlsmon started: nginx by its master
+	lab_in a curl -sSk -o /dev/null "https://$LAB_CLI4:$PPORT/"
+	expect "openssl s_server started before tlsmon" server $PPORT "$DIR/pre.pid" "$CG_PRE" "$OSSL"
+	lab_in a curl -sSk -o /dev/null "https://$LAB_CLI4:$QPORT/"
+	# (the fentry set names the worker that accepted)
+	grep -q "naming local programs (tracepoint" "$DIR/tlsmon.err" && pids= ||
+		pids=",\"pids\":[$(cat "$DIR/nginx0.master")$(pgrep -P "$(cat "$DIR/nginx0.master")" | sed 's/^/,/' | tr -d '\n')]"
+	expect "nginx started before tlsmon" server $QPORT "$DIR/nginx0.master" "$CG_NGX0" "$NGINX" "$pids"
 	# the connection older than tlsmon does its handshake now
 	touch "$DIR/go"
 	wait_for 10 sh -c "! kill -0 $(cat "$DIR/old.pid") 2>/dev/null"
-	wait_for 10 records_ge "$DIR/records.json" 10
-	ok $? "ten records, one per handshake" "$(cat "$DIR/records.json")"
+	wait_for 10 records_ge "$DIR/records.json" 12
+	ok $? "twelve records, one per handshake" "$(cat "$DIR/records.json")"
 	py_tap python3 tests/lib/local_check.py "$DIR/records.json" "$DIR/expect.json" \
 		"$(cut -d' ' -f1 "$DIR/old.out")"
 }
@@ -230,7 +293,8 @@ metric() { # NAME: its value in the textfile
 counters_ok() {
 	[ "$(metric tlsmon_process_hooks_attached)" = 1 ] &&
 		[ "$(metric tlsmon_process_connects_total)" -ge 8 ] &&
-		[ "$(metric tlsmon_process_identified_total)" -ge 9 ] &&
+		[ "$(metric tlsmon_process_identified_total)" -ge 11 ] &&
+		[ "$(metric tlsmon_process_listeners_seeded_total)" -ge 2 ] &&
 		[ "$(metric tlsmon_process_unknown_total)" -ge 1 ] &&
 		[ "$(metric tlsmon_process_closes_total)" -ge 1 ] &&
 		[ "$(metric tlsmon_process_record_failures_total)" = 0 ] &&
@@ -240,7 +304,7 @@ counters_ok() {
 
 test_counters() {
 	wait_for 12 counters_ok
-	ok $? "the textfile: hooks attached, sockets recorded and in the map, none pushed out, records named, the old one unknown" \
+	ok $? "the textfile: hooks attached, sockets recorded and in the map, listeners seeded, none pushed out, records named, the old one unknown" \
 		"$(grep '^tlsmon_process_[a-z_]* ' "$DIR/tlsmon.prom")"
 }
 

@@ -48,6 +48,9 @@ struct run_stats {
 	uint64_t proc[SOCKID_C_MAX];
 	uint64_t proc_sockets;		/* entries in the sockets map */
 	uint64_t proc_evicted;		/* pushed out of the full map */
+	uint64_t proc_seeded;		/* listeners older than tlsmon named from /proc */
+	uint64_t proc_seed_unreadable;	/* processes whose descriptors /proc did not show */
+	uint64_t proc_seed_skipped;	/* listeners left unnamed: ambiguous, bounds, errors */
 	uint64_t proc_found;		/* records given their local program */
 	uint64_t proc_missing;		/* no socket of this host known for the 4-tuple */
 	uint64_t proc_stale;		/* only another connection's socket on that 4-tuple */

@@ -248,6 +248,16 @@ static const struct self_metric self[] = {
 	   "Remembered sockets pushed out of the full map (16384, least recently used first): "
 	   "their handshakes, if they settle later, have no local program.",
 	   RS(proc_evicted)),
+	LC("tlsmon_process_listeners_seeded_total",
+	   "Listening sockets older than tlsmon named from /proc at start.", RS(proc_seeded)),
+	LC("tlsmon_process_seed_unreadable_total",
+	   "Processes whose descriptors could not be read at start (no CAP_SYS_PTRACE, or gone): "
+	   "their older listening sockets are named at their next listen() only.",
+	   RS(proc_seed_unreadable)),
+	LC("tlsmon_process_seed_skipped_total",
+	   "Listening sockets older than tlsmon left unnamed at start: one address and port in "
+	   "several namespaces, past a bound, unreadable table lines, refused by the map.",
+	   RS(proc_seed_skipped)),
 	LC("tlsmon_process_identified_total", "Handshakes given their local program.",
 	   RS(proc_found)),
 	LC("tlsmon_process_unknown_total",

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "lib/log.h"
 #include "source/sockid.h"
+#include "source/sockseed.h"
 #include "sockid.skel.h"
 
 struct sockid {
@@ -26,6 +27,7 @@ struct sockid {
 	uint64_t live;		/* entries at the last walk */
 	uint64_t walked_ns;
 	uint64_t evicted;	/* never goes down */
+	struct sockseed_stats seed;
 };
 
 static void say_error(int e, char *err, size_t errlen)
@@ -120,6 +122,15 @@ int sockid_open(struct sockid **out, const struct sockid_opts *o, char *err, siz
 		goto cleanup;
 	}
 	s->map_fd = bpf_map__fd(s->skel->maps.sockets);
+	/*
+	 * Listeners older than the hooks, from /proc: after the hooks, so a
+	 * listen() or close() meanwhile is theirs; never over their entry.
+	 * Both sets: fentry's accept entries are looked up first.
+	 */
+	e = sockseed_run(s->map_fd, "/proc", s->netns, &s->seed);
+	if (e)
+		pr_warn("cannot read /proc (%s): servers listening before tlsmon started are "
+			"named only at their next listen()", strerror(-e));
 	*out = s;
 	return 0;
 cleanup:
@@ -253,7 +264,8 @@ void sockid_entries(struct sockid *s, uint64_t now_ns, uint64_t *live, uint64_t 
 		s->live = n;
 		sockid_counters(s, c);
 		/* entries only leave the map when pushed out: what was added and is not there */
-		gone = c[SOCKID_C_CONNECTS] + c[SOCKID_C_ACCEPTS] - c[SOCKID_C_REPLACED];
+		gone = c[SOCKID_C_CONNECTS] + c[SOCKID_C_ACCEPTS] + s->seed.seeded -
+		       c[SOCKID_C_REPLACED];
 		gone = gone > n ? gone - n : 0;
 		if (gone > s->evicted)
 			s->evicted = gone;
@@ -265,6 +277,11 @@ void sockid_entries(struct sockid *s, uint64_t now_ns, uint64_t *live, uint64_t 
 const struct sockid_stats *sockid_stats(const struct sockid *s)
 {
 	return &s->st;
+}
+
+const struct sockseed_stats *sockid_seed_stats(const struct sockid *s)
+{
+	return &s->seed;
 }
 
 int sockid_map_fd(struct sockid *s)

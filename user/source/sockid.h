@@ -13,6 +13,7 @@
 #include "tlsmon_sockid.h"
 
 struct sockid;
+struct sockseed_stats;
 
 struct sockid_opts {
 	uint32_t max_entries;	/* sockets remembered; 0: SOCKID_DEFAULT_ENTRIES */
@@ -56,6 +57,8 @@ void sockid_entries(struct sockid *s, uint64_t now_ns, uint64_t *live, uint64_t 
 /* The program's per-CPU counters summed. */
 void sockid_counters(struct sockid *s, uint64_t out[SOCKID_C_MAX]);
 const struct sockid_stats *sockid_stats(const struct sockid *s);
+/* What the start found of the listeners older than tlsmon (source/sockseed.h). */
+const struct sockseed_stats *sockid_seed_stats(const struct sockid *s);
 /* The set attached, for the log. */
 const char *sockid_kind(const struct sockid *s);
 /* For tests: the sockets map's descriptor. */
