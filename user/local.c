@@ -93,7 +93,7 @@ int local_identify(void *ctx, const struct hs_record *r, uint64_t first_ns, uint
 {
 	struct sockid_query q = {
 		.caddr = r->caddr, .saddr = r->saddr, .cport = r->cport, .sport = r->sport,
-		.first_ns = first_ns, .end_ns = end_ns,
+		.first_ns = first_ns, .end_ns = end_ns, .start_seen = r->peer.synack_seen,
 	};
 	struct sockid_val v;
 

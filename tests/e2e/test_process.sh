@@ -7,7 +7,8 @@
 # too; servers in the client namespace (openssl s_server, nginx) in cgroups
 # of their own are named in the records of inbound handshakes, those started
 # before tlsmon too (named from /proc at start: nginx by its master); a
-# connection made before tlsmon started, to a listener closed before it
+# connection made before tlsmon started to one of those (its SYN-ACK unseen:
+# unnamed), and one to a listener closed before it
 # started, has "local": null; two programs reusing one
 # 4-tuple are each named, not one for the other; --cgroup and --pid report
 # only what they name; the textfile counts what the hooks recorded and the
@@ -208,6 +209,14 @@ setup() {
 	start_nginx nginx0 $QPORT "$CG_NGX0" &&
 		wait_for 10 lab_client sh -c "ss -ltn | grep -q ':$PPORT '" ||
 		tap_skip_all "the servers started before tlsmon did not start: $(cat "$DIR/nginx0/error.log" 2>/dev/null)"
+	# connected before tlsmon starts to one of them (nginx: it serves others
+	# meanwhile), still listening when it starts: its SYN-ACK unseen, the
+	# listener does not name it
+	wait_for 10 lab_client sh -c "ss -ltn | grep -q ':$QPORT '" &&
+		e2e_bg lab_in a python3 "$DIR/client.py" "$LAB_CLI4" $QPORT a.lab.test 0 \
+			"$DIR/old2.out" "$LAB_CA" "$DIR/go" &&
+		wait_for 10 test -s "$DIR/old2.out" ||
+		tap_skip_all "the connection to the server started before tlsmon did not open"
 	chown nobody "$DIR"	# the textfile is written after the privilege drop
 	lab_tlsmon "$DIR/records.json" "$DIR/tlsmon.err" --json --textfile-dir "$DIR" \
 		--textfile-interval 1 ||
@@ -278,10 +287,10 @@ test_clients() {
 	# the connection older than tlsmon does its handshake now
 	touch "$DIR/go"
 	wait_for 10 sh -c "! kill -0 $(cat "$DIR/old.pid") 2>/dev/null"
-	wait_for 10 records_ge "$DIR/records.json" 12
-	ok $? "twelve records, one per handshake" "$(cat "$DIR/records.json")"
+	wait_for 10 records_ge "$DIR/records.json" 13
+	ok $? "thirteen records, one per handshake" "$(cat "$DIR/records.json")"
 	py_tap python3 tests/lib/local_check.py "$DIR/records.json" "$DIR/expect.json" \
-		"$(cut -d' ' -f1 "$DIR/old.out")"
+		"$(cut -d' ' -f1 "$DIR/old.out"),$(cut -d' ' -f1 "$DIR/old2.out")"
 }
 
 metric() { # NAME: its value in the textfile

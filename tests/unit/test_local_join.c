@@ -254,6 +254,26 @@ static void test_side_must_match(void **state)
 	(void)g;
 }
 
+/*
+ * A listener named from /proc at start names only connections whose start
+ * (the SYN-ACK) tlsmon saw: one older than tlsmon goes without a name.
+ */
+static void test_seeded_listener_needs_start(void **state)
+{
+	struct sockid_val v = { .side = SOCKID_SIDE_SERVER, .created_ns = 20 * SEC,
+				.flags = SOCKID_F_LISTENER | SOCKID_F_SEEDED };
+	struct sockid_query q = { .first_ns = 30 * SEC };
+
+	(void)state;
+	assert_false(sockid_entry_valid(&v, SOCKID_SIDE_SERVER, &q));
+	q.start_seen = 1;
+	assert_true(sockid_entry_valid(&v, SOCKID_SIDE_SERVER, &q));
+	/* a listener the hooks saw listen: any connection to it began after */
+	v.flags = SOCKID_F_LISTENER;
+	q.start_seen = 0;
+	assert_true(sockid_entry_valid(&v, SOCKID_SIDE_SERVER, &q));
+}
+
 /* --pid: the others are left out, counted, every ClientHello still accounted for */
 static void test_keep_filter(void **state)
 {
@@ -286,6 +306,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_newer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_side, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seeded_listener_needs_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_side_must_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_filter, setup, teardown),
 	};

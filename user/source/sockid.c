@@ -154,6 +154,13 @@ int sockid_entry_valid(const struct sockid_val *v, int side, const struct sockid
 	/* connect() comes before any packet of its connection */
 	if (side == SOCKID_SIDE_CLIENT)
 		return v->created_ns <= q->first_ns;
+	/*
+	 * A listener older than tlsmon (from /proc) names only connections
+	 * tlsmon saw begin: one made before it started is not provably this
+	 * program's (a socket passed on since), and goes without a name.
+	 */
+	if ((v->flags & SOCKID_F_SEEDED) && !q->start_seen)
+		return 0;
 	/* accept() may come after the ClientHello, not after the connection ended */
 	return !q->end_ns || v->created_ns <= q->end_ns;
 }

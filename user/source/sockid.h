@@ -26,6 +26,7 @@ struct sockid_query {
 	uint16_t cport, sport;
 	uint64_t first_ns;		/* CLOCK_BOOTTIME: the connection's first event */
 	uint64_t end_ns;		/* its FIN or RST; 0 none seen */
+	uint8_t start_seen;		/* the datapath saw its SYN-ACK: it began under watch */
 };
 
 /* What the lookups found, since start. */
