@@ -5,7 +5,9 @@
  * client and server Initials of both RFCs, opened and read through to the
  * shared TLS parser.  Then hostile input: one bit flipped at every position
  * and every truncation of a real Initial must open nothing and be counted;
- * frames and CRYPTO reassembly are driven piece by piece.
+ * frames and CRYPTO reassembly are driven piece by piece, and through
+ * Initials sealed by tests/lib/quic_seal.h (itself checked against the RFC
+ * packet first).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 #include "pipe/quic.h"
 #include "tls_parse.h"
+#include "quic_seal.h"
 #include "quic_vectors.h"
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
@@ -177,6 +180,114 @@ static void test_conn_v2(void **state)
 {
 	(void)state;
 	check_conn(RFC9369_CLIENT_INITIAL, RFC9369_SERVER_INITIAL, QUIC_V2);
+}
+
+/* The test sealer makes the RFC's packet from its plaintext: so it can be trusted below. */
+static void test_sealer(void **state)
+{
+	static uint8_t pkt[1200], plain[1200], again[1300];
+	struct quic_long_hdr h;
+	struct quic_keys k;
+	__u64 pn;
+	long n;
+
+	(void)state;
+	unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
+	quic_parse_long(pkt, sizeof(pkt), &h);
+	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 0, &k);
+	n = quic_open(&k, pkt, h.len, h.pn_off, plain, sizeof(plain), &pn);
+	assert_int_equal(n, 1162);
+	assert_int_equal(quic_seal_initial(&k, QUIC_V1, rfc_dcid, 8, NULL, 0, 2, plain, n, again,
+					   sizeof(again)), 1200);
+	unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
+	assert_memory_equal(again, pkt, 1200);
+}
+
+/* The RFC's ClientHello (CRYPTO data), then frames around pieces of it. */
+static size_t rfc_hello(uint8_t *ch)
+{
+	static uint8_t pkt[1200], plain[1200];
+	struct quic_long_hdr h;
+	struct quic_keys k;
+	__u64 pn;
+
+	unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
+	quic_parse_long(pkt, sizeof(pkt), &h);
+	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 0, &k);
+	assert_int_equal(quic_open(&k, pkt, h.len, h.pn_off, plain, sizeof(plain), &pn), 1162);
+	memcpy(ch, plain + 4, 241);
+	return 241;
+}
+
+static size_t crypto_frame(uint8_t *out, unsigned off, const uint8_t *p, unsigned n)
+{
+	out[0] = 0x06;
+	out[1] = 0x40 | off >> 8;
+	out[2] = off;
+	out[3] = 0x40 | n >> 8;
+	out[4] = n;
+	memcpy(out + 5, p, n);
+	return 5 + n;
+}
+
+/*
+ * A ClientHello cut over two datagrams, three CRYPTO frames, the second
+ * datagram seen first and carrying its frames out of order; then a server
+ * Initial refusing it with CONNECTION_CLOSE 0x0178 (no_application_protocol).
+ */
+static void test_hello_across_packets(void **state)
+{
+	static uint8_t ch[256], pl[1200], dg[1400];
+	static struct quic_conn c;
+	struct quic_stats st = { 0 };
+	struct tls_client_hello parsed;
+	struct quic_keys ck, sk;
+	struct tlsp_ws ws;
+	static const uint8_t scid[4] = { 1, 2, 3, 4 }, sscid[5] = { 9, 8, 7, 6, 5 };
+	static const uint8_t close[] = { 0x1c, 0x41, 0x78, 0x06, 0x00 };
+	size_t n = rfc_hello(ch), m;
+	long d;
+
+	(void)state;
+	quic_conn_init(&c);
+	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 0, &ck);
+	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 1, &sk);
+	/* datagram 2 (pn 1): bytes [150, n) then [100, 150) */
+	m = crypto_frame(pl, 150, ch + 150, n - 150);
+	m += crypto_frame(pl + m, 100, ch + 100, 50);
+	memset(pl + m, 0, 200);
+	d = quic_seal_initial(&ck, QUIC_V1, rfc_dcid, 8, scid, 4, 1, pl, m + 200, dg, sizeof(dg));
+	assert_true(d > 0);
+	assert_int_equal(quic_conn_datagram(&c, 0, dg, d, &st), 1);
+	assert_int_equal(quic_crypto_msg(&c.cs[0]), 0);
+	assert_int_equal(c.cs[0].contig, 0);
+	/* datagram 1 (pn 0): bytes [0, 100), after a PING */
+	pl[0] = 0x01;
+	m = 1 + crypto_frame(pl + 1, 0, ch, 100);
+	memset(pl + m, 0, 300);
+	d = quic_seal_initial(&ck, QUIC_V1, rfc_dcid, 8, scid, 4, 0, pl, m + 300, dg, sizeof(dg));
+	assert_int_equal(quic_conn_datagram(&c, 0, dg, d, &st), 1);
+	assert_int_equal(st.initial, 2);
+	assert_int_equal(quic_crypto_msg(&c.cs[0]), n);
+	assert_int_equal(tls_parse_client_hello(c.cs[0].buf, 0, n, 0, &parsed, &ws), 0);
+	assert_memory_equal(parsed.sni, "example.com", 11);
+	assert_int_equal(c.cscid_len, 4);
+	/* the server refuses: its Initial goes to the client's SCID, keys still from the DCID */
+	memcpy(pl, close, sizeof(close));
+	memset(pl + sizeof(close), 0, 40);
+	d = quic_seal_initial(&sk, QUIC_V1, scid, 4, sscid, 5, 0, pl, sizeof(close) + 40, dg,
+			      sizeof(dg));
+	assert_int_equal(quic_conn_datagram(&c, 1, dg, d, &st), 1);
+	assert_int_equal(st.initial, 3);
+	assert_true(c.flags & QUIC_CF_CLOSE_S);
+	assert_true(c.close_code == 0x0178);
+	assert_int_equal(c.sscid_len, 5);
+	assert_int_equal(st.undecryptable + st.bad_frames, 0);
+	/* sealed with the wrong side's keys: refused and counted */
+	d = quic_seal_initial(&ck, QUIC_V1, scid, 4, sscid, 5, 1, pl, sizeof(close) + 40, dg,
+			      sizeof(dg));
+	quic_conn_datagram(&c, 1, dg, d, &st);
+	assert_int_equal(st.undecryptable, 1);
 }
 
 static __u64 dropped(const struct quic_stats *st)
@@ -378,6 +489,8 @@ int main(void)
 		cmocka_unit_test(test_open_rfc9001_client),
 		cmocka_unit_test(test_conn_v1),
 		cmocka_unit_test(test_conn_v2),
+		cmocka_unit_test(test_sealer),
+		cmocka_unit_test(test_hello_across_packets),
 		cmocka_unit_test(test_every_bit),
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_crypto_reassembly),
