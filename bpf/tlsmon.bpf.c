@@ -16,6 +16,7 @@ DP_STAGE_DEFINE(dp_blob_chunk, 0)
 DP_STAGE_DEFINE(dp_hs_walk, 0)
 DP_STAGE_DEFINE(dp_hs_msg, 0)
 DP_STAGE_DEFINE(dp_hello_ship, 0)
+DP_STAGE_DEFINE(dp_quic_stage, 0)
 
 /* Frags-aware: jumbo frames and multi-buffer packets reach us whole. */
 SEC("xdp.frags")

@@ -41,6 +41,13 @@ struct {
 } synacks SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TLSMON_QUIC_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tlsmon_quic_slot);
+} quic_slots SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
@@ -64,7 +71,7 @@ struct {
 const volatile struct tlsmon_dp_cfg tlsmon_cfg = TLSMON_DP_CFG_DEFAULT;
 #define DP_CFG(field) (tlsmon_cfg.field)
 
-/* The array maps by name: hints, synacks, counters, scratch. */
+/* The array maps by name: hints, synacks, quic_slots, counters, scratch. */
 #define dp_array(map, idx)                            \
 	({                                            \
 		__u32 __k = (idx);                    \
@@ -150,6 +157,7 @@ DP_STAGE_DECLARE(dp_blob_chunk);
 DP_STAGE_DECLARE(dp_hs_walk);
 DP_STAGE_DECLARE(dp_hs_msg);
 DP_STAGE_DECLARE(dp_hello_ship);
+DP_STAGE_DECLARE(dp_quic_stage);
 
 #define DP_STAGE(fn, pk, hook, s, f, dir)                                                      \
 	((hook) == TLSMON_HOOK_XDP ? fn##_xdp((struct xdp_md *)(pk)->ctx, (s), (f), (dir))     \

@@ -58,6 +58,10 @@ int evpipe_in(void *ctx, const void *ev, size_t size)
 				p->ch_parse_errors++;
 		}
 		return p->out(p->out_ctx, &p->hello, size);
+	case TLSMON_EV_QUIC:
+		/* the collector does not read QUIC yet: counted, and kept from it */
+		p->quic_held++;
+		return 0;
 	case TLSMON_EV_BLOB:
 		reasm_blob(p->reasm, ev);
 		if (!p->pass_blobs)

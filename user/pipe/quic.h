@@ -13,9 +13,10 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "tlsmon.h"
 
-#define QUIC_V1 0x00000001u
-#define QUIC_V2 0x6b3343cfu
+#define QUIC_V1 TLSMON_QUIC_V1
+#define QUIC_V2 TLSMON_QUIC_V2
 #define QUIC_CID_MAX 20		/* RFC 9000 17.2: longer is not QUIC v1/v2 */
 #define QUIC_TAG_LEN 16
 #define QUIC_SAMPLE_LEN 16
