@@ -222,7 +222,7 @@ TLSP_INLINE int dp_quic_stage(const struct dp_pkt *pk, const int hook, struct tl
 	h->ip_id = m->ip_id;
 	h->seq = 0;
 	h->tcp_flags = 0;
-	h->pad = 0;
+	h->origin = 0;
 	dp_quic_ship(pk, hook, s);
 	return 0;
 }

@@ -90,8 +90,10 @@ struct tlsmon_ev_hdr {
 	__u32 seq;		/* TCP sequence number of the bytes this event is about */
 	__u16 size;		/* size of the whole event */
 	__u8 tcp_flags;
-	__u8 pad;
+	__u8 origin;		/* 0: the datapath; TLSMON_ORIGIN_QUIC */
 };
+/* made by the pipe from QUIC datagrams (user/pipe/quic_track.c) */
+#define TLSMON_ORIGIN_QUIC 1
 _Static_assert(sizeof(struct tlsmon_ev_hdr) == 64, "tlsmon_ev_hdr layout");
 
 /* ClientHello flags */

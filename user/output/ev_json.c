@@ -165,6 +165,8 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 	jbuf_u64(b, "ttl", h->ttl);
 	jbuf_u64(b, "ip_id", h->ip_id);
 	jbuf_u64(b, "seq", h->seq);
+	if (h->origin == TLSMON_ORIGIN_QUIC)
+		jbuf_str(b, "transport", "quic");
 	switch (h->type) {
 	case TLSMON_EV_CLIENT_HELLO:
 		ch_json(b, ev);

@@ -418,7 +418,7 @@ static void ecs_ends(struct jbuf *b, struct facts *f)
 	jbuf_obj_close(b);
 	jbuf_key(b, "network");
 	jbuf_obj_open(b);
-	jbuf_str(b, "transport", "tcp");
+	jbuf_str(b, "transport", r->quic ? "udp" : "tcp");	/* QUIC runs on UDP */
 	jbuf_str(b, "type", f->net_type);
 	jbuf_str(b, "protocol", "tls");
 	jbuf_obj_close(b);
@@ -546,7 +546,7 @@ void out_ecs_otel_record(struct jbuf *b, const struct hs_record *r)
 	jbuf_u64(b, "server.port", r->sport);
 	jbuf_str(b, "client.address", f->ca);
 	jbuf_u64(b, "client.port", r->cport);
-	jbuf_str(b, "network.transport", "tcp");
+	jbuf_str(b, "network.transport", r->quic ? "quic" : "tcp");	/* OTel's enum has quic */
 	jbuf_str(b, "network.type", f->net_type);
 	jbuf_str(b, "network.interface.name", r->ifname);
 	if (f->proto_ver) {

@@ -13,6 +13,7 @@
 #include "lib/tls_names.h"
 #include "output/out_json.h"
 #include "output/out_verify.h"
+#include "pipe/quic_track.h"
 #include "tls_proto.h"
 
 static void ts_iso(struct jbuf *b, const char *key, uint64_t ns)
@@ -331,6 +332,41 @@ void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *
 	jbuf_obj_close(b);
 }
 
+/* QUIC's facts: version, connection IDs, Version Negotiation, Retry, close. */
+static void quic_obj(struct jbuf *b, const struct tlsmon_ev_quic_info *q)
+{
+	char v[16];
+	unsigned i;
+
+	jbuf_key(b, "quic");
+	jbuf_obj_open(b);
+	snprintf(v, sizeof(v), "0x%08x", q->version);
+	jbuf_str(b, "version", v);
+	jbuf_hex(b, "dcid", q->dcid, q->dcid_len < QUIC_CID_MAX ? q->dcid_len : QUIC_CID_MAX);
+	jbuf_hex(b, "scid", q->scid, q->scid_len < QUIC_CID_MAX ? q->scid_len : QUIC_CID_MAX);
+	jbuf_hex(b, "server_scid", q->sscid,
+		 q->sscid_len < QUIC_CID_MAX ? q->sscid_len : QUIC_CID_MAX);
+	jbuf_u64(b, "retries", q->retries);
+	if (q->flags & QUIC_CF_VN) {
+		jbuf_key(b, "version_negotiation");
+		jbuf_arr_open(b);
+		for (i = 0; i < q->n_vn && i < QUIC_INFO_VN_MAX; i++) {
+			snprintf(v, sizeof(v), "0x%08x", q->vn[i]);
+			jbuf_str(b, NULL, v);
+		}
+		jbuf_arr_close(b);
+	}
+	if (q->flags & (QUIC_CF_CLOSE_C | QUIC_CF_CLOSE_S)) {
+		jbuf_key(b, "close");
+		jbuf_obj_open(b);
+		jbuf_str(b, "by", q->flags & QUIC_CF_CLOSE_S ? "server" : "client");
+		jbuf_u64(b, "code", q->close_code);
+		jbuf_bool(b, "application", q->flags & QUIC_CF_CLOSE_APP);
+		jbuf_obj_close(b);
+	}
+	jbuf_obj_close(b);
+}
+
 void out_json_record(struct jbuf *b, const struct hs_record *r)
 {
 	const struct tls_client_hello *ch = r->ch;
@@ -351,6 +387,9 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 	jbuf_u64(b, "client_port", r->cport);
 	jbuf_str(b, "server", sa);
 	jbuf_u64(b, "server_port", r->sport);
+	jbuf_str(b, "transport", r->quic ? "quic" : "tcp");
+	if (r->quic)
+		quic_obj(b, r->quic);
 	jbuf_bool(b, "client_hello_seen", !!ch);
 	sni = record_sni(r, &sni_len, &cut);
 	if (sni)

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "pipe/ev.h"
+#include "pipe/quic_track.h"
 #include "tlsmon.h"
 
 static const char *const type_names[TLSMON_EV_MAX] = {
@@ -20,6 +21,8 @@ const char *ev_type_name(int type)
 		return "handshake_bytes";
 	if (type == TLSMON_EV_HELLO_PART)
 		return "client_hello_part";
+	if (type == TLSMON_EV_QUIC_INFO)
+		return "quic_info";
 	return type > 0 && type < TLSMON_EV_MAX && type_names[type] ? type_names[type] : "unknown";
 }
 

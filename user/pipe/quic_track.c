@@ -141,6 +141,7 @@ static void roles(struct tlsmon_ev_hdr *o, const struct tlsmon_ev_hdr *h, int se
 	}
 	o->seq = 0;
 	o->tcp_flags = 0;
+	o->origin = TLSMON_ORIGIN_QUIC;
 }
 
 static void send_info(struct quic_track *t, struct qent *e, const struct tlsmon_ev_hdr *h)
