@@ -41,7 +41,7 @@ die() {
 
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF programs, network namespaces): sudo make bench"
 for f in "$TLSMON" "$BIN/bench_pkt" "$BIN/bench_ring" "$BIN/bench_mem" "$BIN/bench_load" \
-	"$BIN/bench_stats"; do
+	"$BIN/bench_stats" "$BIN/bench_quic"; do
 	[ -x "$f" ] || die "$f missing: run 'make bench' (or make bench-build OUTPUT=$OUT)"
 done
 for t in python3 bpftool tcpdump tshark ssldump /usr/bin/time ip; do
@@ -140,6 +140,8 @@ section_pkt() {
 	mark pkt end
 	"$BIN/bench_verifier" "$ROOT/$OUT/tlsmon.bpf.o" >"$RES/verifier.tsv" 2>"$RES/verifier.err" ||
 		log "bench_verifier failed (see $RES/verifier.err)"
+	timeout -k 5 300 "$BIN/bench_quic" >"$RES/quic.tsv" 2>"$RES/quic.err" ||
+		log "bench_quic failed (see $RES/quic.err)"
 	profile_pkt
 }
 

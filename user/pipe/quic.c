@@ -402,22 +402,36 @@ static void take_vn(struct quic_conn *c, const __u8 *b, const struct quic_long_h
 		c->vn_versions[c->n_vn++] = be32(b + off);
 }
 
+/* The DCID the keys come from; each side's keys are derived on first use (keys()). */
 static int derive(struct quic_conn *c, __u32 version, const __u8 *dcid, __u8 dcid_len)
 {
-	if (quic_initial_keys(version, dcid, dcid_len, 0, &c->ck) ||
-	    quic_initial_keys(version, dcid, dcid_len, 1, &c->sk))
+	if ((version != QUIC_V1 && version != QUIC_V2) || !dcid_len || dcid_len > QUIC_CID_MAX)
 		return -1;
 	c->version = version;
 	c->odcid_len = dcid_len;
 	memcpy(c->odcid, dcid, dcid_len);
+	c->have_keys = 0;
 	c->flags |= QUIC_CF_KEYS;
 	return 0;
+}
+
+static const struct quic_keys *keys(struct quic_conn *c, int server)
+{
+	struct quic_keys *k = server ? &c->sk : &c->ck;
+	__u8 bit = server ? 2 : 1;
+
+	if (!(c->have_keys & bit)) {
+		if (quic_initial_keys(c->version, c->odcid, c->odcid_len, server, k))
+			return NULL;
+		c->have_keys |= bit;
+	}
+	return k;
 }
 
 static void initial(struct quic_conn *c, int dir, __u8 *pkt, const struct quic_long_hdr *h,
 		    struct quic_stats *st)
 {
-	const struct quic_keys *k = dir == TLSMON_DIR_S2C ? &c->sk : &c->ck;
+	const struct quic_keys *k;
 	struct quic_keys other;
 	__u8 stack[2048], *out = stack;
 	long n;
@@ -434,6 +448,9 @@ static void initial(struct quic_conn *c, int dir, __u8 *pkt, const struct quic_l
 		c->sscid_len = h->scid_len;
 		memcpy(c->sscid, h->scid, h->scid_len);
 	}
+	k = keys(c, dir == TLSMON_DIR_S2C);
+	if (!k)
+		goto fail;
 	if (h->version != c->version) {
 		/* compatible version negotiation (RFC 9368): same DCID, the new version's salt */
 		if (quic_initial_keys(h->version, c->odcid, c->odcid_len, dir == TLSMON_DIR_S2C,
