@@ -22,9 +22,10 @@
 /*
  * Does this UDP payload start a long-header packet we ship?  Version
  * Negotiation (version 0; its other bits are arbitrary), or a v1/v2 packet
- * with the fixed bit whose type is Initial or Retry (the type bits differ
- * by version, RFC 9369 3.2).  0-RTT and Handshake packets, short headers
- * and other versions: no.
+ * whose type is Initial or Retry (the type bits differ by version, RFC 9369
+ * 3.2).  Not the fixed bit: peers that agreed to grease it (RFC 9287;
+ * ngtcp2 does) clear it at random, the version says enough.  0-RTT and
+ * Handshake packets, short headers and other versions: no.
  */
 TLSP_INLINE int dp_quic_long(const __u8 *p)
 {
@@ -35,8 +36,6 @@ TLSP_INLINE int dp_quic_long(const __u8 *p)
 		return 0;
 	if (v == 0)
 		return 1;
-	if (!(p[0] & 0x40))
-		return 0;
 	if (v == TLSMON_QUIC_V1)
 		return type == 0x00 || type == 0x30;
 	if (v == TLSMON_QUIC_V2)

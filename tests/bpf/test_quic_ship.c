@@ -43,8 +43,6 @@ static int shipped_kind(const uint8_t *p, size_t n)
 	v = (uint32_t)p[1] << 24 | p[2] << 16 | p[3] << 8 | p[4];
 	if (v == 0)
 		return 1;
-	if (!(p[0] & 0x40))
-		return 0;
 	if (v == 1)
 		return (p[0] & 0x30) == 0x00 || (p[0] & 0x30) == 0x30;
 	if (v == 0x6b3343cf)
@@ -239,7 +237,9 @@ static void test_kinds(void **state)
 		{ "v2 0-RTT", 0xe3, 0x6b3343cf, 0 },
 		{ "v2 Handshake", 0xf3, 0x6b3343cf, 0 },
 		{ "Version Negotiation", 0x80 | 0x15, 0, 1 },
-		{ "v1 Initial without the fixed bit", 0x83, 1, 0 },
+		/* RFC 9287: the fixed bit greased (ngtcp2 does, at random) */
+		{ "v1 Initial, fixed bit greased", 0x83, 1, 1 },
+		{ "v2 Initial, fixed bit greased", 0x93, 0x6b3343cf, 1 },
 		{ "draft-29 Initial", 0xc3, 0xff00001d, 0 },
 		{ "short header", 0x43, 1, 0 },
 		{ "DNS-like", 0x85, 0x01000001, 0 },

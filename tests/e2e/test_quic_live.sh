@@ -9,9 +9,13 @@
 #                    AES-256-GCM, a client that    CONNECTION_CLOSE 0x0128 is
 #                    offers only AES-128-GCM       handshake_failure)
 #   b.lab.test:4435  a UDP port that never answers no_server_hello
+#   a.lab.test:4436  a server that takes only      established after a
+#                    secp384r1: HelloRetryRequest  HelloRetryRequest (the
+#                                                  second hello read too)
 #   a.lab.test:4433  the client asks version       quic_version_negotiation
 #                    0x1a2a3a4a only
-# gtlsclient exits 0 whatever happens: its log says what it saw.
+# gtlsclient exits 0 whatever happens: its log says what it saw.  ngtcp2
+# greases the QUIC fixed bit (RFC 9287) at random: every case runs into it.
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon lab"
 E2E_TOOLS="gtlsserver gtlsclient python3"
@@ -39,6 +43,9 @@ setup() {
 	e2e_bg ip netns exec "$LAB_NS_A" timeout 600 gtlsserver -q \
 		--ciphers='NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM' \
 		'*' 4434 "$c/a.key" "$c/a.crt" >"$DIR/server-4434.log" 2>&1
+	e2e_bg ip netns exec "$LAB_NS_A" timeout 600 gtlsserver -q \
+		--groups='-GROUP-ALL:+GROUP-SECP384R1' \
+		'*' 4436 "$c/a.key" "$c/a.crt" >"$DIR/server-4436.log" 2>&1
 	# a UDP port that takes datagrams and answers nothing
 	e2e_bg ip netns exec "$LAB_NS_B" timeout 600 python3 -c '
 import socket, sys
@@ -89,6 +96,18 @@ test_no_answer() {
 	ok $? "no_server_hello" "$(rec 4435)"
 }
 
+test_hello_retry() {
+	CASE= client a.lab.test 4436
+	grep -q 'QUIC handshake has completed' "$DIR/client-4436.log"
+	ok $? "the client completed its handshake (its log)" "$(tail -5 "$DIR/client-4436.log")"
+	wait_for 10 has_rec 4436
+	ok $? "the retried handshake has a QUIC record" "$(cat "$DIR/records.json")"
+	[ "$(field 4436 'r["outcome"], r["hello_retry_request"], r["group"], r["ja4_retry"][:4]')" = \
+		"established True secp384r1 q13d" ]
+	ok $? "established after a HelloRetryRequest to secp384r1, both hellos fingerprinted" \
+		"$(rec 4436)"
+}
+
 test_version_negotiation() {
 	CASE=-vn client a.lab.test 4433 --version=0x1a2a3a4a
 	grep -q 'version=0x00000000 type=VN' "$DIR/client-4433-vn.log"
@@ -98,5 +117,6 @@ test_version_negotiation() {
 	ok $? "a Version Negotiation: quic_version_negotiation" "$(grep 4433 "$DIR/records.json")"
 }
 
-ALL_TESTS="test_established test_no_shared_cipher test_no_answer test_version_negotiation"
+ALL_TESTS="test_established test_no_shared_cipher test_no_answer test_hello_retry
+test_version_negotiation"
 e2e_run

@@ -93,7 +93,10 @@ static void ch_json(struct jbuf *b, const struct tlsmon_ev_client_hello *e)
 	{
 		struct fingerprints fp;
 
-		fingerprint_client(ch, &fp);
+		if (e->h.origin == TLSMON_ORIGIN_QUIC)
+			fingerprint_client_quic(ch, &fp);
+		else
+			fingerprint_client(ch, &fp);
 		if (fp.have_ja4)
 			jbuf_str(b, "ja4", fp.ja4);
 		if (fp.have_ja3)

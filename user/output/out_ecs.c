@@ -296,7 +296,7 @@ static void tlsmon_hello(struct jbuf *b, const struct hs_record *r, const char *
 		struct fingerprints *fp2 = malloc(sizeof(*fp2));
 
 		if (fp2) {
-			fingerprint_client(r->ch2, fp2);
+			(r->quic ? fingerprint_client_quic : fingerprint_client)(r->ch2, fp2);
 			if (fp2->have_ja4) {
 				jbuf_str(b, KEY("ja4_retry"), fp2->ja4);
 				jbuf_str(b, KEY("ja4_r_retry"), fp2->ja4_r);

@@ -461,7 +461,7 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 			struct fingerprints *fp2 = malloc(sizeof(*fp2));
 
 			if (fp2) {
-				fingerprint_client(r->ch2, fp2);
+				(r->quic ? fingerprint_client_quic : fingerprint_client)(r->ch2, fp2);
 				if (fp2->have_ja4) {
 					jbuf_str(b, "ja4_retry", fp2->ja4);
 					jbuf_str(b, "ja4_r_retry", fp2->ja4_r);

@@ -67,8 +67,8 @@ int quic_is_long(const __u8 *b, size_t n)
 	if (n < 7 || !(b[0] & 0x80))
 		return 0;
 	v = be32(b + 1);
-	/* Version Negotiation's other bits are unused (RFC 9000 17.2.1) */
-	return v == 0 || ((v == QUIC_V1 || v == QUIC_V2) && (b[0] & 0x40));
+	/* no fixed bit asked: it may be greased (RFC 9287) */
+	return v == 0 || v == QUIC_V1 || v == QUIC_V2;
 }
 
 static int read_cid(const __u8 *b, size_t n, size_t *off, __u8 *len, __u8 *cid)
@@ -121,8 +121,7 @@ int quic_parse_long(const __u8 *b, size_t n, struct quic_long_hdr *h)
 		h->len = n;
 		return n - off >= 4 && (n - off) % 4 == 0 ? 0 : -EINVAL;
 	}
-	if (!(b[0] & 0x40))
-		return -EINVAL;
+	/* the fixed bit (0x40) is not checked: peers may grease it (RFC 9287) */
 	bits = (b[0] >> 4) & 3;
 	/* v2 rotates the type bits by one (RFC 9369 3.2) */
 	h->type = h->version == QUIC_V2 ? (bits + 3) & 3 : bits;
@@ -299,14 +298,20 @@ void quic_crypto_put(struct quic_crypto *cr, __u64 off, const __u8 *p, size_t n,
 		cr->contig++;
 }
 
-size_t quic_crypto_msg(const struct quic_crypto *cr)
+size_t quic_crypto_msg_at(const struct quic_crypto *cr, size_t off)
 {
+	const __u8 *b = cr->buf + off;
 	size_t len;
 
-	if (cr->contig < 4)
+	if (off > cr->contig || cr->contig - off < 4)
 		return 0;
-	len = 4 + ((size_t)cr->buf[1] << 16 | cr->buf[2] << 8 | cr->buf[3]);
-	return len <= cr->contig ? len : 0;
+	len = 4 + ((size_t)b[1] << 16 | b[2] << 8 | b[3]);
+	return len <= cr->contig - off ? len : 0;
+}
+
+size_t quic_crypto_msg(const struct quic_crypto *cr)
+{
+	return quic_crypto_msg_at(cr, 0);
 }
 
 static int skip_ack(const __u8 *p, size_t n, size_t *off, int ecn)

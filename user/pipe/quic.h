@@ -138,6 +138,8 @@ void quic_crypto_put(struct quic_crypto *cr, __u64 off, const __u8 *p, size_t n,
  * (header included, at cr->buf), else 0.
  */
 size_t quic_crypto_msg(const struct quic_crypto *cr);
+/* The same for the message at off (after a HelloRetryRequest, the second hello). */
+size_t quic_crypto_msg_at(const struct quic_crypto *cr, size_t off);
 
 void quic_conn_init(struct quic_conn *c);
 /*

@@ -13,17 +13,21 @@ struct qkey {
 	uint8_t pad[3];
 };
 
-#define QT_CH_SENT (1u << 0)
-#define QT_SH_SENT (1u << 1)
 #define QT_CLOSE_SENT (1u << 2)
 #define QT_INFO_SENT (1u << 3)
+/* hellos per side: a HelloRetryRequest makes two of each (RFC 8446 4.1.4) */
+#define QT_HELLOS 2
 
 struct qent {
 	struct quic_conn *q;
 	uint8_t client_is_a;
 	uint8_t sent;		/* QT_* */
+	uint8_t hrr;		/* the server's first hello was a HelloRetryRequest */
 	uint8_t info_sscid_len;	/* q->sscid_len when QUIC_INFO last went out */
 	uint8_t pad;
+	uint8_t hellos[2];	/* hellos sent, per side */
+	uint8_t pad2;
+	uint32_t next[2];	/* CRYPTO offset of each side's next hello */
 	uint32_t info_flags;	/* q->flags when QUIC_INFO last went out */
 	uint32_t info_retries;
 	uint32_t retries;
@@ -171,24 +175,26 @@ static void send_info(struct quic_track *t, struct qent *e, const struct tlsmon_
 	t->out(t->out_ctx, i, sizeof(*i));
 }
 
+/* The hello at the side's next offset, m bytes, parsed and sent. */
 static void send_hello(struct quic_track *t, struct qent *e, const struct tlsmon_ev_hdr *h,
-		       int server)
+		       int server, size_t m)
 {
 	const struct quic_crypto *cr = &e->q->cs[server];
-	size_t m = quic_crypto_msg(cr), size;
+	const __u8 *b = cr->buf + e->next[server];
 	union ev_parsed *o = &t->parsed;
+	size_t size;
 	int r;
 
 	if (server)
-		r = tls_parse_server_hello(cr->buf, 0, m, 0, &o->sh.sh, &t->ws);
+		r = tls_parse_server_hello(b, 0, m, 0, &o->sh.sh, &t->ws);
 	else
-		r = tls_parse_client_hello(cr->buf, 0, m, 0, &o->ch.ch, &t->ws);
+		r = tls_parse_client_hello(b, 0, m, 0, &o->ch.ch, &t->ws);
 	o->h = *h;
 	if (r) {
 		memset((char *)o + sizeof(o->h), 0, sizeof(o->sm) - sizeof(o->h));
 		o->h.type = TLSMON_EV_PARSE_ERROR;
 		o->sm.content_type = TLS_CT_HANDSHAKE;
-		o->sm.hs_type = cr->buf[0];
+		o->sm.hs_type = b[0];
 		o->sm.reason = -r;
 		size = sizeof(o->sm);
 	} else if (server) {
@@ -223,29 +229,52 @@ static void send_close(struct quic_track *t, struct qent *e, const struct tlsmon
 	t->out(t->out_ctx, a, sizeof(*a));
 }
 
+/*
+ * The side's next hello, once whole: 1 when sent.  Only a HelloRetryRequest
+ * is followed by more hellos: a second ClientHello, then the ServerHello.
+ */
+static int next_hello(struct quic_track *t, struct qent *e, const struct tlsmon_ev_hdr *h,
+		      int server)
+{
+	const struct quic_crypto *cr = &e->q->cs[server];
+	struct tlsmon_ev_hdr o = *h;
+	size_t m;
+
+	if (e->hellos[server] >= QT_HELLOS)
+		return 0;
+	if (e->hellos[server] && !e->hrr)
+		return 0;
+	m = quic_crypto_msg_at(cr, e->next[server]);
+	if (!m)
+		return 0;
+	o.dir = server ? TLSMON_DIR_S2C : TLSMON_DIR_C2S;
+	if (server && cr->buf[e->next[server]] == TLS_HS_SERVER_HELLO &&
+	    !tls_parse_server_hello(cr->buf + e->next[server], 0, m, 0, &t->parsed.sh.sh, &t->ws) &&
+	    (t->parsed.sh.sh.flags & TLS_SHF_HRR))
+		e->hrr = 1;
+	send_hello(t, e, &o, server, m);
+	e->next[server] += m;
+	e->hellos[server]++;
+	return 1;
+}
+
 /* What the datagram made whole or changed, in the order TCP would show it. */
 static void report(struct quic_track *t, struct qent *e, const struct tlsmon_ev_hdr *h)
 {
 	const struct quic_conn *q = e->q;
-	struct tlsmon_ev_hdr o = *h;
+	int more = 1;
 
-	if (!(e->sent & QT_CH_SENT) && quic_crypto_msg(&q->cs[0])) {
-		e->sent |= QT_CH_SENT;
-		o.dir = TLSMON_DIR_C2S;
-		send_hello(t, e, &o, 0);
-	}
+	next_hello(t, e, h, 0);
 	/* QUIC first, then the rest: the collector knows the transport from here on */
-	if ((e->sent & QT_CH_SENT || q->flags & QUIC_CF_VN) &&
+	if ((e->hellos[0] || q->flags & QUIC_CF_VN) &&
 	    (e->info_flags != q->flags || e->info_retries != e->retries ||
 	     e->info_sscid_len != q->sscid_len || !(e->sent & QT_INFO_SENT))) {
 		e->sent |= QT_INFO_SENT;
 		send_info(t, e, h);
 	}
-	if (!(e->sent & QT_SH_SENT) && quic_crypto_msg(&q->cs[1])) {
-		e->sent |= QT_SH_SENT;
-		o.dir = TLSMON_DIR_S2C;
-		send_hello(t, e, &o, 1);
-	}
+	/* after a HelloRetryRequest: the second ClientHello, then the ServerHello */
+	while (more)
+		more = next_hello(t, e, h, 1) | next_hello(t, e, h, 0);
 	if (!(e->sent & QT_CLOSE_SENT) && q->flags & (QUIC_CF_CLOSE_C | QUIC_CF_CLOSE_S)) {
 		e->sent |= QT_CLOSE_SENT;
 		send_close(t, e, h);
