@@ -290,6 +290,25 @@ def section_verifier(summary):
     return out
 
 
+def section_quic(summary):
+    rows = tsv("quic.tsv")
+    out = ["## 1c. A QUIC Initial in userspace", ""]
+    if not rows or len(rows) < 2:
+        return out + ["Not measured.", ""]
+    out += ["`bench_quic`: what the pipe does for each client Initial the datapath ships "
+            "(RFC 9001 A.2's 1,200-byte Initial), best of its rounds. `decrypt`: the header, "
+            "the Initial keys (HKDF), header protection, AES-GCM, frames and CRYPTO "
+            "reassembly; `full`: then the ClientHello parsed and fingerprinted. For "
+            "information: no goal.", ""]
+    table_rows = []
+    for r in rows[1:]:
+        table_rows.append([r[0], r[1], fnum(float(r[2]), 0)])
+        summary.append(["1c", f"QUIC Initial in userspace ({r[0]})", "-",
+                        f"{fnum(float(r[2]), 0)} ns", "for information"])
+    out += [table(["Case", "Iterations", "ns per Initial"], table_rows), ""]
+    return out
+
+
 def profiles():
     """The CPU profiles scripts/bench.sh took of single cases (profile-CASE.txt)."""
     names = {"ch_fin": "ClientHello + FIN, self-cleaning, repeat",
@@ -874,6 +893,7 @@ def main():
     body += section_pkt(summary)
     body += section_verifier(summary)
     body += section_sockid(summary)
+    body += section_quic(summary)
     body += section_ring(summary)
     body += section_live(summary)
     body += section_offline(summary)

@@ -60,6 +60,13 @@ struct {
 } synacks SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TLSMON_QUIC_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tlsmon_quic_slot);
+} quic_slots SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
@@ -83,7 +90,7 @@ struct {
 const volatile struct tlsmon_dp_cfg tlsmon_cfg = TLSMON_DP_CFG_DEFAULT;
 #define DP_CFG(field) (tlsmon_cfg.field)
 
-/* The array maps by name: hints, synacks, counters, scratch. */
+/* The array maps by name: hints, synacks, quic_slots, counters, scratch. */
 #define dp_array(map, idx)                            \
 	({                                            \
 		__u32 __k = (idx);                    \
@@ -182,6 +189,7 @@ DP_STAGE_DECLARE(dp_blob_chunk);
 DP_STAGE_DECLARE(dp_hs_walk);
 DP_STAGE_DECLARE(dp_hs_msg);
 DP_STAGE_DECLARE(dp_hello_ship);
+DP_STAGE_DECLARE(dp_quic_stage);
 
 /*
  * np_parse() as a separately verified function per hook, and each of its

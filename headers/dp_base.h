@@ -66,7 +66,7 @@ TLSP_INLINE void dp_fill_hdr(struct tlsmon_scratch *s, const struct dp_pkt *pk, 
 	h->seq = m->seq;
 	h->size = 0;
 	h->tcp_flags = m->tcp_flags;
-	h->pad = 0;
+	h->origin = 0;
 }
 
 /* <0: the event was lost (and counted). */

@@ -8,6 +8,12 @@
 
 #include "dp_base.h"
 #include "dp_flow.h"
+#include "dp_quic.h"
+
+/* What dp_prefilter() says of a frame. */
+#define DP_PRE_FULL 0		/* the full path */
+#define DP_PRE_DONE 1		/* nothing more to do */
+#define DP_PRE_QUIC 2		/* a QUIC long-header datagram: dp_quic() */
 
 /* Payload bytes a hello is recognised by: a record header and the handshake type. */
 #define DP_HELLO_PEEK 6
@@ -48,7 +54,9 @@ TLSP_INLINE int dp_ipv6_ext(__u8 proto)
  * carries neither TCP nor a tunnel tlsmon reads; TCP with no payload and
  * none of SYN, FIN, RST; or such TCP whose payload does not start a hello on
  * a flow the hint array does not know (the one map touched).  Returns 1 when
- * the packet needs nothing more; every other frame (VLAN, PPPoE, IPv6
+ * the packet needs nothing more, 2 for UDP that starts a QUIC long header we
+ * read (dp_quic.h; other UDP costs a bounds check and a byte or five compared);
+ * every other frame (VLAN, PPPoE, IPv6
  * extension headers, fragments, tunnels, short or odd ones) takes the full
  * path, which counts what it skips.  Most packets on a busy host end here.
  */
@@ -118,6 +126,8 @@ TLSP_INLINE int dp_prefilter(const void *data, const void *data_end, int decap)
 				    (TLSMON_HINT_SLOTS - 1));
 		return hint && dp_hint_get(hint) == 0;
 	}
+	if (proto == IPPROTO_UDP && dp_quic_peek(l4, data_end, tot - ihl))
+		return DP_PRE_QUIC;
 	if (!decap)
 		return !dp_ipv6_ext(proto);
 	if (proto == IPPROTO_UDP) {

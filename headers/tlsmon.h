@@ -27,6 +27,11 @@
 #define TLSMON_BLOB_MAX 2048
 #define TLSMON_PEEK_MAX 32
 #define TLSMON_HELLO_MAX 4096	/* hello bytes a HELLO event carries */
+#define TLSMON_QUIC_MAX 2048	/* datagram bytes a QUIC event carries */
+
+/* The QUIC versions whose Initials the datapath ships (RFC 9000, RFC 9369). */
+#define TLSMON_QUIC_V1 0x00000001u
+#define TLSMON_QUIC_V2 0x6b3343cfu
 
 /*
  * The datapath frames, the collector parses: a hello crosses the ring buffer
@@ -48,6 +53,7 @@ enum tlsmon_ev_type {
 	TLSMON_EV_PARSE_ERROR = 11,
 	TLSMON_EV_FLOW_END = 12,	/* the datapath stopped tracking the flow */
 	TLSMON_EV_HELLO = 13,		/* a ClientHello's or ServerHello's bytes */
+	TLSMON_EV_QUIC = 14,		/* a QUIC long-header datagram's bytes */
 	TLSMON_EV_MAX,
 	/* made by userspace reassembly only; refused from a datapath */
 	TLSMON_EV_HS_BYTES = 32,
@@ -84,8 +90,10 @@ struct tlsmon_ev_hdr {
 	__u32 seq;		/* TCP sequence number of the bytes this event is about */
 	__u16 size;		/* size of the whole event */
 	__u8 tcp_flags;
-	__u8 pad;
+	__u8 origin;		/* 0: the datapath; TLSMON_ORIGIN_QUIC */
 };
+/* made by the pipe from QUIC datagrams (user/pipe/quic_track.c) */
+#define TLSMON_ORIGIN_QUIC 1
 _Static_assert(sizeof(struct tlsmon_ev_hdr) == 64, "tlsmon_ev_hdr layout");
 
 /* ClientHello flags */
@@ -235,6 +243,24 @@ struct tlsmon_ev_hello {
 #define TLSMON_HELLO_HDR 80	/* offsetof(struct tlsmon_ev_hello, data) */
 _Static_assert(sizeof(struct tlsmon_ev_hello) == TLSMON_HELLO_HDR + TLSMON_HELLO_MAX,
 	       "tlsmon_ev_hello layout");
+
+/*
+ * QUIC: a UDP datagram that starts with a long-header Initial, Retry or
+ * Version Negotiation packet of a version in TLSMON_QUIC_*, as sent (the
+ * first TLSMON_QUIC_MAX bytes).  The datapath cannot tell client from
+ * server: h.caddr/h.cport are the sender, h.dir is C2S, and the collector
+ * finds the roles (the client's Initial opens with keys from its own DCID).
+ */
+struct tlsmon_ev_quic {
+	struct tlsmon_ev_hdr h;
+	__u16 len;			/* bytes in data */
+	__u16 dgram_len;		/* the datagram's length (UDP) */
+	__u32 pad;
+	__u8 data[TLSMON_QUIC_MAX];
+};
+#define TLSMON_QUIC_HDR 72	/* offsetof(struct tlsmon_ev_quic, data) */
+_Static_assert(sizeof(struct tlsmon_ev_quic) == TLSMON_QUIC_HDR + TLSMON_QUIC_MAX,
+	       "tlsmon_ev_quic layout");
 
 /* Small events: ALERT, CCS, HS_MSG, APPDATA, TCP_RST, TCP_FIN, PARSE_ERROR, FLOW_END. */
 #define TLSMON_SF_ENCRYPTED (1u << 0)	/* ALERT: record was ciphertext */

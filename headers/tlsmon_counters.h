@@ -35,6 +35,10 @@ enum tlsmon_counter {
 	TLSMON_C_HOLE_FILLED,	/* records walked in a retransmission that filled a gap */
 	TLSMON_C_LOAD_FAIL,	/* hellos the frame would not give up: event lost */
 	TLSMON_C_FLOW_EVICTED,	/* flows whose slot a new flow took (their set was full) */
+	TLSMON_C_QUIC_SHIPPED,	/* QUIC long-header datagrams sent to userspace */
+	TLSMON_C_QUIC_CAPPED,	/* past TLSMON_QUIC_PER_CONN of a connection: not sent */
+	TLSMON_C_QUIC_EVICTED,	/* a connection's cap slot taken by another one */
+	TLSMON_C_QUIC_TRUNC,	/* datagrams longer than TLSMON_QUIC_MAX, sent cut */
 	TLSMON_C_MAX
 };
 

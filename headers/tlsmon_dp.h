@@ -17,7 +17,8 @@
  *                                      submit it (h.size is its size, size
  *                                      what dp_reserve took) or not
  *   dp_array(map, idx)                 element idx of the array hints, synacks,
- *                                      counters or scratch; NULL past its end
+ *                                      quic_slots, counters or scratch; NULL
+ *                                      past its end
  *   dp_slot(idx)                       slot idx of the flow table (struct
  *                                      tlsmon_flow_slot), NULL past its end
  *   DP_CFG(field)                      a field of struct tlsmon_dp_cfg
@@ -31,6 +32,7 @@
  *   dp_base.h       counters, scratch, event headers and submission
  *   dp_flow.h       key, hash, hints, SYN-ACKs, flow creation and end
  *   dp_prefilter.h  the first look at a frame
+ *   dp_quic.h       QUIC long-header datagrams, shipped whole
  *   dp_blob.h       raw bytes for userspace reassembly
  *   dp_record.h     the record walk, hellos shipped whole
  */
@@ -181,8 +183,14 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 /* The whole datapath for one frame: the pre-filter, then the rest. */
 TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
 {
-	if (pk->data && dp_prefilter(pk->data, pk->data_end, DP_CFG(decap)))
+	int r = pk->data ? dp_prefilter(pk->data, pk->data_end, DP_CFG(decap)) : DP_PRE_FULL;
+
+	if (r == DP_PRE_DONE)
 		return;
+	if (r == DP_PRE_QUIC) {
+		dp_quic(pk, hook);
+		return;
+	}
 	dp_handle_full(pk, hook);
 }
 

@@ -123,6 +123,21 @@ struct tlsmon_synack {
 	__u16 ip_id;
 };
 
+/*
+ * QUIC: long-header datagrams sent per connection (by addresses and ports,
+ * which a connection's Initials share), counted in a direct-mapped array;
+ * a slot idle past TLSMON_QUIC_IDLE_NS starts over.
+ */
+struct tlsmon_quic_slot {
+	__u64 last_ns;
+	__u32 tag;		/* the 4-tuple's hash | 1; 0: free */
+	__u8 n;			/* datagrams sent */
+	__u8 pad[3];
+};
+#define TLSMON_QUIC_SLOTS (1u << 12)
+#define TLSMON_QUIC_PER_CONN 8
+#define TLSMON_QUIC_IDLE_NS (30ull * 1000000000ull)
+
 #define TLSMON_HINT_SLOTS (1u << 16)
 #define TLSMON_SYNACK_SLOTS (1u << 14)
 
@@ -156,6 +171,9 @@ static inline __u32 tlsmon_flow_sets(__u32 max_flows)
 #define TLSMON_DP_CFG_DEFAULT                                                           \
 	{ .appdata_max = 8, .decap = 1, .blob_budget = 65536,                           \
 	  .flow_set_mask = 65536 / TLSMON_FLOW_WAYS - 1 }
+
+/* Ethernet, IPv4 with options (or IPv6), UDP, and the QUIC bytes the pre-filter read */
+#define DP_QUIC_HDRS_MAX (14 + 60 + 8 + 8)
 
 struct tlsmon_scratch {
 	struct tlsmon_ev_hdr hdr;	/* header of this packet's events */
@@ -191,6 +209,7 @@ struct tlsmon_scratch {
 	struct tls_record rec;		/* the record being walked */
 	__u8 rh[8];			/* its header bytes */
 	__u8 tmp[40];			/* a ServerHello's first bytes, a message header */
+	__u8 qh[DP_QUIC_HDRS_MAX];	/* a QUIC datagram's headers (dp_quic.h) */
 	union {
 		struct tlsmon_ev_small sm;
 		struct tlsmon_ev_non_tls nt;

@@ -41,7 +41,7 @@ die() {
 
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF programs, network namespaces): sudo make bench"
 for f in "$TLSMON" "$BIN/bench_pkt" "$BIN/bench_ring" "$BIN/bench_mem" "$BIN/bench_load" \
-	"$BIN/bench_stats" "$BIN/bench_sockid"; do
+	"$BIN/bench_stats" "$BIN/bench_sockid" "$BIN/bench_quic"; do
 	[ -x "$f" ] || die "$f missing: run 'make bench' (or make bench-build OUTPUT=$OUT)"
 done
 for t in python3 bpftool tcpdump tshark ssldump /usr/bin/time ip; do
@@ -143,6 +143,8 @@ section_pkt() {
 	# what the socket hooks that name local programs add to a connection
 	"$BIN/bench_sockid" $([ "$QUICK" = 1 ] && echo --conns 1000 --rounds 3) \
 		>"$RES/sockid.tsv" 2>"$RES/sockid.err" || log "bench_sockid failed (see $RES/sockid.err)"
+	timeout -k 5 300 "$BIN/bench_quic" >"$RES/quic.tsv" 2>"$RES/quic.err" ||
+		log "bench_quic failed (see $RES/quic.err)"
 	profile_pkt
 }
 

@@ -54,6 +54,8 @@ static void gather_stats(struct run_stats *st)
 		st->dp[TLSMON_C_PARSE_ERRORS] += run.pipe->ch_parse_errors + run.pipe->sh_parse_errors;
 		if (run.pipe->reasm)
 			reasm_stats(run.pipe->reasm, &st->reasm);
+		if (run.pipe->quic)
+			st->quic = *quic_track_stats(run.pipe->quic);
 	}
 	if (run.col)
 		collector_stats(run.col, &st->col);

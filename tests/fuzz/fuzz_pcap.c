@@ -9,7 +9,8 @@
  *    gzip detection and inflation run too, and its framing of every link
  *    type it reads (Ethernet, SLL, SLL2, raw IP, BSD loopback);
  *  - the frames through the userspace datapath (user/source/dp_user.c), the evpipe
- *    (event checks, reassembly with evpipe_init's caps but 64 streams) and
+ *    (event checks, reassembly with evpipe_init's caps but 64 streams, QUIC
+ *    connections likewise) and
  *    the collector, ticked on the capture's clock with the datapath's flows
  *    expired as main.c does, then flushed;
  *  - every record through the JSON and text outputs.
@@ -144,7 +145,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pipe.out = collector_event;
 	pipe.out_ctx = x.col;
 	pipe.reasm = reasm_new(64, 64 * 1024, 32ull << 20, collector_event, x.col);
-	if (!pipe.reasm)
+	pipe.quic = quic_track_new(64, collector_event, x.col);
+	if (!pipe.reasm || !pipe.quic)
 		die("setup", "out of memory");
 	sink = (struct rec_sink){ on_record, &x };
 	collector_add_sink(x.col, &sink);

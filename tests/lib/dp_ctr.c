@@ -14,4 +14,6 @@ const char *const dp_ctr_names[TLSMON_C_MAX] = {
 	[TLSMON_C_PORT_FILTERED] = "port_filtered", [TLSMON_C_CLIENT_HELLOS] = "client_hellos",
 	[TLSMON_C_CH_LOST] = "client_hellos_lost", [TLSMON_C_RESYNC] = "resync",
 	[TLSMON_C_HOLE_FILLED] = "hole_filled",
+	[TLSMON_C_QUIC_SHIPPED] = "quic_shipped", [TLSMON_C_QUIC_CAPPED] = "quic_capped",
+	[TLSMON_C_QUIC_EVICTED] = "quic_evicted", [TLSMON_C_QUIC_TRUNC] = "quic_truncated",
 };

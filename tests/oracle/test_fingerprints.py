@@ -8,7 +8,12 @@ Fingerprints and SNI against what other projects expect, from the corpus:
   the Rust reference (*.rust.snap) is checked too.  Where the two disagree,
   tlsmon follows the specification (technical_details/JA4.md) and the case is
   named below.
-- Suricata (suricata-verify test.yaml): tls.sni, tls.ja4, tls.ja3 and tls.ja3s.
+- FoxIO JA4 over QUIC: every QUIC connection of the Rust reference (udp,
+  ja4: q...) has a record with "transport": "quic", that JA4 and that SNI,
+  and tlsmon has no QUIC record with a ClientHello the reference lacks (its
+  q13... server fingerprints, JA4S, are not ours and are ignored).
+- Suricata (suricata-verify test.yaml): tls.sni, tls.ja4, tls.ja3 and tls.ja3s;
+  quic.ja4 on the QUIC records.
 - nDPI (*.out): SNI and JA4 of each TLS flow.
 
 Where a reference is itself wrong against its specification, the case is
@@ -145,6 +150,62 @@ def foxio():
             if check(capture, conn, "ja4", f["ja4"], r.get("ja4"), "Rust"):
                 bad.append(f"{conn} ja4: Rust '{f['ja4']}', tlsmon '{r.get('ja4')}'")
         tap(not bad, f"JA4 {rel} ({checked} fingerprints)", "\n".join(bad))
+
+
+def foxio_quic():
+    snaps = sorted(glob.glob(f"{CORPUS}/ja4/*.rust.snap") + glob.glob(f"{CORPUS}/ja4/quic/*.rust.snap"))
+    for snap in snaps:
+        flows = [f for f in parse_rust_snap(snap)
+                 if f.get("transport") == "udp" and f.get("ja4", "").startswith("q")]
+        if not flows:
+            continue
+        capture = snap[: -len(".rust.snap")]
+        rel = os.path.relpath(capture, CORPUS)
+        recs = records_or_fail(capture, f"JA4 QUIC {rel}")
+        if recs is None:
+            continue
+        quic = [r for r in recs if r.get("transport") == "quic"]
+        bad, seen = [], set()
+        for f in flows:
+            conn = f"{f['src']}:{f['src_port']}"
+            r = find(quic, f["src"], int(f["src_port"]), f["dst"], int(f["dst_port"]))
+            if not r:
+                bad.append(f"{conn}: no QUIC record (Rust has {f['ja4']})")
+                continue
+            seen.add(r["id"])
+            if r.get("ja4") != f["ja4"]:
+                bad.append(f"{conn} ja4: Rust '{f['ja4']}', tlsmon '{r.get('ja4')}'")
+            if r.get("sni") != f.get("tls_server_name"):
+                bad.append(f"{conn} sni: Rust '{f.get('tls_server_name')}', tlsmon '{r.get('sni')}'")
+        for r in quic:
+            if r["client_hello_seen"] and r["id"] not in seen:
+                bad.append(f"{r['client']}:{r['client_port']}: a QUIC record the reference lacks")
+        tap(not bad, f"JA4 QUIC {rel} ({len(flows)} connections)", "\n".join(bad))
+
+
+def suricata_quic():
+    for y in sorted(glob.glob(f"{CORPUS}/suricata/*/test.yaml")):
+        text = open(y).read()
+        checks = []
+        for block in re.split(r"\n\s*- filter:", text)[1:]:
+            m = re.search(r"^\s+quic\.ja4:\s*(\S+)", block, re.M)
+            if re.search(r"event_type:\s*quic\b", block) and m:
+                cm = re.search(r"count:\s*(\d+)", block)
+                checks.append((int(cm.group(1)) if cm else None, m.group(1).strip("'\"")))
+        if not checks:
+            continue
+        d = os.path.dirname(y)
+        rel = os.path.relpath(d, CORPUS)
+        recs = records_or_fail(glob.glob(f"{d}/*.pcap")[0], f"Suricata QUIC {rel}")
+        if recs is None:
+            continue
+        quic = [r for r in recs if r.get("transport") == "quic"]
+        bad = []
+        for count, ja4 in checks:
+            got = [r for r in quic if r.get("ja4") == ja4]
+            if (len(got) != count) if count is not None else not got:
+                bad.append(f"expected {count} QUIC records with ja4 {ja4}; tlsmon has {len(got)}")
+        tap(not bad, f"Suricata QUIC {rel} ({len(checks)} checks)", "\n".join(bad))
 
 
 def suricata_version(r):
@@ -295,4 +356,4 @@ def ndpi():
         tap(not bad, f"nDPI {rel} ({len(flows)} flows)", "\n".join(bad))
 
 
-main(foxio, suricata, ndpi)
+main(foxio, foxio_quic, suricata, suricata_quic, ndpi)

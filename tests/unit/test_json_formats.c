@@ -410,7 +410,8 @@ static const char *value_ok(const char *name, const struct jent *e)
 		{ "event.category[", "|network|" },
 		/* ECS 8.17.0 schemas/event.yml: expected_event_types of category network */
 		{ "event.type[", "|access|allowed|connection|denied|end|info|protocol|start|" },
-		{ "network.transport", "|tcp|" },
+		/* ECS: the IANA name (QUIC: udp); OTel's enum has quic */
+		{ "network.transport", "|tcp|udp|quic|" },
 		{ "network.type", "|ipv4|ipv6|" },
 		{ "tls.version_protocol", "|tls|ssl|" },
 		{ "tls.protocol.name", "|tls|ssl|" },

@@ -8,6 +8,7 @@
 #include "model/conn.h"
 #include "model/diag.h"
 #include "model/local_id.h"
+#include "pipe/quic_track.h"
 #include "pipe/reasm.h"
 #include "lib/lru.h"
 #include "tls_parse.h"
@@ -52,6 +53,7 @@ static void conn_free(struct conn *c)
 	free(c->part);
 	free(c->tl);
 	free(c->local);
+	free(c->quic);
 	free(c);
 }
 
@@ -219,6 +221,19 @@ static void history(struct conn *cn, uint8_t side, char letter)
 	}
 }
 
+/* QUIC's facts, the latest (the pipe sends them whole each time they change). */
+static void on_quic_info(struct conn *cn, const struct tlsmon_ev_quic_info *e)
+{
+	if (!cn->quic)
+		cn->quic = malloc(sizeof(*cn->quic));
+	if (!cn->quic)
+		return;
+	*cn->quic = *e;
+	cn->rec.quic = cn->quic;
+	if (e->flags & QUIC_CF_VN)
+		history(cn, SIDE_SERVER, 'V');
+}
+
 static struct conn *conn_new(struct collector *c, const struct ckey *k,
 			     const struct tlsmon_ev_hdr *h)
 {
@@ -274,7 +289,9 @@ static void fingerprints(struct collector *c, struct conn *cn)
 
 	memset(&c->fp, 0, sizeof(c->fp));
 	memset(&c->sfp, 0, sizeof(c->sfp));
-	if (cn->ch)
+	if (cn->ch && cn->quic)
+		fingerprint_client_quic(cn->ch, &c->fp);
+	else if (cn->ch)
 		fingerprint_client(cn->ch, &c->fp);
 	else if (r->ev.hello_incomplete)
 		c->fp.why_not = "client_hello_incomplete";	/* a part has no fingerprint */
@@ -698,7 +715,9 @@ int collector_event(void *ctx, const void *ev, size_t size)
 		if (h->type != TLSMON_EV_CLIENT_HELLO && h->type != TLSMON_EV_SERVER_HELLO &&
 		    !(h->type == TLSMON_EV_PARSE_ERROR && side == SIDE_CLIENT) &&
 		    !(h->type == TLSMON_EV_HELLO_PART &&
-		      !((const struct tlsmon_ev_hello_part *)ev)->final)) {
+		      !((const struct tlsmon_ev_hello_part *)ev)->final) &&
+		    !(h->type == TLSMON_EV_QUIC_INFO &&
+		      ((const struct tlsmon_ev_quic_info *)ev)->flags & QUIC_CF_VN)) {
 			c->st.orphan_events++;
 			return 0;
 		}
@@ -810,6 +829,9 @@ int collector_event(void *ctx, const void *ev, size_t size)
 		break;
 	case TLSMON_EV_HELLO_PART:
 		on_hello_part(cn, ev);
+		break;
+	case TLSMON_EV_QUIC_INFO:
+		on_quic_info(cn, ev);
 		break;
 	case TLSMON_EV_FLOW_END:
 		cn->end_reason = sm->reason;

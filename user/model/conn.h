@@ -17,6 +17,7 @@ struct conn {
 	const struct tls_client_hello *ch, *ch2;
 	struct tls_client_hello *held_ch;	/* owned: ch and ch2 while held */
 	struct tls_server_hello *sh;		/* owned */
+	struct tlsmon_ev_quic_info *quic;	/* owned; NULL: TCP */
 	/* a ClientHello begun in reassembly, not whole (yet): what its bytes said */
 	struct hello_pack *part;		/* owned, packed; NULL: too few bytes to parse */
 	uint32_t part_have, part_need;		/* its bytes received, its length */

@@ -12,6 +12,7 @@
 #include "lib/str.h"
 #include "model/diag.h"
 #include "model/verify.h"
+#include "pipe/quic_track.h"
 #include "lib/tls_names.h"
 #include "tls_proto.h"
 
@@ -397,6 +398,36 @@ static void reset_evidence(struct conn *c)
 	ev->suspected_middlebox = ev->ttl_mismatch || ev->ip_id_mismatch;
 }
 
+/*
+ * QUIC past its alerts (a crypto CONNECTION_CLOSE came as one): what the
+ * Initials show.  Nonzero when that settles it; the rest (silence) is TCP's.
+ */
+static int quic_settle(struct conn *c)
+{
+	const struct tlsmon_ev_quic_info *q = c->quic;
+	struct hs_record *r = &c->rec;
+
+	if (!c->sh && (q->flags & QUIC_CF_VN)) {
+		r->ev.basis = BASIS_TRANSPORT;
+		r->reason = REASON_QUIC_VERSION_NEGOTIATION;
+		return 1;
+	}
+	/* the rest of the handshake is in Handshake packets, whose keys nobody else has */
+	if (c->sh && !(c->sh->flags & TLS_SHF_HRR) &&
+	    !(q->flags & (QUIC_CF_CLOSE_C | QUIC_CF_CLOSE_S))) {
+		r->outcome = OUTCOME_ESTABLISHED;
+		r->reason = REASON_NONE;
+		return 1;
+	}
+	if (q->flags & (QUIC_CF_CLOSE_C | QUIC_CF_CLOSE_S)) {
+		/* a transport error, not an alert: the handshake was cut */
+		r->ev.basis = BASIS_TRANSPORT;
+		r->reason = REASON_ABORTED_DURING_HANDSHAKE;
+		return 1;
+	}
+	return 0;
+}
+
 static void settle(struct conn *c, struct profiles *p, int timed_out, double waited)
 {
 	struct hs_record *r = &c->rec;
@@ -416,6 +447,8 @@ static void settle(struct conn *c, struct profiles *p, int timed_out, double wai
 		r->reason = from_alert(c, a, p);
 		return;
 	}
+	if (c->quic && quic_settle(c))
+		return;
 	if (tls13_inference(c, &why)) {
 		r->reason = why;
 		return;
@@ -509,6 +542,19 @@ void diag_settle(struct conn *c, struct profiles *p, int timed_out, double waite
 		ev->confidence = ev->basis == BASIS_INFERRED ? CONFIDENCE_LIKELY
 							     : CONFIDENCE_CONFIRMED;
 	diag_verified(c);
+}
+
+/* ": the server speaks QUIC 0x00000001, 0x6b3343cf" */
+static size_t quic_vn_words(const struct hs_record *r, char *buf, size_t len, size_t n)
+{
+	unsigned i;
+
+	if (!r->quic || !r->quic->n_vn)
+		return n;
+	n = str_catf(buf, len, n, ": the server speaks QUIC");
+	for (i = 0; i < r->quic->n_vn && i < QUIC_INFO_VN_MAX; i++)
+		n = str_catf(buf, len, n, "%s 0x%08x", i ? "," : "", r->quic->vn[i]);
+	return n;
 }
 
 /* "; the client offers up to TLSv1.3 with 18 suite(s), 4 group(s), 9 signature algorithm(s)" */
@@ -645,6 +691,9 @@ static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n
 		break;
 	case REASON_NO_SERVER_HELLO:
 		n = str_catf(buf, len, n, ": no answer in %.1f s", ev->waited_s);
+		break;
+	case REASON_QUIC_VERSION_NEGOTIATION:
+		n = quic_vn_words(r, buf, len, n);
 		break;
 	case REASON_CLIENT_HELLO_INCOMPLETE:
 		if (ev->hello_need)

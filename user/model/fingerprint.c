@@ -283,6 +283,15 @@ void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *
 	fp->have_ja3 = 1;
 }
 
+void fingerprint_client_quic(const struct tls_client_hello *ch, struct fingerprints *fp)
+{
+	fingerprint_client(ch, fp);
+	if (fp->have_ja4) {
+		fp->ja4[0] = 'q';
+		fp->ja4_r[0] = 'q';
+	}
+}
+
 void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerprint *fp)
 {
 	__u16 exts[TLSMON_SH_MAX_EXTS];

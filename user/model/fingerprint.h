@@ -31,6 +31,8 @@ struct server_fingerprint {
 /* The JA4 version code ("13", "12", ..., "00") of a hello. */
 const char *fingerprint_ja4_version(const struct tls_client_hello *ch);
 void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *fp);
+/* The same over QUIC: JA4 starts with 'q' (JA4.md "QUIC"), JA3 is unchanged. */
+void fingerprint_client_quic(const struct tls_client_hello *ch, struct fingerprints *fp);
 void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerprint *fp);
 
 #endif

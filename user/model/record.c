@@ -23,6 +23,7 @@ static const char *const reason_names[REASON_MAX] = {
 	[REASON_NON_TLS_RESPONSE] = "non_tls_response",
 	[REASON_CLIENT_HELLO_INCOMPLETE] = "client_hello_incomplete",
 	[REASON_NO_SHARED_ALPN] = "no_shared_alpn",
+	[REASON_QUIC_VERSION_NEGOTIATION] = "quic_version_negotiation",
 };
 
 static const char *const kind_names[KIND_MAX] = {

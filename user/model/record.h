@@ -35,6 +35,7 @@ enum reason {
 	REASON_NON_TLS_RESPONSE,
 	REASON_CLIENT_HELLO_INCOMPLETE,
 	REASON_NO_SHARED_ALPN,		/* no_application_protocol before the ServerHello */
+	REASON_QUIC_VERSION_NEGOTIATION,	/* QUIC: no version both speak */
 	REASON_MAX
 };
 
@@ -75,6 +76,7 @@ enum confidence {
 enum side { SIDE_CLIENT = 0, SIDE_SERVER = 1 };
 
 struct verify_result;	/* model/verify.h */
+struct tlsmon_ev_quic_info;	/* pipe/quic_track.h */
 struct local_id;	/* model/local_id.h */
 
 #define REC_MAX_ALERTS 4
@@ -189,6 +191,7 @@ struct hs_record {
 	const struct tls_client_hello *ch;	/* NULL: not seen */
 	const struct tls_client_hello *ch2;	/* after a HelloRetryRequest */
 	const struct tls_server_hello *sh;	/* NULL: not seen */
+	const struct tlsmon_ev_quic_info *quic;	/* QUIC's facts; NULL: TCP */
 	struct tlsmon_peer_info peer;
 	uint16_t version;		/* negotiated, 0 without a ServerHello */
 	enum hs_kind kind;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "model/collector.h"
 #include "model/verify.h"
+#include "pipe/quic_track.h"
 #include "pipe/reasm.h"
 #include "tlsmon_counters.h"
 #include "tlsmon_sockid.h"
@@ -35,6 +36,7 @@ struct run_stats {
 	uint64_t ch_parse_errors;	/* ClientHellos shipped by the datapath that did not parse */
 
 	struct reasm_stats reasm;
+	struct quic_track_stats quic;	/* QUIC datagrams into hellos: what was dropped */
 	struct collector_stats col;
 
 	/* outputs: lines dropped because they could not be written whole */

@@ -93,7 +93,10 @@ static void ch_json(struct jbuf *b, const struct tlsmon_ev_client_hello *e)
 	{
 		struct fingerprints fp;
 
-		fingerprint_client(ch, &fp);
+		if (e->h.origin == TLSMON_ORIGIN_QUIC)
+			fingerprint_client_quic(ch, &fp);
+		else
+			fingerprint_client(ch, &fp);
 		if (fp.have_ja4)
 			jbuf_str(b, "ja4", fp.ja4);
 		if (fp.have_ja3)
@@ -165,6 +168,8 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 	jbuf_u64(b, "ttl", h->ttl);
 	jbuf_u64(b, "ip_id", h->ip_id);
 	jbuf_u64(b, "seq", h->seq);
+	if (h->origin == TLSMON_ORIGIN_QUIC)
+		jbuf_str(b, "transport", "quic");
 	switch (h->type) {
 	case TLSMON_EV_CLIENT_HELLO:
 		ch_json(b, ev);

@@ -284,7 +284,7 @@ static void tlsmon_hello(struct jbuf *b, const struct hs_record *r, const char *
 		struct fingerprints *fp2 = malloc(sizeof(*fp2));
 
 		if (fp2) {
-			fingerprint_client(r->ch2, fp2);
+			(r->quic ? fingerprint_client_quic : fingerprint_client)(r->ch2, fp2);
 			if (fp2->have_ja4) {
 				jbuf_str(b, KEY("ja4_retry"), fp2->ja4);
 				jbuf_str(b, KEY("ja4_r_retry"), fp2->ja4_r);
@@ -489,7 +489,7 @@ static void ecs_ends(struct jbuf *b, struct facts *f)
 	jbuf_obj_close(b);
 	jbuf_key(b, "network");
 	jbuf_obj_open(b);
-	jbuf_str(b, "transport", "tcp");
+	jbuf_str(b, "transport", r->quic ? "udp" : "tcp");	/* QUIC runs on UDP */
 	jbuf_str(b, "type", f->net_type);
 	jbuf_str(b, "protocol", "tls");
 	jbuf_obj_close(b);
@@ -619,7 +619,7 @@ void out_ecs_otel_record(struct jbuf *b, const struct hs_record *r)
 	jbuf_u64(b, "server.port", r->sport);
 	jbuf_str(b, "client.address", f->ca);
 	jbuf_u64(b, "client.port", r->cport);
-	jbuf_str(b, "network.transport", "tcp");
+	jbuf_str(b, "network.transport", r->quic ? "quic" : "tcp");	/* OTel's enum has quic */
 	jbuf_str(b, "network.type", f->net_type);
 	jbuf_str(b, "network.interface.name", r->ifname);
 	if (f->proto_ver) {

@@ -14,6 +14,7 @@
 #include "model/local_id.h"
 #include "output/out_json.h"
 #include "output/out_verify.h"
+#include "pipe/quic_track.h"
 #include "tls_proto.h"
 
 static void ts_iso(struct jbuf *b, const char *key, uint64_t ns)
@@ -371,6 +372,41 @@ void out_json_local(struct jbuf *b, const char *key, const struct local_id *l)
 	jbuf_obj_close(b);
 }
 
+/* QUIC's facts: version, connection IDs, Version Negotiation, Retry, close. */
+static void quic_obj(struct jbuf *b, const struct tlsmon_ev_quic_info *q)
+{
+	char v[16];
+	unsigned i;
+
+	jbuf_key(b, "quic");
+	jbuf_obj_open(b);
+	snprintf(v, sizeof(v), "0x%08x", q->version);
+	jbuf_str(b, "version", v);
+	jbuf_hex(b, "dcid", q->dcid, q->dcid_len < QUIC_CID_MAX ? q->dcid_len : QUIC_CID_MAX);
+	jbuf_hex(b, "scid", q->scid, q->scid_len < QUIC_CID_MAX ? q->scid_len : QUIC_CID_MAX);
+	jbuf_hex(b, "server_scid", q->sscid,
+		 q->sscid_len < QUIC_CID_MAX ? q->sscid_len : QUIC_CID_MAX);
+	jbuf_u64(b, "retries", q->retries);
+	if (q->flags & QUIC_CF_VN) {
+		jbuf_key(b, "version_negotiation");
+		jbuf_arr_open(b);
+		for (i = 0; i < q->n_vn && i < QUIC_INFO_VN_MAX; i++) {
+			snprintf(v, sizeof(v), "0x%08x", q->vn[i]);
+			jbuf_str(b, NULL, v);
+		}
+		jbuf_arr_close(b);
+	}
+	if (q->flags & (QUIC_CF_CLOSE_C | QUIC_CF_CLOSE_S)) {
+		jbuf_key(b, "close");
+		jbuf_obj_open(b);
+		jbuf_str(b, "by", q->flags & QUIC_CF_CLOSE_S ? "server" : "client");
+		jbuf_u64(b, "code", q->close_code);
+		jbuf_bool(b, "application", q->flags & QUIC_CF_CLOSE_APP);
+		jbuf_obj_close(b);
+	}
+	jbuf_obj_close(b);
+}
+
 void out_json_record(struct jbuf *b, const struct hs_record *r)
 {
 	const struct tls_client_hello *ch = r->ch;
@@ -391,6 +427,9 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 	jbuf_u64(b, "client_port", r->cport);
 	jbuf_str(b, "server", sa);
 	jbuf_u64(b, "server_port", r->sport);
+	jbuf_str(b, "transport", r->quic ? "quic" : "tcp");
+	if (r->quic)
+		quic_obj(b, r->quic);
 	jbuf_bool(b, "client_hello_seen", !!ch);
 	sni = record_sni(r, &sni_len, &cut);
 	if (sni)
@@ -462,7 +501,7 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 			struct fingerprints *fp2 = malloc(sizeof(*fp2));
 
 			if (fp2) {
-				fingerprint_client(r->ch2, fp2);
+				(r->quic ? fingerprint_client_quic : fingerprint_client)(r->ch2, fp2);
 				if (fp2->have_ja4) {
 					jbuf_str(b, "ja4_retry", fp2->ja4);
 					jbuf_str(b, "ja4_r_retry", fp2->ja4_r);

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "pipe/ev.h"
+#include "pipe/quic_track.h"
 #include "tlsmon.h"
 
 static const char *const type_names[TLSMON_EV_MAX] = {
@@ -11,7 +12,7 @@ static const char *const type_names[TLSMON_EV_MAX] = {
 	[TLSMON_EV_TCP_RST] = "tcp_rst", [TLSMON_EV_TCP_FIN] = "tcp_fin",
 	[TLSMON_EV_NON_TLS] = "non_tls", [TLSMON_EV_BLOB] = "segment_bytes",
 	[TLSMON_EV_PARSE_ERROR] = "parse_error", [TLSMON_EV_FLOW_END] = "flow_end",
-	[TLSMON_EV_HELLO] = "hello_bytes",
+	[TLSMON_EV_HELLO] = "hello_bytes", [TLSMON_EV_QUIC] = "quic_datagram",
 };
 
 const char *ev_type_name(int type)
@@ -20,6 +21,8 @@ const char *ev_type_name(int type)
 		return "handshake_bytes";
 	if (type == TLSMON_EV_HELLO_PART)
 		return "client_hello_part";
+	if (type == TLSMON_EV_QUIC_INFO)
+		return "quic_info";
 	return type > 0 && type < TLSMON_EV_MAX && type_names[type] ? type_names[type] : "unknown";
 }
 
@@ -48,6 +51,15 @@ int ev_check(const void *ev, size_t size)
 			return -1;
 		want += ((const struct tlsmon_ev_hello *)ev)->len;
 		break;
+	case TLSMON_EV_QUIC: {
+		const struct tlsmon_ev_quic *q = ev;
+
+		want = offsetof(struct tlsmon_ev_quic, data);
+		if (size < want || q->len > TLSMON_QUIC_MAX || q->len > q->dgram_len)
+			return -1;
+		want += q->len;
+		break;
+	}
 	case TLSMON_EV_BLOB:
 		want = offsetof(struct tlsmon_ev_blob, data);
 		if (size < want)

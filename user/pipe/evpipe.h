@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "pipe/quic_track.h"
 #include "pipe/reasm.h"
 
 /*
@@ -30,6 +31,7 @@ struct evpipe {
 	uint64_t reasm_client_hellos;	/* ClientHellos rebuilt by reassembly */
 	uint64_t ch_parse_errors;	/* ClientHellos the datapath shipped that did not parse */
 	uint64_t sh_parse_errors;	/* ServerHellos likewise */
+	struct quic_track *quic;	/* QUIC datagrams, into hellos and alerts */
 	union ev_parsed hello;		/* a HELLO event, parsed */
 	struct tlsp_ws ws;
 };

@@ -18,10 +18,12 @@ struct dp_user {
 	__u64 *marked;
 	__u32 hints[TLSMON_HINT_SLOTS];
 	struct tlsmon_synack synacks[TLSMON_SYNACK_SLOTS];
+	struct tlsmon_quic_slot quic_slots[TLSMON_QUIC_SLOTS];
 	struct tlsmon_scratch scratch[2];	/* per hook, as in BPF: dp_scratch() */
 	__u64 counters[TLSMON_C_MAX];
 	struct tlsmon_dp_cfg cfg;
-	struct tlsmon_ev_hello hello;		/* dp_reserve(): the one record written in place */
+	struct tlsmon_ev_hello hello;		/* dp_reserve(): the one record written in place
+						 * (a HELLO or a QUIC: the larger) */
 	ev_sink sink;
 	void *sink_ctx;
 	__u64 now;				/* the frame's capture time */
@@ -51,6 +53,9 @@ static inline int dp_emit(void *ev, __u32 size)
 {
 	return dp_cur->sink(dp_cur->sink_ctx, ev, size);
 }
+
+_Static_assert(sizeof(struct tlsmon_ev_quic) <= sizeof(struct tlsmon_ev_hello),
+	       "dp_reserve's buffer holds a QUIC event");
 
 static inline void *dp_reserve(__u32 size)
 {
