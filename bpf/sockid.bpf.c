@@ -332,8 +332,10 @@ static __always_inline void connected(struct sock *sk, const struct sockid_key *
 	__u64 p = (__u64)sk;
 	struct sockid_val *v = bpf_map_lookup_elem(&pending, &p);
 
-	if (!v)
+	if (!v) {
+		count(SOCKID_C_PENDING_MISS);
 		return;
+	}
 	put(k, v);
 	bpf_map_delete_elem(&pending, &p);
 }

@@ -62,6 +62,9 @@ enum sockid_counter {
 	SOCKID_C_CGROUP_CUT,	/* cgroup path cut */
 	SOCKID_C_CLOSES,	/* recorded sockets seen reaching TCP_CLOSE */
 	SOCKID_C_REPLACED,	/* of those recorded, over an entry of the same 4-tuple */
+	SOCKID_C_PENDING_MISS,	/* tracepoint set: a socket left SYN_SENT with no connect()
+				 * identity kept (the pending map was full, or the connect
+				 * came before tlsmon) */
 	SOCKID_C_MAX
 };
 

@@ -8,7 +8,7 @@
 #   a.lab.test:4434  a server that takes only      no_shared_cipher (its
 #                    AES-256-GCM, a client that    CONNECTION_CLOSE 0x0128 is
 #                    offers only AES-128-GCM       handshake_failure)
-#   b.lab.test:4435  a UDP port that never answers no_server_hello
+#   b.lab.test:4435  a UDP port that never answers no_server_response
 #   a.lab.test:4436  a server that takes only      established after a
 #                    secp384r1: HelloRetryRequest  HelloRetryRequest (the
 #                                                  second hello read too)
@@ -92,8 +92,8 @@ test_no_answer() {
 	CASE= client b.lab.test 4435
 	wait_for 10 has_rec 4435
 	ok $? "the unanswered handshake has a QUIC record" "$(cat "$DIR/records.json")"
-	[ "$(field 4435 'r["reason"]')" = no_server_hello ]
-	ok $? "no_server_hello" "$(rec 4435)"
+	[ "$(field 4435 'r["reason"]')" = no_server_response ]
+	ok $? "no_server_response" "$(rec 4435)"
 }
 
 test_hello_retry() {

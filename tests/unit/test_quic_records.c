@@ -9,7 +9,7 @@
  *     0x0178 / 0x0128 in an Initial          server that took this suite before:
  *                                            other_alert (its profile, as on TCP)
  *   a Version Negotiation                    quic_version_negotiation
- *   the client's Initial, then silence       no_server_hello after the timeout
+ *   the client's Initial, then silence       no_server_response after the timeout
  *   a Retry, the client's Initial again      established, one retry counted
  *     (keys from the Retry's SCID), the
  *     server's ServerHello
@@ -217,7 +217,7 @@ static void test_vn_and_silence(void **state)
 	settle(g, 100 * SEC);
 	assert_int_equal(g->seen.n, 1);
 	assert_int_equal(g->seen.outcome, OUTCOME_FAILED);
-	assert_int_equal(g->seen.reason, REASON_NO_SERVER_HELLO);
+	assert_int_equal(g->seen.reason, REASON_NO_SERVER_RESPONSE);
 }
 
 static void test_retry(void **state)

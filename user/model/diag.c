@@ -487,6 +487,9 @@ static void settle(struct conn *c, struct profiles *p, int timed_out, double wai
 		else if (ev->hello_incomplete)
 			/* the rest of the hello never came: dropped on the way, not refused */
 			r->reason = REASON_CLIENT_HELLO_INCOMPLETE;
+		else if (c->quic)
+			/* UDP: nothing at all came back (a ServerHello-less answer is a close) */
+			r->reason = REASON_NO_SERVER_RESPONSE;
 		else
 			r->reason = REASON_NO_SERVER_HELLO;
 		return;
@@ -690,6 +693,7 @@ static size_t explain(const struct hs_record *r, char *buf, size_t len, size_t n
 		n = str_catf(buf, len, n, ": the server answered \"%s\"", fb);
 		break;
 	case REASON_NO_SERVER_HELLO:
+	case REASON_NO_SERVER_RESPONSE:
 		n = str_catf(buf, len, n, ": no answer in %.1f s", ev->waited_s);
 		break;
 	case REASON_QUIC_VERSION_NEGOTIATION:

@@ -24,6 +24,7 @@ static const char *const reason_names[REASON_MAX] = {
 	[REASON_CLIENT_HELLO_INCOMPLETE] = "client_hello_incomplete",
 	[REASON_NO_SHARED_ALPN] = "no_shared_alpn",
 	[REASON_QUIC_VERSION_NEGOTIATION] = "quic_version_negotiation",
+	[REASON_NO_SERVER_RESPONSE] = "no_server_response",
 };
 
 static const char *const kind_names[KIND_MAX] = {

@@ -36,6 +36,7 @@ enum reason {
 	REASON_CLIENT_HELLO_INCOMPLETE,
 	REASON_NO_SHARED_ALPN,		/* no_application_protocol before the ServerHello */
 	REASON_QUIC_VERSION_NEGOTIATION,	/* QUIC: no version both speak */
+	REASON_NO_SERVER_RESPONSE,	/* QUIC: no datagram back before the timeout */
 	REASON_MAX
 };
 

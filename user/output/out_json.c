@@ -324,7 +324,8 @@ void out_json_evidence(struct jbuf *b, const char *key, const struct hs_record *
 		findings(b, "certificate_findings", r->cert_findings[SIDE_SERVER]);
 	if (r->reason == REASON_SERVER_REJECTED_CLIENT_CERT && r->certs[SIDE_CLIENT])
 		findings(b, "certificate_findings", r->cert_findings[SIDE_CLIENT]);
-	if (r->reason == REASON_NO_SERVER_HELLO || r->reason == REASON_CLIENT_HELLO_INCOMPLETE ||
+	if (r->reason == REASON_NO_SERVER_HELLO || r->reason == REASON_NO_SERVER_RESPONSE ||
+	    r->reason == REASON_CLIENT_HELLO_INCOMPLETE ||
 	    (r->reason == REASON_ABORTED_DURING_HANDSHAKE && ev->waited_s > 0))
 		jbuf_dbl(b, "waited_s", ev->waited_s);
 	if (ev->hello_error)

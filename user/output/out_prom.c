@@ -269,6 +269,11 @@ static const struct self_metric self[] = {
 	   RS(proc[SOCKID_C_CGROUP_CUT])),
 	LC("tlsmon_process_closes_total", "Recorded sockets seen closing.",
 	   RS(proc[SOCKID_C_CLOSES])),
+	LC("tlsmon_process_connects_unkept_total",
+	   "Client sockets that connected with no identity kept for them (the tracepoint set "
+	   "holds connect()'s until the source port: 4096 at once, least recent pushed out; "
+	   "or the connect() came before tlsmon started).",
+	   RS(proc[SOCKID_C_PENDING_MISS])),
 	{ "tlsmon_process_sockets", "Sockets remembered for naming local programs (counted at "
 	  "most every 5 s).", 1, LIVE_ONLY, RS(proc_sockets) },
 	LC("tlsmon_process_evictions_total",
