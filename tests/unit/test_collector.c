@@ -851,6 +851,34 @@ static void test_budget_counts(void **state)
 	assert_int_equal(cs.hellos_settled + cs.hellos_evicted, n);
 }
 
+/*
+ * Timelines count against the budget too: connections whose timelines grow
+ * after their hellos came never take the collector past it.
+ */
+static void test_budget_timelines(void **state)
+{
+	struct rig *g = *state;
+	struct collector_stats cs;
+	char sni[32];
+	unsigned i, k, n = 60;
+
+	for (i = 0; i < n; i++) {
+		snprintf(sni, sizeof(sni), "t%u.lab.test", i);
+		whole_hello(g, 41000 + i, 1 * SEC + i, sni);
+	}
+	for (k = 0; k < REC_MAX_TIMELINE; k++) {
+		for (i = 0; i < n; i++) {
+			small(g, TLSMON_EV_APPDATA, k & 1 ? TLSMON_DIR_S2C : TLSMON_DIR_C2S,
+			      41000 + i, 1 * SEC + 1000 + k * n + i, 0);
+			collector_stats(g->col, &cs);
+			assert_true(cs.bytes <= BUDGET);
+		}
+	}
+	collector_stats(g->col, &cs);
+	assert_int_equal(cs.hellos_evicted + cs.hellos_open, n);
+	assert_true(cs.evicted_bytes > 0);
+}
+
 /* The default budget follows --max-conns. */
 static void test_budget_default(void **state)
 {
@@ -881,6 +909,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_keeps_part, setup_hold, teardown),
 		cmocka_unit_test_setup_teardown(test_cap_counts, setup_cap, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_counts, setup_budget, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_timelines, setup_budget, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_default, setup, teardown),
 	};
 

@@ -653,6 +653,7 @@ static void timeline_add(struct collector *c, struct conn *cn, const struct tlsm
 		cn->tl = t;
 		cn->cap_tl = cap;
 		conn_account(c, cn);
+		trim(c, cn);	/* a timeline grows the budget's count too */
 	}
 	t = &cn->tl[cn->n_tl++];
 	memset(t, 0, sizeof(*t));
