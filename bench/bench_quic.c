@@ -35,18 +35,6 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (s[0] && s[1] && n < cap && sscanf(s, "%2x", &v) == 1) {
-		out[n++] = v;
-		s += 2;
-	}
-	return n;
-}
-
 static uint8_t pkt[1200];
 static size_t pkt_len;
 
@@ -98,7 +86,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_quic [--iterations N] [--rounds N]\n");
 		return 2;
 	}
-	pkt_len = unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
+	pkt_len = qv_unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
 	printf("case\titerations\tns_per_initial\n");
 	for (full = 0; full < 2; full++) {
 		double best = 0;

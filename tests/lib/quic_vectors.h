@@ -9,6 +9,23 @@
 #ifndef TLSMON_TEST_QUIC_VECTORS_H
 #define TLSMON_TEST_QUIC_VECTORS_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The bytes of a vector's hex into out (at most cap): how many. */
+static inline size_t qv_unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	unsigned v;
+
+	while (s[0] && s[1] && n < cap && sscanf(s, "%2x", &v) == 1) {
+		out[n++] = v;
+		s += 2;
+	}
+	return n;
+}
+
 static const char RFC9001_CLIENT_INITIAL[] =
 	"c000000001088394c8f03e5157080000449e7b9aec34d1b1c98dd7689fb8ec11"
 	"d242b123dc9bd8bab936b47d92ec356c0bab7df5976d27cd449f63300099f399"

@@ -22,23 +22,11 @@
 #include "quic_seal.h"
 #include "quic_vectors.h"
 
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (s[0] && s[1] && n < cap && sscanf(s, "%2x", &v) == 1) {
-		out[n++] = v;
-		s += 2;
-	}
-	return n;
-}
-
 static void assert_hex(const uint8_t *got, size_t n, const char *want)
 {
 	uint8_t w[64];
 
-	assert_int_equal(unhex(want, w, sizeof(w)), n);
+	assert_int_equal(qv_unhex(want, w, sizeof(w)), n);
 	assert_memory_equal(got, w, n);
 }
 
@@ -86,7 +74,7 @@ static void test_varint(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		n = unhex(t[i].hex, b, sizeof(b));
+		n = qv_unhex(t[i].hex, b, sizeof(b));
 		off = 0;
 		assert_int_equal(quic_varint((const __u8 *)b, n, &off, (__u64 *)&v), 0);
 		assert_int_equal(off, n);
@@ -107,7 +95,7 @@ static void test_open_rfc9001_client(void **state)
 	long n, i;
 
 	(void)state;
-	assert_int_equal(unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt)), 1200);
+	assert_int_equal(qv_unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt)), 1200);
 	assert_true(quic_is_long(pkt, sizeof(pkt)));
 	assert_int_equal(quic_parse_long(pkt, sizeof(pkt), &h), 0);
 	assert_int_equal(h.version, QUIC_V1);
@@ -142,7 +130,7 @@ static void check_conn(const char *client_hex, const char *server_hex, __u32 ver
 	size_t n, m;
 
 	quic_conn_init(&c);
-	n = unhex(client_hex, dg, sizeof(dg));
+	n = qv_unhex(client_hex, dg, sizeof(dg));
 	assert_int_equal(quic_conn_datagram(&c, 0, dg, n, &st), 1);
 	assert_int_equal(st.initial, 1);
 	assert_int_equal(c.version, version);
@@ -156,7 +144,7 @@ static void check_conn(const char *client_hex, const char *server_hex, __u32 ver
 	assert_int_equal(ch.ciphers[0], 0x1301);
 	assert_true(ch.flags & TLS_CHF_ALPN);
 	/* the server's Initial goes to the client's SCID (empty): keys from the first DCID */
-	n = unhex(server_hex, dg, sizeof(dg));
+	n = qv_unhex(server_hex, dg, sizeof(dg));
 	assert_int_equal(quic_conn_datagram(&c, 1, dg, n, &st), 1);
 	assert_int_equal(st.initial, 2);
 	assert_int_equal(st.undecryptable + st.bad_frames + st.bad_header, 0);
@@ -192,14 +180,14 @@ static void test_sealer(void **state)
 	long n;
 
 	(void)state;
-	unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
+	qv_unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
 	quic_parse_long(pkt, sizeof(pkt), &h);
 	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 0, &k);
 	n = quic_open(&k, pkt, h.len, h.pn_off, plain, sizeof(plain), &pn);
 	assert_int_equal(n, 1162);
 	assert_int_equal(quic_seal_initial(&k, QUIC_V1, rfc_dcid, 8, NULL, 0, 2, plain, n, again,
 					   sizeof(again)), 1200);
-	unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
+	qv_unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
 	assert_memory_equal(again, pkt, 1200);
 }
 
@@ -211,7 +199,7 @@ static size_t rfc_hello(uint8_t *ch)
 	struct quic_keys k;
 	__u64 pn;
 
-	unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
+	qv_unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
 	quic_parse_long(pkt, sizeof(pkt), &h);
 	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 0, &k);
 	assert_int_equal(quic_open(&k, pkt, h.len, h.pn_off, plain, sizeof(plain), &pn), 1162);
@@ -306,7 +294,7 @@ static void test_every_bit(void **state)
 	int b, r;
 
 	(void)state;
-	n = unhex(RFC9001_CLIENT_INITIAL, orig, sizeof(orig));
+	n = qv_unhex(RFC9001_CLIENT_INITIAL, orig, sizeof(orig));
 	for (i = 0; i < n; i++) {
 		for (b = 0; b < 8; b++) {
 			memcpy(dg, orig, n);
@@ -333,7 +321,7 @@ static void test_every_truncation(void **state)
 	size_t n, i;
 
 	(void)state;
-	n = unhex(RFC9001_CLIENT_INITIAL, orig, sizeof(orig));
+	n = qv_unhex(RFC9001_CLIENT_INITIAL, orig, sizeof(orig));
 	for (i = 0; i < n; i++) {
 		/* on the heap, exactly i bytes: ASan sees any read past the end */
 		uint8_t *p = malloc(i ? i : 1);
@@ -446,9 +434,9 @@ static void test_vn_retry(void **state)
 	assert_int_equal(st.bad_header, 1);
 
 	quic_conn_init(&c);
-	n = unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
+	n = qv_unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
 	quic_conn_datagram(&c, 0, dg, n, &st);
-	n = unhex("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba", dg,
+	n = qv_unhex("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba", dg,
 		  sizeof(dg));
 	assert_int_equal(quic_conn_datagram(&c, 1, dg, n, &st), 1);
 	assert_true(c.flags & QUIC_CF_RETRY);
@@ -456,7 +444,7 @@ static void test_vn_retry(void **state)
 	/* the keys now come from the Retry's SCID */
 	assert_int_equal(c.odcid_len, 8);
 	assert_memory_equal(c.odcid, "\xf0\x67\xa5\x50\x2a\x42\x62\xb5", 8);
-	n = unhex("cf6b3343cf0008f067a5502a4262b5746f6b656ec8646ce8bfe33952d955543665dcc7b6", dg,
+	n = qv_unhex("cf6b3343cf0008f067a5502a4262b5746f6b656ec8646ce8bfe33952d955543665dcc7b6", dg,
 		  sizeof(dg));
 	assert_int_equal(quic_conn_datagram(&c, 1, dg, n, &st), 1);
 	assert_int_equal(st.retry, 2);
@@ -472,7 +460,7 @@ static void test_unknown_version(void **state)
 
 	(void)state;
 	quic_conn_init(&c);
-	n = unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
+	n = qv_unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
 	dg[4] = 0x1d;
 	dg[1] = 0xff;		/* draft-29: no keys of ours */
 	assert_false(quic_is_long(dg, n));

@@ -118,18 +118,6 @@ static void feed(struct rig *g, int from_server, const uint8_t *p, size_t n, uin
 	assert_int_equal(evpipe_in(&g->pipe, &e, e.h.size), 0);
 }
 
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (s[0] && s[1] && n < cap && sscanf(s, "%2x", &v) == 1) {
-		out[n++] = v;
-		s += 2;
-	}
-	return n;
-}
-
 static void settle(struct rig *g, uint64_t now)
 {
 	memset(&g->seen, 0, sizeof(g->seen));
@@ -141,7 +129,7 @@ static void client_initial(struct rig *g, uint16_t cport, uint64_t ts)
 {
 	uint8_t dg[1200];
 
-	feed(g, 0, dg, unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg)), cport, ts);
+	feed(g, 0, dg, qv_unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg)), cport, ts);
 }
 
 static void test_established(void **state)
@@ -150,7 +138,7 @@ static void test_established(void **state)
 	uint8_t dg[1200];
 
 	client_initial(g, 40001, 10 * SEC);
-	feed(g, 1, dg, unhex(RFC9001_SERVER_INITIAL, dg, sizeof(dg)), 40001, 10 * SEC + 1000);
+	feed(g, 1, dg, qv_unhex(RFC9001_SERVER_INITIAL, dg, sizeof(dg)), 40001, 10 * SEC + 1000);
 	settle(g, 20 * SEC);
 	assert_int_equal(g->seen.n, 1);
 	assert_int_equal(g->seen.cport, 40001);
@@ -232,11 +220,11 @@ static void test_retry(void **state)
 
 	client_initial(g, 40006, 110 * SEC);
 	/* RFC 9001 A.4: a Retry whose SCID is f067a5502a4262b5 */
-	n = unhex("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba", dg,
+	n = qv_unhex("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba", dg,
 		  sizeof(dg));
 	feed(g, 1, dg, n, 40006, 110 * SEC + 1000);
 	/* the client again, to the Retry's SCID, sealed with its keys */
-	unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
+	qv_unhex(RFC9001_CLIENT_INITIAL, pkt, sizeof(pkt));
 	quic_parse_long(pkt, sizeof(pkt), &h);
 	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 0, &k);
 	n = quic_open(&k, pkt, h.len, h.pn_off, plain, sizeof(plain), &pn);
@@ -245,7 +233,7 @@ static void test_retry(void **state)
 	n = quic_seal_initial(&k, QUIC_V1, odcid, 8, NULL, 0, 3, plain, n, dg, sizeof(dg));
 	feed(g, 0, dg, n, 40006, 110 * SEC + 2000);
 	/* the server's ServerHello, with the keys of the Retry's SCID */
-	unhex(RFC9001_SERVER_INITIAL, pkt, sizeof(pkt));
+	qv_unhex(RFC9001_SERVER_INITIAL, pkt, sizeof(pkt));
 	quic_parse_long(pkt, sizeof(pkt), &h);
 	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 1, &k);
 	n = quic_open(&k, pkt, h.len, h.pn_off, plain, sizeof(plain), &pn);

@@ -71,18 +71,6 @@ static void feed(struct quic_track *t, int from_server, const uint8_t *p, size_t
 	assert_int_equal(quic_track_datagram(t, &e), 0);
 }
 
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (s[0] && s[1] && n < cap && sscanf(s, "%2x", &v) == 1) {
-		out[n++] = v;
-		s += 2;
-	}
-	return n;
-}
-
 static void check_roles(const struct tlsmon_ev_hdr *h, int dir, uint16_t cport)
 {
 	assert_int_equal(h->dir, dir);
@@ -101,11 +89,11 @@ static void test_rfc_handshake(void **state)
 	(void)state;
 	memset(&got, 0, sizeof(got));
 	/* the server's answer first: not followed, its client unseen */
-	n = unhex(RFC9001_SERVER_INITIAL, dg, sizeof(dg));
+	n = qv_unhex(RFC9001_SERVER_INITIAL, dg, sizeof(dg));
 	feed(t, 1, dg, n, 50000);
 	assert_int_equal(got.n, 0);
 	assert_int_equal(quic_track_stats(t)->no_role, 1);
-	n = unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
+	n = qv_unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
 	feed(t, 0, dg, n, 50000);
 	assert_int_equal(got.n, 2);
 	assert_int_equal(got.type[0], TLSMON_EV_CLIENT_HELLO);
@@ -115,7 +103,7 @@ static void test_rfc_handshake(void **state)
 	assert_int_equal(got.ev[1].qi.version, QUIC_V1);
 	assert_int_equal(got.ev[1].qi.dcid_len, 8);
 	assert_memory_equal(got.ev[1].qi.dcid, rfc_dcid, 8);
-	n = unhex(RFC9001_SERVER_INITIAL, dg, sizeof(dg));
+	n = qv_unhex(RFC9001_SERVER_INITIAL, dg, sizeof(dg));
 	feed(t, 1, dg, n, 50000);
 	assert_int_equal(got.n, 4);
 	/* the server's SCID is news: QUIC_INFO again, then the ServerHello */
@@ -142,7 +130,7 @@ static void test_close_is_alert(void **state)
 
 	(void)state;
 	memset(&got, 0, sizeof(got));
-	n = unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
+	n = qv_unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
 	feed(t, 0, dg, n, 50001);
 	assert_int_equal(got.n, 2);
 	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 1, &sk);
@@ -180,9 +168,9 @@ static void test_vn_and_cap(void **state)
 	assert_int_equal(got.ev[0].qi.n_vn, 1);
 	assert_int_equal(got.ev[0].qi.vn[0], QUIC_V1);
 	/* three connections in a table of two */
-	n = unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
+	n = qv_unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
 	feed(t, 0, dg, n, 50003);
-	n = unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
+	n = qv_unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
 	feed(t, 0, dg, n, 50004);
 	assert_int_equal(quic_track_stats(t)->conns, 3);
 	assert_int_equal(quic_track_stats(t)->evicted, 1);
