@@ -20,6 +20,7 @@
 #include "model/collector.h"
 #include "pipe/ev.h"
 #include "pipe/evpipe.h"
+#include "col_rig.h"
 #include "tls_parse.h"
 #include "tls_proto.h"
 
@@ -84,30 +85,32 @@ struct rig {
 	struct seen seen;
 };
 
+/* The rig with a collector of these options. */
+static int setup_with(void **state, const struct collector_opts *o)
+{
+	struct rig *g = calloc(1, sizeof(*g));
+
+	assert_non_null(g);
+	assert_int_equal(col_rig_open(&g->col, &g->pipe, o,
+				      &(struct rec_sink){ on_record, &g->seen }), 0);
+	*state = g;
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct collector_opts o = {
 		.max_conns = 8192, .max_servers = 16, .handshake_timeout = 2.0, .ifname = "test",
 	};
-	struct rig *g = calloc(1, sizeof(*g));
-	struct rec_sink sink = { on_record, NULL };
 
-	assert_non_null(g);
-	g->col = collector_new(&o);
-	assert_non_null(g->col);
-	sink.ctx = &g->seen;
-	assert_int_equal(collector_add_sink(g->col, &sink), 0);
-	assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
-	*state = g;
-	return 0;
+	return setup_with(state, &o);
 }
 
 static int teardown(void **state)
 {
 	struct rig *g = *state;
 
-	evpipe_fini(&g->pipe);
-	collector_free(g->col);
+	col_rig_close(g->col, &g->pipe);
 	free(g);
 	return 0;
 }
@@ -199,24 +202,6 @@ static size_t hello(uint8_t *out, int sni_first, uint16_t port_salt)
 	return 5 + o;
 }
 
-static void hdr(struct tlsmon_ev_hdr *h, int type, int dir, uint16_t cport, uint64_t ts)
-{
-	memset(h, 0, sizeof(*h));
-	h->version = TLSMON_EVENT_VERSION;
-	h->type = type;
-	h->dir = dir;
-	h->ts_ns = ts;
-	h->family = 4;
-	h->caddr[10] = h->caddr[11] = 0xff;
-	h->caddr[12] = 10;
-	h->caddr[15] = 2;
-	h->saddr[10] = h->saddr[11] = 0xff;
-	h->saddr[12] = 10;
-	h->saddr[15] = 1;
-	h->cport = cport;
-	h->sport = 443;
-}
-
 /* The datapath's blobs for bytes [from, to) of a record, as it ships them. */
 static void blobs(struct rig *g, const uint8_t *rec, size_t from, size_t to, uint16_t cport,
 		  uint64_t ts)
@@ -226,7 +211,7 @@ static void blobs(struct rig *g, const uint8_t *rec, size_t from, size_t to, uin
 
 	while (from < to) {
 		n = to - from > TLSMON_BLOB_MAX ? TLSMON_BLOB_MAX : to - from;
-		hdr(&b.h, TLSMON_EV_BLOB, TLSMON_DIR_C2S, cport, ts);
+		col_rig_hdr(&b.h, TLSMON_EV_BLOB, TLSMON_DIR_C2S, cport, ts);
 		b.h.seq = ISN + from;
 		b.h.size = offsetof(struct tlsmon_ev_blob, data) + n;
 		b.rec_seq = ISN;
@@ -244,7 +229,7 @@ static void small(struct rig *g, int type, int dir, uint16_t cport, uint64_t ts,
 	struct tlsmon_ev_small e;
 
 	memset(&e, 0, sizeof(e));
-	hdr(&e.h, type, dir, cport, ts);
+	col_rig_hdr(&e.h, type, dir, cport, ts);
 	e.h.size = sizeof(e);
 	e.reason = reason;
 	e.rec_len = 40;
@@ -356,7 +341,7 @@ static void test_swept_flow(void **state)
 	/* the flow as the datapath keys it: the client is b here */
 	memset(&k, 0, sizeof(k));
 	memset(&f, 0, sizeof(f));
-	hdr(&e.h, 0, 0, 40000, 0);
+	col_rig_hdr(&e.h, 0, 0, 40000, 0);
 	memcpy(k.a, e.h.saddr, 16);
 	memcpy(k.b, e.h.caddr, 16);
 	k.pa = 443;
@@ -492,25 +477,12 @@ static int hold_failures(void *ctx, const struct hs_record *r)
 
 static int setup_hold(void **state)
 {
-	struct rig *g;
+	struct collector_opts o = {
+		.max_conns = 8192, .max_servers = 16, .handshake_timeout = 2.0,
+		.ifname = "test", .hold = hold_failures, .hold_ns = 10 * SEC,
+	};
 
-	setup(state);
-	g = *state;
-	collector_free(g->col);
-	{
-		struct collector_opts o = {
-			.max_conns = 8192, .max_servers = 16, .handshake_timeout = 2.0,
-			.ifname = "test", .hold = hold_failures, .hold_ns = 10 * SEC,
-		};
-		struct rec_sink sink = { on_record, &g->seen };
-
-		g->col = collector_new(&o);
-		assert_non_null(g->col);
-		assert_int_equal(collector_add_sink(g->col, &sink), 0);
-		evpipe_fini(&g->pipe);
-		assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
-	}
-	return 0;
+	return setup_with(state, &o);
 }
 
 /* A refused part held for its verification; it is written once the time is up. */
@@ -591,7 +563,7 @@ static void whole_hello(struct rig *g, uint16_t cport, uint64_t ts, const char *
 	struct tlsmon_ev_client_hello e;
 
 	memset(&e, 0, sizeof(e));
-	hdr(&e.h, TLSMON_EV_CLIENT_HELLO, TLSMON_DIR_C2S, cport, ts);
+	col_rig_hdr(&e.h, TLSMON_EV_CLIENT_HELLO, TLSMON_DIR_C2S, cport, ts);
 	e.h.size = sizeof(e);
 	e.ch.legacy_version = 0x0303;
 	e.ch.n_ciphers = 1;
@@ -669,7 +641,7 @@ static void packet(struct rig *g, int type, int dir, uint64_t ts, uint8_t ttl, u
 	struct tlsmon_ev_small e;
 
 	memset(&e, 0, sizeof(e));
-	hdr(&e.h, type, dir, 40000, ts);
+	col_rig_hdr(&e.h, type, dir, 40000, ts);
 	e.h.size = sizeof(e);
 	e.h.ttl = ttl;
 	e.h.tcp_flags = flags;
@@ -740,22 +712,6 @@ static void test_timeline_bounded(void **state)
 
 #define CAP 16
 #define PAST_CAP 100
-
-/* The rig with a collector of other options. */
-static int setup_with(void **state, const struct collector_opts *o)
-{
-	struct rig *g;
-
-	setup(state);
-	g = *state;
-	collector_free(g->col);
-	g->col = collector_new(o);
-	assert_non_null(g->col);
-	assert_int_equal(collector_add_sink(g->col, &(struct rec_sink){ on_record, &g->seen }), 0);
-	evpipe_fini(&g->pipe);
-	assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
-	return 0;
-}
 
 static int setup_cap(void **state)
 {

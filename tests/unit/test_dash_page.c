@@ -19,6 +19,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "pkt.h"
+#include "col_rig.h"
 #include "model/collector.h"
 #include "model/diag.h"
 #include "model/local_id.h"
@@ -49,23 +50,11 @@ static void on_record(void *ctx, const struct hs_record *r)
 	diag_explain(r, s->why, sizeof(s->why), esc_term);
 }
 
+/* An event header of the test connection (port 40000), with its TTL and TCP flags. */
 static void hdr(struct tlsmon_ev_hdr *h, int type, int dir, uint64_t ts, uint8_t ttl,
 		uint8_t flags)
 {
-	memset(h, 0, sizeof(*h));
-	h->version = TLSMON_EVENT_VERSION;
-	h->type = type;
-	h->dir = dir;
-	h->ts_ns = ts;
-	h->family = 4;
-	h->caddr[10] = h->caddr[11] = 0xff;
-	h->caddr[12] = 10;
-	h->caddr[15] = 2;
-	h->saddr[10] = h->saddr[11] = 0xff;
-	h->saddr[12] = 10;
-	h->saddr[15] = 1;
-	h->cport = 40000;
-	h->sport = 443;
+	col_rig_hdr(h, type, dir, 40000, ts);
 	h->ttl = ttl;
 	h->tcp_flags = flags;
 }

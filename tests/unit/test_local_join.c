@@ -20,6 +20,7 @@
 #include "model/collector.h"
 #include "model/local_id.h"
 #include "pipe/evpipe.h"
+#include "col_rig.h"
 #include "source/sockid.h"
 #include "tls_parse.h"
 
@@ -99,10 +100,7 @@ static int setup(void **state)
 
 	assert_non_null(g);
 	o.identify_ctx = o.keep_ctx = g;
-	g->col = collector_new(&o);
-	assert_non_null(g->col);
-	assert_int_equal(collector_add_sink(g->col, &sink), 0);
-	assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
+	assert_int_equal(col_rig_open(&g->col, &g->pipe, &o, &sink), 0);
 	*state = g;
 	return 0;
 }
@@ -111,26 +109,9 @@ static int teardown(void **state)
 {
 	struct rig *g = *state;
 
-	evpipe_fini(&g->pipe);
-	collector_free(g->col);
+	col_rig_close(g->col, &g->pipe);
 	free(g);
 	return 0;
-}
-
-static void hdr(struct tlsmon_ev_hdr *h, int type, int dir, uint16_t cport, uint64_t ts)
-{
-	memset(h, 0, sizeof(*h));
-	h->version = TLSMON_EVENT_VERSION;
-	h->type = type;
-	h->dir = dir;
-	h->ts_ns = ts;
-	h->family = 4;
-	h->caddr[10] = h->caddr[11] = h->saddr[10] = h->saddr[11] = 0xff;
-	h->caddr[12] = h->saddr[12] = 10;
-	h->caddr[15] = 2;
-	h->saddr[15] = 1;
-	h->cport = cport;
-	h->sport = 443;
 }
 
 /* A ClientHello at ts, reset by the server at ts + 1 ms: settles at once. */
@@ -140,17 +121,17 @@ static void refused_hello(struct rig *g, uint16_t cport, uint64_t ts)
 	struct tlsmon_ev_small s;
 
 	memset(&e, 0, sizeof(e));
-	hdr(&e.h, TLSMON_EV_CLIENT_HELLO, TLSMON_DIR_C2S, cport, ts);
+	col_rig_hdr(&e.h, TLSMON_EV_CLIENT_HELLO, TLSMON_DIR_C2S, cport, ts);
 	e.h.size = sizeof(e);
 	e.ch.legacy_version = 0x0303;
 	e.ch.n_ciphers = 1;
 	e.ch.ciphers[0] = 0x1301;
 	assert_int_equal(evpipe_in(&g->pipe, &e, sizeof(e)), 0);
 	memset(&s, 0, sizeof(s));
-	hdr(&s.h, TLSMON_EV_TCP_RST, TLSMON_DIR_S2C, cport, ts + 1000000);
+	col_rig_hdr(&s.h, TLSMON_EV_TCP_RST, TLSMON_DIR_S2C, cport, ts + 1000000);
 	s.h.size = sizeof(s);
 	evpipe_in(&g->pipe, &s, sizeof(s));
-	hdr(&s.h, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, cport, ts + 1000000);
+	col_rig_hdr(&s.h, TLSMON_EV_FLOW_END, TLSMON_DIR_S2C, cport, ts + 1000000);
 	s.reason = TLSMON_END_RST;
 	evpipe_in(&g->pipe, &s, sizeof(s));
 }

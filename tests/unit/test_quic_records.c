@@ -24,6 +24,7 @@
 #include <cmocka.h>
 #include "model/collector.h"
 #include "pipe/evpipe.h"
+#include "col_rig.h"
 #include "quic_seal.h"
 #include "quic_vectors.h"
 
@@ -75,11 +76,8 @@ static int setup(void **state)
 	struct rec_sink sink = { on_record, NULL };
 
 	assert_non_null(g);
-	g->col = collector_new(&o);
-	assert_non_null(g->col);
 	sink.ctx = &g->seen;
-	assert_int_equal(collector_add_sink(g->col, &sink), 0);
-	assert_int_equal(evpipe_init(&g->pipe, collector_event, g->col, 0), 0);
+	assert_int_equal(col_rig_open(&g->col, &g->pipe, &o, &sink), 0);
 	*state = g;
 	return 0;
 }
@@ -88,8 +86,7 @@ static int teardown(void **state)
 {
 	struct rig *g = *state;
 
-	evpipe_fini(&g->pipe);
-	collector_free(g->col);
+	col_rig_close(g->col, &g->pipe);
 	free(g);
 	return 0;
 }
