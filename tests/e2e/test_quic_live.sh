@@ -14,19 +14,35 @@
 #                                                  second hello read too)
 #   a.lab.test:4433  the client asks version       quic_version_negotiation
 #                    0x1a2a3a4a only
+#   a.lab.test:4433  a hand-built Initial          failed, no_shared_alpn (the
+#                    (tests/tools/quic_initial)    server's CONNECTION_CLOSE
+#                    offering ALPN "nope" only     0x0178 no_application_protocol)
+#   a.lab.test:4437  a server that validates the   established, one Retry
+#                    address first (Retry)         counted, no failure
+# The last two are captured with tcpdump and read by tshark as well: the
+# wire's own account of the close code, the ALPN and the Retry.
 # gtlsclient exits 0 whatever happens: its log says what it saw.  ngtcp2
 # greases the QUIC fixed bit (RFC 9287) at random: every case runs into it.
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon lab"
-E2E_TOOLS="gtlsserver gtlsclient python3"
+E2E_TOOLS="gtlsserver gtlsclient python3 tcpdump tshark"
+QI=$OUT/tests/tools/quic_initial
 
 # the record of the QUIC connection to PORT (one line), once written
 rec() {
 	grep '"transport":"quic"' "$DIR/records.json" 2>/dev/null | grep "\"server_port\":$1," | tail -1
 }
 has_rec() { [ -n "$(rec "$1")" ]; }
-field() { # PORT PYTHON-EXPRESSION on the record r
-	rec "$1" | python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($2)" 2>/dev/null
+# the record of the QUIC connection whose client's first DCID is HEX
+rec_dcid() {
+	grep '"transport":"quic"' "$DIR/records.json" 2>/dev/null | grep "\"dcid\":\"$1\"" | tail -1
+}
+has_rec_dcid() { [ -n "$(rec_dcid "$1")" ]; }
+field() { # PORT (or dcid=HEX) PYTHON-EXPRESSION on the record r
+	case $1 in
+	dcid=*) rec_dcid "${1#dcid=}" ;;
+	*) rec "$1" ;;
+	esac | python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($2)" 2>/dev/null
 }
 
 client() { # HOST PORT ARGS...: gtlsclient in the client namespace (SNI HOST), its log in DIR
@@ -43,6 +59,8 @@ setup() {
 	e2e_bg ip netns exec "$LAB_NS_A" timeout 600 gtlsserver -q \
 		--ciphers='NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM' \
 		'*' 4434 "$c/a.key" "$c/a.crt" >"$DIR/server-4434.log" 2>&1
+	e2e_bg ip netns exec "$LAB_NS_A" timeout 600 gtlsserver -q --validate-addr \
+		'*' 4437 "$c/a.key" "$c/a.crt" >"$DIR/server-4437.log" 2>&1
 	e2e_bg ip netns exec "$LAB_NS_A" timeout 600 gtlsserver -q \
 		--groups='-GROUP-ALL:+GROUP-SECP384R1' \
 		'*' 4436 "$c/a.key" "$c/a.crt" >"$DIR/server-4436.log" 2>&1
@@ -117,6 +135,81 @@ test_version_negotiation() {
 	ok $? "a Version Negotiation: quic_version_negotiation" "$(grep 4433 "$DIR/records.json")"
 }
 
+# tshark's fields of the capture NAME's QUIC packets (it opens Initials itself)
+wire() { # NAME FIELD...
+	local f a=()
+	for f in "${@:2}"; do a+=(-e "$f"); done
+	tshark -r "$LAB_DIR/pcap/$1.pcap" -n -Y quic -T fields \
+		-E occurrence=a -E aggregator=, "${a[@]}" 2>/dev/null
+}
+
+test_alpn_refused() {
+	local dcid
+	if [ ! -x "$QI" ]; then
+		skip "the refused ALPN" "build the test tools first (make tests): no $QI"
+		return
+	fi
+	capture_start alpn "udp port 4433"
+	lab_client timeout 10 "$QI" -s a.lab.test -a nope -t 3000 a.lab.test 4433 \
+		>"$DIR/qi-alpn.log" 2>&1
+	capture_stop
+	dcid=$(sed -n 's/^sent 1200 dcid \([0-9a-f]*\) .*/\1/p' "$DIR/qi-alpn.log")
+	[ -n "$dcid" ]
+	ok $? "the hand-built Initial went out, 1200 bytes" "$(cat "$DIR/qi-alpn.log")"
+	grep -qx 'close 0x1c error 0x178' "$DIR/qi-alpn.log"
+	ok $? "the server's Initial closes with 0x0178, no_application_protocol (the tool's keys)" \
+		"$(cat "$DIR/qi-alpn.log")"
+	# the wire as tshark reads it: the offer, the close
+	wire alpn quic.dcid tls.handshake.extensions_alpn_str | grep -q "^$dcid	nope$"
+	ok $? "tshark: the client's Initial offers ALPN nope only" \
+		"$(wire alpn quic.dcid tls.handshake.extensions_alpn_str)"
+	wire alpn quic.cc.error_code.tls_alert | grep -qx 120
+	ok $? "tshark: the server's CONNECTION_CLOSE is TLS alert 120" \
+		"$(wire alpn quic.cc.frame_type quic.cc.error_code quic.cc.error_code.tls_alert)"
+	wait_for 10 has_rec_dcid "$dcid"
+	ok $? "tlsmon has a QUIC record of the refused connection" "$(cat "$DIR/records.json")"
+	[ "$(field "dcid=$dcid" 'r["outcome"], r["reason"], r["quic"]["close"]["code"], r["sni"]')" \
+		= "failed no_shared_alpn 376 a.lab.test" ]
+	ok $? "failed, no_shared_alpn, by the server's close 0x0178, SNI a.lab.test" \
+		"$(rec_dcid "$dcid")"
+	[ "$(field "dcid=$dcid" 'r["alpn_offered"]')" = "['nope']" ]
+	ok $? "the ALPN offered: nope" "$(rec_dcid "$dcid")"
+}
+
+test_retry() {
+	local retries
+	capture_start retry "udp port 4437"
+	CASE= client a.lab.test 4437
+	capture_stop
+	grep -q 'QUIC handshake has completed' "$DIR/client-4437.log"
+	ok $? "the client completed its handshake (its log)" "$(tail -5 "$DIR/client-4437.log")"
+	retries=$(wire retry quic.long.packet_type | grep -cx 3)
+	[ "$retries" = 1 ]
+	ok $? "tshark: the server sent one Retry" "$(wire retry quic.long.packet_type)"
+	wait_for 10 has_rec 4437
+	ok $? "the handshake after a Retry has a QUIC record" "$(cat "$DIR/records.json")"
+	[ "$(grep '"transport":"quic"' "$DIR/records.json" | grep -c '"server_port":4437,')" = 1 ]
+	ok $? "one record: the Retry does not split the connection" \
+		"$(grep '"server_port":4437,' "$DIR/records.json")"
+	[ "$(field 4437 'r["outcome"], r.get("reason"), r["quic"]["retries"], r["sni"]')" = \
+		"established None $retries a.lab.test" ]
+	ok $? "established, not a failure, with the Retry counted" "$(rec 4437)"
+	# the connection is named by the client's first DCID, the one before the Retry
+	[ "$(field 4437 'r["quic"]["dcid"]')" = "$(wire retry quic.dcid | head -1 | cut -d, -f1)" ]
+	ok $? "its DCID is the client's first, as tshark reads it" \
+		"$(wire retry quic.long.packet_type quic.dcid | head -3)"
+}
+
+test_initial_tool() {
+	if [ ! -x "$QI" ]; then
+		skip "the Initial builder" "build the test tools first (make tests): no $QI"
+		return
+	fi
+	"$QI" --vectors >"$DIR/qi-vectors.log" 2>&1
+	ok $? "the Initial builder's keys and protection hold to RFC 9001 A" \
+		"$(cat "$DIR/qi-vectors.log")"
+}
+
 ALL_TESTS="test_established test_no_shared_cipher test_no_answer test_hello_retry
-test_version_negotiation"
+test_version_negotiation test_initial_tool test_alpn_refused test_retry"
 e2e_run

@@ -110,7 +110,8 @@ static long open_packet(const struct quic_keys *k, uint8_t *p, size_t len, size_
 	int l = 0, ok;
 	long n;
 
-	if (pn_off > len || len - pn_off < 4 + 16 + QUIC_TAG_LEN)
+	/* the sample: 16 bytes from 4 past the packet number's start (RFC 9001 5.4.2) */
+	if (pn_off > len || len - pn_off < 4 + 16)
 		return -1;
 	c = EVP_CIPHER_CTX_new();
 	ok = c && EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, k->hp, NULL) == 1 &&
