@@ -19,8 +19,9 @@
 #                    offering ALPN "nope" only     0x0178 no_application_protocol)
 #   a.lab.test:4437  a server that validates the   established, one Retry
 #                    address first (Retry)         counted, no failure
-# The last two are captured with tcpdump and read by tshark as well: the
-# wire's own account of the close code, the ALPN and the Retry.
+# Every case is captured with tcpdump on cli0 and read by tshark as well
+# (it opens the Initials itself): the wire's own account of the hello, the
+# close code, the HelloRetryRequest, the Version Negotiation, the Retry.
 # gtlsclient exits 0 whatever happens: its log says what it saw.  ngtcp2
 # greases the QUIC fixed bit (RFC 9287) at random: every case runs into it.
 . "$(dirname "$0")/../lib/e2e.sh"
@@ -79,7 +80,9 @@ while True:
 }
 
 test_established() {
+	capture_start est "udp port 4433"
 	CASE= client a.lab.test 4433
+	capture_stop
 	grep -q 'QUIC handshake has completed' "$DIR/client-4433.log"
 	ok $? "the client completed its handshake (its log)" "$(tail -5 "$DIR/client-4433.log")"
 	wait_for 10 has_rec 4433
@@ -90,11 +93,17 @@ test_established() {
 	ok $? "its JA4 starts q13d" "$(field 4433 'r["ja4"]')"
 	[ "$(field 4433 'r["quic"]["version"] + " " + r["sni"]')" = "0x00000001 a.lab.test" ]
 	ok $? "QUIC v1, SNI a.lab.test" "$(rec 4433)"
+	[ "$(field 4433 '(r["quic"]["version"], r["quic"]["dcid"], r["sni"],
+		r["alpn_offered"][0])')" = "$(hello_wire est)" ]
+	ok $? "tshark reads the same version, DCID, SNI and ALPN off the wire" \
+		"tshark: $(hello_wire est); tlsmon: $(rec 4433)"
 }
 
 test_no_shared_cipher() {
+	capture_start cipher "udp port 4434"
 	CASE= client a.lab.test 4434 \
 		--ciphers='NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM'
+	capture_stop
 	grep -q 'CONNECTION_CLOSE(0x1c) error_code=CRYPTO_ERROR(0x128)' "$DIR/client-4434.log"
 	ok $? "the server closed with 0x0128 (the client's log)" "$(tail -5 "$DIR/client-4434.log")"
 	wait_for 10 has_rec 4434
@@ -104,10 +113,19 @@ test_no_shared_cipher() {
 	ok $? "failed, by the server's CONNECTION_CLOSE 0x0128" "$(rec 4434)"
 	[ "$(field 4434 'r["reason"]')" = no_shared_cipher ]
 	ok $? "no_shared_cipher" "$(rec 4434)"
+	wire cipher quic.cc.error_code.tls_alert | grep -qx 40
+	ok $? "tshark: the server's CONNECTION_CLOSE is TLS alert 40, handshake_failure" \
+		"$(wire cipher quic.cc.frame_type quic.cc.error_code quic.cc.error_code.tls_alert)"
 }
 
 test_no_answer() {
+	capture_start silent "udp port 4435"
 	CASE= client b.lab.test 4435
+	capture_stop
+	[ "$(wire silent udp.srcport | grep -cx 4435)" = 0 ] &&
+		[ "$(wire silent quic.long.packet_type | grep -c .)" -gt 0 ]
+	ok $? "tshark: the client's Initials went out, nothing came back" \
+		"$(wire silent udp.srcport udp.dstport quic.long.packet_type)"
 	wait_for 10 has_rec 4435
 	ok $? "the unanswered handshake has a QUIC record" "$(cat "$DIR/records.json")"
 	[ "$(field 4435 'r["reason"]')" = no_server_response ]
@@ -115,7 +133,9 @@ test_no_answer() {
 }
 
 test_hello_retry() {
+	capture_start hrr "udp port 4436"
 	CASE= client a.lab.test 4436
+	capture_stop
 	grep -q 'QUIC handshake has completed' "$DIR/client-4436.log"
 	ok $? "the client completed its handshake (its log)" "$(tail -5 "$DIR/client-4436.log")"
 	wait_for 10 has_rec 4436
@@ -124,15 +144,27 @@ test_hello_retry() {
 		"established True secp384r1 q13d" ]
 	ok $? "established after a HelloRetryRequest to secp384r1, both hellos fingerprinted" \
 		"$(rec 4436)"
+	[ "$(wire hrr tls.handshake.type | tr , '\n' | grep -cx 1) $(wire hrr \
+		tls.handshake.extensions_key_share_selected_group | grep -v '^$')" = "2 24" ]
+	ok $? "tshark: two ClientHellos, the HelloRetryRequest selects secp384r1 (24)" \
+		"$(wire hrr tls.handshake.type tls.handshake.extensions_key_share_selected_group)"
 }
 
 test_version_negotiation() {
+	local vn
+	capture_start vn "udp port 4433"
 	CASE=-vn client a.lab.test 4433 --version=0x1a2a3a4a
+	capture_stop
 	grep -q 'version=0x00000000 type=VN' "$DIR/client-4433-vn.log"
 	ok $? "the server answered 0x1a2a3a4a with Version Negotiation (the client's log)" \
 		"$(tail -5 "$DIR/client-4433-vn.log")"
 	wait_for 10 bash -c "grep -q quic_version_negotiation '$DIR/records.json'"
 	ok $? "a Version Negotiation: quic_version_negotiation" "$(grep 4433 "$DIR/records.json")"
+	vn=$(grep quic_version_negotiation "$DIR/records.json" | tail -1 | python3 -c \
+		'import json,sys; print(",".join(json.load(sys.stdin)["quic"]["version_negotiation"]))')
+	[ -n "$vn" ] && [ "$vn" = "$(wire vn quic.supported_version | grep -v '^$' | head -1)" ]
+	ok $? "the versions offered are those tshark reads in the Version Negotiation" \
+		"tlsmon: $vn; tshark: $(wire vn quic.version quic.supported_version)"
 }
 
 # tshark's fields of the capture NAME's QUIC packets (it opens Initials itself)
@@ -141,6 +173,15 @@ wire() { # NAME FIELD...
 	for f in "${@:2}"; do a+=(-e "$f"); done
 	tshark -r "$LAB_DIR/pcap/$1.pcap" -n -Y quic -T fields \
 		-E occurrence=a -E aggregator=, "${a[@]}" 2>/dev/null
+}
+
+# tshark's version, DCID, SNI and first ALPN of the first ClientHello in capture NAME
+hello_wire() {
+	tshark -r "$LAB_DIR/pcap/$1.pcap" -n -Y 'tls.handshake.type == 1' -T fields \
+		-e quic.version -e quic.dcid -e tls.handshake.extensions_server_name \
+		-e tls.handshake.extensions_alpn_str 2>/dev/null | head -1 |
+		python3 -c 'import sys; v, d, s, a = sys.stdin.read().rstrip("\n").split("\t")
+print((v.split(",")[0], d.split(",")[0], s, a.split(",")[0]))'
 }
 
 test_alpn_refused() {

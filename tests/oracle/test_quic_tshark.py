@@ -104,7 +104,8 @@ def check_capture(path, conns):
     quic = [r for r in recs if r.get("transport") == "quic"]
     mine = {}
     for r in quic:
-        mine.setdefault((r["client"], r["client_port"], r["server"], r["server_port"]), []).append(r)
+        key = (r["client"], r["client_port"], r["server"], r["server_port"])
+        mine.setdefault(key, []).append(r)
     for key, want in sorted(conns.items()):
         c = f"{name} {key[0]}:{key[1]} -> {key[2]}:{key[3]}"
         got = mine.pop(key, [])
