@@ -74,7 +74,11 @@ s.bind(("::", int(sys.argv[1])))
 while True:
     s.recv(65536)
 ' 4435
-	lab_tlsmon "$DIR/records.json" "$DIR/tlsmon.err" --json --handshake-timeout 2 ||
+	# the textfile is written after the privilege drop, as nobody
+	chmod 0711 "$DIR"
+	install -d -o nobody -m 0755 "$DIR/prom"
+	lab_tlsmon "$DIR/records.json" "$DIR/tlsmon.err" --json --handshake-timeout 2 \
+		--textfile-dir "$DIR/prom" --textfile-interval 1 ||
 		tap_skip_all "tlsmon does not attach: $(cat "$DIR/tlsmon.err")"
 	sleep 1
 }
@@ -239,6 +243,14 @@ test_retry() {
 	[ "$(field 4437 'r["quic"]["dcid"]')" = "$(wire retry quic.dcid | head -1 | cut -d, -f1)" ]
 	ok $? "its DCID is the client's first, as tshark reads it" \
 		"$(wire retry quic.long.packet_type quic.dcid | head -3)"
+	wait_for 5 retries_counted "$retries"
+	ok $? "the textfile counts the Retry" "$(grep quic_retries "$DIR/prom/tlsmon.prom")"
+}
+
+# retries_counted N: the textfile's tlsmon_quic_retries_total is at least N
+retries_counted() {
+	awk -v n="$1" '$1 == "tlsmon_quic_retries_total" && $2 >= n {f = 1} END {exit !f}' \
+		"$DIR/prom/tlsmon.prom" 2>/dev/null
 }
 
 test_initial_tool() {
