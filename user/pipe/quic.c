@@ -37,6 +37,30 @@ static int fetched(void)
 	return hkdf && aes_ecb && aes_gcm ? 0 : -ENOSYS;
 }
 
+/*
+ * One HKDF context per thread, set to SHA-256 once: naming the digest in
+ * every derivation fetched it again, and libcrypto 3.0 cannot copy an HKDF
+ * context.  Each derivation sets its mode and key (and salt or info, the
+ * one its mode reads).
+ */
+static __thread EVP_KDF_CTX *hkdf_ctx;
+
+static EVP_KDF_CTX *hkdf_sha256(void)
+{
+	OSSL_PARAM p[2];
+
+	if (hkdf_ctx)
+		return hkdf_ctx;
+	hkdf_ctx = EVP_KDF_CTX_new(hkdf);
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
+	p[1] = OSSL_PARAM_construct_end();
+	if (hkdf_ctx && EVP_KDF_CTX_set_params(hkdf_ctx, p) != 1) {
+		EVP_KDF_CTX_free(hkdf_ctx);
+		hkdf_ctx = NULL;
+	}
+	return hkdf_ctx;
+}
+
 int quic_varint(const __u8 *b, size_t end, size_t *off, __u64 *v)
 {
 	size_t o = *off, n, i;
@@ -136,24 +160,19 @@ int quic_parse_long(const __u8 *b, size_t n, struct quic_long_hdr *h)
 static int hkdf_run(int mode, const __u8 *key, size_t klen, const __u8 *salt, size_t slen,
 		    const __u8 *info, size_t ilen, __u8 *out, size_t olen)
 {
-	OSSL_PARAM p[6], *q = p;
-	EVP_KDF_CTX *ctx;
-	int r;
+	OSSL_PARAM p[5], *q = p;
+	EVP_KDF_CTX *ctx = hkdf_sha256();
 
-	ctx = EVP_KDF_CTX_new(hkdf);
 	if (!ctx)
 		return -ENOMEM;
 	*q++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-	*q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
 	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, klen);
 	if (salt)
 		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, slen);
 	if (info)
 		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, ilen);
 	*q = OSSL_PARAM_construct_end();
-	r = EVP_KDF_derive(ctx, out, olen, p) == 1 ? 0 : -EINVAL;
-	EVP_KDF_CTX_free(ctx);
-	return r;
+	return EVP_KDF_derive(ctx, out, olen, p) == 1 ? 0 : -EINVAL;
 }
 
 /* HKDF-Expand-Label of TLS 1.3 (RFC 8446 7.1) with an empty context. */
