@@ -37,6 +37,8 @@ struct dash_view {
 	uint64_t open_id;
 	int open_scroll;
 	unsigned pos_first, pos_last, pos_n;	/* what a scrolling view showed */
+	struct dash_whatif *whatif;	/* the what-if view (w, dash_whatif.h); NULL: none */
+	int whatif_on;			/* shown over the views */
 	const char *note;		/* for the status line, or NULL */
 };
 
