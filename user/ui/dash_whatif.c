@@ -17,6 +17,7 @@ struct dash_whatif {
 	struct whatif_policy pol;
 	int have;			/* pol holds a policy */
 	int editing;
+	int bad;			/* edit holds a policy refused: offered again to fix */
 	char edit[WHATIF_TEXT_MAX];
 	struct whatif_row *rows;	/* judged, then filtered */
 	size_t n, cap;
@@ -58,7 +59,9 @@ void dash_whatif_prompt(struct dash_view *v)
 
 	v->whatif_on = 1;
 	w->editing = 1;
-	snprintf(w->edit, sizeof(w->edit), "%s", w->have ? w->pol.text : "");
+	if (!w->bad)
+		snprintf(w->edit, sizeof(w->edit), "%s", w->have ? w->pol.text : "");
+	w->bad = 0;
 }
 
 /* Enter on the prompt: the policy, or why not in note (the old one stays). */
@@ -72,6 +75,7 @@ static void evaluate(struct dash_whatif *w, char *note, size_t len)
 		return;
 	if (whatif_parse(w->edit, &p, err, sizeof(err))) {
 		snprintf(note, len, "what-if: %s", err);
+		w->bad = 1;
 		return;
 	}
 	w->pol = p;
