@@ -8,6 +8,7 @@
 #include "ui/dash_page.h"
 #include "ui/dash_query.h"
 #include "ui/dash_view.h"
+#include "ui/dash_recent.h"
 #include "ui/dash_whatif.h"
 #include "ui/draw.h"
 #include "ui/panel.h"
@@ -184,11 +185,11 @@ static void help(void)
 		"           server, a client fingerprint, a process (certificates:",
 		"           their server); Esc, Backspace or q go back, Q quits",
 		"w          what if: a server policy (as --what-if) on every client offer",
+		"r          recent handshakes, established too: Enter opens one whole",
 		"",
 		"Wire strings are escaped: \\xNN is a byte that is not printable ASCII.",
 		"Times are UTC.  Rates are per second over the last 10 s; the",
 		"header's fail % is of the last minute, the second line's since start.",
-		"",
 		"any key closes this help",
 	};
 	int n = sizeof(lines) / sizeof(lines[0]), w = 74, y0 = (LINES - n - 2) / 2;
@@ -290,8 +291,11 @@ void dash_view_draw(struct dash_view *d, const struct dash_model *m)
 		refresh();
 		return;
 	}
-	if (d->whatif_on && d->whatif) {
-		dash_whatif_draw(d, m);
+	if ((d->whatif_on && d->whatif) || d->recent_on) {
+		if (d->recent_on)
+			dash_recent_draw(d, m);
+		else
+			dash_whatif_draw(d, m);
 		if (d->help)
 			help();
 		refresh();

@@ -21,8 +21,7 @@ struct dash_whatif {
 	char edit[WHATIF_TEXT_MAX];
 	struct whatif_row *rows;	/* judged, then filtered */
 	size_t n, cap;
-	int sel, first;
-	int drawn_sel;			/* sel at the last draw: keys moved it if not */
+	struct dash_pick pick;
 	const struct offer *sel_o;	/* the highlighted offer, at the last draw */
 };
 
@@ -50,7 +49,7 @@ void dash_whatif_free(struct dash_whatif *w)
 
 int *dash_whatif_sel(struct dash_whatif *w)
 {
-	return &w->sel;
+	return &w->pick.sel;
 }
 
 void dash_whatif_prompt(struct dash_view *v)
@@ -80,7 +79,7 @@ static void evaluate(struct dash_whatif *w, char *note, size_t len)
 	}
 	w->pol = p;
 	w->have = 1;
-	w->sel = w->first = 0;
+	memset(&w->pick, 0, sizeof(w->pick));
 	w->sel_o = NULL;
 }
 
@@ -185,25 +184,14 @@ static void judge(struct dash_whatif *w, const struct dash_view *v)
 /* The highlight stays on its offer as rows move; if it went, on its row. */
 static void follow(struct dash_whatif *w, int rows)
 {
+	int at = -1;
 	size_t i;
 
-	for (i = 0; w->sel_o && w->sel == w->drawn_sel && i < w->n; i++)
+	for (i = 0; w->sel_o && i < w->n && at < 0; i++)
 		if (w->rows[i].o == w->sel_o)
-			w->sel = i;
-	if (w->sel > (int)w->n - 1)
-		w->sel = (int)w->n - 1;
-	if (w->sel < 0)
-		w->sel = 0;
-	if (w->first > w->sel)
-		w->first = w->sel;
-	if (w->sel >= w->first + rows)
-		w->first = w->sel - rows + 1;
-	if (w->first > (int)w->n - rows)
-		w->first = (int)w->n - rows;
-	if (w->first < 0)
-		w->first = 0;
-	w->sel_o = w->n ? w->rows[w->sel].o : NULL;
-	w->drawn_sel = w->sel;
+			at = i;
+	dash_pick_follow(&w->pick, at, w->n, rows);
+	w->sel_o = w->n ? w->rows[w->pick.sel].o : NULL;
 }
 
 static void row(struct dash_view *v, const struct whatif_row *r, int y, int hl)
@@ -259,8 +247,8 @@ static void status(struct dash_view *v, struct dash_whatif *w, int per)
 	draw_attr(0, A_DIM, 0);
 	if (!w->n)
 		return;
-	last = w->first + per < (int)w->n ? w->first + per : (int)w->n;
-	snprintf(pos, sizeof(pos), "%d-%d of %zu", w->first + 1, last, w->n);
+	last = w->pick.first + per < (int)w->n ? w->pick.first + per : (int)w->n;
+	snprintf(pos, sizeof(pos), "%d-%d of %zu", w->pick.first + 1, last, w->n);
 	draw_attr(1, A_BOLD, 0);
 	draw_put(y, COLS - (int)strlen(pos) - 1, (int)strlen(pos), pos);
 	draw_attr(0, A_BOLD, 0);
@@ -301,7 +289,7 @@ void dash_whatif_draw(struct dash_view *v, const struct dash_model *m)
 	if (w->have && !w->n)
 		draw_put(TOP, 2, COLS - 2, v->filter[0] ? "no client offer matches the filter"
 			 : "no client offer seen yet");
-	for (i = w->first; i < (int)w->n && y + 1 < LINES - 1; i++, y += 2)
-		row(v, &w->rows[i], y, i == w->sel);
+	for (i = w->pick.first; i < (int)w->n && y + 1 < LINES - 1; i++, y += 2)
+		row(v, &w->rows[i], y, i == w->pick.sel);
 	status(v, w, per);
 }

@@ -17,6 +17,7 @@
 #include "lib/clock.h"
 #include "ui/dash_page.h"
 #include "ui/dash_query.h"
+#include "ui/dash_recent.h"
 #include "ui/dash_view.h"
 #include "ui/dash_whatif.h"
 #include "ui/draw.h"
@@ -304,7 +305,7 @@ static void relocate(struct dashboard *d, const struct dash_model *m)
 	struct dash_view *v = &d->v;
 	int i;
 
-	if (!d->keyed && !v->open && !v->whatif_on && d->anchor_kind &&
+	if (!d->keyed && !v->open && !v->whatif_on && !v->recent_on && d->anchor_kind &&
 	    d->anchor_view == v->view) {
 		i = dash_query_find(m, v->view, v->sort, v->oldest, v->filter, d->anchor_key,
 				    d->anchor_id);
@@ -322,7 +323,8 @@ static void draw(struct dashboard *d)
 	relocate(d, m);
 	dash_view_draw(&d->v, m);
 	d->anchor_view = d->v.view;
-	d->anchor_kind = d->v.open || d->v.whatif_on ? DASH_OPEN_NONE : d->v.sel_kind;
+	d->anchor_kind = d->v.open || d->v.whatif_on || d->v.recent_on ? DASH_OPEN_NONE
+									 : d->v.sel_kind;
 	snprintf(d->anchor_key, sizeof(d->anchor_key), "%s", d->v.sel_key);
 	d->anchor_id = d->v.sel_id;
 }
@@ -381,6 +383,8 @@ static int *moved(struct dashboard *d)
 {
 	if (d->v.open)
 		return &d->v.open_scroll;
+	if (d->v.recent_on)
+		return &d->v.recent.sel;
 	if (d->v.whatif_on)
 		return dash_whatif_sel(d->v.whatif);
 	if (d->v.view == V_NEGO)
@@ -456,6 +460,8 @@ static void key(struct dashboard *d, int c, int *quit)
 	}
 	if (d->v.open && page_key(d, c))
 		return;
+	if (!d->v.open && d->v.recent_on && dash_recent_key(&d->v, c))
+		return;
 	if (!d->v.open && d->v.whatif_on && dash_whatif_key(&d->v, c, note, sizeof(note))) {
 		if (note[0])
 			set_note(d, note);
@@ -499,6 +505,7 @@ static void key(struct dashboard *d, int c, int *quit)
 		break;
 	case 'w':
 	case 'W':
+		d->v.recent_on = 0;
 		if (d->v.whatif)
 			dash_whatif_prompt(&d->v);
 		else
@@ -534,6 +541,11 @@ static void key(struct dashboard *d, int c, int *quit)
 	case KEY_ENTER:
 		if (!d->v.open)
 			open_selected(d);
+		break;
+	case 'r':
+	case 'R':
+		d->v.recent_on = 1;
+		d->v.whatif_on = 0;
 		break;
 	case 12:	/* Ctrl-L */
 		clearok(curscr, TRUE);
