@@ -12,7 +12,8 @@
 # fatal signal, a capture replayed with --read and held until q, and the
 # drill-down from a failure, a server and a fingerprint row (test_drill),
 # the what-if view (w) against --what-if --json (test_whatif), and the
-# highlight staying on its server as live rows re-sort (test_follow).
+# highlight staying on its server as live rows re-sort (test_follow), and
+# the recent handshakes, a success opened whole (test_recent).
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon lab tmux"
 E2E_TOOLS="openssl curl python3 nginx iptables mergecap"
@@ -742,5 +743,57 @@ test_follow() {
 	PANE=
 }
 
-ALL_TESTS="test_live test_signals test_terminal_gone test_read test_drill test_whatif test_follow"
+# Recent handshakes (r) on a capture: the kept failures and successes as
+# --json counts them; a success, found with the filter, opens whole (its
+# SNI, version and JA4 as --json says, no diagnosis, its timeline).
+test_recent() {
+	local cap=$CORPUS/ja4/tls-handshake.pcapng nf ne sni ver ja4 srv
+	if [ ! -f "$cap" ]; then
+		skip "recent handshakes in tmux" "no corpus capture at $cap (TLSMON_CORPUS)"
+		return
+	fi
+	"$BIN" --read "$cap" --json 2>/dev/null >"$DIR/recent.json"
+	# the counts, and an established handshake whose SNI is no other's
+	read -r nf ne sni ver ja4 srv < <(python3 - "$DIR/recent.json" <<'EOF2'
+import collections, json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+n = collections.Counter(x.get("sni") for x in r)
+ok = [x for x in r if x["outcome"] == "established" and x.get("sni") and n[x["sni"]] == 1 and x.get("ja4")]
+e = ok[0]
+print(sum(x["outcome"] == "failed" for x in r), sum(x["outcome"] == "established" for x in r),
+      e["sni"], e["version"], e["ja4"], "%s:%d" % (e["server"], e["server_port"]))
+EOF2
+)
+	PANE=rec
+	start rec "$BIN --read $cap 2>$DIR/rec.err"
+	see "recent: replayed" "REPLAYED *$"
+	keys r
+	see "r: recent handshakes" "^ Recent handshakes  \(newest first"
+	see "recent: $nf failed and $ne established, as --json says" \
+		"^ $nf failed, $ne established; $ne successes seen, 0 not kept"
+	see "recent: established rows" "^[0-9:]{8} ok +TLSv1\.[23] "
+	keys /
+	keys -l "$sni"
+	keys Enter
+	see "recent, filtered: the one established to $sni" "^[0-9:]{8} ok +$ver +${srv//./\\.} +${sni:0:12}"
+	see "recent, filtered: one row" "^ 0 failed, 1 established matching"
+	keys Enter
+	see "recent, Enter on a success: it opens" "^ Handshake  \(Esc back\)"
+	see "recent: its SNI, as --json says" "^SNI ${sni//./\\.}$"
+	see "recent: its version, as --json says" "^Kind [a-z]+  version $ver "
+	see "recent: its JA4, as --json says" "^JA4 $ja4 "
+	unseen "recent: no diagnosis for a success" "^Diagnosis:"
+	keys End
+	see "recent: its timeline" "^ +\+0\.000 ms C->S .*ClientHello$"
+	keys Escape
+	see "recent, Esc: back to the list" "^ Recent handshakes  \(newest first"
+	keys Escape
+	see "recent, Esc: back to the views" "^ 1 Overview "
+	keys q
+	gone rec "recent, q" 0
+	PANE=
+}
+
+ALL_TESTS="test_live test_signals test_terminal_gone test_read test_drill test_whatif test_follow
+	test_recent"
 e2e_run

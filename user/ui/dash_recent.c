@@ -136,15 +136,15 @@ void dash_recent_draw(struct dash_view *v, const struct dash_model *m)
 		row(v, fl[i], y, (int)i == v->recent.sel);
 	move(LINES - 1, 0);
 	clrtoeol();
+	if (v->editing) {
+		draw_putf(LINES - 1, 0, COLS, "filter (SNI, IP, reason or process; Enter applies, "
+			  "Esc cancels): %s_", v->edit);
+		return;
+	}
 	if (v->note) {
 		draw_attr(1, A_BOLD, DRAW_WARN);
 		draw_put(LINES - 1, 0, COLS, v->note);
 		draw_attr(0, A_BOLD, DRAW_WARN);
-		return;
-	}
-	if (v->editing) {
-		draw_putf(LINES - 1, 0, COLS, "filter (SNI, IP, reason or process; Enter applies, "
-			  "Esc cancels): %s_", v->edit);
 		return;
 	}
 	draw_attr(1, A_DIM, 0);
