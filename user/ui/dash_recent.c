@@ -35,7 +35,7 @@ int dash_pick_follow(struct dash_pick *p, int at, unsigned n, int rows)
 	return p->first;
 }
 
-int dash_recent_key(struct dash_view *v, int c)
+int dash_over_key(int *on, int c)
 {
 	switch (c) {
 	case 27:
@@ -44,19 +44,24 @@ int dash_recent_key(struct dash_view *v, int c)
 	case 127:
 	case 8:
 	case KEY_LEFT:
-		v->recent_on = 0;
+		*on = 0;
 		return 1;
 	case '\t':
 	case KEY_BTAB:
 	case '1': case '2': case '3': case '4': case '5': case '6': case '7':
-		v->recent_on = 0;	/* and on to the view */
+		*on = 0;	/* and on to the view */
 		return 0;
 	case 's':
 	case 'S':
-		return 1;		/* one order: newest first */
+		return 1;	/* one order */
 	default:
-		return 0;
+		return -1;
 	}
+}
+
+int dash_recent_key(struct dash_view *v, int c)
+{
+	return dash_over_key(&v->recent_on, c) > 0;
 }
 
 static int newest(const void *a, const void *b)

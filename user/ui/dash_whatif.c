@@ -7,6 +7,7 @@
 #include "lib/tls_names.h"
 #include "output/out_whatif.h"
 #include "ui/dash_page.h"
+#include "ui/dash_recent.h"
 #include "ui/dash_whatif.h"
 #include "ui/draw.h"
 
@@ -121,30 +122,11 @@ int dash_whatif_key(struct dash_view *v, int c, char *note, size_t len)
 
 	if (w->editing)
 		return edit_key(w, c, note, len);
-	switch (c) {
-	case 'w':
-	case 'W':
+	if (c == 'w' || c == 'W') {
 		dash_whatif_prompt(v);
 		return 1;
-	case 27:
-	case 'q':
-	case KEY_BACKSPACE:
-	case 127:
-	case 8:
-	case KEY_LEFT:
-		v->whatif_on = 0;
-		return 1;
-	case '\t':
-	case KEY_BTAB:
-	case '1': case '2': case '3': case '4': case '5': case '6': case '7':
-		v->whatif_on = 0;	/* and on to the view */
-		return 0;
-	case 's':
-	case 'S':
-		return 1;		/* one order: failing first, then by handshakes */
-	default:
-		return 0;
 	}
+	return dash_over_key(&v->whatif_on, c) > 0;
 }
 
 /* The filter (/) on an offer: its JA4, servers, SNIs, processes or verdict. */
