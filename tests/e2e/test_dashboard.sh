@@ -738,7 +738,16 @@ test_follow() {
 	keys Down
 	wait_for 5 sel_has "^10\.77\.2\.2:443 "
 	ok $? "follow, Down: the keys still move it (A:443)" "$(sel_row)"
-	keys q
+	# live, under the system call filter: a policy typed is read by libssl there
+	keys w
+	keys -l "min_version=TLS1.3,alpn=h2"
+	keys Enter
+	see "follow, live w: the policy judged under the sandbox" \
+		"^ [0-9]+ of [1-9][0-9]* client offers would fail \([0-9]+ of 8 handshakes\)$"
+	see "follow, live w: curl's offer is there" "^(FAIL|ok) .* +[0-9]+  t1[23]d[0-9a-z]+h2_"
+	[ ! -e "$DIR/fol.rc" ]
+	ok $? "follow, live w: tlsmon still running" "$(tail -3 "$DIR/fol.err")"
+	keys Escape q
 	gone fol "follow, q" 0
 	PANE=
 }
