@@ -392,7 +392,7 @@ static int parse_args(int argc, char **argv)
 	};
 	const char *sc = getenv("TLSMON_SECCOMP");
 	uint32_t v;
-	int c, no_seccomp = 0;
+	int c, no_seccomp = 0, what_if_interval_set = 0;
 
 	while ((c = getopt_long(argc, argv, "i:r:jvVh", opts, NULL)) != -1) {
 		switch (c) {
@@ -557,6 +557,7 @@ static int parse_args(int argc, char **argv)
 		case OPT_WHAT_IF_INTERVAL:
 			if (parse_u32(optarg, "--what-if-interval", 0, 86400, &env.what_if_interval))
 				return EXIT_USAGE;
+			what_if_interval_set = 1;
 			break;
 		case 'v':
 			env.verbose++;
@@ -600,6 +601,10 @@ static int parse_args(int argc, char **argv)
 	}
 	if (env.verify && env.events) {
 		pr_err("--verify needs the collector's records; --events prints raw events instead");
+		return EXIT_USAGE;
+	}
+	if (what_if_interval_set && !env.what_if) {
+		pr_err("--what-if-interval: without --what-if there is no report");
 		return EXIT_USAGE;
 	}
 	/* with --dashboard the report is its w view (and printed when it closes) */

@@ -303,8 +303,20 @@ test_live_sigusr1() {
 		"$(reports "$out"); $(tail -2 "$err")"
 }
 
+# --what-if-interval alone is a bad command line; --events with --what-if too
+test_usage() {
+	local rc
+	"$BIN" --read "$DIR/offer-python.pcap" --what-if-interval 5 >/dev/null 2>"$DIR/usage.err"
+	rc=$?
+	ok $([ "$rc" = 2 ] && grep -q 'without --what-if' "$DIR/usage.err"; echo $?) \
+		"--what-if-interval without --what-if: exit 2, said" "rc $rc: $(cat "$DIR/usage.err")"
+	"$BIN" --read "$DIR/offer-python.pcap" --what-if alpn=h2 --events >/dev/null 2>"$DIR/usage.err"
+	rc=$?
+	ok $([ "$rc" = 2 ]; echo $?) "--what-if with --events: exit 2" "rc $rc: $(cat "$DIR/usage.err")"
+}
+
 ALL_TESTS="test_offers_recorded test_policy_versions test_policy_tls12_cipher
 	test_policy_tls13_suite test_policy_alpn test_policy_groups test_policy_sigalgs
 	test_policy_ffdhe
-	test_merged_report test_live test_live_periodic test_live_sigusr1"
+	test_merged_report test_live test_live_periodic test_live_sigusr1 test_usage"
 e2e_run
