@@ -29,6 +29,7 @@ struct env env = {
 	.dashboard = -1,
 	.handshake_timeout = 10,
 	.summary_interval = 60,
+	.what_if_interval = 60,
 	.max_flows = 65536,
 	.max_conns = 32768,
 	.ringbuf_mb = 16,
@@ -40,12 +41,14 @@ struct env env = {
 };
 
 struct run run;
-volatile sig_atomic_t exiting, reopen;
+volatile sig_atomic_t exiting, reopen, what_if_now;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		reopen = 1;
+	else if (sig == SIGUSR1)
+		what_if_now = 1;
 	else
 		exiting = 1;
 }
@@ -134,12 +137,16 @@ static void usage(FILE *f)
 		"What would break:\n"
 		"      --what-if POLICY        instead of the records: which distinct client\n"
 		"                              offers (per JA4) a server with POLICY would\n"
-		"                              refuse, and why; printed at the end of --read,\n"
-		"                              live when tlsmon stops.  POLICY: comma-separated\n"
-		"                              min_version=, max_version= (TLS1.0..TLS1.3),\n"
+		"                              refuse, and why; printed at the end of --read;\n"
+		"                              live every --what-if-interval, on SIGUSR1 and\n"
+		"                              when tlsmon stops; with --dashboard, its w view.\n"
+		"                              POLICY: comma-separated min_version=,\n"
+		"                              max_version= (TLS1.0..TLS1.3),\n"
 		"                              ciphers=, ciphersuites= (OpenSSL, ':'-separated),\n"
 		"                              groups=, sigalgs=, alpn= (':'-separated),\n"
 		"                              cert=rsa|ecdsa; see tlsmon(8)\n"
+		"      --what-if-interval S    live: seconds between reports (60; 0: only on\n"
+		"                              SIGUSR1 and at the stop)\n"
 		"Privileges:\n"
 		"      --user NAME             once attached (or the capture open), run as NAME\n"
 		"                              with no capability (live default: nobody when\n"
@@ -338,7 +345,7 @@ static int parse_args(int argc, char **argv)
 		OPT_VERIFY, OPT_VERIFY_INTERVAL, OPT_VERIFY_TIMEOUT, OPT_VERIFY_PROBES,
 		OPT_JSON_FORMAT, OPT_NO_PROCESS, OPT_PID, OPT_CGROUP, OPT_UNIT,
 		OPT_NO_PROCESS_LABELS,
-		OPT_WHAT_IF,
+		OPT_WHAT_IF, OPT_WHAT_IF_INTERVAL,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -379,12 +386,13 @@ static int parse_args(int argc, char **argv)
 		{ "verify-timeout", required_argument, NULL, OPT_VERIFY_TIMEOUT },
 		{ "verify-probes", required_argument, NULL, OPT_VERIFY_PROBES },
 		{ "what-if", required_argument, NULL, OPT_WHAT_IF },
+		{ "what-if-interval", required_argument, NULL, OPT_WHAT_IF_INTERVAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *sc = getenv("TLSMON_SECCOMP");
 	uint32_t v;
-	int c, no_seccomp = 0;
+	int c, no_seccomp = 0, what_if_interval_set = 0;
 
 	while ((c = getopt_long(argc, argv, "i:r:jvVh", opts, NULL)) != -1) {
 		switch (c) {
@@ -546,6 +554,11 @@ static int parse_args(int argc, char **argv)
 			if (outputs_what_if(optarg))
 				return EXIT_USAGE;
 			break;
+		case OPT_WHAT_IF_INTERVAL:
+			if (parse_u32(optarg, "--what-if-interval", 0, 86400, &env.what_if_interval))
+				return EXIT_USAGE;
+			what_if_interval_set = 1;
+			break;
 		case 'v':
 			env.verbose++;
 			break;
@@ -590,9 +603,13 @@ static int parse_args(int argc, char **argv)
 		pr_err("--verify needs the collector's records; --events prints raw events instead");
 		return EXIT_USAGE;
 	}
-	if (env.what_if && (env.events || env.dashboard > 0)) {
-		pr_err("--what-if prints its report on standard output: not with --%s",
-		       env.events ? "events" : "dashboard");
+	if (what_if_interval_set && !env.what_if) {
+		pr_err("--what-if-interval: without --what-if there is no report");
+		return EXIT_USAGE;
+	}
+	/* with --dashboard the report is its w view (and printed when it closes) */
+	if (env.what_if && env.events) {
+		pr_err("--what-if judges the collector's records; --events prints raw events instead");
 		return EXIT_USAGE;
 	}
 	if (env.dashboard < 0)
@@ -629,6 +646,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* a what-if report now (live) */
+	if (env.what_if)
+		sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* a file over its size limit fails the write (counted), not the process */
 	signal(SIGXFSZ, SIG_IGN);

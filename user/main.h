@@ -57,13 +57,15 @@ struct env {
 	int no_process;			/* --no-process: no socket hooks, no local program */
 	struct local_filter filter;	/* --pid, --cgroup, --unit */
 	const char *what_if;		/* --what-if POLICY */
+	uint32_t what_if_interval;	/* live: seconds between reports; 0 none */
 	struct agg_opts agg;
 	struct tlsmon_dp_cfg cfg;
 };
 
 extern struct env env;
-/* Set by the signal handler: stop (SIGINT, SIGTERM), reopen --log (SIGHUP). */
-extern volatile sig_atomic_t exiting, reopen;
+/* Set by the signal handler: stop (SIGINT, SIGTERM), reopen --log (SIGHUP),
+ * a --what-if report now (SIGUSR1). */
+extern volatile sig_atomic_t exiting, reopen, what_if_now;
 
 /* The sources and outputs of this run. */
 struct run {

@@ -99,13 +99,21 @@ int outputs_what_if(const char *policy)
 	return 0;
 }
 
-/* The --what-if report, once every record is in; what the bounds left out, said. */
-static void what_if_report(void)
+static uint64_t next_what_if_ns;
+static unsigned what_if_reports;
+
+/*
+ * The --what-if report: at the end of --read; live a whole snapshot every
+ * --what-if-interval, on SIGUSR1 and at the stop, each opened by its number
+ * and time.  What the bounds left out, said.
+ */
+static void what_if_report(uint64_t now_ns)
 {
+	struct out_whatif_report h = { env.read_path ? 0 : ++what_if_reports, now_ns };
 	struct offers_stats os;
 
 	offers_stats(run.offers, &os);
-	if (out_whatif_write(stdout, run.policy, run.offers, env.json))
+	if (out_whatif_write(stdout, run.policy, run.offers, env.json, &h))
 		pr_warn("--what-if: the report could not be written whole");
 	if (os.dropped)
 		pr_warn("--what-if: %llu handshake(s) of new client offers past the %zu kept were "
@@ -113,6 +121,17 @@ static void what_if_report(void)
 	if (os.no_hello)
 		pr_info("--what-if: %llu handshake(s) without a ClientHello seen were not judged",
 			(unsigned long long)os.no_hello);
+}
+
+/* A policy read and thrown away: libssl set up (configuration, random) before the sandbox. */
+static void what_if_warm(void)
+{
+	struct whatif_policy *p = calloc(1, sizeof(*p));
+	char err[256];
+
+	if (p && whatif_parse("min_version=TLS1.2", p, err, sizeof(err)))
+		pr_warn("what-if: libssl: %s", err);
+	free(p);
 }
 
 /* --verify: a finished verification, to every output that prints lines */
@@ -162,6 +181,7 @@ static int dashboard_start(void)
 		exiting = 1;
 		return -1;
 	}
+	dashboard_what_if(run.view, run.offers, env.what_if ? run.policy : NULL);
 	return 0;
 }
 
@@ -186,8 +206,18 @@ void outputs_tick(uint64_t now_ns, int final)
 	struct run_stats st;
 
 	run.now_wall_ns = now_ns;
-	if (final && run.offers)
-		what_if_report();
+	/* with the dashboard: its w view, and the report once it is closed */
+	if (env.what_if && !run.dash) {
+		if (!next_what_if_ns && env.what_if_interval)
+			next_what_if_ns = now_ns + env.what_if_interval * 1000000000ull;
+		if (final || what_if_now ||
+		    (!env.read_path && next_what_if_ns && now_ns >= next_what_if_ns)) {
+			what_if_now = 0;
+			what_if_report(now_ns);
+			if (env.what_if_interval)
+				next_what_if_ns = now_ns + env.what_if_interval * 1000000000ull;
+		}
+	}
 	if (run.verify)
 		verify_poll(run.verify, on_verified, NULL);
 	if (!run.start_wall_ns)
@@ -301,13 +331,17 @@ int outputs_open(void)
 		pr_err("out of memory");
 		return EXIT_RUNTIME;
 	}
-	if (run.policy) {
-		/* the report takes standard output: records only to --log */
+	if (run.policy || env.dashboard) {
+		/* the report takes standard output (records only to --log), or the dashboard's w */
 		run.offers = offers_new(0);
 		if (add_sink(offers_record, run.offers))
 			return EXIT_RUNTIME;
-		if (!env.read_path)
-			pr_info("--what-if: the report is printed when tlsmon stops (SIGINT, SIGTERM)");
+		if (!env.read_path && !env.dashboard)
+			pr_info("--what-if: a report every %u s (0: none), on SIGUSR1 and when tlsmon "
+				"stops (SIGINT, SIGTERM)", env.what_if_interval);
+		/* libssl reads its configuration now, not under the sandbox at the first w */
+		if (!run.policy)
+			what_if_warm();
 	}
 	if (env.json && !run.policy) {
 		run.json = out_json_open(NULL, err, sizeof(err));
@@ -370,6 +404,8 @@ void outputs_close(void)
 	/* the terminal first: whatever is printed next must be readable */
 	dashboard_close(run.view);
 	run.view = NULL;
+	if (run.dash && env.what_if && run.offers)
+		what_if_report(run.now_wall_ns);
 	if (run.col && run.text) {
 		gather_stats(&st);
 		out_text_summary(run.text, &st);

@@ -10,10 +10,13 @@
 # sequences (sent by a raw ClientHello) that must show escaped while the
 # screen stays intact, the terminal given back on q, SIGTERM, Ctrl-C and a
 # fatal signal, a capture replayed with --read and held until q, and the
-# drill-down from a failure, a server and a fingerprint row (test_drill).
+# drill-down from a failure, a server and a fingerprint row (test_drill),
+# the what-if view (w) against --what-if --json (test_whatif), and the
+# highlight staying on its server as live rows re-sort (test_follow), and
+# the recent handshakes, a success opened whole (test_recent).
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon lab tmux"
-E2E_TOOLS="openssl curl python3 nginx iptables"
+E2E_TOOLS="openssl curl python3 nginx iptables mergecap"
 
 screen() { "${TM[@]}" capture-pane -p -t "${PANE:-dash}"; }
 has() { screen | grep -qE -- "$1"; }
@@ -75,7 +78,7 @@ EOF
 	rm -f "$DIR/$name.rc"
 	"${TM[@]}" new-session -d -x 80 -y 24 -s "$name" \
 		"env LANG=C.UTF-8 TERM=screen-256color bash $DIR/$name.sh" || return 1
-	PANE=$name wait_for 15 has '^ 1 Overview '
+	PANE=$name wait_for 15 has "${START_SEEN:-^ 1 Overview }"
 }
 
 # the tlsmon process of a session: the child of the pane's shell
@@ -596,5 +599,210 @@ EOF
 	PANE=
 }
 
-ALL_TESTS="test_live test_signals test_terminal_gone test_read test_drill"
+# what-if CAP POLICY: tlsmon --what-if's JSON rows as "VERDICT REASON VERSION HS JA4" lines,
+# in its order, after a "summary FAILING OFFERS FAILING_HS HS" line
+whatif_expect() {
+	"$BIN" --read "$1" --what-if "$2" --json 2>/dev/null | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+f = [r for r in rows if r["would_fail"]]
+print("summary", len(f), len(rows), sum(r["handshakes"] for r in f), sum(r["handshakes"] for r in rows))
+for r in rows:
+    print("FAIL" if r["would_fail"] else "ok", r["reason"] if r["would_fail"] else "-",
+          r.get("version", "-").replace("TLSv", "TLSv"), r["handshakes"], r["ja4"] or "(no JA4)")'
+}
+
+# whatif_rows NAME FILE: every row of FILE on the screen, in order, two lines each from row 5
+whatif_rows() {
+	local name=$1 i=0 v r ver hs j line
+	while read -r v r ver hs j; do
+		line=$(row $((5 + 2 * i)))
+		if [[ "$line" =~ ^$v\ +$r\ +$ver\ +$hs\ \ $j$ ]]; then
+			pass "$name: row $((i + 1)) is $v $r $hs $j"
+		else
+			fail "$name: row $((i + 1)) is $v $r $hs $j" "row: '$line'"
+		fi
+		i=$((i + 1))
+	done < <(grep -v '^summary ' "$2")
+}
+
+# The what-if view on a capture of several client offers (three corpus
+# captures merged), with real keys: w, a policy typed, Enter; the rows as
+# --what-if --json computes them; Enter on a row opens its fingerprint; a
+# policy that does not parse says why on the status line; Esc cancels;
+# --what-if with --dashboard starts on the view and prints the report when
+# the dashboard closes.
+test_whatif() {
+	local c=$CORPUS/ja4 cap=$DIR/offers.pcapng n f nh fh second
+	if [ ! -f "$c/ssh2.pcapng" ] || [ ! -f "$c/latest.pcapng" ] || [ ! -f "$c/tls-handshake.pcapng" ]; then
+		skip "what-if view in tmux" "no corpus captures in $c (TLSMON_CORPUS)"
+		return
+	fi
+	mergecap -F pcapng -w "$cap" "$c/ssh2.pcapng" "$c/latest.pcapng" "$c/tls-handshake.pcapng"
+	whatif_expect "$cap" min_version=TLS1.3 >"$DIR/wi13.expect"
+	whatif_expect "$cap" max_version=TLS1.2 >"$DIR/wi12.expect"
+	sed 's/^/# expect: /' "$DIR/wi13.expect"
+	read -r _ f n fh nh <"$DIR/wi13.expect"
+	ok $([ "$f" -ge 1 ] && [ "$n" -gt "$f" ] && [ "$n" -le 9 ]; echo $?) \
+		"what-if: the capture has failing and passing offers, all on one screen" "$f of $n"
+	PANE=wi
+	start wi "$BIN --read $cap 2>$DIR/wi.err"
+	see "what-if: replayed" "REPLAYED *$"
+	keys w
+	see "w: the prompt" "^what-if policy \(Enter evaluates, Esc cancels\): _$"
+	keys -l "min_version=TLS1.3"
+	keys Enter
+	see "w, Enter: the view with the policy" "^ What-if  min_version=TLS1\.3$"
+	see "what-if: $f of $n offers would fail ($fh of $nh handshakes), as --json says" \
+		"^ $f of $n client offers would fail \($fh of $nh handshakes\)$"
+	whatif_rows "what-if min_version=TLS1.3" "$DIR/wi13.expect"
+	second=$(grep -v '^summary ' "$DIR/wi13.expect" | sed -n 2p | awk '{print $5}')
+	keys Down
+	wait_for 5 sel_has "$second"
+	ok $? "what-if, Down: the second offer highlighted" "$(sel_row)"
+	keys Enter
+	see "what-if, Enter: its fingerprint opens" "^Client fingerprint $second$"
+	keys Escape
+	see "what-if, Esc on the page: back to the view" "^ What-if  min_version=TLS1\.3$"
+	# a policy that does not parse: said, the view and its policy stay
+	keys w C-u
+	keys -l "min_version=TLS9"
+	keys Enter
+	see "what-if: a bad policy is refused on the status line" \
+		"^what-if: min_version=TLS9: expected TLS1\.0, TLS1\.1, TLS1\.2 or TLS1\.3"
+	see "what-if: the old policy stays" "^ What-if  min_version=TLS1\.3$"
+	keys w
+	see "w again: the prompt holds what was typed" "^what-if policy .*: min_version=TLS9_$"
+	keys Escape
+	see "what-if, Esc: the prompt cancelled" "^ What-if  min_version=TLS1\.3$"
+	[ ! -e "$DIR/wi.rc" ]
+	ok $? "what-if: still running after the bad policy"
+	keys Escape
+	see "what-if, Esc: back to the views" "^ 1 Overview "
+	keys q
+	gone wi "what-if, q" 0
+
+	# --what-if with the dashboard: the view first, the report after the screen
+	PANE=wi2
+	START_SEEN="^ What-if  max_version=TLS1\.2$" start wi2 \
+		"$BIN --read $cap --what-if max_version=TLS1.2 --dashboard 2>$DIR/wi2.err"
+	see "--what-if --dashboard: starts on the what-if view" "^ What-if  max_version=TLS1\.2$"
+	read -r _ f n fh nh <"$DIR/wi12.expect"
+	see "--what-if --dashboard: $f of $n would fail, as --json says" \
+		"^ $f of $n client offers would fail \($fh of $nh handshakes\)$"
+	whatif_rows "--what-if max_version=TLS1.2" "$DIR/wi12.expect"
+	keys w
+	see "--what-if --dashboard, w: the prompt pre-filled" "^what-if policy .*: max_version=TLS1\.2_$"
+	keys Escape Escape
+	see "--what-if --dashboard, Esc: the views" "^ 1 Overview "
+	keys q
+	gone wi2 "--what-if --dashboard, q" 0
+	# the pane's history too: the report is longer than the screen
+	wait_for 5 bash -c "${TM[*]} capture-pane -p -J -S - -t wi2 | grep -q \
+		'^what-if max_version=TLS1\.2: $f of $n client offers would fail ($fh of $nh handshakes)'"
+	ok $? "--what-if --dashboard: the report printed once the screen is closed" \
+		"$("${TM[@]}" capture-pane -p -J -S - -t wi2 | grep -m3 what-if)"
+	PANE=
+}
+
+# Live, servers re-sort as handshakes come: the highlight stays on the
+# server it was on.  A (443) first with three handshakes, A:4413 second
+# with one and highlighted; then four more to A:4413, which goes first.
+test_follow() {
+	local i
+	PANE=fol
+	start fol "ip netns exec $LAB_NS_CLI $BIN -i $LAB_IF --no-textfile 2>$DIR/fol.err" || {
+		fail "follow: the dashboard comes up"
+		show
+		return
+	}
+	wait_for 15 grep -q "watching $LAB_IF" "$DIR/fol.err"
+	# wide enough for the handshakes column
+	"${TM[@]}" resize-window -t fol -x 120 -y 30
+	for i in 1 2 3; do lab_curl https://a.lab.test/ -4 -o /dev/null; done >/dev/null 2>&1 </dev/null
+	lab_sclient a.lab.test:4413 -4 >/dev/null 2>&1 </dev/null
+	keys 2
+	see "follow: A:443 first (3 handshakes)" "^10\.77\.2\.2:443 .* 3 +0 " 10
+	see "follow: A:4413 second (1 handshake)" "^10\.77\.2\.2:4413 .* 1 +0 " 10
+	keys Down
+	wait_for 5 sel_has "^10\.77\.2\.2:4413 "
+	ok $? "follow, Down: A:4413 highlighted" "$(sel_row)"
+	row_has 5 "^10\.77\.2\.2:4413 "
+	ok $? "follow: A:4413 on the second row" "$(row 5)"
+	for i in 1 2 3 4; do lab_sclient a.lab.test:4413 -4; done >/dev/null 2>&1 </dev/null
+	see "follow: A:4413 goes first (5 handshakes)" "^10\.77\.2\.2:4413 .* 5 +0 " 10
+	wait_for 3 row_has 4 "^10\.77\.2\.2:4413 "
+	ok $? "follow: A:4413 on the first row now" "$(row 4)"
+	sel_has "^10\.77\.2\.2:4413 "
+	ok $? "follow: the highlight moved with A:4413" "$(sel_row)"
+	keys Down
+	wait_for 5 sel_has "^10\.77\.2\.2:443 "
+	ok $? "follow, Down: the keys still move it (A:443)" "$(sel_row)"
+	# live, under the system call filter: a policy typed is read by libssl there
+	keys w
+	keys -l "min_version=TLS1.3,alpn=h2"
+	keys Enter
+	see "follow, live w: the policy judged under the sandbox" \
+		"^ [0-9]+ of [1-9][0-9]* client offers would fail \([0-9]+ of 8 handshakes\)$"
+	see "follow, live w: curl's offer is there" "^(FAIL|ok) .* +[0-9]+  t1[23]d[0-9a-z]+h2_"
+	[ ! -e "$DIR/fol.rc" ]
+	ok $? "follow, live w: tlsmon still running" "$(tail -3 "$DIR/fol.err")"
+	keys Escape q
+	gone fol "follow, q" 0
+	PANE=
+}
+
+# Recent handshakes (r) on a capture: the kept failures and successes as
+# --json counts them; a success, found with the filter, opens whole (its
+# SNI, version and JA4 as --json says, no diagnosis, its timeline).
+test_recent() {
+	local cap=$CORPUS/ja4/tls-handshake.pcapng nf ne sni ver ja4 srv
+	if [ ! -f "$cap" ]; then
+		skip "recent handshakes in tmux" "no corpus capture at $cap (TLSMON_CORPUS)"
+		return
+	fi
+	"$BIN" --read "$cap" --json 2>/dev/null >"$DIR/recent.json"
+	# the counts, and an established handshake whose SNI is no other's
+	read -r nf ne sni ver ja4 srv < <(python3 - "$DIR/recent.json" <<'EOF2'
+import collections, json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+n = collections.Counter(x.get("sni") for x in r)
+ok = [x for x in r if x["outcome"] == "established" and x.get("sni") and n[x["sni"]] == 1 and x.get("ja4")]
+e = ok[0]
+print(sum(x["outcome"] == "failed" for x in r), sum(x["outcome"] == "established" for x in r),
+      e["sni"], e["version"], e["ja4"], "%s:%d" % (e["server"], e["server_port"]))
+EOF2
+)
+	PANE=rec
+	start rec "$BIN --read $cap 2>$DIR/rec.err"
+	see "recent: replayed" "REPLAYED *$"
+	keys r
+	see "r: recent handshakes" "^ Recent handshakes  \(newest first"
+	see "recent: $nf failed and $ne established, as --json says" \
+		"^ $nf failed, $ne established; $ne successes seen, 0 not kept"
+	see "recent: established rows" "^[0-9:]{8} ok +TLSv1\.[23] "
+	keys /
+	keys -l "$sni"
+	keys Enter
+	see "recent, filtered: the one established to $sni" "^[0-9:]{8} ok +$ver +${srv//./\\.} +${sni:0:12}"
+	see "recent, filtered: one row" "^ 0 failed, 1 established matching"
+	keys Enter
+	see "recent, Enter on a success: it opens" "^ Handshake  \(Esc back\)"
+	see "recent: its SNI, as --json says" "^SNI ${sni//./\\.}$"
+	see "recent: its version, as --json says" "^Kind [a-z]+  version $ver "
+	see "recent: its JA4, as --json says" "^JA4 $ja4 "
+	unseen "recent: no diagnosis for a success" "^Diagnosis:"
+	keys End
+	see "recent: its timeline" "^ +\+0\.000 ms C->S .*ClientHello$"
+	keys Escape
+	see "recent, Esc: back to the list" "^ Recent handshakes  \(newest first"
+	keys Escape
+	see "recent, Esc: back to the views" "^ 1 Overview "
+	keys q
+	gone rec "recent, q" 0
+	PANE=
+}
+
+ALL_TESTS="test_live test_signals test_terminal_gone test_read test_drill test_whatif test_follow
+	test_recent"
 e2e_run

@@ -7,7 +7,9 @@
 # then an s_server configured with that very policy takes the same client,
 # and the client's own verdict (handshake done or not) and tlsmon's
 # diagnosis of the real handshake's capture (the reason) must agree with the
-# prediction, client by client.  Live: the report at SIGINT.
+# prediction, client by client.  Live: the report at SIGINT, every
+# --what-if-interval (each a whole snapshot under its header object), and
+# on SIGUSR1.
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon lab"
 E2E_TOOLS="openssl curl gnutls-cli python3 tcpdump mergecap"
@@ -204,6 +206,7 @@ test_live() {
 	v=$(python3 -c '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [r for r in rows if "what_if_report" not in r]
 print(len(rows), sorted((r["would_fail"], r["reason"]) for r in rows))' "$out")
 	ok $(
 		[ "$v" = "2 [(False, 'none'), (True, 'version_mismatch')]" ]
@@ -211,8 +214,109 @@ print(len(rows), sorted((r["would_fail"], r["reason"]) for r in rows))' "$out")
 	) "live: the report at SIGINT, one offer per client" "$v; $(tail -3 "$err")"
 }
 
+# reports FILE: the live JSON reports, one line each: "N OFFERS ROWS JA4:FAIL,..."
+# (N from the header, OFFERS as it says, ROWS as counted up to the next header)
+reports() {
+	python3 -c '
+import json, sys
+reps = []
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if "what_if_report" in o:
+        reps.append([o, []])
+    elif reps:
+        reps[-1][1].append(o)
+    else:
+        print("row before any header"); sys.exit()
+for h, rows in reps:
+    print(h["what_if_report"], h["offers"], len(rows),
+          ",".join(sorted("%s:%s" % (r["ja4"], r["would_fail"]) for r in rows)))' "$1"
+}
+
+# report_of FILE N: FILE has a report of N offers
+report_of() { reports "$1" 2>/dev/null | awk -v n="$2" '$2 == n' | grep -q .; }
+
+# stop_tlsmon: SIGINT to the live tlsmon, waited for (bounded)
+stop_tlsmon() {
+	local i
+	kill -INT "$TPID"
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$TPID" 2>/dev/null || break
+		sleep 0.1
+	done
+}
+
+# every --what-if-interval a whole report: the second has the client that came after the first
+test_live_periodic() {
+	local out=$DIR/periodic.json err=$DIR/periodic.err r1 r2 j12 n
+	lab_tlsmon "$out" "$err" --what-if min_version=TLS1.3 --what-if-interval 2 --json \
+		--no-textfile || {
+		fail "live tlsmon is watching" "$(tail -5 "$err")"
+		return
+	}
+	client python $OPEN_PORT >/dev/null
+	wait_for 10 report_of "$out" 1
+	r1=$(reports "$out" | awk '$2 == 1' | head -1)
+	ok $([ -n "$r1" ]; echo $?) "periodic: a report with the first client's offer" "$(reports "$out")"
+	client python_12 $OPEN_PORT >/dev/null
+	wait_for 10 report_of "$out" 2
+	r2=$(reports "$out" | awk '$2 == 2' | head -1)
+	stop_tlsmon
+	# the TLS 1.2 client's JA4, from its own capture: what the second report must add
+	j12=$("$BIN" --read "$DIR/offer-python_12.pcap" --json 2>/dev/null | python3 -c '
+import json, sys
+print(json.loads(sys.stdin.readline())["ja4"])')
+	ok $(
+		[ -n "$r2" ] && [ "${r2%% *}" -gt "${r1%% *}" ] && [[ "$r2" == *"$j12:True"* ]] &&
+			[[ "$r1" != *"$j12"* ]]
+		echo $?
+	) "periodic: a later report adds the client that came after ($j12 would fail)" \
+		"first '$r1', then '$r2'; all: $(reports "$out" | tr '\n' ';')"
+	n=$(reports "$out" | awk '$2 != $3' | wc -l)
+	ok $([ "$n" = 0 ] && reports "$out" | awk '{print $1}' | sort -n -c 2>/dev/null; echo $?) \
+		"periodic: every report whole (its rows as its header says), numbered in order" \
+		"$(reports "$out" | tr '\n' ';')"
+	grep -q 'a report every 2 s' "$err"
+	ok $? "periodic: the interval said at the start" "$(head -3 "$err")"
+}
+
+# --what-if-interval 0: a report only on SIGUSR1 (and at the stop)
+test_live_sigusr1() {
+	local out=$DIR/usr1.json err=$DIR/usr1.err n
+	lab_tlsmon "$out" "$err" --what-if min_version=TLS1.3 --what-if-interval 0 --json \
+		--no-textfile || {
+		fail "live tlsmon is watching" "$(tail -5 "$err")"
+		return
+	}
+	client python_12 $OPEN_PORT >/dev/null
+	sleep 2
+	n=$(reports "$out" | wc -l)
+	ok $([ "$n" = 0 ]; echo $?) "SIGUSR1: no report before it (interval 0)" "$n"
+	kill -USR1 "$TPID"
+	wait_for 5 report_of "$out" 1
+	ok $? "SIGUSR1: a report at once" "$(reports "$out")"
+	reports "$out" | grep -qE '^1 1 1 [^ ]+:True$'
+	ok $? "SIGUSR1: the TLS 1.2 client would fail" "$(reports "$out")"
+	stop_tlsmon
+	reports "$out" | grep -qE '^2 1 1 '
+	ok $? "SIGUSR1: still running after it, the report at the stop is the second" \
+		"$(reports "$out"); $(tail -2 "$err")"
+}
+
+# --what-if-interval alone is a bad command line; --events with --what-if too
+test_usage() {
+	local rc
+	"$BIN" --read "$DIR/offer-python.pcap" --what-if-interval 5 >/dev/null 2>"$DIR/usage.err"
+	rc=$?
+	ok $([ "$rc" = 2 ] && grep -q 'without --what-if' "$DIR/usage.err"; echo $?) \
+		"--what-if-interval without --what-if: exit 2, said" "rc $rc: $(cat "$DIR/usage.err")"
+	"$BIN" --read "$DIR/offer-python.pcap" --what-if alpn=h2 --events >/dev/null 2>"$DIR/usage.err"
+	rc=$?
+	ok $([ "$rc" = 2 ]; echo $?) "--what-if with --events: exit 2" "rc $rc: $(cat "$DIR/usage.err")"
+}
+
 ALL_TESTS="test_offers_recorded test_policy_versions test_policy_tls12_cipher
 	test_policy_tls13_suite test_policy_alpn test_policy_groups test_policy_sigalgs
 	test_policy_ffdhe
-	test_merged_report test_live"
+	test_merged_report test_live test_live_periodic test_live_sigusr1 test_usage"
 e2e_run

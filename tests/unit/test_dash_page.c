@@ -8,7 +8,8 @@
  * TCP flags and TTL.  A server's page (what it accepted, its failures by
  * reason and by fingerprint, its siblings under the same SNI), a
  * fingerprint's, a bounded ring of details, the offer set beside a server's
- * learned profile, and the selection kept on screen.
+ * learned profile, the selection kept on screen and following its item,
+ * and the successes kept whole (bounded, rate-limited, counted).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 #include "model/local_id.h"
 #include "ui/dash_detail.h"
 #include "ui/dash_page.h"
+#include "ui/dash_query.h"
 #include "ui/dash_view.h"
 #include "lib/esc.h"
 #include "tls_proto.h"
@@ -325,6 +327,88 @@ static void test_selection(void **state)
 	assert_int_equal(v.sel[V_SERVERS], 0);
 }
 
+/*
+ * Successes are kept whole too (their page: no diagnosis), the latest
+ * DASH_MAX_OK, at most DASH_OK_PER_SEC a second; the rest counted.
+ */
+static void test_successes_kept(void **state)
+{
+	struct dash_model *m = dash_model_new();
+	uint64_t first;
+	int i;
+
+	(void)state;
+	feed(m, OUTCOME_ESTABLISHED, "10.0.0.1", "ok.lab.test", JA_A, T0);
+	first = next_id;
+	dash_page(m, DASH_OPEN_FAILURE, NULL, first, page, sizeof(page));
+	assert_true(has(page, "SNI ok.lab.test\n"));
+	assert_true(has(page, "Timeline (time from the ClientHello"));
+	assert_null(strstr(page, "Diagnosis:"));
+	assert_int_equal(m->oks[0].f.reason, REASON_NONE);
+	assert_string_equal(m->oks[0].f.server, "10.0.0.1:443");
+	assert_string_equal(m->oks[0].f.sni, "ok.lab.test");
+	assert_string_equal(m->oks[0].f.ja4, JA_A);
+	/* the same second: past the rate, counted and not written */
+	for (i = 1; i < DASH_OK_PER_SEC + 5; i++)
+		feed(m, OUTCOME_ESTABLISHED, "10.0.0.1", "same.lab.test", JA_A, T0 + i);
+	assert_int_equal(m->oks_total, DASH_OK_PER_SEC + 5);
+	assert_int_equal(m->oks_skipped, 5);
+	assert_null(dash_detail_find(m, next_id));
+	assert_non_null(dash_detail_find(m, first));
+	/* later seconds push the oldest out of the ring */
+	for (i = 0; i < DASH_MAX_OK; i++)
+		feed(m, OUTCOME_ESTABLISHED, "10.0.0.1", "later.lab.test", JA_A, T0 + (2 + i) * SEC);
+	assert_null(dash_detail_find(m, first));
+	assert_non_null(dash_detail_find(m, next_id));
+	assert_int_equal(m->oks_skipped, 5);
+	/* a failure's detail is not pushed out by successes */
+	feed(m, OUTCOME_FAILED, "10.0.0.1", "bad.lab.test", JA_A, T0 + 100 * SEC);
+	first = next_id;
+	for (i = 0; i < DASH_MAX_OK + 1; i++)
+		feed(m, OUTCOME_ESTABLISHED, "10.0.0.1", "ok.lab.test", JA_A, T0 + (101 + i) * SEC);
+	dash_page(m, DASH_OPEN_FAILURE, NULL, first, page, sizeof(page));
+	assert_true(has(page, "Diagnosis: "));
+	dash_model_free(m);
+}
+
+/* A list's highlight follows its item as rows move, unless keys moved it. */
+static void test_pick_follow(void **state)
+{
+	struct dash_pick p = { 0 };
+
+	(void)state;
+	p.sel = 2;			/* a key: Down, Down */
+	assert_int_equal(dash_pick_follow(&p, 0, 10, 5), 0);
+	assert_int_equal(p.sel, 2);	/* the keys win */
+	assert_int_equal(dash_pick_follow(&p, 7, 10, 5), 3);
+	assert_int_equal(p.sel, 7);	/* its item moved to 7 */
+	assert_int_equal(dash_pick_follow(&p, -1, 4, 5), 0);
+	assert_int_equal(p.sel, 3);	/* gone, fewer rows: the nearest */
+}
+
+/* Where a server, a failure is in its view's list now (the highlight's anchor). */
+static void test_query_find(void **state)
+{
+	struct dash_model *m = dash_model_new();
+	uint64_t fail_id;
+
+	(void)state;
+	feed(m, OUTCOME_ESTABLISHED, "10.0.0.1", "a.lab.test", JA_A, T0);
+	feed(m, OUTCOME_FAILED, "10.0.0.2", "b.lab.test", JA_B, T0 + SEC);
+	fail_id = next_id;
+	assert_int_equal(dash_query_find(m, V_SERVERS, DASH_SORT_FAILED, 0, "", "10.0.0.2:443", 0), 0);
+	assert_int_equal(dash_query_find(m, V_SERVERS, DASH_SORT_FAILED, 0, "", "10.0.0.1:443", 0), 1);
+	feed(m, OUTCOME_FAILED, "10.0.0.1", "a.lab.test", JA_A, T0 + 2 * SEC);
+	feed(m, OUTCOME_FAILED, "10.0.0.1", "a.lab.test", JA_A, T0 + 3 * SEC);
+	assert_int_equal(dash_query_find(m, V_SERVERS, DASH_SORT_FAILED, 0, "", "10.0.0.1:443", 0), 0);
+	assert_int_equal(dash_query_find(m, V_SERVERS, DASH_SORT_FAILED, 0, "b.lab", "10.0.0.1:443", 0),
+			 -1);
+	assert_int_equal(dash_query_find(m, V_FAILURES, 0, 0, "", NULL, fail_id), 2);
+	assert_int_equal(dash_query_find(m, V_FAILURES, 0, 1, "", NULL, fail_id), 0);
+	assert_int_equal(dash_query_find(m, V_CLIENTS, DASH_SORT_TOTAL, 0, "", JA_A, 0), 0);
+	dash_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +418,9 @@ int main(void)
 		cmocka_unit_test(test_local_process),
 		cmocka_unit_test(test_details_bounded),
 		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_successes_kept),
+		cmocka_unit_test(test_pick_follow),
+		cmocka_unit_test(test_query_find),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

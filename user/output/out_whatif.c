@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include "lib/esc.h"
 #include "lib/str.h"
 #include "lib/tls_names.h"
@@ -59,8 +60,7 @@ static void json_row(struct jbuf *b, const struct whatif_policy *p, const struct
 	jbuf_raw(b, "\n", 1);
 }
 
-/* "10.77.2.2:443 a.lab.test" and "+" when there were more */
-static size_t where(const struct offer *of, char *buf, size_t len)
+size_t out_whatif_where(const struct offer *of, char *buf, size_t len)
 {
 	char a[64], sni[4 * 64 + 1];
 	unsigned i;
@@ -112,7 +112,7 @@ static void text_row(FILE *f, const struct whatif_row *w)
 	char x[40], at[1024];
 	const struct whatif_verdict *v = &w->v;
 
-	where(w->o, at, sizeof(at));
+	out_whatif_where(w->o, at, sizeof(at));
 	fprintf(f, "%-7s %-17s %-17s %-8s %10llu  %-36s  %s\n", v->would_fail ? "FAIL" : "ok",
 		v->would_fail ? reason_name(v->reason) : "-",
 		v->would_fail ? whatif_cause_name(v->cause) : "-",
@@ -120,7 +120,32 @@ static void text_row(FILE *f, const struct whatif_row *w)
 		(unsigned long long)w->o->handshakes, w->o->ja4[0] ? w->o->ja4 : "-", at);
 }
 
-int out_whatif_write(FILE *f, const struct whatif_policy *p, const struct offers *o, int json)
+/* Live: what starts each report (report 0: none). */
+static void report_head(FILE *f, struct jbuf *b, const struct out_whatif_report *h, size_t n,
+			int json)
+{
+	time_t t = h->time_ns / 1000000000ull;
+	char ts[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!json) {
+		fprintf(f, "what-if report %u at %s\n", h->report, ts);
+		return;
+	}
+	jbuf_reset(b);
+	jbuf_obj_open(b);
+	jbuf_u64(b, "what_if_report", h->report);
+	jbuf_str(b, "time", ts);
+	jbuf_u64(b, "offers", n);
+	jbuf_obj_close(b);
+	jbuf_raw(b, "\n", 1);
+	fwrite(b->s, 1, b->len, f);
+}
+
+int out_whatif_write(FILE *f, const struct whatif_policy *p, const struct offers *o, int json,
+		     const struct out_whatif_report *h)
 {
 	size_t i, n = offers_count(o);
 	struct whatif_row *rows = calloc(n ? n : 1, sizeof(*rows));
@@ -130,6 +155,8 @@ int out_whatif_write(FILE *f, const struct whatif_policy *p, const struct offers
 		return -ENOMEM;
 	n = whatif_eval_all(p, o, rows, n);
 	jbuf_init(&b);
+	if (h && h->report)
+		report_head(f, &b, h, n, json);
 	if (!json)
 		text_head(f, p, rows, n);
 	for (i = 0; i < n; i++) {

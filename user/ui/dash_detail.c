@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* A failure's detail as text lines, kept for the dashboard's drill-down. */
+/* A handshake's detail as text lines, kept for the dashboard's drill-down. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "ui/dash_detail.h"
+#include "ui/dash_proc.h"
 #include "model/diag.h"
 #include "model/local_id.h"
 #include "output/out_text.h"
@@ -195,7 +196,7 @@ static void profile(struct text *t, const struct hs_record *r)
 	unsigned i, j, both = 0;
 
 	if (!ev->profile_successes) {
-		line(t, "Server profile: none learned before this failure");
+		line(t, "Server profile: none learned before this handshake");
 		return;
 	}
 	line(t, "Server profile: %u handshakes accepted, versions %s .. %s",
@@ -298,18 +299,19 @@ static void diagnosis(struct text *t, const struct hs_record *r)
 	line(t, "History %s", r->history[0] ? r->history : "-");
 }
 
-void dash_detail_add(struct dash_model *m, const struct hs_record *r)
+/* The whole record as text into d; a success has no diagnosis to show. */
+static void render(struct dash_detail *d, const struct hs_record *r)
 {
-	struct dash_detail *d = &m->details[m->details_head];
 	struct text t = { d->text, sizeof(d->text), 0 };
 
-	m->details_head = (m->details_head + 1) % DASH_MAX_DETAILS;
 	d->id = r->id;
 	d->text[0] = 0;
 	record_head(&t, r);
 	line(&t, "%s", "");
-	diagnosis(&t, r);
-	line(&t, "%s", "");
+	if (r->outcome == OUTCOME_FAILED) {
+		diagnosis(&t, r);
+		line(&t, "%s", "");
+	}
 	if (r->ch)
 		offer(&t, r);
 	profile(&t, r);
@@ -319,6 +321,52 @@ void dash_detail_add(struct dash_model *m, const struct hs_record *r)
 	timeline(&t, r);
 }
 
+void dash_detail_add(struct dash_model *m, const struct hs_record *r)
+{
+	struct dash_detail *d = &m->details[m->details_head];
+
+	m->details_head = (m->details_head + 1) % DASH_MAX_DETAILS;
+	render(d, r);
+}
+
+void dash_detail_ok(struct dash_model *m, const struct hs_record *r, uint64_t t,
+		    const char *client, const char *server, const char *sni)
+{
+	struct dash_ok *k = &m->oks[m->oks_head];
+	struct dash_failure *f = &k->f;
+	uint64_t sec = t / 1000000000ull;
+
+	m->oks_total++;
+	if (sec != m->oks_sec) {
+		m->oks_sec = sec;
+		m->oks_in_sec = 0;
+	}
+	/* writing it out costs: a busy host keeps a sample, counted */
+	if (m->oks_in_sec++ >= DASH_OK_PER_SEC) {
+		m->oks_skipped++;
+		return;
+	}
+	m->oks_head = (m->oks_head + 1) % DASH_MAX_OK;
+	memset(f, 0, sizeof(*f));
+	f->id = r->id;
+	f->ts_ns = r->start_ns ? r->start_ns : t;
+	f->reason = REASON_NONE;
+	snprintf(f->label, sizeof(f->label), "established");
+	snprintf(f->client, sizeof(f->client), "%s", client);
+	snprintf(f->server, sizeof(f->server), "%s", server);
+	snprintf(f->sni, sizeof(f->sni), "%s", sni);
+	/* our own text (hex and digits), escaped all the same */
+	if (r->fp->have_ja4)
+		esc_term(f->ja4, sizeof(f->ja4), r->fp->ja4, strlen(r->fp->ja4));
+	if (r->sh) {
+		char v[24];
+
+		snprintf(f->version, sizeof(f->version), "%s", tls_version_str(r->version, v, sizeof(v)));
+	}
+	dash_proc_failure(f, r);
+	render(&k->d, r);
+}
+
 const struct dash_detail *dash_detail_find(const struct dash_model *m, uint64_t id)
 {
 	unsigned i;
@@ -326,5 +374,8 @@ const struct dash_detail *dash_detail_find(const struct dash_model *m, uint64_t 
 	for (i = 0; id && i < DASH_MAX_DETAILS; i++)
 		if (m->details[i].id == id)
 			return &m->details[i];
+	for (i = 0; id && i < DASH_MAX_OK; i++)
+		if (m->oks[i].d.id == id)
+			return &m->oks[i].d;
 	return NULL;
 }

@@ -504,6 +504,8 @@ void dash_model_record(void *ctx, const struct hs_record *r)
 	if (failed) {
 		failure_add(m, r, t, label, client, server, sni);
 		dash_detail_add(m, r);
+	} else if (r->outcome == OUTCOME_ESTABLISHED) {
+		dash_detail_ok(m, r, t, client, server, sni);
 	}
 	m->generation++;
 }

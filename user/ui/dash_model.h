@@ -39,6 +39,8 @@
 #define DASH_MAX_PROCS 128	/* programs of this host (model/local_id.h) */
 #define DASH_MAX_DETAILS 64	/* failures whose whole detail is kept (dash_detail.h) */
 #define DASH_DETAIL_TEXT 6144
+#define DASH_MAX_OK 32		/* successes whose whole detail is kept (dash_detail.h) */
+#define DASH_OK_PER_SEC 16	/* at most these a second are written out */
 
 /* Series for dash_model_series() besides a reason (1 .. REASON_MAX-1). */
 #define DASH_S_HANDSHAKES (-1)
@@ -132,6 +134,12 @@ struct dash_detail {
 	char text[DASH_DETAIL_TEXT];
 };
 
+/* A success kept whole: its row (label "established") and its detail. */
+struct dash_ok {
+	struct dash_failure f;
+	struct dash_detail d;
+};
+
 /* The header: from the last tick's run_stats. */
 struct dash_header {
 	int live;
@@ -197,6 +205,10 @@ struct dash_model {
 	uint64_t recent_total;		/* failures ever added */
 	struct dash_detail details[DASH_MAX_DETAILS];	/* ring */
 	uint32_t details_head;
+	struct dash_ok oks[DASH_MAX_OK];	/* ring: recent successes (dash_detail_ok()) */
+	uint32_t oks_head, oks_in_sec;
+	uint64_t oks_total, oks_sec;	/* successes seen; the second oks_in_sec counts */
+	uint64_t oks_skipped;		/* not written out: past DASH_OK_PER_SEC */
 	uint64_t generation;		/* bumped by every change */
 };
 

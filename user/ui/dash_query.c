@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ui/dash_query.h"
+#include "ui/dash_view.h"
 #include "model/record.h"
 #include "model/cert.h"
 
@@ -299,4 +300,43 @@ unsigned dash_query_nego(const struct dash_model *m, int ciphers, uint32_t *idx)
 		idx[i] = i;
 	qsort_r(idx, n, sizeof(*idx), cmp_nego, (void *)t);
 	return n;
+}
+
+int dash_query_find(const struct dash_model *m, int view, enum dash_sort s, int oldest,
+		    const char *filter, const char *key, uint64_t id)
+{
+	static const struct dash_failure *fl[DASH_MAX_RECENT];
+	static uint32_t idx[DASH_MAX_SERVERS];
+	unsigned n, i;
+
+	switch (view) {
+	case V_OVERVIEW:
+	case V_FAILURES:
+		n = dash_query_failures(m, view == V_FAILURES && oldest, filter, fl);
+		for (i = 0; i < n; i++)
+			if (fl[i]->id == id)
+				return i;
+		return -1;
+	case V_SERVERS:
+		n = dash_query_servers(m, s, filter, idx);
+		for (i = 0; i < n; i++)
+			if (!strcmp(m->servers[idx[i]].addr, key))
+				return i;
+		return -1;
+	case V_CLIENTS:
+		n = dash_query_clients(m, s, filter, idx);
+		for (i = 0; i < n; i++)
+			if (!strcmp(m->clients[idx[i]].key, key))
+				return i;
+		return -1;
+	case V_PROCS:
+		n = dash_query_procs(m, s, filter, idx);
+		for (i = 0; i < n; i++)
+			if (!strcmp(m->procs[idx[i]].name, key))
+				return i;
+		return -1;
+	default:
+		/* certificates: a server's may be several rows (SNIs); negotiated: no rows */
+		return -1;
+	}
 }

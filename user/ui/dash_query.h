@@ -34,6 +34,11 @@ void dash_query_findings_text(char *buf, size_t len, uint32_t findings);
 /* Versions or ciphers by handshakes, most first; idx holds DASH_MAX_CIPHERS. */
 unsigned dash_query_nego(const struct dash_model *m, int ciphers, uint32_t *idx);
 
+/* Where an item is now in a view's list (enum dash_view_id; key: a server's
+ * address, a fingerprint, a process; id: a failure's), -1 if not there. */
+int dash_query_find(const struct dash_model *m, int view, enum dash_sort s, int oldest,
+		    const char *filter, const char *key, uint64_t id);
+
 int dash_query_match_server(const struct dash_server *s, const char *filter);
 int dash_query_match_client(const struct dash_client *c, const char *filter);
 int dash_query_match_proc(const struct dash_proc *p, const char *filter);

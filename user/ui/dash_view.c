@@ -8,6 +8,8 @@
 #include "ui/dash_page.h"
 #include "ui/dash_query.h"
 #include "ui/dash_view.h"
+#include "ui/dash_recent.h"
+#include "ui/dash_whatif.h"
 #include "ui/draw.h"
 #include "ui/panel.h"
 #include "lib/tls_names.h"
@@ -159,8 +161,8 @@ static void status(const struct dash_view *d)
 		draw_put(y, 0, COLS - n - 2, "Esc back  arrows, PgUp, PgDn scroll  Q quit  ? help");
 	else
 		draw_put(y, 0, COLS - n - 2,
-			 d->done ? "replay done. q quit  Enter open  Tab/1-7 views  s sort  / filter  ? help"
-				 : "q quit  Enter open  Tab/1-7 views  s sort  p pause  / filter  ? help");
+			 d->done ? "replay done. q quit  Enter open  Tab/1-7 views  / filter  w what-if  ? help"
+				 : "q quit  Enter open  Tab/1-7 views  s sort  p pause  / filter  w what-if  ? help");
 	draw_attr(0, A_DIM, 0);
 }
 
@@ -175,19 +177,19 @@ static void help(void)
 		"           processes (the programs of this host at either end)",
 		"s          sort: failures, fail%, handshakes, last seen",
 		"           (failures view: newest or oldest first)",
-		"p          pause the screen (collection goes on)",
+		"p          pause the screen (collection goes on); Ctrl-L redraws",
 		"/          filter by SNI, IP, reason or process (Enter applies, Esc",
 		"           cancels, an empty filter shows all; Esc clears it)",
 		"arrows, j/k, PgUp, PgDn, Home, End   move the highlighted row",
 		"Enter      open it: a failure's whole handshake and timeline, a",
 		"           server, a client fingerprint, a process (certificates:",
 		"           their server); Esc, Backspace or q go back, Q quits",
-		"Ctrl-L     redraw",
+		"w          what if: a server policy (as --what-if) on every client offer",
+		"r          recent handshakes, established too: Enter opens one whole",
 		"",
 		"Wire strings are escaped: \\xNN is a byte that is not printable ASCII.",
 		"Times are UTC.  Rates are per second over the last 10 s; the",
 		"header's fail % is of the last minute, the second line's since start.",
-		"",
 		"any key closes this help",
 	};
 	int n = sizeof(lines) / sizeof(lines[0]), w = 74, y0 = (LINES - n - 2) / 2;
@@ -284,6 +286,16 @@ void dash_view_draw(struct dash_view *d, const struct dash_model *m)
 	if (d->open) {
 		page(d, m);
 		status(d);
+		if (d->help)
+			help();
+		refresh();
+		return;
+	}
+	if ((d->whatif_on && d->whatif) || d->recent_on) {
+		if (d->recent_on)
+			dash_recent_draw(d, m);
+		else
+			dash_whatif_draw(d, m);
 		if (d->help)
 			help();
 		refresh();

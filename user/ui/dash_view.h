@@ -16,6 +16,12 @@
 
 enum dash_view_id { V_OVERVIEW, V_SERVERS, V_CLIENTS, V_NEGO, V_FAILURES, V_CERTS, V_PROCS, V_MAX };
 
+/* A list's highlight that stays on its item as rows move (dash_pick_follow()). */
+struct dash_pick {
+	int sel, first;
+	int drawn;			/* sel at the last draw: keys moved it if not */
+};
+
 struct dash_view {
 	int view;			/* enum dash_view_id */
 	int sort;			/* enum dash_sort: servers, clients, processes */
@@ -37,6 +43,11 @@ struct dash_view {
 	uint64_t open_id;
 	int open_scroll;
 	unsigned pos_first, pos_last, pos_n;	/* what a scrolling view showed */
+	struct dash_whatif *whatif;	/* the what-if view (w, dash_whatif.h); NULL: none */
+	int whatif_on;			/* shown over the views */
+	int recent_on;			/* recent handshakes (r, dash_recent.h) over the views */
+	struct dash_pick recent;
+	uint64_t recent_id;		/* its highlighted handshake at the last draw */
 	const char *note;		/* for the status line, or NULL */
 };
 
@@ -44,6 +55,13 @@ struct dash_view {
 int dash_view_follow(struct dash_view *d, int view, unsigned n, int rows);
 /* The row drawn is the highlighted one: what Enter opens. */
 void dash_view_selected(struct dash_view *d, int kind, const char *key, uint64_t id);
+
+/*
+ * The first entry to show of n in rows rows.  at: where the item highlighted
+ * at the last draw is now (-1: gone, or unknown); followed unless keys moved
+ * the highlight since.
+ */
+int dash_pick_follow(struct dash_pick *p, int at, unsigned n, int rows);
 
 /* The whole screen, refreshed. */
 void dash_view_draw(struct dash_view *v, const struct dash_model *m);

@@ -16,7 +16,10 @@
 #include <unistd.h>
 #include "lib/clock.h"
 #include "ui/dash_page.h"
+#include "ui/dash_query.h"
+#include "ui/dash_recent.h"
 #include "ui/dash_view.h"
+#include "ui/dash_whatif.h"
 #include "ui/draw.h"
 #include "ui/dashboard.h"
 
@@ -40,6 +43,11 @@ struct dashboard {
 	char log_part[160], note[160];
 	size_t log_len;
 	uint64_t note_ms;
+	/* the highlighted item at the last draw, found again when rows move */
+	int keyed;			/* a key since: the keys moved it, not the rows */
+	int anchor_view, anchor_kind;
+	char anchor_key[DASH_NAME];
+	uint64_t anchor_id;
 };
 
 /* ---- the terminal: taken once, given back once, on every path ---- */
@@ -272,13 +280,53 @@ void dashboard_close(struct dashboard *d)
 		close(d->saved_err);
 	delscreen(d->scr);
 	dash_model_free(d->frozen);
+	dash_whatif_free(d->v.whatif);
 	free(d);
+}
+
+void dashboard_what_if(struct dashboard *d, const struct offers *o,
+		       const struct whatif_policy *p)
+{
+	if (!d || !o || d->v.whatif)
+		return;
+	d->v.whatif = dash_whatif_new(o, p);
+	/* asked for on the command line: shown first */
+	d->v.whatif_on = p && d->v.whatif;
+	d->dirty = 1;
+}
+
+/*
+ * Live, rows re-sort at every refresh: the highlight stays on the item it
+ * was on (a server, a fingerprint, a failure), unless a key moved it since;
+ * an item gone leaves it on the same row.
+ */
+static void relocate(struct dashboard *d, const struct dash_model *m)
+{
+	struct dash_view *v = &d->v;
+	int i;
+
+	if (!d->keyed && !v->open && !v->whatif_on && !v->recent_on && d->anchor_kind &&
+	    d->anchor_view == v->view) {
+		i = dash_query_find(m, v->view, v->sort, v->oldest, v->filter, d->anchor_key,
+				    d->anchor_id);
+		if (i >= 0)
+			v->sel[v->view] = i;
+	}
+	d->keyed = 0;
 }
 
 static void draw(struct dashboard *d)
 {
+	const struct dash_model *m = d->v.paused && d->frozen ? d->frozen : d->live;
+
 	d->v.note = d->note[0] && clock_mono_ms() - d->note_ms < NOTE_MS ? d->note : NULL;
-	dash_view_draw(&d->v, d->v.paused && d->frozen ? d->frozen : d->live);
+	relocate(d, m);
+	dash_view_draw(&d->v, m);
+	d->anchor_view = d->v.view;
+	d->anchor_kind = d->v.open || d->v.whatif_on || d->v.recent_on ? DASH_OPEN_NONE
+									 : d->v.sel_kind;
+	snprintf(d->anchor_key, sizeof(d->anchor_key), "%s", d->v.sel_key);
+	d->anchor_id = d->v.sel_id;
 }
 
 /* ---- keys ---- */
@@ -335,6 +383,10 @@ static int *moved(struct dashboard *d)
 {
 	if (d->v.open)
 		return &d->v.open_scroll;
+	if (d->v.recent_on)
+		return &d->v.recent.sel;
+	if (d->v.whatif_on)
+		return dash_whatif_sel(d->v.whatif);
 	if (d->v.view == V_NEGO)
 		return &d->v.scroll[V_NEGO];
 	return &d->v.sel[d->v.view];
@@ -393,7 +445,10 @@ static void key(struct dashboard *d, int c, int *quit)
 {
 	int page = LINES - 6 > 1 ? LINES - 6 : 1;
 
+	char note[sizeof(d->note)] = "";
+
 	d->dirty = 1;
+	d->keyed = 1;
 	if (d->v.editing) {
 		edit_key(d, c);
 		return;
@@ -405,6 +460,13 @@ static void key(struct dashboard *d, int c, int *quit)
 	}
 	if (d->v.open && page_key(d, c))
 		return;
+	if (!d->v.open && d->v.recent_on && dash_recent_key(&d->v, c))
+		return;
+	if (!d->v.open && d->v.whatif_on && dash_whatif_key(&d->v, c, note, sizeof(note))) {
+		if (note[0])
+			set_note(d, note);
+		return;
+	}
 	switch (c) {
 	case 'q':
 	case 'Q':
@@ -441,6 +503,14 @@ static void key(struct dashboard *d, int c, int *quit)
 	case 'h':
 		d->v.help = 1;
 		break;
+	case 'w':
+	case 'W':
+		d->v.recent_on = 0;
+		if (d->v.whatif)
+			dash_whatif_prompt(&d->v);
+		else
+			set_note(d, "what-if: no client offers kept (out of memory)");
+		break;
 	case 27:
 		d->v.filter[0] = 0;
 		break;
@@ -471,6 +541,11 @@ static void key(struct dashboard *d, int c, int *quit)
 	case KEY_ENTER:
 		if (!d->v.open)
 			open_selected(d);
+		break;
+	case 'r':
+	case 'R':
+		d->v.recent_on = 1;
+		d->v.whatif_on = 0;
 		break;
 	case 12:	/* Ctrl-L */
 		clearok(curscr, TRUE);

@@ -25,6 +25,11 @@ struct dashboard *dashboard_open(const struct dash_model *m, char *err, size_t e
 int dashboard_tick(struct dashboard *d, int final);
 /* Wait up to timeout_ms for a key (or a signal), then as dashboard_tick(). */
 int dashboard_wait(struct dashboard *d, int timeout_ms);
+/* The what-if view (key w): over the offers o; p, from --what-if, shown first. */
+struct offers;
+struct whatif_policy;
+void dashboard_what_if(struct dashboard *d, const struct offers *o,
+		       const struct whatif_policy *p);
 /* Give the terminal back, print the messages logged meanwhile. */
 void dashboard_close(struct dashboard *d);
 
