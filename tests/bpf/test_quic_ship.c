@@ -13,7 +13,7 @@
  * datapath).  Then built datagrams: each packet type and version, short
  * headers and look-alikes, IPv6, the cap, truncation, --ports.  Then the
  * corpus' QUIC frames again inside what the TCP path reads: an 802.1Q tag,
- * QinQ, a VXLAN tunnel, IPv6 extension headers; and other UDP in a VLAN,
+ * QinQ, PPPoE, a VXLAN tunnel, IPv6 extension headers; and other UDP in a VLAN,
  * which leaves without a counter past the frame's own.
  */
 #include <setjmp.h>
@@ -337,8 +337,9 @@ static void test_cap_trunc_ports(void **state)
 
 /* ---- inside VLANs, tunnels, IPv6 extension headers ---- */
 
-enum wrap { W_VLAN, W_QINQ, W_VXLAN, W_EXT6, W_N };
-static const char *const wrap_name[W_N] = { "802.1Q", "QinQ", "VXLAN", "IPv6 extension headers" };
+enum wrap { W_VLAN, W_QINQ, W_PPPOE, W_VXLAN, W_EXT6, W_N };
+static const char *const wrap_name[W_N] = { "802.1Q", "QinQ", "PPPoE", "VXLAN",
+					    "IPv6 extension headers" };
 
 /* Insert VLAN tags (tpid, vid pairs) after the MAC addresses of f: the new length. */
 static size_t tag(uint8_t *out, const uint8_t *f, size_t n, const uint16_t *tags, int ntags)
@@ -368,6 +369,23 @@ static size_t wrap(enum wrap w, uint8_t *out, const uint8_t *f, size_t n, const 
 		return tag(out, f, n, q, 1);
 	case W_QINQ:
 		return tag(out, f, n, qinq, 2);
+	case W_PPPOE:
+		/* a session frame: ver/type, code, session, length; PPP IPv4 or IPv6 */
+		if (f[12] != 0x08 && f[12] != 0x86)	/* untagged frames only */
+			return 0;
+		memcpy(out, f, 12);
+		out[12] = 0x88;
+		out[13] = 0x64;
+		out[14] = 0x11;
+		out[15] = 0;
+		out[16] = 0x12;
+		out[17] = 0x34;
+		out[18] = (n - 14 + 2) >> 8;
+		out[19] = n - 14 + 2;
+		out[20] = 0;
+		out[21] = u->family == 4 ? 0x21 : 0x57;
+		memcpy(out + 22, f + 14, n - 14);
+		return n + 8;
 	case W_VXLAN:
 		/* flags (I), reserved, VNI 42, reserved; then the frame whole */
 		if (n + 8 > sizeof(inner))
