@@ -95,6 +95,21 @@ static int cmd_maps(int argc, char **argv)
 	return 0;
 }
 
+/* A pcap of Ethernet frames to write at path: its dumper, or NULL (said on stderr). */
+static pcap_dumper_t *dump_open(const char *path, pcap_t **p)
+{
+	pcap_dumper_t *d;
+
+	*p = pcap_open_dead(DLT_EN10MB, 65535);
+	d = *p ? pcap_dump_open(*p, path) : NULL;
+	if (!d) {
+		fprintf(stderr, "bench_mem: %s: %s\n", path, *p ? pcap_geterr(*p) : "pcap");
+		if (*p)
+			pcap_close(*p);
+	}
+	return d;
+}
+
 /* One frame at ts into the capture. */
 static void dump(pcap_dumper_t *d, uint64_t ts, const struct fbuf *f)
 {
@@ -124,12 +139,9 @@ static int cmd_hellos(const char *count, const char *path, int pq)
 		return 1;
 	ch = frames_hello(pq ? HELLO_CH_PQ : HELLO_CH);
 	sh = frames_hello(HELLO_SH);
-	p = pcap_open_dead(DLT_EN10MB, 65535);
-	d = p ? pcap_dump_open(p, path) : NULL;
-	if (!d) {
-		fprintf(stderr, "bench_mem: %s: %s\n", path, p ? pcap_geterr(p) : "pcap");
+	d = dump_open(path, &p);
+	if (!d)
 		return 1;
-	}
 	for (i = 0; i < n; i++) {
 		frames_client(&t, i);
 		frames_tcp(&f, &t, 0, PKT_PSH | PKT_ACK, 1000, 5000, ch->b, ch->n);
@@ -162,12 +174,9 @@ static int cmd_quic(const char *count, const char *path, int answered)
 		fprintf(stderr, "bench_mem: quic: N from 1 to 16000000\n");
 		return 2;
 	}
-	p = pcap_open_dead(DLT_EN10MB, 65535);
-	d = p ? pcap_dump_open(p, path) : NULL;
-	if (!d) {
-		fprintf(stderr, "bench_mem: %s: %s\n", path, p ? pcap_geterr(p) : "pcap");
+	d = dump_open(path, &p);
+	if (!d)
 		return 1;
-	}
 	for (i = 0; i < n; i++) {
 		frames_client(&t, i);
 		t.sport = 443;

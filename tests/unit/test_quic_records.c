@@ -255,45 +255,34 @@ static void test_retry(void **state)
 	assert_int_equal(g->seen.cipher, 0x1301);
 }
 
-/* A TCP ClientHello with this SNI on the QUIC test's addresses and ports. */
+/* The header of a TCP event on the QUIC test's addresses and ports. */
+static void tcp_hdr(struct tlsmon_ev_hdr *h, int type, int dir, size_t size, uint16_t cport,
+		    uint64_t ts)
+{
+	col_rig_hdr(h, type, dir, cport, ts);
+	h->size = size;
+	memcpy(h->caddr, cl, 16);
+	memcpy(h->saddr, sv, 16);
+}
+
+/* A TCP ClientHello with this SNI. */
 static void tcp_hello(struct rig *g, uint16_t cport, uint64_t ts, const char *sni)
 {
 	static struct tlsmon_ev_client_hello e;
 
 	memset(&e, 0, sizeof(e));
-	e.h.version = TLSMON_EVENT_VERSION;
-	e.h.type = TLSMON_EV_CLIENT_HELLO;
-	e.h.size = sizeof(e);
-	e.h.family = 4;
-	e.h.ts_ns = ts;
-	memcpy(e.h.caddr, cl, 16);
-	memcpy(e.h.saddr, sv, 16);
-	e.h.cport = cport;
-	e.h.sport = 443;
-	e.ch.legacy_version = 0x0303;
-	e.ch.n_ciphers = 1;
-	e.ch.ciphers[0] = 0x1301;
-	e.ch.flags = TLS_CHF_SNI;
-	e.ch.sni_len = strlen(sni);
-	memcpy(e.ch.sni, sni, e.ch.sni_len);
+	tcp_hdr(&e.h, TLSMON_EV_CLIENT_HELLO, TLSMON_DIR_C2S, sizeof(e), cport, ts);
+	col_rig_hello(&e.ch, sni);
 	assert_int_equal(evpipe_in(&g->pipe, &e, sizeof(e)), 0);
 }
 
+/* The server's reset, or the datapath's end of the flow. */
 static void tcp_small(struct rig *g, int type, uint16_t cport, uint64_t ts, uint32_t reason)
 {
 	struct tlsmon_ev_small e;
 
 	memset(&e, 0, sizeof(e));
-	e.h.version = TLSMON_EVENT_VERSION;
-	e.h.type = type;
-	e.h.size = sizeof(e);
-	e.h.dir = TLSMON_DIR_S2C;
-	e.h.family = 4;
-	e.h.ts_ns = ts;
-	memcpy(e.h.caddr, cl, 16);
-	memcpy(e.h.saddr, sv, 16);
-	e.h.cport = cport;
-	e.h.sport = 443;
+	tcp_hdr(&e.h, type, TLSMON_DIR_S2C, sizeof(e), cport, ts);
 	e.reason = reason;
 	assert_int_equal(evpipe_in(&g->pipe, &e, sizeof(e)), 0);
 }
