@@ -49,6 +49,7 @@ static int one(struct quic_conn *c, int full)
 	size_t m;
 
 	memcpy(dg, pkt, pkt_len);
+	quic_conn_fini(c);	/* the last round's CRYPTO buffer */
 	quic_conn_init(c);
 	if (quic_conn_datagram(c, 0, dg, pkt_len, &st) != 1 || st.initial != 1)
 		return -1;

@@ -6,8 +6,11 @@
  * connection; the collector decrypts and parses them (user/pipe/quic.c).
  * The pre-filter finds them by content on any port (dp_quic_peek), so every
  * other UDP datagram costs a few instructions and no map operation.  Plain
- * Ethernet, IPv4 (unfragmented) or IPv6 without extension headers: QUIC in
- * VLANs and tunnels is not read yet.
+ * Ethernet with IPv4 (unfragmented) or IPv6 without extension headers is
+ * read from a copy of its headers (dp_quic_parse); every other frame (VLAN
+ * tags, PPPoE, IPv6 extension headers, the tunnels --decap reads) takes the
+ * full parse like TCP (net_parse.h, NP_F_UDP), and a UDP datagram it finds
+ * is looked at the same way, five bytes (dp_quic_found): no map operation.
  */
 #ifndef TLSMON_DP_QUIC_H
 #define TLSMON_DP_QUIC_H
@@ -178,14 +181,19 @@ TLSP_INLINE void dp_quic_ship(const struct dp_pkt *pk, const int hook, struct tl
 	dp_count(TLSMON_C_QUIC_SHIPPED, 1);
 }
 
+/* How dp_quic_stage() finds the datagram's headers. */
+#define DP_QUIC_FRAME 0		/* plain Ethernet: parsed here from a copy */
+#define DP_QUIC_PARSED 1	/* in s->meta already: the full parse's */
+
 /*
- * A datagram the pre-filter found QUIC (DP_PRE_QUIC), its headers read from
- * a copy: a stage (DP_STAGE), verified once apart from dp_handle(), whose
- * paths to it it would otherwise multiply (verifier cost).  s->hdr holds the
- * hook and interface; QUIC has no flow, f is unused; dir is the events'.
+ * A datagram the pre-filter (DP_QUIC_FRAME) or the full parse
+ * (DP_QUIC_PARSED) found QUIC: a stage (DP_STAGE), verified once apart from
+ * dp_handle(), whose paths to it it would otherwise multiply (verifier
+ * cost).  s->hdr holds the hook and interface; QUIC has no flow, f is
+ * unused; the events go out as from the client (the pipe finds the roles).
  */
 TLSP_INLINE int dp_quic_stage(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
-			      struct tlsmon_flow *f, __u32 dir)
+			      struct tlsmon_flow *f, __u32 how)
 {
 	struct np_meta *m = &s->meta;
 	struct tlsmon_ev_hdr *h = &s->hdr;
@@ -196,8 +204,9 @@ TLSP_INLINE int dp_quic_stage(const struct dp_pkt *pk, const int hook, struct tl
 	if (n > DP_QUIC_HDRS_MAX)
 		n = DP_QUIC_HDRS_MAX;
 	TLSP_OPAQUE(n);
-	if (n < 1 || n > DP_QUIC_HDRS_MAX || dp_load(pk, hook, 0, s->qh, n) < 0 ||
-	    dp_quic_parse(s->qh, n, m)) {
+	if (how != DP_QUIC_PARSED &&
+	    (n < 1 || n > DP_QUIC_HDRS_MAX || dp_load(pk, hook, 0, s->qh, n) < 0 ||
+	     dp_quic_parse(s->qh, n, m))) {
 		dp_count(TLSMON_C_MALFORMED, 1);
 		return 0;
 	}
@@ -208,9 +217,9 @@ TLSP_INLINE int dp_quic_stage(const struct dp_pkt *pk, const int hook, struct tl
 	now = dp_now(pk);
 	if (!dp_quic_admit(dp_flow_hash(m), now))
 		return 0;
-	/* the sender as the client (dir: C2S): the collector finds the roles */
+	/* the sender as the client: the collector finds the roles */
 	h->version = TLSMON_EVENT_VERSION;
-	h->dir = dir;
+	h->dir = TLSMON_DIR_C2S;
 	h->ts_ns = now;
 	__builtin_memcpy(h->caddr, m->saddr, 16);
 	__builtin_memcpy(h->saddr, m->daddr, 16);
@@ -237,7 +246,26 @@ TLSP_INLINE void dp_quic(const struct dp_pkt *pk, const int hook)
 	s->hdr.hook = pk->hook;
 	s->hdr.ifindex = pk->ifindex;
 	/* stages take a flow; QUIC has none: any memory of its size passes the check */
-	DP_STAGE(dp_quic_stage, pk, hook, s, (struct tlsmon_flow *)s, TLSMON_DIR_C2S);
+	DP_STAGE(dp_quic_stage, pk, hook, s, (struct tlsmon_flow *)s, DP_QUIC_FRAME);
+}
+
+/*
+ * A UDP datagram the full parse found (np_parse(), NP_F_UDP: in a VLAN,
+ * PPPoE, a tunnel, after IPv6 extension headers), frame_len bytes in all:
+ * five bytes looked at, as the pre-filter does, and a QUIC one shipped.
+ * The frame was counted.
+ */
+TLSP_INLINE void dp_quic_found(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
+			       __u32 frame_len)
+{
+	const struct np_meta *m = &s->meta;
+
+	if (m->plen < DP_QUIC_PEEK || m->poff > frame_len || m->plen > frame_len - m->poff ||
+	    dp_load(pk, hook, m->poff, s->pre, DP_QUIC_PEEK) < 0 || !dp_quic_long(s->pre))
+		return;
+	s->hdr.hook = pk->hook;
+	s->hdr.ifindex = pk->ifindex;
+	DP_STAGE(dp_quic_stage, pk, hook, s, (struct tlsmon_flow *)s, DP_QUIC_PARSED);
 }
 
 #endif /* TLSMON_DP_QUIC_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Ethernet / VLAN / IPv4 / IPv6 / TCP header parsing for the datapath, shared
+ * Ethernet / VLAN / IPv4 / IPv6 / TCP (and, asked, UDP) header parsing for the datapath, shared
  * by the BPF programs and the userspace replay build.  Direct pointer access
  * with a check against data_end before every header, in the shape the BPF
  * verifier can follow.
@@ -56,6 +56,7 @@ enum np_result {
 	NP_NOT_TCP = 1,		/* not IP or not TCP: leave at once */
 	NP_FRAGMENT = 2,	/* IP fragment: counted and skipped */
 	NP_MALFORMED = 3,	/* header cut short or inconsistent */
+	NP_UDP = 4,		/* with NP_F_UDP: a UDP datagram, not a tunnel we read */
 };
 
 struct vlan_hdr_np {
@@ -147,12 +148,40 @@ TLSP_INLINE int np_tcp(const void *data, const void *data_end, const __u8 *p, __
 	return NP_TCP;
 }
 
+/*
+ * A UDP datagram at p, l4_len bytes of IP payload: its ports, and its
+ * payload in m->poff and m->plen.  One whose length does not hold is no
+ * datagram of ours (NP_NOT_TCP, as UDP was before NP_F_UDP).
+ */
+TLSP_INLINE int np_udp(const void *data, const void *data_end, const __u8 *p, __u32 l4_len,
+		       struct np_meta *m)
+{
+	const __u8 *uh = p;
+	__u32 ulen;
+
+	if ((const void *)(uh + 8) > data_end)
+		return NP_NOT_TCP;
+	ulen = (__u32)uh[4] << 8 | uh[5];
+	if (ulen < 8 || ulen > l4_len)
+		return NP_NOT_TCP;
+	m->sport = (__u16)(uh[0] << 8 | uh[1]);
+	m->dport = (__u16)(uh[2] << 8 | uh[3]);
+	m->seq = 0;
+	m->ack = 0;
+	m->tcp_flags = 0;
+	m->poff = (__u32)(p - (const __u8 *)data) + 8;
+	m->plen = ulen - 8;
+	return NP_UDP;
+}
+
 /* How np_parse() continues after an IP header. */
 #define NP_NEXT_TCP 1
 #define NP_NEXT_ETH 2		/* Geneve, VXLAN: an inner Ethernet frame */
 #define NP_NEXT_IP 3		/* IP in IP, GTP-U: an inner IP packet */
+#define NP_NEXT_UDP 4		/* with NP_F_UDP */
 
 #define NP_F_DECAP 1		/* look inside tunnels */
+#define NP_F_UDP 2		/* UDP too (QUIC): NP_UDP, its payload in poff and plen */
 #ifndef NP_MAX_LAYERS
 #define NP_MAX_LAYERS 3		/* outer, one tunnel, and one more */
 #endif
@@ -250,7 +279,8 @@ TLSP_INLINE int np_ipv4(const void *data_end, const __u8 *p, __u32 frame_left,
 	ihl = iph->ihl * 4;
 	if (ihl < sizeof(*iph))
 		return -NP_MALFORMED;
-	if (iph->protocol != IPPROTO_TCP && !(flags & NP_F_DECAP))
+	if (iph->protocol != IPPROTO_TCP && !(flags & NP_F_DECAP) &&
+	    !(iph->protocol == IPPROTO_UDP && (flags & NP_F_UDP)))
 		return -NP_NOT_TCP;
 	/* MF set or a non-zero offset */
 	if (np_ntohs(iph->frag_off) & 0x3fff)
@@ -261,8 +291,17 @@ TLSP_INLINE int np_ipv4(const void *data_end, const __u8 *p, __u32 frame_left,
 		tot = frame_left;
 	if (tot < ihl)
 		return -NP_MALFORMED;
+	if (iph->protocol == IPPROTO_UDP) {
+		int k = flags & NP_F_DECAP ? np_udp_tunnel(data_end, p + ihl, tot - ihl, inner) : 0;
+
+		if (k)
+			return k;
+		if (!(flags & NP_F_UDP))
+			return -NP_NOT_TCP;
+	}
 	switch (iph->protocol) {
 	case IPPROTO_TCP:
+	case IPPROTO_UDP:	/* NP_F_UDP, not a tunnel: the datagram's own headers */
 		m->family = 4;
 		m->ttl = iph->ttl;
 		m->ip_id = np_ntohs(iph->id);
@@ -270,16 +309,11 @@ TLSP_INLINE int np_ipv4(const void *data_end, const __u8 *p, __u32 frame_left,
 		np_v4_mapped(m->daddr, &iph->daddr);
 		m->plen = tot - ihl;	/* the TCP segment's length, for np_parse() */
 		*inner = p + ihl;
-		return NP_NEXT_TCP;
+		return iph->protocol == IPPROTO_TCP ? NP_NEXT_TCP : NP_NEXT_UDP;
 	case IPPROTO_IPIP:
 	case IPPROTO_IPV6:
 		*inner = p + ihl;
 		return NP_NEXT_IP;
-	case IPPROTO_UDP: {
-		int k = np_udp_tunnel(data_end, p + ihl, tot - ihl, inner);
-
-		return k ? k : -NP_NOT_TCP;
-	}
 	}
 	return -NP_NOT_TCP;
 }
@@ -343,14 +377,22 @@ TLSP_INLINE int np_ipv6(const void *data, const void *data_end, const __u8 *p, _
 	if (!p)
 		return -NP_MALFORMED;
 	left = *(volatile __u32 *)&m->plen;
+	if (nh == IPPROTO_UDP) {
+		k = flags & NP_F_DECAP ? np_udp_tunnel(data_end, p, left, inner) : 0;
+		if (k)
+			return k;
+		if (!(flags & NP_F_UDP))
+			return -NP_NOT_TCP;
+	}
 	switch (nh) {
 	case IPPROTO_TCP:
+	case IPPROTO_UDP:	/* NP_F_UDP, not a tunnel: the datagram's own headers */
 		m->family = 6;
 		m->ttl = hop;
 		m->ip_id = 0;
 		/* m->plen: the TCP segment's length, for np_parse() */
 		*inner = p;
-		return NP_NEXT_TCP;
+		return nh == IPPROTO_TCP ? NP_NEXT_TCP : NP_NEXT_UDP;
 	case IPPROTO_FRAGMENT:
 		return -NP_FRAGMENT;
 	case IPPROTO_IPIP:
@@ -359,11 +401,6 @@ TLSP_INLINE int np_ipv6(const void *data, const void *data_end, const __u8 *p, _
 			return -NP_NOT_TCP;
 		*inner = p;
 		return NP_NEXT_IP;
-	case IPPROTO_UDP:
-		if (!(flags & NP_F_DECAP))
-			return -NP_NOT_TCP;
-		k = np_udp_tunnel(data_end, p, left, inner);
-		return k ? k : -NP_NOT_TCP;
 	}
 	return -NP_NOT_TCP;
 }
@@ -472,8 +509,9 @@ TLSP_INLINE int np_layer(const void *data, const void *data_end, __u32 frame_len
 
 /*
  * Parse a frame [data, data_end) of frame_len bytes in total (the frame may
- * continue past data_end in non-linear buffers) down to TCP, through at most
- * NP_MAX_LAYERS - 1 tunnels when flags has NP_F_DECAP.  ctx and hook: the
+ * continue past data_end in non-linear buffers) down to TCP (or UDP, with
+ * NP_F_UDP), through at most NP_MAX_LAYERS - 1 tunnels when flags has
+ * NP_F_DECAP.  ctx and hook: the
  * program's context and hook, for NP_LAYER.
  */
 TLSP_INLINE int np_parse_at(void *ctx, const int hook, const void *data, const void *data_end,
@@ -489,11 +527,13 @@ TLSP_INLINE int np_parse_at(void *ctx, const int hook, const void *data, const v
 		next = NP_LAYER(ctx, hook, data, data_end, frame_len, m, flags, next);
 		if (next < 0)
 			return -next;
-		if (next == NP_NEXT_TCP) {
+		if (next == NP_NEXT_TCP || next == NP_NEXT_UDP) {
 			off = *(volatile __u32 *)&m->poff;
 			l4len = *(volatile __u32 *)&m->plen;
 			if (off > NP_MAX_HDR_OFF || off > frame_len || l4len > frame_len - off)
 				return NP_MALFORMED;
+			if (next == NP_NEXT_UDP)
+				return np_udp(data, data_end, (const __u8 *)data + off, l4len, m);
 			return np_tcp(data, data_end, (const __u8 *)data + off, l4len, m);
 		}
 	}

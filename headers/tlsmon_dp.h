@@ -118,7 +118,11 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 	dp_count(TLSMON_C_PACKETS, 1);
 	/* asked for only now: in XDP the frame's length is a helper call */
 	len = dp_frame_len(pk, hook);
-	r = dp_net_parse(pk, hook, m, len, DP_CFG(decap) ? NP_F_DECAP : 0);
+	r = dp_net_parse(pk, hook, m, len, (DP_CFG(decap) ? NP_F_DECAP : 0) | NP_F_UDP);
+	if (r == NP_UDP) {
+		dp_quic_found(pk, hook, s, len);
+		return;
+	}
 	if (r != NP_TCP) {
 		if (r == NP_FRAGMENT)
 			dp_count(TLSMON_C_FRAGMENTS, 1);

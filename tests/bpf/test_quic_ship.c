@@ -11,7 +11,10 @@
  * same events, each holding its datagram's bytes, for exactly the datagrams
  * the rule above names (read here from the RFC's layout, not from the
  * datapath).  Then built datagrams: each packet type and version, short
- * headers and look-alikes, IPv6, the cap, truncation, --ports.
+ * headers and look-alikes, IPv6, the cap, truncation, --ports.  Then the
+ * corpus' QUIC frames again inside what the TCP path reads: an 802.1Q tag,
+ * QinQ, PPPoE, a VXLAN tunnel, IPv6 extension headers; and other UDP in a VLAN,
+ * which leaves without a counter past the frame's own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -74,21 +77,28 @@ static void counters(uint64_t c[TLSMON_C_MAX])
 	bpf_dp_counters(dp, c);
 }
 
-/* Both datapaths on one frame: the number of QUIC events (the same in both). */
-static size_t run_both(struct dp_user *du, const uint8_t *f, size_t n)
+/* Both datapaths on one frame holding datagram p[0, pn): the QUIC events (the same in both). */
+static size_t run_both_dg(struct dp_user *du, const uint8_t *f, size_t n, const uint8_t *p,
+			  size_t pn)
 {
-	struct udp u;
 	size_t k, uk;
 
 	evlist_clear(&kern);
 	evlist_clear(&user);
 	assert_int_equal(bpf_dp_test_run(dp, "tlsmon_xdp", f, n), 2 /* XDP_PASS */);
 	dp_user_frame(du, f, n, 1, 0, TLSMON_HOOK_PCAP);
-	assert_int_equal(udp_of(f, n, &u), 0);
-	k = quic_events(&kern, u.p, u.n);
-	uk = quic_events(&user, u.p, u.n);
+	k = quic_events(&kern, p, pn);
+	uk = quic_events(&user, p, pn);
 	assert_int_equal(k, uk);
 	return k;
+}
+
+static size_t run_both(struct dp_user *du, const uint8_t *f, size_t n)
+{
+	struct udp u;
+
+	assert_int_equal(udp_of(f, n, &u), 0);
+	return run_both_dg(du, f, n, u.p, u.n);
 }
 
 /* ---- the corpus ---- */
@@ -325,6 +335,221 @@ static void test_cap_trunc_ports(void **state)
 	dp_user_free(du);
 }
 
+/* ---- inside VLANs, tunnels, IPv6 extension headers ---- */
+
+enum wrap { W_VLAN, W_QINQ, W_PPPOE, W_VXLAN, W_EXT6, W_N };
+static const char *const wrap_name[W_N] = { "802.1Q", "QinQ", "PPPoE", "VXLAN",
+					    "IPv6 extension headers" };
+
+/* Insert VLAN tags (tpid, vid pairs) after the MAC addresses of f: the new length. */
+static size_t tag(uint8_t *out, const uint8_t *f, size_t n, const uint16_t *tags, int ntags)
+{
+	int i;
+
+	memcpy(out, f, 12);
+	for (i = 0; i < ntags; i++) {
+		out[12 + 4 * i] = tags[2 * i] >> 8;
+		out[13 + 4 * i] = tags[2 * i];
+		out[14 + 4 * i] = tags[2 * i + 1] >> 8;
+		out[15 + 4 * i] = tags[2 * i + 1];
+	}
+	memcpy(out + 12 + 4 * ntags, f + 12, n - 12);
+	return n + 4 * ntags;
+}
+
+/* The frame f (a datagram u) as the wrap carries it: its length, 0 when it does not apply. */
+static size_t wrap(enum wrap w, uint8_t *out, const uint8_t *f, size_t n, const struct udp *u)
+{
+	static const uint16_t q[] = { 0x8100, 100 }, qinq[] = { 0x88a8, 200, 0x8100, 100 };
+	static uint8_t inner[PKT_MAX];
+	struct pkt_spec s = { .family = 4, .sport = 33000, .dport = 4789, .ttl = 64, .udp = 1 };
+
+	switch (w) {
+	case W_VLAN:
+		return tag(out, f, n, q, 1);
+	case W_QINQ:
+		return tag(out, f, n, qinq, 2);
+	case W_PPPOE:
+		/* a session frame: ver/type, code, session, length; PPP IPv4 or IPv6 */
+		if (f[12] != 0x08 && f[12] != 0x86)	/* untagged frames only */
+			return 0;
+		memcpy(out, f, 12);
+		out[12] = 0x88;
+		out[13] = 0x64;
+		out[14] = 0x11;
+		out[15] = 0;
+		out[16] = 0x12;
+		out[17] = 0x34;
+		out[18] = (n - 14 + 2) >> 8;
+		out[19] = n - 14 + 2;
+		out[20] = 0;
+		out[21] = u->family == 4 ? 0x21 : 0x57;
+		memcpy(out + 22, f + 14, n - 14);
+		return n + 8;
+	case W_VXLAN:
+		/* flags (I), reserved, VNI 42, reserved; then the frame whole */
+		if (n + 8 > sizeof(inner))
+			return 0;
+		memset(inner, 0, 8);
+		inner[0] = 0x08;
+		inner[6] = 42;
+		memcpy(inner + 8, f, n);
+		pkt_ip4(s.src, 192, 0, 2, 1);
+		pkt_ip4(s.dst, 192, 0, 2, 2);
+		s.payload = inner;
+		s.len = n + 8;
+		return pkt_build(out, PKT_MAX, &s);
+	case W_EXT6:
+		/* the datagram again, after a hop-by-hop and a destination options header */
+		s.family = 6;
+		if (u->family == 6) {
+			memcpy(s.src, u->src, 16);
+			memcpy(s.dst, u->dst, 16);
+		} else {	/* 2001:db8::a.b.c.d: one IPv6 pair per IPv4 pair */
+			pkt_ip6(s.src, "2001:db8::");
+			pkt_ip6(s.dst, "2001:db8::");
+			memcpy(s.src + 12, u->src, 4);
+			memcpy(s.dst + 12, u->dst, 4);
+		}
+		s.sport = u->sp;
+		s.dport = u->dp;
+		s.n_ext6 = 2;
+		s.ext6[0].type = 0;	/* IPPROTO_HOPOPTS */
+		s.ext6[1].type = 60;	/* IPPROTO_DSTOPTS */
+		s.payload = u->p;
+		s.len = u->n;
+		return pkt_build(out, PKT_MAX, &s);
+	default:
+		return 0;
+	}
+}
+
+struct wrapped {
+	struct replay r;
+	enum wrap w;
+	uint16_t shift;		/* added to both ports: connections of their own */
+};
+
+static int wrapped_frame(void *ctx, uint64_t no, uint64_t ts, const uint8_t *f, uint32_t len,
+			 uint32_t wire_len)
+{
+	static uint8_t moved[PKT_MAX], out[PKT_MAX];
+	struct wrapped *x = ctx;
+	struct udp u;
+	uint8_t *uh;
+	size_t n, k, want = 0;
+	unsigned *cnt;
+
+	(void)ts;
+	if (len != wire_len || len > sizeof(moved) || udp_of(f, len, &u))
+		return 0;
+	/* the ports moved: the kernel's per-connection caps are the corpus test's too */
+	memcpy(moved, f, len);
+	uh = moved + (u.p - f) - 8;
+	uh[0] = (u.sp + x->shift) >> 8;
+	uh[1] = u.sp + x->shift;
+	uh[2] = (u.dp + x->shift) >> 8;
+	uh[3] = u.dp + x->shift;
+	assert_int_equal(udp_of(moved, len, &u), 0);
+	n = wrap(x->w, out, moved, len, &u);
+	if (!n)
+		return 0;
+	x->r.frames++;
+	if (shipped_kind(u.p, u.n)) {
+		cnt = tuple_count(&x->r, &u);
+		want = *cnt < TLSMON_QUIC_PER_CONN;
+		(*cnt)++;
+	}
+	k = run_both_dg(x->r.du, out, n, u.p, u.n);
+	if (k != want)
+		fail_msg("%s, frame %llu: %zu QUIC events, %zu expected", wrap_name[x->w],
+			 (unsigned long long)no, k, want);
+	x->r.shipped += k;
+	return 0;
+}
+
+static void test_wrapped(void **state)
+{
+	static const char *caps[] = {
+		"ja4/tls-handshake.pcapng",
+		"suricata/ja4-tls-quic/input.pcap",
+	};
+	static struct wrapped x;
+	char err[256];
+	size_t i;
+	int w;
+
+	(void)state;
+	if (!dp)
+		skip();
+	for (w = 0; w < W_N; w++) {
+		for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+			struct pcap_src *ps = pcap_src_open(corpus_path(caps[i]), err, sizeof(err));
+
+			if (!ps)
+				fail_msg("%s: %s", caps[i], err);
+			memset(&x, 0, sizeof(x));
+			x.w = w;
+			x.shift = 1000 * (w + 1) + 100 * i;
+			x.r.du = dp_user_new(64, evlist_collect, &user);
+			assert_non_null(x.r.du);
+			assert_int_equal(pcap_src_run(ps, wrapped_frame, &x, err, sizeof(err)), 0);
+			pcap_src_close(ps);
+			dp_user_free(x.r.du);
+			printf("# %s in %s: %zu UDP frames, %zu QUIC datagrams sent, as expected\n",
+			       caps[i], wrap_name[w], x.r.frames, x.r.shipped);
+			assert_true(x.r.shipped > 0);
+		}
+	}
+}
+
+/*
+ * Other UDP in a VLAN: the frame counted as every frame past the pre-filter
+ * is, nothing else (no malformed, no QUIC counter); and VXLAN is read only
+ * with --decap (the userspace build, whose configuration a test may change).
+ */
+static void test_wrapped_other(void **state)
+{
+	static const uint16_t q[] = { 0x8100, 7 };
+	static uint8_t p[1300], f[PKT_MAX], t[PKT_MAX], v[PKT_MAX];
+	uint64_t c0[TLSMON_C_MAX], c1[TLSMON_C_MAX];
+	struct dp_user *du;
+	struct udp u;
+	size_t n, i;
+
+	(void)state;
+	if (!dp)
+		skip();
+	du = dp_user_new(64, evlist_collect, &user);
+	long_pkt(p, 0x85, 0x01000001, 300);	/* DNS-like: not QUIC */
+	n = tag(t, f, udp_frame(f, 0, 53000, 53, p, 300), q, 1);
+	counters(c0);
+	assert_int_equal(run_both_dg(du, t, n, p, 300), 0);
+	counters(c1);
+	for (i = 0; i < TLSMON_C_MAX; i++)
+		if (i != TLSMON_C_PACKETS && c1[i] != c0[i])
+			fail_msg("counter %zu moved for UDP that is not QUIC", i);
+	assert_int_equal(c1[TLSMON_C_PACKETS] - c0[TLSMON_C_PACKETS], 1);
+	dp_user_free(du);
+
+	/* a QUIC Initial in VXLAN: shipped with --decap, not without */
+	long_pkt(p, 0xc3, 1, 1200);
+	n = udp_frame(f, 0, 53001, 443, p, 1200);
+	assert_int_equal(udp_of(f, n, &u), 0);
+	n = wrap(W_VXLAN, v, f, n, &u);
+	du = dp_user_new(64, evlist_collect, &user);
+	evlist_clear(&user);
+	dp_user_frame(du, v, n, 1, 0, TLSMON_HOOK_PCAP);
+	assert_int_equal(quic_events(&user, p, 1200), 1);
+	dp_user_free(du);
+	du = dp_user_new(64, evlist_collect, &user);
+	dp_user_cfg(du)->decap = 0;
+	evlist_clear(&user);
+	dp_user_frame(du, v, n, 1, 0, TLSMON_HOOK_PCAP);
+	assert_int_equal(user.n, 0);
+	dp_user_free(du);
+}
+
 static int setup(void **state)
 {
 	struct bpf_dp_opts o = { .max_flows = 1024, .ringbuf_bytes = 1 << 20,
@@ -354,6 +579,8 @@ int main(void)
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_cap_trunc_ports),
+		cmocka_unit_test(test_wrapped),
+		cmocka_unit_test(test_wrapped_other),
 	};
 
 	if (geteuid() != 0) {

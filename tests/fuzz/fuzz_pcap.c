@@ -145,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pipe.out = collector_event;
 	pipe.out_ctx = x.col;
 	pipe.reasm = reasm_new(64, 64 * 1024, 32ull << 20, collector_event, x.col);
-	pipe.quic = quic_track_new(64, collector_event, x.col);
+	pipe.quic = quic_track_new(64, EVPIPE_QUIC_BYTES, collector_event, x.col);
 	if (!pipe.reasm || !pipe.quic)
 		die("setup", "out of memory");
 	sink = (struct rec_sink){ on_record, &x };

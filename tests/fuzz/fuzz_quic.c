@@ -135,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* exactly n bytes: ASan sees any read past the datagram */
 			dg = malloc(n ? n : 1);
 			if (!dg)
-				return 0;
+				break;
 			memcpy(dg, data + off, n);
 			quic_conn_datagram(&c, op & 1, dg, n, &st);
 			free(dg);
@@ -144,5 +144,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(&c);
 		hellos(&c);
 	}
+	quic_conn_fini(&c);
 	return 0;
 }

@@ -39,3 +39,13 @@ void col_rig_hdr(struct tlsmon_ev_hdr *h, int type, int dir, uint16_t cport, uin
 	h->cport = cport;
 	h->sport = 443;
 }
+
+void col_rig_hello(struct tls_client_hello *ch, const char *sni)
+{
+	ch->legacy_version = 0x0303;
+	ch->n_ciphers = 1;
+	ch->ciphers[0] = 0x1301;
+	ch->flags = TLS_CHF_SNI;
+	ch->sni_len = strlen(sni);
+	memcpy(ch->sni, sni, ch->sni_len);
+}

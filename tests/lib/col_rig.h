@@ -16,5 +16,7 @@ int col_rig_open(struct collector **col, struct evpipe *pipe, const struct colle
 		 const struct rec_sink *sink);
 void col_rig_close(struct collector *col, struct evpipe *pipe);
 void col_rig_hdr(struct tlsmon_ev_hdr *h, int type, int dir, uint16_t cport, uint64_t ts);
+/* A parsed ClientHello offering TLS_AES_128_GCM_SHA256, with this SNI (shorter than TLSMON_SNI_MAX). */
+void col_rig_hello(struct tls_client_hello *ch, const char *sni);
 
 #endif

@@ -147,8 +147,11 @@ static void scan_free(struct scan *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
+		if (s->f[i].q)
+			quic_conn_fini(s->f[i].q);
 		free(s->f[i].q);
+	}
 }
 
 struct expect {

@@ -565,12 +565,7 @@ static void whole_hello(struct rig *g, uint16_t cport, uint64_t ts, const char *
 	memset(&e, 0, sizeof(e));
 	col_rig_hdr(&e.h, TLSMON_EV_CLIENT_HELLO, TLSMON_DIR_C2S, cport, ts);
 	e.h.size = sizeof(e);
-	e.ch.legacy_version = 0x0303;
-	e.ch.n_ciphers = 1;
-	e.ch.ciphers[0] = 0x1301;
-	e.ch.flags = TLS_CHF_SNI;
-	e.ch.sni_len = strlen(sni);
-	memcpy(e.ch.sni, sni, e.ch.sni_len);
+	col_rig_hello(&e.ch, sni);
 	assert_int_equal(evpipe_in(&g->pipe, &e, sizeof(e)), 0);
 }
 

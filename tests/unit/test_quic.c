@@ -118,6 +118,13 @@ static void test_open_rfc9001_client(void **state)
 		assert_int_equal(out[i], 0);
 }
 
+/* A connection anew: what the last use held freed (static ones start zeroed). */
+static void conn_fresh(struct quic_conn *c)
+{
+	quic_conn_fini(c);
+	quic_conn_init(c);
+}
+
 /* The ClientHello and ServerHello of both RFCs, read as the collector will. */
 static void check_conn(const char *client_hex, const char *server_hex, __u32 version)
 {
@@ -129,7 +136,7 @@ static void check_conn(const char *client_hex, const char *server_hex, __u32 ver
 	struct tlsp_ws ws;
 	size_t n, m;
 
-	quic_conn_init(&c);
+	conn_fresh(&c);
 	n = qv_unhex(client_hex, dg, sizeof(dg));
 	assert_int_equal(quic_conn_datagram(&c, 0, dg, n, &st), 1);
 	assert_int_equal(st.initial, 1);
@@ -237,7 +244,7 @@ static void test_hello_across_packets(void **state)
 	long d;
 
 	(void)state;
-	quic_conn_init(&c);
+	conn_fresh(&c);
 	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 0, &ck);
 	quic_initial_keys(QUIC_V1, rfc_dcid, 8, 1, &sk);
 	/* datagram 2 (pn 1): bytes [150, n) then [100, 150) */
@@ -300,7 +307,7 @@ static void test_every_bit(void **state)
 			memcpy(dg, orig, n);
 			dg[i] ^= 1u << b;
 			memset(&st, 0, sizeof(st));
-			quic_conn_init(&c);
+			conn_fresh(&c);
 			r = quic_conn_datagram(&c, 0, dg, n, &st);
 			/* -1: not a long header at all (the caller counts those) */
 			if (st.initial || quic_crypto_msg(&c.cs[0]) || (r != -1 && !dropped(&st))) {
@@ -329,7 +336,7 @@ static void test_every_truncation(void **state)
 		assert_non_null(p);
 		memcpy(p, orig, i);
 		memset(&st, 0, sizeof(st));
-		quic_conn_init(&c);
+		conn_fresh(&c);
 		quic_conn_datagram(&c, 0, p, i, &st);
 		assert_int_equal(st.initial, 0);
 		if (i >= 1)
@@ -347,7 +354,7 @@ static void test_crypto_reassembly(void **state)
 	uint8_t other = 'X';
 
 	(void)state;
-	quic_conn_init(&c);
+	conn_fresh(&c);
 	/* out of order: the tail first, then a duplicate, then the head */
 	quic_crypto_put(&c.cs[0], 8, msg + 8, 4, &st);
 	assert_int_equal(quic_crypto_msg(&c.cs[0]), 0);
@@ -372,6 +379,66 @@ static void test_crypto_reassembly(void **state)
 	assert_int_equal(st.crypto_capped, 10);
 }
 
+/*
+ * The buffers: none before a side's first CRYPTO bytes, grown to need (out
+ * of order: the tail first), freed when the hellos are read, and nothing
+ * allocated for CRYPTO bytes after that.
+ */
+static void test_crypto_lazy(void **state)
+{
+	static struct quic_conn c;
+	static uint8_t msg[3000];
+	static const uint8_t late[] = { 0x06, 0x00, 0x02, 'h', 'i' };
+	struct quic_stats st = { 0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = i * 7;
+	msg[0] = TLS_HS_CLIENT_HELLO;
+	msg[1] = 0;
+	msg[2] = (sizeof(msg) - 4) >> 8;
+	msg[3] = (sizeof(msg) - 4) & 0xff;
+	conn_fresh(&c);
+	assert_int_equal(quic_conn_heap(&c), 0);
+	assert_null(c.cs[0].buf);
+	quic_crypto_put(&c.cs[0], 2500, msg + 2500, 500, &st);
+	assert_int_equal(c.cs[0].cap, 4096);
+	assert_int_equal(c.cs[1].cap, 0);
+	assert_int_equal(quic_conn_heap(&c), QUIC_CRYPTO_HEAP(4096));
+	quic_crypto_put(&c.cs[0], 100, msg + 100, 2400, &st);
+	assert_int_equal(c.cs[0].contig, 0);
+	quic_crypto_put(&c.cs[0], 0, msg, 100, &st);
+	assert_int_equal(quic_crypto_msg(&c.cs[0]), sizeof(msg));
+	assert_memory_equal(c.cs[0].buf, msg, sizeof(msg));
+	/* grown from the smallest as the offsets come in order */
+	quic_crypto_put(&c.cs[1], 0, msg, 10, &st);
+	assert_int_equal(c.cs[1].cap, QUIC_CRYPTO_MIN);
+	quic_crypto_put(&c.cs[1], 10, msg + 10, 1000, &st);
+	assert_int_equal(c.cs[1].cap, 1024);
+	quic_crypto_put(&c.cs[1], 1010, msg + 1010, 1990, &st);
+	assert_int_equal(c.cs[1].cap, 4096);
+	assert_int_equal(quic_crypto_msg(&c.cs[1]), sizeof(msg));
+	assert_memory_equal(c.cs[1].buf, msg, sizeof(msg));
+	assert_int_equal(st.crypto_capped + st.crypto_conflict, 0);
+	quic_conn_crypto_done(&c);
+	assert_int_equal(quic_conn_heap(&c), 0);
+	assert_null(c.cs[0].buf);
+	assert_null(c.cs[1].buf);
+	assert_int_equal(quic_frames(&c, 0, late, sizeof(late), &st), 0);
+	assert_int_equal(quic_conn_heap(&c), 0);
+	/* the cap still holds and counts: the buffer grows to it, no further */
+	conn_fresh(&c);
+	quic_crypto_put(&c.cs[0], QUIC_CRYPTO_MAX - 2, msg, 6, &st);
+	assert_int_equal(c.cs[0].cap, QUIC_CRYPTO_MAX);
+	assert_int_equal(st.crypto_capped, 4);
+	quic_crypto_put(&c.cs[0], QUIC_CRYPTO_MAX, msg, 6, &st);
+	assert_int_equal(c.cs[0].cap, QUIC_CRYPTO_MAX);
+	assert_int_equal(st.crypto_capped, 10);
+	quic_conn_fini(&c);
+	assert_int_equal(quic_conn_heap(&c), 0);
+}
+
 static void test_frames(void **state)
 {
 	static struct quic_conn c;
@@ -389,7 +456,7 @@ static void test_frames(void **state)
 	static const uint8_t long_reason[] = { 0x1d, 0x00, 0x09, 'x' };
 
 	(void)state;
-	quic_conn_init(&c);
+	conn_fresh(&c);
 	assert_int_equal(quic_frames(&c, 1, ok, sizeof(ok), &st), 0);
 	assert_int_equal(c.cs[1].contig, 2);
 	assert_memory_equal(c.cs[1].buf, "hi", 2);
@@ -398,7 +465,7 @@ static void test_frames(void **state)
 	assert_true(c.close_code == 0x0128);
 	assert_int_equal(st.bad_frames, 0);
 
-	quic_conn_init(&c);
+	conn_fresh(&c);
 	assert_int_equal(quic_frames(&c, 0, bad_type, sizeof(bad_type), &st), -1);
 	assert_int_equal(c.cs[0].contig, 1);	/* what came before is kept */
 	assert_int_equal(quic_frames(&c, 0, long_type, sizeof(long_type), &st), -1);
@@ -422,7 +489,7 @@ static void test_vn_retry(void **state)
 	size_t n;
 
 	(void)state;
-	quic_conn_init(&c);
+	conn_fresh(&c);
 	assert_int_equal(quic_conn_datagram(&c, 1, (uint8_t *)memcpy(dg, vn, sizeof(vn)),
 					    sizeof(vn), &st), 1);
 	assert_true(c.flags & QUIC_CF_VN);
@@ -433,7 +500,7 @@ static void test_vn_retry(void **state)
 	assert_int_equal(quic_conn_datagram(&c, 1, dg, sizeof(vn) - 1, &st), -1);
 	assert_int_equal(st.bad_header, 1);
 
-	quic_conn_init(&c);
+	conn_fresh(&c);
 	n = qv_unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
 	quic_conn_datagram(&c, 0, dg, n, &st);
 	n = qv_unhex("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba", dg,
@@ -459,7 +526,7 @@ static void test_unknown_version(void **state)
 	size_t n;
 
 	(void)state;
-	quic_conn_init(&c);
+	conn_fresh(&c);
 	n = qv_unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
 	dg[4] = 0x1d;
 	dg[1] = 0xff;		/* draft-29: no keys of ours */
@@ -482,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_every_bit),
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_crypto_reassembly),
+		cmocka_unit_test(test_crypto_lazy),
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_vn_retry),
 		cmocka_unit_test(test_unknown_version),

@@ -13,6 +13,7 @@
  *   a Retry, the client's Initial again      established, one retry counted
  *     (keys from the Retry's SCID), the
  *     server's ServerHello
+ *   TCP and QUIC on one 4-tuple           two records (browsers race them)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +41,11 @@ struct seen {
 	char ja4[40], sni[64];
 	uint16_t cport;
 	uint8_t dcid[QUIC_CID_MAX], dcid_len;
+	/* the last record of each transport: [0] TCP, [1] QUIC */
+	int n_of[2];
+	enum outcome outcome_of[2];
+	enum reason reason_of[2];
+	char sni_of[2][64];
 };
 
 static void on_record(void *ctx, const struct hs_record *r)
@@ -62,6 +68,10 @@ static void on_record(void *ctx, const struct hs_record *r)
 		memcpy(s->sni, r->ch->sni, r->ch->sni_len);
 		s->sni[r->ch->sni_len] = 0;
 	}
+	s->n_of[s->quic]++;
+	s->outcome_of[s->quic] = r->outcome;
+	s->reason_of[s->quic] = r->reason;
+	memcpy(s->sni_of[s->quic], s->sni, sizeof(s->sni));
 }
 
 struct rig {
@@ -251,6 +261,66 @@ static void test_retry(void **state)
 	assert_int_equal(g->seen.cipher, 0x1301);
 }
 
+/* The header of a TCP event on the QUIC test's addresses and ports. */
+static void tcp_hdr(struct tlsmon_ev_hdr *h, int type, int dir, size_t size, uint16_t cport,
+		    uint64_t ts)
+{
+	col_rig_hdr(h, type, dir, cport, ts);
+	h->size = size;
+	memcpy(h->caddr, cl, 16);
+	memcpy(h->saddr, sv, 16);
+}
+
+/* A TCP ClientHello with this SNI. */
+static void tcp_hello(struct rig *g, uint16_t cport, uint64_t ts, const char *sni)
+{
+	static struct tlsmon_ev_client_hello e;
+
+	memset(&e, 0, sizeof(e));
+	tcp_hdr(&e.h, TLSMON_EV_CLIENT_HELLO, TLSMON_DIR_C2S, sizeof(e), cport, ts);
+	col_rig_hello(&e.ch, sni);
+	assert_int_equal(evpipe_in(&g->pipe, &e, sizeof(e)), 0);
+}
+
+/* The server's reset, or the datapath's end of the flow. */
+static void tcp_small(struct rig *g, int type, uint16_t cport, uint64_t ts, uint32_t reason)
+{
+	struct tlsmon_ev_small e;
+
+	memset(&e, 0, sizeof(e));
+	tcp_hdr(&e.h, type, TLSMON_DIR_S2C, sizeof(e), cport, ts);
+	e.reason = reason;
+	assert_int_equal(evpipe_in(&g->pipe, &e, sizeof(e)), 0);
+}
+
+/*
+ * A browser races TCP and QUIC to one server from one port: the two
+ * handshakes, interleaved, are two records, each with its own facts.
+ */
+static void test_tcp_and_quic_one_tuple(void **state)
+{
+	struct rig *g = *state;
+	uint8_t dg[1200];
+
+	memset(&g->seen, 0, sizeof(g->seen));
+	tcp_hello(g, 40007, 130 * SEC, "tcp.example.com");
+	client_initial(g, 40007, 130 * SEC + 1000);
+	tcp_small(g, TLSMON_EV_TCP_RST, 40007, 130 * SEC + 2000, 0);
+	feed(g, 1, dg, qv_unhex(RFC9001_SERVER_INITIAL, dg, sizeof(dg)), 40007, 130 * SEC + 3000);
+	tcp_small(g, TLSMON_EV_FLOW_END, 40007, 130 * SEC + 4000, TLSMON_END_RST);
+	/* the TCP record went with its end; the QUIC one settles with the time */
+	evpipe_expire(&g->pipe, 138 * SEC);
+	collector_tick(g->col, 140 * SEC);
+	assert_int_equal(g->seen.n, 2);
+	assert_int_equal(g->seen.n_of[0], 1);
+	assert_int_equal(g->seen.n_of[1], 1);
+	assert_string_equal(g->seen.sni_of[0], "tcp.example.com");
+	assert_int_equal(g->seen.outcome_of[0], OUTCOME_FAILED);
+	assert_int_equal(g->seen.reason_of[0], REASON_RESET_AFTER_CLIENT_HELLO);
+	assert_string_equal(g->seen.sni_of[1], "example.com");
+	assert_int_equal(g->seen.outcome_of[1], OUTCOME_ESTABLISHED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_vn_and_silence),
 		cmocka_unit_test(test_retry),
+		cmocka_unit_test(test_tcp_and_quic_one_tuple),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,7 +7,10 @@
  * SERVER_HELLO; a server's CONNECTION_CLOSE 0x0178 an ALERT
  * no_application_protocol from the server; a Version Negotiation a
  * QUIC_INFO saying so; a server datagram of a connection whose client was
- * not seen nothing (counted); the table's cap evicts (counted).
+ * not seen nothing (counted); the table's cap evicts (counted); the CRYPTO
+ * buffers live from a side's first CRYPTO bytes until the hellos are read,
+ * and thousands of connections stay within the byte budget (evictions
+ * counted).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,7 +85,7 @@ static void check_roles(const struct tlsmon_ev_hdr *h, int dir, uint16_t cport)
 
 static void test_rfc_handshake(void **state)
 {
-	struct quic_track *t = quic_track_new(16, sink, NULL);
+	struct quic_track *t = quic_track_new(16, 1 << 20, sink, NULL);
 	uint8_t dg[1200];
 	size_t n;
 
@@ -103,6 +106,9 @@ static void test_rfc_handshake(void **state)
 	assert_int_equal(got.ev[1].qi.version, QUIC_V1);
 	assert_int_equal(got.ev[1].qi.dcid_len, 8);
 	assert_memory_equal(got.ev[1].qi.dcid, rfc_dcid, 8);
+	/* the client's CRYPTO buffer, the smallest: its hello is 241 bytes */
+	assert_int_equal(quic_track_stats(t)->bytes,
+			 sizeof(struct quic_conn) + QUIC_CRYPTO_HEAP(QUIC_CRYPTO_MIN));
 	n = qv_unhex(RFC9001_SERVER_INITIAL, dg, sizeof(dg));
 	feed(t, 1, dg, n, 50000);
 	assert_int_equal(got.n, 4);
@@ -113,16 +119,23 @@ static void test_rfc_handshake(void **state)
 	check_roles(&got.ev[3].sh.h, TLSMON_DIR_S2C, 50000);
 	assert_int_equal(got.ev[3].sh.sh.cipher, 0x1301);
 	assert_int_equal(quic_track_stats(t)->conns, 1);
-	/* again: nothing new to say */
+	/* both hellos read: the buffers are gone, the connection stays */
+	assert_int_equal(quic_track_stats(t)->bytes, sizeof(struct quic_conn));
+	/* again: nothing new to say, nothing allocated */
 	feed(t, 1, dg, n, 50000);
 	assert_int_equal(got.n, 4);
+	assert_int_equal(quic_track_stats(t)->bytes, sizeof(struct quic_conn));
+	n = qv_unhex(RFC9001_CLIENT_INITIAL, dg, sizeof(dg));
+	feed(t, 0, dg, n, 50000);
+	assert_int_equal(got.n, 4);
+	assert_int_equal(quic_track_stats(t)->bytes, sizeof(struct quic_conn));
 	quic_track_free(t);
 }
 
 static void test_close_is_alert(void **state)
 {
 	static const uint8_t close[] = { 0x1c, 0x41, 0x78, 0x06, 0x00 };
-	struct quic_track *t = quic_track_new(16, sink, NULL);
+	struct quic_track *t = quic_track_new(16, 1 << 20, sink, NULL);
 	static const uint8_t cscid[4] = { 1, 2, 3, 4 }, sscid[4] = { 5, 6, 7, 8 };
 	uint8_t dg[1300], pl[64];
 	struct quic_keys sk;
@@ -154,7 +167,7 @@ static void test_vn_and_cap(void **state)
 	static const uint8_t vn[] = {
 		0x80, 0, 0, 0, 0, 4, 1, 2, 3, 4, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 1,
 	};
-	struct quic_track *t = quic_track_new(2, sink, NULL);
+	struct quic_track *t = quic_track_new(2, 1 << 20, sink, NULL);
 	uint8_t dg[1200];
 	size_t n;
 
@@ -177,12 +190,71 @@ static void test_vn_and_cap(void **state)
 	quic_track_free(t);
 }
 
+static int count_sink(void *ctx, const void *ev, size_t size)
+{
+	(void)ev;
+	(void)size;
+	++*(int *)ctx;
+	return 0;
+}
+
+/*
+ * Thousands of connections, a budget of 100 under way: never past it, every
+ * connection pushed out counted, and the finished ones (small) many more.
+ */
+static void test_budget(void **state)
+{
+	const uint64_t pending = sizeof(struct quic_conn) + QUIC_CRYPTO_HEAP(QUIC_CRYPTO_MIN);
+	const uint64_t budget = 100 * pending;
+	uint8_t cdg[1200], sdg[1200];
+	size_t cn = qv_unhex(RFC9001_CLIENT_INITIAL, cdg, sizeof(cdg));
+	size_t sn = qv_unhex(RFC9001_SERVER_INITIAL, sdg, sizeof(sdg));
+	const struct quic_track_stats *st;
+	struct quic_track *t;
+	uint8_t dg[1200];
+	uint64_t live;
+	int events = 0, i;
+
+	(void)state;
+	t = quic_track_new(4096, budget, count_sink, &events);
+	assert_non_null(t);
+	st = quic_track_stats(t);
+	assert_int_equal(st->max_bytes, budget);
+	/* 3000 clients that get no answer: their buffers stay, the budget holds */
+	for (i = 0; i < 3000; i++) {
+		memcpy(dg, cdg, cn);
+		feed(t, 0, dg, cn, 10000 + i);
+		assert_true(st->bytes <= budget);
+	}
+	assert_int_equal(st->conns, 3000);
+	assert_int_equal(st->evicted, 2900);
+	assert_int_equal(st->evicted_bytes, 2900);
+	assert_int_equal(st->bytes, 100 * pending);
+	assert_int_equal(events, 3000 * 2);	/* CLIENT_HELLO and QUIC_INFO each */
+	/* 3000 whole handshakes: each ends small, many more fit */
+	for (i = 0; i < 3000; i++) {
+		memcpy(dg, cdg, cn);
+		feed(t, 0, dg, cn, 20000 + i);
+		memcpy(dg, sdg, sn);
+		feed(t, 1, dg, sn, 20000 + i);
+		assert_true(st->bytes <= budget);
+	}
+	live = st->conns - st->evicted;
+	assert_int_equal(st->bytes % sizeof(struct quic_conn), 0);
+	assert_int_equal(st->bytes, live * sizeof(struct quic_conn));
+	assert_true(live >= (budget - 2 * pending) / sizeof(struct quic_conn));
+	assert_true(live > 300);
+	assert_int_equal(st->evicted, st->evicted_bytes);
+	quic_track_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc_handshake),
 		cmocka_unit_test(test_close_is_alert),
 		cmocka_unit_test(test_vn_and_cap),
+		cmocka_unit_test(test_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

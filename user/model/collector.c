@@ -19,7 +19,8 @@ struct ckey {
 	uint16_t cport;
 	uint16_t sport;
 	uint8_t family;
-	uint8_t pad[3];
+	uint8_t quic;	/* the transport: a browser races TCP and QUIC on one 4-tuple */
+	uint8_t pad[2];
 };
 
 struct collector {
@@ -191,6 +192,7 @@ static void key_of(struct ckey *k, const struct tlsmon_ev_hdr *h)
 	k->cport = h->cport;
 	k->sport = h->sport;
 	k->family = h->family;
+	k->quic = h->origin == TLSMON_ORIGIN_QUIC;
 }
 
 static uint64_t wall(const struct collector *c, uint64_t ts)

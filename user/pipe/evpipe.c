@@ -11,11 +11,12 @@
 #define REASM_STREAM_BYTES (64 * 1024)
 /*
  * QUIC connections followed at once (the datapath sends a few datagrams
- * each), the least recent pushed out past it (counted): each holds two
- * CRYPTO buffers (~18.5 KB), so 512 take ~9 MiB.
+ * each), the least recent pushed out past it or past EVPIPE_QUIC_BYTES
+ * (counted).  A connection is ~300 bytes once its hellos are read; until
+ * then its CRYPTO buffers take what the hellos need (2.3 KB for a
+ * post-quantum ClientHello, 18.5 KB at most).
  */
-#define QUIC_CONNS 512
-
+#define QUIC_CONNS 4096
 
 /* What reassembly rebuilds goes on to the output, counted for the accounting. */
 static int from_reasm(void *ctx, const void *ev, size_t size)
@@ -35,7 +36,7 @@ int evpipe_init(struct evpipe *p, ev_sink out, void *out_ctx, int pass_blobs)
 	p->out_ctx = out_ctx;
 	p->pass_blobs = pass_blobs;
 	p->reasm = reasm_new(REASM_STREAMS, REASM_STREAM_BYTES, EVPIPE_REASM_BYTES, from_reasm, p);
-	p->quic = quic_track_new(QUIC_CONNS, out, out_ctx);
+	p->quic = quic_track_new(QUIC_CONNS, EVPIPE_QUIC_BYTES, out, out_ctx);
 	if (!p->reasm || !p->quic) {
 		evpipe_fini(p);
 		return -ENOMEM;

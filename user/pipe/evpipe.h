@@ -20,6 +20,12 @@
  * post-quantum hello take a fraction of it.
  */
 #define EVPIPE_REASM_BYTES (8ull << 20)
+/*
+ * What the QUIC connections may hold in all (tlsmon_quic_connections_bytes):
+ * 4096 with their hellos read take ~1.1 MiB, the rest is for the CRYPTO
+ * buffers of handshakes under way; the least recent go past it, counted.
+ */
+#define EVPIPE_QUIC_BYTES (8ull << 20)
 
 struct evpipe {
 	struct reasm *reasm;

@@ -286,6 +286,36 @@ static int bit(const __u8 *m, __u32 i)
 	return m[i >> 3] >> (i & 7) & 1;
 }
 
+/* Room for bytes up to end (<= QUIC_CRYPTO_MAX): 0, or -1 without memory. */
+static int crypto_grow(struct quic_crypto *cr, __u32 end)
+{
+	__u32 cap = cr->cap ? cr->cap : QUIC_CRYPTO_MIN;
+	__u8 *m;
+
+	if (end <= cr->cap)
+		return 0;
+	while (cap < end)
+		cap *= 2;
+	m = calloc(1, QUIC_CRYPTO_HEAP(cap));
+	if (!m)
+		return -1;
+	if (cr->cap) {
+		memcpy(m, cr->buf, cr->hi);
+		memcpy(m + cap, cr->have, cr->cap / 8);
+	}
+	free(cr->buf);
+	cr->buf = m;
+	cr->have = m + cap;
+	cr->cap = cap;
+	return 0;
+}
+
+void quic_crypto_free(struct quic_crypto *cr)
+{
+	free(cr->buf);
+	memset(cr, 0, sizeof(*cr));
+}
+
 void quic_crypto_put(struct quic_crypto *cr, __u64 off, const __u8 *p, size_t n,
 		     struct quic_stats *st)
 {
@@ -300,6 +330,12 @@ void quic_crypto_put(struct quic_crypto *cr, __u64 off, const __u8 *p, size_t n,
 	if (end > QUIC_CRYPTO_MAX) {
 		st->crypto_capped += end - QUIC_CRYPTO_MAX;
 		end = QUIC_CRYPTO_MAX;
+	}
+	if (end <= off)
+		return;
+	if (crypto_grow(cr, end)) {
+		st->crypto_capped += end - off;
+		return;
 	}
 	/* the first copy of a byte wins; a different resend is counted */
 	for (i = off; i < end; i++) {
@@ -319,11 +355,12 @@ void quic_crypto_put(struct quic_crypto *cr, __u64 off, const __u8 *p, size_t n,
 
 size_t quic_crypto_msg_at(const struct quic_crypto *cr, size_t off)
 {
-	const __u8 *b = cr->buf + off;
+	const __u8 *b;
 	size_t len;
 
 	if (off > cr->contig || cr->contig - off < 4)
 		return 0;
+	b = cr->buf + off;
 	len = 4 + ((size_t)b[1] << 16 | b[2] << 8 | b[3]);
 	return len <= cr->contig - off ? len : 0;
 }
@@ -393,7 +430,9 @@ int quic_frames(struct quic_conn *c, int dir, const __u8 *p, size_t n, struct qu
 			if (quic_varint(p, n, &off, &coff) || quic_varint(p, n, &off, &clen) ||
 			    clen > n - off)
 				goto bad;
-			quic_crypto_put(&c->cs[dir & 1], coff, p + off, clen, st);
+			/* after the hellos: resent or later bytes, not read */
+			if (!c->crypto_done)
+				quic_crypto_put(&c->cs[dir & 1], coff, p + off, clen, st);
 			off += clen;
 			break;
 		case 0x1c:	/* CONNECTION_CLOSE */
@@ -414,6 +453,23 @@ bad:
 void quic_conn_init(struct quic_conn *c)
 {
 	memset(c, 0, sizeof(*c));
+}
+
+void quic_conn_fini(struct quic_conn *c)
+{
+	quic_crypto_free(&c->cs[0]);
+	quic_crypto_free(&c->cs[1]);
+}
+
+void quic_conn_crypto_done(struct quic_conn *c)
+{
+	quic_conn_fini(c);
+	c->crypto_done = 1;
+}
+
+size_t quic_conn_heap(const struct quic_conn *c)
+{
+	return QUIC_CRYPTO_HEAP(c->cs[0].cap) + QUIC_CRYPTO_HEAP(c->cs[1].cap);
 }
 
 static void take_vn(struct quic_conn *c, const __u8 *b, const struct quic_long_hdr *h)

@@ -23,9 +23,12 @@
 /*
  * CRYPTO bytes kept per direction: the first handshake message.  A
  * ClientHello with post-quantum key shares is ~1.9 KB; bytes past this are
- * dropped and counted (crypto_capped).
+ * dropped and counted (crypto_capped).  The buffer is allocated with the
+ * first CRYPTO bytes of its side, QUIC_CRYPTO_MIN, and doubled as offsets
+ * need up to QUIC_CRYPTO_MAX; both sides' are freed once the hellos are read.
  */
 #define QUIC_CRYPTO_MAX 8192
+#define QUIC_CRYPTO_MIN 512
 #define QUIC_PKTS_MAX 8		/* coalesced packets read per datagram */
 
 /* Packet types, the same for every version (the wire bits differ, RFC 9369 3.2). */
@@ -64,7 +67,7 @@ struct quic_stats {
 	__u64 unknown_version;	/* long header of a version we hold no keys for */
 	__u64 bad_header;	/* long header cut short or inconsistent */
 	__u64 bad_frames;	/* a frame cut short or not allowed in an Initial */
-	__u64 crypto_capped;	/* CRYPTO bytes past QUIC_CRYPTO_MAX, dropped */
+	__u64 crypto_capped;	/* CRYPTO bytes past QUIC_CRYPTO_MAX (or no memory), dropped */
 	__u64 crypto_conflict;	/* CRYPTO bytes resent with other contents */
 	__u64 skipped;		/* 0-RTT and Handshake packets: not ours to open */
 	__u64 vn;
@@ -75,9 +78,14 @@ struct quic_stats {
 struct quic_crypto {
 	__u32 contig;		/* bytes from offset 0 without a hole */
 	__u32 hi;		/* highest byte held + 1 */
-	__u8 have[QUIC_CRYPTO_MAX / 8];
-	__u8 buf[QUIC_CRYPTO_MAX];
+	__u32 cap;		/* bytes buf holds; 0: nothing allocated yet */
+	__u32 pad;
+	__u8 *buf;		/* owned: cap bytes, then have */
+	__u8 *have;		/* a bit per byte of buf held */
 };
+
+/* The heap a stream of this capacity takes: its bytes and their bitmap. */
+#define QUIC_CRYPTO_HEAP(cap) ((cap) + (cap) / 8)
 
 #define QUIC_CF_VN (1u << 0)		/* the server sent Version Negotiation */
 #define QUIC_CF_RETRY (1u << 1)		/* the server sent Retry */
@@ -104,7 +112,8 @@ struct quic_conn {
 	__u8 have_keys;		/* bit 0: ck derived, bit 1: sk (on first use: half the
 				 * cost of a connection whose server is not seen) */
 	__u8 fdcid_len;
-	__u8 pad[6];
+	__u8 crypto_done;	/* the hellos were read: cs freed, later CRYPTO ignored */
+	__u8 pad[5];
 	struct quic_keys ck, sk;
 	struct quic_crypto cs[2];	/* [TLSMON_DIR_C2S], [TLSMON_DIR_S2C] */
 };
@@ -132,9 +141,13 @@ long quic_open(const struct quic_keys *k, __u8 *pkt, size_t len, size_t pn_off, 
  * allowed in an Initial (what came before it is kept).
  */
 int quic_frames(struct quic_conn *c, int dir, const __u8 *p, size_t n, struct quic_stats *st);
-/* Put CRYPTO bytes [off, off+n) into cr, bounded; duplicates tolerated. */
+/*
+ * Put CRYPTO bytes [off, off+n) into cr, bounded, its buffer allocated or
+ * grown to hold them; duplicates tolerated.
+ */
 void quic_crypto_put(struct quic_crypto *cr, __u64 off, const __u8 *p, size_t n,
 		     struct quic_stats *st);
+void quic_crypto_free(struct quic_crypto *cr);
 /*
  * The first handshake message of the stream once it is whole: its length
  * (header included, at cr->buf), else 0.
@@ -144,6 +157,12 @@ size_t quic_crypto_msg(const struct quic_crypto *cr);
 size_t quic_crypto_msg_at(const struct quic_crypto *cr, size_t off);
 
 void quic_conn_init(struct quic_conn *c);
+/* Free what the connection holds (its CRYPTO buffers); c itself is the caller's. */
+void quic_conn_fini(struct quic_conn *c);
+/* The hellos were read: the CRYPTO buffers go, later CRYPTO bytes are ignored. */
+void quic_conn_crypto_done(struct quic_conn *c);
+/* The heap the connection holds besides itself (its CRYPTO buffers). */
+size_t quic_conn_heap(const struct quic_conn *c);
 /*
  * One UDP datagram of the connection, from dir (enum tlsmon_dir).  The
  * datagram is changed in place (header protection removed).  Returns the

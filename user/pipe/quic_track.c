@@ -35,6 +35,7 @@ struct qent {
 
 struct quic_track {
 	struct lru *conns;
+	uint64_t max_bytes;
 	ev_sink out;
 	void *out_ctx;
 	struct quic_track_stats st;
@@ -45,18 +46,46 @@ struct quic_track {
 	uint8_t plain[TLSMON_QUIC_MAX];
 };
 
-static void evict(void *ctx, const void *key, void *val)
+/* The heap a connection holds: its state, and its CRYPTO buffers until the hellos. */
+static uint64_t conn_bytes(const struct quic_conn *q)
 {
-	struct quic_track *t = ctx;
-	struct qent *e = val;
+	return sizeof(*q) + quic_conn_heap(q);
+}
 
-	(void)key;
-	t->st.evicted++;
+static void conn_free(struct quic_track *t, struct qent *e)
+{
+	t->st.bytes -= conn_bytes(e->q);
+	quic_conn_fini(e->q);
 	free(e->q);
 	e->q = NULL;
 }
 
-struct quic_track *quic_track_new(uint32_t max_conns, ev_sink out, void *out_ctx)
+static void evict(void *ctx, const void *key, void *val)
+{
+	struct quic_track *t = ctx;
+
+	(void)key;
+	t->st.evicted++;
+	conn_free(t, val);
+}
+
+/* Past the byte budget: the least recent connections go (counted), not keep. */
+static void trim(struct quic_track *t, const struct qent *keep)
+{
+	struct qkey key;
+	const void *k;
+	struct qent *e;
+
+	while (t->st.bytes > t->max_bytes && (e = lru_oldest(t->conns, &k)) && e != keep) {
+		memcpy(&key, k, sizeof(key));
+		t->st.evicted_bytes++;
+		evict(t, &key, e);
+		lru_delete(t->conns, &key);
+	}
+}
+
+struct quic_track *quic_track_new(uint32_t max_conns, uint64_t max_bytes, ev_sink out,
+				  void *out_ctx)
 {
 	struct quic_track *t = calloc(1, sizeof(*t));
 
@@ -68,6 +97,8 @@ struct quic_track *quic_track_new(uint32_t max_conns, ev_sink out, void *out_ctx
 		return NULL;
 	}
 	lru_set_evict_cb(t->conns, evict, t);
+	t->max_bytes = max_bytes;
+	t->st.max_bytes = max_bytes;
 	t->out = out;
 	t->out_ctx = out_ctx;
 	return t;
@@ -75,9 +106,8 @@ struct quic_track *quic_track_new(uint32_t max_conns, ev_sink out, void *out_ctx
 
 static int free_one(void *ctx, const void *key, void *val)
 {
-	(void)ctx;
 	(void)key;
-	free(((struct qent *)val)->q);
+	conn_free(ctx, val);
 	return 0;
 }
 
@@ -85,7 +115,7 @@ void quic_track_free(struct quic_track *t)
 {
 	if (!t)
 		return;
-	lru_foreach(t->conns, free_one, NULL);
+	lru_foreach(t->conns, free_one, t);
 	lru_free(t->conns);
 	free(t);
 }
@@ -281,13 +311,24 @@ static void report(struct quic_track *t, struct qent *e, const struct tlsmon_ev_
 	}
 }
 
+/* Every hello of both sides sent (two each after a HelloRetryRequest)? */
+static int hellos_done(const struct qent *e)
+{
+	int s;
+
+	for (s = 0; s < 2; s++)
+		if (!e->hellos[s] || (e->hrr && e->hellos[s] < QT_HELLOS))
+			return 0;
+	return 1;
+}
+
 int quic_track_datagram(struct quic_track *t, const struct tlsmon_ev_quic *ev)
 {
 	struct tlsmon_ev_hdr h;
 	struct qent *e, fresh;
 	struct qkey k;
 	int sender_a = key_of(&k, &ev->h), role, server;
-	uint64_t retries;
+	uint64_t retries, bytes;
 
 	e = lru_lookup(t->conns, &k);
 	if (!e) {
@@ -304,13 +345,20 @@ int quic_track_datagram(struct quic_track *t, const struct tlsmon_ev_quic *ev)
 		fresh.client_is_a = role == 0 ? sender_a : !sender_a;
 		e = lru_insert(t->conns, &k, &fresh);
 		t->st.conns++;
+		t->st.bytes += conn_bytes(e->q);
 	}
 	server = sender_a != e->client_is_a;
 	roles(&h, &ev->h, server);
 	memcpy(t->dg, ev->data, ev->len);
 	retries = t->st.q.retry;
+	bytes = conn_bytes(e->q);
 	quic_conn_datagram(e->q, server, t->dg, ev->len, &t->st.q);
 	e->retries += t->st.q.retry - retries;
 	report(t, e, &h);
+	/* the connection stays (close, Retry, VN), small: its buffers go */
+	if (!e->q->crypto_done && hellos_done(e))
+		quic_conn_crypto_done(e->q);
+	t->st.bytes += conn_bytes(e->q) - bytes;
+	trim(t, e);
 	return 0;
 }

@@ -45,11 +45,20 @@ struct quic_track_stats {
 	uint64_t conns;		/* connections followed */
 	uint64_t evicted;	/* dropped to make room */
 	uint64_t no_role;	/* datagrams of connections whose client was not seen */
+	uint64_t evicted_bytes;	/* of the evicted, those dropped for the byte budget */
+	uint64_t bytes;		/* heap the connections hold now (CRYPTO buffers included) */
+	uint64_t max_bytes;	/* the budget: the least recent go past it */
 };
 
 struct quic_track;
 
-struct quic_track *quic_track_new(uint32_t max_conns, ev_sink out, void *out_ctx);
+/*
+ * max_conns followed at once and max_bytes of heap for them (a connection's
+ * CRYPTO buffers live until its hellos are read): the least recent go past
+ * either, counted.
+ */
+struct quic_track *quic_track_new(uint32_t max_conns, uint64_t max_bytes, ev_sink out,
+				  void *out_ctx);
 void quic_track_free(struct quic_track *t);
 /* One QUIC event, ev_check()ed. */
 int quic_track_datagram(struct quic_track *t, const struct tlsmon_ev_quic *e);
