@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The datapath, --pcap-dir: the frames of a tracked flow sent to userspace
- * (PKT events) for the capture of a failed handshake (user/output/out_pcapng.c).
+ * (PKT events) for the capture of a failed handshake (user/output/out_pcap.c).
  *
  * Off (pkt_max 0, the default) it costs nothing: pkt_max is BPF rodata, so
  * the verifier drops the call as dead code, and the userspace build tests

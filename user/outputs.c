@@ -18,7 +18,7 @@
 #include "output/jbuf.h"
 #include "output/out_ecs.h"
 #include "output/out_json.h"
-#include "output/out_pcapng.h"
+#include "output/out_pcap.h"
 #include "output/out_prom.h"
 #include "output/out_text.h"
 #include "output/out_whatif.h"

@@ -3,7 +3,7 @@
  * --pcap-dir: the pcapng blocks (output/pcapng.c) read back by libpcap, an
  * independent reader, frame for frame and nanosecond for nanosecond; the
  * frames kept per connection (model/pktbuf.c); and the directory writer
- * (output/out_pcapng.c): a file per failure only, its name and mode, the
+ * (output/out_pcap.c): a file per failure only, its name and mode, the
  * bound on files and bytes, and a directory that vanishes, counted and
  * survived.
  */
@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "model/pktbuf.h"
-#include "output/out_pcapng.h"
+#include "output/out_pcap.h"
 #include "output/pcapng.h"
 #include "pkt.h"
 #include "tlsmon.h"
@@ -314,7 +314,7 @@ static void test_pktbuf_budget(void **state)
 			(uint8_t[16]){ [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 2 }, 43009, 443);
 	assert_non_null(p);
 	assert_int_equal(p->ts_ns, 9);
-	pkt_list_free(p);
+	pktbuf_list_free(p);
 	pktbuf_free(pb);
 }
 

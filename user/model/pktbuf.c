@@ -39,7 +39,7 @@ static uint32_t pkt_cost(const struct pkt *p)
 	return (uint32_t)sizeof(*p) + p->len + 16;
 }
 
-void pkt_list_free(struct pkt *p)
+void pktbuf_list_free(struct pkt *p)
 {
 	struct pkt *next;
 
@@ -56,7 +56,7 @@ static void conn_drop(struct pktbuf *pb, struct pkt_conn *c, int evicted)
 		pb->st.conns_evicted++;
 		pb->st.packets_evicted += c->n;
 	}
-	pkt_list_free(c->head);
+	pktbuf_list_free(c->head);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -97,7 +97,7 @@ static int free_one(void *ctx, const void *key, void *val)
 {
 	(void)ctx;
 	(void)key;
-	pkt_list_free(((struct pkt_conn *)val)->head);
+	pktbuf_list_free(((struct pkt_conn *)val)->head);
 	return 0;
 }
 

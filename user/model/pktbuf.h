@@ -36,7 +36,7 @@ struct pktbuf_stats {
 	uint32_t syn_conns;		/* 4-tuples whose SYNs wait for their flow */
 };
 
-/* What --pcap-dir counts (output/out_pcapng.c): the files, by cause when one is lost. */
+/* What --pcap-dir counts (output/out_pcap.c): the files, by cause when one is lost. */
 enum out_pcap_err {
 	OUT_PCAP_ERR_DIR_MISSING,	/* DIR does not exist (any more) */
 	OUT_PCAP_ERR_NO_SPACE,		/* ENOSPC, EDQUOT */
@@ -64,10 +64,10 @@ struct pktbuf *pktbuf_new(uint32_t max_conns, uint64_t max_bytes, uint32_t per_c
 void pktbuf_free(struct pktbuf *pb);
 /* A PKT event (struct tlsmon_ev_pkt) in. */
 void pktbuf_add(void *pb, const void *ev, size_t size);
-/* The connection's frames, oldest first, now the caller's (pkt_list_free); NULL: none. */
+/* The connection's frames, oldest first, now the caller's (pktbuf_list_free); NULL: none. */
 struct pkt *pktbuf_take(struct pktbuf *pb, const uint8_t caddr[16], const uint8_t saddr[16],
 			uint16_t cport, uint16_t sport);
-void pkt_list_free(struct pkt *p);
+void pktbuf_list_free(struct pkt *p);
 void pktbuf_stats(const struct pktbuf *pb, struct pktbuf_stats *st);
 
 #endif

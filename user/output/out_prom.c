@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "lib/esc.h"
 #include "lib/log.h"
-#include "output/out_pcapng.h"
+#include "output/out_pcap.h"
 #include "output/out_prom.h"
 #include "output/out_verify.h"
 

@@ -3,7 +3,7 @@
  * pcapng blocks built in memory (the format's draft, IETF opsawg-pcapng):
  * a section header, interface descriptions and enhanced packet blocks, in
  * host byte order (the byte-order magic tells readers), with comments.
- * For --pcap-dir (out_pcapng.c).
+ * For --pcap-dir (out_pcap.c).
  */
 #ifndef TLSMON_PCAPNG_H
 #define TLSMON_PCAPNG_H

@@ -13,7 +13,7 @@
 #include "lib/log.h"
 #include "lib/tls_names.h"
 #include "model/diag.h"
-#include "output/out_pcapng.h"
+#include "output/out_pcap.h"
 #include "output/pcapng.h"
 #include "tlsmon.h"
 
@@ -415,7 +415,7 @@ void out_pcap_record(void *ctx, const struct hs_record *r)
 		pr_info("--pcap-dir %s: written again", op->dir);
 	op->last_err = 0;
 out:
-	pkt_list_free(pkts);
+	pktbuf_list_free(pkts);
 }
 
 void out_pcap_stats(const struct out_pcap *op, struct out_pcap_stats *st)
