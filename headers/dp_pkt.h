@@ -9,7 +9,8 @@
  * frame of a tracked flow, at most pkt_max per flow (the rest counted in
  * TLSMON_C_PKT_CUT): the frame's headers and pkt_snap payload bytes, or the
  * whole frame (up to TLSMON_PKT_MAX, flagged when longer) when a hello or an
- * alert record starts its payload, so that a capture shows them whole.
+ * alert record starts its payload, or a hello begun earlier goes on in it,
+ * so that a capture shows them whole.
  * SYNs and SYN-ACKs are sent too (dp_pkt_syn), before their flow exists:
  * userspace keeps them aside until a flow of theirs comes.  Bare ACKs never
  * reach it: the pre-filter keeps them off the slow path, on or off.
@@ -35,6 +36,18 @@ TLSP_INLINE int dp_pkt_whole(const struct tlsmon_scratch *s)
 #define DP_PKT_NOFLOW 0x100u
 
 /*
+ * The segment goes on with a record begun in an earlier one that the side
+ * ships for reassembly (a ClientHello longer than a segment): whole too.
+ * Not the certificates' window (TLSMON_DS_BLOB_CERT).
+ */
+TLSP_INLINE int dp_pkt_goes_on(const struct tlsmon_flow *f, __u32 dir)
+{
+	if (dir & DP_PKT_NOFLOW)
+		return 0;
+	return (f->d[dir & 1].flags & (TLSMON_DS_BLOB | TLSMON_DS_BLOB_CERT)) == TLSMON_DS_BLOB;
+}
+
+/*
  * The frame of this packet (s->hdr, s->pkt_*) as a PKT event.  A stage
  * (DP_STAGE): in BPF verified once apart, so that the flow path does not
  * carry the reservation's size classes.  Reserved by size class, as the
@@ -56,7 +69,7 @@ TLSP_INLINE int dp_pkt_ship(const struct dp_pkt *pk, const int hook, struct tlsm
 		f->pkts++;
 	}
 	n = len;
-	if (s->pkt_plen > snap && !dp_pkt_whole(s))
+	if (s->pkt_plen > snap && !dp_pkt_whole(s) && !dp_pkt_goes_on(f, dir))
 		n = s->pkt_poff + snap;
 	if (n > len)
 		n = len;

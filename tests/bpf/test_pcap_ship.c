@@ -5,7 +5,8 @@
  * (the default), no PKT event and no counter of its own moves, whatever the
  * frames; on, the SYN and SYN-ACK and each frame of the tracked flow come up
  * as their first bytes (headers and --pcap-snap payload bytes, a hello or an
- * alert whole), at most pkt_max per flow, the rest counted in
+ * alert whole, and so the rest of a hello in the next segment), at most
+ * pkt_max per flow, the rest counted in
  * TLSMON_C_PKT_CUT; kernel and userspace send the same events.  The
  * expected lengths are computed here from the frames built, not by the
  * datapath.
@@ -26,7 +27,8 @@
 #include "pkt.h"
 
 #define SNAP 4
-#define PER_FLOW 3
+#define PER_FLOW 4
+#define CH_SPLIT 1000	/* the ClientHello's bytes in its first segment */
 
 static struct bpf_dp *dp_off, *dp_on;
 static struct evlist kern = { .raw = 1, .neutral = 1 }, user = { .raw = 1, .neutral = 1 };
@@ -81,11 +83,14 @@ static const struct tlsmon_ev_pkt *pkt_event(const struct evlist *l, size_t *cou
 
 static void run(struct bpf_dp *dp, struct dp_user *du, int on)
 {
-	const struct hello_fixture *ch = &hello_fixtures[3];	/* 1756 bytes: past 1536 */
+	const struct hello_fixture *ch = &hello_fixtures[3];	/* 1756 bytes, in two segments */
 	struct step steps[] = {
 		{ "SYN", 0, PKT_SYN, 1000, 0, NULL, 0, 1, 0, 1 },
 		{ "SYN-ACK", 1, PKT_SYN | PKT_ACK, 5000, 1001, NULL, 0, 1, 0, 1 },
-		{ "ClientHello, whole", 0, PKT_ACK | PKT_PSH, 1001, 5001, ch->b, ch->len, 1, 0, 0 },
+		{ "ClientHello's first segment, whole", 0, PKT_ACK, 1001, 5001, ch->b, CH_SPLIT, 1,
+		  0, 0 },
+		{ "ClientHello's second segment, whole", 0, PKT_ACK | PKT_PSH, 1001 + CH_SPLIT, 5001,
+		  ch->b + CH_SPLIT, ch->len - CH_SPLIT, 1, 0, 0 },
 		{ "Certificate record, snapped", 1, PKT_ACK, 5001, 1001 + ch->len, cert,
 		  sizeof(cert), SNAP, 0, 0 },
 		{ "warning alert, whole", 1, PKT_ACK | PKT_PSH, 5601, 1001 + ch->len, alert,
