@@ -276,6 +276,21 @@ static int pcap_open(struct collector_opts *co)
 	return 0;
 }
 
+/* At the end: what --pcap-dir wrote and lost (the textfile has it by cause). */
+static void pcap_said(void)
+{
+	struct out_pcap_stats ps;
+	uint64_t lost = 0;
+	int i;
+
+	out_pcap_stats(run.pcap, &ps);
+	for (i = 0; i < OUT_PCAP_ERR_MAX; i++)
+		lost += ps.errors[i];
+	pr_info("--pcap-dir %s: %llu captures of failures written, %llu lost, %llu without frames",
+		env.pcap_dir, (unsigned long long)ps.written, (unsigned long long)lost,
+		(unsigned long long)ps.no_packets);
+}
+
 int outputs_open(void)
 {
 	struct collector_opts co = {
@@ -427,6 +442,8 @@ void outputs_close(void)
 	out_json_close(run.log);
 	out_text_free(run.text);
 	out_prom_free(run.prom);
+	if (run.pcap)
+		pcap_said();
 	out_pcap_free(run.pcap);
 	pktbuf_free(run.pkts);
 	run.pcap = NULL;

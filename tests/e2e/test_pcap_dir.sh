@@ -4,8 +4,9 @@
 # each read by tshark, its first packet's comment naming the record's
 # reason, tshark's dissection of its hello and alert agreeing with the
 # record (tests/lib/pcap_dir_check.py); mode 0640, no temporary file left;
-# --pcap-max-files keeps the newest; a missing directory is counted and the
-# records still come; off by default, and on, the records do not change.
+# --pcap-max-files keeps the newest; a missing or full directory is counted
+# and the records still come; off by default, and on, the records do not
+# change.
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="tlsmon"
 E2E_TOOLS="tshark python3"
@@ -74,9 +75,36 @@ test_missing_dir_counted() {
 	[ "$want" -gt 0 ] && [ "$n" = "$want" ] && cmp -s "$DIR/plain.json" "$DIR/missing.json"
 	ok $? "a missing directory: each of the $want failures counted (dir_missing), records whole" \
 		"n=$n $(tail -2 "$DIR/missing.err")"
-	grep -q 'pcap-dir.*cannot open the directory' "$DIR/missing.err" &&
-		[ "$(grep -c 'pcap-dir' "$DIR/missing.err")" -eq 1 ]
-	ok $? "said once, with what is lost" "$(cat "$DIR/missing.err")"
+	[ "$(grep -c 'pcap-dir.*cannot open the directory' "$DIR/missing.err")" -eq 1 ] &&
+		grep -q "pcap-dir.*: 0 captures of failures written, $want lost" "$DIR/missing.err"
+	ok $? "said once, and what was lost at the end" "$(cat "$DIR/missing.err")"
+}
+
+# a directory that fills up: the files that fit, the rest counted (no_space), records whole
+test_full_dir_counted() {
+	local n lost
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "a full directory" "needs root to mount a small tmpfs"
+		return
+	fi
+	mkdir -p "$DIR/small"
+	mount -t tmpfs -o size=64k,mode=0755 tmpfs "$DIR/small" ||
+		{ skip "a full directory" "cannot mount a tmpfs"; return; }
+	tap_cleanup "umount '$DIR/small'"
+	run plain2 ja4/tls-handshake.pcapng
+	run full ja4/tls-handshake.pcapng --pcap-dir "$DIR/small" --pcap-max-bytes 100
+	n=$(ls "$DIR/small" | wc -l)
+	lost=$(awk '$1 == "tlsmon_pcap_write_errors_total{cause=\"no_space\"}" { print $2 }' \
+		"$DIR/full.tf/tlsmon.prom")
+	[ "$n" -gt 0 ] && [ "${lost:-0}" -gt 0 ] &&
+		[ "$n" = "$(metric full tlsmon_pcap_files_written_total)" ] &&
+		cmp -s "$DIR/plain2.json" "$DIR/full.json"
+	ok $? "64 KiB of tmpfs: $n files fit, $lost counted as no_space, records whole" \
+		"n=$n lost=$lost $(grep tlsmon_pcap_ "$DIR/full.tf/tlsmon.prom") $(tail -2 "$DIR/full.err")"
+	[ -z "$(ls -A "$DIR/small" | grep '^\.')" ]
+	ok $? "no temporary file left behind" "$(ls -A "$DIR/small")"
+	python3 "$CHECK" "$DIR/full.json" "$DIR/small" --subset >/dev/null
+	ok $? "the files that fit are whole"
 }
 
 test_off_by_default() {
@@ -95,5 +123,6 @@ test_off_by_default() {
 	ok $? "--events: no packet event without --pcap-dir"
 }
 
-ALL_TESTS="test_a_file_per_failure test_max_files_keeps_newest test_missing_dir_counted test_off_by_default"
+ALL_TESTS="test_a_file_per_failure test_max_files_keeps_newest test_missing_dir_counted
+test_full_dir_counted test_off_by_default"
 e2e_run
