@@ -197,6 +197,7 @@ static void test_failures_only(void **state)
 	pkt_in(pb, 40001, 7, 1, t0 + 2000, 0);
 	pkt_in(pb, 40002, 200, 0, t0, 0);
 	pkt_in(pb, 40002, 300, 1, t0, 0);
+	pkt_in(pb, 40003, 0, 0, t0, TLSMON_PKT_F_SYN);	/* SYNs are not in the 8 */
 	for (int i = 0; i < 9; i++)
 		pkt_in(pb, 40003, 10, 0, t0, 0);
 	out_pcap_stats(op, &st);

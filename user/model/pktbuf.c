@@ -12,7 +12,8 @@ struct pkt_key {
 
 struct pkt_conn {
 	struct pkt *head, *tail;
-	uint32_t n;
+	uint16_t n;		/* frames of the flow (bounded by per_conn) */
+	uint16_t syns;		/* and SYNs before it (SYN_PER_CONN) */
 	uint32_t bytes;
 };
 
@@ -54,7 +55,7 @@ static void conn_drop(struct pktbuf *pb, struct pkt_conn *c, int evicted)
 	pb->st.bytes -= c->bytes;
 	if (evicted) {
 		pb->st.conns_evicted++;
-		pb->st.packets_evicted += c->n;
+		pb->st.packets_evicted += c->n + c->syns;
 	}
 	pktbuf_list_free(c->head);
 	memset(c, 0, sizeof(*c));
@@ -170,7 +171,7 @@ void pktbuf_add(void *ctx, const void *ev, size_t size)
 	c = lru_lookup(syn ? pb->syns : pb->conns, &k);
 	if (!c)
 		c = syn ? lru_insert(pb->syns, &k, NULL) : conn_open(pb, &k);
-	if (!c || c->n >= (syn ? SYN_PER_CONN : pb->per_conn)) {
+	if (!c || (syn ? c->syns >= SYN_PER_CONN : c->n >= pb->per_conn)) {
 		if (!syn)
 			pb->st.packets_capped++;
 		return;
@@ -194,7 +195,10 @@ void pktbuf_add(void *ctx, const void *ev, size_t size)
 	else
 		c->head = p;
 	c->tail = p;
-	c->n++;
+	if (syn)
+		c->syns++;
+	else
+		c->n++;
 	c->bytes += pkt_cost(p);
 	pb->st.bytes += pkt_cost(p);
 	if (!syn)
