@@ -8,7 +8,10 @@
 struct pkt_key {
 	uint8_t caddr[16], saddr[16];
 	uint16_t cport, sport;
+	uint8_t pad[4];		/* zero */
 };
+/* lru.c keeps the value right after the key: 8-byte aligned only so */
+_Static_assert(sizeof(struct pkt_key) % 8 == 0, "pkt_key: a multiple of 8 bytes");
 
 struct pkt_conn {
 	struct pkt *head, *tail;

@@ -156,7 +156,8 @@ static int files_list(struct out_pcap *op, int dfd)
 			break;
 	}
 	closedir(d);
-	qsort(op->files, op->n_files, sizeof(*op->files), by_name);
+	if (op->n_files > 1)
+		qsort(op->files, op->n_files, sizeof(*op->files), by_name);
 	return 0;
 }
 

@@ -21,7 +21,7 @@ static void put(struct pcapng_buf *b, const void *p, size_t n)
 	uint8_t *q;
 	size_t cap;
 
-	if (b->err)
+	if (b->err || !n)
 		return;
 	if (n > b->cap - b->len) {
 		cap = b->cap ? b->cap : 4096;
