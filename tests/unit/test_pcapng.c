@@ -162,6 +162,17 @@ static void record(struct hs_record *r, uint16_t port, uint64_t start, enum outc
 	}
 }
 
+/* A failed handshake on port: one frame of it, then its record to the writer. */
+static void fail_one(struct out_pcap *op, struct pktbuf *pb, uint16_t port, uint64_t start,
+		     size_t n)
+{
+	struct hs_record r;
+
+	pkt_in(pb, port, n, 0, start, 0);
+	record(&r, port, start, OUTCOME_FAILED);
+	out_pcap_record(op, &r);
+}
+
 /* Names in dir that are not hidden, sorted; their count. */
 static int list(char names[][256], int max)
 {
@@ -238,17 +249,13 @@ static void test_bounds_and_vanishing_dir(void **state)
 	struct pktbuf *pb = pktbuf_new(64, 1 << 20, 8);
 	struct out_pcap *op = out_pcap_new(&o, pb);
 	struct out_pcap_stats st;
-	struct hs_record r;
 	char names[8][256], path[600];
 	uint64_t t0 = 1700000000000000000ull;
 	int i, n;
 
 	(void)state;
-	for (i = 0; i < 3; i++) {
-		pkt_in(pb, 41000 + i, 100, 0, t0 + i, 0);
-		record(&r, 41000 + i, t0 + i * 1000000000ull, OUTCOME_FAILED);
-		out_pcap_record(op, &r);
-	}
+	for (i = 0; i < 3; i++)
+		fail_one(op, pb, 41000 + i, t0 + i * 1000000000ull, 100);
 	n = list(names, 8);
 	assert_int_equal(n, 2);	/* the oldest went */
 	assert_non_null(strstr(names[0], "T221321."));
@@ -262,17 +269,13 @@ static void test_bounds_and_vanishing_dir(void **state)
 		unlink(path);
 	}
 	assert_int_equal(rmdir(dir), 0);
-	pkt_in(pb, 42000, 100, 0, t0, 0);
-	record(&r, 42000, t0, OUTCOME_FAILED);
-	out_pcap_record(op, &r);
+	fail_one(op, pb, 42000, t0, 100);
 	out_pcap_stats(op, &st);
 	assert_int_equal(st.errors[OUT_PCAP_ERR_DIR_MISSING], 1);
 	assert_int_equal(st.written, 3);
 	/* back: written again, and its old list forgotten */
 	assert_int_equal(mkdir(dir, 0700), 0);
-	pkt_in(pb, 42001, 100, 0, t0, 0);
-	record(&r, 42001, t0, OUTCOME_FAILED);
-	out_pcap_record(op, &r);
+	fail_one(op, pb, 42001, t0, 100);
 	out_pcap_stats(op, &st);
 	assert_int_equal(st.written, 4);
 	assert_int_equal(st.files, 1);
@@ -281,9 +284,7 @@ static void test_bounds_and_vanishing_dir(void **state)
 	out_pcap_free(op);
 	o.max_bytes = 200;
 	op = out_pcap_new(&o, pb);
-	pkt_in(pb, 42002, 300, 0, t0, 0);
-	record(&r, 42002, t0, OUTCOME_FAILED);
-	out_pcap_record(op, &r);
+	fail_one(op, pb, 42002, t0, 300);
 	out_pcap_stats(op, &st);
 	assert_int_equal(st.errors[OUT_PCAP_ERR_TOO_BIG], 1);
 	assert_int_equal(st.written, 0);
