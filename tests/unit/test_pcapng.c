@@ -238,6 +238,15 @@ static void test_failures_only(void **state)
 	assert_int_equal(st.pkts.conns, 1);	/* 40003 still open */
 	assert_int_equal(st.files, 1);
 	assert_int_equal((uint64_t)sb.st_size, st.dir_bytes);
+	/* the same name again (same start, server, port): -2, the first file kept */
+	fail_one(op, pb, 40001, t0 + 123456000, 50);
+	assert_int_equal(list(names, 4), 2);	/* "-2" sorts first */
+	assert_non_null(strstr(names[0], "_443-2.pcapng"));
+	assert_int_equal(read_back(path, NULL, NULL, NULL), 3);
+	assert_true(snprintf(path, sizeof(path), "%s/%s", dir, names[0]) < (int)sizeof(path));
+	assert_int_equal(read_back(path, NULL, NULL, NULL), 1);
+	unlink(path);
+	assert_true(snprintf(path, sizeof(path), "%s/%s", dir, names[1]) < (int)sizeof(path));
 	unlink(path);
 	out_pcap_free(op);
 	pktbuf_free(pb);
