@@ -17,6 +17,7 @@ DP_STAGE_DEFINE(dp_hs_walk, 0)
 DP_STAGE_DEFINE(dp_hs_msg, 0)
 DP_STAGE_DEFINE(dp_hello_ship, 0)
 DP_STAGE_DEFINE(dp_quic_stage, 0)
+DP_STAGE_DEFINE(dp_pkt_ship, 0)
 
 /* np_parse() and its layers, verified apart per hook (see tlsmon_env.bpf.h) */
 #define DP_PARSE_DEFINE(sfx, ctx_type, hook)                                                  \

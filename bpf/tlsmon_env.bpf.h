@@ -190,6 +190,7 @@ DP_STAGE_DECLARE(dp_hs_walk);
 DP_STAGE_DECLARE(dp_hs_msg);
 DP_STAGE_DECLARE(dp_hello_ship);
 DP_STAGE_DECLARE(dp_quic_stage);
+DP_STAGE_DECLARE(dp_pkt_ship);
 
 /*
  * np_parse() as a separately verified function per hook, and each of its

@@ -54,6 +54,7 @@ enum tlsmon_ev_type {
 	TLSMON_EV_FLOW_END = 12,	/* the datapath stopped tracking the flow */
 	TLSMON_EV_HELLO = 13,		/* a ClientHello's or ServerHello's bytes */
 	TLSMON_EV_QUIC = 14,		/* a QUIC long-header datagram's bytes */
+	TLSMON_EV_PKT = 15,		/* --pcap-dir: a tracked flow's frame (dp_pkt.h) */
 	TLSMON_EV_MAX,
 	/* made by userspace reassembly only; refused from a datapath */
 	TLSMON_EV_HS_BYTES = 32,
@@ -316,5 +317,26 @@ struct tlsmon_ev_blob {
 	__u8 data[TLSMON_BLOB_MAX];
 };
 _Static_assert(sizeof(struct tlsmon_ev_blob) == 80 + TLSMON_BLOB_MAX, "tlsmon_ev_blob layout");
+
+/*
+ * PKT (--pcap-dir): a frame of a tracked flow, its first len bytes (Ethernet
+ * on): payload snapped at the configured bound, but whole (up to
+ * TLSMON_PKT_MAX) when a hello or an alert record starts it.  h.dir is the
+ * sender, h.seq its sequence number.
+ */
+#define TLSMON_PKT_MAX 4096
+#define TLSMON_PKT_F_CUT (1u << 0)	/* a hello or alert frame longer than TLSMON_PKT_MAX */
+#define TLSMON_PKT_F_SYN (1u << 1)	/* a SYN or SYN-ACK, of a flow not (yet) tracked */
+struct tlsmon_ev_pkt {
+	struct tlsmon_ev_hdr h;
+	__u32 frame_len;		/* the frame's length on the wire */
+	__u16 len;			/* bytes in data */
+	__u8 flags;			/* TLSMON_PKT_F_* */
+	__u8 index;			/* the flow's packets before this one */
+	__u8 data[TLSMON_PKT_MAX];
+};
+#define TLSMON_PKT_HDR 72	/* offsetof(struct tlsmon_ev_pkt, data) */
+_Static_assert(sizeof(struct tlsmon_ev_pkt) == TLSMON_PKT_HDR + TLSMON_PKT_MAX,
+	       "tlsmon_ev_pkt layout");
 
 #endif /* TLSMON_H */

@@ -39,6 +39,8 @@ enum tlsmon_counter {
 	TLSMON_C_QUIC_CAPPED,	/* past TLSMON_QUIC_PER_CONN of a connection: not sent */
 	TLSMON_C_QUIC_EVICTED,	/* a connection's cap slot taken by another one */
 	TLSMON_C_QUIC_TRUNC,	/* datagrams longer than TLSMON_QUIC_MAX, sent cut */
+	TLSMON_C_PKT_SHIPPED,	/* --pcap-dir: frames of tracked flows sent (dp_pkt.h) */
+	TLSMON_C_PKT_CUT,	/* past a flow's packet budget: not sent */
 	TLSMON_C_MAX
 };
 

@@ -35,6 +35,7 @@
  *   dp_quic.h       QUIC long-header datagrams, shipped whole
  *   dp_blob.h       raw bytes for userspace reassembly
  *   dp_record.h     the record walk, hellos shipped whole
+ *   dp_pkt.h        --pcap-dir: the frames of tracked flows
  */
 #ifndef TLSMON_DP_H
 #define TLSMON_DP_H
@@ -45,6 +46,7 @@
 #include "dp_prefilter.h"
 #include "dp_blob.h"
 #include "dp_record.h"
+#include "dp_pkt.h"
 
 TLSP_INLINE void dp_flow_packet(const struct dp_pkt *pk, const int hook,
 				struct tlsmon_scratch *s, const struct np_meta *m,
@@ -63,6 +65,8 @@ TLSP_INLINE void dp_flow_packet(const struct dp_pkt *pk, const int hook,
 	s->pkt_seq = m->seq;
 	s->pkt_plen = m->plen;
 	s->pkt_poff = m->poff;
+	if (DP_CFG(pkt_max))	/* rodata: off, the verifier drops the call */
+		DP_STAGE(dp_pkt_ship, pk, hook, s, f, dir);
 	if (m->tcp_flags & NP_TCP_RST) {
 		e = dp_small(s, TLSMON_EV_TCP_RST, m->seq);
 		dp_submit(e, sizeof(*e));
@@ -153,6 +157,8 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 			return;
 		hello = dp_hello_start(pre, n);
 	}
+	if (DP_CFG(pkt_max) && (flags & NP_TCP_SYN) && !m->plen)	/* --pcap-dir */
+		dp_pkt_syn(pk, hook, s, m);
 	if (!hello) {
 		hint = dp_hint_slot(h & (TLSMON_HINT_SLOTS - 1));
 		if (!hint || dp_hint_get(hint) == 0)

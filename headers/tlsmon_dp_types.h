@@ -89,7 +89,7 @@ struct tlsmon_flow {
 	__u8 client_is_a;	/* the client is key.a */
 	__u8 state;		/* TLSMON_FS_* */
 	__u8 s2c_after_c2s;	/* server records after the client's first ciphertext */
-	__u8 pad;
+	__u8 pkts;		/* --pcap-dir: frames sent (dp_pkt.h), saturates */
 	__u32 hint;		/* hint slot this flow holds a reference on */
 	struct tlsmon_peer_info peer;
 	struct tlsmon_dir_state d[2];
@@ -146,15 +146,17 @@ struct tlsmon_dp_cfg {
 	__u8 n_ports;
 	__u8 appdata_max;		/* APPDATA events per side */
 	__u8 decap;			/* look inside IP-in-IP, GTP-U, Geneve, VXLAN */
-	__u8 pad;
+	__u8 pkt_max;			/* --pcap-dir: frames sent per flow; 0: none (dp_pkt.h) */
 	__u32 blob_budget;		/* reassembly bytes per side and flow */
 	__u32 wake_bytes;		/* wake the reader only once this much waits in the
 					 * ring buffer (0: at every event); it also reads
 					 * whatever is there at every poll timeout */
 	__u32 flow_set_mask;		/* sets in the flow table, less one (a power of
 					 * two less one); set by the loader */
+	__u32 pkt_snap;			/* --pcap-dir: payload bytes of a frame sent */
+	__u32 pad2;
 };
-_Static_assert(sizeof(struct tlsmon_dp_cfg) == 32, "tlsmon_dp_cfg layout (BPF rodata)");
+_Static_assert(sizeof(struct tlsmon_dp_cfg) == 40, "tlsmon_dp_cfg layout (BPF rodata)");
 
 /* The flow table's sets for at most max_flows flows: a power of two, at least one. */
 static inline __u32 tlsmon_flow_sets(__u32 max_flows)

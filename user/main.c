@@ -38,7 +38,13 @@ struct env env = {
 	.verify_timeout = 3,
 	.verify_probes = VERIFY_DEFAULT_PROBES,
 	.cfg = TLSMON_DP_CFG_DEFAULT,
+	.pcap_max_files = 100,
+	.pcap_max_bytes = 100ull << 20,
 };
+
+/* --pcap-*: options of their own past the others' (parse_pcap) */
+enum { OPT_PCAP_DIR = 0x400, OPT_PCAP_MAX_FILES, OPT_PCAP_MAX_BYTES, OPT_PCAP_SNAP,
+       OPT_PCAP_PACKETS };
 
 struct run run;
 volatile sig_atomic_t exiting, reopen, what_if_now;
@@ -117,6 +123,14 @@ static void usage(FILE *f)
 		"                              sni, clients, ja4, server_ja4, cert_findings,\n"
 		"                              client_cert_findings, cert_expiry, processes,\n"
 		"                              process_failures\n"
+		"Captures of failures (see tlsmon(8)):\n"
+		"      --pcap-dir DIR          a pcapng file per failed handshake in DIR, its\n"
+		"                              frames with the diagnosis as comments (off)\n"
+		"      --pcap-max-files N      at most N files in DIR, the oldest removed (100)\n"
+		"      --pcap-max-bytes N      at most N bytes of them, in MiB (100)\n"
+		"      --pcap-snap N           payload bytes kept per frame (128); hellos and\n"
+		"                              alerts whole, up to %d bytes a frame\n"
+		"      --pcap-packets N        frames kept per handshake, 1 to 255 (64)\n"
 		"Active verification (live only; makes outbound connections, see tlsmon(8)):\n"
 		"      --verify                when a server refuses a hello with a fatal alert,\n"
 		"                              ask it (with libssl, from this host, only that\n"
@@ -161,7 +175,7 @@ static void usage(FILE *f)
 		"  -h, --help                  this help\n"
 		"Exit status: 0 stopped by SIGINT/SIGTERM (or the capture was read), 1 error,\n"
 		"2 bad command line, 3 a watched interface went away (restart to attach again).\n",
-		VERIFY_MAX_PROBES, VERIFY_DEFAULT_PROBES);
+		TLSMON_PKT_MAX, VERIFY_MAX_PROBES, VERIFY_DEFAULT_PROBES);
 }
 
 static int parse_u32(const char *s, const char *what, uint32_t min, uint32_t max, uint32_t *out)
@@ -200,6 +214,37 @@ static int parse_ports(const char *s)
 		env.cfg.ports[env.cfg.n_ports++] = v;
 	}
 	return 0;
+}
+
+/* --pcap-dir and its bounds: 0, or -1 (said) */
+static int parse_pcap(int c, const char *arg)
+{
+	uint32_t v;
+
+	switch (c) {
+	case OPT_PCAP_DIR:
+		env.pcap_dir = arg;
+		if (!env.cfg.pkt_max)
+			env.cfg.pkt_max = 64;
+		if (!env.cfg.pkt_snap)
+			env.cfg.pkt_snap = 128;
+		return 0;
+	case OPT_PCAP_MAX_FILES:
+		return parse_u32(arg, "--pcap-max-files", 1, 1000000, &env.pcap_max_files);
+	case OPT_PCAP_MAX_BYTES:
+		if (parse_u32(arg, "--pcap-max-bytes", 1, 1 << 20, &v))
+			return -1;
+		env.pcap_max_bytes = (uint64_t)v << 20;
+		return 0;
+	case OPT_PCAP_SNAP:
+		return parse_u32(arg, "--pcap-snap", 1, TLSMON_PKT_MAX, &env.cfg.pkt_snap);
+	case OPT_PCAP_PACKETS:
+		if (parse_u32(arg, "--pcap-packets", 1, 255, &v))
+			return -1;
+		env.cfg.pkt_max = (uint8_t)v;
+		return 0;
+	}
+	return -1;
 }
 
 /* --max-series N (every family) or FAMILY=N */
@@ -387,6 +432,11 @@ static int parse_args(int argc, char **argv)
 		{ "verify-probes", required_argument, NULL, OPT_VERIFY_PROBES },
 		{ "what-if", required_argument, NULL, OPT_WHAT_IF },
 		{ "what-if-interval", required_argument, NULL, OPT_WHAT_IF_INTERVAL },
+		{ "pcap-dir", required_argument, NULL, OPT_PCAP_DIR },
+		{ "pcap-max-files", required_argument, NULL, OPT_PCAP_MAX_FILES },
+		{ "pcap-max-bytes", required_argument, NULL, OPT_PCAP_MAX_BYTES },
+		{ "pcap-snap", required_argument, NULL, OPT_PCAP_SNAP },
+		{ "pcap-packets", required_argument, NULL, OPT_PCAP_PACKETS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -559,6 +609,14 @@ static int parse_args(int argc, char **argv)
 				return EXIT_USAGE;
 			what_if_interval_set = 1;
 			break;
+		case OPT_PCAP_DIR:
+		case OPT_PCAP_MAX_FILES:
+		case OPT_PCAP_MAX_BYTES:
+		case OPT_PCAP_SNAP:
+		case OPT_PCAP_PACKETS:
+			if (parse_pcap(c, optarg))
+				return EXIT_USAGE;
+			break;
 		case 'v':
 			env.verbose++;
 			break;
@@ -612,6 +670,12 @@ static int parse_args(int argc, char **argv)
 		pr_err("--what-if judges the collector's records; --events prints raw events instead");
 		return EXIT_USAGE;
 	}
+	if (env.pcap_dir && env.events) {
+		pr_err("--pcap-dir needs the collector's records; --events prints raw events instead");
+		return EXIT_USAGE;
+	}
+	if (!env.pcap_dir)	/* the datapath sends no frame */
+		env.cfg.pkt_max = 0;
 	if (env.dashboard < 0)
 		env.dashboard = !env.json && !env.events && !env.what_if && dashboard_usable();
 	if (env.dashboard && (env.json || env.events)) {

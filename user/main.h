@@ -59,7 +59,10 @@ struct env {
 	const char *what_if;		/* --what-if POLICY */
 	uint32_t what_if_interval;	/* live: seconds between reports; 0 none */
 	struct agg_opts agg;
-	struct tlsmon_dp_cfg cfg;
+	struct tlsmon_dp_cfg cfg;	/* --pcap-snap, --pcap-packets: cfg.pkt_* */
+	const char *pcap_dir;		/* --pcap-dir: a pcapng file per failure */
+	uint32_t pcap_max_files;
+	uint64_t pcap_max_bytes;
 };
 
 extern struct env env;
@@ -78,6 +81,8 @@ struct run {
 	struct dashboard *view;
 	struct verify *verify;		/* --verify */
 	struct whatif_policy *policy;	/* --what-if */
+	struct out_pcap *pcap;		/* --pcap-dir */
+	struct pktbuf *pkts;		/* --pcap-dir: the frames of open connections */
 	struct offers *offers;		/* --what-if: the distinct client offers */
 	uint64_t dash_tick_ns;
 	int dash_failed;

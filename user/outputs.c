@@ -18,6 +18,7 @@
 #include "output/jbuf.h"
 #include "output/out_ecs.h"
 #include "output/out_json.h"
+#include "output/out_pcap.h"
 #include "output/out_prom.h"
 #include "output/out_text.h"
 #include "output/out_whatif.h"
@@ -59,6 +60,10 @@ static void gather_stats(struct run_stats *st)
 	}
 	if (run.col)
 		collector_stats(run.col, &st->col);
+	if (run.pcap) {
+		st->pcap_on = 1;
+		out_pcap_stats(run.pcap, &st->pcap);
+	}
 	if (!env.read_path)
 		local_stats(st);
 	if (run.json)
@@ -275,6 +280,47 @@ static int add_sink(void (*record)(void *, const struct hs_record *), void *ctx)
 	return 0;
 }
 
+/*
+ * --pcap-dir: the frames of open connections (the collector hands them
+ * over) and the writer of the failures' files.  The frames' budget: 32 MiB,
+ * apart from the collector's.
+ */
+#define PCAP_BUFFER_BYTES (32ull << 20)
+static int pcap_open(struct collector_opts *co)
+{
+	struct out_pcap_opts po = {
+		.dir = env.pcap_dir,
+		.max_files = env.pcap_max_files,
+		.max_bytes = env.pcap_max_bytes,
+		.wall_offset_ns = co->wall_offset_ns,
+	};
+
+	run.pkts = pktbuf_new(env.max_conns, PCAP_BUFFER_BYTES, env.cfg.pkt_max);
+	run.pcap = run.pkts ? out_pcap_new(&po, run.pkts) : NULL;
+	if (!run.pcap) {
+		pr_err("out of memory");
+		return -1;
+	}
+	co->packet = pktbuf_add;
+	co->packet_ctx = run.pkts;
+	return 0;
+}
+
+/* At the end: what --pcap-dir wrote and lost (the textfile has it by cause). */
+static void pcap_said(void)
+{
+	struct out_pcap_stats ps;
+	uint64_t lost = 0;
+	int i;
+
+	out_pcap_stats(run.pcap, &ps);
+	for (i = 0; i < OUT_PCAP_ERR_MAX; i++)
+		lost += ps.errors[i];
+	pr_info("--pcap-dir %s: %llu captures of failures written, %llu lost, %llu without frames",
+		env.pcap_dir, (unsigned long long)ps.written, (unsigned long long)lost,
+		(unsigned long long)ps.no_packets);
+}
+
 int outputs_open(void)
 {
 	struct collector_opts co = {
@@ -326,6 +372,8 @@ int outputs_open(void)
 		if (local_filter_any(&env.filter))
 			co.keep = local_keep;
 	}
+	if (env.pcap_dir && pcap_open(&co))
+		return EXIT_RUNTIME;
 	run.col = collector_new(&co);
 	if (!run.col) {
 		pr_err("out of memory");
@@ -385,6 +433,8 @@ int outputs_open(void)
 		if (add_sink(agg_record, run.prom ? run.agg : NULL))
 			return EXIT_RUNTIME;
 	}
+	if (run.pcap && add_sink(out_pcap_record, run.pcap))
+		return EXIT_RUNTIME;
 	return 0;
 }
 
@@ -428,6 +478,12 @@ void outputs_close(void)
 	out_json_close(run.log);
 	out_text_free(run.text);
 	out_prom_free(run.prom);
+	if (run.pcap)
+		pcap_said();
+	out_pcap_free(run.pcap);
+	pktbuf_free(run.pkts);
+	run.pcap = NULL;
+	run.pkts = NULL;
 	agg_free(run.agg);
 	cert_fini();
 	dash_model_free(run.dash);

@@ -5,9 +5,10 @@
 # scenarios in the lab (tests/e2e/test_scenarios.sh: real clients and servers,
 # the BPF datapath, reassembly) and the live certificate checks
 # (test_certificates.sh), the corpus oracles (tests/oracle/*.py: every corpus
-# capture through --read), damaged captures (test_offline_input.sh) and
-# hostile SNIs into the Prometheus textfile (test_prom_hostile.sh).  Each
-# live suite gets a lab of its own, named by its own run.
+# capture through --read), damaged captures (test_offline_input.sh),
+# hostile SNIs into the Prometheus textfile (test_prom_hostile.sh) and the
+# captures of failures (test_pcap_dir.sh).  Each live suite gets a lab of
+# its own, named by its own run.
 #
 # Each suite must pass as it does with the plain build, and no sanitizer may
 # say anything: ASAN_OPTIONS=detect_leaks=1 and UBSan write to a log_path in
@@ -114,6 +115,7 @@ test_oracle_fingerprints() { suite oracle-fingerprints python3 tests/oracle/test
 test_oracle_certificates() { suite oracle-certificates python3 tests/oracle/test_certificates.py; }
 test_offline_input() { suite offline-input tests/e2e/test_offline_input.sh; }
 test_prom_hostile() { suite prom-hostile tests/e2e/test_prom_hostile.sh; }
+test_pcap_dir() { suite pcap-dir tests/e2e/test_pcap_dir.sh; }
 # the live suites bring up labs of their own, named by their own runs
 test_certificates() { suite certificates tests/e2e/test_certificates.sh; }
 test_scenarios() { suite scenarios tests/e2e/test_scenarios.sh; }
@@ -128,5 +130,5 @@ teardown() {
 }
 
 ALL_TESTS="test_instrumented test_leak_reported test_oracle_fingerprints test_oracle_certificates
-	test_offline_input test_prom_hostile test_certificates test_scenarios"
+	test_offline_input test_prom_hostile test_pcap_dir test_certificates test_scenarios"
 e2e_run

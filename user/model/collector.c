@@ -690,6 +690,11 @@ int collector_event(void *ctx, const void *ev, size_t size)
 	struct conn **slot, *cn;
 	struct ckey k;
 
+	if (h->type == TLSMON_EV_PKT) {	/* --pcap-dir: frames, not handshake events */
+		if (c->o.packet)
+			c->o.packet(c->o.packet_ctx, ev, size);
+		return 0;
+	}
 	c->st.events++;
 	if (h->ts_ns > c->now)
 		c->now = h->ts_ns;

@@ -62,6 +62,9 @@ struct collector_opts {
 	/* --pid, --cgroup, --unit: zero leaves the record out of every output (filtered) */
 	int (*keep)(void *ctx, const struct hs_record *r);
 	void *keep_ctx;
+	/* --pcap-dir: the PKT events (frames), kept apart (model/pktbuf.c); NULL: dropped */
+	void (*packet)(void *ctx, const void *ev, size_t size);
+	void *packet_ctx;
 };
 
 /* Each open connection's share of the default budget: a ~500 B hello's connection takes ~1.1 KB. */

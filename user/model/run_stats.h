@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include "model/collector.h"
+#include "model/pktbuf.h"
 #include "model/verify.h"
 #include "pipe/quic_track.h"
 #include "pipe/reasm.h"
@@ -61,6 +62,10 @@ struct run_stats {
 	/* --verify */
 	int verify_on;
 	struct verify_stats verify;
+
+	/* --pcap-dir */
+	int pcap_on;
+	struct out_pcap_stats pcap;
 
 	/* offline only */
 	uint64_t frames, frames_truncated, frames_unsupported, frames_oversize;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "lib/esc.h"
 #include "lib/log.h"
+#include "output/out_pcap.h"
 #include "output/out_prom.h"
 #include "output/out_verify.h"
 
@@ -573,6 +574,8 @@ int out_prom_print(struct out_prom *o, FILE *f, const struct run_stats *st)
 	self_metrics(o, f, st);
 	if (st->verify_on)
 		out_verify_prom(f, &st->verify);
+	if (st->pcap_on)	/* --pcap-dir */
+		out_pcap_prom(f, &st->pcap, st->dp[TLSMON_C_PKT_SHIPPED], st->dp[TLSMON_C_PKT_CUT]);
 	return ferror(f) ? -1 : 0;
 }
 

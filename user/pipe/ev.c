@@ -13,6 +13,7 @@ static const char *const type_names[TLSMON_EV_MAX] = {
 	[TLSMON_EV_NON_TLS] = "non_tls", [TLSMON_EV_BLOB] = "segment_bytes",
 	[TLSMON_EV_PARSE_ERROR] = "parse_error", [TLSMON_EV_FLOW_END] = "flow_end",
 	[TLSMON_EV_HELLO] = "hello_bytes", [TLSMON_EV_QUIC] = "quic_datagram",
+	[TLSMON_EV_PKT] = "packet",
 };
 
 const char *ev_type_name(int type)
@@ -60,6 +61,12 @@ int ev_check(const void *ev, size_t size)
 		want += q->len;
 		break;
 	}
+	case TLSMON_EV_PKT:
+		want = TLSMON_PKT_HDR;
+		if (size < want || ((const struct tlsmon_ev_pkt *)ev)->len > TLSMON_PKT_MAX)
+			return -1;
+		want += ((const struct tlsmon_ev_pkt *)ev)->len;
+		break;
 	case TLSMON_EV_BLOB:
 		want = offsetof(struct tlsmon_ev_blob, data);
 		if (size < want)

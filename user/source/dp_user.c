@@ -56,6 +56,8 @@ static inline int dp_emit(void *ev, __u32 size)
 
 _Static_assert(sizeof(struct tlsmon_ev_quic) <= sizeof(struct tlsmon_ev_hello),
 	       "dp_reserve's buffer holds a QUIC event");
+_Static_assert(sizeof(struct tlsmon_ev_pkt) <= sizeof(struct tlsmon_ev_hello),
+	       "dp_reserve's buffer holds a PKT event");
 
 static inline void *dp_reserve(__u32 size)
 {

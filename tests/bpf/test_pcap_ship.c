@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * --pcap-dir in the datapath (headers/dp_pkt.h), through the loaded XDP
+ * program (BPF_PROG_TEST_RUN) and the userspace build side by side: off
+ * (the default), no PKT event and no counter of its own moves, whatever the
+ * frames; on, the SYN and SYN-ACK and each frame of the tracked flow come up
+ * as their first bytes (headers and --pcap-snap payload bytes, a hello or an
+ * alert whole, and so the rest of a hello in the next segment), at most
+ * pkt_max per flow, the rest counted in
+ * TLSMON_C_PKT_CUT; kernel and userspace send the same events.  The
+ * expected lengths are computed here from the frames built, not by the
+ * datapath.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "hello_fixtures.h"
+#include "source/bpf_dp.h"
+#include "source/dp_user.h"
+#include "evlist.h"
+#include "pkt.h"
+
+#define SNAP 4
+#define PER_FLOW 4
+#define CH_SPLIT 1000	/* the ClientHello's bytes in its first segment */
+
+static struct bpf_dp *dp_off, *dp_on;
+static struct evlist kern = { .raw = 1, .neutral = 1 }, user = { .raw = 1, .neutral = 1 };
+
+struct step {
+	const char *what;
+	int s2c;
+	uint8_t flags;
+	uint32_t seq, ack;
+	const uint8_t *payload;
+	size_t len;
+	size_t want;		/* on: bytes of the frame sent; 0: none; */
+	int cut;		/* on: past the flow's budget, counted */
+	int syn;		/* on: sent flagged TLSMON_PKT_F_SYN */
+};
+
+static uint8_t cert[600], alert[7] = { 21, 3, 3, 0, 2, 1, 0 }, appdata[15] = { 23, 3, 3, 0, 10 };
+
+/* The handshake of 10.0.0.1:40000 with 10.0.0.2:443, frame by frame. */
+static size_t frame_of(const struct step *st, uint8_t *f, size_t *poff)
+{
+	struct pkt_spec sp = { .family = 4, .ttl = 64, .tcp_flags = st->flags, .seq = st->seq,
+			       .ack = st->ack, .win = 1000, .payload = st->payload,
+			       .len = st->len };
+	size_t n;
+
+	pkt_ip4(st->s2c ? sp.dst : sp.src, 10, 0, 0, 1);
+	pkt_ip4(st->s2c ? sp.src : sp.dst, 10, 0, 0, 2);
+	sp.sport = st->s2c ? 443 : 40000;
+	sp.dport = st->s2c ? 40000 : 443;
+	n = pkt_build(f, PKT_MAX, &sp);
+	assert_true(n > 0);
+	*poff = n - st->len;
+	return n;
+}
+
+static const struct tlsmon_ev_pkt *pkt_event(const struct evlist *l, size_t *count)
+{
+	const struct tlsmon_ev_pkt *e = NULL;
+	size_t i;
+
+	*count = 0;
+	for (i = 0; i < l->n; i++) {
+		if (((const struct tlsmon_ev_hdr *)l->ev[i])->type != TLSMON_EV_PKT)
+			continue;
+		e = (const void *)l->ev[i];
+		assert_int_equal(l->size[i], TLSMON_PKT_HDR + e->len);
+		(*count)++;
+	}
+	return e;
+}
+
+static void run(struct bpf_dp *dp, struct dp_user *du, int on)
+{
+	const struct hello_fixture *ch = &hello_fixtures[3];	/* 1756 bytes, in two segments */
+	struct step steps[] = {
+		{ "SYN", 0, PKT_SYN, 1000, 0, NULL, 0, 1, 0, 1 },
+		{ "SYN-ACK", 1, PKT_SYN | PKT_ACK, 5000, 1001, NULL, 0, 1, 0, 1 },
+		{ "ClientHello's first segment, whole", 0, PKT_ACK, 1001, 5001, ch->b, CH_SPLIT, 1,
+		  0, 0 },
+		{ "ClientHello's second segment, whole", 0, PKT_ACK | PKT_PSH, 1001 + CH_SPLIT, 5001,
+		  ch->b + CH_SPLIT, ch->len - CH_SPLIT, 1, 0, 0 },
+		{ "Certificate record, snapped", 1, PKT_ACK, 5001, 1001 + ch->len, cert,
+		  sizeof(cert), SNAP, 0, 0 },
+		{ "warning alert, whole", 1, PKT_ACK | PKT_PSH, 5601, 1001 + ch->len, alert,
+		  sizeof(alert), 1, 0, 0 },
+		{ "application data: past the budget", 0, PKT_ACK | PKT_PSH, 1001 + ch->len, 5608,
+		  appdata, sizeof(appdata), 0, 1, 0 },
+	};
+	uint64_t c0[TLSMON_C_MAX], c1[TLSMON_C_MAX];
+	static uint8_t f[PKT_MAX];
+	const struct tlsmon_ev_pkt *ke, *ue;
+	size_t i, n, poff, k, u, want;
+
+	assert_int_equal(ch->kind, HF_CH);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		const struct step *st = &steps[i];
+
+		n = frame_of(st, f, &poff);
+		evlist_clear(&kern);
+		evlist_clear(&user);
+		bpf_dp_counters(dp, c0);
+		assert_int_equal(bpf_dp_test_run(dp, "tlsmon_xdp", f, n), 2 /* XDP_PASS */);
+		bpf_dp_counters(dp, c1);
+		dp_user_frame(du, f, n, 1, 0, TLSMON_HOOK_PCAP);
+		ke = pkt_event(&kern, &k);
+		ue = pkt_event(&user, &u);
+		if (!on) {
+			if (k || u)
+				fail_msg("off, %s: %zu kernel and %zu userspace PKT events", st->what,
+					 k, u);
+			assert_int_equal(c1[TLSMON_C_PKT_SHIPPED], c0[TLSMON_C_PKT_SHIPPED]);
+			assert_int_equal(c1[TLSMON_C_PKT_CUT], c0[TLSMON_C_PKT_CUT]);
+			continue;
+		}
+		/* want: 1 the whole frame, SNAP its headers and SNAP payload bytes */
+		want = !st->want ? 0 : st->want == SNAP ? poff + SNAP : n;
+		if (k != !!want || u != !!want)
+			fail_msg("on, %s: %zu kernel and %zu userspace PKT events, want %d", st->what,
+				 k, u, !!want);
+		assert_int_equal(c1[TLSMON_C_PKT_SHIPPED] - c0[TLSMON_C_PKT_SHIPPED], !!want);
+		assert_int_equal(c1[TLSMON_C_PKT_CUT] - c0[TLSMON_C_PKT_CUT], st->cut);
+		if (!want)
+			continue;
+		if (ke->len != want)
+			fail_msg("on, %s: %u bytes sent, want %zu of %zu", st->what, ke->len, want, n);
+		assert_int_equal(ke->frame_len, n);
+		assert_memory_equal(ke->data, f, want);
+		assert_int_equal(!!(ke->flags & TLSMON_PKT_F_SYN), st->syn);
+		assert_int_equal(ke->h.dir, st->s2c ? TLSMON_DIR_S2C : TLSMON_DIR_C2S);
+		assert_int_equal(ke->h.cport, 40000);
+		/* the userspace build: the same event, byte for byte */
+		assert_memory_equal(ke, ue, TLSMON_PKT_HDR + want);
+	}
+}
+
+static void test_off_sends_nothing(void **state)
+{
+	struct dp_user *du = dp_user_new(64, evlist_collect, &user);
+
+	(void)state;
+	run(dp_off, du, 0);
+	dp_user_free(du);
+}
+
+static void test_on_sends_frames(void **state)
+{
+	struct dp_user *du = dp_user_new(64, evlist_collect, &user);
+
+	(void)state;
+	dp_user_cfg(du)->pkt_max = PER_FLOW;
+	dp_user_cfg(du)->pkt_snap = SNAP;
+	run(dp_on, du, 1);
+	dp_user_free(du);
+}
+
+static int setup(void **state)
+{
+	struct bpf_dp_opts o = { .max_flows = 1024, .ringbuf_bytes = 1 << 20,
+				 .cfg = TLSMON_DP_CFG_DEFAULT };
+	char err[512];
+
+	(void)state;
+	cert[0] = 22, cert[1] = 3, cert[2] = 3, cert[3] = 0x02, cert[4] = 0x53;	/* 595 */
+	cert[5] = 11, cert[7] = 0x02, cert[8] = 0x4f;				/* 591 */
+	if (bpf_dp_open(&dp_off, &o, evlist_collect, &kern, err, sizeof(err))) {
+		print_error("cannot load the datapath: %s\n", err);
+		return -1;
+	}
+	o.cfg.pkt_max = PER_FLOW;
+	o.cfg.pkt_snap = SNAP;
+	if (bpf_dp_open(&dp_on, &o, evlist_collect, &kern, err, sizeof(err))) {
+		print_error("cannot load the datapath with pkt_max set: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	bpf_dp_close(dp_off);
+	bpf_dp_close(dp_on);
+	evlist_free(&kern);
+	evlist_free(&user);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_off_sends_nothing),
+		cmocka_unit_test(test_on_sends_frames),
+	};
+
+	if (geteuid() != 0) {
+		printf("1..1\nok 1 - PKT shipping # SKIP needs root to load BPF programs\n");
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
