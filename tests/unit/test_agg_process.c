@@ -105,17 +105,17 @@ static void test_process_series(void **state)
 	assert_int_equal(agg_no_process(a), 2);
 	dump(a, AGG_PROCESSES);
 	assert_int_equal(L.n, 5);
-	assert_string_equal(L.l[0], "nginx.service|established 1");
-	assert_string_equal(L.l[1], "nginx.service|failed 1");
-	assert_string_equal(L.l[2], "docker:3f2a9c0b1d2e|failed 1");
-	assert_string_equal(L.l[3], "session-2.scope|established 1");
-	assert_string_equal(L.l[4], "curl|failed 1");
+	assert_string_equal(L.l[0], "nginx.service|established|tcp 1");
+	assert_string_equal(L.l[1], "nginx.service|failed|tcp 1");
+	assert_string_equal(L.l[2], "docker:3f2a9c0b1d2e|failed|tcp 1");
+	assert_string_equal(L.l[3], "session-2.scope|established|tcp 1");
+	assert_string_equal(L.l[4], "curl|failed|tcp 1");
 	assert_int_equal(L.sum + agg_no_process(a), agg_records(a));
 	dump(a, AGG_PROCESS_FAILURES);
 	assert_int_equal(L.n, 3);
-	assert_string_equal(L.l[0], "nginx.service|no_shared_cipher|10.0.0.3 1");
-	assert_string_equal(L.l[1], "docker:3f2a9c0b1d2e|no_shared_cipher|10.0.0.3 1");
-	assert_string_equal(L.l[2], "curl|no_shared_cipher|10.0.0.3 1");
+	assert_string_equal(L.l[0], "nginx.service|no_shared_cipher|10.0.0.3|tcp 1");
+	assert_string_equal(L.l[1], "docker:3f2a9c0b1d2e|no_shared_cipher|10.0.0.3|tcp 1");
+	assert_string_equal(L.l[2], "curl|no_shared_cipher|10.0.0.3|tcp 1");
 	agg_free(a);
 }
 
@@ -186,11 +186,13 @@ static void test_prom_process_labels(void **state)
 	text = print(a, -1);	/* on by default */
 	assert_non_null(strstr(text, "# TYPE tlsmon_process_handshakes_total counter\n"));
 	assert_non_null(strstr(text, "\ntlsmon_process_handshakes_total{process=\"nginx.service\","
-				     "outcome=\"failed\"} 1\n"));
+				     "outcome=\"failed\",transport=\"tcp\"} 1\n"));
 	assert_non_null(strstr(text, "\ntlsmon_process_failures_total{process=\"nginx.service\","
-				     "reason=\"no_shared_cipher\",server=\"10.0.0.3\"} 1\n"));
+				     "reason=\"no_shared_cipher\",server=\"10.0.0.3\","
+				     "transport=\"tcp\"} 1\n"));
 	assert_non_null(strstr(text, "\ntlsmon_process_handshakes_total{process=\"x\\\"} "
-				     "1\\\\x0a\\\\\\\\evil\\\\x01\",outcome=\"failed\"} 1\n"));
+				     "1\\\\x0a\\\\\\\\evil\\\\x01\",outcome=\"failed\","
+				     "transport=\"tcp\"} 1\n"));
 	assert_non_null(strstr(text, "\ntlsmon_handshakes_without_process_total 1\n"));
 	assert_non_null(strstr(text, "\ntlsmon_series_limit{family=\"processes\"} 8\n"));
 	assert_non_null(strstr(text, "\ntlsmon_series_folded_total{family=\"process_failures\"} 0\n"));
@@ -201,7 +203,8 @@ static void test_prom_process_labels(void **state)
 	assert_null(strstr(text, "tlsmon_process_"));
 	assert_null(strstr(text, "family=\"process"));
 	assert_null(strstr(text, "without_process"));
-	assert_non_null(strstr(text, "\ntlsmon_handshakes_total{outcome=\"failed\",version=\"\"} 2\n"));
+	assert_non_null(strstr(text, "\ntlsmon_handshakes_total{outcome=\"failed\",version=\"\","
+				     "transport=\"tcp\"} 2\n"));
 	free(text);
 	agg_free(a);
 }
