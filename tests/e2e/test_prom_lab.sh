@@ -126,6 +126,20 @@ t.ok(get("node_textfile_mtime_seconds", file=tf + "/tlsmon.prom") is not None
 t.eq(get("tlsmon_build_info"), 1.0, "tlsmon_build_info")
 H = "tlsmon_handshakes_total"
 t.eq(get(H), 11.0, "11 handshakes")
+# the lab speaks TLS over TCP only: every handshake series says so
+t.eq(get(H, transport="tcp"), 11.0, "11 handshakes with transport tcp")
+hs_fams = ("tlsmon_handshakes_total", "tlsmon_handshake_failures_total", "tlsmon_alerts_total",
+           "tlsmon_negotiated_total", "tlsmon_server_handshakes_total", "tlsmon_sni_handshakes_total",
+           "tlsmon_client_handshakes_total", "tlsmon_ja4_handshakes_total",
+           "tlsmon_server_ja4_handshakes_total", "tlsmon_handshake_duration_seconds",
+           "tlsmon_server_hello_latency_seconds")
+notcp = []
+for f in hs_fams:
+    for n, l, v in m[f].samples:
+        tr = dict(l).get("transport")
+        if tr != "tcp" and not (tr == "quic" and v == 0):
+            notcp.append((n, dict(l), v))
+t.eq(notcp[:3], [], "every handshake series has transport tcp (quic histograms empty)")
 t.eq(get(H, outcome="established", version="TLSv1.3"), 5.0, "5 established TLSv1.3 (A)")
 t.eq(get(H, outcome="established", version="TLSv1.2"), 1.0, "1 established TLSv1.2 (B)")
 t.eq(get(H, outcome="failed", version=""), 5.0, "5 failed before a ServerHello")
