@@ -79,10 +79,21 @@ struct {
 /* A path is built backwards from its last component: twice its size keeps every write in bounds. */
 #define PATH_MASK (SOCKID_PATH_MAX - 1)
 
+#define IDENT_FLAGS (SOCKID_F_EXE_CUT | SOCKID_F_NO_EXE | SOCKID_F_CGROUP_CUT)
+
+/* A process's names, walked once (struct sockid_ident_key): its next connect() costs a lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SOCKID_IDENT_ENTRIES);
+	__type(key, struct sockid_ident_key);
+	__type(value, struct sockid_ident);
+} idents SEC(".maps");
+
 struct scratch {
 	char buf[2 * SOCKID_PATH_MAX];
 	char name[SOCKID_PATH_MAX];
 	struct sockid_val val;
+	struct sockid_ident ident;
 };
 
 /* The value is larger than the BPF stack: built here, then copied into the map. */
@@ -146,7 +157,6 @@ static __always_inline void exe_path(struct scratch *s, struct task_struct *task
 
 	if (!f) {
 		s->val.flags |= SOCKID_F_NO_EXE;
-		count(SOCKID_C_NO_EXE);
 		return;
 	}
 	d = BPF_CORE_READ(f, f_path.dentry);
@@ -174,7 +184,6 @@ static __always_inline void exe_path(struct scratch *s, struct task_struct *task
 	if (i == SOCKID_WALK_MAX || (d != BPF_CORE_READ(vm, mnt_root) &&
 				     d != BPF_CORE_READ(d, d_parent))) {
 		s->val.flags |= SOCKID_F_EXE_CUT;
-		count(SOCKID_C_EXE_CUT);
 	}
 	path_out(s->val.exe, s->buf, pos);
 }
@@ -206,9 +215,51 @@ static __always_inline void cgroup_path(struct scratch *s, struct task_struct *t
 	}
 	if (kn && kn_parent(kn)) {
 		s->val.flags |= SOCKID_F_CGROUP_CUT;
-		count(SOCKID_C_CGROUP_CUT);
 	}
 	path_out(s->val.cgroup, s->buf, pos);
+}
+
+/* The cut counters, once per socket named, walked or cached. */
+static __always_inline void count_cuts(__u8 flags)
+{
+	if (flags & SOCKID_F_NO_EXE)
+		count(SOCKID_C_NO_EXE);
+	if (flags & SOCKID_F_EXE_CUT)
+		count(SOCKID_C_EXE_CUT);
+	if (flags & SOCKID_F_CGROUP_CUT)
+		count(SOCKID_C_CGROUP_CUT);
+}
+
+/*
+ * The executable's and the cgroup's paths into s->val: from the cache when
+ * this process was named before under the same executable and cgroup, else
+ * walked and cached.  exe and cgroup are adjacent in both structures: one
+ * copy each way.
+ */
+static __always_inline void names(struct scratch *s, struct task_struct *task)
+{
+	struct sockid_ident_key k = {
+		.mm = (__u64)BPF_CORE_READ(task, mm),
+		.exe = (__u64)BPF_CORE_READ(task, mm, exe_file),
+		.cgroup_id = s->val.cgroup_id,
+		.tgid = s->val.pid,
+	};
+	struct sockid_ident *c = bpf_map_lookup_elem(&idents, &k);
+
+	if (c) {
+		bpf_probe_read_kernel(s->val.exe, 2 * SOCKID_PATH_MAX, c->exe);
+		s->val.flags |= c->flags & IDENT_FLAGS;
+		count_cuts(s->val.flags);
+		count(SOCKID_C_IDENT_CACHED);
+		return;
+	}
+	exe_path(s, task);
+	cgroup_path(s, task);
+	count_cuts(s->val.flags);
+	bpf_probe_read_kernel(s->ident.exe, 2 * SOCKID_PATH_MAX, s->val.exe);
+	s->ident.flags = s->val.flags & IDENT_FLAGS;
+	/* a full map pushes out its least recent process: the next walk refills it */
+	bpf_map_update_elem(&idents, &k, &s->ident, BPF_ANY);
 }
 
 /* The 4-tuple as this host's end sees it; -1 for what is neither IPv4 nor IPv6. */
@@ -259,8 +310,7 @@ static __always_inline struct sockid_val *identify(__u8 side, __u64 cookie, stru
 	s->val.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	s->val.side = side;
 	bpf_get_current_comm(s->val.comm, sizeof(s->val.comm));
-	exe_path(s, task);
-	cgroup_path(s, task);
+	names(s, task);
 	return &s->val;
 }
 

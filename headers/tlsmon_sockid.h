@@ -15,6 +15,7 @@
 #define SOCKID_WALK_MAX 24		/* path components walked, exe and cgroup */
 #endif
 #define SOCKID_DEFAULT_ENTRIES 16384	/* sockets remembered (LRU) */
+#define SOCKID_IDENT_ENTRIES 4096	/* processes whose paths are kept (LRU) */
 
 /* Addresses as in the datapath's events: IPv6 or IPv4-mapped; ports in host order. */
 struct sockid_key {
@@ -52,6 +53,29 @@ struct sockid_val {
 };
 _Static_assert(sizeof(struct sockid_val) == 584, "sockid_val layout");
 
+/*
+ * A process's names, walked once (map idents): its second connect() costs
+ * a lookup.  The key changes with what the names come from: exec() gives
+ * the process a new address space and executable file, a move a new
+ * cgroup; the thread group id keeps two processes apart even if the kernel
+ * reuses the addresses of a dead one's structures.
+ */
+struct sockid_ident_key {
+	__u64 mm;		/* the address space (struct mm_struct *) */
+	__u64 exe;		/* its executable (struct file *) */
+	__u64 cgroup_id;	/* cgroup v2 */
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* What the walks found: sockid_val's exe and cgroup, the flags they set. */
+struct sockid_ident {
+	char exe[SOCKID_PATH_MAX];
+	char cgroup[SOCKID_PATH_MAX];
+	__u8 flags;		/* SOCKID_F_EXE_CUT, NO_EXE, CGROUP_CUT */
+	__u8 pad[7];
+};
+
 /* The program's per-CPU counters (map sockid_counters). */
 enum sockid_counter {
 	SOCKID_C_CONNECTS,	/* client sockets recorded */
@@ -65,6 +89,7 @@ enum sockid_counter {
 	SOCKID_C_PENDING_MISS,	/* tracepoint set: a socket left SYN_SENT with no connect()
 				 * identity kept (the pending map was full, or the connect
 				 * came before tlsmon) */
+	SOCKID_C_IDENT_CACHED,	/* sockets named from the per-process cache, no path walk */
 	SOCKID_C_MAX
 };
 

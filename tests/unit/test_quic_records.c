@@ -39,6 +39,7 @@ struct seen {
 	uint16_t cipher;
 	char ja4[40], sni[64];
 	uint16_t cport;
+	uint8_t dcid[QUIC_CID_MAX], dcid_len;
 };
 
 static void on_record(void *ctx, const struct hs_record *r)
@@ -51,6 +52,8 @@ static void on_record(void *ctx, const struct hs_record *r)
 	s->quic = !!r->quic;
 	s->version = r->quic ? r->quic->version : 0;
 	s->retries = r->quic ? r->quic->retries : 0;
+	s->dcid_len = r->quic && r->quic->dcid_len <= QUIC_CID_MAX ? r->quic->dcid_len : 0;
+	memcpy(s->dcid, r->quic ? r->quic->dcid : s->dcid, s->dcid_len);
 	s->cipher = r->sh ? r->sh->cipher : 0;
 	s->cport = r->cport;
 	snprintf(s->ja4, sizeof(s->ja4), "%s", r->fp->have_ja4 ? r->fp->ja4 : "");
@@ -241,6 +244,9 @@ static void test_retry(void **state)
 	settle(g, 120 * SEC);
 	assert_int_equal(g->seen.n, 1);
 	assert_int_equal(g->seen.retries, 1);
+	/* named by the client's first DCID, not the Retry's SCID its keys came from after */
+	assert_int_equal(g->seen.dcid_len, sizeof(rfc_dcid));
+	assert_memory_equal(g->seen.dcid, rfc_dcid, sizeof(rfc_dcid));
 	assert_int_equal(g->seen.outcome, OUTCOME_ESTABLISHED);
 	assert_int_equal(g->seen.cipher, 0x1301);
 }

@@ -415,6 +415,10 @@ static int derive(struct quic_conn *c, __u32 version, const __u8 *dcid, __u8 dci
 	c->version = version;
 	c->odcid_len = dcid_len;
 	memcpy(c->odcid, dcid, dcid_len);
+	if (!c->fdcid_len) {
+		c->fdcid_len = dcid_len;
+		memcpy(c->fdcid, dcid, dcid_len);
+	}
 	c->have_keys = 0;
 	c->flags |= QUIC_CF_KEYS;
 	return 0;

@@ -98,11 +98,13 @@ struct quic_conn {
 	__u8 odcid[QUIC_CID_MAX];
 	__u8 cscid[QUIC_CID_MAX];
 	__u8 sscid[QUIC_CID_MAX];
+	__u8 fdcid[QUIC_CID_MAX];	/* the client's first DCID: a Retry changes odcid */
 	__u32 vn_versions[8];	/* the first ones the server offered */
 	__u64 close_code;	/* CONNECTION_CLOSE error code */
 	__u8 have_keys;		/* bit 0: ck derived, bit 1: sk (on first use: half the
 				 * cost of a connection whose server is not seen) */
-	__u8 pad[7];
+	__u8 fdcid_len;
+	__u8 pad[6];
 	struct quic_keys ck, sk;
 	struct quic_crypto cs[2];	/* [TLSMON_DIR_C2S], [TLSMON_DIR_S2C] */
 };

@@ -160,11 +160,11 @@ static void send_info(struct quic_track *t, struct qent *e, const struct tlsmon_
 	i->version = q->version;
 	i->flags = q->flags;
 	i->close_code = q->close_code;
-	i->dcid_len = q->odcid_len;
+	i->dcid_len = q->fdcid_len;
 	i->scid_len = q->cscid_len;
 	i->sscid_len = q->sscid_len;
 	i->n_vn = q->n_vn;
-	memcpy(i->dcid, q->odcid, sizeof(i->dcid));
+	memcpy(i->dcid, q->fdcid, sizeof(i->dcid));
 	memcpy(i->scid, q->cscid, sizeof(i->scid));
 	memcpy(i->sscid, q->sscid, sizeof(i->sscid));
 	memcpy(i->vn, q->vn_versions, sizeof(i->vn));

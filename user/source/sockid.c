@@ -296,6 +296,11 @@ int sockid_map_fd(struct sockid *s)
 	return s->map_fd;
 }
 
+int sockid_idents_fd(struct sockid *s)
+{
+	return bpf_map__fd(s->skel->maps.idents);
+}
+
 void sockid_close(struct sockid *s)
 {
 	if (!s)

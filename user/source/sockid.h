@@ -62,8 +62,9 @@ const struct sockid_stats *sockid_stats(const struct sockid *s);
 const struct sockseed_stats *sockid_seed_stats(const struct sockid *s);
 /* The set attached, for the log. */
 const char *sockid_kind(const struct sockid *s);
-/* For tests: the sockets map's descriptor. */
+/* For tests: the sockets map's descriptor, and the per-process cache's (bpf/sockid.bpf.c). */
 int sockid_map_fd(struct sockid *s);
+int sockid_idents_fd(struct sockid *s);
 /* Detach and free (NULL is fine). */
 void sockid_close(struct sockid *s);
 
