@@ -120,7 +120,7 @@ EOF
 
 	# the textfile: B, the reason and the confidence
 	prom_b() {
-		grep -qxF 'tlsmon_handshake_failures_total{reason="no_shared_cipher",server="10.77.3.2",sni="api.lab.test",confidence="likely"} 3' \
+		grep -qxF 'tlsmon_handshake_failures_total{reason="no_shared_cipher",server="10.77.3.2",sni="api.lab.test",confidence="likely",transport="tcp"} 3' \
 			"$tf/tlsmon.prom"
 	}
 	wait_for 5 prom_b

@@ -11,9 +11,10 @@
 # screen stays intact, the terminal given back on q, SIGTERM, Ctrl-C and a
 # fatal signal, a capture replayed with --read and held until q, and the
 # drill-down from a failure, a server and a fingerprint row (test_drill),
-# the what-if view (w) against --what-if --json (test_whatif), and the
-# highlight staying on its server as live rows re-sort (test_follow), and
-# the recent handshakes, a success opened whole (test_recent).
+# the what-if view (w) against --what-if --json (test_whatif), the
+# highlight staying on its server as live rows re-sort (test_follow), the
+# recent handshakes, a success opened whole (test_recent), and QUIC's rows
+# beside TCP's (test_quic).
 . "$(dirname "$0")/../lib/e2e.sh"
 E2E_NEEDS="root tlsmon lab tmux"
 E2E_TOOLS="openssl curl python3 nginx iptables mergecap"
@@ -803,6 +804,54 @@ EOF2
 	PANE=
 }
 
+# QUIC beside TCP, with real keys, on a capture of one browser's TCP and QUIC
+# handshakes to one server: the header counts QUIC's, the servers view has
+# a row per transport (QUIC's address ends in "quic"), a filter on that
+# marker keeps QUIC's row alone, the fingerprint view shows the q JA4, all as
+# --json says.
+test_quic() {
+	local cap=$CORPUS/ja4/chrome-cloudflare-quic-with-secrets.pcapng n nq srv sni jq re
+	if [ ! -f "$cap" ]; then
+		skip "QUIC in tmux" "no corpus capture at $cap (TLSMON_CORPUS)"
+		return
+	fi
+	"$BIN" --read "$cap" --json 2>/dev/null >"$DIR/quic.json"
+	read -r n nq srv sni jq < <(python3 - "$DIR/quic.json" <<'EOF'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+q = [x for x in r if x["transport"] == "quic"]
+a = q[0]["server"]
+a = "[%s]" % a if ":" in a else a
+print(len(r), len(q), "%s:%d" % (a, q[0]["server_port"]), q[0]["sni"], q[0]["ja4"])
+EOF
+)
+	[ "${nq:-0}" -gt 0 ] && [ "$n" -gt "$nq" ]
+	ok $? "quic: the capture has QUIC and TCP handshakes ($nq of $n)" "$(head -c 300 "$DIR/quic.json")"
+	re=${srv//./\\.}
+	re=${re//[/\\[}
+	re=${re//]/\\]}
+	PANE=quic
+	start quic "$BIN --read $cap"
+	see "quic: replayed" "REPLAYED *$"
+	see "quic: $n handshakes, $nq of them QUIC, in the header" "^ $n handshakes: .*; quic $nq \(0 failed\)"
+	keys 2
+	see "quic, 2: the QUIC server's row ends in quic" "^$re quic +${sni//./\\.} "
+	see "quic: the same server over TCP has its own row" "^$re +${sni//./\\.} "
+	# the SNI may say quic too (cloudflare-quic.com): the marker after the port
+	keys /
+	keys -l "443 quic"
+	keys Enter
+	unseen "quic, / 443 quic: the TCP row is filtered out" "^$re +${sni//./\\.} "
+	see "quic, / 443 quic: the QUIC row stays" "^$re quic "
+	keys Escape
+	see "quic, Esc: the TCP row is back" "^$re +${sni//./\\.} "
+	keys 3
+	see "quic, 3: the QUIC fingerprint (q) as --json says" "^$jq "
+	keys q
+	gone quic "quic, q" 0
+	PANE=
+}
+
 ALL_TESTS="test_live test_signals test_terminal_gone test_read test_drill test_whatif test_follow
-	test_recent"
+	test_recent test_quic"
 e2e_run

@@ -45,6 +45,8 @@ agg = {
     "tlsmon_ja4_handshakes_total": ("ja4", ["ja4", "outcome"]),
     "tlsmon_server_ja4_handshakes_total": ("server_ja4", ["server", "ja4", "outcome"]),
 }
+# each of them ends with the transport (tcp, quic)
+agg = {n: (fam, labels + ["transport"]) for n, (fam, labels) in agg.items()}
 bad = [f for f in fams.values() if not f.name.startswith("tlsmon_") or f.help is None
        or f.type is None]
 t.ok(not bad, "every family is tlsmon_*, with HELP and TYPE", [f.name for f in bad])
@@ -66,6 +68,9 @@ for name, (fam, labels) in agg.items():
     t.ok(len(f.samples) <= limit[key], "%s: %d series, at most the limit %d"
          % (fam, len(f.samples), limit[key]))
     t.eq(series[key], len(f.samples), "%s: tlsmon_series counts them" % fam)
+    # the capture is TCP: its transport, or other for the whole tuple folded
+    t.eq(sorted({dict(lab)["transport"] for _, lab, _ in f.samples} - {"tcp", "other"}), [],
+         "%s: transport tcp (or other when folded whole)" % fam)
     other = sum(v for _, lab, v in f.samples if any(x == "other" for _, x in lab))
     t.eq(folded[key], other, "%s: folded total = the other series" % fam)
 hs = sum(fams["tlsmon_handshakes_total"].series().values())

@@ -126,6 +126,20 @@ t.ok(get("node_textfile_mtime_seconds", file=tf + "/tlsmon.prom") is not None
 t.eq(get("tlsmon_build_info"), 1.0, "tlsmon_build_info")
 H = "tlsmon_handshakes_total"
 t.eq(get(H), 11.0, "11 handshakes")
+# the lab speaks TLS over TCP only: every handshake series says so
+t.eq(get(H, transport="tcp"), 11.0, "11 handshakes with transport tcp")
+hs_fams = ("tlsmon_handshakes_total", "tlsmon_handshake_failures_total", "tlsmon_alerts_total",
+           "tlsmon_negotiated_total", "tlsmon_server_handshakes_total", "tlsmon_sni_handshakes_total",
+           "tlsmon_client_handshakes_total", "tlsmon_ja4_handshakes_total",
+           "tlsmon_server_ja4_handshakes_total", "tlsmon_handshake_duration_seconds",
+           "tlsmon_server_hello_latency_seconds")
+notcp = []
+for f in hs_fams:
+    for n, l, v in m[f].samples:
+        tr = dict(l).get("transport")
+        if tr != "tcp" and not (tr == "quic" and v == 0):
+            notcp.append((n, dict(l), v))
+t.eq(notcp[:3], [], "every handshake series has transport tcp (quic histograms empty)")
 t.eq(get(H, outcome="established", version="TLSv1.3"), 5.0, "5 established TLSv1.3 (A)")
 t.eq(get(H, outcome="established", version="TLSv1.2"), 1.0, "1 established TLSv1.2 (B)")
 t.eq(get(H, outcome="failed", version=""), 5.0, "5 failed before a ServerHello")
@@ -181,7 +195,7 @@ t.eq(get(D, "_count", outcome="failed"), 5.0, "duration histogram: 5 failed")
 t.eq(get(D, "_bucket", outcome="established", le="+Inf"), 6.0, "duration: +Inf bucket = count")
 t.ok(0 < get(D, "_sum", outcome="established") < 6 * 5, "duration: sum of 6 plausible handshakes")
 b = sorted((float(dict(l)["le"]), v) for l, v in m[D].series("_bucket").items()
-           if dict(l)["outcome"] == "failed")
+           if dict(l)["outcome"] == "failed" and dict(l)["transport"] == "tcp")
 t.ok(all(b[i][1] <= b[i + 1][1] for i in range(len(b) - 1)), "duration: buckets cumulative")
 t.eq(get("tlsmon_server_hello_latency_seconds", "_count", outcome="established"), 6.0,
      "ServerHello latency: 6 established")

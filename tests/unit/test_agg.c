@@ -86,11 +86,12 @@ static void test_fold_keeps_low_labels(void **state)
 	a = agg_new(&o);
 	assert_non_null(a);
 	for (i = 0; i < 100; i++) {
-		struct agg_value v[2];
+		struct agg_value v[3];
 
 		snprintf(name, sizeof(name), "h%03u.example", i);
 		v[0] = V(name);
 		v[1] = V(i % 2 ? "failed" : "established");
+		v[2] = V("tcp");
 		assert_int_equal(agg_add(a, AGG_SNI, v, 1), i < 13 ? 0 : 1);
 	}
 	assert_int_equal(agg_max_series(a, AGG_SNI), 16);
@@ -102,10 +103,10 @@ static void test_fold_keeps_low_labels(void **state)
 	for (i = 0; i < D.n; i++) {
 		if (!strncmp(D.line[i], "h0", 2))
 			own++;
-		else if (!strncmp(D.line[i], "other|established ", 18))
-			partial++, other_est = strtoull(D.line[i] + 18, NULL, 10);
-		else if (!strncmp(D.line[i], "other|failed ", 13))
-			partial++, other_fail = strtoull(D.line[i] + 13, NULL, 10);
+		else if (!strncmp(D.line[i], "other|established|tcp ", 22))
+			partial++, other_est = strtoull(D.line[i] + 22, NULL, 10);
+		else if (!strncmp(D.line[i], "other|failed|tcp ", 17))
+			partial++, other_fail = strtoull(D.line[i] + 17, NULL, 10);
 	}
 	assert_int_equal(own, 13);
 	assert_int_equal(partial, 2);
@@ -130,7 +131,7 @@ static void test_fold_everything_last(void **state)
 	a = agg_new(&o);
 	assert_non_null(a);
 	for (i = 0; i < 50; i++) {
-		struct agg_value v[4];
+		struct agg_value v[5];
 
 		snprintf(reason, sizeof(reason), "reason%u", i % 10);
 		snprintf(sni, sizeof(sni), "s%u", i);
@@ -138,16 +139,17 @@ static void test_fold_everything_last(void **state)
 		v[1] = V("10.0.0.1");
 		v[2] = V(sni);
 		v[3] = V("likely");
+		v[4] = V("quic");
 		agg_add(a, AGG_FAILURES, v, 2);
 	}
 	assert_int_equal(agg_series_count(a, AGG_FAILURES), 8);
 	assert_int_equal(agg_folded(a, AGG_FAILURES), 2 * 44);
 	dump(a, AGG_FAILURES, &D);
 	assert_int_equal(D.sum, 100);
-	/* the one partly folded tuple that fit keeps its reason and confidence; the rest
-	 * lose everything */
-	assert_true(has_line(&D, "reason6|other|other|likely 10"));
-	assert_true(has_line(&D, "other|other|other|other 78"));
+	/* the one partly folded tuple that fit keeps its reason, confidence and
+	 * transport; the rest lose everything */
+	assert_true(has_line(&D, "reason6|other|other|likely|quic 10"));
+	assert_true(has_line(&D, "other|other|other|other|other 78"));
 	agg_free(a);
 }
 
@@ -165,12 +167,13 @@ static void test_counters_never_go_down(void **state)
 	assert_non_null(a);
 	for (round = 0; round < 20; round++) {
 		for (i = 0; i < 40; i++) {
-			struct agg_value v[2];
+			struct agg_value v[3];
 
 			/* old names keep coming back after the cap filled */
 			snprintf(name, sizeof(name), "10.1.%u.%u", round, i % (5 + round));
 			v[0] = V(name);
 			v[1] = V("established");
+			v[2] = V("tcp");
 			agg_add(a, AGG_CLIENTS, v, 1);
 		}
 		dump(a, AGG_CLIENTS, &D);
@@ -190,7 +193,7 @@ static void test_counters_never_go_down(void **state)
 static void test_existing_series_keep_counting_after_cap(void **state)
 {
 	struct agg_opts o = { 0 };
-	struct agg_value v[2] = { V("first.example"), V("established") };
+	struct agg_value v[3] = { V("first.example"), V("established"), V("tcp") };
 	struct agg *a;
 	char name[32];
 	unsigned i;
@@ -200,23 +203,24 @@ static void test_existing_series_keep_counting_after_cap(void **state)
 	a = agg_new(&o);
 	assert_int_equal(agg_add(a, AGG_SNI, v, 1), 0);
 	for (i = 0; i < 30; i++) {
-		struct agg_value w[2];
+		struct agg_value w[3];
 
 		snprintf(name, sizeof(name), "n%u", i);
 		w[0] = V(name);
 		w[1] = V("established");
+		w[2] = V("tcp");
 		agg_add(a, AGG_SNI, w, 1);
 	}
 	assert_int_equal(agg_add(a, AGG_SNI, v, 5), 0);
 	dump(a, AGG_SNI, &D);
-	assert_string_equal(D.line[0], "first.example|established 6");
+	assert_string_equal(D.line[0], "first.example|established|tcp 6");
 	agg_free(a);
 }
 
 static void test_long_values_cut_and_marked(void **state)
 {
 	uint8_t big[400];
-	struct agg_value v[2] = { { big, sizeof(big), 0 }, V("failed") };
+	struct agg_value v[3] = { { big, sizeof(big), 0 }, V("failed"), V("tcp") };
 	struct agg *a = agg_new(NULL);
 
 	(void)state;
@@ -226,9 +230,9 @@ static void test_long_values_cut_and_marked(void **state)
 	assert_int_equal(agg_add(a, AGG_SNI, v, 1), 0);
 	dump(a, AGG_SNI, &D);
 	assert_int_equal(D.n, 2);
-	assert_int_equal(strlen(D.line[0]), AGG_VALUE_MAX + 5 + strlen("|failed 1"));
+	assert_int_equal(strlen(D.line[0]), AGG_VALUE_MAX + 5 + strlen("|failed|tcp 1"));
 	assert_memory_equal(D.line[0] + AGG_VALUE_MAX, "\\\\...|", 6);
-	assert_int_equal(strlen(D.line[1]), AGG_VALUE_MAX + strlen("|failed 1"));
+	assert_int_equal(strlen(D.line[1]), AGG_VALUE_MAX + strlen("|failed|tcp 1"));
 	agg_free(a);
 }
 
@@ -242,11 +246,12 @@ static void test_top(void **state)
 
 	(void)state;
 	for (i = 0; i < 6; i++) {
-		struct agg_value v[2];
+		struct agg_value v[3];
 
 		snprintf(name, sizeof(name), "s%u", i);
 		v[0] = V(name);
 		v[1] = V("failed");
+		v[2] = V("tcp");
 		agg_add(a, AGG_SNI, v, counts[i]);
 	}
 	assert_int_equal(agg_top(a, AGG_SNI, top, 3), 3);
@@ -328,41 +333,44 @@ static void test_record_labels(void **state)
 
 	dump(a, AGG_HANDSHAKES, &D);
 	assert_int_equal(D.n, 2);
-	assert_string_equal(D.line[0], "established|TLSv1.3 1");
-	assert_string_equal(D.line[1], "failed| 2");
+	assert_string_equal(D.line[0], "established|TLSv1.3|tcp 1");
+	assert_string_equal(D.line[1], "failed||tcp 2");
 	dump(a, AGG_FAILURES, &D);
 	assert_int_equal(D.n, 2);
-	assert_string_equal(D.line[0], "no_shared_cipher|10.77.3.2|b.lab.test|likely 1");
-	assert_string_equal(D.line[1], "closed_after_client_hello|10.77.3.2||confirmed 1");
+	assert_string_equal(D.line[0], "no_shared_cipher|10.77.3.2|b.lab.test|likely|tcp 1");
+	assert_string_equal(D.line[1], "closed_after_client_hello|10.77.3.2||confirmed|tcp 1");
 	dump(a, AGG_ALERTS, &D);
 	assert_int_equal(D.n, 1);
-	assert_string_equal(D.line[0], "server|fatal|handshake_failure 1");
+	assert_string_equal(D.line[0], "server|fatal|handshake_failure|tcp 1");
 	dump(a, AGG_NEGOTIATED, &D);
 	assert_int_equal(D.n, 1);
-	assert_string_equal(D.line[0], "TLSv1.3|TLS_AES_128_GCM_SHA256 1");
+	assert_string_equal(D.line[0], "TLSv1.3|TLS_AES_128_GCM_SHA256|tcp 1");
 	dump(a, AGG_SERVERS, &D);
-	assert_string_equal(D.line[0], "10.77.3.2|443|established 1");
-	assert_string_equal(D.line[1], "10.77.3.2|443|failed 2");
+	assert_string_equal(D.line[0], "10.77.3.2|443|established|tcp 1");
+	assert_string_equal(D.line[1], "10.77.3.2|443|failed|tcp 2");
 	dump(a, AGG_CLIENTS, &D);
-	assert_string_equal(D.line[1], "10.77.1.2|failed 2");
+	assert_string_equal(D.line[1], "10.77.1.2|failed|tcp 2");
 	dump(a, AGG_SERVER_JA4, &D);
 	assert_int_equal(D.n, 3);
-	assert_string_equal(D.line[1], "10.77.3.2|t13d1516h2_8daaf6152771_e5627efa2ab1|failed 1");
-	assert_string_equal(D.line[2], "10.77.3.2||failed 1");
+	assert_string_equal(D.line[1],
+			    "10.77.3.2|t13d1516h2_8daaf6152771_e5627efa2ab1|failed|tcp 1");
+	assert_string_equal(D.line[2], "10.77.3.2||failed|tcp 1");
 	dump(a, AGG_SNI, &D);
-	assert_string_equal(D.line[2], "|failed 1");
+	assert_string_equal(D.line[2], "|failed|tcp 1");
 
 	/* Prometheus buckets are "less or equal" */
-	h = agg_hist(a, AGG_H_DURATION, OUTCOME_ESTABLISHED);
+	h = agg_hist(a, AGG_H_DURATION, AGG_TCP, OUTCOME_ESTABLISHED);
 	assert_int_equal(h->count, 1);
 	assert_int_equal(h->bucket[3], 1);	/* le 0.01 */
 	assert_int_equal(h->sum_ns, 10000000);
-	h = agg_hist(a, AGG_H_SERVER_HELLO, OUTCOME_ESTABLISHED);
+	h = agg_hist(a, AGG_H_SERVER_HELLO, AGG_TCP, OUTCOME_ESTABLISHED);
 	assert_int_equal(h->bucket[1], 1);	/* le 0.0025 */
-	h = agg_hist(a, AGG_H_DURATION, OUTCOME_FAILED);
+	h = agg_hist(a, AGG_H_DURATION, AGG_TCP, OUTCOME_FAILED);
 	assert_int_equal(h->count, 2);
 	assert_int_equal(h->bucket[13], 2);	/* le 30 */
-	assert_int_equal(agg_hist(a, AGG_H_SERVER_HELLO, OUTCOME_FAILED)->count, 0);
+	assert_int_equal(agg_hist(a, AGG_H_SERVER_HELLO, AGG_TCP, OUTCOME_FAILED)->count, 0);
+	/* nothing of it in QUIC's */
+	assert_int_equal(agg_hist(a, AGG_H_DURATION, AGG_QUIC, OUTCOME_FAILED)->count, 0);
 	agg_free(a);
 }
 
@@ -597,7 +605,8 @@ static void test_hostile_value_stays_in_its_label(void **state)
 			found++, assert_string_equal(
 				line, "tlsmon_handshake_failures_total{reason=\"unrecognized_name\","
 				      "server=\"10.77.3.2\",sni=\"x\\\"} 1\\\\x0atlsmon_injected_total "
-				      "1\\\\x0a# TYPE y counter\",confidence=\"confirmed\"} 1");
+				      "1\\\\x0a# TYPE y counter\",confidence=\"confirmed\","
+				      "transport=\"tcp\"} 1");
 	}
 	assert_int_equal(found, 1);
 	free(buf);

@@ -13,25 +13,37 @@
 #include "lib/tls_names.h"
 #include "tls_proto.h"
 
+/* transport: two values, kept when folding like the outcome */
 static const struct agg_family_info families[AGG_FAMILY_MAX] = {
-	[AGG_HANDSHAKES] = { "handshakes", 2, { "outcome", "version" }, { 0, 1 } },
+	[AGG_HANDSHAKES] = { "handshakes", 3, { "outcome", "version", "transport" }, { 0, 1, 0 },
+			     0, 1 },
 	/* confidence: two values ("confirmed", "likely"), kept when folding like the reason */
-	[AGG_FAILURES] = { "failures", 4, { "reason", "server", "sni", "confidence" },
-			   { 0, 1, 1, 0 } },
-	[AGG_ALERTS] = { "alerts", 3, { "sender", "level", "description" }, { 0, 1, 1 } },
-	[AGG_NEGOTIATED] = { "negotiated", 2, { "version", "cipher" }, { 1, 1 } },
-	[AGG_SERVERS] = { "servers", 3, { "server", "port", "outcome" }, { 1, 1, 0 } },
-	[AGG_SNI] = { "sni", 2, { "sni", "outcome" }, { 1, 0 } },
-	[AGG_CLIENTS] = { "clients", 2, { "client", "outcome" }, { 1, 0 } },
-	[AGG_JA4] = { "ja4", 2, { "ja4", "outcome" }, { 1, 0 } },
-	[AGG_SERVER_JA4] = { "server_ja4", 3, { "server", "ja4", "outcome" }, { 1, 1, 0 } },
+	[AGG_FAILURES] = { "failures", 5, { "reason", "server", "sni", "confidence", "transport" },
+			   { 0, 1, 1, 0, 0 }, 0, 1 },
+	[AGG_ALERTS] = { "alerts", 4, { "sender", "level", "description", "transport" },
+			 { 0, 1, 1, 0 }, 0, 1 },
+	[AGG_NEGOTIATED] = { "negotiated", 3, { "version", "cipher", "transport" }, { 1, 1, 0 },
+			     0, 1 },
+	[AGG_SERVERS] = { "servers", 4, { "server", "port", "outcome", "transport" },
+			  { 1, 1, 0, 0 }, 0, 1 },
+	[AGG_SNI] = { "sni", 3, { "sni", "outcome", "transport" }, { 1, 0, 0 }, 0, 1 },
+	[AGG_CLIENTS] = { "clients", 3, { "client", "outcome", "transport" }, { 1, 0, 0 }, 0, 1 },
+	[AGG_JA4] = { "ja4", 3, { "ja4", "outcome", "transport" }, { 1, 0, 0 }, 0, 1 },
+	[AGG_SERVER_JA4] = { "server_ja4", 4, { "server", "ja4", "outcome", "transport" },
+			     { 1, 1, 0, 0 }, 0, 1 },
 	[AGG_CERT_FINDINGS] = { "cert_findings", 3, { "finding", "server", "sni" }, { 0, 1, 1 } },
 	[AGG_CLIENT_CERT_FINDINGS] = { "client_cert_findings", 2, { "finding", "server" },
 				       { 0, 1 } },
 	[AGG_CERT_EXPIRY] = { "cert_expiry", 2, { "server", "sni" }, { 1, 1 }, 1 },
-	[AGG_PROCESSES] = { "processes", 2, { "process", "outcome" }, { 1, 0 } },
-	[AGG_PROCESS_FAILURES] = { "process_failures", 3, { "process", "reason", "server" },
-				   { 1, 0, 1 } },
+	[AGG_PROCESSES] = { "processes", 3, { "process", "outcome", "transport" }, { 1, 0, 0 },
+			    0, 1 },
+	[AGG_PROCESS_FAILURES] = { "process_failures", 4,
+				   { "process", "reason", "server", "transport" }, { 1, 0, 1, 0 },
+				   0, 1 },
+};
+
+static const char *const transport_names[AGG_TRANSPORT_MAX] = {
+	[AGG_TCP] = "tcp", [AGG_QUIC] = "quic",
 };
 
 /* From a LAN round trip to the default handshake timeout and past it. */
@@ -68,7 +80,7 @@ struct table {
 
 struct agg {
 	struct table t[AGG_FAMILY_MAX];
-	struct agg_hist h[AGG_H_MAX][OUTCOME_MAX];
+	struct agg_hist h[AGG_H_MAX][AGG_TRANSPORT_MAX][OUTCOME_MAX];
 	uint64_t records;
 	uint64_t no_process;
 	uint64_t seed;
@@ -77,6 +89,16 @@ struct agg {
 const struct agg_family_info *agg_family(enum agg_family f)
 {
 	return f < AGG_FAMILY_MAX ? &families[f] : NULL;
+}
+
+const char *agg_transport_name(enum agg_transport t)
+{
+	return t < AGG_TRANSPORT_MAX ? transport_names[t] : NULL;
+}
+
+enum agg_transport agg_transport_of(const struct hs_record *r)
+{
+	return r->quic ? AGG_QUIC : AGG_TCP;
 }
 
 int agg_family_by_name(const char *name)
@@ -347,22 +369,22 @@ static struct agg_value sni_value(const struct hs_record *r)
 	return v;
 }
 
-static void add2(struct agg *a, enum agg_family f, struct agg_value x, struct agg_value y)
-{
-	struct agg_value v[AGG_MAX_LABELS] = { x, y };
+/* No value: a label the family does not have. */
+#define NONE ((struct agg_value){ (const uint8_t *)"", 0, 0 })
 
-	agg_add(a, f, v, 1);
-}
-
-static void add3(struct agg *a, enum agg_family f, struct agg_value x, struct agg_value y,
-		 struct agg_value z)
+/* Count one for x, y (and z): the family's values, the transport appended when it has one. */
+static void add(struct agg *a, enum agg_family f, struct agg_value tr, struct agg_value x,
+		struct agg_value y, struct agg_value z)
 {
 	struct agg_value v[AGG_MAX_LABELS] = { x, y, z };
+	unsigned n = families[f].n_labels;
 
+	if (families[f].transport)
+		v[n - 1] = tr;
 	agg_add(a, f, v, 1);
 }
 
-static void alerts(struct agg *a, const struct hs_record *r)
+static void alerts(struct agg *a, const struct hs_record *r, struct agg_value tr)
 {
 	char lvl[8], buf[32];
 	const char *level, *desc;
@@ -384,8 +406,8 @@ static void alerts(struct agg *a, const struct hs_record *r)
 				level = (snprintf(lvl, sizeof(lvl), "0x%02x", al->level), lvl);
 			desc = tls_alert_str(al->desc, buf, sizeof(buf));
 		}
-		add3(a, AGG_ALERTS, str(al->sender == SIDE_CLIENT ? "client" : "server"),
-		     str(level), str(desc));
+		add(a, AGG_ALERTS, tr, str(al->sender == SIDE_CLIENT ? "client" : "server"),
+		    str(level), str(desc));
 	}
 }
 
@@ -398,9 +420,10 @@ static void certificates(struct agg *a, const struct hs_record *r, struct agg_va
 
 	for (i = 0; i < CERT_F_MAX; i++) {
 		if (r->cert_findings[SIDE_SERVER] & (1u << i))
-			add3(a, AGG_CERT_FINDINGS, str(cert_finding_name(i)), server, sni);
+			add(a, AGG_CERT_FINDINGS, NONE, str(cert_finding_name(i)), server, sni);
 		if (r->cert_findings[SIDE_CLIENT] & (1u << i))
-			add2(a, AGG_CLIENT_CERT_FINDINGS, str(cert_finding_name(i)), server);
+			add(a, AGG_CLIENT_CERT_FINDINGS, NONE, str(cert_finding_name(i)), server,
+			    NONE);
 	}
 	if (c && c->n && c->c[0].not_after > 0) {
 		struct agg_value v[AGG_MAX_LABELS] = { server, sni };
@@ -410,8 +433,8 @@ static void certificates(struct agg *a, const struct hs_record *r, struct agg_va
 }
 
 /* The local program's handshakes, and its failures by reason and server. */
-static void processes(struct agg *a, const struct hs_record *r, struct agg_value outcome,
-		      struct agg_value reason, struct agg_value server)
+static void processes(struct agg *a, const struct hs_record *r, struct agg_value tr,
+		      struct agg_value outcome, struct agg_value reason, struct agg_value server)
 {
 	char name[2 * LOCAL_NAME_MAX + 2];
 	struct agg_value p;
@@ -421,9 +444,9 @@ static void processes(struct agg *a, const struct hs_record *r, struct agg_value
 		return;
 	}
 	p = str(name);
-	add2(a, AGG_PROCESSES, p, outcome);
+	add(a, AGG_PROCESSES, tr, p, outcome, NONE);
 	if (r->outcome == OUTCOME_FAILED)	/* as agg_record()'s oc: reason is set */
-		add3(a, AGG_PROCESS_FAILURES, p, reason, server);
+		add(a, AGG_PROCESS_FAILURES, tr, p, reason, server);
 }
 
 static void observe(struct agg_hist *h, uint64_t ns)
@@ -442,8 +465,9 @@ void agg_record(void *ctx, const struct hs_record *r)
 {
 	struct agg *a = ctx;
 	char ver[32], cip[64], srv[INET6_ADDRSTRLEN], cli[INET6_ADDRSTRLEN], port[8], why[48];
-	struct agg_value outcome, version, cipher, server, client, sni, ja4, reason;
+	struct agg_value outcome, version, cipher, server, client, sni, ja4, reason, tr;
 	enum outcome oc = r->outcome < OUTCOME_MAX ? r->outcome : OUTCOME_UNKNOWN;
+	enum agg_transport t = agg_transport_of(r);
 
 	a->records++;
 	outcome = str(outcome_name(oc));
@@ -456,30 +480,31 @@ void agg_record(void *ctx, const struct hs_record *r)
 	client = str(cli);
 	sni = sni_value(r);
 	ja4 = str(r->ch && r->fp->have_ja4 ? r->fp->ja4 : "");
+	tr = str(transport_names[t]);
 
 	reason = str(oc == OUTCOME_FAILED ? reason_label(r, why, sizeof(why)) : "");
-	add2(a, AGG_HANDSHAKES, outcome, version);
+	add(a, AGG_HANDSHAKES, tr, outcome, version, NONE);
 	if (oc == OUTCOME_FAILED) {
 		struct agg_value v[AGG_MAX_LABELS] = { reason, server, sni,
-						       str(confidence_name(r->ev.confidence)) };
+						       str(confidence_name(r->ev.confidence)), tr };
 
 		agg_add(a, AGG_FAILURES, v, 1);
 	}
 	if (r->sh)
-		add2(a, AGG_NEGOTIATED, version, cipher);
-	add3(a, AGG_SERVERS, server, str(port), outcome);
-	add2(a, AGG_SNI, sni, outcome);
-	add2(a, AGG_CLIENTS, client, outcome);
-	add2(a, AGG_JA4, ja4, outcome);
-	add3(a, AGG_SERVER_JA4, server, ja4, outcome);
-	alerts(a, r);
+		add(a, AGG_NEGOTIATED, tr, version, cipher, NONE);
+	add(a, AGG_SERVERS, tr, server, str(port), outcome);
+	add(a, AGG_SNI, tr, sni, outcome, NONE);
+	add(a, AGG_CLIENTS, tr, client, outcome, NONE);
+	add(a, AGG_JA4, tr, ja4, outcome, NONE);
+	add(a, AGG_SERVER_JA4, tr, server, ja4, outcome);
+	alerts(a, r, tr);
 	certificates(a, r, server, sni);
-	processes(a, r, outcome, reason, server);
+	processes(a, r, tr, outcome, reason, server);
 
 	if (r->ch_ns && r->end_ns >= r->ch_ns)
-		observe(&a->h[AGG_H_DURATION][oc], r->end_ns - r->ch_ns);
+		observe(&a->h[AGG_H_DURATION][t][oc], r->end_ns - r->ch_ns);
 	if (r->ch_ns && r->sh_ns >= r->ch_ns && r->sh)
-		observe(&a->h[AGG_H_SERVER_HELLO][oc], r->sh_ns - r->ch_ns);
+		observe(&a->h[AGG_H_SERVER_HELLO][t][oc], r->sh_ns - r->ch_ns);
 }
 
 uint32_t agg_series_count(const struct agg *a, enum agg_family f)
@@ -540,7 +565,8 @@ size_t agg_top(const struct agg *a, enum agg_family f, struct agg_series *out, s
 	return n;
 }
 
-const struct agg_hist *agg_hist(const struct agg *a, enum agg_hist_id h, enum outcome o)
+const struct agg_hist *agg_hist(const struct agg *a, enum agg_hist_id h, enum agg_transport t,
+			       enum outcome o)
 {
-	return h < AGG_H_MAX && o < OUTCOME_MAX ? &a->h[h][o] : NULL;
+	return h < AGG_H_MAX && t < AGG_TRANSPORT_MAX && o < OUTCOME_MAX ? &a->h[h][t][o] : NULL;
 }

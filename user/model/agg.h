@@ -3,7 +3,11 @@
  * Aggregation: counts of settled handshakes by server, SNI, client, version,
  * cipher, reason, JA4 and local process, and the combinations an operator asks about
  * (server x reason x SNI, with the reason's confidence; server x client
- * JA4), with bounded memory.
+ * JA4), with bounded memory.  Every family that counts handshakes (or their
+ * alerts) ends with a transport label, "tcp" or "quic": a server that
+ * speaks both keeps two series, and a QUIC failure is never hidden in its
+ * TCP successes.  The certificate families have none: certificates are
+ * seen in clear only in TLS 1.2 and below, which QUIC never carries.
  *
  * Each family is a set of series: a tuple of label values and a counter.
  * Counters only go up and a label set, once it has its own series, keeps it
@@ -25,15 +29,15 @@
 #include "model/record.h"
 
 enum agg_family {
-	AGG_HANDSHAKES,		/* outcome, version */
-	AGG_FAILURES,		/* reason, server, sni, confidence */
-	AGG_ALERTS,		/* sender, level, description */
-	AGG_NEGOTIATED,		/* version, cipher */
-	AGG_SERVERS,		/* server, port, outcome */
-	AGG_SNI,		/* sni, outcome */
-	AGG_CLIENTS,		/* client, outcome */
-	AGG_JA4,		/* ja4, outcome */
-	AGG_SERVER_JA4,		/* server, ja4, outcome */
+	AGG_HANDSHAKES,		/* outcome, version, transport */
+	AGG_FAILURES,		/* reason, server, sni, confidence, transport */
+	AGG_ALERTS,		/* sender, level, description, transport */
+	AGG_NEGOTIATED,		/* version, cipher, transport */
+	AGG_SERVERS,		/* server, port, outcome, transport */
+	AGG_SNI,		/* sni, outcome, transport */
+	AGG_CLIENTS,		/* client, outcome, transport */
+	AGG_JA4,		/* ja4, outcome, transport */
+	AGG_SERVER_JA4,		/* server, ja4, outcome, transport */
 	AGG_CERT_FINDINGS,	/* finding, server, sni: the server's certificates */
 	AGG_CLIENT_CERT_FINDINGS,	/* finding, server: client certificates it was shown */
 	AGG_CERT_EXPIRY,	/* server, sni: a gauge, the leaf's notAfter */
@@ -42,12 +46,19 @@ enum agg_family {
 	 * of records that have one; the others are only counted, by
 	 * agg_no_process().
 	 */
-	AGG_PROCESSES,		/* process, outcome */
-	AGG_PROCESS_FAILURES,	/* process, reason, server */
+	AGG_PROCESSES,		/* process, outcome, transport */
+	AGG_PROCESS_FAILURES,	/* process, reason, server, transport */
 	AGG_FAMILY_MAX
 };
 
-#define AGG_MAX_LABELS 4
+/* The transport label's values; also the histograms' first index. */
+enum agg_transport {
+	AGG_TCP,
+	AGG_QUIC,
+	AGG_TRANSPORT_MAX
+};
+
+#define AGG_MAX_LABELS 5
 #define AGG_VALUE_MAX 255	/* bytes kept of one value (the longest SNI) */
 #define AGG_DEFAULT_MAX_SERIES 500
 #define AGG_MIN_SERIES 8
@@ -59,6 +70,7 @@ struct agg_family_info {
 	const char *labels[AGG_MAX_LABELS];
 	uint8_t high[AGG_MAX_LABELS];	/* folded first when the family is full */
 	uint8_t gauge;			/* values are set (agg_set), not counted */
+	uint8_t transport;		/* its last label is the transport */
 };
 
 /* Value flags */
@@ -76,7 +88,7 @@ struct agg_series {
 	uint64_t count;
 };
 
-/* Latency histograms, per outcome. */
+/* Latency histograms, per transport and outcome. */
 enum agg_hist_id {
 	AGG_H_DURATION,		/* ClientHello to settled */
 	AGG_H_SERVER_HELLO,	/* ClientHello to ServerHello */
@@ -116,6 +128,10 @@ int agg_add(struct agg *a, enum agg_family f, const struct agg_value *v, uint64_
 int agg_set(struct agg *a, enum agg_family f, const struct agg_value *v, uint64_t value);
 
 const struct agg_family_info *agg_family(enum agg_family f);
+/* "tcp", "quic"; NULL past the last. */
+const char *agg_transport_name(enum agg_transport t);
+/* A record's transport. */
+enum agg_transport agg_transport_of(const struct hs_record *r);
 /* The family called name, or -1. */
 int agg_family_by_name(const char *name);
 
@@ -134,6 +150,7 @@ void agg_foreach(const struct agg *a, enum agg_family f, agg_iter_fn fn, void *c
 /* The k largest series, largest first (ties: oldest first); returns how many. */
 size_t agg_top(const struct agg *a, enum agg_family f, struct agg_series *out, size_t k);
 
-const struct agg_hist *agg_hist(const struct agg *a, enum agg_hist_id h, enum outcome o);
+const struct agg_hist *agg_hist(const struct agg *a, enum agg_hist_id h, enum agg_transport t,
+			       enum outcome o);
 
 #endif

@@ -3,9 +3,11 @@
 #include <stddef.h>
 #include <string.h>
 #include "output/ev_json.h"
+#include "output/out_json.h"
 #include "model/record.h"
 #include "pipe/ev.h"
 #include "model/fingerprint.h"
+#include "pipe/quic_track.h"
 #include "pipe/reasm.h"
 #include "lib/tls_names.h"
 #include "tlsmon.h"
@@ -17,6 +19,30 @@ static const char *const end_names[TLSMON_END_MAX] = {
 	[TLSMON_END_PARSE_ERROR] = "parse_error", [TLSMON_END_REUSED] = "reused",
 	[TLSMON_END_EXPIRED] = "expired",
 };
+
+static const struct {
+	uint32_t flag;
+	const char *name;
+} quic_flags[] = {
+	{ QUIC_CF_VN, "version_negotiation" }, { QUIC_CF_RETRY, "retry" },
+	{ QUIC_CF_CLOSE_C, "client_closed" }, { QUIC_CF_CLOSE_S, "server_closed" },
+	{ QUIC_CF_CLOSE_APP, "application_close" }, { QUIC_CF_KEYS, "keys" },
+	{ QUIC_CF_UNDECRYPTABLE, "undecryptable" },
+};
+
+/* QUIC_INFO: the record's "quic" object, and the flags as names. */
+static void quic_info_json(struct jbuf *b, const struct tlsmon_ev_quic_info *q)
+{
+	unsigned i;
+
+	jbuf_key(b, "flags");
+	jbuf_arr_open(b);
+	for (i = 0; i < sizeof(quic_flags) / sizeof(quic_flags[0]); i++)
+		if (q->flags & quic_flags[i].flag)
+			jbuf_str(b, NULL, quic_flags[i].name);
+	jbuf_arr_close(b);
+	out_json_quic(b, "quic", q);
+}
 
 static void u16_array(struct jbuf *b, const char *key, const __u16 *v, unsigned n, unsigned max,
 		      const char *(*name)(uint16_t, char *, size_t))
@@ -151,6 +177,10 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 	} else if (size >= sizeof(*h) && h->type == TLSMON_EV_HELLO_PART) {
 		if (size < offsetof(struct tlsmon_ev_hello_part, ch))
 			return -1;
+	} else if (size >= sizeof(*h) && h->type == TLSMON_EV_QUIC_INFO) {
+		/* the QUIC tracker's, likewise */
+		if (size < sizeof(struct tlsmon_ev_quic_info))
+			return -1;
 	} else if (ev_check(ev, size)) {
 		return -1;
 	}
@@ -233,6 +263,16 @@ int ev_json(struct jbuf *b, const void *ev, size_t size)
 		if (hp->has_ch && size >= sizeof(*hp) && (hp->ch.flags & TLS_CHF_SNI))
 			jbuf_strn(b, "sni", hp->ch.sni, hp->ch.sni_len < TLSMON_SNI_MAX
 							   ? hp->ch.sni_len : TLSMON_SNI_MAX);
+		break;
+	}
+	case TLSMON_EV_QUIC_INFO:
+		quic_info_json(b, ev);
+		break;
+	case TLSMON_EV_QUIC: {
+		const struct tlsmon_ev_quic *qd = ev;
+
+		jbuf_u64(b, "datagram_length", qd->dgram_len);
+		jbuf_u64(b, "length", qd->len);
 		break;
 	}
 	case TLSMON_EV_BLOB: {

@@ -374,12 +374,12 @@ void out_json_local(struct jbuf *b, const char *key, const struct local_id *l)
 }
 
 /* QUIC's facts: version, connection IDs, Version Negotiation, Retry, close. */
-static void quic_obj(struct jbuf *b, const struct tlsmon_ev_quic_info *q)
+void out_json_quic(struct jbuf *b, const char *key, const struct tlsmon_ev_quic_info *q)
 {
 	char v[16];
 	unsigned i;
 
-	jbuf_key(b, "quic");
+	jbuf_key(b, key);
 	jbuf_obj_open(b);
 	snprintf(v, sizeof(v), "0x%08x", q->version);
 	jbuf_str(b, "version", v);
@@ -430,7 +430,7 @@ void out_json_record(struct jbuf *b, const struct hs_record *r)
 	jbuf_u64(b, "server_port", r->sport);
 	jbuf_str(b, "transport", r->quic ? "quic" : "tcp");
 	if (r->quic)
-		quic_obj(b, r->quic);
+		out_json_quic(b, "quic", r->quic);
 	jbuf_bool(b, "client_hello_seen", !!ch);
 	sni = record_sni(r, &sni_len, &cut);
 	if (sni)

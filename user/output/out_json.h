@@ -46,6 +46,9 @@ void out_json_certificates(struct jbuf *b, const char *key, const struct hs_reco
 void out_json_alpn_list(struct jbuf *b, const char *key, const struct tls_client_hello *ch);
 void out_json_alert(struct jbuf *b, const char *key, const struct rec_alert *a);
 void out_json_hello_incomplete(struct jbuf *b, const struct evidence *ev);
+/* QUIC's facts (README, "quic"): version, connection IDs, Version Negotiation, Retry, close. */
+struct tlsmon_ev_quic_info;
+void out_json_quic(struct jbuf *b, const char *key, const struct tlsmon_ev_quic_info *q);
 /* The local program (README, "local"): an object, or null when there is none. */
 struct local_id;
 void out_json_local(struct jbuf *b, const char *key, const struct local_id *l);

@@ -20,24 +20,28 @@ static const struct {
 	const char *help;
 } fam_metric[AGG_FAMILY_MAX] = {
 	[AGG_HANDSHAKES] = { "tlsmon_handshakes_total",
-			     "Settled TLS handshakes by outcome and negotiated version "
-			     "(empty without a ServerHello)." },
+			     "Settled TLS handshakes by outcome, negotiated version "
+			     "(empty without a ServerHello) and transport (tcp, quic)." },
 	[AGG_FAILURES] = { "tlsmon_handshake_failures_total",
-			   "Failed handshakes by reason, server IP, SNI (empty: none sent) and how "
-			   "sure the reason is (confirmed, likely)." },
+			   "Failed handshakes by reason, server IP, SNI (empty: none sent), how "
+			   "sure the reason is (confirmed, likely) and transport (tcp, quic)." },
 	[AGG_ALERTS] = { "tlsmon_alerts_total",
-			 "TLS alerts seen in handshakes by sender, level and description "
-			 "(TLS 1.3: level unknown, description encrypted)." },
+			 "TLS alerts seen in handshakes by sender, level, description "
+			 "(TLS 1.3: level unknown, description encrypted) and transport (quic: "
+			 "a CONNECTION_CLOSE carrying a TLS alert)." },
 	[AGG_NEGOTIATED] = { "tlsmon_negotiated_total",
 			     "Handshakes with a ServerHello by the version and cipher suite "
-			     "the server chose." },
+			     "the server chose, and transport (tcp, quic)." },
 	[AGG_SERVERS] = { "tlsmon_server_handshakes_total",
-			  "Handshakes by server IP, server port and outcome." },
-	[AGG_SNI] = { "tlsmon_sni_handshakes_total", "Handshakes by SNI and outcome." },
+			  "Handshakes by server IP, server port (TCP or UDP, as transport says), "
+			  "outcome and transport (tcp, quic)." },
+	[AGG_SNI] = { "tlsmon_sni_handshakes_total",
+		      "Handshakes by SNI, outcome and transport (tcp, quic)." },
 	[AGG_CLIENTS] = { "tlsmon_client_handshakes_total",
-			  "Handshakes by client IP and outcome." },
+			  "Handshakes by client IP, outcome and transport (tcp, quic)." },
 	[AGG_JA4] = { "tlsmon_ja4_handshakes_total",
-		      "Handshakes by the client's JA4 fingerprint and outcome (empty: none)." },
+		      "Handshakes by the client's JA4 fingerprint (empty: none), outcome and "
+		      "transport (tcp, quic)." },
 	[AGG_CERT_FINDINGS] = { "tlsmon_cert_findings_total",
 				"Handshakes whose server certificate chain, sent in clear (TLS 1.2 "
 				"and below), had this finding, by server IP and SNI." },
@@ -48,21 +52,25 @@ static const struct {
 			      "When the leaf certificate a server presented for an SNI expires "
 			      "(notAfter, seconds since the epoch; the latest seen)." },
 	[AGG_SERVER_JA4] = { "tlsmon_server_ja4_handshakes_total",
-			     "Handshakes by server IP, client JA4 fingerprint and outcome." },
+			     "Handshakes by server IP, client JA4 fingerprint, outcome and "
+			     "transport (tcp, quic)." },
 	[AGG_PROCESSES] = { "tlsmon_process_handshakes_total",
 			    "Handshakes of a program of this host by its pod (namespace/name), "
-			    "container (runtime:id), systemd unit or command, and outcome." },
+			    "container (runtime:id), systemd unit or command, outcome and transport "
+			    "(tcp, quic)." },
 	[AGG_PROCESS_FAILURES] = { "tlsmon_process_failures_total",
-				   "Failed handshakes of a program of this host by process, reason "
-				   "and server IP." },
+				   "Failed handshakes of a program of this host by process, reason, "
+				   "server IP and transport (tcp, quic)." },
 };
 
 static const char *const hist_name[AGG_H_MAX][2] = {
 	[AGG_H_DURATION] = { "tlsmon_handshake_duration_seconds",
 			     "Time from the ClientHello until the handshake settled "
-			     "(established, failed or timed out), by outcome." },
+			     "(established, failed or timed out), by transport (tcp, quic) and "
+			     "outcome." },
 	[AGG_H_SERVER_HELLO] = { "tlsmon_server_hello_latency_seconds",
-				 "Time from the ClientHello to the ServerHello, by outcome." },
+				 "Time from the ClientHello to the ServerHello, by transport (tcp, "
+				 "quic) and outcome." },
 };
 
 /* Self-metrics read straight from struct run_stats. */
@@ -483,34 +491,37 @@ static void series_stats(struct out_prom *o, FILE *f)
 				agg_family(fam)->name, (unsigned long long)agg_folded(o->agg, fam));
 }
 
+/* One histogram's lines; lb: its labels but le. */
+static void hist_lines(FILE *f, const char *n, const char *lb, const struct agg_hist *h)
+{
+	uint64_t cum = 0;
+	int i;
+
+	for (i = 0; i < AGG_H_BUCKETS; i++) {
+		cum += h->bucket[i];
+		fprintf(f, "%s_bucket{%s,le=\"%g\"} %llu\n", n, lb, agg_bucket_le[i],
+			(unsigned long long)cum);
+	}
+	fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %llu\n", n, lb, (unsigned long long)h->count);
+	fprintf(f, "%s_sum{%s} %llu.%09llu\n", n, lb,
+		(unsigned long long)(h->sum_ns / 1000000000ull),
+		(unsigned long long)(h->sum_ns % 1000000000ull));
+	fprintf(f, "%s_count{%s} %llu\n", n, lb, (unsigned long long)h->count);
+}
+
 static void histograms(struct out_prom *o, FILE *f)
 {
-	const struct agg_hist *h;
-	uint64_t cum;
-	int id, oc, i;
+	char lb[64];
+	int id, t, oc;
 
 	for (id = 0; id < AGG_H_MAX; id++) {
-		const char *n = hist_name[id][0];
-
-		help_type(f, n, "histogram", hist_name[id][1]);
-		for (oc = 0; oc < OUTCOME_MAX; oc++) {
-			const char *on = outcome_name(oc);
-
-			h = agg_hist(o->agg, id, oc);
-			cum = 0;
-			for (i = 0; i < AGG_H_BUCKETS; i++) {
-				cum += h->bucket[i];
-				fprintf(f, "%s_bucket{outcome=\"%s\",le=\"%g\"} %llu\n", n, on,
-					agg_bucket_le[i], (unsigned long long)cum);
+		help_type(f, hist_name[id][0], "histogram", hist_name[id][1]);
+		for (t = 0; t < AGG_TRANSPORT_MAX; t++)
+			for (oc = 0; oc < OUTCOME_MAX; oc++) {
+				snprintf(lb, sizeof(lb), "transport=\"%s\",outcome=\"%s\"",
+					 agg_transport_name(t), outcome_name(oc));
+				hist_lines(f, hist_name[id][0], lb, agg_hist(o->agg, id, t, oc));
 			}
-			fprintf(f, "%s_bucket{outcome=\"%s\",le=\"+Inf\"} %llu\n", n, on,
-				(unsigned long long)h->count);
-			fprintf(f, "%s_sum{outcome=\"%s\"} %llu.%09llu\n", n, on,
-				(unsigned long long)(h->sum_ns / 1000000000ull),
-				(unsigned long long)(h->sum_ns % 1000000000ull));
-			fprintf(f, "%s_count{outcome=\"%s\"} %llu\n", n, on,
-				(unsigned long long)h->count);
-		}
 	}
 }
 

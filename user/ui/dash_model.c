@@ -71,6 +71,17 @@ static void rec_sni(char *dst, size_t len, const struct hs_record *r)
 		esc_name(dst, len, sni, n, cut);
 }
 
+/* The server's end, " quic" after it for QUIC: another server than TCP's. */
+static void rec_server(char *dst, size_t len, const struct hs_record *r)
+{
+	size_t n;
+
+	record_endpoint(r, SIDE_SERVER, dst, len);
+	n = strlen(dst);
+	if (r->quic)
+		snprintf(dst + n, len - n, " quic");
+}
+
 /* Append s; 0 when it fit, else nothing is appended. */
 static int append(char *dst, size_t len, size_t *o, const char *s)
 {
@@ -472,11 +483,13 @@ void dash_model_record(void *ctx, const struct hs_record *r)
 			b->by_reason[r->reason]++;
 	}
 	label = reason_label(r, lbuf, sizeof(lbuf));
-	record_endpoint(r, SIDE_SERVER, server, sizeof(server));
+	rec_server(server, sizeof(server), r);
 	record_endpoint(r, SIDE_CLIENT, client, sizeof(client));
 	rec_sni(sni, sizeof(sni), r);
 	rec_profile(prof, sizeof(prof), r);
 	dash_model_count(&m->all, r, label);
+	if (r->quic)
+		dash_model_count(&m->quic, r, label);
 
 	s = server_get(m, server);
 	dash_model_count(&s->c, r, label);

@@ -7,7 +7,9 @@
  * processes (dash_proc.h) and the negotiated versions and ciphers; a ring keeps the recent failures with
  * their evidence.  Past a table's cap the least failing, least recent entry
  * is folded into the table's "other" counts, so a server that starts failing
- * late still gets a row and nothing goes uncounted.
+ * late still gets a row and nothing goes uncounted.  A QUIC server is
+ * another row than the TCP one at the same address and port: its address
+ * ends in " quic", in the servers' table and in the failures alike.
  *
  * Every wire string (SNI, fingerprint, evidence) is stored escaped with
  * esc_term(): printable ASCII only.  No curses here; the view only reads.
@@ -33,7 +35,7 @@
 #define DASH_SRV_CIPHERS 8	/* suites a server was seen choosing */
 #define DASH_CLI_SERVERS 4	/* servers kept per client fingerprint */
 #define DASH_NAME 128		/* an escaped SNI, cut with "..." past this */
-#define DASH_ADDR 56		/* "[v6]:port" */
+#define DASH_ADDR 64		/* "[v6]:port", and " quic" */
 #define DASH_LABEL 48		/* "other_alert:certificate_unknown" */
 #define DASH_WHY 512
 #define DASH_MAX_PROCS 128	/* programs of this host (model/local_id.h) */
@@ -59,7 +61,7 @@ struct dash_sni {
 };
 
 struct dash_server {
-	char addr[DASH_ADDR];		/* "10.77.3.2:443", the key */
+	char addr[DASH_ADDR];		/* "10.77.3.2:443", the key; QUIC: "10.77.3.2:443 quic" */
 	struct dash_count c;
 	uint64_t last_ns;
 	struct dash_sni sni[DASH_SRV_SNIS];
@@ -178,6 +180,7 @@ struct dash_model {
 	struct dash_sec secs[DASH_SECS];	/* by sec % DASH_SECS */
 
 	struct dash_count all;
+	struct dash_count quic;		/* of those, QUIC's */
 	struct dash_server servers[DASH_MAX_SERVERS];
 	uint32_t n_servers;
 	struct dash_count servers_other;	/* folded past the cap */

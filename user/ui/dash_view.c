@@ -81,6 +81,11 @@ static void header(const struct dash_view *d, const struct dash_model *m)
 		     (unsigned long long)(m->all.total - m->all.failed - m->all.unknown),
 		     (unsigned long long)m->all.failed, r2, (unsigned long long)m->all.unknown,
 		     h->open);
+	/* QUIC's share, when there is one: its rows end in "quic" */
+	if (m->quic.total && k > 0 && (size_t)k < sizeof(line))
+		k += snprintf(line + k, sizeof(line) - k, "; quic %llu (%llu failed)",
+			      (unsigned long long)m->quic.total,
+			      (unsigned long long)m->quic.failed);
 	n = dash_query_nego(m, 0, idx);
 	for (i = 0; i < n; i++)
 		nego += m->versions[idx[i]].total;
@@ -178,8 +183,8 @@ static void help(void)
 		"s          sort: failures, fail%, handshakes, last seen",
 		"           (failures view: newest or oldest first)",
 		"p          pause the screen (collection goes on); Ctrl-L redraws",
-		"/          filter by SNI, IP, reason or process (Enter applies, Esc",
-		"           cancels, an empty filter shows all; Esc clears it)",
+		"/          filter by SNI, IP, reason, process or quic (Enter applies,",
+		"           Esc cancels, an empty filter shows all; Esc clears it)",
 		"arrows, j/k, PgUp, PgDn, Home, End   move the highlighted row",
 		"Enter      open it: a failure's whole handshake and timeline, a",
 		"           server, a client fingerprint, a process (certificates:",

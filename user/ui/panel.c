@@ -108,7 +108,8 @@ int panel_servers(struct dash_view *d, const struct dash_model *m, int y, int h,
 	if (detail)
 		first = dash_view_follow(d, V_SERVERS, n, h - 1);
 	for (i = first; i < n && (int)(i - first) < h - 1; i++) {
-		aw = draw_widest(aw, m->servers[idx[i]].addr, 40);
+		/* room for a v6 address and its " quic" */
+		aw = draw_widest(aw, m->servers[idx[i]].addr, 48);
 		rw = draw_widest(rw, dash_query_main_reason(&m->servers[idx[i]].c), 32);
 	}
 	sw = COLS - (aw + 1) - (hs ? 8 : 0) - 7 - 7 - (rw + 1) - 1;
@@ -309,7 +310,7 @@ int panel_failures(struct dash_view *d, const struct dash_model *m, int y, int h
 	first = dash_view_follow(d, view, n, detail ? (h - 1) / 5 : h - 1);
 	for (i = first; i < n && (int)(i - first) < h; i++) {
 		lw = draw_widest(lw, fl[i]->label, 32);
-		aw = draw_widest(aw, fl[i]->server, 40);
+		aw = draw_widest(aw, fl[i]->server, 48);
 	}
 	draw_row_init(&r, COLS);
 	draw_row_colf(&r, 8, 0, "UTC");
