@@ -8,6 +8,8 @@
  *   the client's Initial, a server close     no_shared_alpn (0x0178); 0x0128 from a
  *     0x0178 / 0x0128 in an Initial          server that took this suite before:
  *                                            other_alert (its profile, as on TCP)
+ *   the client's close 0x012a in an Initial  client_rejected_server_cert
+ *     after the server's ServerHello
  *   a Version Negotiation                    quic_version_negotiation
  *   the client's Initial, then silence       no_server_response after the timeout
  *   a Retry, the client's Initial again      established, one retry counted
@@ -104,6 +106,11 @@ static int teardown(void **state)
 	return 0;
 }
 
+static struct rig *g_of(void **state)
+{
+	return *state;
+}
+
 static const uint8_t cl[16] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 7 };
 static const uint8_t sv[16] = { [10] = 0xff, [11] = 0xff, 198, 51, 100, 1 };
 static const uint8_t rfc_dcid[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
@@ -195,6 +202,34 @@ static void test_refusals(void **state)
 	 * this client's TLS_AES_128_GCM_SHA256: not the cipher, as on TCP
 	 */
 	assert_int_equal(g->seen.reason, REASON_OTHER_ALERT);
+}
+
+/*
+ * The client refuses the server's flight and says so in an Initial too (RFC
+ * 9000 10.2.3: before the handshake is confirmed, a close goes in every
+ * space the peer may read): bad_certificate (0x012a) after the
+ * ServerHello, on TCP the client's certificate alert.
+ */
+static void test_client_close(void **state)
+{
+	static const uint8_t sscid[8] = { 0xf0, 0x67, 0xa5, 0x50, 0x2a, 0x42, 0x62, 0xb5 };
+	uint8_t pl[64] = { 0x1c, 0x41, 0x2a, 0x06, 0x00 }, dg[1200];
+	struct quic_keys ck;
+	long n;
+
+	client_initial(g_of(state), 40009, 70 * SEC);
+	feed(g_of(state), 1, dg, qv_unhex(RFC9001_SERVER_INITIAL, dg, sizeof(dg)), 40009,
+	     70 * SEC + 1000);
+	/* the client's next Initial: to the server's SCID, keys of the first DCID */
+	assert_int_equal(quic_initial_keys(QUIC_V1, rfc_dcid, 8, 0, &ck), 0);
+	n = quic_seal_initial(&ck, QUIC_V1, sscid, 8, NULL, 0, 1, pl, sizeof(pl), dg, sizeof(dg));
+	assert_true(n > 0);
+	feed(g_of(state), 0, dg, n, 40009, 70 * SEC + 2000);
+	settle(g_of(state), 80 * SEC);
+	assert_int_equal(g_of(state)->seen.n, 1);
+	assert_int_equal(g_of(state)->seen.outcome, OUTCOME_FAILED);
+	assert_int_equal(g_of(state)->seen.reason, REASON_CLIENT_REJECTED_SERVER_CERT);
+	assert_int_equal(g_of(state)->seen.cipher, 0x1301);
 }
 
 static void test_vn_and_silence(void **state)
@@ -326,6 +361,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_established),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_client_close),
 		cmocka_unit_test(test_vn_and_silence),
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_tcp_and_quic_one_tuple),
