@@ -378,11 +378,11 @@ static void test_pick_follow(void **state)
 
 	(void)state;
 	p.sel = 2;			/* a key: Down, Down */
-	assert_int_equal(dash_pick_follow(&p, 0, 10, 5), 0);
+	assert_int_equal(dash_view_pick_follow(&p, 0, 10, 5), 0);
 	assert_int_equal(p.sel, 2);	/* the keys win */
-	assert_int_equal(dash_pick_follow(&p, 7, 10, 5), 3);
+	assert_int_equal(dash_view_pick_follow(&p, 7, 10, 5), 3);
 	assert_int_equal(p.sel, 7);	/* its item moved to 7 */
-	assert_int_equal(dash_pick_follow(&p, -1, 4, 5), 0);
+	assert_int_equal(dash_view_pick_follow(&p, -1, 4, 5), 0);
 	assert_int_equal(p.sel, 3);	/* gone, fewer rows: the nearest */
 }
 

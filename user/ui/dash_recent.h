@@ -11,11 +11,6 @@
 #include "ui/dash_model.h"
 #include "ui/dash_view.h"
 
-/*
- * The keys of a list over the views: back (1, *on cleared), a view (0, *on
- * cleared: the dashboard switches), s (1: one order); -1 for none of them.
- */
-int dash_over_key(int *on, int c);
 /* A key while shown (v->recent_on): 1 taken, 0 for the dashboard. */
 int dash_recent_key(struct dash_view *v, int c);
 /* Rows 2 to the bottom. */

@@ -348,3 +348,49 @@ void dash_view_draw(struct dash_view *d, const struct dash_model *m)
 		help();
 	refresh();
 }
+
+int dash_view_pick_follow(struct dash_pick *p, int at, unsigned n, int rows)
+{
+	if (at >= 0 && p->sel == p->drawn)
+		p->sel = at;
+	if (rows < 1)
+		rows = 1;
+	if (p->sel > (int)n - 1)
+		p->sel = (int)n - 1;
+	if (p->sel < 0)
+		p->sel = 0;
+	if (p->first > p->sel)
+		p->first = p->sel;
+	if (p->sel >= p->first + rows)
+		p->first = p->sel - rows + 1;
+	if (p->first > (int)n - rows)
+		p->first = (int)n - rows;
+	if (p->first < 0)
+		p->first = 0;
+	p->drawn = p->sel;
+	return p->first;
+}
+
+int dash_view_over_key(int *on, int c)
+{
+	switch (c) {
+	case 27:
+	case 'q':
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+	case KEY_LEFT:
+		*on = 0;
+		return 1;
+	case '\t':
+	case KEY_BTAB:
+	case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+		*on = 0;	/* and on to the view */
+		return 0;
+	case 's':
+	case 'S':
+		return 1;	/* one order */
+	default:
+		return -1;
+	}
+}

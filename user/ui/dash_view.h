@@ -16,7 +16,7 @@
 
 enum dash_view_id { V_OVERVIEW, V_SERVERS, V_CLIENTS, V_NEGO, V_FAILURES, V_CERTS, V_PROCS, V_MAX };
 
-/* A list's highlight that stays on its item as rows move (dash_pick_follow()). */
+/* A list's highlight that stays on its item as rows move (dash_view_pick_follow()). */
 struct dash_pick {
 	int sel, first;
 	int drawn;			/* sel at the last draw: keys moved it if not */
@@ -61,7 +61,12 @@ void dash_view_selected(struct dash_view *d, int kind, const char *key, uint64_t
  * at the last draw is now (-1: gone, or unknown); followed unless keys moved
  * the highlight since.
  */
-int dash_pick_follow(struct dash_pick *p, int at, unsigned n, int rows);
+int dash_view_pick_follow(struct dash_pick *p, int at, unsigned n, int rows);
+/*
+ * The keys of a list over the views: back (1, *on cleared), a view (0, *on
+ * cleared: the dashboard switches), s (1: one order); -1 for none of them.
+ */
+int dash_view_over_key(int *on, int c);
 
 /* The whole screen, refreshed. */
 void dash_view_draw(struct dash_view *v, const struct dash_model *m);

@@ -126,7 +126,7 @@ int dash_whatif_key(struct dash_view *v, int c, char *note, size_t len)
 		dash_whatif_prompt(v);
 		return 1;
 	}
-	return dash_over_key(&v->whatif_on, c) > 0;
+	return dash_view_over_key(&v->whatif_on, c) > 0;
 }
 
 /* The filter (/) on an offer: its JA4, servers, SNIs, processes or verdict. */
@@ -172,7 +172,7 @@ static void follow(struct dash_whatif *w, int rows)
 	for (i = 0; w->sel_o && i < w->n && at < 0; i++)
 		if (w->rows[i].o == w->sel_o)
 			at = i;
-	dash_pick_follow(&w->pick, at, w->n, rows);
+	dash_view_pick_follow(&w->pick, at, w->n, rows);
 	w->sel_o = w->n ? w->rows[w->pick.sel].o : NULL;
 }
 
