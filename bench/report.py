@@ -99,8 +99,8 @@ GOAL_CH_FIN_NS = 100
 NON_TLS = ["non_tcp", "tcp_ack", "not_tls", "app_untracked"]
 
 
-def pkt_rows():
-    rows = tsv("pkt.tsv")
+def pkt_rows(name="pkt.tsv"):
+    rows = tsv(name)
     if not rows:
         return None
     head = rows[0]
@@ -223,6 +223,42 @@ def section_pkt(summary):
             "figures, the only ones that measure exactly one hello on a fresh flow; the "
             "self-cleaning hello + FIN on the repeat figures):", "",
             table(["Case", "Goal", "Measured", "Verdict"], goals), ""]
+    return out
+
+
+# ---------------------------------------------------------------- 1d. --pcap-dir on
+
+def section_pcap(summary):
+    """The per-packet cost with --pcap-dir's frame shipping on, beside the same run's off."""
+    on, off = pkt_rows("pkt-pcap.tsv"), pkt_rows()
+    out = ["## 1d. Per-packet cost with --pcap-dir on", ""]
+    if not on or not off:
+        out.append("Not measured in this run (see `pkt-pcap.err` in the results).")
+        return out
+    bad = [d for d in on.values() if d["path"].startswith("MISMATCH")]
+    out += ["`bench_pkt --pcap`: the same cases with the datapath loaded as `--pcap-dir` "
+            "loads it (each tracked flow's frames sent to userspace too, 64 per flow, "
+            "payload cut at 128 bytes except hellos and alerts), fewer runs than section 1; "
+            "off: section 1's figures. Off, the frame step is not in the program at all "
+            "(a load-time constant). Path checks as in section 1, the frames left out: "
+            + ("all matched." if not bad else f"**{len(bad)} case(s) did NOT match**."), ""]
+    rows = []
+    order = ["non_tcp", "tcp_ack", "not_tls", "app_untracked", "ch", "ch_pq", "sh", "alert",
+             "ch_fin", "sh_fin"]
+    for c, m in ((c, m) for c in order for m in ("repeat", "single-warm", "single-cold")):
+        d, o = on.get((c, m)), off.get((c, m))
+        if not d:
+            continue
+        rows.append([d["name"], m, fnum(o["over_ns"], 0) if o else "-", fnum(d["over_ns"], 0),
+                     fnum(d["over_ns"] - o["over_ns"], 0) if o else "-"])
+    out += [table(["Case", "Method", "off: ns over empty", "on: ns over empty", "on - off"],
+                  rows), ""]
+    for c, m, goal in (("ch", "single-warm", GOAL_CH_NS), ("sh", "single-warm", GOAL_SH_NS),
+                       ("ch_fin", "repeat", GOAL_CH_FIN_NS)):
+        d = on.get((c, m))
+        if d:
+            summary.append(["1d", f"--pcap-dir on: {d['name']} ({m})", f"<= {goal} ns over empty XDP",
+                            f"{fnum(d['over_ns'], 0)} ns over", verdict_over(d["over_ns"], goal)])
     return out
 
 
@@ -891,6 +927,7 @@ def main():
     summary = []
     body = []
     body += section_pkt(summary)
+    body += section_pcap(summary)
     body += section_verifier(summary)
     body += section_sockid(summary)
     body += section_quic(summary)

@@ -137,6 +137,10 @@ section_pkt() {
 	timeout -k 5 600 "$BIN/bench_pkt" --repeat $repeat --rounds $rounds --samples $samples \
 		>"$RES/pkt.tsv" 2>"$RES/pkt.err" ||
 		log "bench_pkt: a path check did not match, or it failed (see $RES/pkt.tsv, pkt.err)"
+	# the same with --pcap-dir's frame shipping on: what the option costs
+	timeout -k 5 600 "$BIN/bench_pkt" --pcap --repeat $((repeat / 4)) --rounds $rounds \
+		--samples $((samples / 4)) >"$RES/pkt-pcap.tsv" 2>"$RES/pkt-pcap.err" ||
+		log "bench_pkt --pcap: a path check did not match, or it failed (see $RES/pkt-pcap.err)"
 	mark pkt end
 	"$BIN/bench_verifier" "$ROOT/$OUT/tlsmon.bpf.o" >"$RES/verifier.tsv" 2>"$RES/verifier.err" ||
 		log "bench_verifier failed (see $RES/verifier.err)"
