@@ -48,11 +48,15 @@ int tlsmon_xdp(struct xdp_md *ctx)
 		.ctx = ctx,
 		.data = (void *)(long)ctx->data,
 		.data_end = (void *)(long)ctx->data_end,
-		.ifindex = ctx->ingress_ifindex,
 		.hook = TLSMON_HOOK_XDP,
 	};
+	int r = dp_prefilter(pk.data, pk.data_end, DP_CFG(decap));
 
-	dp_handle(&pk, TLSMON_HOOK_XDP);
+	if (r == DP_PRE_DONE)
+		return XDP_PASS;
+	/* read only now: the kernel turns it into three dependent loads (rxq, dev, ifindex) */
+	pk.ifindex = ctx->ingress_ifindex;
+	dp_handle_pre(&pk, TLSMON_HOOK_XDP, r);
 	return XDP_PASS;
 }
 

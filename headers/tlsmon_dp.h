@@ -191,10 +191,9 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 }
 
 /* The whole datapath for one frame: the pre-filter, then the rest. */
-TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
+/* The rest of a frame's way, once the pre-filter said r (DP_PRE_*). */
+TLSP_INLINE void dp_handle_pre(const struct dp_pkt *pk, const int hook, int r)
 {
-	int r = pk->data ? dp_prefilter(pk->data, pk->data_end, DP_CFG(decap)) : DP_PRE_FULL;
-
 	if (r == DP_PRE_DONE)
 		return;
 	if (r == DP_PRE_QUIC) {
@@ -202,6 +201,12 @@ TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
 		return;
 	}
 	dp_handle_full(pk, hook);
+}
+
+TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
+{
+	dp_handle_pre(pk, hook,
+		      pk->data ? dp_prefilter(pk->data, pk->data_end, DP_CFG(decap)) : DP_PRE_FULL);
 }
 
 #endif /* TLSMON_DP_H */
