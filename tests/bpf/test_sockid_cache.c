@@ -150,13 +150,29 @@ static void test_second_connect_cached(void **state)
 	assert_int_equal(idents_of(getpid(), &k), 1);
 }
 
-/* a child's two local ports, sent through fd; 0 ports when it failed */
-static void report(int fd, uint16_t a, uint16_t b)
+/*
+ * Fork a child that makes one connection and sends its local port down a
+ * pipe: in the child, the pipe's write end (for its second port); in the
+ * parent, -1, with the read end in *rfd and the child in *child.
+ */
+static int fork_connected(int *rfd, pid_t *child)
 {
-	uint16_t p[2] = { a, b };
+	uint16_t p;
+	int pfd[2];
 
-	if (write(fd, p, sizeof(p)) != sizeof(p))
-		_exit(3);
+	assert_int_equal(pipe(pfd), 0);
+	*child = fork();
+	assert_true(*child >= 0);
+	if (*child == 0) {
+		close(pfd[0]);
+		p = connect_once();
+		if (write(pfd[1], &p, sizeof(p)) != sizeof(p))
+			_exit(3);
+		return pfd[1];
+	}
+	close(pfd[1]);
+	*rfd = pfd[0];
+	return -1;
 }
 
 static void read_ports(int fd, pid_t child, uint16_t p[2])
@@ -165,7 +181,7 @@ static void read_ports(int fd, pid_t child, uint16_t p[2])
 	ssize_t n = 1;
 	int st = 0;
 
-	/* the exec() test's two ports come in two writes */
+	/* the two ports come in two writes */
 	while (got < 2 * sizeof(p[0]) && n > 0) {
 		n = read(fd, (char *)p + got, 2 * sizeof(p[0]) - got);
 		got += n > 0 ? (size_t)n : 0;
@@ -182,22 +198,16 @@ static void test_exec_names_new_program(void **state)
 	char py[PATH_MAX], port[16], fdarg[16];
 	struct sockid_val v;
 	uint16_t p[2];
-	int pipefd[2];
+	int rfd, wfd;
 	pid_t c;
 
 	(void)state;
 	if (!realpath("/usr/bin/python3", py))
 		skip();
-	assert_int_equal(pipe(pipefd), 0);
-	c = fork();
-	assert_true(c >= 0);
-	if (c == 0) {
-		close(pipefd[0]);
-		p[0] = connect_once();
-		if (write(pipefd[1], p, sizeof(p[0])) != sizeof(p[0]))
-			_exit(3);
+	wfd = fork_connected(&rfd, &c);
+	if (wfd >= 0) {
 		snprintf(port, sizeof(port), "%u", lport);
-		snprintf(fdarg, sizeof(fdarg), "%d", pipefd[1]);
+		snprintf(fdarg, sizeof(fdarg), "%d", wfd);
 		execl("/usr/bin/python3", "python3", "-c",
 		      "import os, socket, struct, sys\n"
 		      "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
@@ -205,8 +215,7 @@ static void test_exec_names_new_program(void **state)
 		      port, fdarg, (char *)NULL);
 		_exit(4);
 	}
-	close(pipefd[1]);
-	read_ports(pipefd[0], c, p);
+	read_ports(rfd, c, p);
 	entry(p[0], &v);
 	assert_string_equal(v.exe, self_exe);
 	assert_int_equal(v.pid, c);
@@ -222,7 +231,7 @@ static void test_move_names_new_cgroup(void **state)
 	char dir[PATH_MAX], procs[PATH_MAX + 16], rel[64];
 	struct sockid_val v;
 	uint16_t p[2];
-	int pipefd[2], i;
+	int rfd, wfd, i;
 	FILE *f;
 	pid_t c;
 
@@ -233,21 +242,15 @@ static void test_move_names_new_cgroup(void **state)
 	snprintf(dir, sizeof(dir), "%s%s", cg_root, rel);
 	assert_true(!mkdir(dir, 0755) || errno == EEXIST);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
-	assert_int_equal(pipe(pipefd), 0);
-	c = fork();
-	assert_true(c >= 0);
-	if (c == 0) {
-		close(pipefd[0]);
-		p[0] = connect_once();
+	wfd = fork_connected(&rfd, &c);
+	if (wfd >= 0) {
 		f = fopen(procs, "w");
 		if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
 			_exit(5);
 		p[1] = connect_once();
-		report(pipefd[1], p[0], p[1]);
-		_exit(0);
+		_exit(write(wfd, &p[1], sizeof(p[1])) == sizeof(p[1]) ? 0 : 3);
 	}
-	close(pipefd[1]);
-	read_ports(pipefd[0], c, p);
+	read_ports(rfd, c, p);
 	/* the child is gone: its cgroup can go (it may take a moment to empty) */
 	for (i = 0; i < 50 && rmdir(dir); i++)
 		usleep(100000);
