@@ -41,22 +41,35 @@ DP_PARSE_DEFINE(xdp, struct xdp_md, TLSMON_HOOK_XDP)
 DP_PARSE_DEFINE(skb, struct __sk_buff, TLSMON_HOOK_TC_EGRESS)
 
 /* Frags-aware: jumbo frames and multi-buffer packets reach us whole. */
-SEC("xdp.frags")
-int tlsmon_xdp(struct xdp_md *ctx)
+/*
+ * Past the pre-filter: a function of its own, so that the pre-filter's path,
+ * most packets', pays for none of the full path's registers and stack in
+ * the program's prologue and epilogue.
+ */
+__attribute__((noinline)) int tlsmon_xdp_full(struct xdp_md *ctx, int r)
 {
 	struct dp_pkt pk = {
 		.ctx = ctx,
-		.data = (void *)(long)ctx->data,
-		.data_end = (void *)(long)ctx->data_end,
 		.hook = TLSMON_HOOK_XDP,
 	};
-	int r = dp_prefilter(pk.data, pk.data_end, DP_CFG(decap));
 
-	if (r == DP_PRE_DONE)
-		return XDP_PASS;
+	if (!ctx)
+		return 0;
+	pk.data = (void *)(long)ctx->data;
+	pk.data_end = (void *)(long)ctx->data_end;
 	/* read only now: the kernel turns it into three dependent loads (rxq, dev, ifindex) */
 	pk.ifindex = ctx->ingress_ifindex;
 	dp_handle_pre(&pk, TLSMON_HOOK_XDP, r);
+	return 0;
+}
+
+SEC("xdp.frags")
+int tlsmon_xdp(struct xdp_md *ctx)
+{
+	int r = dp_prefilter((void *)(long)ctx->data, (void *)(long)ctx->data_end);
+
+	if (r != DP_PRE_DONE)
+		tlsmon_xdp_full(ctx, r);
 	return XDP_PASS;
 }
 

@@ -18,6 +18,35 @@
 #define TLSMON_SUBPROG static
 #endif
 
+/*
+ * 16- and 32-bit fields as they are on the wire (network order).  One load in BPF,
+ * where a packet load may be unaligned; a byte-wise (packed) struct
+ * field costs a load per byte and a shift and an or for each but the first.
+ */
+TLSP_INLINE __u16 dp_wire16(const __u8 *p)
+{
+#ifdef __bpf__
+	return *(const __u16 *)p;
+#else
+	__u16 v;
+
+	__builtin_memcpy(&v, p, 2);
+	return v;
+#endif
+}
+
+TLSP_INLINE __u32 dp_wire32(const __u8 *p)
+{
+#ifdef __bpf__
+	return *(const __u32 *)p;
+#else
+	__u32 v;
+
+	__builtin_memcpy(&v, p, 4);
+	return v;
+#endif
+}
+
 TLSP_INLINE void dp_count(__u32 c, __u64 n)
 {
 	__u64 *v = dp_array(counters, c);

@@ -40,6 +40,8 @@ TLSP_INLINE int dp_hello_start(const __u8 *p, __u32 n)
  * part of either IP header.
  */
 #define DP_PREFILTER_MIN_LEN (sizeof(struct ethhdr) + sizeof(struct ipv6hdr))
+#define DP_ETH_LEN 14		/* an untagged Ethernet header */
+#define DP_ETH_PROTO 12		/* its EtherType */
 
 /* IPv6 extension headers: only the full parse walks them. */
 TLSP_INLINE int dp_ipv6_ext(__u8 proto)
@@ -60,83 +62,80 @@ TLSP_INLINE int dp_ipv6_ext(__u8 proto)
  * extension headers, fragments, tunnels, short or odd ones) takes the full
  * path, which counts what it skips.  Most packets on a busy host end here.
  */
-TLSP_INLINE int dp_prefilter(const void *data, const void *data_end, int decap)
+TLSP_INLINE int dp_prefilter(const void *data, const void *data_end)
 {
-	const struct ethhdr *eth = (const struct ethhdr *)data;
-	const np_iphdr *iph = 0;
-	const np_ipv6hdr *ip6 = 0;
-	int v6 = 0;	/* a flag, not a NULL test of iph: the verifier does not know a
-			 * packet pointer is never NULL, and would try ip6 = NULL */
-	const np_tcphdr *th;
+	const __u8 *d = (const __u8 *)data;
 	const struct np_udp *uh;
 	const __u8 *l4, *pl;
-	__u32 ihl, tot, doff, a[8], x, *hint;
-	__u8 proto, tf;
+	__u32 ihl, l4_len, doff, a[8], x, *hint;
+	__u16 eth_proto;
+	__u8 proto, vihl;
 
-	if ((const void *)((const __u8 *)data + DP_PREFILTER_MIN_LEN) > data_end)
+	/* one bound for both fixed IP headers: no field below is checked again */
+	if ((const void *)(d + DP_PREFILTER_MIN_LEN) > data_end)
 		return 0;
-	if (eth->h_proto == np_htons(ETH_P_IP)) {
-		iph = (const np_iphdr *)(eth + 1);
-		if ((const void *)(iph + 1) > data_end || iph->version != 4)
+	eth_proto = dp_wire16(d + DP_ETH_PROTO);
+	if (eth_proto == np_htons(ETH_P_IP)) {
+		vihl = d[DP_ETH_LEN];
+		proto = d[DP_ETH_LEN + 9];
+		/* version 4 and a header of 20 to 60 bytes, in one compare */
+		if ((__u8)(vihl - 0x45) > 0x0a)
 			return 0;
-		ihl = iph->ihl * 4;
-		tot = np_ntohs(iph->tot_len);
-		proto = iph->protocol;
-		if (ihl < sizeof(*iph) || tot < ihl)
+		ihl = (vihl & 15) * 4;
+		l4_len = np_ntohs(dp_wire16(d + DP_ETH_LEN + 2)) - ihl;
+		if ((__s32)l4_len < 0)
 			return 0;
 		/* MF set or a non-zero offset: a fragment, counted by the full path */
-		if (iph->frag_off & np_htons(0x3fff))
+		if (dp_wire16(d + DP_ETH_LEN + 6) & np_htons(0x3fff))
 			return proto != IPPROTO_TCP;
-	} else if (eth->h_proto == np_htons(ETH_P_IPV6)) {
-		ip6 = (const np_ipv6hdr *)(eth + 1);
-		if ((const void *)(ip6 + 1) > data_end || ip6->version != 6)
+		l4 = d + DP_ETH_LEN + ihl;
+	} else if (eth_proto == np_htons(ETH_P_IPV6)) {
+		if ((d[DP_ETH_LEN] >> 4) != 6)
 			return 0;
-		ihl = sizeof(*ip6);
-		tot = sizeof(*ip6) + np_ntohs(ip6->payload_len);
-		proto = ip6->nexthdr;
-		v6 = 1;
+		l4_len = np_ntohs(dp_wire16(d + DP_ETH_LEN + 4));
+		proto = d[DP_ETH_LEN + 6];
+		l4 = d + DP_ETH_LEN + sizeof(struct ipv6hdr);
 	} else {
 		return 0;
 	}
-	l4 = (const __u8 *)(eth + 1) + ihl;
-	if (proto == IPPROTO_TCP) {
-		th = (const np_tcphdr *)l4;
-		if ((const void *)(th + 1) > data_end)
-			return 0;
-		doff = th->doff * 4;
-		tf = np_tcp_flags(th);
-		if (doff < sizeof(*th) || (tf & (NP_TCP_SYN | NP_TCP_FIN | NP_TCP_RST)) ||
-		    tot < ihl + doff)
-			return 0;
-		if (tot == ihl + doff)
-			return 1;	/* no payload */
-		/* payload: a hello starts the full path, and so does a flow we track */
-		pl = l4 + doff;
-		if (tot - ihl - doff < DP_HELLO_PEEK || (const void *)(pl + DP_HELLO_PEEK) > data_end ||
-		    dp_hello_start(pl, DP_HELLO_PEEK))
-			return 0;
-		if (!v6) {	/* IPv4, with or without options */
-			__builtin_memcpy(a, &iph->saddr, 8);	/* source and destination */
-			x = a[0] ^ a[1];
-		} else {
-			__builtin_memcpy(a, &ip6->saddr, 32);	/* source and destination */
-			x = a[0] ^ a[1] ^ a[2] ^ a[3] ^ a[4] ^ a[5] ^ a[6] ^ a[7];
-		}
-		hint = dp_hint_slot(dp_hash_mix(x, np_ntohs(th->source), np_ntohs(th->dest)) &
-				    (TLSMON_HINT_SLOTS - 1));
-		return hint && dp_hint_get(hint) == 0;
-	}
-	if (proto == IPPROTO_UDP && dp_quic_peek(l4, data_end, tot - ihl))
-		return DP_PRE_QUIC;
-	if (!decap)
-		return !dp_ipv6_ext(proto);
 	if (proto == IPPROTO_UDP) {
+		if (dp_quic_peek(l4, data_end, l4_len))
+			return DP_PRE_QUIC;
+		if (!DP_CFG(decap))
+			return 1;
 		uh = (const struct np_udp *)l4;
 		if ((const void *)(&uh->dest + 1) > data_end)	/* the ports are all it reads */
 			return 0;
 		return uh->dest != np_htons(NP_UDP_VXLAN) && uh->dest != np_htons(NP_UDP_GENEVE) &&
 		       uh->dest != np_htons(NP_UDP_GTPU);
 	}
+	if (proto == IPPROTO_TCP) {
+		if ((const void *)(l4 + sizeof(np_tcphdr)) > data_end)
+			return 0;
+		doff = (l4[12] >> 4) * 4;
+		if (doff < sizeof(np_tcphdr) ||
+		    (l4[NP_TCP_FLAGS_OFF] & (NP_TCP_SYN | NP_TCP_FIN | NP_TCP_RST)) || l4_len < doff)
+			return 0;
+		if (l4_len == doff)
+			return 1;	/* no payload */
+		/* payload: a hello starts the full path, and so does a flow we track */
+		pl = l4 + doff;
+		if (l4_len - doff < DP_HELLO_PEEK || (const void *)(pl + DP_HELLO_PEEK) > data_end ||
+		    dp_hello_start(pl, DP_HELLO_PEEK))
+			return 0;
+		if (eth_proto == np_htons(ETH_P_IP)) {	/* with or without options */
+			__builtin_memcpy(a, d + DP_ETH_LEN + 12, 8);	/* source and destination */
+			x = a[0] ^ a[1];
+		} else {
+			__builtin_memcpy(a, d + DP_ETH_LEN + 8, 32);	/* source and destination */
+			x = a[0] ^ a[1] ^ a[2] ^ a[3] ^ a[4] ^ a[5] ^ a[6] ^ a[7];
+		}
+		hint = dp_hint_slot(dp_hash_mix(x, np_ntohs(dp_wire16(l4)), np_ntohs(dp_wire16(l4 + 2))) &
+				    (TLSMON_HINT_SLOTS - 1));
+		return hint && dp_hint_get(hint) == 0;
+	}
+	if (!DP_CFG(decap))
+		return !dp_ipv6_ext(proto);
 	/* IPv6 extension headers and IP-in-IP take the full parse */
 	return !dp_ipv6_ext(proto) && proto != IPPROTO_IPIP && proto != IPPROTO_IPV6;
 }

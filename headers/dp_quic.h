@@ -30,28 +30,45 @@
  * ngtcp2 does) clear it at random, the version says enough.  0-RTT and
  * Handshake packets, short headers and other versions: no.
  */
+/*
+ * The long-header bit.  Widened and hidden from the compiler, which would
+ * otherwise test the byte's sign, three instructions in BPF instead of one.
+ */
+TLSP_INLINE int dp_quic_lh(const __u8 *p)
+{
+	__u32 b = p[0];
+
+	TLSP_OPAQUE(b);
+	return b >= 0x80;
+}
+
 TLSP_INLINE int dp_quic_long(const __u8 *p)
 {
-	__u32 v = (__u32)p[1] << 24 | (__u32)p[2] << 16 | (__u32)p[3] << 8 | p[4];
-	__u8 type = p[0] & 0x30;
+	__u32 v;
+	__u8 type;
 
-	if (!(p[0] & 0x80))
+	if (!dp_quic_lh(p))
 		return 0;
+	v = dp_wire32(p + 1);	/* the version, compared in network order */
+	type = p[0] & 0x30;
 	if (v == 0)
 		return 1;
-	if (v == TLSMON_QUIC_V1)
+	if (v == np_ntohl(TLSMON_QUIC_V1))
 		return type == 0x00 || type == 0x30;
-	if (v == TLSMON_QUIC_V2)
+	if (v == np_ntohl(TLSMON_QUIC_V2))
 		return type == 0x10 || type == 0x00;
 	return 0;
 }
 
-/* The pre-filter's look at a UDP header at l4 (l4_len bytes of IP payload). */
+/*
+ * The pre-filter's look at a UDP header at l4 (l4_len bytes of IP payload):
+ * the long-header bit first, as most UDP is not a long header.
+ */
 TLSP_INLINE int dp_quic_peek(const __u8 *l4, const void *data_end, __u32 l4_len)
 {
 	const __u8 *p = l4 + DP_UDP_HDR_LEN;
 
-	if (l4_len < DP_UDP_HDR_LEN + DP_QUIC_PEEK || (const void *)(p + DP_QUIC_PEEK) > data_end)
+	if ((const void *)(p + DP_QUIC_PEEK) > data_end || l4_len < DP_UDP_HDR_LEN + DP_QUIC_PEEK)
 		return 0;
 	return dp_quic_long(p);
 }

@@ -206,7 +206,7 @@ TLSP_INLINE void dp_handle_pre(const struct dp_pkt *pk, const int hook, int r)
 TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
 {
 	dp_handle_pre(pk, hook,
-		      pk->data ? dp_prefilter(pk->data, pk->data_end, DP_CFG(decap)) : DP_PRE_FULL);
+		      pk->data ? dp_prefilter(pk->data, pk->data_end) : DP_PRE_FULL);
 }
 
 #endif /* TLSMON_DP_H */
