@@ -10,7 +10,9 @@
  * TLSMON_C_PKT_CUT): the frame's headers and pkt_snap payload bytes, or the
  * whole frame (up to TLSMON_PKT_MAX, flagged when longer) when a hello or an
  * alert record starts its payload, or a hello begun earlier goes on in it,
- * so that a capture shows them whole.
+ * so that a capture shows them whole.  A payload that is just one hello
+ * record goes as its headers only (TLSMON_PKT_F_HELLO): the HELLO event
+ * carries the message, and userspace puts the frame back together.
  * SYNs and SYN-ACKs are sent too (dp_pkt_syn), before their flow exists:
  * userspace keeps them aside until a flow of theirs comes.  Bare ACKs never
  * reach it: the pre-filter keeps them off the slow path, on or off.
@@ -30,6 +32,32 @@ TLSP_INLINE int dp_pkt_whole(const struct tlsmon_scratch *s)
 	if (n >= 3 && p[0] == TLS_CT_ALERT && p[1] == 3)
 		return 1;
 	return dp_hello_start(p, n) != 0;
+}
+
+/*
+ * The payload is one handshake record (5-byte header) holding one hello
+ * message and nothing else, which the HELLO event of this packet carries
+ * (dp_hello_ship): the PKT event then takes the frame up to the message, and
+ * userspace (pktbuf) puts the message back.  Anything else is shipped as
+ * before.  1: so; 0: not (or the message's length could not be read).
+ */
+TLSP_INLINE int dp_pkt_hello_only(const struct dp_pkt *pk, const int hook,
+				  const struct tlsmon_scratch *s)
+{
+	const __u8 *p = s->pre;
+	__u8 b[4] = {};
+	__u32 rl, ml;
+
+	if (s->pkt_plen < 9 || p[0] != TLS_CT_HANDSHAKE || p[1] != 3 ||
+	    (p[5] != TLS_HS_CLIENT_HELLO && p[5] != TLS_HS_SERVER_HELLO))
+		return 0;
+	rl = (__u32)p[3] << 8 | p[4];
+	if (s->pkt_plen != 5 + rl || rl > TLSMON_HELLO_MAX)
+		return 0;
+	if (dp_load(pk, hook, s->pkt_poff + 6, b, 3) < 0)
+		return 0;
+	ml = (__u32)b[0] << 16 | (__u32)b[1] << 8 | b[2];
+	return rl == 4 + ml;
 }
 
 /* dir's flag for dp_pkt_ship: no flow (a SYN), f is not one and has no budget */
@@ -69,8 +97,14 @@ TLSP_INLINE int dp_pkt_ship(const struct dp_pkt *pk, const int hook, struct tlsm
 		f->pkts++;
 	}
 	n = len;
-	if (s->pkt_plen > snap && !dp_pkt_whole(s) && !dp_pkt_goes_on(f, dir))
+	if (dp_pkt_goes_on(f, dir)) {
+		/* whole */
+	} else if (!(dir & DP_PKT_NOFLOW) && dp_pkt_hello_only(pk, hook, s)) {
+		n = s->pkt_poff + 5;
+		flags |= TLSMON_PKT_F_HELLO;
+	} else if (s->pkt_plen > snap && !dp_pkt_whole(s)) {
 		n = s->pkt_poff + snap;
+	}
 	if (n > len)
 		n = len;
 	if (n > TLSMON_PKT_MAX) {

@@ -10,7 +10,7 @@
 
 #include <linux/types.h>
 
-#define TLSMON_EVENT_VERSION 2
+#define TLSMON_EVENT_VERSION 3
 
 /* Bounds of what a ClientHello event carries; more is flagged, never dropped silently. */
 #define TLSMON_MAX_CIPHERS 128
@@ -327,6 +327,13 @@ _Static_assert(sizeof(struct tlsmon_ev_blob) == 80 + TLSMON_BLOB_MAX, "tlsmon_ev
 #define TLSMON_PKT_MAX 4096
 #define TLSMON_PKT_F_CUT (1u << 0)	/* a hello or alert frame longer than TLSMON_PKT_MAX */
 #define TLSMON_PKT_F_SYN (1u << 1)	/* a SYN or SYN-ACK, of a flow not (yet) tracked */
+/*
+ * data ends with the record header of the one hello record that makes up the
+ * rest of the payload: the frame's other frame_len - len bytes are the hello
+ * message, shipped by the HELLO event of the same packet (same h.ts_ns, h.dir,
+ * its h.seq = this h.seq + 5), not twice.  Userspace puts the frame together.
+ */
+#define TLSMON_PKT_F_HELLO (1u << 2)
 struct tlsmon_ev_pkt {
 	struct tlsmon_ev_hdr h;
 	__u32 frame_len;		/* the frame's length on the wire */

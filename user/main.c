@@ -728,6 +728,10 @@ int main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto cleanup;
 	}
+	if (run.pkts) {		/* --pcap-dir: hello frames come headers-only */
+		pipe.hello_tap = pktbuf_hello;
+		pipe.hello_tap_ctx = run.pkts;
+	}
 	run.pipe = &pipe;
 	rc = env.read_path ? offline_run(&pipe) : live_run(&pipe);
 	/* a capture on the dashboard is held until q, to browse like a live incident */

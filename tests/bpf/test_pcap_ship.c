@@ -27,7 +27,8 @@
 #include "pkt.h"
 
 #define SNAP 4
-#define PER_FLOW 4
+#define PER_FLOW 5
+#define HDR 2		/* want: the headers and record header; the message in HELLO */
 #define CH_SPLIT 1000	/* the ClientHello's bytes in its first segment */
 
 static struct bpf_dp *dp_off, *dp_on;
@@ -81,9 +82,40 @@ static const struct tlsmon_ev_pkt *pkt_event(const struct evlist *l, size_t *cou
 	return e;
 }
 
+static const struct hello_fixture *hf_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_HELLO_FIXTURES; i++)
+		if (!strcmp(hello_fixtures[i].name, name))
+			return &hello_fixtures[i];
+	fail_msg("no hello fixture %s", name);
+	return NULL;
+}
+
+/* The kernel's HELLO event of the same packet holds the rest of frame f: together, f. */
+static void hello_completes(const struct tlsmon_ev_pkt *pe, const uint8_t *f, size_t n)
+{
+	const struct tlsmon_ev_hello *he = NULL;
+	size_t i;
+
+	for (i = 0; i < kern.n; i++)
+		if (((const struct tlsmon_ev_hdr *)kern.ev[i])->type == TLSMON_EV_HELLO)
+			he = (const void *)kern.ev[i];
+	if (!he)
+		fail_msg("a headers-only hello frame without its HELLO event");
+	assert_int_equal(he->h.ts_ns, pe->h.ts_ns);
+	assert_int_equal(he->h.dir, pe->h.dir);
+	assert_int_equal(he->h.seq, pe->h.seq + 5);
+	assert_int_equal(pe->len + he->len, n);
+	assert_memory_equal(he->data, f + pe->len, he->len);
+}
+
 static void run(struct bpf_dp *dp, struct dp_user *du, int on)
 {
 	const struct hello_fixture *ch = &hello_fixtures[3];	/* 1756 bytes, in two segments */
+	const struct hello_fixture *sh = hf_named("tls12-sh");	/* one record, one message */
+	uint32_t sl = sh->len;
 	struct step steps[] = {
 		{ "SYN", 0, PKT_SYN, 1000, 0, NULL, 0, 1, 0, 1 },
 		{ "SYN-ACK", 1, PKT_SYN | PKT_ACK, 5000, 1001, NULL, 0, 1, 0, 1 },
@@ -91,12 +123,14 @@ static void run(struct bpf_dp *dp, struct dp_user *du, int on)
 		  0, 0 },
 		{ "ClientHello's second segment, whole", 0, PKT_ACK | PKT_PSH, 1001 + CH_SPLIT, 5001,
 		  ch->b + CH_SPLIT, ch->len - CH_SPLIT, 1, 0, 0 },
-		{ "Certificate record, snapped", 1, PKT_ACK, 5001, 1001 + ch->len, cert,
+		{ "ServerHello, its record alone: headers only", 1, PKT_ACK, 5001, 1001 + ch->len,
+		  sh->b, sh->len, HDR, 0, 0 },
+		{ "Certificate record, snapped", 1, PKT_ACK, 5001 + sl, 1001 + ch->len, cert,
 		  sizeof(cert), SNAP, 0, 0 },
-		{ "warning alert, whole", 1, PKT_ACK | PKT_PSH, 5601, 1001 + ch->len, alert,
+		{ "warning alert, whole", 1, PKT_ACK | PKT_PSH, 5601 + sl, 1001 + ch->len, alert,
 		  sizeof(alert), 1, 0, 0 },
-		{ "application data: past the budget", 0, PKT_ACK | PKT_PSH, 1001 + ch->len, 5608,
-		  appdata, sizeof(appdata), 0, 1, 0 },
+		{ "application data: past the budget", 0, PKT_ACK | PKT_PSH, 1001 + ch->len,
+		  5608 + sl, appdata, sizeof(appdata), 0, 1, 0 },
 	};
 	uint64_t c0[TLSMON_C_MAX], c1[TLSMON_C_MAX];
 	static uint8_t f[PKT_MAX];
@@ -125,7 +159,7 @@ static void run(struct bpf_dp *dp, struct dp_user *du, int on)
 			continue;
 		}
 		/* want: 1 the whole frame, SNAP its headers and SNAP payload bytes */
-		want = !st->want ? 0 : st->want == SNAP ? poff + SNAP : n;
+		want = !st->want ? 0 : st->want == SNAP ? poff + SNAP : st->want == HDR ? poff + 5 : n;
 		if (k != !!want || u != !!want)
 			fail_msg("on, %s: %zu kernel and %zu userspace PKT events, want %d", st->what,
 				 k, u, !!want);
@@ -138,6 +172,9 @@ static void run(struct bpf_dp *dp, struct dp_user *du, int on)
 		assert_int_equal(ke->frame_len, n);
 		assert_memory_equal(ke->data, f, want);
 		assert_int_equal(!!(ke->flags & TLSMON_PKT_F_SYN), st->syn);
+		assert_int_equal(!!(ke->flags & TLSMON_PKT_F_HELLO), st->want == HDR);
+		if (st->want == HDR)
+			hello_completes(ke, f, n);
 		assert_int_equal(ke->h.dir, st->s2c ? TLSMON_DIR_S2C : TLSMON_DIR_C2S);
 		assert_int_equal(ke->h.cport, 40000);
 		/* the userspace build: the same event, byte for byte */

@@ -329,6 +329,114 @@ static void test_pktbuf_budget(void **state)
 	pktbuf_free(pb);
 }
 
+/*
+ * A hello frame as the datapath sends it headers-only (TLSMON_PKT_F_HELLO),
+ * and with hello set the HELLO event of its packet (ts_ns + hello_dt) after it.
+ */
+static void hello_in(struct pktbuf *pb, uint16_t port, size_t n, uint64_t ts, int hello,
+		     uint64_t hello_dt, uint8_t *full, size_t *full_len)
+{
+	static struct tlsmon_ev_pkt e;
+	static struct tlsmon_ev_hello he;
+	size_t len = frame(full, port, n, 0), poff = len - n;
+
+	memset(&e, 0, TLSMON_PKT_HDR);
+	e.h.version = TLSMON_EVENT_VERSION;
+	e.h.type = TLSMON_EV_PKT;
+	e.h.dir = TLSMON_DIR_C2S;
+	e.h.hook = TLSMON_HOOK_PCAP;
+	e.h.ts_ns = ts;
+	e.h.seq = 1000;
+	e.h.family = 4;
+	e.h.caddr[10] = e.h.caddr[11] = e.h.saddr[10] = e.h.saddr[11] = 0xff;
+	e.h.caddr[12] = e.h.saddr[12] = 10;
+	e.h.caddr[15] = 1;
+	e.h.saddr[15] = 2;
+	e.h.cport = port;
+	e.h.sport = 443;
+	e.len = (uint16_t)(poff + 5);
+	e.frame_len = (uint32_t)len;
+	e.flags = TLSMON_PKT_F_HELLO;
+	memcpy(e.data, full, e.len);
+	e.h.size = (uint16_t)(TLSMON_PKT_HDR + e.len);
+	pktbuf_add(pb, &e, TLSMON_PKT_HDR + e.len);
+	*full_len = len;
+	if (!hello)
+		return;
+	memset(&he, 0, TLSMON_HELLO_HDR);
+	he.h = e.h;
+	he.h.type = TLSMON_EV_HELLO;
+	he.h.ts_ns = ts + hello_dt;
+	he.h.seq = 1005;
+	he.len = (uint16_t)(n - 5);
+	memcpy(he.data, full + poff + 5, he.len);
+	he.h.size = (uint16_t)(TLSMON_HELLO_HDR + he.len);
+	pktbuf_hello(pb, &he, TLSMON_HELLO_HDR + he.len);
+}
+
+/* The file of the one failure in dir, read whole; its name's buffer freed after. */
+static char *only_file(char *path, size_t plen, size_t *size)
+{
+	char names[2][256];
+	FILE *f;
+	char *b = malloc(1 << 16);
+
+	assert_int_equal(list(names, 2), 1);
+	assert_true(snprintf(path, plen, "%s/%s", dir, names[0]) < (int)plen);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	*size = fread(b, 1, 1 << 16, f);
+	fclose(f);
+	return b;
+}
+
+static void test_hello_rebuilt(void **state)
+{
+	struct out_pcap_opts o = { .dir = dir, .max_files = 10, .max_bytes = 1 << 20 };
+	struct pktbuf *pb = pktbuf_new(64, 1 << 20, 8);
+	struct out_pcap *op = out_pcap_new(&o, pb);
+	struct out_pcap_stats st;
+	struct hs_record r;
+	static uint8_t full[PKT_MAX];
+	const uint8_t *want[1] = { full };
+	size_t want_len[1], size;
+	uint64_t t0 = 1700000000000000000ull, want_ts[1] = { t0 };
+	char path[600], *b;
+	int i;
+
+	(void)state;
+	/* its HELLO event came: the frame written whole, as on the wire */
+	hello_in(pb, 40001, 300, t0, 1, 0, full, &want_len[0]);
+	out_pcap_stats(op, &st);
+	assert_int_equal(st.pkts.hellos_joined, 1);
+	record(&r, 40001, t0, OUTCOME_FAILED);
+	out_pcap_record(op, &r);
+	b = only_file(path, sizeof(path), &size);
+	assert_int_equal(read_back(path, want, want_len, want_ts), 1);
+	assert_null(memmem(b, size, "was lost", 8));
+	free(b);
+	unlink(path);
+	out_pcap_stats(op, &st);
+	assert_int_equal(st.rebuild_failures, 0);
+	/* none came, or one of another packet: cut after the record header, said and counted */
+	for (i = 0; i < 2; i++) {
+		hello_in(pb, 40002, 300, t0, i, 1, full, &want_len[0]);
+		want_len[0] -= 300 - 5;
+		record(&r, 40002, t0, OUTCOME_FAILED);
+		out_pcap_record(op, &r);
+		b = only_file(path, sizeof(path), &size);
+		assert_int_equal(read_back(path, want, want_len, want_ts), 1);
+		assert_non_null(memmem(b, size, "was lost", 8));
+		free(b);
+		unlink(path);
+		out_pcap_stats(op, &st);
+		assert_int_equal(st.rebuild_failures, i + 1);
+		assert_int_equal(st.pkts.hellos_joined, 1);
+	}
+	out_pcap_free(op);
+	pktbuf_free(pb);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -350,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_failures_only),
 		cmocka_unit_test(test_bounds_and_vanishing_dir),
 		cmocka_unit_test(test_pktbuf_budget),
+		cmocka_unit_test(test_hello_rebuilt),
 	};
 
 	umask(022);

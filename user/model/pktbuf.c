@@ -192,6 +192,7 @@ void pktbuf_add(void *ctx, const void *ev, size_t size)
 	p->dir = e->h.dir;
 	p->hook = e->h.hook;
 	p->flags = e->flags;
+	p->seq = e->h.seq;
 	memcpy(p->data, e->data, e->len);
 	if (c->tail)
 		c->tail->next = p;
@@ -206,6 +207,46 @@ void pktbuf_add(void *ctx, const void *ev, size_t size)
 	pb->st.bytes += pkt_cost(p);
 	if (!syn)
 		trim(pb, c);
+}
+
+int pktbuf_hello(void *ctx, const void *ev, size_t size)
+{
+	struct pktbuf *pb = ctx;
+	const struct tlsmon_ev_hello *e = ev;
+	struct pkt_key k;
+	struct pkt_conn *c;
+	struct pkt **at, *p, *q;
+
+	if (size < TLSMON_HELLO_HDR || e->len > TLSMON_HELLO_MAX ||
+	    size < (size_t)TLSMON_HELLO_HDR + e->len || e->sslv2)
+		return 0;
+	key_set(&k, e->h.caddr, e->h.saddr, e->h.cport, e->h.sport);
+	c = lru_peek(pb->conns, &k);
+	if (!c)
+		return 0;
+	/* the frame of the same packet: same clock reading, side and place */
+	for (at = &c->head; (p = *at); at = &p->next)
+		if ((p->flags & TLSMON_PKT_F_HELLO) && p->ts_ns == e->h.ts_ns &&
+		    p->dir == e->h.dir && p->seq + 5 == e->h.seq)
+			break;
+	if (!p || p->len < 5 || (uint64_t)p->len + e->len != p->frame_len)
+		return 0;
+	q = malloc(sizeof(*q) + p->frame_len);
+	if (!q)
+		return 0;	/* the frame stays snapped, counted when written */
+	memcpy(q, p, sizeof(*q) + p->len);
+	memcpy(q->data + p->len, e->data, e->len);
+	q->len = (uint16_t)p->frame_len;
+	q->flags &= (uint8_t)~TLSMON_PKT_F_HELLO;
+	*at = q;
+	if (c->tail == p)
+		c->tail = q;
+	c->bytes += pkt_cost(q) - pkt_cost(p);
+	pb->st.bytes += pkt_cost(q) - pkt_cost(p);
+	pb->st.hellos_joined++;
+	free(p);
+	trim(pb, c);
+	return 0;
 }
 
 struct pkt *pktbuf_take(struct pktbuf *pb, const uint8_t caddr[16], const uint8_t saddr[16],

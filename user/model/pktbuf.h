@@ -20,8 +20,9 @@ struct pkt {
 	uint16_t len;		/* bytes in data */
 	uint8_t dir;		/* enum tlsmon_dir */
 	uint8_t hook;		/* enum tlsmon_hook */
-	uint8_t flags;		/* TLSMON_PKT_F_* */
-	uint8_t pad[7];
+	uint8_t flags;		/* TLSMON_PKT_F_*; F_HELLO: its message still missing */
+	uint8_t pad[3];
+	uint32_t seq;		/* the sender's TCP sequence number */
 	uint8_t data[];
 };
 
@@ -31,6 +32,7 @@ struct pktbuf_stats {
 	uint64_t conns_evicted;		/* connections pushed out with their frames */
 	uint64_t packets_evicted;	/* their frames */
 	uint64_t packets_capped;	/* past the per-connection bound: not kept */
+	uint64_t hellos_joined;		/* header-only hello frames made whole (TLSMON_PKT_F_HELLO) */
 	uint64_t bytes;			/* held now */
 	uint32_t conns;			/* held now */
 	uint32_t syn_conns;		/* 4-tuples whose SYNs wait for their flow */
@@ -52,6 +54,7 @@ struct out_pcap_stats {
 	uint64_t bytes_written;
 	uint64_t removed;		/* files removed to stay within the bounds */
 	uint64_t no_packets;		/* failures whose frames were not kept (evicted, cut) */
+	uint64_t rebuild_failures;	/* hello frames written snapped: their HELLO event missing */
 	uint64_t errors[OUT_PCAP_ERR_MAX];
 	uint32_t files;			/* in DIR now, as far as tlsmon knows */
 	uint64_t dir_bytes;
@@ -64,6 +67,12 @@ struct pktbuf *pktbuf_new(uint32_t max_conns, uint64_t max_bytes, uint32_t per_c
 void pktbuf_free(struct pktbuf *pb);
 /* A PKT event (struct tlsmon_ev_pkt) in. */
 void pktbuf_add(void *pb, const void *ev, size_t size);
+/*
+ * A HELLO event (struct tlsmon_ev_hello) in: the message of the frame its
+ * packet sent headers-only (TLSMON_PKT_F_HELLO), put back in that frame.
+ * Always 0 (an ev_sink's return).
+ */
+int pktbuf_hello(void *pb, const void *ev, size_t size);
 /* The connection's frames, oldest first, now the caller's (pktbuf_list_free); NULL: none. */
 struct pkt *pktbuf_take(struct pktbuf *pb, const uint8_t caddr[16], const uint8_t saddr[16],
 			uint16_t cport, uint16_t sport);

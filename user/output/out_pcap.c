@@ -19,6 +19,9 @@
 
 #define MAX_IFACES 8
 #define COMMENT_MAX 4096
+#define LOST_HELLO                                                                      \
+	"tlsmon: frame cut after the record header: its hello message, sent apart by the " \
+	"datapath, was lost"
 
 struct pfile {
 	char *name;
@@ -316,7 +319,7 @@ static void comment(const struct hs_record *r, char *buf, size_t len)
 /* The file, in op->buf: 0 or -ENOMEM. */
 static int build(struct out_pcap *op, const struct hs_record *r, const struct pkt *pkts)
 {
-	char note[COMMENT_MAX], ifn[32];
+	char note[COMMENT_MAX], lost[COMMENT_MAX + sizeof(LOST_HELLO)], ifn[32];
 	uint32_t ifs[MAX_IFACES], n_ifs = 0, i;
 	const struct pkt *p;
 
@@ -336,10 +339,18 @@ static int build(struct out_pcap *op, const struct hs_record *r, const struct pk
 		pcapng_idb(&op->buf, PCAPNG_LINKTYPE_ETHERNET, TLSMON_PKT_MAX, ifn);
 	}
 	for (p = pkts; p; p = p->next) {
+		const char *c = p == pkts ? note : NULL;
+
 		for (i = 0; i + 1 < n_ifs && ifs[i] != p->ifindex; i++)
 			;
+		if (p->flags & TLSMON_PKT_F_HELLO) {
+			/* its hello message never came (lost, cut): snapped, and said so */
+			op->st.rebuild_failures++;
+			snprintf(lost, sizeof(lost), "%s%s%s", c ? c : "", c ? "\n" : "", LOST_HELLO);
+			c = lost;
+		}
 		pcapng_epb(&op->buf, i, p->ts_ns + (uint64_t)op->o.wall_offset_ns, p->data, p->len,
-			   p->frame_len, pcap_flags(p), p == pkts ? note : NULL);
+			   p->frame_len, pcap_flags(p), c);
 	}
 	return op->buf.err;
 }
@@ -452,6 +463,9 @@ void out_pcap_prom(FILE *f, const struct out_pcap_stats *st, uint64_t dp_sent, u
 	metric(f, "tlsmon_pcap_failures_without_packets_total", "counter",
 	       "Failed handshakes with no frame kept (pushed out of the buffer, or not sent).",
 	       st->no_packets);
+	metric(f, "tlsmon_pcap_rebuild_failures_total", "counter",
+	       "Hello frames written cut after the record header (commented): the message the "
+	       "datapath sent apart (HELLO event) was lost.", st->rebuild_failures);
 	metric(f, "tlsmon_pcap_files", "gauge", "Files of tlsmon's in --pcap-dir.", st->files);
 	metric(f, "tlsmon_pcap_dir_bytes", "gauge", "Bytes of those files.", st->dir_bytes);
 	metric(f, "tlsmon_pcap_packets_sent_total", "counter",

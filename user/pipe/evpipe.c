@@ -64,6 +64,8 @@ int evpipe_in(void *ctx, const void *ev, size_t size)
 	p->events++;
 	switch (h->type) {
 	case TLSMON_EV_HELLO:
+		if (p->hello_tap)
+			p->hello_tap(p->hello_tap_ctx, ev, size);
 		size = ev_hello_parse(ev, &p->hello, &p->ws);
 		if (p->hello.h.type == TLSMON_EV_PARSE_ERROR) {
 			if (p->hello.sm.hs_type == TLS_HS_SERVER_HELLO)

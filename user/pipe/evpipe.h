@@ -32,6 +32,8 @@ struct evpipe {
 	ev_sink out;
 	void *out_ctx;
 	int pass_blobs;		/* hand BLOB events on as well (--events) */
+	ev_sink hello_tap;	/* --pcap-dir: HELLO events as they came, first (pktbuf_hello) */
+	void *hello_tap_ctx;
 	uint64_t events;	/* accepted */
 	uint64_t malformed;	/* refused by ev_check() */
 	uint64_t reasm_client_hellos;	/* ClientHellos rebuilt by reassembly */
