@@ -52,6 +52,7 @@ const char *cert_verify_str(int verify_error)
 
 struct chain_box {
 	struct cert_chain c;
+	struct cert_chain_memo memo;
 	size_t len;		/* of msg; 0: not kept (keyed by SHA-256) */
 	uint8_t msg[];
 };
@@ -113,6 +114,7 @@ static void chain_free(struct cert_chain *c)
 		if (hosts[i].c == c)
 			hosts[i].c = NULL;
 	X509_free(c->leaf);
+	free(c->memo->json);
 	free(box_of(c));
 }
 
@@ -393,6 +395,7 @@ static struct cert_chain *parse_chain(const uint8_t *msg, size_t len, const char
 		return NULL;
 	}
 	c->refs = 1;
+	c->memo = &box->memo;
 	box->len = keep;
 	memcpy(box->msg, msg, keep);
 	for (off = TLS_HS_HDR_LEN + 3; off < end; off += n) {
