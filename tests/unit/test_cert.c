@@ -4,7 +4,8 @@
  * leaves with chosen keys, digests, names and validity), wrapped in a TLS
  * Certificate message, must give exactly the findings they deserve; a
  * CertificateRequest's CA names are read for TLS 1.2 and 1.0; malformed
- * messages are refused, never half-read; the cache hands out one parse.
+ * messages are refused, never half-read; the cache hands out one parse,
+ * and a chain met again is written exactly as it was formatted the first time.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include "model/cert.h"
+#include "output/out_json.h"
 #include "tls_proto.h"
 
 #define NOW 1700000000ll	/* 2023-11-14: the handshake's time in these tests */
@@ -293,6 +295,65 @@ static void test_cache_exact(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* The certificates object of a record with chain c on the server side. */
+static void chain_json(struct jbuf *b, struct cert_chain *c)
+{
+	struct hs_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.certs[SIDE_SERVER] = c;
+	jbuf_reset(b);
+	jbuf_obj_open(b);
+	out_json_certificates(b, "certificates", &r);
+	jbuf_obj_close(b);
+	assert_false(b->oom);
+}
+
+/* A cached chain's JSON, kept at its first record, is what formatting it again gives. */
+static void test_cache_json(void **state)
+{
+	static uint8_t buf[16384];
+	EVP_PKEY *k = rsa(2048);
+	X509 *x = leaf_with(k, EVP_sha256(), NOW - DAY, NOW + DAY,
+			    "DNS:a.example.test,IP:192.0.2.7");
+	X509 *chain[2] = { x, mid };
+	struct cert_chain *c, *c2, fresh;
+	struct jbuf first, again, direct;
+	const char *err;
+	size_t n = message(buf, sizeof(buf), chain, 2);
+	char err2[128];
+
+	(void)state;
+	assert_int_equal(cert_init(ca_file, 16, err2, sizeof(err2)), 0);
+	jbuf_init(&first);
+	jbuf_init(&again);
+	jbuf_init(&direct);
+	c = cert_chain_get(buf, n, &err);
+	assert_non_null(c);
+	assert_non_null(c->memo);
+	assert_null(c->memo->json);
+	chain_json(&first, c);
+	assert_non_null(c->memo->json);
+	c2 = cert_chain_get(buf, n, &err);
+	assert_ptr_equal(c, c2);
+	chain_json(&again, c2);
+	/* the same chain with nothing kept: formatted field by field */
+	fresh = *c;
+	fresh.memo = NULL;
+	chain_json(&direct, &fresh);
+	assert_string_equal(again.s, first.s);
+	assert_string_equal(direct.s, first.s);
+	assert_non_null(strstr(first.s, "\"subject_cn\":\"www.example.test\""));
+	assert_non_null(strstr(first.s, "],\"sent\":2,"));
+	jbuf_free(&first);
+	jbuf_free(&again);
+	jbuf_free(&direct);
+	cert_chain_put(c);
+	cert_chain_put(c2);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
 static void test_malformed(void **state)
 {
 	static uint8_t buf[16384];
@@ -373,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_describe_and_cache),
 		cmocka_unit_test(test_cache_exact),
+		cmocka_unit_test(test_cache_json),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_request),
 	};

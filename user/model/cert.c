@@ -52,6 +52,7 @@ const char *cert_verify_str(int verify_error)
 
 struct chain_box {
 	struct cert_chain c;
+	struct cert_chain_memo memo;
 	size_t len;		/* of msg; 0: not kept (keyed by SHA-256) */
 	uint8_t msg[];
 };
@@ -113,6 +114,7 @@ static void chain_free(struct cert_chain *c)
 		if (hosts[i].c == c)
 			hosts[i].c = NULL;
 	X509_free(c->leaf);
+	free(c->memo->json);
 	free(box_of(c));
 }
 
@@ -393,6 +395,7 @@ static struct cert_chain *parse_chain(const uint8_t *msg, size_t len, const char
 		return NULL;
 	}
 	c->refs = 1;
+	c->memo = &box->memo;
 	box->len = keep;
 	memcpy(box->msg, msg, keep);
 	for (off = TLS_HS_HDR_LEN + 3; off < end; off += n) {
@@ -437,12 +440,23 @@ bad:
 /* The cache's key of a message: a 64-bit hash and the length when it is kept whole, else SHA-256. */
 static int chain_key(const uint8_t *msg, size_t len, unsigned char key[32])
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, l[4] = { h, h + 1, h + 2, h + 3 }, w;
+	size_t i, j;
 
 	if (len > COPY_MAX)
 		return EVP_Digest(msg, len, key, NULL, EVP_sha256(), NULL) == 1;
-	for (i = 0; i + 8 <= len; i += 8) {
+	/* four lanes that do not wait for each other: a hit costs this pass and a memcmp */
+	for (i = 0; i + 32 <= len; i += 32)
+		for (j = 0; j < 4; j++) {
+			memcpy(&w, msg + i + 8 * j, 8);
+			l[j] = (l[j] ^ w) * 0xff51afd7ed558ccdull;
+			l[j] ^= l[j] >> 32;
+		}
+	for (j = 0; j < 4; j++) {
+		h = (h ^ l[j]) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	for (; i + 8 <= len; i += 8) {
 		memcpy(&w, msg + i, 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;

@@ -53,6 +53,16 @@ struct cert_info {
 	uint8_t fp_sha1[20];		/* what some tools still print */
 };
 
+/*
+ * What an output made of a chain, kept with it and freed with it: a chain
+ * met again (the cache's hit) is written without being formatted again.
+ * Chains and outputs live in one thread.
+ */
+struct cert_chain_memo {
+	char *json;			/* the chain array's elements as JSON */
+	size_t json_len;
+};
+
 struct cert_chain {
 	uint8_t n;			/* parsed and kept */
 	uint8_t n_sent;			/* in the message */
@@ -66,6 +76,7 @@ struct cert_chain {
 	void *leaf;			/* X509 *, for host-name checks; NULL when the first
 					 * entry (the leaf) did not parse: c[0] is then not it */
 	uint32_t refs;
+	struct cert_chain_memo *memo;	/* see above; NULL: nothing kept */
 };
 
 struct cert_request {

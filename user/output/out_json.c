@@ -150,6 +150,27 @@ static void cert_obj(struct jbuf *b, const struct cert_info *ci)
 	jbuf_obj_close(b);
 }
 
+/* The chain array's elements: formatted at the chain's first record, then copied. */
+static void chain_objs(struct jbuf *b, const struct cert_chain *c)
+{
+	struct cert_chain_memo *m = c->memo;
+	size_t start = b->len;
+	unsigned i;
+
+	if (m && m->json) {
+		jbuf_raw(b, m->json, m->json_len);
+		b->need_comma = 1;
+		return;
+	}
+	for (i = 0; i < c->n; i++)
+		cert_obj(b, &c->c[i]);
+	/* when it cannot be kept, the next record formats it again */
+	if (!m || b->oom || b->len == start || !(m->json = malloc(b->len - start)))
+		return;
+	memcpy(m->json, b->s + start, b->len - start);
+	m->json_len = b->len - start;
+}
+
 static void findings(struct jbuf *b, const char *key, uint32_t f)
 {
 	unsigned i;
@@ -182,8 +203,7 @@ void out_json_certificates(struct jbuf *b, const char *key, const struct hs_reco
 		jbuf_obj_open(b);
 		jbuf_key(b, "chain");
 		jbuf_arr_open(b);
-		for (i = 0; i < c->n; i++)
-			cert_obj(b, &c->c[i]);
+		chain_objs(b, c);
 		jbuf_arr_close(b);
 		jbuf_u64(b, "sent", c->n_sent);
 		if (c->bad)
