@@ -38,16 +38,26 @@ TLSP_INLINE int dp_pkt_whole(const struct tlsmon_scratch *s)
  * The payload is one handshake record (5-byte header) holding one hello
  * message and nothing else, which the HELLO event of this packet carries
  * (dp_hello_ship): the PKT event then takes the frame up to the message, and
- * userspace (pktbuf) puts the message back.  Anything else is shipped as
- * before.  1: so; 0: not (or the message's length could not be read).
+ * userspace (pktbuf) puts the message back, when the walk takes this
+ * segment's bytes next.  Anything else is shipped as before.  1: so; 0: not (or the message's length could not be read).
  */
 TLSP_INLINE int dp_pkt_hello_only(const struct dp_pkt *pk, const int hook,
-				  const struct tlsmon_scratch *s)
+				  const struct tlsmon_scratch *s, const struct tlsmon_flow *f,
+				  __u32 dir)
 {
+	const struct tlsmon_dir_state *ds = &f->d[dir & 1];
 	const __u8 *p = s->pre;
 	__u8 b[4] = {};
 	__u32 rl, ml;
 
+	/*
+	 * Only bytes the record walk takes next (dp_payload) become a HELLO
+	 * event: a retransmission, data after a gap or a side no longer
+	 * followed goes whole.
+	 */
+	if ((ds->flags & (TLSMON_DS_LOST | TLSMON_DS_BLOB)) || ds->hole_start != ds->hole_end ||
+	    ((ds->flags & TLSMON_DS_SYNCED) && ds->next_seq != s->pkt_seq))
+		return 0;
 	if (s->pkt_plen < 9 || p[0] != TLS_CT_HANDSHAKE || p[1] != 3 ||
 	    (p[5] != TLS_HS_CLIENT_HELLO && p[5] != TLS_HS_SERVER_HELLO))
 		return 0;
@@ -99,7 +109,7 @@ TLSP_INLINE int dp_pkt_ship(const struct dp_pkt *pk, const int hook, struct tlsm
 	n = len;
 	if (dp_pkt_goes_on(f, dir)) {
 		/* whole */
-	} else if (!(dir & DP_PKT_NOFLOW) && dp_pkt_hello_only(pk, hook, s)) {
+	} else if (!(dir & DP_PKT_NOFLOW) && dp_pkt_hello_only(pk, hook, s, f, dir)) {
 		n = s->pkt_poff + 5;
 		flags |= TLSMON_PKT_F_HELLO;
 	} else if (s->pkt_plen > snap && !dp_pkt_whole(s)) {

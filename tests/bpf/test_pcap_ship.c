@@ -27,7 +27,7 @@
 #include "pkt.h"
 
 #define SNAP 4
-#define PER_FLOW 5
+#define PER_FLOW 6
 #define HDR 2		/* want: the headers and record header; the message in HELLO */
 #define CH_SPLIT 1000	/* the ClientHello's bytes in its first segment */
 
@@ -125,6 +125,8 @@ static void run(struct bpf_dp *dp, struct dp_user *du, int on)
 		  ch->b + CH_SPLIT, ch->len - CH_SPLIT, 1, 0, 0 },
 		{ "ServerHello, its record alone: headers only", 1, PKT_ACK, 5001, 1001 + ch->len,
 		  sh->b, sh->len, HDR, 0, 0 },
+		{ "ServerHello retransmitted: no HELLO event for it, whole", 1, PKT_ACK, 5001,
+		  1001 + ch->len, sh->b, sh->len, 1, 0, 0 },
 		{ "Certificate record, snapped", 1, PKT_ACK, 5001 + sl, 1001 + ch->len, cert,
 		  sizeof(cert), SNAP, 0, 0 },
 		{ "warning alert, whole", 1, PKT_ACK | PKT_PSH, 5601 + sl, 1001 + ch->len, alert,
