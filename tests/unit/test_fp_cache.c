@@ -6,7 +6,7 @@
  * fields differ from a cached one in one thing the fingerprints read is a
  * miss with its own fresh result, and leaves the cached one's intact; two
  * hellos apart only in GREASE share an entry; what the QUIC form changes
- * never reaches the cache.
+ * never reaches the cache.  The same for JA3S digests of server hellos.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +24,8 @@
 #define N_FIX (sizeof(hello_fixtures) / sizeof(hello_fixtures[0]))
 
 static struct tls_client_hello chs[N_FIX];
-static size_t n_chs;
+static struct tls_server_hello shs[N_FIX];
+static size_t n_chs, n_shs;
 
 static int parse_ch(const uint8_t *b, uint32_t len, struct tls_client_hello *ch)
 {
@@ -39,16 +40,33 @@ static int parse_ch(const uint8_t *b, uint32_t len, struct tls_client_hello *ch)
 	return tls_parse_client_hello(b, rec.hdr_len, rec.hdr_len + rec.len, rec.version, ch, &ws);
 }
 
+static int parse_sh(const uint8_t *b, uint32_t len, struct tls_server_hello *sh)
+{
+	struct tls_record rec;
+	struct tlsp_ws ws;
+	int r;
+
+	memset(sh, 0, sizeof(*sh));
+	r = tls_parse_record_hdr(b, 0, len, &rec);
+	if (r || rec.sslv2 || rec.len > len - rec.hdr_len)
+		return -1;
+	return tls_parse_server_hello(b, rec.hdr_len, rec.hdr_len + rec.len, rec.version, sh, &ws);
+}
+
 static int setup(void **state)
 {
+	const struct hello_fixture *f;
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < N_FIX; i++)
-		if (hello_fixtures[i].kind == HF_CH &&
-		    !parse_ch(hello_fixtures[i].b, hello_fixtures[i].len, &chs[n_chs]))
+	for (i = 0; i < N_FIX; i++) {
+		f = &hello_fixtures[i];
+		if (f->kind == HF_CH && !parse_ch(f->b, f->len, &chs[n_chs]))
 			n_chs++;
-	return n_chs < 10 ? -1 : 0;
+		if (f->kind == HF_SH && !parse_sh(f->b, f->len, &shs[n_shs]))
+			n_shs++;
+	}
+	return n_chs < 10 || n_shs < 5 ? -1 : 0;
 }
 
 static int teardown(void **state)
@@ -278,6 +296,53 @@ static void test_quic_apart(void **state)
 	fp_equal(&t, &t2);
 }
 
+/* JA3S: every server hello through one table, then each edited in its cipher. */
+static void sfresh(const struct tls_server_hello *sh, struct server_fingerprint *fp)
+{
+	unsigned long long m;
+
+	fingerprint_cache_free();
+	m = fingerprint_cache_stats()->server_misses;
+	memset(fp, 0x5a, sizeof(*fp));
+	fingerprint_server(sh, fp);
+	assert_int_equal(fingerprint_cache_stats()->server_misses, m + 1);
+}
+
+static void test_server(void **state)
+{
+	static struct server_fingerprint want[N_FIX], got;
+	static struct tls_server_hello v;
+	unsigned long long h, m;
+	size_t i, round;
+
+	(void)state;
+	for (i = 0; i < n_shs; i++)
+		sfresh(&shs[i], &want[i]);
+	fingerprint_cache_free();
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < n_shs; i++) {
+			h = fingerprint_cache_stats()->server_hits;
+			memset(&got, 0x5a, sizeof(got));
+			fingerprint_server(&shs[i], &got);
+			assert_string_equal(got.ja3s_str, want[i].ja3s_str);
+			assert_string_equal(got.ja3s, want[i].ja3s);
+			if (round)
+				assert_int_equal(fingerprint_cache_stats()->server_hits, h + 1);
+		}
+	for (i = 0; i < n_shs; i++) {
+		v = shs[i];
+		v.cipher ^= 0x0100;
+		sfresh(&v, &want[0]);
+		fingerprint_cache_free();
+		fingerprint_server(&shs[i], &got);
+		m = fingerprint_cache_stats()->server_misses;
+		memset(&got, 0x5a, sizeof(got));
+		fingerprint_server(&v, &got);
+		assert_int_equal(fingerprint_cache_stats()->server_misses, m + 1);
+		assert_string_equal(got.ja3s, want[0].ja3s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_one_field_apart),
 		cmocka_unit_test(test_grease_shares),
 		cmocka_unit_test(test_quic_apart),
+		cmocka_unit_test(test_server),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -243,6 +243,19 @@ static __thread struct {
 	struct fingerprint_cache_stats st;
 } fpc;
 
+/* JA3S digests by their string (a server's answer is as repetitive). */
+struct sfc_entry {
+	uint64_t hash;
+	size_t len;			/* 0: empty */
+	char str[sizeof(((struct server_fingerprint *)0)->ja3s_str)];
+	char ja3s[33];
+};
+
+static __thread struct {
+	struct sfc_entry *slot;
+	int tried;
+} sfc;
+
 static uint64_t fpc_hash(const void *p, size_t n)
 {
 	const unsigned char *s = p;
@@ -327,6 +340,9 @@ void fingerprint_cache_free(void)
 	free(fpc.slot);
 	fpc.slot = NULL;
 	fpc.tried = 0;
+	free(sfc.slot);
+	sfc.slot = NULL;
+	sfc.tried = 0;
 }
 
 /* The key's bytes: the fixed part, then the lists back to back. */
@@ -468,6 +484,8 @@ void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerp
 {
 	__u16 exts[TLSMON_SH_MAX_EXTS];
 	size_t n = ungrease(sh->exts, sh->n_exts, TLSMON_SH_MAX_EXTS, exts), i, k;
+	struct sfc_entry *e;
+	uint64_t h;
 
 	/* "version,cipher,ext-ext-...": 12 bytes at most before the list */
 	k = put_u(fp->ja3s_str, 0, sh->legacy_version, 0, 0);
@@ -477,5 +495,24 @@ void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerp
 	/* an extension (6 bytes at most) only while 8 bytes are left */
 	for (i = 0; i < n && k + 8 < sizeof(fp->ja3s_str); i++)
 		k = put_u(fp->ja3s_str, k, exts[i], 0, i ? '-' : 0);
+	/* the digest by its string: servers answer alike too */
+	h = fpc_hash(fp->ja3s_str, k);
+	if (!sfc.tried) {
+		sfc.tried = 1;
+		sfc.slot = calloc(FPC_SLOTS, sizeof(*sfc.slot));
+	}
+	e = sfc.slot ? &sfc.slot[h % FPC_SLOTS] : NULL;
+	if (e && e->len == k && e->hash == h && !memcmp(e->str, fp->ja3s_str, k)) {
+		fpc.st.server_hits++;
+		memcpy(fp->ja3s, e->ja3s, sizeof(fp->ja3s));
+		return;
+	}
+	fpc.st.server_misses++;
 	hexdigest(0, fp->ja3s_str, k, fp->ja3s, 32);
+	if (e) {
+		memcpy(e->str, fp->ja3s_str, k);
+		memcpy(e->ja3s, fp->ja3s, sizeof(e->ja3s));
+		e->len = k;
+		e->hash = h;
+	}
 }

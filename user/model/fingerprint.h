@@ -34,11 +34,13 @@ void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *
 /* The same over QUIC: JA4 starts with 'q' (JA4.md "QUIC"), JA3 is unchanged. */
 void fingerprint_client_quic(const struct tls_client_hello *ch, struct fingerprints *fp);
 /*
- * Client fingerprints are kept by offer (a table per thread, bounded): what
- * the calling thread's table did so far, and the table freed.
+ * Client fingerprints are kept by offer, JA3S digests by their string
+ * (tables per thread, bounded): what the calling thread's tables did so
+ * far, and the tables freed.
  */
 struct fingerprint_cache_stats {
-	unsigned long long hits, misses, replaced;
+	unsigned long long hits, misses, replaced;	/* client */
+	unsigned long long server_hits, server_misses;	/* JA3S digests */
 };
 const struct fingerprint_cache_stats *fingerprint_cache_stats(void);
 void fingerprint_cache_free(void);
