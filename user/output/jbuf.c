@@ -23,15 +23,13 @@ void jbuf_reset(struct jbuf *b)
 		b->s[0] = 0;
 }
 
-static int grow(struct jbuf *b, size_t n)
+static int grow_slow(struct jbuf *b, size_t n)
 {
 	size_t cap;
 	char *s;
 
 	if (b->oom)
 		return -1;
-	if (b->len + n + 1 <= b->cap)
-		return 0;
 	cap = b->cap ? b->cap : 256;
 	while (cap < b->len + n + 1)
 		cap *= 2;
@@ -43,6 +41,14 @@ static int grow(struct jbuf *b, size_t n)
 	b->s = s;
 	b->cap = cap;
 	return 0;
+}
+
+/* Room for n more bytes and the NUL; inline, as almost every write has it already. */
+static inline int grow(struct jbuf *b, size_t n)
+{
+	if (__builtin_expect(!b->oom && b->len + n + 1 <= b->cap, 1))
+		return 0;
+	return grow_slow(b, n);
 }
 
 void jbuf_raw(struct jbuf *b, const char *s, size_t n)
