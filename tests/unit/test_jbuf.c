@@ -272,6 +272,46 @@ static void test_random_round_trip(void **state)
 	jbuf_free(&b);
 }
 
+/*
+ * Every byte value at every place of a longer plain string (runs of plain
+ * bytes are scanned a word at a time): escaped as it is alone, the bytes
+ * around it as they are.
+ */
+static void test_byte_in_run(void **state)
+{
+	char alone[16], want[64];
+	uint8_t in[24];
+	struct jbuf b;
+	unsigned c, i;
+	size_t n;
+
+	(void)state;
+	jbuf_init(&b);
+	for (c = 0; c < 256; c++) {
+		uint8_t x = c;
+
+		jbuf_reset(&b);
+		jbuf_strn_only(&b, NULL, &x, 1);
+		assert_true(b.len >= 3 && b.len - 2 < sizeof(alone));
+		n = b.len - 2;
+		memcpy(alone, b.s + 1, n);
+		for (i = 0; i < sizeof(in); i++) {
+			memset(in, 'a', sizeof(in));
+			in[i] = c;
+			jbuf_reset(&b);
+			jbuf_strn_only(&b, NULL, in, sizeof(in));
+			want[0] = '"';
+			memset(want + 1, 'a', i);
+			memcpy(want + 1 + i, alone, n);
+			memset(want + 1 + i + n, 'a', sizeof(in) - 1 - i);
+			want[sizeof(in) + n] = '"';
+			want[sizeof(in) + n + 1] = 0;
+			assert_string_equal(b.s, want);
+		}
+	}
+	jbuf_free(&b);
+}
+
 /* Arrays: "KEY_hex" with every element when any one is invalid; none otherwise. */
 static void test_arrays(void **state)
 {
@@ -341,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_code_points),
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_random_round_trip),
+		cmocka_unit_test(test_byte_in_run),
 		cmocka_unit_test(test_arrays),
 		cmocka_unit_test(test_numbers_as_printf),
 	};

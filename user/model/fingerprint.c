@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "model/fingerprint.h"
 #include "tls_proto.h"
@@ -202,13 +204,188 @@ static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
 	out[2] = 0;
 }
 
+/*
+ * Fingerprints by offer.  Clients of one software send the same lists, so a
+ * hello's fingerprints are kept under everything fingerprint_client() reads
+ * of it: the lists without GREASE in wire order, the legacy version, the
+ * JA4 version and ALPN codes and the SNI flag.  A hit compares the whole
+ * key: two offers that differ anywhere never share an entry.  Direct mapped
+ * by the key's hash, a slot taken by the latest offer; a table per thread,
+ * allocated on first use, strings of an entry in one allocation made on a
+ * miss (a hit allocates nothing).
+ */
+#define FPC_SLOTS 256
+#define FPC_LIST_MAX \
+	(TLSMON_MAX_CIPHERS + TLSMON_MAX_EXTS + TLSMON_MAX_SIGALGS + TLSMON_MAX_GROUPS + \
+	 TLSMON_MAX_ECPF)
+
+struct fpc_key {
+	__u16 legacy_version;
+	__u8 nc, nall, ns, ng, npf, sni;
+	char ver[2], alpn[2];
+	__u16 list[FPC_LIST_MAX];	/* ciphers, extensions, sigalgs, groups, point formats */
+};
+_Static_assert(offsetof(struct fpc_key, list) == 12, "fpc_key without padding");
+_Static_assert(TLSMON_MAX_CIPHERS <= 255 && TLSMON_MAX_EXTS <= 255, "fpc_key counts are bytes");
+
+struct fpc_entry {
+	uint64_t hash;
+	size_t klen;			/* 0: empty */
+	struct fpc_key key;
+	char ja4[JA4_LEN + 1], ja3[33];
+	size_t ja4_r_len, ja3_str_len;
+	char *str;			/* ja4_r, NUL, ja3_str, NUL */
+};
+
+static __thread struct {
+	struct fpc_entry *slot;
+	int tried;
+	struct fingerprint_cache_stats st;
+} fpc;
+
+/* JA3S digests by their string (a server's answer is as repetitive). */
+struct sfc_entry {
+	uint64_t hash;
+	size_t len;			/* 0: empty */
+	char str[sizeof(((struct server_fingerprint *)0)->ja3s_str)];
+	char ja3s[33];
+};
+
+static __thread struct {
+	struct sfc_entry *slot;
+	int tried;
+} sfc;
+
+static uint64_t fpc_hash(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
+/* The slot of a key's hash, NULL without a table (out of memory: no caching). */
+static struct fpc_entry *fpc_slot(uint64_t h)
+{
+	if (!fpc.tried) {
+		fpc.tried = 1;
+		fpc.slot = calloc(FPC_SLOTS, sizeof(*fpc.slot));
+	}
+	return fpc.slot ? &fpc.slot[h % FPC_SLOTS] : NULL;
+}
+
+static int fpc_hit(const struct fpc_entry *e, const struct fpc_key *k, size_t klen, uint64_t h)
+{
+	return e->klen == klen && e->hash == h && !memcmp(&e->key, k, klen);
+}
+
+static void fpc_use(const struct fpc_entry *e, struct fingerprints *fp)
+{
+	memcpy(fp->ja4, e->ja4, sizeof(e->ja4));
+	memcpy(fp->ja3, e->ja3, sizeof(e->ja3));
+	memcpy(fp->ja4_r, e->str, e->ja4_r_len + 1);
+	memcpy(fp->ja3_str, e->str + e->ja4_r_len + 1, e->ja3_str_len + 1);
+	fp->have_ja4 = 1;
+	fp->have_ja3 = 1;
+	fp->why_not = NULL;
+}
+
+/* The slot holds the new offer from now on; without memory it stays empty. */
+static void fpc_fill(struct fpc_entry *e, const struct fpc_key *k, size_t klen, uint64_t h,
+		     const struct fingerprints *fp)
+{
+	size_t lr = strlen(fp->ja4_r), l3 = strlen(fp->ja3_str);
+	char *s = realloc(e->str, lr + l3 + 2);
+
+	if (!s) {
+		free(e->str);
+		e->str = NULL;
+		e->klen = 0;
+		return;
+	}
+	if (e->klen)
+		fpc.st.replaced++;
+	e->str = s;
+	memcpy(s, fp->ja4_r, lr + 1);
+	memcpy(s + lr + 1, fp->ja3_str, l3 + 1);
+	e->ja4_r_len = lr;
+	e->ja3_str_len = l3;
+	memcpy(e->ja4, fp->ja4, sizeof(e->ja4));
+	memcpy(e->ja3, fp->ja3, sizeof(e->ja3));
+	memcpy(&e->key, k, klen);
+	e->klen = klen;
+	e->hash = h;
+}
+
+const struct fingerprint_cache_stats *fingerprint_cache_stats(void)
+{
+	return &fpc.st;
+}
+
+void fingerprint_cache_free(void)
+{
+	size_t i;
+
+	if (fpc.slot)
+		for (i = 0; i < FPC_SLOTS; i++)
+			free(fpc.slot[i].str);
+	free(fpc.slot);
+	fpc.slot = NULL;
+	fpc.tried = 0;
+	free(sfc.slot);
+	sfc.slot = NULL;
+	sfc.tried = 0;
+}
+
+/* The key's bytes: the fixed part, then the lists back to back. */
+static size_t fpc_key_make(struct fpc_key *k, const struct tls_client_hello *ch,
+			   const __u16 *ciphers, size_t nc, const __u16 *exts, size_t nall,
+			   const __u16 *sig, size_t ns, const __u16 *groups, size_t ng,
+			   const char *ver, const char *alpn)
+{
+	size_t o = 0, i, npf = ch->n_ecpf < TLSMON_MAX_ECPF ? ch->n_ecpf : TLSMON_MAX_ECPF;
+
+	k->legacy_version = ch->legacy_version;
+	k->nc = nc;
+	k->nall = nall;
+	k->ns = ns;
+	k->ng = ng;
+	k->npf = npf;
+	k->sni = !!(ch->flags & TLS_CHF_SNI);
+	memcpy(k->ver, ver, 2);
+	memcpy(k->alpn, alpn, 2);
+	memcpy(k->list + o, ciphers, nc * 2);
+	o += nc;
+	memcpy(k->list + o, exts, nall * 2);
+	o += nall;
+	memcpy(k->list + o, sig, ns * 2);
+	o += ns;
+	memcpy(k->list + o, groups, ng * 2);
+	o += ng;
+	for (i = 0; i < npf; i++)
+		k->list[o++] = ch->ecpf[i];
+	return offsetof(struct fpc_key, list) + o * 2;
+}
+
 void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *fp)
 {
 	__u16 ciphers[TLSMON_MAX_CIPHERS], exts[TLSMON_MAX_EXTS], sig[TLSMON_MAX_SIGALGS];
 	__u16 groups[TLSMON_MAX_GROUPS], ext_all[TLSMON_MAX_EXTS];
 	/* on the stack: a hello costs no allocation */
 	char a[16], alpn[3], cs[FP_RAW_MAX], c_in[FP_RAW_MAX], hb[13], hc[13];
-	size_t nc, ne, ns, ng, nall, i, k;
+	const char *ver;
+	struct fpc_key key;
+	struct fpc_entry *e;
+	size_t nc, ne, ns, ng, nall, i, k, klen;
+	uint64_t h;
 
 	/* every string empty; the rest of each buffer is never read */
 	fp->have_ja4 = 0;
@@ -231,11 +408,20 @@ void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *
 	nall = ungrease(ch->exts, ch->n_exts, TLSMON_MAX_EXTS, ext_all);
 	ns = ungrease(ch->sigalgs, ch->n_sigalgs, TLSMON_MAX_SIGALGS, sig);
 	ng = ungrease(ch->groups, ch->n_groups, TLSMON_MAX_GROUPS, groups);
-	/* JA4_a */
 	ja4_alpn(ch, alpn);
-	snprintf(a, sizeof(a), "t%s%c%02zu%02zu%s", fingerprint_ja4_version(ch),
-		 (ch->flags & TLS_CHF_SNI) ? 'd' : 'i', nc > 99 ? 99 : nc, nall > 99 ? 99 : nall,
-		 alpn);
+	ver = fingerprint_ja4_version(ch);
+	klen = fpc_key_make(&key, ch, ciphers, nc, ext_all, nall, sig, ns, groups, ng, ver, alpn);
+	h = fpc_hash(&key, klen);
+	e = fpc_slot(h);
+	if (e && fpc_hit(e, &key, klen, h)) {
+		fpc.st.hits++;
+		fpc_use(e, fp);
+		return;
+	}
+	fpc.st.misses++;
+	/* JA4_a */
+	snprintf(a, sizeof(a), "t%s%c%02zu%02zu%s", ver, (ch->flags & TLS_CHF_SNI) ? 'd' : 'i',
+		 nc > 99 ? 99 : nc, nall > 99 ? 99 : nall, alpn);
 	/* JA4_b: ciphers sorted */
 	sort16(ciphers, nc);
 	cs[0] = 0;
@@ -281,6 +467,8 @@ void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *
 	}
 	hexdigest(0, fp->ja3_str, strlen(fp->ja3_str), fp->ja3, 32);
 	fp->have_ja3 = 1;
+	if (e)
+		fpc_fill(e, &key, klen, h, fp);
 }
 
 void fingerprint_client_quic(const struct tls_client_hello *ch, struct fingerprints *fp)
@@ -296,6 +484,8 @@ void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerp
 {
 	__u16 exts[TLSMON_SH_MAX_EXTS];
 	size_t n = ungrease(sh->exts, sh->n_exts, TLSMON_SH_MAX_EXTS, exts), i, k;
+	struct sfc_entry *e;
+	uint64_t h;
 
 	/* "version,cipher,ext-ext-...": 12 bytes at most before the list */
 	k = put_u(fp->ja3s_str, 0, sh->legacy_version, 0, 0);
@@ -305,5 +495,24 @@ void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerp
 	/* an extension (6 bytes at most) only while 8 bytes are left */
 	for (i = 0; i < n && k + 8 < sizeof(fp->ja3s_str); i++)
 		k = put_u(fp->ja3s_str, k, exts[i], 0, i ? '-' : 0);
+	/* the digest by its string: servers answer alike too */
+	h = fpc_hash(fp->ja3s_str, k);
+	if (!sfc.tried) {
+		sfc.tried = 1;
+		sfc.slot = calloc(FPC_SLOTS, sizeof(*sfc.slot));
+	}
+	e = sfc.slot ? &sfc.slot[h % FPC_SLOTS] : NULL;
+	if (e && e->len == k && e->hash == h && !memcmp(e->str, fp->ja3s_str, k)) {
+		fpc.st.server_hits++;
+		memcpy(fp->ja3s, e->ja3s, sizeof(fp->ja3s));
+		return;
+	}
+	fpc.st.server_misses++;
 	hexdigest(0, fp->ja3s_str, k, fp->ja3s, 32);
+	if (e) {
+		memcpy(e->str, fp->ja3s_str, k);
+		memcpy(e->ja3s, fp->ja3s, sizeof(e->ja3s));
+		e->len = k;
+		e->hash = h;
+	}
 }

@@ -33,6 +33,17 @@ const char *fingerprint_ja4_version(const struct tls_client_hello *ch);
 void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *fp);
 /* The same over QUIC: JA4 starts with 'q' (JA4.md "QUIC"), JA3 is unchanged. */
 void fingerprint_client_quic(const struct tls_client_hello *ch, struct fingerprints *fp);
+/*
+ * Client fingerprints are kept by offer, JA3S digests by their string
+ * (tables per thread, bounded): what the calling thread's tables did so
+ * far, and the tables freed.
+ */
+struct fingerprint_cache_stats {
+	unsigned long long hits, misses, replaced;	/* client */
+	unsigned long long server_hits, server_misses;	/* JA3S digests */
+};
+const struct fingerprint_cache_stats *fingerprint_cache_stats(void);
+void fingerprint_cache_free(void);
 void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerprint *fp);
 
 #endif

@@ -82,7 +82,21 @@ void addr_str(const unsigned char a[16], char *buf, size_t len)
 {
 	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-	if (!memcmp(a, v4mapped, 12))
+	char *o = buf;
+	unsigned i, v;
+
+	if (!memcmp(a, v4mapped, 12) && len >= INET_ADDRSTRLEN) {
+		/* what inet_ntop() writes, without its sprintf: every record has two */
+		for (i = 0; i < 4; i++) {
+			v = a[12 + i];
+			if (v >= 100)
+				*o++ = '0' + v / 100;
+			if (v >= 10)
+				*o++ = '0' + v / 10 % 10;
+			*o++ = '0' + v % 10;
+			*o++ = i < 3 ? '.' : 0;
+		}
+	} else if (!memcmp(a, v4mapped, 12))
 		inet_ntop(AF_INET, a + 12, buf, len);
 	else
 		inet_ntop(AF_INET6, a, buf, len);

@@ -23,15 +23,13 @@ void jbuf_reset(struct jbuf *b)
 		b->s[0] = 0;
 }
 
-static int grow(struct jbuf *b, size_t n)
+static int grow_slow(struct jbuf *b, size_t n)
 {
 	size_t cap;
 	char *s;
 
 	if (b->oom)
 		return -1;
-	if (b->len + n + 1 <= b->cap)
-		return 0;
 	cap = b->cap ? b->cap : 256;
 	while (cap < b->len + n + 1)
 		cap *= 2;
@@ -43,6 +41,14 @@ static int grow(struct jbuf *b, size_t n)
 	b->s = s;
 	b->cap = cap;
 	return 0;
+}
+
+/* Room for n more bytes and the NUL; inline, as almost every write has it already. */
+static inline int grow(struct jbuf *b, size_t n)
+{
+	if (__builtin_expect(!b->oom && b->len + n + 1 <= b->cap, 1))
+		return 0;
+	return grow_slow(b, n);
 }
 
 void jbuf_raw(struct jbuf *b, const char *s, size_t n)
@@ -198,6 +204,32 @@ static const uint8_t plain[256] = {
 	[0x5d ... 0x7e] = 1,
 };
 
+#define ONES 0x0101010101010101ull
+#define HIGH 0x8080808080808080ull
+
+/*
+ * How many bytes from p on stand for themselves: eight at a time while a
+ * word has none below 0x20, none above 0x7e, no '"' and no '\\' (each test
+ * is exact for "any byte of the word"), then byte by byte.
+ */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+	size_t k = 0;
+	uint64_t w, q, bs;
+
+	for (; k + 8 <= n; k += 8) {
+		memcpy(&w, p + k, 8);
+		q = w ^ (ONES * '"');
+		bs = w ^ (ONES * '\\');
+		if ((((w - ONES * 0x20) & ~w) | (w + ONES) | w | ((q - ONES) & ~q) |
+		     ((bs - ONES) & ~bs)) & HIGH)
+			break;
+	}
+	while (k < n && plain[p[k]])
+		k++;
+	return k;
+}
+
 /* src escaped into dst; *bad set when src is not valid UTF-8 (as jbuf_utf8_ok). */
 static size_t escape(char *dst, size_t dstlen, const void *src, size_t n, int *bad)
 {
@@ -211,8 +243,7 @@ static size_t escape(char *dst, size_t dstlen, const void *src, size_t n, int *b
 
 	while (i < n) {
 		/* a run of bytes that stand for themselves: copied at once */
-		for (k = i; k < n && plain[p[k]]; k++)
-			;
+		k = i + plain_run(p + i, n - i);
 		if (k > i) {
 			rl = k - i;
 			if (o + rl >= dstlen)
@@ -275,6 +306,17 @@ static int str_only(struct jbuf *b, const char *key, const void *s, size_t n)
 	int bad = 0;
 
 	jbuf_key(b, key);
+	/* most strings need no escaping at all */
+	if (plain_run(s, n) == n) {
+		if (grow(b, n + 2))
+			return 0;
+		b->s[b->len++] = '"';
+		memcpy(b->s + b->len, s, n);
+		b->len += n;
+		b->s[b->len++] = '"';
+		b->s[b->len] = 0;
+		return 0;
+	}
 	/* an escaped byte takes at most 6 */
 	if (grow(b, 6 * n + 2))
 		return !jbuf_utf8_ok(s, n);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "output/jbuf.h"
+#include "output/names_memo.h"
 #include "lib/linefile.h"
 #include "lib/str.h"
 #include "lib/tls_names.h"
@@ -55,15 +56,8 @@ static void ts_iso(struct jbuf *b, const char *key, uint64_t ns)
 static void names16(struct jbuf *b, const char *key, const __u16 *v, unsigned n, unsigned max,
 		    const char *(*name)(uint16_t, char *, size_t), int skip_grease)
 {
-	char buf[40];
-	unsigned i;
-
 	jbuf_key(b, key);
-	jbuf_arr_open(b);
-	for (i = 0; i < n && i < max; i++)
-		if (!skip_grease || !TLS_IS_GREASE(v[i]))
-			jbuf_str(b, NULL, name(v[i], buf, sizeof(buf)));
-	jbuf_arr_close(b);
+	names_memo_array(b, v, n, max, name, skip_grease);
 }
 
 static const char *ver_str(uint16_t v, char *buf, size_t len)

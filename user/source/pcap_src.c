@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -203,6 +204,8 @@ static FILE *stream_open(int fd, const char *name, struct pcap_src *ps, char *er
 	}
 	/* ps outlives f: pcap_src_close() frees it after pcap_close() */
 	setvbuf(f, ps->iobuf, _IOFBF, sizeof(ps->iobuf));
+	/* read by one thread only (libpcap, in pcap_src_run): two freads a frame, no lock */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	return f;
 fail:
 	if (st)
