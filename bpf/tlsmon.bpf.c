@@ -40,36 +40,42 @@ DP_STAGE_DEFINE(dp_pkt_ship, 0)
 DP_PARSE_DEFINE(xdp, struct xdp_md, TLSMON_HOOK_XDP)
 DP_PARSE_DEFINE(skb, struct __sk_buff, TLSMON_HOOK_TC_EGRESS)
 
-/* Frags-aware: jumbo frames and multi-buffer packets reach us whole. */
 /*
- * Past the pre-filter: a function of its own, so that the pre-filter's path,
- * most packets', pays for none of the full path's registers and stack in
- * the program's prologue and epilogue.
+ * Past dp_prefilter_fast(): a function of its own, so that the fast path,
+ * most packets', pays for none of the rest's registers and stack in the
+ * program's prologue and epilogue.
  */
-__attribute__((noinline)) int tlsmon_xdp_full(struct xdp_md *ctx, int r)
+__attribute__((noinline)) int tlsmon_xdp_full(struct xdp_md *ctx)
 {
 	struct dp_pkt pk = {
 		.ctx = ctx,
 		.hook = TLSMON_HOOK_XDP,
 	};
+	int r;
 
 	if (!ctx)
 		return 0;
 	pk.data = (void *)(long)ctx->data;
 	pk.data_end = (void *)(long)ctx->data_end;
+	r = dp_prefilter(pk.data, pk.data_end);
+	if (r == DP_PRE_DONE)
+		return 0;
 	/* read only now: the kernel turns it into three dependent loads (rxq, dev, ifindex) */
 	pk.ifindex = ctx->ingress_ifindex;
 	dp_handle_pre(&pk, TLSMON_HOOK_XDP, r);
 	return 0;
 }
 
+/*
+ * Frags-aware: jumbo frames and multi-buffer packets reach us whole.  The
+ * commonest frames end in dp_prefilter_fast(), whose few values stay in
+ * scratch registers: the entry saves none in its prologue.
+ */
 SEC("xdp.frags")
 int tlsmon_xdp(struct xdp_md *ctx)
 {
-	int r = dp_prefilter((void *)(long)ctx->data, (void *)(long)ctx->data_end);
-
-	if (r != DP_PRE_DONE)
-		tlsmon_xdp_full(ctx, r);
+	if (!dp_prefilter_fast((void *)(long)ctx->data, (void *)(long)ctx->data_end))
+		tlsmon_xdp_full(ctx);
 	return XDP_PASS;
 }
 

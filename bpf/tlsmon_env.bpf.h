@@ -44,13 +44,14 @@ struct {
 	__type(value, struct tlsmon_flow_slot);
 } flows SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, TLSMON_HINT_SLOTS);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, __u32);
-} hints SEC(".maps");
+/*
+ * The hint array (dp_flow.h), a global: the program reads it by direct
+ * access, with no helper call, so the pre-filter's path in XDP's entry keeps
+ * everything in scratch registers.  Userspace maps it through the skeleton
+ * (.bss).
+ */
+__u32 tlsmon_hints[TLSMON_HINT_SLOTS];
+#define dp_hint_at(idx) (&tlsmon_hints[(idx) & (TLSMON_HINT_SLOTS - 1)])
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -90,7 +91,7 @@ struct {
 const volatile struct tlsmon_dp_cfg tlsmon_cfg = TLSMON_DP_CFG_DEFAULT;
 #define DP_CFG(field) (tlsmon_cfg.field)
 
-/* The array maps by name: hints, synacks, quic_slots, counters, scratch. */
+/* The array maps by name: synacks, quic_slots, counters, scratch. */
 #define dp_array(map, idx)                            \
 	({                                            \
 		__u32 __k = (idx);                    \

@@ -93,7 +93,7 @@ TLSP_INLINE int dp_port_allowed(const struct np_meta *m)
  */
 TLSP_INLINE __u32 *dp_hint_slot(__u32 idx)
 {
-	return dp_array(hints, idx);
+	return dp_hint_at(idx);
 }
 
 TLSP_INLINE __u32 dp_hint_get(__u32 *slot)

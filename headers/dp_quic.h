@@ -68,6 +68,9 @@ TLSP_INLINE int dp_quic_peek(const __u8 *l4, const void *data_end, __u32 l4_len)
 {
 	const __u8 *p = l4 + DP_UDP_HDR_LEN;
 
+	/* the long-header bit alone first: most UDP leaves on it */
+	if ((const void *)(p + 1) > data_end || !dp_quic_lh(p))
+		return 0;
 	if ((const void *)(p + DP_QUIC_PEEK) > data_end || l4_len < DP_UDP_HDR_LEN + DP_QUIC_PEEK)
 		return 0;
 	return dp_quic_long(p);

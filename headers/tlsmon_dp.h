@@ -16,9 +16,11 @@
  *   dp_commit(ev, size), dp_discard(ev)
  *                                      submit it (h.size is its size, size
  *                                      what dp_reserve took) or not
- *   dp_array(map, idx)                 element idx of the array hints, synacks,
+ *   dp_array(map, idx)                 element idx of the array synacks,
  *                                      quic_slots, counters or scratch; NULL
  *                                      past its end
+ *   dp_hint_at(idx)                    slot idx (taken modulo
+ *                                      TLSMON_HINT_SLOTS) of the hint array
  *   dp_slot(idx)                       slot idx of the flow table (struct
  *                                      tlsmon_flow_slot), NULL past its end
  *   DP_CFG(field)                      a field of struct tlsmon_dp_cfg
@@ -190,7 +192,6 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 	dp_flow_packet(pk, hook, s, m, f, dir, now);
 }
 
-/* The whole datapath for one frame: the pre-filter, then the rest. */
 /* The rest of a frame's way, once the pre-filter said r (DP_PRE_*). */
 TLSP_INLINE void dp_handle_pre(const struct dp_pkt *pk, const int hook, int r)
 {
@@ -203,6 +204,7 @@ TLSP_INLINE void dp_handle_pre(const struct dp_pkt *pk, const int hook, int r)
 	dp_handle_full(pk, hook);
 }
 
+/* The whole datapath for one frame: the pre-filter, then the rest. */
 TLSP_INLINE void dp_handle(const struct dp_pkt *pk, const int hook)
 {
 	dp_handle_pre(pk, hook,

@@ -138,6 +138,11 @@ struct tlsmon_quic_slot {
 #define TLSMON_QUIC_PER_CONN 8
 #define TLSMON_QUIC_IDLE_NS (30ull * 1000000000ull)
 
+/* What the pre-filter (dp_prefilter.h) says of a frame. */
+#define DP_PRE_FULL 0		/* the full path */
+#define DP_PRE_DONE 1		/* nothing more to do */
+#define DP_PRE_QUIC 2		/* a QUIC long-header datagram: dp_quic() */
+
 #define TLSMON_HINT_SLOTS (1u << 16)
 #define TLSMON_SYNACK_SLOTS (1u << 14)
 

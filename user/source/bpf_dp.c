@@ -22,8 +22,7 @@ struct bpf_dp {
 	struct ring_buffer *rb;
 	ev_sink sink;
 	void *sink_ctx;
-	__u64 *hints;		/* the hint array, shared with the kernel: see hint_slot() */
-	size_t hints_len;
+	__u32 *hints;		/* the hint array, shared with the kernel (its .bss) */
 	struct bpf_dp_opts o;
 	struct tlsmon_flow_slot *slots;	/* the flow table, shared with the kernel */
 	size_t slots_len;
@@ -154,16 +153,13 @@ int bpf_dp_open(struct bpf_dp **out, const struct bpf_dp_opts *o, ev_sink sink,
 		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(errno));
 		goto cleanup;
 	}
-	/* The hint array, read and written by the sweep */
-	dp->hints_len = (TLSMON_HINT_SLOTS * sizeof(__u64) + 4095) & ~4095ul;
-	dp->hints = mmap(NULL, dp->hints_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 bpf_map__fd(dp->skel->maps.hints), 0);
-	if (dp->hints == MAP_FAILED) {
-		e = -errno;
-		snprintf(err, errlen, "cannot map the flow hint array: %s", strerror(errno));
-		dp->hints = NULL;
+	/* The hint array, read and written by the sweep: libbpf mapped the .bss */
+	if (!dp->skel->bss) {
+		e = -ENOMEM;
+		snprintf(err, errlen, "cannot map the flow hint array");
 		goto cleanup;
 	}
+	dp->hints = dp->skel->bss->tlsmon_hints;
 	/* The flow table, read by the sweep, which frees idle slots */
 	dp->slots_len = ((size_t)dp->n_slots * sizeof(*dp->slots) + 4095) & ~4095ul;
 	dp->slots = mmap(NULL, dp->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -221,14 +217,9 @@ void bpf_dp_counters(struct bpf_dp *dp, uint64_t out[TLSMON_C_MAX])
 	}
 }
 
-/*
- * The kernel lays array elements out 8 bytes apart whatever the value size,
- * and the mmapped array shows that layout: the __u32 of slot i is the first
- * half of the i-th 8-byte element, not hints32[i].
- */
 static __u32 *hint_slot(struct bpf_dp *dp, __u32 i)
 {
-	return (__u32 *)&dp->hints[i & (TLSMON_HINT_SLOTS - 1)];
+	return &dp->hints[i & (TLSMON_HINT_SLOTS - 1)];
 }
 
 /* Reassembly and the collector let go of a flow the sweep removed. */
@@ -348,7 +339,7 @@ void bpf_dp_reset(struct bpf_dp *dp)
 
 	ring_buffer__consume(dp->rb);
 	memset(dp->slots, 0, (size_t)dp->n_slots * sizeof(*dp->slots));
-	memset(dp->hints, 0, TLSMON_HINT_SLOTS * sizeof(__u64));
+	memset(dp->hints, 0, TLSMON_HINT_SLOTS * sizeof(*dp->hints));
 	for (i = 0; i < TLSMON_SYNACK_SLOTS; i++)
 		bpf_map_update_elem(sfd, &i, &zero, BPF_ANY);
 	memset(dp->percpu, 0, dp->ncpus * sizeof(*dp->percpu));
@@ -366,8 +357,6 @@ void bpf_dp_close(struct bpf_dp *dp)
 {
 	if (!dp)
 		return;
-	if (dp->hints)
-		munmap(dp->hints, dp->hints_len);
 	if (dp->slots)
 		munmap(dp->slots, dp->slots_len);
 	ring_buffer__free(dp->rb);

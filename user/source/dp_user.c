@@ -43,6 +43,7 @@ static struct dp_user *dp_cur;
 		__k < sizeof(dp_cur->map) / sizeof(dp_cur->map[0]) ? &dp_cur->map[__k] \
 								     : NULL;             \
 	})
+#define dp_hint_at(idx) (&dp_cur->hints[(idx) & (TLSMON_HINT_SLOTS - 1)])
 #define dp_now(pk) (dp_cur->now)
 #define dp_frame_len(pk, hook) ((__u32)((const __u8 *)(pk)->data_end - (const __u8 *)(pk)->data))
 #define DP_CFG(field) (dp_cur->cfg.field)
@@ -153,6 +154,18 @@ void dp_user_frame(struct dp_user *du, const void *frame, uint32_t len, uint64_t
 	dp_cur = du;
 	dp_handle(&pk, hook);
 	dp_cur = NULL;
+}
+
+int dp_user_prefilter(struct dp_user *du, const void *frame, uint32_t len, int *fast)
+{
+	const __u8 *d = frame;
+	int r;
+
+	dp_cur = du;
+	*fast = dp_prefilter_fast(d, d + len);
+	r = dp_prefilter(d, d + len);
+	dp_cur = NULL;
+	return r;
 }
 
 const uint64_t *dp_user_counters(const struct dp_user *du)

@@ -26,6 +26,12 @@ struct tlsmon_dp_cfg *dp_user_cfg(struct dp_user *du);
 void dp_user_frame(struct dp_user *du, const void *frame, uint32_t len, uint64_t ts_ns,
 		   uint32_t ifindex, int hook);
 
+/*
+ * What the pre-filter says of a frame, without handling it: dp_prefilter()'s
+ * answer (DP_PRE_*), and in *fast dp_prefilter_fast()'s (1: done).  For the
+ * tests that hold the two to agreeing.
+ */
+int dp_user_prefilter(struct dp_user *du, const void *frame, uint32_t len, int *fast);
 const uint64_t *dp_user_counters(const struct dp_user *du);
 uint32_t dp_user_flow_count(const struct dp_user *du);
 uint64_t dp_user_flow_evictions(const struct dp_user *du);
