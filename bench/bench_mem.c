@@ -30,8 +30,9 @@
 #include "quic_seal.h"
 #include "quic_vectors.h"
 
-static const char *const map_names[] = { "flows", "hints", "synacks", "events", "counters",
-					 "scratch" };
+/* the hint array is the program's .bss (bpf/tlsmon_env.bpf.h) */
+static const char *const map_names[] = { "flows", ".bss", "synacks", "quic_slots", "events",
+					 "counters", "scratch" };
 
 /* A field of /proc/self/fdinfo/FD ("memlock", "max_entries", ...), or -1. */
 static long long fdinfo(int fd, const char *key)
@@ -88,7 +89,8 @@ static int cmd_maps(int argc, char **argv)
 			bpf_dp_close(dp);
 			return 1;
 		}
-		printf("map\t%s\t%s\t%lld\t%lld\t%lld\n", map_names[i],
+		printf("map\t%s\t%s\t%lld\t%lld\t%lld\n",
+		       strcmp(map_names[i], ".bss") ? map_names[i] : "hints (.bss)",
 		       type > 0 && type < 28 && types[type] ? types[type] : "other",
 		       fdinfo(fd, "max_entries"), fdinfo(fd, "value_size"), mem);
 		total += mem;

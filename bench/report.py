@@ -818,7 +818,7 @@ def section_mem(summary):
                         "for information"])
         if flows:
             out += [f"The flow map costs {flows['bytes'] / flows['max']:.0f} bytes per entry "
-                    "(preallocated LRU hash); the ring buffer is charged whole.", ""]
+                    "(an array of slots, preallocated); the ring buffer is charged whole.", ""]
     else:
         out += ["Not measured in this run.", ""]
     runs = mem_runs()
@@ -918,6 +918,28 @@ def previous_run(path):
     return version, measured
 
 
+def host_speed(summary, before):
+    """A sentence when this run's host is much faster or slower than the before run's.
+
+    The empty XDP program of the UDP row is the yardstick: both runs measured
+    it the same way."""
+    key = ("1", "non-TCP (UDP datagram)")
+    pat = r"vs ([\d.]+) ns\)"
+    now = next((r[3] for r in summary if (r[0], r[1]) == key), None)
+    then = before.get(key)
+    m_now = re.search(pat, now or "")
+    m_then = re.search(pat, then or "")
+    if not m_now or not m_then or float(m_then.group(1)) <= 0:
+        return ""
+    a, b = float(m_now.group(1)), float(m_then.group(1))
+    if max(a, b) / min(a, b) < 1.5:
+        return ""
+    return (f" The hosts differ: the empty XDP program took {a:.1f} ns in this run against "
+            f"{b:.1f} ns in the before run ({a / b:.1f} times). Figures in absolute units (ns "
+            "over empty, events/s, handshakes/s, CPU per connection) cannot be compared between "
+            "the two columns; ratios can.")
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -953,7 +975,7 @@ def main():
         "## Summary",
         "",
         f"Before: the run this file recorded until now ({before_version or 'none'}), "
-        "as it measured it (\"-\" where it had no such row).",
+        "as it measured it (\"-\" where it had no such row)." + host_speed(summary, before),
         "",
         table(["#", "What", "Goal", f"Before ({before_version or '-'})", "Measured", "Verdict"],
               [r[:3] + [before.get((r[0], r[1]), "-")] + r[3:] for r in summary]),
