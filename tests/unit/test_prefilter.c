@@ -75,6 +75,14 @@ static void check(struct dp_user *du, const struct kind *k, const uint8_t *f, si
 			 k->pre);
 }
 
+/* The frame of spec s, and what the two steps must say of it. */
+static void expect(struct dp_user *du, const struct pkt_spec *s, struct kind k)
+{
+	uint8_t f[PKT_MAX];
+
+	check(du, &k, f, pkt_build(f, sizeof(f), s));
+}
+
 static size_t build(uint8_t *buf, const struct pkt_spec *s)
 {
 	return pkt_build(buf, PKT_MAX, s);
@@ -93,98 +101,77 @@ static void test_kinds(void **state)
 	spec_base(&s, 1);
 	s.payload = dns_query;
 	s.len = sizeof(dns_query);
-	n = build(f, &s);
-	check(du, &(struct kind){ "UDP, DNS", 1, DP_PRE_DONE }, f, n);
+	expect(du, &s, (struct kind){ "UDP, DNS", 1, DP_PRE_DONE });
 
 	s.payload = quic_v1_initial;
 	s.len = sizeof(quic_v1_initial);
 	s.dport = 4433;
-	n = build(f, &s);
-	check(du, &(struct kind){ "UDP, QUIC v1 Initial", 0, DP_PRE_QUIC }, f, n);
+	expect(du, &s, (struct kind){ "UDP, QUIC v1 Initial", 0, DP_PRE_QUIC });
 
 	s.payload = quic_unknown;
 	s.len = sizeof(quic_unknown);
-	n = build(f, &s);
-	check(du, &(struct kind){ "UDP, long header of an unknown version", 1, DP_PRE_DONE }, f,
-	      n);
+	expect(du, &s, (struct kind){ "UDP, long header of an unknown version", 1, DP_PRE_DONE });
 
 	s.payload = dns_query;
 	s.len = sizeof(dns_query);
 	s.dport = 4789;
-	n = build(f, &s);
-	check(du, &(struct kind){ "UDP to VXLAN's port", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "UDP to VXLAN's port", 0, DP_PRE_FULL });
 	dp_user_cfg(du)->decap = 0;
-	check(du, &(struct kind){ "UDP to VXLAN's port, --no-decap", 1, DP_PRE_DONE }, f, n);
+	expect(du, &s, (struct kind){ "UDP to VXLAN's port, --no-decap", 1, DP_PRE_DONE });
 	dp_user_cfg(du)->decap = 1;
 	s.dport = 6081;
-	n = build(f, &s);
-	check(du, &(struct kind){ "UDP to Geneve's port", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "UDP to Geneve's port", 0, DP_PRE_FULL });
 	s.dport = 2152;
-	n = build(f, &s);
-	check(du, &(struct kind){ "UDP to GTP-U's port", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "UDP to GTP-U's port", 0, DP_PRE_FULL });
 
 	s.dport = 53;
 	s.ip_more_frags = 1;
-	n = build(f, &s);
-	check(du, &(struct kind){ "UDP, first fragment", 1, DP_PRE_DONE }, f, n);
+	expect(du, &s, (struct kind){ "UDP, first fragment", 1, DP_PRE_DONE });
 	s.ip_more_frags = 0;
 	s.ip_frag_off = 100;
 	s.payload = quic_v1_initial;
 	s.len = sizeof(quic_v1_initial);
-	n = build(f, &s);
-	check(du, &(struct kind){ "UDP, later fragment that reads as a long header", 0,
-				  DP_PRE_DONE },
-	      f, n);
+	expect(du, &s, (struct kind){ "UDP, later fragment that reads as a long header", 0, DP_PRE_DONE });
 
 	spec_base(&s, 0);
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP ACK", 1, DP_PRE_DONE }, f, n);
+	expect(du, &s, (struct kind){ "TCP ACK", 1, DP_PRE_DONE });
 	s.opt.ts = 1;
 	s.opt.tsval = 7;
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP ACK with timestamps", 1, DP_PRE_DONE }, f, n);
+	expect(du, &s, (struct kind){ "TCP ACK with timestamps", 1, DP_PRE_DONE });
 	s.opt.ts = 0;
 	s.tcp_flags = PKT_SYN;
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP SYN", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "TCP SYN", 0, DP_PRE_FULL });
 	s.tcp_flags = PKT_ACK | PKT_FIN;
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP FIN", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "TCP FIN", 0, DP_PRE_FULL });
 	s.tcp_flags = PKT_RST;
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP RST", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "TCP RST", 0, DP_PRE_FULL });
 
 	s.tcp_flags = PKT_ACK | PKT_PSH;
 	s.payload = http_get;
 	s.len = sizeof(http_get) - 1;
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP, HTTP request on an unknown flow", 1, DP_PRE_DONE }, f, n);
+	expect(du, &s, (struct kind){ "TCP, HTTP request on an unknown flow", 1, DP_PRE_DONE });
 	s.payload = client_hello_start;
 	s.len = sizeof(client_hello_start);
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP, a ClientHello's first bytes", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "TCP, a ClientHello's first bytes", 0, DP_PRE_FULL });
 	/* the hello goes through the datapath: its flow is tracked from now on */
+	n = build(f, &s);
 	dp_user_frame(du, f, (uint32_t)n, 1000, 1, TLSMON_HOOK_XDP);
 	assert_int_equal(dp_user_flow_count(du), 1);
 	s.payload = http_get;
 	s.len = sizeof(http_get) - 1;
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP, data on a tracked flow", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "TCP, data on a tracked flow", 0, DP_PRE_FULL });
 	s.sport++;
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP, data on the next port", 1, DP_PRE_DONE }, f, n);
+	expect(du, &s, (struct kind){ "TCP, data on the next port", 1, DP_PRE_DONE });
 	s.sport--;
 
 	s.payload = NULL;
 	s.len = 0;
 	s.ip_more_frags = 1;
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP ACK, a fragment", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "TCP ACK, a fragment", 0, DP_PRE_FULL });
 	s.ip_more_frags = 0;
 	s.ip_opts = ip_opts;
 	s.ip_opts_len = sizeof(ip_opts);
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP ACK, IPv4 options", 0, DP_PRE_DONE }, f, n);
+	expect(du, &s, (struct kind){ "TCP ACK, IPv4 options", 0, DP_PRE_DONE });
 	s.ip_opts = NULL;
 	s.ip_opts_len = 0;
 
@@ -202,39 +189,31 @@ static void test_kinds(void **state)
 	s.family = 6;
 	pkt_ip6(s.src, "2001:db8::10");	/* its hint slot not the IPv4 flow's */
 	pkt_ip6(s.dst, "2001:db8::2");
-	n = build(f, &s);
-	check(du, &(struct kind){ "IPv6 TCP ACK", 1, DP_PRE_DONE }, f, n);
+	expect(du, &s, (struct kind){ "IPv6 TCP ACK", 1, DP_PRE_DONE });
 	s.payload = http_get;
 	s.len = sizeof(http_get) - 1;
-	n = build(f, &s);
-	check(du, &(struct kind){ "IPv6 TCP, HTTP request on an unknown flow", 1, DP_PRE_DONE },
-	      f, n);
+	expect(du, &s, (struct kind){ "IPv6 TCP, HTTP request on an unknown flow", 1, DP_PRE_DONE });
 	s.payload = client_hello_start;
 	s.len = sizeof(client_hello_start);
+	expect(du, &s, (struct kind){ "IPv6 TCP, a ClientHello's first bytes", 0, DP_PRE_FULL });
 	n = build(f, &s);
-	check(du, &(struct kind){ "IPv6 TCP, a ClientHello's first bytes", 0, DP_PRE_FULL }, f,
-	      n);
 	dp_user_frame(du, f, (uint32_t)n, 2000, 1, TLSMON_HOOK_XDP);
 	s.payload = http_get;
 	s.len = sizeof(http_get) - 1;
-	n = build(f, &s);
-	check(du, &(struct kind){ "IPv6 TCP, data on a tracked flow", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "IPv6 TCP, data on a tracked flow", 0, DP_PRE_FULL });
 	s.payload = NULL;
 	s.len = 0;
 	s.udp = 1;
 	s.dport = 53;
 	s.payload = dns_query;
 	s.len = sizeof(dns_query);
-	n = build(f, &s);
-	check(du, &(struct kind){ "IPv6 UDP, DNS", 1, DP_PRE_DONE }, f, n);
+	expect(du, &s, (struct kind){ "IPv6 UDP, DNS", 1, DP_PRE_DONE });
 	s.dport = 4789;
-	n = build(f, &s);
-	check(du, &(struct kind){ "IPv6 UDP to VXLAN's port", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "IPv6 UDP to VXLAN's port", 0, DP_PRE_FULL });
 	s.dport = 4433;
 	s.payload = quic_v1_initial;
 	s.len = sizeof(quic_v1_initial);
-	n = build(f, &s);
-	check(du, &(struct kind){ "IPv6 UDP, QUIC v1 Initial", 0, DP_PRE_QUIC }, f, n);
+	expect(du, &s, (struct kind){ "IPv6 UDP, QUIC v1 Initial", 0, DP_PRE_QUIC });
 	s.udp = 0;
 	s.payload = NULL;
 	s.len = 0;
@@ -245,8 +224,7 @@ static void test_kinds(void **state)
 	s.n_vlans = 1;
 	s.vlan[0].tpid = 0x8100;
 	s.vlan[0].vid = 7;
-	n = build(f, &s);
-	check(du, &(struct kind){ "TCP ACK in a VLAN", 0, DP_PRE_FULL }, f, n);
+	expect(du, &s, (struct kind){ "TCP ACK in a VLAN", 0, DP_PRE_FULL });
 	s.n_vlans = 0;
 	n = build(f, &s);
 	check(du, &(struct kind){ "TCP ACK cut to 53 bytes", 0, DP_PRE_FULL }, f, 53);

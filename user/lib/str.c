@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "lib/str.h"
 
 size_t str_catf(char *buf, size_t len, size_t n, const char *fmt, ...)
@@ -27,4 +28,20 @@ void str_hex(char *out, const void *d, size_t n, int upper)
 		out[2 * i + 1] = digits[b[i] & 15];
 	}
 	out[2 * n] = 0;
+}
+
+uint64_t str_hash64(const void *p, size_t n, uint64_t seed)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n ^ seed, w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
 }

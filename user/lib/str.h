@@ -4,6 +4,7 @@
 #define TLSMON_STR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * printf at buf + n, never past len; returns the new length as vsnprintf
@@ -14,5 +15,11 @@ size_t str_catf(char *buf, size_t len, size_t n, const char *fmt, ...)
 
 /* The n bytes at d as 2n hex digits and a NUL at out; upper: A-F, else a-f. */
 void str_hex(char *out, const void *d, size_t n, int upper);
+
+/*
+ * A 64-bit hash of the n bytes at p and a seed, 8 bytes a step: for the
+ * caches that index by it and compare the whole key on a hit.
+ */
+uint64_t str_hash64(const void *p, size_t n, uint64_t seed);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/str.h"
 #include "model/fingerprint.h"
 #include "tls_proto.h"
 
@@ -256,22 +257,6 @@ static __thread struct {
 	int tried;
 } sfc;
 
-static uint64_t fpc_hash(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
-
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 29);
-}
-
 /* The slot of a key's hash, NULL without a table (out of memory: no caching). */
 static struct fpc_entry *fpc_slot(uint64_t h)
 {
@@ -411,7 +396,7 @@ void fingerprint_client(const struct tls_client_hello *ch, struct fingerprints *
 	ja4_alpn(ch, alpn);
 	ver = fingerprint_ja4_version(ch);
 	klen = fpc_key_make(&key, ch, ciphers, nc, ext_all, nall, sig, ns, groups, ng, ver, alpn);
-	h = fpc_hash(&key, klen);
+	h = str_hash64(&key, klen, 0);
 	e = fpc_slot(h);
 	if (e && fpc_hit(e, &key, klen, h)) {
 		fpc.st.hits++;
@@ -496,7 +481,7 @@ void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerp
 	for (i = 0; i < n && k + 8 < sizeof(fp->ja3s_str); i++)
 		k = put_u(fp->ja3s_str, k, exts[i], 0, i ? '-' : 0);
 	/* the digest by its string: servers answer alike too */
-	h = fpc_hash(fp->ja3s_str, k);
+	h = str_hash64(fp->ja3s_str, k, 0);
 	if (!sfc.tried) {
 		sfc.tried = 1;
 		sfc.slot = calloc(FPC_SLOTS, sizeof(*sfc.slot));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <stdlib.h>
 #include <string.h>
+#include "lib/str.h"
 #include "output/names_memo.h"
 #include "tls_proto.h"
 
@@ -27,23 +28,6 @@ static __thread struct {
 	struct jbuf tmp;
 	struct names_memo_stats st;
 } nm;
-
-static uint64_t hash(const __u16 *v, unsigned n, uintptr_t fn, int skip)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ fn ^ ((uint64_t)n << 1) ^ (unsigned)skip, w;
-	const unsigned char *p = (const unsigned char *)v;
-	size_t len = (size_t)n * 2;
-
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, p, len);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 29);
-}
 
 static void write_direct(struct jbuf *b, const __u16 *v, unsigned n, names_memo_fn name,
 			 int skip_grease)
@@ -75,7 +59,7 @@ void names_memo_array(struct jbuf *b, const __u16 *v, unsigned n, unsigned max,
 		write_direct(b, v, n, name, skip_grease);
 		return;
 	}
-	h = hash(v, n, (uintptr_t)name, skip_grease);
+	h = str_hash64(v, (size_t)n * 2, (uintptr_t)name ^ (unsigned)skip_grease);
 	e = &nm.slot[h % SLOTS];
 	if (e->mem && e->hash == h && e->name == name && e->skip_grease == skip_grease &&
 	    e->n == n && !memcmp(e->mem, v, (size_t)n * 2)) {
