@@ -67,17 +67,9 @@ TLSP_INLINE __s32 dp_seq_diff(__u32 a, __u32 b)
 	return (__s32)(a - b);
 }
 
-TLSP_INLINE void dp_fill_hdr(struct tlsmon_scratch *s, const struct dp_pkt *pk, __u64 now,
-			     const struct np_meta *m, __u8 dir)
+/* The header's ends, the client first (dir: the sender's side), and IP fields from m. */
+TLSP_INLINE void dp_hdr_tuple(struct tlsmon_ev_hdr *h, const struct np_meta *m, __u8 dir)
 {
-	struct tlsmon_ev_hdr *h = &s->hdr;
-
-	h->version = TLSMON_EVENT_VERSION;
-	h->type = 0;
-	h->dir = dir;
-	h->hook = pk->hook;
-	h->ifindex = pk->ifindex;
-	h->ts_ns = now;
 	if (dir == TLSMON_DIR_C2S) {
 		__builtin_memcpy(h->caddr, m->saddr, 16);
 		__builtin_memcpy(h->saddr, m->daddr, 16);
@@ -92,6 +84,20 @@ TLSP_INLINE void dp_fill_hdr(struct tlsmon_scratch *s, const struct dp_pkt *pk, 
 	h->family = m->family;
 	h->ttl = m->ttl;
 	h->ip_id = m->ip_id;
+}
+
+TLSP_INLINE void dp_fill_hdr(struct tlsmon_scratch *s, const struct dp_pkt *pk, __u64 now,
+			     const struct np_meta *m, __u8 dir)
+{
+	struct tlsmon_ev_hdr *h = &s->hdr;
+
+	h->version = TLSMON_EVENT_VERSION;
+	h->type = 0;
+	h->dir = dir;
+	h->hook = pk->hook;
+	h->ifindex = pk->ifindex;
+	h->ts_ns = now;
+	dp_hdr_tuple(h, m, dir);
 	h->seq = m->seq;
 	h->size = 0;
 	h->tcp_flags = m->tcp_flags;

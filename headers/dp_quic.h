@@ -238,16 +238,11 @@ TLSP_INLINE int dp_quic_stage(const struct dp_pkt *pk, const int hook, struct tl
 	if (!dp_quic_admit(dp_flow_hash(m), now))
 		return 0;
 	/* the sender as the client: the collector finds the roles */
+	/* not dp_fill_hdr(): a stage's pk has no hook or ifindex (dp_quic() set them) */
 	h->version = TLSMON_EVENT_VERSION;
 	h->dir = TLSMON_DIR_C2S;
 	h->ts_ns = now;
-	__builtin_memcpy(h->caddr, m->saddr, 16);
-	__builtin_memcpy(h->saddr, m->daddr, 16);
-	h->cport = m->sport;
-	h->sport = m->dport;
-	h->family = m->family;
-	h->ttl = m->ttl;
-	h->ip_id = m->ip_id;
+	dp_hdr_tuple(h, m, TLSMON_DIR_C2S);
 	h->seq = 0;
 	h->tcp_flags = 0;
 	h->origin = 0;
