@@ -110,25 +110,31 @@ static void test_blocks_read_by_libpcap(void **state)
 	pcapng_free(&b);
 }
 
+/* A PKT event's fixed part for 10.0.0.1:port - 10.0.0.2:443, as the datapath fills it. */
+static void pkt_head(struct tlsmon_ev_pkt *e, uint16_t port, int s2c, uint64_t ts)
+{
+	memset(e, 0, TLSMON_PKT_HDR);
+	e->h.version = TLSMON_EVENT_VERSION;
+	e->h.type = TLSMON_EV_PKT;
+	e->h.dir = s2c;
+	e->h.hook = TLSMON_HOOK_PCAP;
+	e->h.ts_ns = ts;
+	e->h.family = 4;
+	e->h.caddr[10] = e->h.caddr[11] = e->h.saddr[10] = e->h.saddr[11] = 0xff;
+	e->h.caddr[12] = e->h.saddr[12] = 10;
+	e->h.caddr[15] = 1;
+	e->h.saddr[15] = 2;
+	e->h.cport = port;
+	e->h.sport = 443;
+}
+
 /* A PKT event as the datapath makes it. */
 static void pkt_in(struct pktbuf *pb, uint16_t port, size_t n, int s2c, uint64_t ts, uint8_t fl)
 {
 	static struct tlsmon_ev_pkt e;
 	size_t len;
 
-	memset(&e, 0, TLSMON_PKT_HDR);
-	e.h.version = TLSMON_EVENT_VERSION;
-	e.h.type = TLSMON_EV_PKT;
-	e.h.dir = s2c;
-	e.h.hook = TLSMON_HOOK_PCAP;
-	e.h.ts_ns = ts;
-	e.h.family = 4;
-	e.h.caddr[10] = e.h.caddr[11] = e.h.saddr[10] = e.h.saddr[11] = 0xff;
-	e.h.caddr[12] = e.h.saddr[12] = 10;
-	e.h.caddr[15] = 1;
-	e.h.saddr[15] = 2;
-	e.h.cport = port;
-	e.h.sport = 443;
+	pkt_head(&e, port, s2c, ts);
 	len = frame(e.data, port, n, s2c);
 	e.len = (uint16_t)len;
 	e.frame_len = (uint32_t)len;
@@ -340,20 +346,8 @@ static void hello_in(struct pktbuf *pb, uint16_t port, size_t n, uint64_t ts, in
 	static struct tlsmon_ev_hello he;
 	size_t len = frame(full, port, n, 0), poff = len - n;
 
-	memset(&e, 0, TLSMON_PKT_HDR);
-	e.h.version = TLSMON_EVENT_VERSION;
-	e.h.type = TLSMON_EV_PKT;
-	e.h.dir = TLSMON_DIR_C2S;
-	e.h.hook = TLSMON_HOOK_PCAP;
-	e.h.ts_ns = ts;
+	pkt_head(&e, port, TLSMON_DIR_C2S, ts);
 	e.h.seq = 1000;
-	e.h.family = 4;
-	e.h.caddr[10] = e.h.caddr[11] = e.h.saddr[10] = e.h.saddr[11] = 0xff;
-	e.h.caddr[12] = e.h.saddr[12] = 10;
-	e.h.caddr[15] = 1;
-	e.h.saddr[15] = 2;
-	e.h.cport = port;
-	e.h.sport = 443;
 	e.len = (uint16_t)(poff + 5);
 	e.frame_len = (uint32_t)len;
 	e.flags = TLSMON_PKT_F_HELLO;

@@ -88,6 +88,37 @@ static size_t build(uint8_t *buf, const struct pkt_spec *s)
 	return pkt_build(buf, PKT_MAX, s);
 }
 
+/*
+ * Data of spec s on its flow before and after a ClientHello's first bytes
+ * went through the datapath (ts: the hello's time), which then tracks it;
+ * the next source port stays untracked.  Leaves s carrying the data.
+ */
+static void tracking(struct dp_user *du, struct pkt_spec *s, const char *what, uint64_t ts)
+{
+	uint8_t f[PKT_MAX];
+	uint32_t flows = dp_user_flow_count(du);
+	char w[4][96];
+
+	snprintf(w[0], sizeof(w[0]), "%s, HTTP request on an unknown flow", what);
+	snprintf(w[1], sizeof(w[1]), "%s, a ClientHello's first bytes", what);
+	snprintf(w[2], sizeof(w[2]), "%s, data on a tracked flow", what);
+	snprintf(w[3], sizeof(w[3]), "%s, data on the next port", what);
+	s->payload = http_get;
+	s->len = sizeof(http_get) - 1;
+	expect(du, s, (struct kind){ w[0], 1, DP_PRE_DONE });
+	s->payload = client_hello_start;
+	s->len = sizeof(client_hello_start);
+	expect(du, s, (struct kind){ w[1], 0, DP_PRE_FULL });
+	dp_user_frame(du, f, (uint32_t)build(f, s), ts, 1, TLSMON_HOOK_XDP);
+	assert_int_equal(dp_user_flow_count(du), flows + 1);
+	s->payload = http_get;
+	s->len = sizeof(http_get) - 1;
+	expect(du, s, (struct kind){ w[2], 0, DP_PRE_FULL });
+	s->sport++;
+	expect(du, s, (struct kind){ w[3], 1, DP_PRE_DONE });
+	s->sport--;
+}
+
 static void test_kinds(void **state)
 {
 	struct dp_user *du = dp_user_new(1024, sink, NULL);
@@ -147,22 +178,7 @@ static void test_kinds(void **state)
 	expect(du, &s, (struct kind){ "TCP RST", 0, DP_PRE_FULL });
 
 	s.tcp_flags = PKT_ACK | PKT_PSH;
-	s.payload = http_get;
-	s.len = sizeof(http_get) - 1;
-	expect(du, &s, (struct kind){ "TCP, HTTP request on an unknown flow", 1, DP_PRE_DONE });
-	s.payload = client_hello_start;
-	s.len = sizeof(client_hello_start);
-	expect(du, &s, (struct kind){ "TCP, a ClientHello's first bytes", 0, DP_PRE_FULL });
-	/* the hello goes through the datapath: its flow is tracked from now on */
-	n = build(f, &s);
-	dp_user_frame(du, f, (uint32_t)n, 1000, 1, TLSMON_HOOK_XDP);
-	assert_int_equal(dp_user_flow_count(du), 1);
-	s.payload = http_get;
-	s.len = sizeof(http_get) - 1;
-	expect(du, &s, (struct kind){ "TCP, data on a tracked flow", 0, DP_PRE_FULL });
-	s.sport++;
-	expect(du, &s, (struct kind){ "TCP, data on the next port", 1, DP_PRE_DONE });
-	s.sport--;
+	tracking(du, &s, "TCP", 1000);
 
 	s.payload = NULL;
 	s.len = 0;
@@ -190,17 +206,7 @@ static void test_kinds(void **state)
 	pkt_ip6(s.src, "2001:db8::10");	/* its hint slot not the IPv4 flow's */
 	pkt_ip6(s.dst, "2001:db8::2");
 	expect(du, &s, (struct kind){ "IPv6 TCP ACK", 1, DP_PRE_DONE });
-	s.payload = http_get;
-	s.len = sizeof(http_get) - 1;
-	expect(du, &s, (struct kind){ "IPv6 TCP, HTTP request on an unknown flow", 1, DP_PRE_DONE });
-	s.payload = client_hello_start;
-	s.len = sizeof(client_hello_start);
-	expect(du, &s, (struct kind){ "IPv6 TCP, a ClientHello's first bytes", 0, DP_PRE_FULL });
-	n = build(f, &s);
-	dp_user_frame(du, f, (uint32_t)n, 2000, 1, TLSMON_HOOK_XDP);
-	s.payload = http_get;
-	s.len = sizeof(http_get) - 1;
-	expect(du, &s, (struct kind){ "IPv6 TCP, data on a tracked flow", 0, DP_PRE_FULL });
+	tracking(du, &s, "IPv6 TCP", 2000);
 	s.payload = NULL;
 	s.len = 0;
 	s.udp = 1;
