@@ -345,31 +345,72 @@ def section_quic(summary):
     return out
 
 
+PROFILE_CASES = {
+    "ch": "ClientHello (~500 B), fresh flow, single runs",
+    "sh": ("ServerHello (TLS 1.3, tracked flow), single runs (the ClientHello that "
+           "sets up each flow runs untimed, but is in the profile)"),
+    "ch_fin": "ClientHello + FIN, self-cleaning, repeat",
+    "sh_fin": "ServerHello + FIN, self-cleaning, repeat",
+    "not_tls": "TCP payload, not TLS, repeat",
+}
+
+
+def profile_rows(name, cols=3):
+    """The lines of a perf report bench.sh saved, as rows of cols cells: the
+    share, then the report's columns (the last one takes the rest of the
+    line; empty where perf printed nothing, as for code without source lines)."""
+    rows = []
+    for line in (read(name) or "").splitlines():
+        parts = line.split(None, cols - 1)
+        if not parts or not parts[0].endswith("%"):
+            continue
+        parts += [""] * (cols - len(parts))
+        rows.append([c.strip() or "-" for c in parts])
+    return rows
+
+
 def profiles():
     """The CPU profiles scripts/bench.sh took of single cases (profile-CASE.txt)."""
-    names = {"ch_fin": "ClientHello + FIN, self-cleaning, repeat",
-             "sh_fin": "ServerHello + FIN, self-cleaning, repeat",
-             "not_tls": "TCP payload, not TLS, repeat"}
     out = []
-    for case, name in names.items():
-        text = read(f"profile-{case}.txt")
-        if not text:
-            continue
-        rows = []
-        for line in text.splitlines():
-            parts = line.split()
-            if len(parts) >= 3 and parts[0].endswith("%"):
-                rows.append([parts[0], parts[1], " ".join(parts[2:])])
+    for case, name in PROFILE_CASES.items():
+        rows = profile_rows(f"profile-{case}.txt")
         if not rows:
             continue
         if not out:
             out = ["### Where the per-packet time goes", "",
-                   "`perf record -e cpu-clock` on the CPU that runs the program while "
-                   "`bench_pkt --case` repeats one case (BPF_PROG_TEST_RUN; the harness's own "
-                   "symbols included). `bpf_prog_*_tlsmon_xdp` and `*_xdp` are the datapath's "
-                   "programs and stages, `bpf_ringbuf_*`/`__bpf_ringbuf_reserve` the ring buffer, "
-                   "`read_tsc` the clock, `bench_empty` the reference program, `pv_native_safe_halt` the CPU idle between runs.", ""]
-        out += [f"{name}:", "", table(["share", "where", "symbol"], rows), ""]
+                   "`perf record -g -e cpu-clock` of `bench_pkt --case` running one case alone "
+                   "(BPF_PROG_TEST_RUN), reported as the functions that ran inside the program "
+                   "runs (under `bpf_test_run`): the harness's own work (system calls, copying "
+                   "the frame in and out, resetting the maps between single runs) is left out, "
+                   "the kernel's timing of each run is not. Shares of the samples taken inside "
+                   "the runs. `bpf_prog_*_tlsmon_xdp` and `*_full` are the datapath's XDP "
+                   "entry and its full path, the other `bpf_prog_*` its stages (separately "
+                   "verified functions), `bpf_ringbuf_*`/`__bpf_ringbuf_reserve` the ring "
+                   "buffer, `__pi_memcpy` the copies (`bpf_xdp_load_bytes` into a ring record), "
+                   "`pvclock_*`/`kvm_clock_*`/`read_tsc`/`ktime_*` clock reads (the datapath's "
+                   "one, and the run's timer), `bench_empty` the reference program (repeat "
+                   "cases alternate the two).", ""]
+        n = (read(f"profile-{case}.n") or "").strip()
+        head = f"{name}" + (f" ({int(n):,} samples inside the runs)" if n.isdigit() else "")
+        out += [f"{head}:", "", table(["share", "where", "symbol"], rows), ""]
+    return out
+
+
+def offline_profile():
+    """Where tlsmon --read spends its time (bench.sh profile_offline)."""
+    sym = profile_rows("offline-profile-sym.txt", 4)
+    src = profile_rows("offline-profile-src.txt", 2)
+    if not sym and not src:
+        return []
+    out = ["### Where tlsmon --read spends its time", "",
+           "`perf record -e cpu-clock` of `tlsmon --read` on the whole capture (`--json`, "
+           "output to /dev/null), shares of all its samples: by function, and by the source "
+           "file the function comes from (\"-\": code without line information, such as the "
+           "kernel's and the C library's).", ""]
+    if sym:
+        out += [table(["share", "object", "", "function"], sym), ""]
+    if src:
+        out += [table(["share", "source file"], src), ""]
     return out
 
 
@@ -724,6 +765,7 @@ def section_offline(summary):
         out.append("tlsmon's peak RSS as the capture grows: " +
                    ", ".join(f"{l}: {r / 1024:,.1f} MiB" for l, r in grow) + ".")
         out.append("")
+    out += offline_profile()
     rb = ratios.get((big_label, "tshark"))
     if rb:
         tb = timefile("offline-tshark-big.time")

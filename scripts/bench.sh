@@ -153,17 +153,30 @@ section_pkt() {
 }
 
 # Where the time of the cases that miss their goals goes: a CPU profile of
-# the CPU the program runs on while bench_pkt repeats that case alone.
+# bench_pkt running that case alone, call chains recorded, reported as the
+# functions that ran inside the program runs (under bpf_test_run), the
+# harness's own work left out.  The process is followed, not a CPU: so perf
+# sees the programs load and names them (bpf_prog_TAG_NAME).
+# profile-CASE.txt: "share [k|.] symbol" lines, shares of the samples taken
+# inside the runs; profile-CASE.n: how many those were.
 profile_pkt() {
-	local c
+	local c args
 	command -v perf >/dev/null || { log "perf missing: no profiles"; return 0; }
-	for c in ch_fin sh_fin not_tls; do
-		perf record -q -e cpu-clock -F 10000 -C 0 -o "$TMPD/perf-$c.data" -- \
-			timeout -k 5 120 "$BIN/bench_pkt" --case $c --repeat 2000000 --rounds 3 \
+	for c in ch sh ch_fin sh_fin not_tls; do
+		case $c in
+		ch | sh) args=(--samples 100000) ;;	# stateful: single runs, each a fresh flow
+		*) args=(--repeat 2000000 --rounds 3) ;;
+		esac
+		perf record -q -g -e cpu-clock -F 10000 -o "$TMPD/perf-$c.data" -- \
+			timeout -k 5 120 "$BIN/bench_pkt" --case $c "${args[@]}" \
 			>/dev/null 2>>"$RES/profile.err" || continue
-		perf report -i "$TMPD/perf-$c.data" --no-children --sort sym --stdio -q \
-			--percent-limit 0.5 2>>"$RES/profile.err" | sed 's/^ *//' | head -20 \
+		perf report -i "$TMPD/perf-$c.data" --no-children --sort sym --stdio -q -g none \
+			--parent bpf_test_run -x --percentage relative --percent-limit 1 \
+			2>>"$RES/profile.err" | sed 's/^ *//; s/ *bpf_test_run *$//' | head -20 \
 			>"$RES/profile-$c.txt"
+		perf script -i "$TMPD/perf-$c.data" -F ip,sym 2>/dev/null |
+			grep -c ' bpf_test_run$' >"$RES/profile-$c.n"
+		rm -f "$TMPD/perf-$c.data"
 	done
 }
 
@@ -397,6 +410,23 @@ offline_big() {
 	rm -f "$TMPD/tshark.out" "$big"
 }
 
+# profile_offline FILE: where tlsmon --read spends its time on FILE, a CPU
+# profile by function (offline-profile-sym.txt) and by source file
+# (offline-profile-src.txt), "share where name" lines, shares of all samples
+profile_offline() {
+	local f=$1 d=$TMPD/perf-offline.data
+	command -v perf >/dev/null || { log "perf missing: no offline profile"; return 0; }
+	perf record -q -e cpu-clock -F 4000 -o "$d" -- \
+		timeout -k 5 600 "$TLSMON" --read "$f" --json >/dev/null 2>>"$RES/profile.err" ||
+		return 0
+	perf report -i "$d" --no-children --sort dso,sym --stdio -q --percent-limit 1 \
+		2>>"$RES/profile.err" | sed 's/^ *//' | head -25 >"$RES/offline-profile-sym.txt"
+	timeout -k 5 600 perf report -i "$d" --no-children --sort srcfile --stdio -q \
+		--percent-limit 1 2>>"$RES/profile.err" | sed 's/^ *//' | head -20 \
+		>"$RES/offline-profile-src.txt"
+	rm -f "$d"
+}
+
 section_offline() {
 	local f pkts n r runs=3
 	[ "$QUICK" = 1 ] && runs=1
@@ -444,6 +474,7 @@ section_offline() {
 		echo "ssldump_server_hellos	$(grep -c 'ServerHello$' "$TMPD/ssldump.out")"
 	} >"$RES/offline-found.tsv"
 	tail -3 "$TMPD/tlsmon.out.err" >"$RES/offline-tlsmon.err"
+	profile_offline "$f"
 	offline_big "$f"
 	mark offline end
 }
