@@ -311,11 +311,18 @@ TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 n
 	return f;
 }
 
-TLSMON_SUBPROG int dp_flow_end_at(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 reason,
-				  __u32 seq)
+/*
+ * End the flow of this packet (s->key) for reason: the event of type tells
+ * userspace, with its header as seq and s->hdr make it.  type is FLOW_END,
+ * or TCP_RST or TCP_FIN, which the packet sends anyway: the end then rides
+ * on it (TLSMON_SF_ENDS), one ring record instead of two.  1: ended here.
+ */
+TLSMON_SUBPROG int dp_flow_end_at(struct tlsmon_scratch *s, struct tlsmon_flow *f, __u32 type,
+				  __u32 reason, __u32 seq)
 {
 	struct tlsmon_ev_small *e;
 	__u32 *hint;
+	int ended;
 
 	if (!s || !f)
 		return 0;
@@ -325,22 +332,29 @@ TLSMON_SUBPROG int dp_flow_end_at(struct tlsmon_scratch *s, struct tlsmon_flow *
 	 * ended the flow since our lookup: only the delete that removed it
 	 * counts it and tells userspace, so a flow ends once.
 	 */
-	if (dp_flow_delete(&s->key, s->hash) < 0)
+	ended = dp_flow_delete(&s->key, s->hash) >= 0;
+	if (ended) {
+		dp_count(TLSMON_C_FLOWS_DELETED, 1);
+		if (hint && dp_hint_get(hint) > 0)
+			dp_hint_add(hint, -1);
+	} else if (type == TLSMON_EV_FLOW_END) {
 		return 0;
-	dp_count(TLSMON_C_FLOWS_DELETED, 1);
-	if (hint && dp_hint_get(hint) > 0)
-		dp_hint_add(hint, -1);
-	e = dp_small(s, TLSMON_EV_FLOW_END, seq);
-	e->reason = reason;
+	}
+	e = dp_small(s, (__u8)type, seq);
+	if (ended) {
+		e->reason = reason;
+		if (type != TLSMON_EV_FLOW_END)
+			e->flags = TLSMON_SF_ENDS;
+	}
 	dp_submit(e, sizeof(*e));
-	return 1;
+	return ended;
 }
 
 TLSP_INLINE void dp_flow_end(struct tlsmon_scratch *s, const struct tlsmon_flow_key *k,
 			     struct tlsmon_flow *f, __u32 reason, __u32 seq)
 {
 	(void)k;	/* always s->key: this packet's flow */
-	dp_flow_end_at(s, f, reason, seq);
+	dp_flow_end_at(s, f, TLSMON_EV_FLOW_END, reason, seq);
 }
 
 TLSP_INLINE int dp_settled(const struct tlsmon_flow *f)

@@ -10,7 +10,7 @@
 
 #include <linux/types.h>
 
-#define TLSMON_EVENT_VERSION 3
+#define TLSMON_EVENT_VERSION 4
 
 /* Bounds of what a ClientHello event carries; more is flagged, never dropped silently. */
 #define TLSMON_MAX_CIPHERS 128
@@ -266,6 +266,13 @@ _Static_assert(sizeof(struct tlsmon_ev_quic) == TLSMON_QUIC_HDR + TLSMON_QUIC_MA
 /* Small events: ALERT, CCS, HS_MSG, APPDATA, TCP_RST, TCP_FIN, PARSE_ERROR, FLOW_END. */
 #define TLSMON_SF_ENCRYPTED (1u << 0)	/* ALERT: record was ciphertext */
 #define TLSMON_SF_PARTIAL (1u << 1)	/* HS_MSG: message runs past its record */
+/*
+ * TCP_RST, TCP_FIN: the datapath stopped tracking the flow with this packet,
+ * and this one ring record says both: reason is the FLOW_END's, whose header
+ * would be this one's.  The pipe splits it in two (user/pipe/evpipe.c), so
+ * that nothing past it sees the flag.
+ */
+#define TLSMON_SF_ENDS (1u << 2)
 
 enum tlsmon_end_reason {
 	TLSMON_END_SETTLED = 1,		/* application data from both sides */

@@ -70,9 +70,8 @@ TLSP_INLINE void dp_flow_packet(const struct dp_pkt *pk, const int hook,
 	if (DP_CFG(pkt_max))	/* rodata: off, the verifier drops the call */
 		DP_STAGE(dp_pkt_ship, pk, hook, s, f, dir);
 	if (m->tcp_flags & NP_TCP_RST) {
-		e = dp_small(s, TLSMON_EV_TCP_RST, m->seq);
-		dp_submit(e, sizeof(*e));
-		dp_flow_end(s, k, f, TLSMON_END_RST, m->seq);
+		/* the TCP_RST event says the flow ended too */
+		dp_flow_end_at(s, f, TLSMON_EV_TCP_RST, TLSMON_END_RST, m->seq);
 		return;
 	}
 	if (m->plen) {
@@ -83,17 +82,19 @@ TLSP_INLINE void dp_flow_packet(const struct dp_pkt *pk, const int hook,
 		}
 	}
 	if (m->tcp_flags & NP_TCP_FIN) {
-		e = dp_small(s, TLSMON_EV_TCP_FIN, m->seq + m->plen);
-		dp_submit(e, sizeof(*e));
 		/*
 		 * Bytes before the FIN are missing: lost before us, their
 		 * retransmission (a fatal alert, say) is still to come and says
 		 * more than the close.  Follow the flow until it comes (its
-		 * record may end the flow) or the flow goes idle.
+		 * record may end the flow) or the flow goes idle.  Else the
+		 * TCP_FIN event says the flow ended too.
 		 */
-		if (dp_gap_before(ds, m->seq + m->plen))
+		if (dp_gap_before(ds, m->seq + m->plen)) {
+			e = dp_small(s, TLSMON_EV_TCP_FIN, m->seq + m->plen);
+			dp_submit(e, sizeof(*e));
 			return;
-		dp_flow_end(s, k, f, TLSMON_END_FIN, m->seq + m->plen);
+		}
+		dp_flow_end_at(s, f, TLSMON_EV_TCP_FIN, TLSMON_END_FIN, m->seq + m->plen);
 		return;
 	}
 	if (dp_settled(f))

@@ -652,7 +652,8 @@ static const struct dcase cases[] = {
 			EV(TCP_RST, S2C, 4, 0, .ttl = 250, .ipid = 0xbeef),
 			EV(FLOW_END, S2C, 4, 0, .reason = TLSMON_END_RST, .ttl = 250,
 			   .ipid = 0xbeef) },
-		.ctr = CTR([P] = 5, [PAY] = 1, [REC] = 1, [EVS] = 3, [FC] = 1, [FD] = 1, [LK] = 2,
+		/* the RST's ring record carries the flow's end: 2 records, 3 events */
+		.ctr = CTR([P] = 5, [PAY] = 1, [REC] = 1, [EVS] = 2, [FC] = 1, [FD] = 1, [LK] = 2,
 			   [SA] = 1),
 	},
 	{
@@ -664,14 +665,16 @@ static const struct dcase cases[] = {
 			EV(ALERT, S2C, 2, SH12_LEN, .level = 1, .desc = 0, .rec_len = 2),
 			EV(TCP_FIN, S2C, 2, SH12_LEN + 7, .ttl = 61, .ipid = 0x7777),
 			EV(FLOW_END, S2C, 2, SH12_LEN + 7, .reason = TLSMON_END_FIN) },
-		.ctr = CTR([P] = 4, [PAY] = 3, [REC] = 3, [EVS] = 5, [FC] = 1, [FD] = 1, [LK] = 3),
+		/* the FIN carries the flow's end (TLSMON_SF_ENDS): one ring record */
+		.ctr = CTR([P] = 4, [PAY] = 3, [REC] = 3, [EVS] = 4, [FC] = 1, [FD] = 1, [LK] = 3),
 	},
 	{
 		.name = "FIN from the client after the ServerHello",
 		.fr = { CDATA(PL_CH), SDATA(PL_SH12), CCTL(PKT_FIN | PKT_ACK) },
 		.ev = { CH12(0), SH12(1, 5), EV(TCP_FIN, C2S, 2, CH_LEN),
 			END_(C2S, 2, CH_LEN, FIN) },
-		.ctr = CTR([P] = 3, [PAY] = 2, [REC] = 2, [EVS] = 4, [FC] = 1, [FD] = 1, [LK] = 3),
+		/* the FIN carries the flow's end: one ring record */
+		.ctr = CTR([P] = 3, [PAY] = 2, [REC] = 2, [EVS] = 3, [FC] = 1, [FD] = 1, [LK] = 3),
 	},
 	{
 		.name = "a new SYN on a tracked connection ends the flow",

@@ -5,22 +5,13 @@
 #include "evlist.h"
 #include "pipe/ev.h"
 
-int evlist_collect(void *ctx, const void *ev, size_t size)
+static void add(struct evlist *l, const void *ev, size_t size)
 {
-	struct evlist *l = ctx;
 	struct tlsmon_ev_hdr *h;
-	static union ev_parsed parsed;
-	static struct tlsp_ws ws;
-
-	h = (struct tlsmon_ev_hdr *)ev;
-	if (!l->raw && size >= sizeof(*h) && h->type == TLSMON_EV_HELLO && !ev_check(ev, size)) {
-		size = ev_hello_parse(ev, &parsed, &ws);
-		ev = &parsed;
-	}
 
 	if (l->max && l->n == l->max) {
 		l->over = 1;
-		return 0;
+		return;
 	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 1024;
@@ -54,6 +45,27 @@ int evlist_collect(void *ctx, const void *ev, size_t size)
 	l->size[l->n] = size;
 	l->frame[l->n] = l->cur_frame;
 	l->n++;
+}
+
+int evlist_collect(void *ctx, const void *ev, size_t size)
+{
+	struct evlist *l = ctx;
+	const struct tlsmon_ev_hdr *h = ev;
+	static union ev_parsed parsed;
+	static struct tlsp_ws ws;
+	struct tlsmon_ev_small two[2];
+
+	if (!l->raw && !ev_check(ev, size)) {
+		if (h->type == TLSMON_EV_HELLO) {
+			size = ev_hello_parse(ev, &parsed, &ws);
+			ev = &parsed;
+		} else if (ev_end_split(ev, two)) {
+			add(l, &two[0], sizeof(two[0]));
+			ev = &two[1];
+			size = sizeof(two[1]);
+		}
+	}
+	add(l, ev, size);
 	return 0;
 }
 

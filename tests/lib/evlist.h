@@ -19,10 +19,11 @@ struct evlist {
 	int over;
 	int neutral;		/* zero what differs between kernel and userspace runs:
 				 * the header's timestamp, interface and hook */
-	int raw;		/* keep HELLO events as the datapath sent them; by
-				 * default they are parsed as the pipe does it
+	int raw;		/* keep events as the datapath sent them; by
+				 * default HELLO events are parsed as the pipe does it
 				 * (ev_hello_parse) into CLIENT_HELLO, SERVER_HELLO or
-				 * PARSE_ERROR */
+				 * PARSE_ERROR, and an RST or FIN that ended its flow
+				 * is split into it and its FLOW_END (ev_end_split) */
 	uint64_t cur_frame;
 };
 

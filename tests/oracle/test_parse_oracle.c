@@ -64,12 +64,19 @@ static int sink(void *ctx, const void *ev, size_t size)
 	const struct tlsmon_ev_hdr *h = ev;
 	static union ev_parsed parsed;
 	static struct tlsp_ws ws;
+	struct tlsmon_ev_small two[2];
 	struct obs *o;
 
 	/* the datapath ships hellos, the collector's parser reads them */
 	if (h->type == TLSMON_EV_HELLO && !ev_check(ev, size)) {
 		size = ev_hello_parse(ev, &parsed, &ws);
 		ev = &parsed;
+		h = ev;
+	}
+	/* an RST or FIN that ended its flow: only the end matters here */
+	if (!ev_check(ev, size) && ev_end_split(ev, two)) {
+		ev = &two[1];
+		size = sizeof(two[1]);
 		h = ev;
 	}
 	if (h->type == TLSMON_EV_FLOW_END) {

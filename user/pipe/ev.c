@@ -127,6 +127,22 @@ size_t ev_hello_parse(const struct tlsmon_ev_hello *e, union ev_parsed *out, str
 	return sizeof(out->sh);
 }
 
+int ev_end_split(const void *ev, struct tlsmon_ev_small out[2])
+{
+	const struct tlsmon_ev_small *e = ev;
+
+	if ((e->h.type != TLSMON_EV_TCP_RST && e->h.type != TLSMON_EV_TCP_FIN) ||
+	    !(e->flags & TLSMON_SF_ENDS))
+		return 0;
+	out[0] = *e;
+	out[0].flags &= (__u8)~TLSMON_SF_ENDS;
+	out[0].reason = 0;
+	out[1] = *e;
+	out[1].h.type = TLSMON_EV_FLOW_END;
+	out[1].flags = 0;
+	return 1;
+}
+
 void ev_flow_expired(struct tlsmon_ev_small *e, const struct tlsmon_flow_key *k,
 		     const struct tlsmon_flow *f)
 {

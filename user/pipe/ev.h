@@ -36,6 +36,13 @@ union ev_parsed {
 };
 
 /*
+ * A TCP_RST or TCP_FIN (ev_check()ed) that ended its flow too
+ * (TLSMON_SF_ENDS), as the two events it stands for: the RST or FIN without
+ * the flag into out[0], its FLOW_END into out[1].  0 (out untouched) when
+ * ev is not such an event.
+ */
+int ev_end_split(const void *ev, struct tlsmon_ev_small out[2]);
+/*
  * The collector's half of the datapath: parse a HELLO event (ev_check()ed)
  * with the shared parser into the CLIENT_HELLO or SERVER_HELLO the kernel
  * once made itself, or a PARSE_ERROR that says why not.  Returns the size of

@@ -52,10 +52,22 @@ void evpipe_fini(struct evpipe *p)
 	p->quic = NULL;
 }
 
+/* A TCP_RST or TCP_FIN that ended its flow: the event, then its FLOW_END. */
+static int split_end(struct evpipe *p, const struct tlsmon_ev_small two[2])
+{
+	int r = p->out(p->out_ctx, &two[0], sizeof(two[0])), r2;
+
+	/* what stayed incomplete is reported before the end itself */
+	reasm_flow_end(p->reasm, &two[1].h);
+	r2 = p->out(p->out_ctx, &two[1], sizeof(two[1]));
+	return r ? r : r2;
+}
+
 int evpipe_in(void *ctx, const void *ev, size_t size)
 {
 	struct evpipe *p = ctx;
 	const struct tlsmon_ev_hdr *h = ev;
+	struct tlsmon_ev_small two[2];
 
 	if (ev_check(ev, size)) {
 		p->malformed++;
@@ -85,6 +97,11 @@ int evpipe_in(void *ctx, const void *ev, size_t size)
 	case TLSMON_EV_FLOW_END:
 		/* what stayed incomplete is reported before the end itself */
 		reasm_flow_end(p->reasm, h);
+		break;
+	case TLSMON_EV_TCP_RST:
+	case TLSMON_EV_TCP_FIN:
+		if (ev_end_split(ev, two))
+			return split_end(p, two);
 		break;
 	}
 	return p->out(p->out_ctx, ev, size);
