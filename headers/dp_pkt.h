@@ -11,8 +11,12 @@
  * whole frame (up to TLSMON_PKT_MAX, flagged when longer) when a hello or an
  * alert record starts its payload, or a hello begun earlier goes on in it,
  * so that a capture shows them whole.  A payload that is just one hello
- * record goes as its headers only (TLSMON_PKT_F_HELLO): the HELLO event
- * carries the message, and userspace puts the frame back together.
+ * record holding just a hello goes in the HELLO event that ships the
+ * message (its head_len bytes): one ring record for the frame and its
+ * hello.  When the walk ships no such HELLO after all (or the hello is not
+ * all of the record), the frame goes whole after the walk (DP_PKT_LATE);
+ * when its headers are too long to ride along, as its headers only
+ * (TLSMON_PKT_F_HELLO), and userspace joins the two.
  * SYNs and SYN-ACKs are sent too (dp_pkt_syn), before their flow exists:
  * userspace keeps them aside until a flow of theirs comes.  Bare ACKs never
  * reach it: the pre-filter keeps them off the slow path, on or off.
@@ -35,28 +39,28 @@ TLSP_INLINE int dp_pkt_whole(const struct tlsmon_scratch *s)
 }
 
 /*
- * The payload is one handshake record (5-byte header) holding one hello
- * message and nothing else, which the HELLO event of this packet carries
- * (dp_hello_ship): the PKT event then takes the frame up to the message, and
- * userspace (pktbuf) puts the message back, when the walk takes this
- * segment's bytes next.  Anything else is shipped as before.  1: so; 0: not (or the message's length could not be read).
+ * The payload is one handshake record (5-byte header) that starts with a
+ * hello, whose bytes the record walk takes next (dp_payload), and the frame
+ * (s->pkt_flen bytes) ends with it.  Not an RST (the walk does not run).
+ * The record's length when so, else 0.  Whether the hello is all of the
+ * record is told later: dp_hello_ship takes the frame along only then, and
+ * dp_pkt_hello_whole() checks it for a frame that goes apart.
  */
-TLSP_INLINE int dp_pkt_hello_only(const struct dp_pkt *pk, const int hook,
-				  const struct tlsmon_scratch *s, const struct tlsmon_flow *f,
-				  __u32 dir)
+TLSP_INLINE __u32 dp_pkt_hello_rec(const struct tlsmon_scratch *s, const struct tlsmon_flow *f,
+				   __u32 dir)
 {
 	const struct tlsmon_dir_state *ds = &f->d[dir & 1];
 	const __u8 *p = s->pre;
-	__u8 b[4] = {};
-	__u32 rl, ml;
+	__u32 rl;
 
 	/*
-	 * Only bytes the record walk takes next (dp_payload) become a HELLO
-	 * event: a retransmission, data after a gap or a side no longer
-	 * followed goes whole.
+	 * Only bytes the record walk takes next become a HELLO event: a
+	 * retransmission, data after a gap or a side no longer followed
+	 * goes whole.
 	 */
 	if ((ds->flags & (TLSMON_DS_LOST | TLSMON_DS_BLOB)) || ds->hole_start != ds->hole_end ||
-	    ((ds->flags & TLSMON_DS_SYNCED) && ds->next_seq != s->pkt_seq))
+	    ((ds->flags & TLSMON_DS_SYNCED) && ds->next_seq != s->pkt_seq) ||
+	    (s->meta.tcp_flags & NP_TCP_RST) || s->pkt_poff + s->pkt_plen != s->pkt_flen)
 		return 0;
 	if (s->pkt_plen < 9 || p[0] != TLS_CT_HANDSHAKE || p[1] != 3 ||
 	    (p[5] != TLS_HS_CLIENT_HELLO && p[5] != TLS_HS_SERVER_HELLO))
@@ -64,14 +68,26 @@ TLSP_INLINE int dp_pkt_hello_only(const struct dp_pkt *pk, const int hook,
 	rl = (__u32)p[3] << 8 | p[4];
 	if (s->pkt_plen != 5 + rl || rl > TLSMON_HELLO_MAX)
 		return 0;
+	return rl;
+}
+
+/* The hello is all of its record (rl bytes): 1; 0: not, or its length could not be read. */
+TLSP_INLINE int dp_pkt_hello_whole(const struct dp_pkt *pk, const int hook,
+				   const struct tlsmon_scratch *s, __u32 rl)
+{
+	__u8 b[4] = {};
+	__u32 ml;
+
 	if (dp_load(pk, hook, s->pkt_poff + 6, b, 3) < 0)
 		return 0;
 	ml = (__u32)b[0] << 16 | (__u32)b[1] << 8 | b[2];
 	return rl == 4 + ml;
 }
 
-/* dir's flag for dp_pkt_ship: no flow (a SYN), f is not one and has no budget */
+/* dir's flags for dp_pkt_ship: no flow (a SYN), f is not one and has no budget; */
 #define DP_PKT_NOFLOW 0x100u
+/* after the walk, the frame deferred to a HELLO that did not come: whole, budget taken */
+#define DP_PKT_LATE 0x200u
 
 /*
  * The segment goes on with a record begun in an earlier one that the side
@@ -95,11 +111,14 @@ TLSP_INLINE int dp_pkt_ship(const struct dp_pkt *pk, const int hook, struct tlsm
 			    struct tlsmon_flow *f, __u32 dir)
 {
 	struct tlsmon_ev_pkt *e = 0;
-	__u32 len = dp_frame_len(pk, hook), n, cap = 0, snap = DP_CFG(pkt_snap);
+	__u32 len = s->pkt_flen, n, cap = 0, snap = DP_CFG(pkt_snap), rl;
 	__u8 flags = 0;
 
+	s->pkt_defer = 0;
 	if (dir & DP_PKT_NOFLOW) {
 		flags = TLSMON_PKT_F_SYN;
+	} else if (dir & DP_PKT_LATE) {
+		/* counted in the flow's budget when it was deferred */
 	} else if (f->pkts >= DP_CFG(pkt_max)) {
 		dp_count(TLSMON_C_PKT_CUT, 1);
 		return 0;
@@ -107,10 +126,17 @@ TLSP_INLINE int dp_pkt_ship(const struct dp_pkt *pk, const int hook, struct tlsm
 		f->pkts++;
 	}
 	n = len;
-	if (dp_pkt_goes_on(f, dir)) {
+	if (dir & DP_PKT_LATE) {
+		/* whole: it starts with a hello */
+	} else if (dp_pkt_goes_on(f, dir)) {
 		/* whole */
-	} else if (!(dir & DP_PKT_NOFLOW) && dp_pkt_hello_only(pk, hook, s, f, dir)) {
+	} else if (!(dir & DP_PKT_NOFLOW) && (rl = dp_pkt_hello_rec(s, f, dir)) &&
+		   (s->pkt_poff + 5 <= TLSMON_HELLO_HEAD_MAX || dp_pkt_hello_whole(pk, hook, s, rl))) {
 		n = s->pkt_poff + 5;
+		if (n <= TLSMON_HELLO_HEAD_MAX) {
+			s->pkt_defer = 1;	/* dp_hello_ship takes it along */
+			return 0;
+		}
 		flags |= TLSMON_PKT_F_HELLO;
 	} else if (s->pkt_plen > snap && !dp_pkt_whole(s)) {
 		n = s->pkt_poff + snap;

@@ -65,16 +65,26 @@ TLSP_INLINE void dp_sh_state(const struct dp_pkt *pk, const int hook, struct tls
 }
 
 /*
+ * --pcap-dir: room after the message for the frame's first bytes
+ * (dp_pkt_ship deferred the frame to this event).  DP_CFG is a load-time
+ * constant, so every reservation's size still is one, and off the room is 0.
+ */
+#define DP_HELLO_ROOM (DP_CFG(pkt_max) ? TLSMON_HELLO_HEAD_MAX : 0)
+
+/*
  * Ship the hello at s->msg_off of the walked record whole, in one copy from
  * the frame into a ring buffer record of the smallest size class that holds
  * it.  A stage (DP_STAGE): in BPF a separately verified function per hook,
  * so the size classes are verified once and not once per message walked.
+ * With --pcap-dir, when this hello is what dp_pkt_ship deferred the frame
+ * to and the rest of the frame, the frame's first bytes follow the message
+ * (head_len), one copy more.
  */
 TLSP_INLINE int dp_hello_ship(const struct dp_pkt *pk, const int hook, struct tlsmon_scratch *s,
 			      struct tlsmon_flow *f, __u32 dir)
 {
 	struct tlsmon_ev_hello *e = 0;
-	__u32 n = s->msg_len, at = s->rec_poff + s->msg_off, cap = 0, m;
+	__u32 n = s->msg_len, at = s->rec_poff + s->msg_off, cap = 0, m, head = 0;
 	int ch = s->msg_type == TLS_HS_CLIENT_HELLO, v2 = s->rec_hdr_len == 2;
 
 	(void)dir;
@@ -87,19 +97,19 @@ TLSP_INLINE int dp_hello_ship(const struct dp_pkt *pk, const int hook, struct tl
 	}
 	TLSP_OPAQUE(n);
 	if (n <= 256) {
-		e = dp_reserve(TLSMON_HELLO_HDR + 256);
+		e = dp_reserve(TLSMON_HELLO_HDR + 256 + DP_HELLO_ROOM);
 		cap = 256;
 	} else if (n <= 512) {
-		e = dp_reserve(TLSMON_HELLO_HDR + 512);
+		e = dp_reserve(TLSMON_HELLO_HDR + 512 + DP_HELLO_ROOM);
 		cap = 512;
 	} else if (n <= 1024) {
-		e = dp_reserve(TLSMON_HELLO_HDR + 1024);
+		e = dp_reserve(TLSMON_HELLO_HDR + 1024 + DP_HELLO_ROOM);
 		cap = 1024;
 	} else if (n <= 2048) {
-		e = dp_reserve(TLSMON_HELLO_HDR + 2048);
+		e = dp_reserve(TLSMON_HELLO_HDR + 2048 + DP_HELLO_ROOM);
 		cap = 2048;
 	} else if (n <= TLSMON_HELLO_MAX) {
-		e = dp_reserve(TLSMON_HELLO_HDR + TLSMON_HELLO_MAX);
+		e = dp_reserve(TLSMON_HELLO_HDR + TLSMON_HELLO_MAX + DP_HELLO_ROOM);
 		cap = TLSMON_HELLO_MAX;
 	}
 	if (!e) {
@@ -122,17 +132,31 @@ TLSP_INLINE int dp_hello_ship(const struct dp_pkt *pk, const int hook, struct tl
 		TLSP_OPAQUE(m);
 		if (m < 1 || m > cap || dp_load(pk, hook, at, e->data, m) < 0)
 			goto fail;
+		/* the frame's headers and record header: the frame is then whole */
+		if (DP_CFG(pkt_max) && s->pkt_defer && at == s->pkt_poff + 5 &&
+		    at + m == s->pkt_flen) {
+			head = at;
+			TLSP_OPAQUE(head);
+			if (head >= 1 && head <= TLSMON_HELLO_HEAD_MAX &&
+			    dp_load(pk, hook, 0, e->data + m, head) == 0) {
+				s->pkt_defer = 0;
+				dp_count(TLSMON_C_PKT_SHIPPED, 1);
+			} else {
+				head = 0;	/* dp_pkt_ship sends the frame whole after all */
+			}
+		}
 	}
 	e->h = s->hdr;
 	e->h.type = TLSMON_EV_HELLO;
 	e->h.seq = s->rec_seq + s->msg_off;
-	e->h.size = TLSMON_HELLO_HDR + n;
+	e->h.size = TLSMON_HELLO_HDR + n + head;
 	e->peer = f->peer;
 	e->rec_version = s->rec_version;
 	e->len = n;
 	e->sslv2 = v2;
-	e->pad[0] = e->pad[1] = e->pad[2] = 0;
-	dp_commit(e, TLSMON_HELLO_HDR + cap);
+	e->pad = 0;
+	e->head_len = (__u16)head;
+	dp_commit(e, TLSMON_HELLO_HDR + cap + DP_HELLO_ROOM);
 	dp_count(TLSMON_C_EVENTS, 1);
 	return 0;
 fail:

@@ -10,7 +10,7 @@
 
 #include <linux/types.h>
 
-#define TLSMON_EVENT_VERSION 4
+#define TLSMON_EVENT_VERSION 5
 
 /* Bounds of what a ClientHello event carries; more is flagged, never dropped silently. */
 #define TLSMON_MAX_CIPHERS 128
@@ -231,18 +231,26 @@ struct tlsmon_ev_server_hello {
  * included) as sent, or a whole SSL 2.0-compatible CLIENT-HELLO record
  * (header included).  h.size is the event's size; in the kernel's ring
  * buffer the record may be longer (the datapath reserves by size class).
+ *
+ * --pcap-dir: when the hello's record is all the frame's payload, the frame
+ * rides along instead of in a PKT event of its own: its first head_len
+ * bytes (headers up to the record header, at most TLSMON_HELLO_HEAD_MAX)
+ * follow the message in data, and the message is the rest of the frame.
  */
+#define TLSMON_HELLO_HEAD_MAX 256
 struct tlsmon_ev_hello {
 	struct tlsmon_ev_hdr h;		/* h.seq: where the message starts */
 	struct tlsmon_peer_info peer;
 	__u16 rec_version;		/* version field of the record that carried it */
-	__u16 len;			/* bytes in data */
+	__u16 len;			/* bytes of the message in data */
 	__u8 sslv2;			/* data is an SSL 2.0 CLIENT-HELLO record */
-	__u8 pad[3];
-	__u8 data[TLSMON_HELLO_MAX];
+	__u8 pad;
+	__u16 head_len;			/* --pcap-dir: the frame's first bytes, after the message */
+	__u8 data[TLSMON_HELLO_MAX + TLSMON_HELLO_HEAD_MAX];
 };
 #define TLSMON_HELLO_HDR 80	/* offsetof(struct tlsmon_ev_hello, data) */
-_Static_assert(sizeof(struct tlsmon_ev_hello) == TLSMON_HELLO_HDR + TLSMON_HELLO_MAX,
+_Static_assert(sizeof(struct tlsmon_ev_hello) ==
+		       TLSMON_HELLO_HDR + TLSMON_HELLO_MAX + TLSMON_HELLO_HEAD_MAX,
 	       "tlsmon_ev_hello layout");
 
 /*

@@ -76,6 +76,9 @@ TLSP_INLINE void dp_flow_packet(const struct dp_pkt *pk, const int hook,
 	}
 	if (m->plen) {
 		reason = dp_payload(pk, hook, s, f, dir);
+		/* --pcap-dir: the frame waited for a HELLO the walk did not send */
+		if (DP_CFG(pkt_max) && s->pkt_defer)
+			DP_STAGE(dp_pkt_ship, pk, hook, s, f, dir | DP_PKT_LATE);
 		if (reason) {
 			dp_flow_end(s, k, f, reason, m->seq);
 			return;
@@ -125,6 +128,7 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 	dp_count(TLSMON_C_PACKETS, 1);
 	/* asked for only now: in XDP the frame's length is a helper call */
 	len = dp_frame_len(pk, hook);
+	s->pkt_flen = len;	/* for --pcap-dir, which would ask again */
 	r = dp_net_parse(pk, hook, m, len, (DP_CFG(decap) ? NP_F_DECAP : 0) | NP_F_UDP);
 	if (r == NP_UDP) {
 		dp_quic_found(pk, hook, s, len);

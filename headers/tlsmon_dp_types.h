@@ -198,13 +198,14 @@ struct tlsmon_scratch {
 	__u8 msg_type;
 	__u8 blob_contig;		/* dp_blob_ship: the bytes follow those shipped */
 	__u8 walk_want;			/* dp_hs_walk: a message userspace wants was seen */
-	__u8 pad;
+	__u8 pkt_defer;			/* --pcap-dir: this frame goes with its hello (dp_pkt.h) */
 	__u32 walk_off;			/* dp_hs_walk: the next message's offset in the record */
 	__u32 blob_lo;			/* dp_blob_ship: the segment's bytes still to ship */
 	__u32 blob_hi;
 	__u32 pkt_seq;			/* this packet: payload sequence number, */
 	__u32 pkt_plen;			/* length */
-	__u32 pkt_poff;			/* and offset in the frame */
+	__u32 pkt_poff;			/* and offset in the frame; */
+	__u32 pkt_flen;			/* the frame's length (dp_frame_len) */
 	__u16 hs_left;			/* dp_hs_walk: in, bytes of a message begun in an
 					 * earlier record; out, bytes of the last one to come */
 	__u8 hs_want;			/* in and out: that message is one userspace wants */

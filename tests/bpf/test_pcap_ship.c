@@ -7,9 +7,12 @@
  * as their first bytes (headers and --pcap-snap payload bytes, a hello or an
  * alert whole, and so the rest of a hello in the next segment), at most
  * pkt_max per flow, the rest counted in
- * TLSMON_C_PKT_CUT; kernel and userspace send the same events.  The
- * expected lengths are computed here from the frames built, not by the
- * datapath.
+ * TLSMON_C_PKT_CUT; kernel and userspace send the same events.  A frame
+ * whose payload is one hello record rides in the hello's HELLO event (one
+ * ring record), or, when its headers are too long for that, goes as them
+ * alone beside it; when the walk sends no HELLO for it, whole after the
+ * walk.  The expected lengths are computed here from the frames built, not
+ * by the datapath.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,8 +30,8 @@
 #include "pkt.h"
 
 #define SNAP 4
-#define PER_FLOW 6
-#define HDR 2		/* want: the headers and record header; the message in HELLO */
+#define PER_FLOW 7
+#define RIDE 2		/* want: no PKT event; the frame in the HELLO event (head_len) */
 #define CH_SPLIT 1000	/* the ClientHello's bytes in its first segment */
 
 static struct bpf_dp *dp_off, *dp_on;
@@ -47,6 +50,7 @@ struct step {
 };
 
 static uint8_t cert[600], alert[7] = { 21, 3, 3, 0, 2, 1, 0 }, appdata[15] = { 23, 3, 3, 0, 10 };
+static uint8_t odd_hello[512];	/* a hello record of version 3.9: the walk ships no HELLO */
 
 /* The handshake of 10.0.0.1:40000 with 10.0.0.2:443, frame by frame. */
 static size_t frame_of(const struct step *st, uint8_t *f, size_t *poff)
@@ -93,22 +97,48 @@ static const struct hello_fixture *hf_named(const char *name)
 	return NULL;
 }
 
+/* The list's one HELLO event. */
+static const struct tlsmon_ev_hello *hello_event(const struct evlist *l)
+{
+	const struct tlsmon_ev_hello *he = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (((const struct tlsmon_ev_hdr *)l->ev[i])->type == TLSMON_EV_HELLO) {
+			he = (const void *)l->ev[i];
+			n++;
+		}
+	if (n != 1)
+		fail_msg("%zu HELLO events, want 1", n);
+	return he;
+}
+
 /* The kernel's HELLO event of the same packet holds the rest of frame f: together, f. */
 static void hello_completes(const struct tlsmon_ev_pkt *pe, const uint8_t *f, size_t n)
 {
-	const struct tlsmon_ev_hello *he = NULL;
-	size_t i;
+	const struct tlsmon_ev_hello *he = hello_event(&kern);
 
-	for (i = 0; i < kern.n; i++)
-		if (((const struct tlsmon_ev_hdr *)kern.ev[i])->type == TLSMON_EV_HELLO)
-			he = (const void *)kern.ev[i];
-	if (!he)
-		fail_msg("a headers-only hello frame without its HELLO event");
+	assert_int_equal(he->head_len, 0);
 	assert_int_equal(he->h.ts_ns, pe->h.ts_ns);
 	assert_int_equal(he->h.dir, pe->h.dir);
 	assert_int_equal(he->h.seq, pe->h.seq + 5);
 	assert_int_equal(pe->len + he->len, n);
 	assert_memory_equal(he->data, f + pe->len, he->len);
+}
+
+/*
+ * Frame f (n bytes, payload at poff) rode in the HELLO event of l: the
+ * message, then the headers up to it; the two are f.
+ */
+static void hello_carries(const struct evlist *l, const uint8_t *f, size_t n, size_t poff)
+{
+	const struct tlsmon_ev_hello *he = hello_event(l);
+
+	assert_int_equal(he->head_len, poff + 5);
+	assert_int_equal(he->len, n - poff - 5);
+	assert_int_equal(he->h.size, TLSMON_HELLO_HDR + n);
+	assert_memory_equal(he->data, f + poff + 5, he->len);
+	assert_memory_equal(he->data + he->len, f, he->head_len);
 }
 
 static void run(struct bpf_dp *dp, struct dp_user *du, int on)
@@ -123,15 +153,17 @@ static void run(struct bpf_dp *dp, struct dp_user *du, int on)
 		  0, 0 },
 		{ "ClientHello's second segment, whole", 0, PKT_ACK | PKT_PSH, 1001 + CH_SPLIT, 5001,
 		  ch->b + CH_SPLIT, ch->len - CH_SPLIT, 1, 0, 0 },
-		{ "ServerHello, its record alone: headers only", 1, PKT_ACK, 5001, 1001 + ch->len,
-		  sh->b, sh->len, HDR, 0, 0 },
+		{ "ServerHello, its record alone: in its HELLO event", 1, PKT_ACK, 5001,
+		  1001 + ch->len, sh->b, sh->len, RIDE, 0, 0 },
 		{ "ServerHello retransmitted: no HELLO event for it, whole", 1, PKT_ACK, 5001,
 		  1001 + ch->len, sh->b, sh->len, 1, 0, 0 },
 		{ "Certificate record, snapped", 1, PKT_ACK, 5001 + sl, 1001 + ch->len, cert,
 		  sizeof(cert), SNAP, 0, 0 },
 		{ "warning alert, whole", 1, PKT_ACK | PKT_PSH, 5601 + sl, 1001 + ch->len, alert,
 		  sizeof(alert), 1, 0, 0 },
-		{ "application data: past the budget", 0, PKT_ACK | PKT_PSH, 1001 + ch->len,
+		{ "a hello record no TLS version has: no HELLO, whole after the walk", 0,
+		  PKT_ACK | PKT_PSH, 1001 + ch->len, 5608 + sl, odd_hello, sl, 1, 0, 0 },
+		{ "application data: past the budget", 0, PKT_ACK | PKT_PSH, 1001 + ch->len + sl,
 		  5608 + sl, appdata, sizeof(appdata), 0, 1, 0 },
 	};
 	uint64_t c0[TLSMON_C_MAX], c1[TLSMON_C_MAX];
@@ -140,6 +172,9 @@ static void run(struct bpf_dp *dp, struct dp_user *du, int on)
 	size_t i, n, poff, k, u, want;
 
 	assert_int_equal(ch->kind, HF_CH);
+	assert_true(sl <= sizeof(odd_hello));
+	memcpy(odd_hello, sh->b, sl);
+	odd_hello[2] = 9;
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		const struct step *st = &steps[i];
 
@@ -161,12 +196,19 @@ static void run(struct bpf_dp *dp, struct dp_user *du, int on)
 			continue;
 		}
 		/* want: 1 the whole frame, SNAP its headers and SNAP payload bytes */
-		want = !st->want ? 0 : st->want == SNAP ? poff + SNAP : st->want == HDR ? poff + 5 : n;
+		want = !st->want || st->want == RIDE ? 0 : st->want == SNAP ? poff + SNAP : n;
 		if (k != !!want || u != !!want)
 			fail_msg("on, %s: %zu kernel and %zu userspace PKT events, want %d", st->what,
 				 k, u, !!want);
-		assert_int_equal(c1[TLSMON_C_PKT_SHIPPED] - c0[TLSMON_C_PKT_SHIPPED], !!want);
+		assert_int_equal(c1[TLSMON_C_PKT_SHIPPED] - c0[TLSMON_C_PKT_SHIPPED],
+				 want || st->want == RIDE);
 		assert_int_equal(c1[TLSMON_C_PKT_CUT] - c0[TLSMON_C_PKT_CUT], st->cut);
+		if (st->want == RIDE) {
+			hello_carries(&kern, f, n, poff);
+			hello_carries(&user, f, n, poff);
+			assert_memory_equal(hello_event(&kern), hello_event(&user),
+					    TLSMON_HELLO_HDR + n);
+		}
 		if (!want)
 			continue;
 		if (ke->len != want)
@@ -174,9 +216,7 @@ static void run(struct bpf_dp *dp, struct dp_user *du, int on)
 		assert_int_equal(ke->frame_len, n);
 		assert_memory_equal(ke->data, f, want);
 		assert_int_equal(!!(ke->flags & TLSMON_PKT_F_SYN), st->syn);
-		assert_int_equal(!!(ke->flags & TLSMON_PKT_F_HELLO), st->want == HDR);
-		if (st->want == HDR)
-			hello_completes(ke, f, n);
+		assert_int_equal(!!(ke->flags & TLSMON_PKT_F_HELLO), 0);
 		assert_int_equal(ke->h.dir, st->s2c ? TLSMON_DIR_S2C : TLSMON_DIR_C2S);
 		assert_int_equal(ke->h.cport, 40000);
 		/* the userspace build: the same event, byte for byte */
@@ -201,6 +241,51 @@ static void test_on_sends_frames(void **state)
 	dp_user_cfg(du)->pkt_max = PER_FLOW;
 	dp_user_cfg(du)->pkt_snap = SNAP;
 	run(dp_on, du, 1);
+	dp_user_free(du);
+}
+
+/*
+ * A ClientHello in one record behind headers longer than a HELLO event
+ * takes along (an IPv6 destination-options header of 208 bytes): the
+ * frame's headers go in a PKT event of their own (TLSMON_PKT_F_HELLO), the
+ * message in the HELLO beside it; together, the frame.
+ */
+static void test_long_headers_go_apart(void **state)
+{
+	const struct hello_fixture *ch = hf_named("tls12-ch");
+	struct pkt_spec sp = { .family = 6, .ttl = 64, .tcp_flags = PKT_ACK | PKT_PSH,
+			       .sport = 41000, .dport = 443, .seq = 7001, .ack = 9001, .win = 1000,
+			       .payload = ch->b, .len = ch->len, .n_ext6 = 1,
+			       .ext6 = { { .type = 60 /* IPPROTO_DSTOPTS */, .units = 25 } } };
+	struct dp_user *du = dp_user_new(64, evlist_collect, &user);
+	static uint8_t f[PKT_MAX];
+	const struct tlsmon_ev_pkt *ke, *ue;
+	size_t n, k, u, poff;
+
+	(void)state;
+	assert_non_null(du);
+	dp_user_cfg(du)->pkt_max = PER_FLOW;
+	dp_user_cfg(du)->pkt_snap = SNAP;
+	assert_int_equal(pkt_ip6(sp.src, "2001:db8::1"), 0);
+	assert_int_equal(pkt_ip6(sp.dst, "2001:db8::2"), 0);
+	n = pkt_build(f, sizeof(f), &sp);
+	assert_true(n > 0);
+	poff = n - ch->len;
+	assert_true(poff + 5 > TLSMON_HELLO_HEAD_MAX);
+	evlist_clear(&kern);
+	evlist_clear(&user);
+	assert_int_equal(bpf_dp_test_run(dp_on, "tlsmon_xdp", f, n), 2 /* XDP_PASS */);
+	dp_user_frame(du, f, n, 1, 0, TLSMON_HOOK_PCAP);
+	ke = pkt_event(&kern, &k);
+	ue = pkt_event(&user, &u);
+	assert_int_equal(k, 1);
+	assert_int_equal(u, 1);
+	assert_int_equal(ke->len, poff + 5);
+	assert_int_equal(ke->frame_len, n);
+	assert_true(ke->flags & TLSMON_PKT_F_HELLO);
+	assert_memory_equal(ke->data, f, poff + 5);
+	hello_completes(ke, f, n);
+	assert_memory_equal(ke, ue, TLSMON_PKT_HDR + ke->len);
 	dp_user_free(du);
 }
 
@@ -241,6 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_off_sends_nothing),
 		cmocka_unit_test(test_on_sends_frames),
+		cmocka_unit_test(test_long_headers_go_apart),
 	};
 
 	if (geteuid() != 0) {

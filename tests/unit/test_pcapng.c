@@ -431,6 +431,75 @@ static void test_hello_rebuilt(void **state)
 	pktbuf_free(pb);
 }
 
+/*
+ * A hello frame that rode in its HELLO event (head_len: the headers after
+ * the message): kept as the frame, headers then message, as on the wire.
+ * Lengths that do not add up are counted, nothing kept.
+ */
+static void test_hello_carries_frame(void **state)
+{
+	struct out_pcap_opts o = { .dir = dir, .max_files = 10, .max_bytes = 1 << 20 };
+	struct pktbuf *pb = pktbuf_new(64, 1 << 20, 8);
+	struct out_pcap *op = out_pcap_new(&o, pb);
+	struct out_pcap_stats st;
+	struct hs_record r;
+	static uint8_t full[PKT_MAX];
+	static struct tlsmon_ev_pkt e;
+	static struct tlsmon_ev_hello he;
+	const uint8_t *want[1] = { full };
+	size_t want_len[1], poff, size;
+	uint64_t t0 = 1700000000000000000ull, want_ts[1] = { t0 };
+	char path[600], *b;
+	struct pkt *p;
+
+	(void)state;
+	want_len[0] = frame(full, 40003, 300, 0);
+	poff = want_len[0] - 300;
+	pkt_head(&e, 40003, TLSMON_DIR_C2S, t0);
+	memset(&he, 0, TLSMON_HELLO_HDR);
+	he.h = e.h;
+	he.h.type = TLSMON_EV_HELLO;
+	he.h.seq = 1005;
+	he.len = 300 - 5;
+	he.head_len = (uint16_t)(poff + 5);
+	memcpy(he.data, full + poff + 5, he.len);
+	memcpy(he.data + he.len, full, he.head_len);
+	size = TLSMON_HELLO_HDR + he.len + he.head_len;
+	he.h.size = (uint16_t)size;
+	/* short of its head, or a head shorter than a record header: counted, not kept */
+	pktbuf_hello(pb, &he, size - 1);
+	he.head_len = 4;
+	pktbuf_hello(pb, &he, size);
+	out_pcap_stats(op, &st);
+	assert_int_equal(st.pkts.malformed, 2);
+	assert_int_equal(st.pkts.packets, 0);
+	assert_null(pktbuf_take(pb, e.h.caddr, e.h.saddr, 40003, 443));
+	he.head_len = (uint16_t)(poff + 5);
+	pktbuf_hello(pb, &he, size);
+	out_pcap_stats(op, &st);
+	assert_int_equal(st.pkts.packets, 1);
+	assert_int_equal(st.pkts.hellos_joined, 0);	/* nothing to join: whole already */
+	record(&r, 40003, t0, OUTCOME_FAILED);
+	out_pcap_record(op, &r);
+	b = only_file(path, sizeof(path), &size);
+	assert_int_equal(read_back(path, want, want_len, want_ts), 1);
+	assert_null(memmem(b, size, "was lost", 8));
+	free(b);
+	unlink(path);
+	/* the frame's own sequence number: the record header's, 5 before the message */
+	pktbuf_hello(pb, &he, TLSMON_HELLO_HDR + he.len + he.head_len);
+	p = pktbuf_take(pb, e.h.caddr, e.h.saddr, 40003, 443);
+	assert_non_null(p);
+	assert_int_equal(p->seq, 1000);
+	assert_int_equal(p->len, want_len[0]);
+	assert_int_equal(p->frame_len, want_len[0]);
+	assert_int_equal(p->flags, 0);
+	assert_memory_equal(p->data, full, want_len[0]);
+	pktbuf_list_free(p);
+	out_pcap_free(op);
+	pktbuf_free(pb);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -453,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_bounds_and_vanishing_dir),
 		cmocka_unit_test(test_pktbuf_budget),
 		cmocka_unit_test(test_hello_rebuilt),
+		cmocka_unit_test(test_hello_carries_frame),
 	};
 
 	umask(022);

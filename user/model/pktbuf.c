@@ -154,6 +154,61 @@ static struct pkt_conn *conn_open(struct pktbuf *pb, const struct pkt_key *k)
 	return c;
 }
 
+/*
+ * The connection of k (its SYNs' when syn) with room for one more frame;
+ * NULL: none (past the bounds: counted, but for SYNs).
+ */
+static struct pkt_conn *conn_room(struct pktbuf *pb, const struct pkt_key *k, int syn)
+{
+	struct pkt_conn *c = lru_lookup(syn ? pb->syns : pb->conns, k);
+
+	if (!c)
+		c = syn ? lru_insert(pb->syns, k, NULL) : conn_open(pb, k);
+	if (!c || (syn ? c->syns >= SYN_PER_CONN : c->n >= pb->per_conn)) {
+		if (!syn)
+			pb->st.packets_capped++;
+		return NULL;
+	}
+	return c;
+}
+
+/* A frame of len bytes (data left to the caller) as the header h says; NULL: no memory. */
+static struct pkt *pkt_new(const struct tlsmon_ev_hdr *h, uint32_t frame_len, uint16_t len,
+			   uint8_t flags, uint32_t seq)
+{
+	struct pkt *p = malloc(sizeof(*p) + len);
+
+	if (!p)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->ts_ns = h->ts_ns;
+	p->ifindex = h->ifindex;
+	p->frame_len = frame_len;
+	p->len = len;
+	p->dir = h->dir;
+	p->hook = h->hook;
+	p->flags = flags;
+	p->seq = seq;
+	return p;
+}
+
+static void conn_append(struct pktbuf *pb, struct pkt_conn *c, struct pkt *p, int syn)
+{
+	if (c->tail)
+		c->tail->next = p;
+	else
+		c->head = p;
+	c->tail = p;
+	if (syn)
+		c->syns++;
+	else
+		c->n++;
+	c->bytes += pkt_cost(p);
+	pb->st.bytes += pkt_cost(p);
+	if (!syn)
+		trim(pb, c);
+}
+
 void pktbuf_add(void *ctx, const void *ev, size_t size)
 {
 	struct pktbuf *pb = ctx;
@@ -171,42 +226,48 @@ void pktbuf_add(void *ctx, const void *ev, size_t size)
 	pb->st.packets++;
 	syn = !!(e->flags & TLSMON_PKT_F_SYN);
 	key_set(&k, e->h.caddr, e->h.saddr, e->h.cport, e->h.sport);
-	c = lru_lookup(syn ? pb->syns : pb->conns, &k);
+	c = conn_room(pb, &k, syn);
 	if (!c)
-		c = syn ? lru_insert(pb->syns, &k, NULL) : conn_open(pb, &k);
-	if (!c || (syn ? c->syns >= SYN_PER_CONN : c->n >= pb->per_conn)) {
-		if (!syn)
-			pb->st.packets_capped++;
 		return;
-	}
-	p = malloc(sizeof(*p) + e->len);
+	p = pkt_new(&e->h, e->frame_len, e->len, e->flags, e->h.seq);
 	if (!p) {
 		pb->st.packets_capped++;
 		return;
 	}
-	memset(p, 0, sizeof(*p));
-	p->ts_ns = e->h.ts_ns;
-	p->ifindex = e->h.ifindex;
-	p->frame_len = e->frame_len;
-	p->len = e->len;
-	p->dir = e->h.dir;
-	p->hook = e->h.hook;
-	p->flags = e->flags;
-	p->seq = e->h.seq;
 	memcpy(p->data, e->data, e->len);
-	if (c->tail)
-		c->tail->next = p;
-	else
-		c->head = p;
-	c->tail = p;
-	if (syn)
-		c->syns++;
-	else
-		c->n++;
-	c->bytes += pkt_cost(p);
-	pb->st.bytes += pkt_cost(p);
-	if (!syn)
-		trim(pb, c);
+	conn_append(pb, c, p, syn);
+}
+
+/*
+ * A hello frame that came inside its HELLO event (head_len): its headers
+ * follow the message there; the frame is the headers, then the message.
+ */
+static void hello_frame(struct pktbuf *pb, const struct tlsmon_ev_hello *e, size_t size)
+{
+	struct pkt_key k;
+	struct pkt_conn *c;
+	struct pkt *p;
+	uint32_t n = (uint32_t)e->head_len + e->len;
+
+	if (e->head_len < 5 || e->sslv2 || e->head_len > TLSMON_HELLO_HEAD_MAX ||
+	    size < (size_t)TLSMON_HELLO_HDR + n) {
+		pb->st.malformed++;
+		return;
+	}
+	pb->st.packets++;
+	key_set(&k, e->h.caddr, e->h.saddr, e->h.cport, e->h.sport);
+	c = conn_room(pb, &k, 0);
+	if (!c)
+		return;
+	/* h.seq is the message's: the frame's payload starts with its record header */
+	p = pkt_new(&e->h, n, (uint16_t)n, 0, e->h.seq - 5);
+	if (!p) {
+		pb->st.packets_capped++;
+		return;
+	}
+	memcpy(p->data, e->data + e->len, e->head_len);
+	memcpy(p->data + e->head_len, e->data, e->len);
+	conn_append(pb, c, p, 0);
 }
 
 int pktbuf_hello(void *ctx, const void *ev, size_t size)
@@ -218,7 +279,13 @@ int pktbuf_hello(void *ctx, const void *ev, size_t size)
 	struct pkt **at, *p, *q;
 
 	if (size < TLSMON_HELLO_HDR || e->len > TLSMON_HELLO_MAX ||
-	    size < (size_t)TLSMON_HELLO_HDR + e->len || e->sslv2)
+	    size < (size_t)TLSMON_HELLO_HDR + e->len)
+		return 0;
+	if (e->head_len) {
+		hello_frame(pb, e, size);
+		return 0;
+	}
+	if (e->sslv2)
 		return 0;
 	key_set(&k, e->h.caddr, e->h.saddr, e->h.cport, e->h.sport);
 	c = lru_peek(pb->conns, &k);

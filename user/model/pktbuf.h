@@ -27,8 +27,8 @@ struct pkt {
 };
 
 struct pktbuf_stats {
-	uint64_t packets;		/* frames received */
-	uint64_t malformed;		/* PKT events whose lengths did not add up */
+	uint64_t packets;		/* frames received (PKT events, hellos' frames) */
+	uint64_t malformed;		/* PKT or hello frames whose lengths did not add up */
 	uint64_t conns_evicted;		/* connections pushed out with their frames */
 	uint64_t packets_evicted;	/* their frames */
 	uint64_t packets_capped;	/* past the per-connection bound: not kept */
@@ -68,9 +68,10 @@ void pktbuf_free(struct pktbuf *pb);
 /* A PKT event (struct tlsmon_ev_pkt) in. */
 void pktbuf_add(void *pb, const void *ev, size_t size);
 /*
- * A HELLO event (struct tlsmon_ev_hello) in: the message of the frame its
- * packet sent headers-only (TLSMON_PKT_F_HELLO), put back in that frame.
- * Always 0 (an ev_sink's return).
+ * A HELLO event (struct tlsmon_ev_hello) in: the frame it carries (head_len,
+ * the headers after the message) as the connection's next frame; else the
+ * message of the frame its packet sent headers-only (TLSMON_PKT_F_HELLO),
+ * put back in that frame.  Always 0 (an ev_sink's return).
  */
 int pktbuf_hello(void *pb, const void *ev, size_t size);
 /* The connection's frames, oldest first, now the caller's (pktbuf_list_free); NULL: none. */

@@ -48,9 +48,11 @@ int ev_check(const void *ev, size_t size)
 		want = offsetof(struct tlsmon_ev_hello, data);
 		if (size < want)
 			return -1;
-		if (((const struct tlsmon_ev_hello *)ev)->len > TLSMON_HELLO_MAX)
+		if (((const struct tlsmon_ev_hello *)ev)->len > TLSMON_HELLO_MAX ||
+		    ((const struct tlsmon_ev_hello *)ev)->head_len > TLSMON_HELLO_HEAD_MAX)
 			return -1;
 		want += ((const struct tlsmon_ev_hello *)ev)->len;
+		want += ((const struct tlsmon_ev_hello *)ev)->head_len;
 		break;
 	case TLSMON_EV_QUIC: {
 		const struct tlsmon_ev_quic *q = ev;
