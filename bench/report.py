@@ -238,7 +238,9 @@ def section_pcap(summary):
     bad = [d for d in on.values() if d["path"].startswith("MISMATCH")]
     out += ["`bench_pkt --pcap`: the same cases with the datapath loaded as `--pcap-dir` "
             "loads it (each tracked flow's frames sent to userspace too, 64 per flow, "
-            "payload cut at 128 bytes except hellos and alerts), fewer runs than section 1; "
+            "payload cut at 128 bytes except hellos and alerts; a frame that is one hello "
+            "record rides in its HELLO event, the others go as PKT events of their own), "
+            "fewer runs than section 1; "
             "off: section 1's figures. Off, the frame step is not in the program at all "
             "(a load-time constant). Path checks as in section 1, the frames left out: "
             + ("all matched." if not bad else f"**{len(bad)} case(s) did NOT match**."), ""]
