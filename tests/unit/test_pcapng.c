@@ -384,45 +384,51 @@ static char *only_file(char *path, size_t plen, size_t *size)
 	return b;
 }
 
+/*
+ * The failure of port at t0 recorded: its file holds the one frame want
+ * (len bytes), and says that a hello was lost when lost is set.
+ */
+static void failure_file(struct out_pcap *op, uint16_t port, uint64_t t0, const uint8_t *want,
+			 size_t len, int lost)
+{
+	const uint8_t *w[1] = { want };
+	size_t wl[1] = { len }, size;
+	uint64_t ts[1] = { t0 };
+	struct hs_record r;
+	char path[600], *b;
+
+	record(&r, port, t0, OUTCOME_FAILED);
+	out_pcap_record(op, &r);
+	b = only_file(path, sizeof(path), &size);
+	assert_int_equal(read_back(path, w, wl, ts), 1);
+	assert_int_equal(memmem(b, size, "was lost", 8) != NULL, lost);
+	free(b);
+	unlink(path);
+}
+
 static void test_hello_rebuilt(void **state)
 {
 	struct out_pcap_opts o = { .dir = dir, .max_files = 10, .max_bytes = 1 << 20 };
 	struct pktbuf *pb = pktbuf_new(64, 1 << 20, 8);
 	struct out_pcap *op = out_pcap_new(&o, pb);
 	struct out_pcap_stats st;
-	struct hs_record r;
 	static uint8_t full[PKT_MAX];
-	const uint8_t *want[1] = { full };
-	size_t want_len[1], size;
-	uint64_t t0 = 1700000000000000000ull, want_ts[1] = { t0 };
-	char path[600], *b;
+	size_t len;
+	uint64_t t0 = 1700000000000000000ull;
 	int i;
 
 	(void)state;
 	/* its HELLO event came: the frame written whole, as on the wire */
-	hello_in(pb, 40001, 300, t0, 1, 0, full, &want_len[0]);
+	hello_in(pb, 40001, 300, t0, 1, 0, full, &len);
 	out_pcap_stats(op, &st);
 	assert_int_equal(st.pkts.hellos_joined, 1);
-	record(&r, 40001, t0, OUTCOME_FAILED);
-	out_pcap_record(op, &r);
-	b = only_file(path, sizeof(path), &size);
-	assert_int_equal(read_back(path, want, want_len, want_ts), 1);
-	assert_null(memmem(b, size, "was lost", 8));
-	free(b);
-	unlink(path);
+	failure_file(op, 40001, t0, full, len, 0);
 	out_pcap_stats(op, &st);
 	assert_int_equal(st.rebuild_failures, 0);
 	/* none came, or one of another packet: cut after the record header, said and counted */
 	for (i = 0; i < 2; i++) {
-		hello_in(pb, 40002, 300, t0, i, 1, full, &want_len[0]);
-		want_len[0] -= 300 - 5;
-		record(&r, 40002, t0, OUTCOME_FAILED);
-		out_pcap_record(op, &r);
-		b = only_file(path, sizeof(path), &size);
-		assert_int_equal(read_back(path, want, want_len, want_ts), 1);
-		assert_non_null(memmem(b, size, "was lost", 8));
-		free(b);
-		unlink(path);
+		hello_in(pb, 40002, 300, t0, i, 1, full, &len);
+		failure_file(op, 40002, t0, full, len - (300 - 5), 1);
 		out_pcap_stats(op, &st);
 		assert_int_equal(st.rebuild_failures, i + 1);
 		assert_int_equal(st.pkts.hellos_joined, 1);
@@ -442,19 +448,16 @@ static void test_hello_carries_frame(void **state)
 	struct pktbuf *pb = pktbuf_new(64, 1 << 20, 8);
 	struct out_pcap *op = out_pcap_new(&o, pb);
 	struct out_pcap_stats st;
-	struct hs_record r;
 	static uint8_t full[PKT_MAX];
 	static struct tlsmon_ev_pkt e;
 	static struct tlsmon_ev_hello he;
-	const uint8_t *want[1] = { full };
-	size_t want_len[1], poff, size;
-	uint64_t t0 = 1700000000000000000ull, want_ts[1] = { t0 };
-	char path[600], *b;
+	size_t len, poff, size;
+	uint64_t t0 = 1700000000000000000ull;
 	struct pkt *p;
 
 	(void)state;
-	want_len[0] = frame(full, 40003, 300, 0);
-	poff = want_len[0] - 300;
+	len = frame(full, 40003, 300, 0);
+	poff = len - 300;
 	pkt_head(&e, 40003, TLSMON_DIR_C2S, t0);
 	memset(&he, 0, TLSMON_HELLO_HDR);
 	he.h = e.h;
@@ -479,22 +482,16 @@ static void test_hello_carries_frame(void **state)
 	out_pcap_stats(op, &st);
 	assert_int_equal(st.pkts.packets, 1);
 	assert_int_equal(st.pkts.hellos_joined, 0);	/* nothing to join: whole already */
-	record(&r, 40003, t0, OUTCOME_FAILED);
-	out_pcap_record(op, &r);
-	b = only_file(path, sizeof(path), &size);
-	assert_int_equal(read_back(path, want, want_len, want_ts), 1);
-	assert_null(memmem(b, size, "was lost", 8));
-	free(b);
-	unlink(path);
+	failure_file(op, 40003, t0, full, len, 0);
 	/* the frame's own sequence number: the record header's, 5 before the message */
 	pktbuf_hello(pb, &he, TLSMON_HELLO_HDR + he.len + he.head_len);
 	p = pktbuf_take(pb, e.h.caddr, e.h.saddr, 40003, 443);
 	assert_non_null(p);
 	assert_int_equal(p->seq, 1000);
-	assert_int_equal(p->len, want_len[0]);
-	assert_int_equal(p->frame_len, want_len[0]);
+	assert_int_equal(p->len, len);
+	assert_int_equal(p->frame_len, len);
 	assert_int_equal(p->flags, 0);
-	assert_memory_equal(p->data, full, want_len[0]);
+	assert_memory_equal(p->data, full, len);
 	pktbuf_list_free(p);
 	out_pcap_free(op);
 	pktbuf_free(pb);
