@@ -130,14 +130,16 @@ TLSP_INLINE int dp_pkt_ship(const struct dp_pkt *pk, const int hook, struct tlsm
 		/* whole: it starts with a hello */
 	} else if (dp_pkt_goes_on(f, dir)) {
 		/* whole */
-	} else if (!(dir & DP_PKT_NOFLOW) && (rl = dp_pkt_hello_rec(s, f, dir)) &&
-		   (s->pkt_poff + 5 <= TLSMON_HELLO_HEAD_MAX || dp_pkt_hello_whole(pk, hook, s, rl))) {
-		n = s->pkt_poff + 5;
-		if (n <= TLSMON_HELLO_HEAD_MAX) {
+	} else if (!(dir & DP_PKT_NOFLOW) && (rl = dp_pkt_hello_rec(s, f, dir))) {
+		if (s->pkt_poff + 5 <= TLSMON_HELLO_HEAD_MAX) {
 			s->pkt_defer = 1;	/* dp_hello_ship takes it along */
 			return 0;
 		}
-		flags |= TLSMON_PKT_F_HELLO;
+		/* headers too long to ride: they go apart, else the frame whole */
+		if (dp_pkt_hello_whole(pk, hook, s, rl)) {
+			n = s->pkt_poff + 5;
+			flags |= TLSMON_PKT_F_HELLO;
+		}
 	} else if (s->pkt_plen > snap && !dp_pkt_whole(s)) {
 		n = s->pkt_poff + snap;
 	}

@@ -52,22 +52,12 @@ void evpipe_fini(struct evpipe *p)
 	p->quic = NULL;
 }
 
-/* A TCP_RST or TCP_FIN that ended its flow: the event, then its FLOW_END. */
-static int split_end(struct evpipe *p, const struct tlsmon_ev_small two[2])
-{
-	int r = p->out(p->out_ctx, &two[0], sizeof(two[0])), r2;
-
-	/* what stayed incomplete is reported before the end itself */
-	reasm_flow_end(p->reasm, &two[1].h);
-	r2 = p->out(p->out_ctx, &two[1], sizeof(two[1]));
-	return r ? r : r2;
-}
-
 int evpipe_in(void *ctx, const void *ev, size_t size)
 {
 	struct evpipe *p = ctx;
 	const struct tlsmon_ev_hdr *h = ev;
 	struct tlsmon_ev_small two[2];
+	int r = 0, r2;
 
 	if (ev_check(ev, size)) {
 		p->malformed++;
@@ -94,17 +84,23 @@ int evpipe_in(void *ctx, const void *ev, size_t size)
 		if (!p->pass_blobs)
 			return 0;
 		break;
+	case TLSMON_EV_TCP_RST:
+	case TLSMON_EV_TCP_FIN:
+		if (!ev_end_split(ev, two))
+			break;
+		/* one that ended its flow: the event, then its FLOW_END */
+		r = p->out(p->out_ctx, &two[0], sizeof(two[0]));
+		ev = &two[1];
+		size = sizeof(two[1]);
+		h = ev;
+		/* fall through */
 	case TLSMON_EV_FLOW_END:
 		/* what stayed incomplete is reported before the end itself */
 		reasm_flow_end(p->reasm, h);
 		break;
-	case TLSMON_EV_TCP_RST:
-	case TLSMON_EV_TCP_FIN:
-		if (ev_end_split(ev, two))
-			return split_end(p, two);
-		break;
 	}
-	return p->out(p->out_ctx, ev, size);
+	r2 = p->out(p->out_ctx, ev, size);
+	return r ? r : r2;
 }
 
 void evpipe_expire(struct evpipe *p, uint64_t cutoff_ns)
