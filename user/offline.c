@@ -5,6 +5,7 @@
  * still open settled at its end.
  */
 #include <stdio.h>
+#include <string.h>
 #include "main.h"
 #include "lib/log.h"
 #include "model/collector.h"
@@ -25,8 +26,17 @@ static uint64_t last_frame_ns, next_expire_ns;
 static void records_out(void *ctx)
 {
 	(void)ctx;
-	out_json_flush(run.json);
-	out_json_flush(run.log);
+	out_json_hand_off(run.json);
+	out_json_hand_off(run.log);
+}
+
+/* A thread of their own writes the records while the capture is read (best effort). */
+static void writers_start(void)
+{
+	int e;
+
+	if ((e = out_json_writer_start(run.json)) || (e = out_json_writer_start(run.log)))
+		pr_debug("records written without a thread of their own: %s", strerror(-e));
 }
 
 static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
@@ -77,6 +87,8 @@ int offline_run(struct evpipe *pipe)
 	out_json_buffer(run.log, RECORD_BUFFER);
 	if (main_drop_privileges())
 		goto cleanup;
+	/* as who we now are, before the system call filter (which then covers it too) */
+	writers_start();
 	du = dp_user_new(env.max_flows, evpipe_in, pipe);
 	if (!du) {
 		pr_err("out of memory");

@@ -288,6 +288,127 @@ static void test_line_over_limit(void **state)
 	linefile_close(lf);
 }
 
+/*
+ * The same with the writer thread (--read): records handed over while more
+ * are kept, the limit crossed in the thread's batches; the lines before it
+ * whole, every other record counted, once the counts are read.
+ */
+static void test_json_full_file_writer(void **state)
+{
+	const struct linefile_stats *ls;
+	struct out_json *o;
+	struct hs_record r;
+	char err[256];
+	int i, lines;
+
+	(void)state;
+	o = out_json_open(path, err, sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(out_json_buffer(o, 2048), 0);
+	assert_int_equal(out_json_writer_start(o), 0);
+	for (i = 0; i < 40; i++) {
+		make_record(&r, i);
+		out_json_write(o, &r);
+		if (i % 7 == 6)
+			out_json_hand_off(o);
+	}
+	out_json_flush(o);
+	lines = count_lines(path, 1);
+	ls = out_json_stats(o);
+	assert_true(lines > 0 && lines < 40);
+	assert_int_equal(ls->written, lines);
+	assert_int_equal(ls->failed, 40 - lines);
+
+	lift_limit();
+	for (i = 40; i < 45; i++) {
+		make_record(&r, i);
+		out_json_write(o, &r);
+	}
+	out_json_hand_off(o);
+	/* the buffer off: the thread stops, what it had written first */
+	assert_int_equal(out_json_buffer(o, 0), 0);
+	assert_int_equal(count_lines(path, 1), lines + 5);
+	ls = out_json_stats(o);
+	assert_int_equal(ls->written, lines + 5);
+	assert_int_equal(ls->failed, 40 - lines);
+	out_json_close(o);
+}
+
+/*
+ * Many lines through the writer thread, handed over at odd points and in
+ * full buffers, one longer than the buffer among them: all there, in order.
+ */
+static void test_writer_order(void **state)
+{
+	static char big[300];
+	struct linefile *lf;
+	char line[32], err[256];
+	FILE *f;
+	int i, n, got = 0, ok = 1;
+
+	(void)state;
+	lift_limit();
+	lf = linefile_open(path, err, sizeof(err));
+	assert_non_null(lf);
+	assert_int_equal(linefile_buffer(lf, 256), 0);
+	assert_int_equal(linefile_writer_start(lf), 0);
+	for (i = 0; i < 5000; i++) {
+		if (i == 2500) {
+			/* longer than the buffer: alone, after what was kept before it */
+			n = snprintf(big, sizeof(big), "%d ", i);
+			memset(big + n, 'x', sizeof(big) - n - 1);
+			big[sizeof(big) - 1] = '\n';
+			assert_int_equal(linefile_write(lf, big, sizeof(big)), 0);
+			continue;
+		}
+		n = snprintf(line, sizeof(line), "%d\n", i);
+		assert_int_equal(linefile_write(lf, line, n), 0);
+		if (i % 97 == 0)
+			assert_int_equal(linefile_hand_off(lf), 0);
+	}
+	assert_int_equal(linefile_flush(lf), 0);
+	assert_int_equal(linefile_stats(lf)->written, 5000);
+	assert_int_equal(linefile_stats(lf)->failed, 0);
+	linefile_close(lf);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fscanf(f, "%d%*[^\n]\n", &n) == 1) {
+		if (n != got)
+			ok = 0;
+		got++;
+	}
+	fclose(f);
+	assert_int_equal(got, 5000);
+	assert_true(ok);
+}
+
+/* The writer thread on a pipe nobody reads: the failure comes back, all counted. */
+static void test_writer_pipe_closed(void **state)
+{
+	struct linefile *lf;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	lf = linefile_fd(p[1], "pipe");
+	assert_non_null(lf);
+	assert_int_equal(linefile_writer_start(lf), -EINVAL);	/* no buffer, no thread */
+	assert_int_equal(linefile_buffer(lf, 64), 0);
+	assert_int_equal(linefile_writer_start(lf), 0);
+	assert_int_equal(linefile_write(lf, "one\n", 4), 0);
+	assert_int_equal(linefile_hand_off(lf), 0);
+	assert_int_equal(linefile_flush(lf), 0);
+	close(p[0]);
+	assert_int_equal(linefile_write(lf, "two\n", 4), 0);
+	assert_int_equal(linefile_write(lf, "three\n", 6), 0);
+	assert_int_equal(linefile_flush(lf), -EPIPE);
+	assert_int_equal(linefile_drop(lf, -ENOMEM), -ENOMEM);
+	assert_int_equal(linefile_stats(lf)->written, 1);
+	assert_int_equal(linefile_stats(lf)->failed, 3);
+	linefile_close(lf);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +418,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_line_over_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_full_file_buffered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipe_closed_buffered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_full_file_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_pipe_closed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("write_line", tests, NULL, NULL);

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +26,30 @@ struct linefile {
 	int failing;		/* the last line was dropped */
 	int announced;		/* and a warning said so */
 	uint64_t next_warn_ns;
-	/* linefile_buffer(): whole lines kept to go out together, where each ends */
-	char *buf;
-	size_t blen, bcap;
-	uint32_t ends[LINEFILE_BATCH_LINES];
-	unsigned n_lines;
+	/*
+	 * linefile_buffer(): whole lines kept to go out together, where each
+	 * ends; with the writer thread, the batch it writes is the other one
+	 */
+	struct batch {
+		char *buf;
+		size_t len;
+		uint32_t ends[LINEFILE_BATCH_LINES];
+		unsigned n;
+	} b[2], *cur;
+	size_t bcap;
+	/*
+	 * linefile_writer_start(): a thread writes the batches handed to it.
+	 * Everything above but cur is its own while it has one (busy); the
+	 * caller's side waits for it (idle()) before touching any of it.
+	 */
+	pthread_t thr;
+	int has_thr;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *out;	/* the batch handed over, NULL: none */
+	int quit;
+	int started;		/* the thread runs */
+	int out_err;		/* what writing the last batch returned */
 };
 
 static void describe(struct linefile *lf)
@@ -40,6 +61,17 @@ static void describe(struct linefile *lf)
 	lf->append = fl >= 0 && (fl & O_APPEND);
 	lf->cut_at = -1;
 	lf->torn = 0;
+}
+
+/* The writer thread holds no batch: the state is the caller's again. */
+static void idle(struct linefile *lf)
+{
+	if (!lf->has_thr)
+		return;
+	pthread_mutex_lock(&lf->mu);
+	while (lf->out)
+		pthread_cond_wait(&lf->cv, &lf->mu);
+	pthread_mutex_unlock(&lf->mu);
 }
 
 struct linefile *linefile_fd(int fd, const char *name)
@@ -54,6 +86,7 @@ struct linefile *linefile_fd(int fd, const char *name)
 		return NULL;
 	}
 	lf->fd = fd;
+	lf->cur = &lf->b[0];
 	describe(lf);
 	return lf;
 }
@@ -147,6 +180,7 @@ static void went_out(struct linefile *lf, unsigned n)
 
 int linefile_drop(struct linefile *lf, int err)
 {
+	idle(lf);
 	return dropped(lf, err);
 }
 
@@ -176,18 +210,18 @@ static int write_all(struct linefile *lf, const char *buf, size_t len, size_t *d
 }
 
 /*
- * The kept lines in one write, with what a line's write does on failure:
- * those wholly out count as written, a regular file is cut back to the end
- * of the last of them (a stream is marked torn), the others are dropped.
+ * A batch in one write, with what a line's write does on failure: those
+ * wholly out count as written, a regular file is cut back to the end of the
+ * last of them (a stream is marked torn), the others are dropped.
  */
-int linefile_flush(struct linefile *lf)
+static int write_batch(struct linefile *lf, struct batch *bt)
 {
 	unsigned i, k = 0;
 	off_t start = -1;
 	size_t done = 0;
 	int err;
 
-	if (!lf->n_lines)
+	if (!bt->n)
 		return 0;
 	if (lf->cut_at >= 0 && (err = cut_back(lf)))
 		goto drop;
@@ -198,40 +232,168 @@ int linefile_flush(struct linefile *lf)
 	}
 	if (lf->regular)
 		start = lseek(lf->fd, 0, lf->append ? SEEK_END : SEEK_CUR);
-	err = write_all(lf, lf->buf, lf->blen, &done);
+	err = write_all(lf, bt->buf, bt->len, &done);
 	if (!err) {
-		went_out(lf, lf->n_lines);
-		lf->blen = lf->n_lines = 0;
+		went_out(lf, bt->n);
+		bt->len = bt->n = 0;
 		return 0;
 	}
-	while (k < lf->n_lines && lf->ends[k] <= done)
+	while (k < bt->n && bt->ends[k] <= done)
 		k++;
 	if (k)
 		went_out(lf, k);
-	if (done > (k ? lf->ends[k - 1] : 0)) {
+	if (done > (k ? bt->ends[k - 1] : 0)) {
 		if (start >= 0) {
-			lf->cut_at = start + (k ? lf->ends[k - 1] : 0);
+			lf->cut_at = start + (k ? bt->ends[k - 1] : 0);
 			cut_back(lf);	/* or before the next line */
 		} else {
 			lf->torn = 1;
 		}
 	}
 drop:
-	for (i = k; i < lf->n_lines; i++)
+	for (i = k; i < bt->n; i++)
 		dropped(lf, err);
-	lf->blen = lf->n_lines = 0;
+	bt->len = bt->n = 0;
 	return err;
+}
+
+static void *writer(void *arg)
+{
+	struct linefile *lf = arg;
+	struct batch *bt;
+	int err;
+
+	pthread_mutex_lock(&lf->mu);
+	/* running: what the C library does to start a thread is done (see linefile_writer_start) */
+	lf->started = 1;
+	pthread_cond_broadcast(&lf->cv);
+	for (;;) {
+		while (!lf->out && !lf->quit)
+			pthread_cond_wait(&lf->cv, &lf->mu);
+		if (!lf->out)
+			break;
+		bt = lf->out;
+		pthread_mutex_unlock(&lf->mu);
+		err = write_batch(lf, bt);
+		pthread_mutex_lock(&lf->mu);
+		lf->out_err = err;
+		lf->out = NULL;
+		pthread_cond_broadcast(&lf->cv);
+	}
+	pthread_mutex_unlock(&lf->mu);
+	return NULL;
+}
+
+/*
+ * The kept lines to the writer thread, and a fresh batch to keep more in
+ * while it writes them; without the thread, written now.  Returns what the
+ * previous batch's write returned (the thread's), or this one's.
+ */
+int linefile_hand_off(struct linefile *lf)
+{
+	int err;
+
+	if (!lf->has_thr)
+		return write_batch(lf, lf->cur);
+	idle(lf);
+	err = lf->out_err;
+	lf->out_err = 0;
+	if (!lf->cur->n)
+		return err;
+	pthread_mutex_lock(&lf->mu);
+	lf->out = lf->cur;
+	pthread_cond_signal(&lf->cv);
+	pthread_mutex_unlock(&lf->mu);
+	lf->cur = lf->cur == &lf->b[0] ? &lf->b[1] : &lf->b[0];
+	return err;
+}
+
+int linefile_flush(struct linefile *lf)
+{
+	int err = linefile_hand_off(lf);
+
+	if (!lf->has_thr)
+		return err;
+	idle(lf);
+	if (!err)
+		err = lf->out_err;
+	lf->out_err = 0;
+	return err;
+}
+
+/* The thread stopped and gone, every line kept written first. */
+static void writer_stop(struct linefile *lf)
+{
+	if (!lf->has_thr)
+		return;
+	linefile_flush(lf);
+	pthread_mutex_lock(&lf->mu);
+	lf->quit = 1;
+	pthread_cond_signal(&lf->cv);
+	pthread_mutex_unlock(&lf->mu);
+	pthread_join(lf->thr, NULL);
+	pthread_cond_destroy(&lf->cv);
+	pthread_mutex_destroy(&lf->mu);
+	lf->has_thr = 0;
+	lf->quit = 0;
+	lf->started = 0;
+	free(lf->b[1].buf);
+	lf->b[1].buf = NULL;
+	lf->cur = &lf->b[0];
+}
+
+int linefile_writer_start(struct linefile *lf)
+{
+	sigset_t all, old;
+	int e;
+
+	if (lf->has_thr)
+		return 0;
+	if (!lf->bcap)
+		return -EINVAL;
+	linefile_flush(lf);
+	lf->b[1].buf = malloc(lf->bcap);
+	if (!lf->b[1].buf)
+		return -ENOMEM;
+	lf->b[1].len = lf->b[1].n = 0;
+	pthread_mutex_init(&lf->mu, NULL);
+	pthread_cond_init(&lf->cv, NULL);
+	/* signals stay the caller's: SIGINT must interrupt its reads, not this thread's writes */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&lf->thr, NULL, writer, lf);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		pthread_cond_destroy(&lf->cv);
+		pthread_mutex_destroy(&lf->mu);
+		free(lf->b[1].buf);
+		lf->b[1].buf = NULL;
+		return -e;
+	}
+	/*
+	 * Until the thread runs, the C library is still starting it (rseq,
+	 * the robust futex list): a system call filter loaded in between
+	 * would not have those calls.
+	 */
+	pthread_mutex_lock(&lf->mu);
+	while (!lf->started)
+		pthread_cond_wait(&lf->cv, &lf->mu);
+	pthread_mutex_unlock(&lf->mu);
+	lf->has_thr = 1;
+	return 0;
 }
 
 int linefile_buffer(struct linefile *lf, size_t size)
 {
 	char *b = NULL;
 
+	writer_stop(lf);
 	linefile_flush(lf);
 	if (size && !(b = malloc(size)))
 		return -ENOMEM;
-	free(lf->buf);
-	lf->buf = b;
+	free(lf->b[0].buf);
+	lf->b[0].buf = b;
+	lf->b[0].len = lf->b[0].n = 0;
 	lf->bcap = size;
 	return 0;
 }
@@ -243,15 +405,20 @@ int linefile_write(struct linefile *lf, const char *line, size_t len)
 	int err;
 
 	if (lf->bcap) {
-		if (len > lf->bcap - lf->blen || lf->n_lines == LINEFILE_BATCH_LINES)
-			linefile_flush(lf);
+		struct batch *bt = lf->cur;
+
+		if (len > lf->bcap - bt->len || bt->n == LINEFILE_BATCH_LINES) {
+			linefile_hand_off(lf);
+			bt = lf->cur;
+		}
 		/* a line longer than the buffer goes alone, below */
-		if (len <= lf->bcap - lf->blen) {
-			memcpy(lf->buf + lf->blen, line, len);
-			lf->blen += len;
-			lf->ends[lf->n_lines++] = lf->blen;
+		if (len <= lf->bcap - bt->len) {
+			memcpy(bt->buf + bt->len, line, len);
+			bt->len += len;
+			bt->ends[bt->n++] = bt->len;
 			return 0;
 		}
+		idle(lf);
 	}
 
 	if (lf->cut_at >= 0 && (err = cut_back(lf)))
@@ -278,8 +445,9 @@ int linefile_write(struct linefile *lf, const char *line, size_t len)
 	return 0;
 }
 
-const struct linefile_stats *linefile_stats(const struct linefile *lf)
+const struct linefile_stats *linefile_stats(struct linefile *lf)
 {
+	idle(lf);	/* counted as of the last batch handed over */
 	return &lf->st;
 }
 
@@ -292,8 +460,9 @@ void linefile_close(struct linefile *lf)
 {
 	if (!lf)
 		return;
+	writer_stop(lf);
 	linefile_flush(lf);
-	free(lf->buf);
+	free(lf->b[0].buf);
 	if (lf->own)
 		close(lf->fd);
 	free(lf->name);

@@ -85,6 +85,8 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 	else
 		snprintf(prefix, sizeof(prefix), "tlsmon: %s: ", tag[level]);
 	p = msg;
+	/* a message's lines together, whichever thread logs at the same time */
+	flockfile(stderr);
 	do {
 		nl = strchr(p, '\n');
 		/* a trailing newline ends the message, it does not start an empty line */
@@ -95,6 +97,7 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 		put_line(prefix, p, nl ? (size_t)(nl - p) : strlen(p));
 		p = nl + 1;
 	} while (nl);
+	funlockfile(stderr);
 	if (msg != small)
 		free(msg);
 }

@@ -201,6 +201,9 @@ int sandbox_enter(enum sandbox_mode m, unsigned flags, char *err, size_t errlen)
 	e = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (e)
 		snprintf(err, errlen, "seccomp: cannot refuse other architectures: %s", strerror(-e));
+	/* every thread already running (--read's record writers) is held to it too */
+	if (!e && (e = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)))
+		snprintf(err, errlen, "seccomp: cannot cover every thread: %s", strerror(-e));
 	for (i = 0; !e && i < sizeof(plain) / sizeof(plain[0]); i++)
 		e = add_plain(ctx, plain[i], err, errlen);
 	for (i = 0; !e && i < sizeof(by_arg) / sizeof(by_arg[0]); i++)

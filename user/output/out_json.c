@@ -632,6 +632,17 @@ void out_json_flush(struct out_json *o)
 		linefile_flush(o->lf);
 }
 
+int out_json_writer_start(struct out_json *o)
+{
+	return o ? linefile_writer_start(o->lf) : 0;
+}
+
+void out_json_hand_off(struct out_json *o)
+{
+	if (o)
+		linefile_hand_off(o->lf);
+}
+
 const struct linefile_stats *out_json_stats(const struct out_json *o)
 {
 	return linefile_stats(o->lf);

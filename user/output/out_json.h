@@ -21,6 +21,13 @@ void out_json_write(void *ctx, const struct hs_record *r);
 int out_json_buffer(struct out_json *o, size_t size);
 /* The kept records out now; o may be NULL. */
 void out_json_flush(struct out_json *o);
+/*
+ * With a buffer: a thread writes the kept records from now on
+ * (linefile_writer_start); out_json_hand_off() gives it what is kept
+ * without waiting.  o may be NULL.
+ */
+int out_json_writer_start(struct out_json *o);
+void out_json_hand_off(struct out_json *o);
 /* Records written, and dropped because they could not be written whole. */
 const struct linefile_stats *out_json_stats(const struct out_json *o);
 /* SIGHUP: reopen the file (log rotation); -errno on failure, the old file kept. */
