@@ -8,9 +8,11 @@
 #include <string.h>
 #include "main.h"
 #include "lib/log.h"
+#include "lib/thread.h"
 #include "model/collector.h"
 #include "output/out_json.h"
 #include "pipe/evpipe.h"
+#include "pipe/evqueue.h"
 #include "source/dp_user.h"
 #include "source/pcap_src.h"
 
@@ -39,6 +41,63 @@ static void writers_start(void)
 		pr_debug("records written without a thread of their own: %s", strerror(-e));
 }
 
+/*
+ * With a second thread (offline_run): the datapath's events and the
+ * capture clock's ticks go through a queue to the thread that runs the
+ * pipe, the collector and the outputs, in the order they happen here.
+ */
+enum { MSG_EVENT, MSG_TICK, MSG_TICK_OUT };
+#define QUEUE_CHUNK (64 * 1024)
+#define QUEUE_CHUNKS 8
+
+static struct evqueue *queue;
+static uint64_t queue_lost;	/* events too large for a chunk (none can be) */
+
+static int queue_event(void *ctx, const void *ev, size_t size)
+{
+	(void)ctx;
+	if (evqueue_put(queue, MSG_EVENT, 0, ev, size)) {
+		queue_lost++;
+		return -1;	/* counted as an event lost, as a full ring is */
+	}
+	return 0;
+}
+
+/* The pipe's and the collector's part of a tick: reassembly first, what it settles in this tick. */
+static void tick(uint64_t ts)
+{
+	uint64_t timeout_ns = env.handshake_timeout * 1e9;
+
+	if (ts > timeout_ns)
+		evpipe_expire(run.pipe, ts - timeout_ns);
+	if (run.col)
+		collector_tick(run.col, ts);
+}
+
+static void take(void *ctx, uint32_t kind, uint64_t ts, const void *p, uint32_t len)
+{
+	(void)ctx;
+	switch (kind) {
+	case MSG_EVENT:
+		evpipe_in(run.pipe, p, len);
+		break;
+	case MSG_TICK:
+		tick(ts);
+		break;
+	case MSG_TICK_OUT:
+		outputs_tick(ts, 0);
+		break;
+	}
+}
+
+static void *taker(void *arg)
+{
+	(void)arg;
+	/* nothing to take for now: the records so far go out meanwhile */
+	evqueue_run(queue, take, records_out, NULL);
+	return NULL;
+}
+
 static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_t len,
 		uint32_t wire_len)
 {
@@ -50,20 +109,68 @@ static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_
 	/* timeouts run on the capture's clock */
 	if (ts > last_frame_ns) {
 		last_frame_ns = ts;
-		/* reassembly first: what it settles reaches the collector in this tick */
-		if (ts > timeout_ns)
-			evpipe_expire(run.pipe, ts - timeout_ns);
-		if (run.col)
-			collector_tick(run.col, ts);
+		if (queue)
+			evqueue_put(queue, MSG_TICK, ts, NULL, 0);
+		else
+			tick(ts);
 		if (ts >= next_expire_ns) {
 			/* as live: the datapath's flows outlive the collector's by 2 s */
 			if (ts > timeout_ns + 2000000000ull)
 				dp_user_expire(ctx, ts - timeout_ns - 2000000000ull);
 			next_expire_ns = ts + 1000000000ull;
 		}
-		outputs_tick(ts, 0);
+		if (queue)
+			evqueue_put(queue, MSG_TICK_OUT, ts, NULL, 0);
+		else
+			outputs_tick(ts, 0);
 	}
 	return exiting;
+}
+
+/* Before each read of the input: what was read so far to the other thread, or its records out. */
+static void before_read(void *ctx)
+{
+	if (queue)
+		evqueue_hand_off(queue);
+	else
+		records_out(ctx);
+}
+
+/*
+ * The second thread, where it changes nothing but the time taken: not for
+ * --events (its writes' failures count in the datapath's counters) nor the
+ * dashboard (it reads the datapath's counters as it goes).  Best effort.
+ */
+static pthread_t taker_thr;
+
+static void taker_start(void)
+{
+	int e;
+
+	if (env.events || run.dash)
+		return;
+	queue = evqueue_new(QUEUE_CHUNK, QUEUE_CHUNKS);
+	if (!queue)
+		return;
+	e = thread_start(&taker_thr, "tlsmon-collect", taker, NULL);
+	if (e) {
+		pr_debug("the capture read without a second thread: %s", strerror(-e));
+		evqueue_free(queue);
+		queue = NULL;
+	}
+}
+
+/* Everything put taken, the thread gone: the rest runs here, as without it. */
+static void taker_stop(void)
+{
+	if (!queue)
+		return;
+	evqueue_close(queue);
+	pthread_join(taker_thr, NULL);
+	evqueue_free(queue);
+	queue = NULL;
+	if (queue_lost)
+		pr_warn("%llu events lost between the threads", (unsigned long long)queue_lost);
 }
 
 int offline_run(struct evpipe *pipe)
@@ -81,15 +188,16 @@ int offline_run(struct evpipe *pipe)
 	}
 	/* SIGINT, SIGTERM: also while records that deliver no frame stream in */
 	pcap_src_stop_on(ps, &exiting);
-	pcap_src_on_read(ps, records_out, NULL);
+	pcap_src_on_read(ps, before_read, NULL);
 	/* without a buffer (out of memory) each record goes out alone, as live */
 	out_json_buffer(run.json, RECORD_BUFFER);
 	out_json_buffer(run.log, RECORD_BUFFER);
 	if (main_drop_privileges())
 		goto cleanup;
-	/* as who we now are, before the system call filter (which then covers it too) */
+	/* as who we now are, before the system call filter (which then covers them too) */
 	writers_start();
-	du = dp_user_new(env.max_flows, evpipe_in, pipe);
+	taker_start();
+	du = dp_user_new(env.max_flows, queue ? queue_event : evpipe_in, pipe);
 	if (!du) {
 		pr_err("out of memory");
 		goto cleanup;
@@ -101,6 +209,7 @@ int offline_run(struct evpipe *pipe)
 	run.ps = ps;
 	snprintf(run.source, sizeof(run.source), "%s", env.read_path);
 	e = pcap_src_run(ps, feed, du, err, sizeof(err));
+	taker_stop();
 	if (e)
 		pr_warn("%s: %s", env.read_path, err);
 	st = pcap_src_stats(ps);
@@ -118,6 +227,7 @@ int offline_run(struct evpipe *pipe)
 	outputs_tick(last_frame_ns, 1);
 	rc = e ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
+	taker_stop();
 	out_json_buffer(run.json, 0);
 	out_json_buffer(run.log, 0);
 	run.du = NULL;

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "lib/clock.h"
 #include "lib/linefile.h"
 #include "lib/log.h"
+#include "lib/thread.h"
 
 struct linefile {
 	int fd;
@@ -48,7 +48,6 @@ struct linefile {
 	pthread_cond_t cv;
 	struct batch *out;	/* the batch handed over, NULL: none */
 	int quit;
-	int started;		/* the thread runs */
 	int out_err;		/* what writing the last batch returned */
 };
 
@@ -185,7 +184,7 @@ int linefile_drop(struct linefile *lf, int err)
 }
 
 /* All of buf, through interruptions and short writes; 0 or -errno, *done what went out. */
-static int write_all(struct linefile *lf, const char *buf, size_t len, size_t *done)
+static int write_bytes(struct linefile *lf, const char *buf, size_t len, size_t *done)
 {
 	struct pollfd pfd = { .fd = lf->fd, .events = POLLOUT };
 	int waited = 0;
@@ -207,6 +206,22 @@ static int write_all(struct linefile *lf, const char *buf, size_t len, size_t *d
 		return n < 0 ? -errno : -EIO;
 	}
 	return 0;
+}
+
+/*
+ * Not in the middle of a log message (lib/log.c holds the same lock for
+ * each): on a pipe that takes both (2>&1) a write longer than PIPE_BUF is
+ * not atomic, and with the writer thread the two come from different
+ * threads.
+ */
+static int write_all(struct linefile *lf, const char *buf, size_t len, size_t *done)
+{
+	int err;
+
+	flockfile(stderr);
+	err = write_bytes(lf, buf, len, done);
+	funlockfile(stderr);
+	return err;
 }
 
 /*
@@ -264,9 +279,6 @@ static void *writer(void *arg)
 	int err;
 
 	pthread_mutex_lock(&lf->mu);
-	/* running: what the C library does to start a thread is done (see linefile_writer_start) */
-	lf->started = 1;
-	pthread_cond_broadcast(&lf->cv);
 	for (;;) {
 		while (!lf->out && !lf->quit)
 			pthread_cond_wait(&lf->cv, &lf->mu);
@@ -336,7 +348,6 @@ static void writer_stop(struct linefile *lf)
 	pthread_mutex_destroy(&lf->mu);
 	lf->has_thr = 0;
 	lf->quit = 0;
-	lf->started = 0;
 	free(lf->b[1].buf);
 	lf->b[1].buf = NULL;
 	lf->cur = &lf->b[0];
@@ -344,7 +355,6 @@ static void writer_stop(struct linefile *lf)
 
 int linefile_writer_start(struct linefile *lf)
 {
-	sigset_t all, old;
 	int e;
 
 	if (lf->has_thr)
@@ -358,27 +368,14 @@ int linefile_writer_start(struct linefile *lf)
 	lf->b[1].len = lf->b[1].n = 0;
 	pthread_mutex_init(&lf->mu, NULL);
 	pthread_cond_init(&lf->cv, NULL);
-	/* signals stay the caller's: SIGINT must interrupt its reads, not this thread's writes */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&lf->thr, NULL, writer, lf);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	e = thread_start(&lf->thr, "tlsmon-write", writer, lf);
 	if (e) {
 		pthread_cond_destroy(&lf->cv);
 		pthread_mutex_destroy(&lf->mu);
 		free(lf->b[1].buf);
 		lf->b[1].buf = NULL;
-		return -e;
+		return e;
 	}
-	/*
-	 * Until the thread runs, the C library is still starting it (rseq,
-	 * the robust futex list): a system call filter loaded in between
-	 * would not have those calls.
-	 */
-	pthread_mutex_lock(&lf->mu);
-	while (!lf->started)
-		pthread_cond_wait(&lf->cv, &lf->mu);
-	pthread_mutex_unlock(&lf->mu);
 	lf->has_thr = 1;
 	return 0;
 }

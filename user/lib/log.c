@@ -85,7 +85,10 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 	else
 		snprintf(prefix, sizeof(prefix), "tlsmon: %s: ", tag[level]);
 	p = msg;
-	/* a message's lines together, whichever thread logs at the same time */
+	/*
+	 * a message's lines together, whichever thread logs at the same time
+	 * (and not inside a batch of records: lib/linefile.c)
+	 */
 	flockfile(stderr);
 	do {
 		nl = strchr(p, '\n');

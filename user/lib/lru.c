@@ -25,19 +25,43 @@ struct lru {
 	void *evict_ctx;
 };
 
+/* One word into a lane: multiply-xorshift. */
+static inline uint64_t lane(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
+}
+
 static uint64_t lru_hash(const struct lru *t, const void *key)
 {
 	const unsigned char *p = key;
-	uint64_t h = t->seed ^ (t->key_size * 0x9e3779b97f4a7c15ull), w;
+	uint64_t h = t->seed ^ (t->key_size * 0x9e3779b97f4a7c15ull), w, w2, w3, w4;
+	uint64_t h2 = h ^ 0x6a09e667f3bcc909ull, h3 = h ^ 0xbb67ae8584caa73bull,
+		 h4 = h ^ 0x3c6ef372fe94f82bull;
 	size_t i = 0;
 
-	/* seeded multiply-xorshift: an attacker picking addresses and ports
-	 * cannot aim at one bucket without the seed */
+	/*
+	 * seeded multiply-xorshift: an attacker picking addresses and ports
+	 * cannot aim at one bucket without the seed.  Long keys (an SNI's 264
+	 * bytes) in four lanes that do not wait on each other, then folded.
+	 */
+	if (t->key_size >= 64) {
+		for (; i + 32 <= t->key_size; i += 32) {
+			memcpy(&w, p + i, 8);
+			memcpy(&w2, p + i + 8, 8);
+			memcpy(&w3, p + i + 16, 8);
+			memcpy(&w4, p + i + 24, 8);
+			h = lane(h, w);
+			h2 = lane(h2, w2);
+			h3 = lane(h3, w3);
+			h4 = lane(h4, w4);
+		}
+		h = lane(lane(lane(h, h2), h3), h4);
+	}
 	for (; i + 8 <= t->key_size; i += 8) {
 		memcpy(&w, p + i, 8);
-		h ^= w;
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
+		h = lane(h, w);
 	}
 	if (i < t->key_size) {
 		w = 0;
