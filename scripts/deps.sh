@@ -12,7 +12,7 @@ TEST_PKGS=(
 	iproute2 openssl nginx libnginx-mod-stream curl gnutls-bin python3
 	iptables tcpdump tshark prometheus prometheus-node-exporter tmux
 	ethtool procps psmisc systemd groff-base man-db bsdextrautils python3-yaml
-	ngtcp2-server ngtcp2-client
+	ngtcp2-server ngtcp2-client ca-certificates strace
 )
 BENCH_PKGS=(ssldump time linux-perf)
 

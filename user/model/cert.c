@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <ctype.h>
+#include <dirent.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -156,9 +159,45 @@ int cert_init(const char *ca_file, uint32_t cache_entries, char *err, size_t err
 	return 0;
 }
 
+/* Does dir hold certificates by subject hash ("1a2b3c4d.0"), as OpenSSL looks them up? */
+static int hashed_dir(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int found = 0, i;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		for (i = 0; i < 8 && isxdigit((unsigned char)de->d_name[i]); i++)
+			;
+		found = i == 8 && !strcmp(de->d_name + 8, ".0");
+	}
+	closedir(d);
+	return found;
+}
+
 /*
- * The trust store, the system's default paths added on first use.  Without
- * --ca-file a store whose defaults cannot be set is none at all (as it was
+ * The system's anchors.  Where its directory holds them by subject hash
+ * (update-ca-certificates, c_rehash), only that directory: an issuer is
+ * then read when a chain asks for it, and no file of a hundred
+ * certificates is parsed whole.  Else, or when SSL_CERT_FILE or
+ * SSL_CERT_DIR say where they are, OpenSSL's default paths, the file and
+ * the directory.
+ */
+static int add_system_anchors(X509_STORE *st)
+{
+	const char *dir = X509_get_default_cert_dir();
+
+	if (!getenv(X509_get_default_cert_file_env()) && !getenv(X509_get_default_cert_dir_env()) &&
+	    hashed_dir(dir))
+		return X509_STORE_load_path(st, dir);
+	return X509_STORE_set_default_paths(st);
+}
+
+/*
+ * The trust store, the system's anchors added on first use.  Without
+ * --ca-file a store whose anchors cannot be set is none at all (as it was
  * when they were loaded at the start).
  */
 static X509_STORE *store_get(void)
@@ -169,7 +208,7 @@ static X509_STORE *store_get(void)
 		return g.store;
 	g.defaults_tried = 1;
 	st = g.store ? g.store : X509_STORE_new();
-	if (st && X509_STORE_set_default_paths(st) != 1 && !g.store) {
+	if (st && add_system_anchors(st) != 1 && !g.store) {
 		X509_STORE_free(st);
 		st = NULL;
 	}
