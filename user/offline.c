@@ -46,7 +46,7 @@ static void writers_start(void)
  * capture clock's ticks go through a queue to the thread that runs the
  * pipe, the collector and the outputs, in the order they happen here.
  */
-enum { MSG_EVENT, MSG_TICK, MSG_TICK_OUT };
+enum { MSG_EVENT, MSG_TICK, MSG_TICK_OUT, MSG_TICK_ALL /* both */ };
 #define QUEUE_CHUNK (64 * 1024)
 #define QUEUE_CHUNKS 8
 
@@ -87,6 +87,10 @@ static void take(void *ctx, uint32_t kind, uint64_t ts, const void *p, uint32_t 
 	case MSG_TICK_OUT:
 		outputs_tick(ts, 0);
 		break;
+	case MSG_TICK_ALL:
+		tick(ts);
+		outputs_tick(ts, 0);
+		break;
 	}
 }
 
@@ -102,6 +106,7 @@ static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_
 		uint32_t wire_len)
 {
 	uint64_t timeout_ns = env.handshake_timeout * 1e9;
+	int sweep;
 
 	(void)no;
 	(void)wire_len;
@@ -109,20 +114,21 @@ static int feed(void *ctx, uint64_t no, uint64_t ts, const uint8_t *eth, uint32_
 	/* timeouts run on the capture's clock */
 	if (ts > last_frame_ns) {
 		last_frame_ns = ts;
-		if (queue)
-			evqueue_put(queue, MSG_TICK, ts, NULL, 0);
-		else
+		sweep = ts >= next_expire_ns;
+		if (!queue)
 			tick(ts);
-		if (ts >= next_expire_ns) {
+		else	/* most ticks sweep nothing here: one message for both of its parts */
+			evqueue_put(queue, sweep ? MSG_TICK : MSG_TICK_ALL, ts, NULL, 0);
+		if (sweep) {
 			/* as live: the datapath's flows outlive the collector's by 2 s */
 			if (ts > timeout_ns + 2000000000ull)
 				dp_user_expire(ctx, ts - timeout_ns - 2000000000ull);
 			next_expire_ns = ts + 1000000000ull;
 		}
-		if (queue)
-			evqueue_put(queue, MSG_TICK_OUT, ts, NULL, 0);
-		else
+		if (!queue)
 			outputs_tick(ts, 0);
+		else if (sweep)
+			evqueue_put(queue, MSG_TICK_OUT, ts, NULL, 0);
 	}
 	return exiting;
 }
@@ -169,6 +175,9 @@ static void taker_stop(void)
 	pthread_join(taker_thr, NULL);
 	evqueue_free(queue);
 	queue = NULL;
+	/* its records out before anything this thread says next */
+	out_json_flush(run.json);
+	out_json_flush(run.log);
 	if (queue_lost)
 		pr_warn("%llu events lost between the threads", (unsigned long long)queue_lost);
 }
