@@ -42,13 +42,17 @@ def kv(name):
 
 
 def timefile(name):
-    """GNU time -f '%e %M %x': seconds, peak RSS KiB, exit status."""
+    """GNU time -f '%e %M %x %U %S': seconds, peak RSS KiB, exit status, CPU
+    seconds (user, system: absent from files of older runs)."""
     text = read(name)
     if not text:
         return None
     last = text.strip().splitlines()[-1].split()
     try:
-        return {"s": float(last[0]), "rss_kb": int(last[1]), "rc": int(last[2])}
+        t = {"s": float(last[0]), "rss_kb": int(last[1]), "rc": int(last[2]), "cpu": None}
+        if len(last) >= 5:
+            t["cpu"] = float(last[3]) + float(last[4])
+        return t
     except (ValueError, IndexError):
         return None
 
@@ -681,7 +685,7 @@ def section_offline(summary):
         "fields tlsmon reports (addresses, ports, handshake type, record/handshake/supported "
         "versions, SNI, ALPN, cipher suites, alert level and description, JA3, JA3S); "
         "`ssldump -n -r FILE` (its default decoding shows the same: versions, cipher suites, "
-        "SNI, ALPN, alerts, JA3/JA3S). Wall time and peak RSS from GNU time. The first "
+        "SNI, ALPN, alerts, JA3/JA3S). Wall time, CPU time (user + system) and peak RSS from GNU time. The first "
         "tenth of the capture gets repeated rounds (medians), the whole capture one round "
         "(tshark takes minutes on it; ssldump is stopped after 300 s, and a figure marked "
         "with >= is then a lower bound).",
@@ -707,8 +711,10 @@ def section_offline(summary):
         ts = [t for t in ts if t]
         if not ts:
             return None
+        cpu = [t["cpu"] for t in ts if t["cpu"] is not None]
         return {"s": statistics.median(t["s"] for t in ts), "rss": max(t["rss_kb"] for t in ts),
-                "n": len(ts), "rc": max(t["rc"] for t in ts), "all": [t["s"] for t in ts]}
+                "n": len(ts), "rc": max(t["rc"] for t in ts), "all": [t["s"] for t in ts],
+                "cpu": statistics.median(cpu) if cpu else None}
 
     qtags = sorted({os.path.basename(p).split("-")[2].split(".")[0]
                     for p in glob.glob(path("offline-tlsmon-q*.time"))})
@@ -732,11 +738,18 @@ def section_offline(summary):
             if tool != "tlsmon" and ratio:
                 ratios[(label, tool)] = ratio
             rows.append([label, tool, m["n"], ", ".join(f"{x:.2f}" for x in m["all"]),
-                         bound + fnum(m["s"], 2), f"{m['rss'] / 1024:,.1f} MiB",
+                         bound + fnum(m["s"], 2),
+                         fnum(m["cpu"], 2) if m["cpu"] is not None else "-",
+                         f"{m['rss'] / 1024:,.1f} MiB",
                          f"{bound}{ratio:.1f}x" if ratio and tool != "tlsmon" else "-",
                          "timed out" if m["rc"] == 124 else m["rc"]])
-    out.append(table(["File", "Tool", "Runs", "seconds", "median s", "peak RSS",
+    out.append(table(["File", "Tool", "Runs", "seconds", "median s", "CPU s", "peak RSS",
                       "tlsmon faster by", "exit"], rows))
+    out.append("")
+    out.append("Seconds are wall-clock time, which the ratios compare. CPU s is user plus "
+               "system time (median): tlsmon reads a capture on three threads (the capture "
+               "and the datapath; the pipe, collector and outputs; the records' writer), so "
+               "its CPU time is above its wall-clock time on a machine of two cores or more.")
     out.append("")
     if found:
         out.append(f"Found on the whole capture: tlsmon {found.get('tlsmon_records')} records "

@@ -124,7 +124,7 @@ mark() { echo "$1 $2 $(date +%s%N) $(psi_total) $(cut -d' ' -f1-3 /proc/loadavg)
 run_timed() {
 	local out=$1
 	shift
-	/usr/bin/time -f '%e %M %x' -o "$out.time" "$@" >"$out" 2>"$out.err"
+	/usr/bin/time -f '%e %M %x %U %S' -o "$out.time" "$@" >"$out" 2>"$out.err"
 }
 
 # ---------------------------------------------------------------- 1. per packet
