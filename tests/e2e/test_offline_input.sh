@@ -134,6 +134,31 @@ test_gzip_stdin_missing() {
 	ok $? "a missing file: exit 1, the system's reason" "$(cat "$DIR/missing.err")"
 }
 
+# A FIFO whose writer stalls with the whole capture sent: the records read so
+# far come out while tlsmon waits for more, and SIGINT ends the wait, the
+# rest of the records written at the end.
+test_fifo_stalls() {
+	local pid i n=0 rc
+	mkfifo "$DIR/fifo"
+	timeout 60 "$BIN" --read "$DIR/fifo" --json >"$DIR/fifo.out" 2>"$DIR/fifo.err" &
+	pid=$!
+	exec 7>"$DIR/fifo"
+	cat "$SRC" >&7
+	for ((i = 0; i < 100; i++)); do
+		n=$(nrec fifo)
+		[ "$n" -ge 1 ] && break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && [ "$n" -ge 1 ]
+	ok $? "the records come out while the input waits ($n of $WHOLE)" "$(cat "$DIR/fifo.err")"
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	exec 7>&-
+	[ "$rc" -eq 0 ] && [ "$(nrec fifo)" -eq "$WHOLE" ]
+	ok $? "SIGINT ends the wait: exit 0, all $WHOLE records" "rc=$rc $(cat "$DIR/fifo.err")"
+}
+
 # no root needed: as nobody, with no capabilities
 test_unprivileged() {
 	if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
@@ -150,5 +175,5 @@ test_unprivileged() {
 }
 
 ALL_TESTS="test_intact test_truncated test_damaged test_snap_length test_gzip_stdin_missing
-	test_unprivileged"
+	test_fifo_stalls test_unprivileged"
 e2e_run
