@@ -406,6 +406,7 @@ def offline_profile():
     """Where tlsmon --read spends its time (bench.sh profile_offline)."""
     sym = profile_rows("offline-profile-sym.txt", 4)
     src = profile_rows("offline-profile-src.txt", 2)
+    comm = profile_rows("offline-profile-comm.txt", 2)
     if not sym and not src:
         return []
     out = ["### Where tlsmon --read spends its time", "",
@@ -413,6 +414,12 @@ def offline_profile():
            "output to /dev/null), shares of all its samples: by function, and by the source "
            "file the function comes from (\"-\": code without line information, such as the "
            "kernel's and the C library's).", ""]
+    if comm:
+        names = {"tlsmon": "reading the capture, the datapath",
+                 "tlsmon-collect": "the pipe, collector and records",
+                 "tlsmon-write": "writing the records"}
+        out += ["By thread: " + ", ".join(f"{r[1]} ({names.get(r[1], '?')}) {r[0]}"
+                                          for r in comm) + ".", ""]
     if sym:
         out += [table(["share", "object", "", "function"], sym), ""]
     if src:

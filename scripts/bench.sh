@@ -424,6 +424,9 @@ profile_offline() {
 	timeout -k 5 600 perf report -i "$d" --no-children --sort srcfile --stdio -q \
 		--percent-limit 1 2>>"$RES/profile.err" | sed 's/^ *//' | head -20 \
 		>"$RES/offline-profile-src.txt"
+	# by thread (named: tlsmon reads, tlsmon-collect collects, tlsmon-write writes)
+	perf report -i "$d" --no-children --sort comm --stdio -q 2>>"$RES/profile.err" |
+		sed 's/^ *//' | head -8 >"$RES/offline-profile-comm.txt"
 	rm -f "$d"
 }
 
