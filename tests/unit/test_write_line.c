@@ -153,9 +153,12 @@ static void test_json_full_file(void **state)
 /*
  * The same kept a buffer at a time (--read): a buffer that crosses the limit
  * leaves the lines before it whole, the rest counted; room again, the next
- * buffers go out.  2 KiB: several lines, and several buffers before the limit.
+ * buffers go out.  2 KiB: several lines, and several buffers before the
+ * limit.  With the writer thread, records are handed over while more are
+ * kept, and the limit is crossed in the thread's batches; the counts are
+ * whole once they are read.
  */
-static void test_json_full_file_buffered(void **state)
+static void json_full_file_buffered(int writer)
 {
 	const struct linefile_stats *ls;
 	struct out_json *o;
@@ -163,13 +166,16 @@ static void test_json_full_file_buffered(void **state)
 	char err[256];
 	int i, lines;
 
-	(void)state;
 	o = out_json_open(path, err, sizeof(err));
 	assert_non_null(o);
 	assert_int_equal(out_json_buffer(o, 2048), 0);
+	if (writer)
+		assert_int_equal(out_json_writer_start(o), 0);
 	for (i = 0; i < 40; i++) {
 		make_record(&r, i);
 		out_json_write(o, &r);
+		if (writer && i % 7 == 6)
+			out_json_hand_off(o);
 	}
 	out_json_flush(o);
 	lines = count_lines(path, 1);
@@ -183,13 +189,32 @@ static void test_json_full_file_buffered(void **state)
 		make_record(&r, i);
 		out_json_write(o, &r);
 	}
-	/* kept until flushed: nothing new in the file yet */
+	/* kept until flushed: nothing new in the file yet (the thread has nothing yet) */
 	assert_int_equal(count_lines(path, 1), lines);
-	out_json_flush(o);
+	if (writer) {
+		out_json_hand_off(o);
+		/* the buffer off: the thread stops, what it had written first */
+		assert_int_equal(out_json_buffer(o, 0), 0);
+	} else {
+		out_json_flush(o);
+	}
 	assert_int_equal(count_lines(path, 1), lines + 5);
+	ls = out_json_stats(o);
 	assert_int_equal(ls->written, lines + 5);
 	assert_int_equal(ls->failed, 40 - lines);
 	out_json_close(o);
+}
+
+static void test_json_full_file_buffered(void **state)
+{
+	(void)state;
+	json_full_file_buffered(0);
+}
+
+static void test_json_full_file_writer(void **state)
+{
+	(void)state;
+	json_full_file_buffered(1);
 }
 
 /* Buffered lines to a pipe nobody reads: all counted, none written. */
@@ -286,52 +311,6 @@ static void test_line_over_limit(void **state)
 	assert_int_equal(linefile_write(lf, "b\n", 2), 0);
 	assert_int_equal(count_lines(path, 0), 2);
 	linefile_close(lf);
-}
-
-/*
- * The same with the writer thread (--read): records handed over while more
- * are kept, the limit crossed in the thread's batches; the lines before it
- * whole, every other record counted, once the counts are read.
- */
-static void test_json_full_file_writer(void **state)
-{
-	const struct linefile_stats *ls;
-	struct out_json *o;
-	struct hs_record r;
-	char err[256];
-	int i, lines;
-
-	(void)state;
-	o = out_json_open(path, err, sizeof(err));
-	assert_non_null(o);
-	assert_int_equal(out_json_buffer(o, 2048), 0);
-	assert_int_equal(out_json_writer_start(o), 0);
-	for (i = 0; i < 40; i++) {
-		make_record(&r, i);
-		out_json_write(o, &r);
-		if (i % 7 == 6)
-			out_json_hand_off(o);
-	}
-	out_json_flush(o);
-	lines = count_lines(path, 1);
-	ls = out_json_stats(o);
-	assert_true(lines > 0 && lines < 40);
-	assert_int_equal(ls->written, lines);
-	assert_int_equal(ls->failed, 40 - lines);
-
-	lift_limit();
-	for (i = 40; i < 45; i++) {
-		make_record(&r, i);
-		out_json_write(o, &r);
-	}
-	out_json_hand_off(o);
-	/* the buffer off: the thread stops, what it had written first */
-	assert_int_equal(out_json_buffer(o, 0), 0);
-	assert_int_equal(count_lines(path, 1), lines + 5);
-	ls = out_json_stats(o);
-	assert_int_equal(ls->written, lines + 5);
-	assert_int_equal(ls->failed, 40 - lines);
-	out_json_close(o);
 }
 
 /*
