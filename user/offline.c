@@ -10,9 +10,12 @@
 #include "lib/log.h"
 #include "lib/thread.h"
 #include "model/collector.h"
+#include "model/fingerprint.h"
+#include "output/names_memo.h"
 #include "output/out_json.h"
 #include "pipe/evpipe.h"
 #include "pipe/evqueue.h"
+#include "pipe/quic.h"
 #include "source/dp_user.h"
 #include "source/pcap_src.h"
 
@@ -99,6 +102,10 @@ static void *taker(void *arg)
 	(void)arg;
 	/* nothing to take for now: the records so far go out meanwhile */
 	evqueue_run(queue, take, records_out, NULL);
+	/* what this thread kept for itself goes with it */
+	fingerprint_cache_free();
+	names_memo_free();
+	quic_thread_free();
 	return NULL;
 }
 

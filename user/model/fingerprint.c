@@ -328,6 +328,10 @@ void fingerprint_cache_free(void)
 	free(sfc.slot);
 	sfc.slot = NULL;
 	sfc.tried = 0;
+	EVP_MD_free(dg.md5);
+	EVP_MD_free(dg.sha256);
+	EVP_MD_CTX_free(dg.ctx);
+	memset(&dg, 0, sizeof(dg));
 }
 
 /* The key's bytes: the fixed part, then the lists back to back. */

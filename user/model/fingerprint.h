@@ -43,6 +43,7 @@ struct fingerprint_cache_stats {
 	unsigned long long server_hits, server_misses;	/* JA3S digests */
 };
 const struct fingerprint_cache_stats *fingerprint_cache_stats(void);
+/* This thread's caches and digest contexts freed (a thread that made fingerprints, before it ends). */
 void fingerprint_cache_free(void);
 void fingerprint_server(const struct tls_server_hello *sh, struct server_fingerprint *fp);
 

@@ -61,6 +61,12 @@ static EVP_KDF_CTX *hkdf_sha256(void)
 	return hkdf_ctx;
 }
 
+void quic_thread_free(void)
+{
+	EVP_KDF_CTX_free(hkdf_ctx);
+	hkdf_ctx = NULL;
+}
+
 int quic_varint(const __u8 *b, size_t end, size_t *off, __u64 *v)
 {
 	size_t o = *off, n, i;

@@ -170,4 +170,7 @@ size_t quic_conn_heap(const struct quic_conn *c);
  */
 int quic_conn_datagram(struct quic_conn *c, int dir, __u8 *dg, size_t n, struct quic_stats *st);
 
+/* This thread's HKDF context freed (a thread that derived keys, before it ends). */
+void quic_thread_free(void);
+
 #endif /* TLSMON_QUIC_H */
