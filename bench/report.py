@@ -406,7 +406,7 @@ def offline_profile():
     """Where tlsmon --read spends its time (bench.sh profile_offline)."""
     sym = profile_rows("offline-profile-sym.txt", 4)
     src = profile_rows("offline-profile-src.txt", 2)
-    comm = profile_rows("offline-profile-comm.txt", 2)
+    comm = [r for r in profile_rows("offline-profile-comm.txt", 2) if r[1].startswith("tlsmon")]
     if not sym and not src:
         return []
     out = ["### Where tlsmon --read spends its time", "",
