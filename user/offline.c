@@ -4,6 +4,7 @@
  * datapath, on the capture's clock (timeouts included), then everything
  * still open settled at its end.
  */
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include "main.h"
@@ -35,11 +36,27 @@ static void records_out(void *ctx)
 	out_json_hand_off(run.log);
 }
 
+/*
+ * More threads only where they can run at once: on one CPU (taskset, a
+ * container's cpuset) they would take turns, and the hand-overs between
+ * them would be all they add.
+ */
+static int cpus_to_run_on(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set);
+}
+
 /* A thread of their own writes the records while the capture is read (best effort). */
 static void writers_start(void)
 {
 	int e;
 
+	if (cpus_to_run_on() < 2)
+		return;
 	if ((e = out_json_writer_start(run.json)) || (e = out_json_writer_start(run.log)))
 		pr_debug("records written without a thread of their own: %s", strerror(-e));
 }
@@ -152,7 +169,8 @@ static void before_read(void *ctx)
 /*
  * The second thread, where it changes nothing but the time taken: not for
  * --events (its writes' failures count in the datapath's counters) nor the
- * dashboard (it reads the datapath's counters as it goes).  Best effort.
+ * dashboard (it reads the datapath's counters as it goes), nor on one CPU.
+ * Best effort.
  */
 static pthread_t taker_thr;
 
@@ -160,7 +178,7 @@ static void taker_start(void)
 {
 	int e;
 
-	if (env.events || run.dash)
+	if (env.events || run.dash || cpus_to_run_on() < 2)
 		return;
 	queue = evqueue_new(QUEUE_CHUNK, QUEUE_CHUNKS);
 	if (!queue)

@@ -7,7 +7,7 @@
 SRC=$CORPUS/ndpi/ssl-cert-name-mismatch.pcap
 NG=$CORPUS/ja4/tls3.pcapng
 E2E_NEEDS="tlsmon"
-E2E_TOOLS="python3"
+E2E_TOOLS="python3 taskset pgrep"
 E2E_FILES="$SRC $NG"
 
 # run NAME FILE: tlsmon --read FILE --json; sets RC, OUT (records), ERR
@@ -134,29 +134,57 @@ test_gzip_stdin_missing() {
 	ok $? "a missing file: exit 1, the system's reason" "$(cat "$DIR/missing.err")"
 }
 
-# A FIFO whose writer stalls with the whole capture sent: the records read so
-# far come out while tlsmon waits for more, and SIGINT ends the wait, the
-# rest of the records written at the end.
-test_fifo_stalls() {
-	local pid i n=0 rc
-	mkfifo "$DIR/fifo"
-	timeout 60 "$BIN" --read "$DIR/fifo" --json >"$DIR/fifo.out" 2>"$DIR/fifo.err" &
+# fifo_run NAME [CMD...]: tlsmon --read FIFO --json (after CMD, e.g. taskset),
+# the whole capture written to the FIFO and the FIFO held open; once a record
+# is out (N), its threads counted (THREADS), then SIGINT (RC its exit status)
+fifo_run() {
+	local name=$1 pid child i
+	shift
+	N=0 THREADS=0
+	mkfifo "$DIR/$name.fifo"
+	timeout 60 "$@" "$BIN" --read "$DIR/$name.fifo" --json >"$DIR/$name.out" \
+		2>"$DIR/$name.err" &
 	pid=$!
-	exec 7>"$DIR/fifo"
+	exec 7>"$DIR/$name.fifo"
 	cat "$SRC" >&7
 	for ((i = 0; i < 100; i++)); do
-		n=$(nrec fifo)
-		[ "$n" -ge 1 ] && break
+		N=$(nrec "$name")
+		[ "$N" -ge 1 ] && break
 		sleep 0.1
 	done
-	kill -0 "$pid" 2>/dev/null && [ "$n" -ge 1 ]
-	ok $? "the records come out while the input waits ($n of $WHOLE)" "$(cat "$DIR/fifo.err")"
+	child=$(pgrep -P "$pid" -x tlsmon | head -1)
+	[ -n "$child" ] && THREADS=$(ls "/proc/$child/task" 2>/dev/null | wc -l)
+	ALIVE=0
+	kill -0 "$pid" 2>/dev/null && ALIVE=1
 	kill -INT "$pid"
 	wait "$pid"
-	rc=$?
+	RC=$?
 	exec 7>&-
-	[ "$rc" -eq 0 ] && [ "$(nrec fifo)" -eq "$WHOLE" ]
-	ok $? "SIGINT ends the wait: exit 0, all $WHOLE records" "rc=$rc $(cat "$DIR/fifo.err")"
+}
+
+# A FIFO whose writer stalls with the whole capture sent: the records read so
+# far come out while tlsmon waits for more (with a thread reading, one
+# collecting, one writing, where two CPUs or more can run them), and SIGINT
+# ends the wait, the rest of the records written at the end.
+test_fifo_stalls() {
+	local want=3
+	[ "$(nproc)" -lt 2 ] && want=1
+	fifo_run fifo
+	[ "$ALIVE" -eq 1 ] && [ "$N" -ge 1 ] && [ "$THREADS" -eq "$want" ]
+	ok $? "the records come out while the input waits ($N of $WHOLE, $THREADS threads)" \
+		"$(cat "$DIR/fifo.err")"
+	[ "$RC" -eq 0 ] && [ "$(nrec fifo)" -eq "$WHOLE" ]
+	ok $? "SIGINT ends the wait: exit 0, all $WHOLE records" "rc=$RC $(cat "$DIR/fifo.err")"
+}
+
+# On one CPU, no threads to take turns: the same records, as promptly
+test_one_cpu() {
+	fifo_run onecpu taskset -c 0
+	[ "$ALIVE" -eq 1 ] && [ "$N" -ge 1 ] && [ "$THREADS" -eq 1 ] && [ "$RC" -eq 0 ] &&
+		cmp -s <(sed 's/"interface":"[^"]*"//' "$DIR/onecpu.out") \
+			<(sed 's/"interface":"[^"]*"//' "$DIR/whole.out")
+	ok $? "pinned to one CPU: one thread, the same records ($THREADS threads)" \
+		"rc=$RC $(cat "$DIR/onecpu.err")"
 }
 
 # no root needed: as nobody, with no capabilities
@@ -175,5 +203,5 @@ test_unprivileged() {
 }
 
 ALL_TESTS="test_intact test_truncated test_damaged test_snap_length test_gzip_stdin_missing
-	test_fifo_stalls test_unprivileged"
+	test_fifo_stalls test_one_cpu test_unprivileged"
 e2e_run
