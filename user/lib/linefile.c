@@ -39,7 +39,7 @@ struct linefile {
 	size_t bcap;
 	/*
 	 * linefile_writer_start(): a thread writes the batches handed to it.
-	 * Everything above but cur is its own while it has one (busy); the
+	 * Everything above but cur is its own while it has one (out); the
 	 * caller's side waits for it (idle()) before touching any of it.
 	 */
 	pthread_t thr;

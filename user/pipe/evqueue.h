@@ -20,7 +20,10 @@ struct evqueue;
 struct evqueue *evqueue_new(size_t chunk_size, unsigned chunks);
 void evqueue_free(struct evqueue *q);
 
-/* The putter: a message of kind and ts with len bytes (8-aligned for the taker); -E2BIG when it can never fit. */
+/*
+ * The putter: a message of kind and ts with len bytes (8-aligned for the
+ * taker); -E2BIG when it can never fit a chunk.
+ */
 int evqueue_put(struct evqueue *q, uint32_t kind, uint64_t ts, const void *p, uint32_t len);
 /* The putter: what it put so far to the taker now. */
 void evqueue_hand_off(struct evqueue *q);
