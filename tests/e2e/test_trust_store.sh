@@ -35,7 +35,8 @@ setup() {
 
 test_system_roots() {
 	[ "$DEF_RC" -eq 0 ] && [ "$DEF_OK" -ge 1 ]
-	ok $? "chains ending at a system root validate ($DEF_OK)" "rc=$DEF_RC $(tail -3 "$DIR/default.err")"
+	ok $? "chains ending at a system root validate ($DEF_OK)" \
+		"rc=$DEF_RC $(tail -3 "$DIR/default.err")"
 
 	run none SSL_CERT_DIR="$DIR/empty" SSL_CERT_FILE="$DIR/empty/none.pem"
 	[ "$RC" -eq 0 ] && [ "$OK" -eq 0 ] && grep -q 'unable to get local issuer' "$DIR/none.out"
