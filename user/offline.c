@@ -55,8 +55,6 @@ static void writers_start(void)
 {
 	int e;
 
-	if (cpus_to_run_on() < 2)
-		return;
 	if ((e = out_json_writer_start(run.json)) || (e = out_json_writer_start(run.log)))
 		pr_debug("records written without a thread of their own: %s", strerror(-e));
 }
@@ -169,8 +167,7 @@ static void before_read(void *ctx)
 /*
  * The second thread, where it changes nothing but the time taken: not for
  * --events (its writes' failures count in the datapath's counters) nor the
- * dashboard (it reads the datapath's counters as it goes), nor on one CPU.
- * Best effort.
+ * dashboard (it reads the datapath's counters as it goes).  Best effort.
  */
 static pthread_t taker_thr;
 
@@ -178,7 +175,7 @@ static void taker_start(void)
 {
 	int e;
 
-	if (env.events || run.dash || cpus_to_run_on() < 2)
+	if (env.events || run.dash)
 		return;
 	queue = evqueue_new(QUEUE_CHUNK, QUEUE_CHUNKS);
 	if (!queue)
@@ -229,8 +226,10 @@ int offline_run(struct evpipe *pipe)
 	if (main_drop_privileges())
 		goto cleanup;
 	/* as who we now are, before the system call filter (which then covers them too) */
-	writers_start();
-	taker_start();
+	if (cpus_to_run_on() >= 2) {
+		writers_start();
+		taker_start();
+	}
 	du = dp_user_new(env.max_flows, queue ? queue_event : evpipe_in, pipe);
 	if (!du) {
 		pr_err("out of memory");

@@ -48,6 +48,8 @@ struct evqueue *evqueue_new(size_t chunk_size, unsigned chunks)
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return NULL;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
 	q->c = calloc(chunks, sizeof(*q->c));
 	q->n = chunks;
 	q->size = chunk_size;
@@ -58,8 +60,6 @@ struct evqueue *evqueue_new(size_t chunk_size, unsigned chunks)
 		evqueue_free(q);
 		return NULL;
 	}
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
 	return q;
 }
 
@@ -69,12 +69,10 @@ void evqueue_free(struct evqueue *q)
 
 	if (!q)
 		return;
-	if (q->c) {
-		for (i = 0; i < q->n; i++)
-			free(q->c[i].data);
-		pthread_cond_destroy(&q->cv);
-		pthread_mutex_destroy(&q->mu);
-	}
+	for (i = 0; q->c && i < q->n; i++)
+		free(q->c[i].data);
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
 	free(q->c);
 	free(q);
 }
