@@ -124,6 +124,9 @@ mark() { echo "$1 $2 $(date +%s%N) $(psi_total) $(cut -d' ' -f1-3 /proc/loadavg)
 run_timed() {
 	local out=$1
 	shift
+	# a fresh output file: ext4 writes back a file truncated and written
+	# again when it is closed (auto_da_alloc), on the closing process's time
+	rm -f "$out"
 	/usr/bin/time -f '%e %M %x %U %S' -o "$out.time" "$@" >"$out" 2>"$out.err"
 }
 
@@ -388,6 +391,8 @@ offline_big() {
 	"$BIN/bench_replicate" "$f" "$big" "$bytes" >"$RES/offline-big.tsv" 2>"$RES/offline-big.err" ||
 		return 0
 	stat -c 'file_bytes	%s' "$big" >>"$RES/offline-big.tsv"
+	# on disk before the timing: the file's write-back is no tool's work
+	sync "$big"
 	log "offline: $(du -h "$big" | cut -f1) of distinct connections (tlsmon, tshark)"
 	cat "$big" >/dev/null
 	run_timed "$TMPD/tlsmon.out" timeout -k 5 900 "$TLSMON" --read "$big" --json
@@ -443,6 +448,7 @@ section_offline() {
 		return 1
 	}
 	mark offline start
+	sync "$f"	# written back before the tools are timed on it
 	stat -c 'bytes	%s' "$f" >"$RES/offline-file.tsv"
 	pkts=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$RES/capture.tcpdump.txt")
 	echo "packets	${pkts:-0}" >>"$RES/offline-file.tsv"
@@ -450,6 +456,7 @@ section_offline() {
 	# rounds on its first tenth (the whole file, with tshark, takes minutes)
 	for n in 10 25 50; do
 		tcpdump -r "$f" -w "$TMPD/part-$n.pcap" -c $((${pkts:-0} * n / 100)) 2>/dev/null
+		sync "$TMPD/part-$n.pcap"
 		[ $n = 10 ] && continue
 		cat "$TMPD/part-$n.pcap" >/dev/null
 		run_timed "$TMPD/part.out" "$TLSMON" --read "$TMPD/part-$n.pcap" --json
