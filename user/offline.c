@@ -65,7 +65,7 @@ static void writers_start(void)
  * pipe, the collector and the outputs, in the order they happen here.
  */
 enum { MSG_EVENT, MSG_TICK, MSG_TICK_OUT, MSG_TICK_ALL /* both */ };
-#define QUEUE_CHUNK (64 * 1024)
+#define QUEUE_CHUNK (256 * 1024)
 #define QUEUE_CHUNKS 8
 
 static struct evqueue *queue;

@@ -7,6 +7,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "lib/log.h"
@@ -59,6 +60,7 @@ struct stream {
 	size_t head_len, head_off;
 	int gz;				/* inflating */
 	int gz_end;			/* no more to inflate */
+	int may_wait;			/* a pipe, a FIFO, a socket: not a regular file */
 	z_stream z;
 	uint8_t in[65536];
 };
@@ -74,7 +76,7 @@ static ssize_t raw_read(struct stream *st, void *buf, size_t len)
 		st->head_off += n;
 		return n;
 	}
-	if (st->ps->on_read)
+	if (st->may_wait && st->ps->on_read)
 		st->ps->on_read(st->ps->on_read_ctx);
 	for (;;) {
 		n = read(st->fd, buf, len);
@@ -168,6 +170,7 @@ static FILE *stream_open(int fd, const char *name, struct pcap_src *ps, char *er
 {
 	static const cookie_io_functions_t io = { .read = stream_read, .close = stream_close };
 	struct stream *st = calloc(1, sizeof(*st));
+	struct stat sb;
 	ssize_t n;
 	FILE *f;
 
@@ -177,6 +180,8 @@ static FILE *stream_open(int fd, const char *name, struct pcap_src *ps, char *er
 	}
 	st->fd = fd;
 	st->ps = ps;
+	/* a regular file's reads do not wait for a writer: nothing to hand on before them */
+	st->may_wait = fstat(fd, &sb) || !S_ISREG(sb.st_mode);
 	/* the first two bytes, however the stream hands them over */
 	while (st->head_len < 2) {
 		n = raw_read(st, st->head + st->head_len, 2 - st->head_len);

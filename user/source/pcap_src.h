@@ -47,8 +47,9 @@ struct pcap_src *pcap_src_open_fd(int fd, const char *name, char *errbuf, size_t
  */
 int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, size_t errlen);
 /*
- * fn(ctx) before each read of more input, which may wait (a pipe, a FIFO):
- * what the input so far gave (buffered records) goes out first.
+ * fn(ctx) before each read of more input that may wait (a pipe, a FIFO; not
+ * a regular file): what the input so far gave (buffered records) goes out
+ * first.
  */
 void pcap_src_on_read(struct pcap_src *ps, void (*fn)(void *), void *ctx);
 /*
