@@ -131,6 +131,10 @@ TLSP_INLINE __u32 dp_set_base(__u32 h)
 	return (h & DP_CFG(flow_set_mask)) * TLSMON_FLOW_WAYS;
 }
 
+#ifndef dp_prefetch_set
+#define dp_prefetch_set(h) ((void)(h))
+#endif
+
 TLSP_INLINE __u64 dp_tag_load(const struct tlsmon_flow_slot *sl)
 {
 	return *(volatile const __u64 *)&sl->tag;

@@ -51,15 +51,19 @@ TLSP_INLINE int dp_ipv6_ext(__u8 proto)
  */
 TLSP_INLINE int dp_hint_none(const __u8 *ip, const int v6, const __u8 *ports)
 {
-	__u32 x = dp_wire32(ip) ^ dp_wire32(ip + 4), *hint;
+	__u32 x = dp_wire32(ip) ^ dp_wire32(ip + 4), *hint, h;
 
 	/* source and destination: the words of both, as dp_hash() folds them */
 	if (v6)
 		x ^= dp_wire32(ip + 8) ^ dp_wire32(ip + 12) ^ dp_wire32(ip + 16) ^
 		     dp_wire32(ip + 20) ^ dp_wire32(ip + 24) ^ dp_wire32(ip + 28);
-	hint = dp_hint_slot(dp_hash_mix(x, np_ntohs(dp_wire16(ports)), np_ntohs(dp_wire16(ports + 2))) &
-			    (TLSMON_HINT_SLOTS - 1));
-	return hint && dp_hint_get(hint) == 0;
+	h = dp_hash_mix(x, np_ntohs(dp_wire16(ports)), np_ntohs(dp_wire16(ports + 2)));
+	hint = dp_hint_slot(h & (TLSMON_HINT_SLOTS - 1));
+	if (hint && dp_hint_get(hint) == 0)
+		return 1;
+	/* a flow of this hash is tracked: its set is read once the frame is parsed */
+	dp_prefetch_set(h);
+	return 0;
 }
 
 /*

@@ -29,6 +29,10 @@
  *                                      dp_hs_msg,
  *                                      dp_hello_ship): in BPF a separately
  *                                      verified function per hook
+ * and may define:
+ *   dp_prefetch_set(h)                 start loading the flow table's set for
+ *                                      hash h, which a lookup will soon read
+ *                                      (default: nothing)
  * and calls dp_handle() with a struct dp_pkt for every frame.
  *
  *   dp_base.h       counters, scratch, event headers and submission
@@ -154,6 +158,7 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 		return;
 	}
 	h = dp_flow_hash(m);
+	dp_prefetch_set(h);
 	s->hash = h;
 	if ((flags & (NP_TCP_SYN | NP_TCP_ACK)) == (NP_TCP_SYN | NP_TCP_ACK))
 		dp_note_synack(m, h);

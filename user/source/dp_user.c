@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "lib/bigmem.h"
 #include "source/dp_user.h"
 
 struct dp_user {
@@ -85,6 +86,19 @@ static inline struct tlsmon_flow_slot *dp_slot(__u32 idx)
 	return &dp_cur->slots[idx];
 }
 
+/*
+ * The tag and key lines of each way of hash h's set, while the frame is
+ * parsed.  A macro: gcc takes a function holding only prefetches for one
+ * without effects, and drops its calls.
+ */
+#define dp_prefetch_set(h)                                                              \
+	do {                                                                            \
+		__u32 __i = ((h) & dp_cur->cfg.flow_set_mask) * TLSMON_FLOW_WAYS, __w; \
+		if (__i + TLSMON_FLOW_WAYS <= dp_cur->n_slots)                          \
+			for (__w = 0; __w < TLSMON_FLOW_WAYS; __w++)                    \
+				__builtin_prefetch(&dp_cur->slots[__i + __w].key);      \
+	} while (0)
+
 /* The whole frame is in memory. */
 static inline int dp_load(const struct dp_pkt *pk, int hook, __u32 off, void *dst, __u32 n)
 {
@@ -109,10 +123,10 @@ struct dp_user *dp_user_new(uint32_t max_flows, ev_sink sink, void *sink_ctx)
 	__u32 sets = tlsmon_flow_sets(max_flows);
 
 	du->n_slots = sets * TLSMON_FLOW_WAYS;
-	du->slots = calloc(du->n_slots, sizeof(*du->slots));
+	du->slots = bigmem_zalloc((size_t)du->n_slots * sizeof(*du->slots));
 	du->marked = calloc((sets + 63) / 64, sizeof(*du->marked));
 	if (!du->slots || !du->marked) {
-		free(du->slots);
+		bigmem_free(du->slots, (size_t)du->n_slots * sizeof(*du->slots));
 		free(du->marked);
 		free(du);
 		return NULL;
@@ -128,7 +142,7 @@ void dp_user_free(struct dp_user *du)
 {
 	if (!du)
 		return;
-	free(du->slots);
+	bigmem_free(du->slots, (size_t)du->n_slots * sizeof(*du->slots));
 	free(du->marked);
 	free(du);
 }
