@@ -274,13 +274,14 @@ static void test_random_round_trip(void **state)
 
 /*
  * Every byte value at every place of a longer plain string (runs of plain
- * bytes are scanned a word at a time): escaped as it is alone, the bytes
- * around it as they are.
+ * bytes are scanned sixteen, then eight, then one at a time: two blocks of
+ * sixteen, a word and a byte): escaped as it is alone, the bytes around it
+ * as they are.
  */
 static void test_byte_in_run(void **state)
 {
 	char alone[16], want[64];
-	uint8_t in[24];
+	uint8_t in[41];
 	struct jbuf b;
 	unsigned c, i;
 	size_t n;

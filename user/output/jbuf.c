@@ -2,6 +2,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "output/jbuf.h"
 
 void jbuf_init(struct jbuf *b)
@@ -208,15 +211,30 @@ static const uint8_t plain[256] = {
 #define HIGH 0x8080808080808080ull
 
 /*
- * How many bytes from p on stand for themselves: eight at a time while a
- * word has none below 0x20, none above 0x7e, no '"' and no '\\' (each test
- * is exact for "any byte of the word"), then byte by byte.
+ * How many bytes from p on stand for themselves: sixteen at a time (SSE2)
+ * or eight (any word size) while a block has none below 0x20, none above
+ * 0x7e, no '"' and no '\\' (each test exact for "any byte of the block"),
+ * then byte by byte.
  */
 static size_t plain_run(const unsigned char *p, size_t n)
 {
 	size_t k = 0;
 	uint64_t w, q, bs;
 
+#ifdef __SSE2__
+	const __m128i lo = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f),
+		      quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\');
+	__m128i v, bad;
+
+	for (; k + 16 <= n; k += 16) {
+		v = _mm_loadu_si128((const __m128i *)(p + k));
+		/* signed: 0x80-0xff are negative, so not above 0x1f either */
+		bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, del), _mm_cmpeq_epi8(v, quote)),
+				   _mm_cmpeq_epi8(v, bsl));
+		if (_mm_movemask_epi8(_mm_andnot_si128(bad, _mm_cmpgt_epi8(v, lo))) != 0xffff)
+			break;
+	}
+#endif
 	for (; k + 8 <= n; k += 8) {
 		memcpy(&w, p + k, 8);
 		q = w ^ (ONES * '"');
@@ -301,11 +319,11 @@ static size_t escape(char *dst, size_t dstlen, const void *src, size_t n, int *b
 }
 
 /* The escaped string; 1 when it is not valid UTF-8 (scanned once for both). */
-static int str_only(struct jbuf *b, const char *key, const void *s, size_t n)
+static int str_only(struct jbuf *b, const char *key, size_t kn, const void *s, size_t n)
 {
 	int bad = 0;
 
-	jbuf_key(b, key);
+	jbuf_keyn(b, key, kn);
 	/* most strings need no escaping at all */
 	if (plain_run(s, n) == n) {
 		if (grow(b, n + 2))
@@ -328,11 +346,11 @@ static int str_only(struct jbuf *b, const char *key, const void *s, size_t n)
 }
 
 /* "KEY_hex" */
-static void hex_key(struct jbuf *b, const char *key)
+static void hex_key(struct jbuf *b, const char *key, size_t kn)
 {
 	sep(b);
 	jbuf_raw(b, "\"", 1);
-	jbuf_raw(b, key, strlen(key));
+	jbuf_raw(b, key, kn);
 	jbuf_raw(b, "_hex\":", 6);
 }
 
@@ -353,58 +371,58 @@ static void hex_only(struct jbuf *b, const void *s, size_t n)
 	b->s[b->len] = 0;
 }
 
-void jbuf_hex(struct jbuf *b, const char *key, const void *s, size_t n)
+void jbuf_val_hex(struct jbuf *b, const void *s, size_t n)
 {
-	jbuf_key(b, key);
 	hex_only(b, s, n);
 }
 
-void jbuf_strn(struct jbuf *b, const char *key, const void *s, size_t n)
+void jbuf_strn_kn(struct jbuf *b, const char *key, size_t kn, const void *s, size_t n)
 {
-	if (str_only(b, key, s, n) && key) {
-		hex_key(b, key);
+	if (str_only(b, key, kn, s, n) && key) {
+		hex_key(b, key, kn);
 		hex_only(b, s, n);
 	}
 }
 
-void jbuf_strn_only(struct jbuf *b, const char *key, const void *s, size_t n)
+void jbuf_strn_only_kn(struct jbuf *b, const char *key, size_t kn, const void *s, size_t n)
 {
-	str_only(b, key, s, n);
+	str_only(b, key, kn, s, n);
 }
 
-void jbuf_strv(struct jbuf *b, const char *key, const struct jbuf_bytes *v, size_t n)
+void jbuf_strv_kn(struct jbuf *b, const char *key, size_t kn, const struct jbuf_bytes *v,
+		  size_t n)
 {
 	size_t i, bad = 0;
 
-	jbuf_key(b, key);
+	jbuf_keyn(b, key, kn);
 	jbuf_arr_open(b);
 	for (i = 0; i < n; i++)
-		bad += str_only(b, NULL, v[i].p, v[i].n);
+		bad += str_only(b, NULL, 0, v[i].p, v[i].n);
 	jbuf_arr_close(b);
-	if (!bad)
+	if (!bad || !key)
 		return;
-	hex_key(b, key);
+	hex_key(b, key, kn);
 	jbuf_arr_open(b);
 	for (i = 0; i < n; i++)
 		jbuf_hex(b, NULL, v[i].p, v[i].n);
 	jbuf_arr_close(b);
 }
 
-void jbuf_str(struct jbuf *b, const char *key, const char *s)
+void jbuf_str_kn(struct jbuf *b, const char *key, size_t kn, const char *s)
 {
 	if (!s) {
-		jbuf_null(b, key);
+		jbuf_keyn(b, key, kn);
+		jbuf_val_null(b);
 		return;
 	}
-	jbuf_strn(b, key, s, strlen(s));
+	jbuf_strn_kn(b, key, kn, s, strlen(s));
 }
 
-void jbuf_u64(struct jbuf *b, const char *key, uint64_t v)
+void jbuf_val_u64(struct jbuf *b, uint64_t v)
 {
 	char d[20];
 	size_t n = sizeof(d);
 
-	jbuf_key(b, key);
 	do {
 		d[--n] = '0' + v % 10;
 		v /= 10;
@@ -412,14 +430,13 @@ void jbuf_u64(struct jbuf *b, const char *key, uint64_t v)
 	jbuf_raw(b, d + n, sizeof(d) - n);
 }
 
-void jbuf_i64(struct jbuf *b, const char *key, int64_t v)
+void jbuf_val_i64(struct jbuf *b, int64_t v)
 {
 	char d[21];
 	size_t n = sizeof(d);
 	/* the magnitude as unsigned: INT64_MIN has no positive counterpart */
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
-	jbuf_key(b, key);
 	do {
 		d[--n] = '0' + u % 10;
 		u /= 10;
@@ -429,35 +446,31 @@ void jbuf_i64(struct jbuf *b, const char *key, int64_t v)
 	jbuf_raw(b, d + n, sizeof(d) - n);
 }
 
-void jbuf_dbl(struct jbuf *b, const char *key, double v)
+void jbuf_val_dbl(struct jbuf *b, double v)
 {
-	jbuf_key(b, key);
 	jbuf_printf(b, "%.6f", v);
 }
 
-void jbuf_bool(struct jbuf *b, const char *key, int v)
+void jbuf_val_bool(struct jbuf *b, int v)
 {
-	jbuf_key(b, key);
 	jbuf_raw(b, v ? "true" : "false", v ? 4 : 5);
 }
 
-void jbuf_null(struct jbuf *b, const char *key)
+void jbuf_val_null(struct jbuf *b)
 {
-	jbuf_key(b, key);
 	jbuf_raw(b, "null", 4);
 }
 
-void jbuf_hex16(struct jbuf *b, const char *key, uint16_t v)
+void jbuf_val_hex16(struct jbuf *b, uint16_t v)
 {
 	static const char hex[] = "0123456789abcdef";
 	char d[8] = { '"', '0', 'x', hex[v >> 12], hex[v >> 8 & 15], hex[v >> 4 & 15],
 		      hex[v & 15], '"' };
 
-	jbuf_key(b, key);
 	jbuf_raw(b, d, sizeof(d));
 }
 
-void jbuf_ms_of_ns(struct jbuf *b, const char *key, uint64_t ns)
+void jbuf_val_ms_of_ns(struct jbuf *b, uint64_t ns)
 {
 	char d[32];
 	size_t n = sizeof(d), i;
@@ -468,10 +481,9 @@ void jbuf_ms_of_ns(struct jbuf *b, const char *key, uint64_t ns)
 	 * error is under half the sixth decimal, so the digits are exact.
 	 */
 	if (ns >= 4000000000000000ull) {
-		jbuf_dbl(b, key, ns / 1e6);
+		jbuf_val_dbl(b, ns / 1e6);
 		return;
 	}
-	jbuf_key(b, key);
 	for (i = 0; i < 6; i++) {
 		d[--n] = '0' + frac % 10;
 		frac /= 10;
