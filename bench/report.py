@@ -411,7 +411,8 @@ def offline_profile():
         return []
     out = ["### Where tlsmon --read spends its time", "",
            "`perf record -e cpu-clock` of `tlsmon --read` on the whole capture (`--json`, "
-           "output to /dev/null), shares of all its samples: by function, and by the source "
+           "the records to a fresh file as in the timed runs, so the kernel's copies into "
+           "the page cache count), shares of all its samples: by function, and by the source "
            "file the function comes from (\"-\": code without line information, such as the "
            "kernel's and the C library's).", ""]
     if comm:
@@ -687,7 +688,9 @@ def section_offline(summary):
         "Method. The live section's load, captured with tcpdump on `cli0` (full packets) "
         "until the clients completed the target number of handshakes (bounded in time); "
         "the pcap lives in a temporary directory, never in git. Each tool reads the same "
-        "file from the page cache, output to a file: `tlsmon --read FILE --json`; "
+        "file from the page cache (written back to disk first, so that no write-back runs "
+        "during a timing), output to a fresh file (ext4 writes back a truncated file when "
+        "the process closes it): `tlsmon --read FILE --json`; "
         "`tshark -r FILE -T fields` with a display filter on hellos and alerts and the same "
         "fields tlsmon reports (addresses, ports, handshake type, record/handshake/supported "
         "versions, SNI, ALPN, cipher suites, alert level and description, JA3, JA3S); "

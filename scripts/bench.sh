@@ -421,9 +421,12 @@ offline_big() {
 profile_offline() {
 	local f=$1 d=$TMPD/perf-offline.data
 	command -v perf >/dev/null || { log "perf missing: no offline profile"; return 0; }
+	# the records to a fresh file, as in the timed runs: writing them is part of the work
+	rm -f "$TMPD/profile.out"
 	perf record -q -e cpu-clock -F 4000 -o "$d" -- \
-		timeout -k 5 600 "$TLSMON" --read "$f" --json >/dev/null 2>>"$RES/profile.err" ||
-		return 0
+		timeout -k 5 600 "$TLSMON" --read "$f" --json >"$TMPD/profile.out" \
+		2>>"$RES/profile.err" || return 0
+	rm -f "$TMPD/profile.out"
 	perf report -i "$d" --no-children --sort dso,sym --stdio -q --percent-limit 1 \
 		2>>"$RES/profile.err" | sed 's/^ *//' | head -25 >"$RES/offline-profile-sym.txt"
 	timeout -k 5 600 perf report -i "$d" --no-children --sort srcfile --stdio -q \
