@@ -173,6 +173,7 @@ static FILE *stream_open(int fd, const char *name, struct pcap_src *ps, char *er
 	struct stat sb;
 	ssize_t n;
 	FILE *f;
+	int gz;
 
 	if (!st || !(st->name = strdup(name))) {
 		snprintf(errbuf, errlen, "out of memory");
@@ -193,7 +194,18 @@ static FILE *stream_open(int fd, const char *name, struct pcap_src *ps, char *er
 			break;
 		st->head_len += n;
 	}
-	if (st->head_len == 2 && st->head[0] == 0x1f && st->head[1] == 0x8b) {
+	gz = st->head_len == 2 && st->head[0] == 0x1f && st->head[1] == 0x8b;
+	/*
+	 * A regular file, not gzip: libpcap reads it through stdio's own file
+	 * functions, which copy a frame out of the buffer faster than a cookie
+	 * stream's generic ones.  It is read again from its start.
+	 */
+	if (!st->may_wait && !gz && lseek(fd, 0, SEEK_SET) == 0 && (f = fdopen(fd, "rb"))) {
+		free(st->name);
+		free(st);
+		goto buffered;
+	}
+	if (gz) {
 		if (inflateInit2(&st->z, 16 + MAX_WBITS) != Z_OK) {
 			snprintf(errbuf, errlen, "%s: cannot start inflating", name);
 			goto fail;
@@ -207,6 +219,7 @@ static FILE *stream_open(int fd, const char *name, struct pcap_src *ps, char *er
 			inflateEnd(&st->z);
 		goto fail;
 	}
+buffered:
 	/* ps outlives f: pcap_src_close() frees it after pcap_close() */
 	setvbuf(f, ps->iobuf, _IOFBF, sizeof(ps->iobuf));
 	/* read by one thread only (libpcap, in pcap_src_run): two freads a frame, no lock */
