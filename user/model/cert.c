@@ -11,6 +11,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include "model/anchors.h"
 #include "model/cert.h"
 #include "lib/lru.h"
 #include "tls_proto.h"
@@ -183,7 +184,8 @@ static int hashed_dir(const char *dir)
  * then read when a chain asks for it, and no file of a hundred
  * certificates is parsed whole.  Else, or when SSL_CERT_FILE or
  * SSL_CERT_DIR say where they are, OpenSSL's default paths, the file and
- * the directory.
+ * the directory, the file's certificates decoded only when a chain asks
+ * for their subject (model/anchors.c).
  */
 static int add_system_anchors(X509_STORE *st)
 {
@@ -192,7 +194,7 @@ static int add_system_anchors(X509_STORE *st)
 	if (!getenv(X509_get_default_cert_file_env()) && !getenv(X509_get_default_cert_dir_env()) &&
 	    hashed_dir(dir))
 		return X509_STORE_load_path(st, dir);
-	return X509_STORE_set_default_paths(st);
+	return anchors_add_defaults(st);
 }
 
 /*
