@@ -87,10 +87,19 @@ void jbuf_printf(struct jbuf *b, const char *fmt, ...)
 	b->len += n;
 }
 
+/* One byte: the punctuation, without a call to memcpy for it. */
+static inline void put1(struct jbuf *b, char c)
+{
+	if (grow(b, 1))
+		return;
+	b->s[b->len++] = c;
+	b->s[b->len] = 0;
+}
+
 static void sep(struct jbuf *b)
 {
 	if (b->need_comma)
-		jbuf_raw(b, ",", 1);
+		put1(b, ',');
 	b->need_comma = 1;
 }
 
@@ -115,25 +124,25 @@ void jbuf_keyn(struct jbuf *b, const char *key, size_t n)
 
 void jbuf_obj_open(struct jbuf *b)
 {
-	jbuf_raw(b, "{", 1);
+	put1(b, '{');
 	b->need_comma = 0;
 }
 
 void jbuf_obj_close(struct jbuf *b)
 {
-	jbuf_raw(b, "}", 1);
+	put1(b, '}');
 	b->need_comma = 1;
 }
 
 void jbuf_arr_open(struct jbuf *b)
 {
-	jbuf_raw(b, "[", 1);
+	put1(b, '[');
 	b->need_comma = 0;
 }
 
 void jbuf_arr_close(struct jbuf *b)
 {
-	jbuf_raw(b, "]", 1);
+	put1(b, ']');
 	b->need_comma = 1;
 }
 
