@@ -15,8 +15,9 @@
  *            sequence number, so the datapath parses every record and submits
  *            one ALERT each.  Bounded by the datapath's own speed.
  *  replay    bench/ringgen.bpf.c re-submits the templates into tlsmon's ring
- *            buffer (the same map), --per-frame x 2 per run, round robin over
- *            the flows: nearly free per event, so the consumer is the limit.
+ *            buffer (the same map), --per-call per run (1024: the system
+ *            call spread thin), round robin over the flows: nearly free per
+ *            event, so the consumer is the limit.
  * Consumer, pinned to CPU 1: bpf_dp_poll() into evpipe_in() -> the collector
  * (JSON records to /dev/null), collector_tick() and the flow sweep.
  *
@@ -52,6 +53,7 @@
 #define CISN 1000u
 #define SISN 5000u
 #define MAX_PER_FRAME 31	/* the datapath walks at most 32 records per segment */
+#define MAX_PER_CALL 65536
 #define MAX_SEARCHES 16
 
 enum producer { PROD_DATAPATH, PROD_REPLAY };
@@ -59,10 +61,11 @@ enum producer { PROD_DATAPATH, PROD_REPLAY };
 static struct {
 	uint32_t flows;
 	uint32_t per_frame;
+	uint32_t per_call;	/* replay: events per BPF_PROG_TEST_RUN call */
 	double step_s;
 	int searches;
 	enum producer producer;
-} cfg = { .flows = 1024, .per_frame = 31, .step_s = 2.0, .searches = 3 };
+} cfg = { .flows = 1024, .per_frame = 31, .per_call = 1024, .step_s = 2.0, .searches = 3 };
 
 static struct {
 	struct bpf_dp *dp;
@@ -384,6 +387,7 @@ static int parse_args(int argc, char **argv)
 		{ "producer", required_argument, NULL, 'p' },
 		{ "flows", required_argument, NULL, 'f' },
 		{ "per-frame", required_argument, NULL, 'k' },
+		{ "per-call", required_argument, NULL, 'c' },
 		{ "step", required_argument, NULL, 't' },
 		{ "searches", required_argument, NULL, 'n' },
 		{ 0 },
@@ -406,6 +410,9 @@ static int parse_args(int argc, char **argv)
 		case 'k':
 			cfg.per_frame = strtoul(optarg, NULL, 10);
 			break;
+		case 'c':
+			cfg.per_call = strtoul(optarg, NULL, 10);
+			break;
 		case 't':
 			cfg.step_s = atof(optarg);
 			break;
@@ -417,6 +424,7 @@ static int parse_args(int argc, char **argv)
 		}
 	}
 	if (!cfg.flows || cfg.flows > 4096 || !cfg.per_frame || cfg.per_frame > MAX_PER_FRAME ||
+	    !cfg.per_call || cfg.per_call > MAX_PER_CALL ||
 	    cfg.step_s <= 0 || cfg.searches < 1 || cfg.searches > MAX_SEARCHES)
 		return -1;
 	return 0;
@@ -437,15 +445,15 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv)) {
 		fprintf(stderr, "usage: bench_ring [--producer datapath|replay] [--flows 1-4096] "
-			"[--per-frame 1-%d] [--step S] [--searches 1-%d]\n", MAX_PER_FRAME,
-			MAX_SEARCHES);
+			"[--per-frame 1-%d] [--per-call 1-%d] [--step S] [--searches 1-%d]\n",
+			MAX_PER_FRAME, MAX_PER_CALL, MAX_SEARCHES);
 		return 2;
 	}
 	if (frames_init())
 		return 1;
 	for (i = 0; i < cfg.per_frame; i++)
 		fb_put(&r.alerts, alert, sizeof(alert));
-	r.per_call = cfg.producer == PROD_REPLAY ? 2 * cfg.per_frame : cfg.per_frame;
+	r.per_call = cfg.producer == PROD_REPLAY ? cfg.per_call : cfg.per_frame;
 	r.next_seq = calloc(cfg.flows, sizeof(*r.next_seq));
 	r.tmpl = calloc(cfg.flows, sizeof(*r.tmpl));
 	r.col = collector_new(&co);
