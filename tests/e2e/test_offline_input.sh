@@ -128,6 +128,16 @@ test_gzip_stdin_missing() {
 		<(sed 's/"interface":"[^"]*"//' "$DIR/whole.out")
 	ok $? "'-' reads standard input: the same records" "rc=$RC $(cat "$DIR/stdin.err")"
 
+	# standard input a file already read past its first bytes: the capture starts there
+	{ printf 'JUNK'; cat "$SRC"; } >"$DIR/prefixed.pcap"
+	{
+		dd bs=4 count=1 of=/dev/null 2>/dev/null
+		timeout 60 "$BIN" --read - --json >"$DIR/offset.out" 2>"$DIR/offset.err"
+	} <"$DIR/prefixed.pcap"
+	RC=$?
+	[ "$RC" -eq 0 ] && cmp -s "$DIR/offset.out" "$DIR/stdin.out"
+	ok $? "'-' read from where standard input stands in a file" "rc=$RC $(cat "$DIR/offset.err")"
+
 	timeout 60 "$BIN" --read /nonexistent/capture.pcap --json >/dev/null 2>"$DIR/missing.err"
 	RC=$?
 	[ "$RC" -eq 1 ] && grep -q 'No such file' "$DIR/missing.err"

@@ -171,6 +171,7 @@ static FILE *stream_open(int fd, const char *name, struct pcap_src *ps, char *er
 	static const cookie_io_functions_t io = { .read = stream_read, .close = stream_close };
 	struct stream *st = calloc(1, sizeof(*st));
 	struct stat sb;
+	off_t start = -1;
 	ssize_t n;
 	FILE *f;
 	int gz;
@@ -183,6 +184,8 @@ static FILE *stream_open(int fd, const char *name, struct pcap_src *ps, char *er
 	st->ps = ps;
 	/* a regular file's reads do not wait for a writer: nothing to hand on before them */
 	st->may_wait = fstat(fd, &sb) || !S_ISREG(sb.st_mode);
+	if (!st->may_wait)
+		start = lseek(fd, 0, SEEK_CUR);	/* stdin may start past the file's first byte */
 	/* the first two bytes, however the stream hands them over */
 	while (st->head_len < 2) {
 		n = raw_read(st, st->head + st->head_len, 2 - st->head_len);
@@ -198,9 +201,9 @@ static FILE *stream_open(int fd, const char *name, struct pcap_src *ps, char *er
 	/*
 	 * A regular file, not gzip: libpcap reads it through stdio's own file
 	 * functions, which copy a frame out of the buffer faster than a cookie
-	 * stream's generic ones.  It is read again from its start.
+	 * stream's generic ones.  It is read again from where it started.
 	 */
-	if (!st->may_wait && !gz && lseek(fd, 0, SEEK_SET) == 0 && (f = fdopen(fd, "rb"))) {
+	if (start >= 0 && !gz && lseek(fd, start, SEEK_SET) == start && (f = fdopen(fd, "rb"))) {
 		free(st->name);
 		free(st);
 		goto buffered;
