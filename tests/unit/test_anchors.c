@@ -4,8 +4,9 @@
  * with libcrypto: no certificate of the file is decoded before a chain asks
  * for its issuer, then only those of that subject (all of them: two CAs may
  * share a name); a chain whose issuer is not in the file fails as before;
- * a damaged block leaves the others usable; a file with more than plain
- * certificates is loaded whole, as OpenSSL's default paths load it.
+ * a block that is not a certificate leaves the others usable; a file with
+ * more than plain certificates, or a block PEM cannot read, is loaded as
+ * OpenSSL's default paths load it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -220,6 +221,28 @@ static void test_damaged_block(void **state)
 	X509_STORE_free(st);
 }
 
+/* A block PEM cannot read: the file as OpenSSL's own default paths take it. */
+static void test_unreadable_block(void **state)
+{
+	static const char garbled[] = "-----BEGIN CERTIFICATE-----\n"
+				      "!!!! not base64 !!!!\n"
+				      "-----END CERTIFICATE-----\n";
+	X509_STORE *st = X509_STORE_new(), *ref = X509_STORE_new();
+	unsigned long before = anchors_decoded();
+	static const int ks[] = { 0, CAS / 2, CAS / 2 + 1, CAS - 1 };
+	size_t i;
+
+	(void)state;
+	write_bundle(garbled);
+	assert_int_equal(anchors_add_defaults(st), 1);
+	assert_int_equal(X509_STORE_set_default_paths(ref), 1);
+	for (i = 0; i < sizeof(ks) / sizeof(ks[0]); i++)
+		assert_int_equal(verify_leaf(st, &cas[ks[i]]), verify_leaf(ref, &cas[ks[i]]));
+	assert_int_equal(anchors_decoded() - before, 0);
+	X509_STORE_free(st);
+	X509_STORE_free(ref);
+}
+
 /* A CRL block in the file: OpenSSL's own loading, the whole file at once. */
 static void test_other_blocks(void **state)
 {
@@ -277,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_decoded_when_asked),
 		cmocka_unit_test(test_same_subject),
 		cmocka_unit_test(test_damaged_block),
+		cmocka_unit_test(test_unreadable_block),
 		cmocka_unit_test(test_other_blocks),
 		cmocka_unit_test(test_missing_file),
 	};

@@ -103,8 +103,10 @@ static int subject_hash(const unsigned char *der, long len, unsigned long *hash)
 
 /*
  * The file's certificates by subject hash; NULL when it holds anything else
- * (*other set: load it whole) or cannot be read (*other clear: no anchors
- * from it, as OpenSSL ignores a missing default file).
+ * or a block PEM cannot read (*other set: OpenSSL loads it, whole), or when
+ * it cannot be opened (*other clear: no anchors from it, as OpenSSL ignores
+ * a missing default file).  A block whose contents are not a certificate is
+ * left out.
  */
 static struct index *index_file(const char *path, int *other)
 {
@@ -113,9 +115,11 @@ static struct index *index_file(const char *path, int *other)
 	char *name = NULL, *header = NULL;
 	unsigned char *data = NULL;
 	struct anchor *a;
+	unsigned long e;
 	long len;
 
 	*other = 0;
+	ERR_clear_error();
 	if (!bio || !ix)
 		goto fail;
 	while (PEM_read_bio(bio, &name, &header, &data, &len)) {
@@ -131,7 +135,7 @@ static struct index *index_file(const char *path, int *other)
 			ix->a = a;
 		}
 		a = &ix->a[ix->n];
-		/* one that cannot be read is left out: the rest still count */
+		/* contents that are not a certificate: left out, the rest still count */
 		if (!subject_hash(data, len, &a->hash)) {
 			a->der = data;
 			a->len = len;
@@ -144,7 +148,13 @@ static struct index *index_file(const char *path, int *other)
 		name = header = NULL;
 		data = NULL;
 	}
-	ERR_clear_error();	/* the end of the file is an error to PEM_read_bio */
+	/* the end of the file is "no start line" to PEM_read_bio; anything else: OpenSSL's way */
+	e = ERR_peek_last_error();
+	if (ERR_GET_LIB(e) != ERR_LIB_PEM || ERR_GET_REASON(e) != PEM_R_NO_START_LINE) {
+		*other = 1;
+		goto fail;
+	}
+	ERR_clear_error();
 	BIO_free(bio);
 	return ix;
 fail:
