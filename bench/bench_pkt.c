@@ -20,6 +20,11 @@
  * --pcap: the datapath as tlsmon --pcap-dir loads it (each tracked flow's
  * frames sent too, tlsmon's defaults): what the option costs when on.
  *
+ * The floor (floor_* lines): bench/floor.bpf.c, which only ships the hello
+ * (found, one clock read, reserved, copied, submitted), timed the same way
+ * against the empty program on the hello cases' frames: the part of a hello
+ * row that no datapath design removes here.
+ *
  * Output: one tab-separated line per case and method (see print_header()).
  */
 #include <errno.h>
@@ -35,6 +40,7 @@
 #include "source/bpf_dp.h"
 #include "dp_ctr.h"
 #include "empty.skel.h"
+#include "floor.skel.h"
 #include "pipe/ev.h"
 #include "net_parse.h"
 #include "frames.h"
@@ -123,7 +129,10 @@ static const struct expect setup_x = {
 
 static struct {
 	struct bpf_dp *dp;
-	int xdp_fd, empty_fd;
+	int xdp_fd, empty_fd, floor_fd;
+	struct floor_bpf *floor;
+	struct ring_buffer *floor_rb;	/* the floor's ring buffer (drain thread) */
+	uint64_t floor_read;		/* its records read back */
 	uint64_t ev[TLSMON_EV_MAX];	/* events read back, by type (drain thread) */
 	uint64_t ev_total;
 	uint64_t hello_frames;		/* --pcap: frames that rode in their HELLO event */
@@ -167,8 +176,17 @@ static int tally(void *ctx, const void *ev, size_t size)
 	return 0;
 }
 
+static int floor_tally(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	(void)data;
+	(void)size;
+	__atomic_add_fetch(&b.floor_read, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /*
- * Reads the ring buffer on the other CPU without blocking in epoll (so the
+ * Reads the ring buffers on the other CPU without blocking in epoll (so the
  * kernel never has a consumer to wake, as under load): back to back while
  * events come, 1 ms apart once it finds none.
  */
@@ -181,12 +199,14 @@ static void *drain(void *arg)
 	while (!b.stop) {
 		pthread_mutex_lock(&b.ring_lock);
 		n = bpf_dp_poll(b.dp, 0);
+		n += ring_buffer__consume(b.floor_rb);
 		pthread_mutex_unlock(&b.ring_lock);
 		if (n <= 0)
 			usleep(1000);
 	}
 	pthread_mutex_lock(&b.ring_lock);
 	bpf_dp_poll(b.dp, 0);
+	ring_buffer__consume(b.floor_rb);
 	pthread_mutex_unlock(&b.ring_lock);
 	return NULL;
 }
@@ -313,6 +333,15 @@ static uint32_t run(int fd, const struct fbuf *f, uint32_t repeat)
 	return t.duration;
 }
 
+/* One call of repeat runs, timed by this thread's CPU time: ns per run. */
+static double run_timed(int fd, const struct fbuf *f, uint32_t repeat)
+{
+	uint64_t t0 = bench_thread_cpu();
+
+	run(fd, f, repeat);
+	return (double)(bench_thread_cpu() - t0) / repeat;
+}
+
 /* Counters and events against what runs timed runs and setups setup runs must add. */
 static int check_path(enum case_id k, uint64_t runs, uint64_t setups, char *out, size_t len)
 {
@@ -372,7 +401,6 @@ static int bench_repeat(enum case_id k, uint32_t repeat, int rounds)
 	double *tv = calloc(rounds, sizeof(double)), *ev = calloc(rounds, sizeof(double));
 	double *ov = calloc(rounds, sizeof(double)), *rv = calloc(rounds, sizeof(double));
 	struct fbuf f, setup;
-	uint64_t t0;
 	char path[1024];
 	int r, bad;
 
@@ -384,12 +412,8 @@ static int bench_repeat(enum case_id k, uint32_t repeat, int rounds)
 	run(b.empty_fd, &f, 1000);
 	run(b.xdp_fd, &f, 1000);
 	for (r = 0; r < rounds; r++) {
-		t0 = bench_thread_cpu();
-		run(b.empty_fd, &f, repeat);
-		ev[r] = (double)(bench_thread_cpu() - t0) / repeat;
-		t0 = bench_thread_cpu();
-		run(b.xdp_fd, &f, repeat);
-		tv[r] = (double)(bench_thread_cpu() - t0) / repeat;
+		ev[r] = run_timed(b.empty_fd, &f, repeat);
+		tv[r] = run_timed(b.xdp_fd, &f, repeat);
 		ov[r] = tv[r] - ev[r];
 		rv[r] = tv[r] / ev[r];
 	}
@@ -522,10 +546,128 @@ out:
 	return rc;
 }
 
+/* Wait (bounded) until the floor's records are all read back: 0, or -1. */
+static int floor_sync(uint64_t made)
+{
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&b.floor_read, __ATOMIC_RELAXED) >= made)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+/*
+ * The floor's repeat runs, ns per run: in calls whose records all fit in
+ * its ring buffer, each read back before the next (untimed).  Made back to
+ * back in one call, they outrun the reader: the ring fills, a run loses its
+ * record, and the next ones write lines the reader has just freed, still in
+ * cache, which tlsmon's runs (whose reader keeps up) never do.  made: the
+ * records made before.
+ */
+#define FLOOR_CALL 8192		/* records of at most 1 KiB + header: 8.5 MiB of 16 */
+static double floor_repeat(const struct fbuf *f, uint32_t repeat, uint64_t made)
+{
+	uint32_t done = 0, n;
+	double ns = 0;
+
+	while (done < repeat) {
+		n = repeat - done < FLOOR_CALL ? repeat - done : FLOOR_CALL;
+		ns += run_timed(b.floor_fd, f, n) * n;
+		done += n;
+		floor_sync(made + done);
+	}
+	return ns / repeat;
+}
+
+/*
+ * The floor on case k's frame, timed as bench_repeat() (repeat: when
+ * with_repeat) and bench_single() (warm) time tlsmon, against the empty
+ * program; it keeps no state, so both fit every hello case.  Every record
+ * it made must have been read back and none lost (a lost one took a shorter
+ * path: the figure would not be the floor's).  Repeat is for the hellos the
+ * self-cleaning rows carry: at a post-quantum hello per run back to back,
+ * the reader falls behind.
+ */
+static int bench_floor(enum case_id k, uint32_t repeat, int rounds, uint32_t samples,
+		       int with_repeat)
+{
+	uint32_t nr = (uint32_t)rounds > samples ? (uint32_t)rounds : samples, i;
+	double *tv = calloc(nr, sizeof(double)), *ev = calloc(nr, sizeof(double));
+	double *ov = calloc(nr, sizeof(double)), *rv = calloc(nr, sizeof(double));
+	struct fbuf f, setup, wf, wsetup;
+	uint64_t made, lost;
+	char path[256];
+	int r, bad = 0;
+
+	if (!tv || !ev || !ov || !rv)
+		abort();
+	for (int m = with_repeat ? 0 : 1; m < 2; m++) {
+		__atomic_store_n(&b.floor_read, 0, __ATOMIC_RELAXED);
+		b.floor->bss->floor_lost = 0;
+		if (m == 0) {
+			case_frames(k, 0, &f, &setup);
+			run(b.floor_fd, &f, 1000);
+			for (r = 0; r < rounds; r++) {
+				ev[r] = run_timed(b.empty_fd, &f, repeat);
+				tv[r] = floor_repeat(&f, repeat, 1000 + (uint64_t)repeat * r);
+				ov[r] = tv[r] - ev[r];
+				rv[r] = tv[r] / ev[r];
+			}
+			made = 1000 + (uint64_t)repeat * rounds;
+		} else {
+			for (i = 0; i < samples; i++) {
+				/* warm: the case's frame just ran on another flow */
+				case_frames(k, (2 * i) % BATCH, &wf, &wsetup);
+				run(b.floor_fd, &wf, 1);
+				case_frames(k, (2 * i + 1) % BATCH, &f, &setup);
+				if (i & 1) {
+					ev[i] = run(b.empty_fd, &f, 1);
+					tv[i] = run(b.floor_fd, &f, 1);
+				} else {
+					tv[i] = run(b.floor_fd, &f, 1);
+					ev[i] = run(b.empty_fd, &f, 1);
+				}
+			}
+			made = 2 * (uint64_t)samples;
+		}
+		r = floor_sync(made);
+		lost = b.floor->bss->floor_lost;
+		bad |= r || lost;
+		snprintf(path, sizeof(path), "%s: the hello shipped and nothing else: %llu records "
+			 "read back of %llu, %llu lost", r || lost ? "MISMATCH" : "ok",
+			 (unsigned long long)__atomic_load_n(&b.floor_read, __ATOMIC_RELAXED),
+			 (unsigned long long)made, (unsigned long long)lost);
+		if (m == 0)
+			printf("floor_%s\t%s: the floor\t%zu\trepeat\t%d x %u\t%.1f\t%.1f\t%.1f\t%.3f\t"
+			       "%.1f\t%.1f\t%s\n", cases[k].id, cases[k].name, f.n, rounds, repeat,
+			       bench_median(tv, rounds), bench_median(ev, rounds),
+			       bench_median(ov, rounds), bench_median(rv, rounds),
+			       bench_quantile(tv, rounds, 0.25), bench_quantile(tv, rounds, 0.75), path);
+		else
+			printf("floor_%s\t%s: the floor\t%zu\tsingle-warm\t%u\t%.1f\t%.1f\t%.1f\t%.3f\t"
+			       "%.1f\t%.1f\t%s\n", cases[k].id, cases[k].name, f.n, samples,
+			       bench_median(tv, samples), bench_median(ev, samples),
+			       bench_median(tv, samples) - bench_median(ev, samples),
+			       bench_median(tv, samples) / bench_median(ev, samples),
+			       bench_quantile(tv, samples, 0.25), bench_quantile(tv, samples, 0.75),
+			       path);
+		fflush(stdout);
+	}
+	free(tv);
+	free(ev);
+	free(ov);
+	free(rv);
+	return bad;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_pkt [--repeat N] [--rounds N] [--samples N] [--case ID] "
-		"[--pcap] [--list]\n");
+		"[--pcap] [--list]\n"
+		"  --case floor_ID: the floor program on case ID's frame\n");
 }
 
 int main(int argc, char **argv)
@@ -595,8 +737,19 @@ int main(int argc, char **argv)
 		bpf_dp_close(b.dp);
 		return 1;
 	}
+	b.floor = floor_bpf__open_and_load();
+	b.floor_rb = b.floor ? ring_buffer__new(bpf_map__fd(b.floor->maps.floor_events),
+						floor_tally, NULL, NULL) : NULL;
+	if (!b.floor_rb) {
+		fprintf(stderr, "bench_pkt: cannot load the floor program: %s\n", strerror(errno));
+		floor_bpf__destroy(b.floor);
+		empty_bpf__destroy(empty);
+		bpf_dp_close(b.dp);
+		return 1;
+	}
 	b.xdp_fd = bpf_dp_prog_fd(b.dp, "tlsmon_xdp");
 	b.empty_fd = bpf_program__fd(empty->progs.bench_empty);
+	b.floor_fd = bpf_program__fd(b.floor->progs.bench_floor);
 	/* the programs run on the CPU that calls BPF_PROG_TEST_RUN: keep it the same one */
 	bench_pin(0);
 	if (pthread_create(&th, NULL, drain, NULL)) {
@@ -606,8 +759,14 @@ int main(int argc, char **argv)
 	print_header();
 	if (only) {
 		/* one case alone, for a profile: repeat when it can, else single runs */
-		for (k = 0; k < K_MAX && strcmp(cases[k].id, only); k++)
+		int floor = !strncmp(only, "floor_", 6);
+
+		for (k = 0; k < K_MAX && strcmp(cases[k].id, only + (floor ? 6 : 0)); k++)
 			;
+		if (floor && k < K_MAX) {
+			bad = bench_floor(k, repeat, rounds, samples, k != K_CH_PQ);
+			goto out;
+		}
 		if (k == K_MAX) {
 			fprintf(stderr, "bench_pkt: no case %s (--list)\n", only);
 			bad = 1;
@@ -628,9 +787,16 @@ int main(int argc, char **argv)
 	bad |= bench_parser(K_CH, repeat, rounds);
 	bad |= bench_parser(K_CH_PQ, repeat, rounds);
 	bad |= bench_parser(K_SH, repeat, rounds);
+	if (!pcap_on) {
+		bad |= bench_floor(K_CH, repeat, rounds, samples, 1);
+		bad |= bench_floor(K_CH_PQ, repeat, rounds, samples, 0);
+		bad |= bench_floor(K_SH, repeat, rounds, samples, 1);
+	}
 out:
 	b.stop = 1;
 	pthread_join(th, NULL);
+	ring_buffer__free(b.floor_rb);
+	floor_bpf__destroy(b.floor);
 	empty_bpf__destroy(empty);
 	bpf_dp_close(b.dp);
 	return bad;
