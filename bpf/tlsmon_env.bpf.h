@@ -161,9 +161,37 @@ static __always_inline int dp_load_skb(void *ctx, __u32 off, void *dst, __u32 n)
 	return bpf_skb_load_bytes(ctx, off, dst, n);
 }
 
-#define dp_load(pk, hook, off, dst, n)                                               \
+#define dp_load_helper(pk, hook, off, dst, n)                                        \
 	((hook) == TLSMON_HOOK_XDP ? dp_load_xdp((pk)->ctx, (off), (dst), (n))          \
 				   : dp_load_skb((pk)->ctx, (off), (dst), (n)))
+
+/*
+ * dp_load_hdr(): a read of a few bytes (n a constant: a record header)
+ * straight from the frame's linear part, where it lies there: a packet load
+ * instead of a helper call, which costs several times more.  Else the
+ * helper.  Not in loops: each such read is a branch more for the verifier.
+ */
+static __always_inline int dp_load_direct(const struct dp_pkt *pk, const int hook, __u32 off,
+					  void *dst, __u32 n)
+{
+	const __u8 *d, *end;
+
+	if (hook == TLSMON_HOOK_XDP) {
+		d = (const __u8 *)(long)((struct xdp_md *)pk->ctx)->data;
+		end = (const __u8 *)(long)((struct xdp_md *)pk->ctx)->data_end;
+	} else {
+		d = (const __u8 *)(long)((struct __sk_buff *)pk->ctx)->data;
+		end = (const __u8 *)(long)((struct __sk_buff *)pk->ctx)->data_end;
+	}
+	if (off < 0xff00 && d + off + n <= end) {
+		__builtin_memcpy(dst, d + off, n);
+		return 0;
+	}
+	return dp_load_helper(pk, hook, off, dst, n);
+}
+
+#define dp_load(pk, hook, off, dst, n) dp_load_helper(pk, hook, off, dst, n)
+#define dp_load_hdr(pk, hook, off, dst, n) dp_load_direct((pk), (hook), (off), (dst), (n))
 
 /* Asked for only past the pre-filter: in XDP it is a helper call. */
 #define dp_frame_len(pk, hook)                                      \

@@ -47,6 +47,10 @@ TLSP_INLINE __u32 dp_wire32(const __u8 *p)
 #endif
 }
 
+#ifndef dp_load_hdr
+#define dp_load_hdr dp_load
+#endif
+
 TLSP_INLINE void dp_count(__u32 c, __u64 n)
 {
 	__u64 *v = dp_array(counters, c);

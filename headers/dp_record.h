@@ -88,6 +88,7 @@ TLSP_INLINE int dp_hello_ship(const struct dp_pkt *pk, const int hook, struct tl
 	int ch = s->msg_type == TLS_HS_CLIENT_HELLO, v2 = s->rec_hdr_len == 2;
 
 	(void)dir;
+	TLSP_OPAQUE(dir);	/* unused, but BPF wants every argument set: keep it read */
 	if (ch) {
 		f->state |= TLSMON_FS_CH_SEEN;
 		/* counted apart: the load accounting starts from every ClientHello */
@@ -189,8 +190,12 @@ TLSP_INLINE int dp_hs_msg(const struct dp_pkt *pk, const int hook, struct tlsmon
 	e->rec_len = total - TLS_RECORD_HDR_LEN;
 	n = total - off < TLS_HS_HDR_LEN ? total - off : TLS_HS_HDR_LEN;
 	TLSP_OPAQUE(n);
-	if (n < 1 || n > TLS_HS_HDR_LEN || dp_load(pk, hook, s->rec_poff + off, mh, n) < 0)
+	if (n == TLS_HS_HDR_LEN) {
+		if (dp_load_hdr(pk, hook, s->rec_poff + off, mh, TLS_HS_HDR_LEN) < 0)
+			return 0;
+	} else if (n < 1 || n > TLS_HS_HDR_LEN || dp_load(pk, hook, s->rec_poff + off, mh, n) < 0) {
 		return 0;
+	}
 	e->hs_type = mh[0];
 	if (n < TLS_HS_HDR_LEN) {
 		e->flags = TLSMON_SF_PARTIAL;
@@ -382,7 +387,7 @@ TLSP_INLINE int dp_record(const struct dp_pkt *pk, const int hook, struct tlsmon
 			ds->part_n = avail;
 			return DP_REC_STOP;
 		}
-		if (dp_load(pk, hook, poff + off, rh, TLS_RECORD_HDR_LEN) < 0)
+		if (dp_load_hdr(pk, hook, poff + off, rh, TLS_RECORD_HDR_LEN) < 0)
 			return DP_REC_STOP;
 		body = off + TLS_RECORD_HDR_LEN;
 	}
@@ -480,7 +485,7 @@ TLSP_INLINE int dp_record(const struct dp_pkt *pk, const int hook, struct tlsmon
 			dp_submit(e, sizeof(*e));
 			break;
 		}
-		if (dp_load(pk, hook, poff + body, tmp, 2) < 0)
+		if (dp_load_hdr(pk, hook, poff + body, tmp, 2) < 0)
 			return DP_REC_STOP;
 		e->level = tmp[0];
 		e->desc = tmp[1];

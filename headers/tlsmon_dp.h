@@ -30,6 +30,8 @@
  *                                      dp_hello_ship): in BPF a separately
  *                                      verified function per hook
  * and may define:
+ *   dp_load_hdr(pk, hook, off, dst, n) dp_load() of a record header (n a
+ *                                      constant; default: dp_load)
  *   dp_prefetch_set(h)                 start loading the flow table's set for
  *                                      hash h, which a lookup will soon read
  *                                      (default: nothing)
@@ -165,7 +167,8 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 	if (m->plen) {
 		dp_count(TLSMON_C_TCP_PAYLOAD, 1);
 		n = m->plen < DP_HELLO_PEEK ? m->plen : DP_HELLO_PEEK;
-		if (dp_load(pk, hook, m->poff, pre, n) < 0)
+		if (n == DP_HELLO_PEEK ? dp_load_hdr(pk, hook, m->poff, pre, DP_HELLO_PEEK) < 0
+				       : dp_load(pk, hook, m->poff, pre, n) < 0)
 			return;
 		hello = dp_hello_start(pre, n);
 	}
