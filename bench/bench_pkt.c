@@ -667,7 +667,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: bench_pkt [--repeat N] [--rounds N] [--samples N] [--case ID] "
 		"[--pcap] [--list]\n"
-		"  --case floor_ID: the floor program on case ID's frame\n");
+		"  --case floor_ID: the floor program on case ID's frame\n"
+		"  --lines FILE: where the JIT put tlsmon_xdp's source lines, for a profile\n");
 }
 
 int main(int argc, char **argv)
@@ -679,9 +680,10 @@ int main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "case", required_argument, NULL, 'c' },
 		{ "pcap", no_argument, NULL, 'p' },
+		{ "lines", required_argument, NULL, 'L' },
 		{ 0 },
 	};
-	const char *only = NULL;
+	const char *only = NULL, *lines = NULL;
 	/* tlsmon's live settings: its default ring buffer, woken as live.c has it */
 	struct bpf_dp_opts o = { .cfg = TLSMON_DP_CFG_DEFAULT, .ringbuf_bytes = 16 << 20 };
 	uint32_t repeat = 1000000, samples = 20000;
@@ -708,6 +710,9 @@ int main(int argc, char **argv)
 			pcap_on = 1;	/* tlsmon's --pcap-dir defaults (user/main.c) */
 			o.cfg.pkt_max = 64;
 			o.cfg.pkt_snap = 128;
+			break;
+		case 'L':
+			lines = optarg;
 			break;
 		case 'l':
 			for (k = 0; k < K_MAX; k++)
@@ -750,6 +755,9 @@ int main(int argc, char **argv)
 	b.xdp_fd = bpf_dp_prog_fd(b.dp, "tlsmon_xdp");
 	b.empty_fd = bpf_program__fd(empty->progs.bench_empty);
 	b.floor_fd = bpf_program__fd(b.floor->progs.bench_floor);
+	if (lines && (c = bench_prog_lines(b.xdp_fd, lines)) < 0)
+		fprintf(stderr, "bench_pkt: no line table of tlsmon_xdp for %s: %s\n", lines,
+			strerror(-c));
 	/* the programs run on the CPU that calls BPF_PROG_TEST_RUN: keep it the same one */
 	bench_pin(0);
 	if (pthread_create(&th, NULL, drain, NULL)) {

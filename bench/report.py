@@ -428,6 +428,16 @@ def profiles():
         n = (read(f"profile-{case}.n") or "").strip()
         head = f"{name}" + (f" ({int(n):,} samples inside the runs)" if n.isdigit() else "")
         out += [f"{head}:", "", table(["share", "where", "symbol"], rows), ""]
+        lines = [l.split("\t", 3) for l in (read(f"profile-lines-{case}.txt") or "").splitlines()]
+        lines = [l for l in lines if len(l) == 4]
+        if lines:
+            out += ["The same samples by line of tlsmon's source (bench/bpflines.py): a sample "
+                    "taken in a helper or in the kernel code a helper calls (the ring buffer, "
+                    "the copy, the clock) is charged to the line that called it, the "
+                    "\"in helpers\" column says how much; line 0 is code the compiler made "
+                    "without a line of its own.", "",
+                    table(["share", "in helpers", "line", "source"],
+                          [[a, b, c, f"`{d}`" if d else "-"] for a, b, c, d in lines]), ""]
     return out
 
 

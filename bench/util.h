@@ -20,4 +20,11 @@ double bench_median(double *v, size_t n);
 /* The q-quantile (0..1) of v[0..n), v sorted in place. */
 double bench_quantile(double *v, size_t n, double q);
 
+/*
+ * Where the JIT put each source line of the loaded program fd (its
+ * functions too): "ADDRESS\tFILE:LINE\tSOURCE" lines, addresses in hex as
+ * perf reports them, written to path.  0, or -errno.
+ */
+int bench_prog_lines(int fd, const char *path);
+
 #endif

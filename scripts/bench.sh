@@ -161,7 +161,8 @@ section_pkt() {
 # harness's own work left out.  The process is followed, not a CPU: so perf
 # sees the programs load and names them (bpf_prog_TAG_NAME).
 # profile-CASE.txt: "share [k|.] symbol" lines, shares of the samples taken
-# inside the runs; profile-CASE.n: how many those were.
+# inside the runs; profile-CASE.n: how many those were; profile-lines-CASE.txt:
+# the same samples by line of tlsmon's source (bench/bpflines.py).
 profile_pkt() {
 	local c args
 	command -v perf >/dev/null || { log "perf missing: no profiles"; return 0; }
@@ -172,14 +173,17 @@ profile_pkt() {
 		esac
 		perf record -q -g -e cpu-clock -F 10000 -o "$TMPD/perf-$c.data" -- \
 			timeout -k 5 120 "$BIN/bench_pkt" --case $c "${args[@]}" \
-			>/dev/null 2>>"$RES/profile.err" || continue
+			--lines "$TMPD/lines-$c.tsv" >/dev/null 2>>"$RES/profile.err" || continue
 		perf report -i "$TMPD/perf-$c.data" --no-children --sort sym --stdio -q -g none \
 			--parent bpf_test_run -x --percentage relative --percent-limit 1 \
 			2>>"$RES/profile.err" | sed 's/^ *//; s/ *bpf_test_run *$//' | head -20 \
 			>"$RES/profile-$c.txt"
 		perf script -i "$TMPD/perf-$c.data" -F ip,sym 2>/dev/null |
 			grep -c ' bpf_test_run$' >"$RES/profile-$c.n"
-		rm -f "$TMPD/perf-$c.data"
+		# the same samples by source line (profile-lines-CASE.txt)
+		timeout -k 5 300 python3 bench/bpflines.py "$TMPD/lines-$c.tsv" "$TMPD/perf-$c.data" 15 \
+			>"$RES/profile-lines-$c.txt" 2>>"$RES/profile.err" || rm -f "$RES/profile-lines-$c.txt"
+		rm -f "$TMPD/perf-$c.data" "$TMPD/lines-$c.tsv"
 	done
 }
 
