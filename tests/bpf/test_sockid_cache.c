@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <bpf/bpf.h>
@@ -148,6 +149,33 @@ static void test_second_connect_cached(void **state)
 	entry(p, &v);
 	assert_string_equal(v.exe, self_exe);
 	assert_int_equal(idents_of(getpid(), &k), 1);
+}
+
+/*
+ * A connection whose client end is a socket of tlsmon's own namespace (this
+ * process's) is named after one lookup in the kernel's map: the client's
+ * end is the answer whatever the server's, so the server's is not asked.
+ * The listener's end is on this host too (its listening socket): only that
+ * rule leaves it out.
+ */
+static void test_own_client_one_lookup(void **state)
+{
+	uint8_t lo[16] = { [10] = 0xff, [11] = 0xff, [12] = 127, [15] = 1 };
+	struct sockid_query q = { .caddr = lo, .saddr = lo, .sport = lport, .start_seen = 1 };
+	struct sockid_val v;
+	struct timespec ts;
+	uint64_t before;
+
+	(void)state;
+	q.cport = connect_once();
+	assert_true(q.cport != 0);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	q.first_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	before = sockid_stats(sid)->map_lookups;
+	assert_int_equal(sockid_lookup(sid, &q, &v), 1);
+	assert_int_equal(v.side, SOCKID_SIDE_CLIENT);
+	assert_int_equal(v.pid, getpid());
+	assert_int_equal(sockid_stats(sid)->map_lookups - before, 1);
 }
 
 /*
@@ -300,6 +328,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_second_connect_cached),
+		cmocka_unit_test(test_own_client_one_lookup),
 		cmocka_unit_test(test_exec_names_new_program),
 		cmocka_unit_test(test_move_names_new_cgroup),
 	};

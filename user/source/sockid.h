@@ -36,6 +36,7 @@ struct sockid_stats {
 	uint64_t missing;	/* no socket of this host recorded for the 4-tuple */
 	uint64_t stale;		/* one recorded, but another socket's (4-tuple reused) */
 	uint64_t errors;	/* lookups the kernel refused */
+	uint64_t map_lookups;	/* lookups in the kernel's map they took (a system call each) */
 };
 
 /*
