@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "model/agg.h"
 #include "model/local_id.h"
+#include "lib/str.h"
 #include "lib/tls_names.h"
 #include "tls_proto.h"
 
@@ -111,25 +112,6 @@ int agg_family_by_name(const char *name)
 	return -1;
 }
 
-/* FNV-1a with a per-process seed, then a 64-bit finalizer: label values come
- * from the wire, so their slots must not be predictable. */
-static uint64_t hash(uint64_t seed, const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull ^ seed;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 static size_t key_encode(uint8_t *k, const struct agg_value *v, unsigned n)
 {
 	size_t o = 0;
@@ -188,7 +170,8 @@ static int table_put(struct agg *a, struct table *t, const struct agg_value *v, 
 {
 	uint8_t k[KEY_MAX];
 	size_t len = key_encode(k, v, nl);
-	uint64_t h = hash(a->seed, k, len);
+	/* label values come from the wire: seeded per process, so slots are not predictable */
+	uint64_t h = str_hash64(k, len, a->seed);
 	uint32_t *e = lookup(t, k, len, h);
 	struct series *s;
 
