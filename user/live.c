@@ -21,6 +21,9 @@
 #include "source/ifaces.h"
 #include "source/linkwatch.h"
 
+/* what the records of a pass may take before they are written anyway */
+#define LIVE_RECORD_BUFFER (256 * 1024)
+
 static uint64_t boottime_ns(void)
 {
 	struct timespec ts;
@@ -120,6 +123,12 @@ int live_run(struct evpipe *pipe)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	wall_offset = (int64_t)rt.tv_sec * 1000000000ll + rt.tv_nsec - (int64_t)boottime_ns();
 	next_sweep = boottime_ns() + 1000000000ull;
+	/*
+	 * The records of a pass of the loop below go out together at its end:
+	 * a write() a pass instead of one a record, each line still whole.
+	 */
+	out_json_buffer(run.json, LIVE_RECORD_BUFFER);
+	out_json_buffer(run.log, LIVE_RECORD_BUFFER);
 	/* Read events until a signal, or until an interface goes away */
 	while (!exiting) {
 		e = bpf_dp_poll(dp, 100);
@@ -151,6 +160,8 @@ int live_run(struct evpipe *pipe)
 			else if (run.log)
 				pr_info("reopened %s", env.log_path);
 		}
+		out_json_flush(run.json);
+		out_json_flush(run.log);
 		lost = linkwatch_check(lw, gone, sizeof(gone));
 		if (lost >= 0) {
 			pr_err("%s went away (deleted, or moved to another network namespace); tlsmon "
@@ -166,6 +177,8 @@ int live_run(struct evpipe *pipe)
 	if (run.col)
 		collector_flush(run.col, boottime_ns());
 	outputs_tick(boottime_ns() + wall_offset, 1);
+	out_json_buffer(run.json, 0);	/* what is kept goes out; one write a line again */
+	out_json_buffer(run.log, 0);
 	rc = lost >= 0 ? EXIT_IFACE_GONE : EXIT_OK;
 cleanup:
 	run.dp = NULL;
