@@ -396,6 +396,30 @@ static void print_header(void)
 	       "tlsmon_p25\ttlsmon_p75\tpath\n");
 }
 
+/* A repeat row: medians over the rounds (of the differences and ratios too). */
+static void print_repeat(const char *id, const char *name, size_t frame, int rounds,
+			 uint32_t repeat, double *tv, double *ev, double *ov, double *rv,
+			 const char *bad, const char *path)
+{
+	printf("%s\t%s\t%zu\trepeat\t%d x %u\t%.1f\t%.1f\t%.1f\t%.3f\t%.1f\t%.1f\t%s%s\n", id, name,
+	       frame, rounds, repeat, bench_median(tv, rounds), bench_median(ev, rounds),
+	       bench_median(ov, rounds), bench_median(rv, rounds), bench_quantile(tv, rounds, 0.25),
+	       bench_quantile(tv, rounds, 0.75), bad, path);
+	fflush(stdout);
+}
+
+/* A single-run row: the medians of the samples, their difference and ratio. */
+static void print_single(const char *id, const char *name, size_t frame, const char *method,
+			 uint32_t samples, double *tv, double *ev, const char *bad, const char *path)
+{
+	double tm = bench_median(tv, samples), em = bench_median(ev, samples);
+
+	printf("%s\t%s\t%zu\t%s\t%u\t%.1f\t%.1f\t%.1f\t%.3f\t%.1f\t%.1f\t%s%s\n", id, name, frame,
+	       method, samples, tm, em, tm - em, tm / em, bench_quantile(tv, samples, 0.25),
+	       bench_quantile(tv, samples, 0.75), bad, path);
+	fflush(stdout);
+}
+
 static int bench_repeat(enum case_id k, uint32_t repeat, int rounds)
 {
 	double *tv = calloc(rounds, sizeof(double)), *ev = calloc(rounds, sizeof(double));
@@ -418,12 +442,8 @@ static int bench_repeat(enum case_id k, uint32_t repeat, int rounds)
 		rv[r] = tv[r] / ev[r];
 	}
 	bad = check_path(k, (uint64_t)repeat * rounds + 1000, 0, path, sizeof(path));
-	printf("%s\t%s\t%zu\trepeat\t%d x %u\t%.1f\t%.1f\t%.1f\t%.3f\t%.1f\t%.1f\t%s%s\n",
-	       cases[k].id, cases[k].name, f.n, rounds, repeat, bench_median(tv, rounds),
-	       bench_median(ev, rounds), bench_median(ov, rounds), bench_median(rv, rounds),
-	       bench_quantile(tv, rounds, 0.25), bench_quantile(tv, rounds, 0.75),
-	       bad ? "MISMATCH: " : "", path);
-	fflush(stdout);
+	print_repeat(cases[k].id, cases[k].name, f.n, rounds, repeat, tv, ev, ov, rv,
+		     bad ? "MISMATCH: " : "", path);
 	free(tv);
 	free(ev);
 	free(ov);
@@ -440,7 +460,6 @@ static int bench_repeat(enum case_id k, uint32_t repeat, int rounds)
 static int bench_single(enum case_id k, uint32_t samples, int warm)
 {
 	double *tv = calloc(samples, sizeof(double)), *ev = calloc(samples, sizeof(double));
-	double tm, em;
 	struct fbuf f, setup, wf, wsetup;
 	char path[1024];
 	uint32_t i, setups = 0, runs = 0, slot;
@@ -481,13 +500,8 @@ static int bench_single(enum case_id k, uint32_t samples, int warm)
 		runs++;
 	}
 	bad = check_path(k, runs, setups, path, sizeof(path));
-	tm = bench_median(tv, samples);
-	em = bench_median(ev, samples);
-	printf("%s\t%s\t%zu\t%s\t%u\t%.1f\t%.1f\t%.1f\t%.3f\t%.1f\t%.1f\t%s%s\n", cases[k].id,
-	       cases[k].name, f.n, warm ? "single-warm" : "single-cold", samples, tm, em, tm - em,
-	       tm / em, bench_quantile(tv, samples, 0.25), bench_quantile(tv, samples, 0.75),
-	       bad ? "MISMATCH: " : "", path);
-	fflush(stdout);
+	print_single(cases[k].id, cases[k].name, f.n, warm ? "single-warm" : "single-cold", samples,
+		     tv, ev, bad ? "MISMATCH: " : "", path);
 	free(tv);
 	free(ev);
 	return bad;
@@ -599,7 +613,7 @@ static int bench_floor(enum case_id k, uint32_t repeat, int rounds, uint32_t sam
 	double *ov = calloc(nr, sizeof(double)), *rv = calloc(nr, sizeof(double));
 	struct fbuf f, setup, wf, wsetup;
 	uint64_t made, lost;
-	char path[256];
+	char path[256], id[64], name[128];
 	int r, bad = 0;
 
 	if (!tv || !ev || !ov || !rv)
@@ -640,21 +654,12 @@ static int bench_floor(enum case_id k, uint32_t repeat, int rounds, uint32_t sam
 			 "read back of %llu, %llu lost", r || lost ? "MISMATCH" : "ok",
 			 (unsigned long long)__atomic_load_n(&b.floor_read, __ATOMIC_RELAXED),
 			 (unsigned long long)made, (unsigned long long)lost);
+		snprintf(id, sizeof(id), "floor_%s", cases[k].id);
+		snprintf(name, sizeof(name), "%s: the floor", cases[k].name);
 		if (m == 0)
-			printf("floor_%s\t%s: the floor\t%zu\trepeat\t%d x %u\t%.1f\t%.1f\t%.1f\t%.3f\t"
-			       "%.1f\t%.1f\t%s\n", cases[k].id, cases[k].name, f.n, rounds, repeat,
-			       bench_median(tv, rounds), bench_median(ev, rounds),
-			       bench_median(ov, rounds), bench_median(rv, rounds),
-			       bench_quantile(tv, rounds, 0.25), bench_quantile(tv, rounds, 0.75), path);
+			print_repeat(id, name, f.n, rounds, repeat, tv, ev, ov, rv, "", path);
 		else
-			printf("floor_%s\t%s: the floor\t%zu\tsingle-warm\t%u\t%.1f\t%.1f\t%.1f\t%.3f\t"
-			       "%.1f\t%.1f\t%s\n", cases[k].id, cases[k].name, f.n, samples,
-			       bench_median(tv, samples), bench_median(ev, samples),
-			       bench_median(tv, samples) - bench_median(ev, samples),
-			       bench_median(tv, samples) / bench_median(ev, samples),
-			       bench_quantile(tv, samples, 0.25), bench_quantile(tv, samples, 0.75),
-			       path);
-		fflush(stdout);
+			print_single(id, name, f.n, "single-warm", samples, tv, ev, "", path);
 	}
 	free(tv);
 	free(ev);
