@@ -460,7 +460,7 @@ static void test_verifier_bounds(void **state)
 	(void)state;
 	assert_non_null(v);
 	b_record(&r, &ch, 7);
-	assert_true(verify_wanted(&r));
+	assert_true(verify_target_wanted(&r));
 	t0 = now_ms();
 	verify_record(v, &r);
 	/* the collector's side never waits for a probe */
@@ -486,10 +486,10 @@ static void test_verifier_bounds(void **state)
 	assert_int_equal(st.probes[VERIFY_ACCEPTED] + st.probes[VERIFY_ALERT], got.n_probes);
 	/* an established handshake, or one the server answered, asks for nothing */
 	r.outcome = OUTCOME_ESTABLISHED;
-	assert_false(verify_wanted(&r));
+	assert_false(verify_target_wanted(&r));
 	r.outcome = OUTCOME_FAILED;
 	r.alerts[0].sender = SIDE_CLIENT;
-	assert_false(verify_wanted(&r));
+	assert_false(verify_target_wanted(&r));
 	verify_free(v);
 }
 

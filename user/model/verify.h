@@ -7,9 +7,30 @@
  * few probes that narrow down which versions and which suites the server
  * accepts.  libssl reads the server's answers; nothing here parses them.
  *
+ * What a verification sends, and why:
+ *   1. the replay: the failing client's versions, suites, groups, signature
+ *      algorithms and ALPN as the collector saw them (what libssl knows of
+ *      them; GREASE and signalling values left out), with the same SNI.  A
+ *      refusal confirms the server refuses that offer from anywhere; an
+ *      acceptance says the offer was not the cause.
+ *   2. one probe per version, TLS 1.3 down to TLS 1.0, each offering every
+ *      suite libssl has at security level 0 (no NULL ciphers): which versions
+ *      the server accepts, and the suite it prefers at each.
+ *   3. at the highest accepted version below 1.3 (then at 1.3), the same offer
+ *      without the suites found so far, until the server refuses: the suites it
+ *      accepts at all.
+ *   4. if room is left and the server takes a key exchange that uses groups
+ *      (TLS 1.3, or an ECDHE suite found) at a version the client offered:
+ *      that version, ECDHE suites, the client's groups only.  Refused: the
+ *      server takes none of the client's groups.
+ * Every probe is one TCP connection to the server's address and port and one
+ * handshake, given up at its timeout (connect and handshake together).  No
+ * certificate is checked and nothing is sent after the handshake.
+ *
  * Two layers:
- *   verify_probe(), verify_run(): one handshake, one verification, blocking,
- *     each handshake bounded by its timeout (the tests call them directly);
+ *   verify_run_probe(), verify_run(): one handshake, one verification,
+ *     blocking, each handshake bounded by its timeout (the tests call them
+ *     directly; verify_run.c), to a target verify_target.c makes;
  *   verify_new() ... : the verifier the collector feeds.  verify_submit()
  *     never blocks: it checks the bounds (one verification per server:port
  *     per interval, a bounded queue, drops counted) and queues the job; a
@@ -136,17 +157,34 @@ struct verify_stats {
 const char *verify_res_name(enum verify_res r);
 const char *verify_verdict_name(enum verify_verdict v);
 
+/* A version's bit in verify_result.versions (TLS 1.0 .. 1.3), 0 for others. */
+static inline uint8_t verify_version_bit(uint16_t v)
+{
+	return v >= 0x0301 && v <= 0x0304 ? 1u << (v - 0x0301) : 0;
+}
+
+static inline int verify_is_tls13_suite(uint16_t v)
+{
+	return (v >> 8) == 0x13;
+}
+
 /* Does this failure ask for verification (a server alert before its ServerHello)? */
-int verify_wanted(const struct hs_record *r);
+int verify_target_wanted(const struct hs_record *r);
 /* The target and the client's offer from a record: 0, or -1 without a ClientHello. */
 int verify_target_from(const struct hs_record *r, struct verify_target *t);
 
 /* One handshake to the target with this offer, within timeout_ms. */
-void verify_probe(const struct verify_target *t, const struct verify_offer *o,
-		  unsigned timeout_ms, struct verify_probe *p);
+void verify_run_probe(const struct verify_target *t, const struct verify_offer *o,
+		      unsigned timeout_ms, struct verify_probe *p);
 /* One verification: the replay, then the narrowing, at most max_probes handshakes. */
 void verify_run(const struct verify_target *t, unsigned max_probes, unsigned timeout_ms,
 		struct verify_result *res);
+/* A probe's connected socket, before its ClientHello goes (the verifier's own list). */
+typedef void (*verify_socket_fn)(void *ctx, int fd, const struct verify_target *t);
+/* verify_run(), stopping between probes once *stop is set (NULL: never), on_socket told. */
+void verify_run_with(const struct verify_target *t, unsigned max_probes, unsigned timeout_ms,
+		     struct verify_result *res, const volatile int *stop, verify_socket_fn on_socket,
+		     void *ctx);
 
 struct verify;
 
