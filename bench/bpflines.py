@@ -59,8 +59,6 @@ def main():
     if not rows:
         sys.exit("bpflines: no line table in " + sys.argv[1])
     addrs = [r[0] for r in rows]
-    # tlsmon's program functions: the symbols whose addresses the table covers
-    ours = set()
     total = outside = 0
     by_line = collections.Counter()
     in_helpers = collections.Counter()
@@ -77,12 +75,11 @@ def main():
         for depth, (addr, sym) in enumerate(chain):
             if not sym.startswith("bpf_prog_"):
                 continue
-            if sym in ours or (addr >= addrs[0] and not sym.endswith(("_bench_empty",
-                                                                        "_bench_floor"))):
+            # the innermost program frame: tlsmon's, unless it is a reference program
+            if not sym.endswith(("_bench_empty", "_bench_floor")):
                 # a caller's address is its return address: the call is just before it
                 r = line_of(addr if depth == 0 else addr - 1)
                 if r:
-                    ours.add(sym)
                     hit = (r[1], r[2], depth > 0)
             break
         if not hit:
