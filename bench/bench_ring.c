@@ -16,8 +16,9 @@
  *            one ALERT each.  Bounded by the datapath's own speed.
  *  replay    bench/ringgen.bpf.c re-submits the templates into tlsmon's ring
  *            buffer (the same map), --per-call per run (1024: the system
- *            call spread thin), round robin over the flows: nearly free per
- *            event, so the consumer is the limit.
+ *            call spread thin), round robin over the flows, waking the
+ *            consumer by the datapath's rule: nearly free per event, so the
+ *            consumer is the limit.
  * Consumer, pinned to CPU 1: bpf_dp_poll() into evpipe_in() -> the collector
  * (JSON records to /dev/null), collector_tick() and the flow sweep.
  *
@@ -78,6 +79,7 @@ static struct {
 	struct fbuf alerts;		/* the payload of every datapath frame */
 	struct fbuf dummy;		/* ringgen's frame: any will do */
 	uint32_t per_call;		/* events one producer call makes */
+	uint64_t wake_bytes;		/* the datapath's wake threshold, ringgen's too */
 	struct tlsmon_ev_small *tmpl;	/* per flow: its ALERT event */
 	uint32_t n_tmpl;
 	pthread_t consumer;
@@ -270,6 +272,7 @@ static int setup_replay(void)
 	}
 	r.gen->bss->n_templates = r.n_tmpl;
 	r.gen->bss->per_run = r.per_call;
+	r.gen->bss->wake_bytes = r.wake_bytes;
 	memset(r.dummy.b, 0, 64);
 	r.dummy.n = 64;
 	return 0;
@@ -466,6 +469,7 @@ int main(int argc, char **argv)
 	sink = (struct rec_sink){ out_json_write, r.json };
 	collector_add_sink(r.col, &sink);
 	o.cfg.wake_bytes = BPF_DP_WAKE_BYTES(o.ringbuf_bytes);
+	r.wake_bytes = o.cfg.wake_bytes;
 	if (bpf_dp_open(&r.dp, &o, setup_sink, &r.pipe, err, sizeof(err))) {
 		fprintf(stderr, "bench_ring: %s\n", err);
 		goto out;

@@ -4,11 +4,15 @@
  * event: it re-submits events the real datapath produced (the templates,
  * filled by userspace) into tlsmon's own ring buffer (the loader reuses its
  * map), so the consumer side is what limits the rate.  Each event gets the
- * current time, as the datapath's would, so the collector's timeouts behave.
+ * current time, as the datapath's would, so the collector's timeouts behave,
+ * and wakes the reader by the datapath's own rule (dp_wake.bpf.h): with the
+ * kernel's rule instead, a reader that keeps up is woken by nearly every
+ * event, and the wakeups, not the reader, bound the rate.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "tlsmon.h"
+#include "../bpf/dp_wake.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -22,9 +26,10 @@ struct {
 	__type(value, struct tlsmon_ev_small);
 } templates SEC(".maps");
 
-/* Set by userspace: templates in use, events per run. */
+/* Set by userspace: templates in use, events per run, the wake threshold. */
 __u32 n_templates;
 __u32 per_run;
+__u64 wake_bytes;
 /* Kept here: the next template, and what happened to the events. */
 __u32 cursor;
 __u64 submitted;
@@ -48,7 +53,8 @@ static long emit_one(__u32 i, void *arg)
 	if (!e)
 		return 1;
 	e->h.ts_ns = c->now;
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e),
+			       dp_wake_rule(&events, wake_bytes, DP_RB_BYTES(sizeof(*e)), 0)))
 		failed++;
 	else
 		submitted++;

@@ -30,6 +30,7 @@ __attribute__((noinline)) int dp_layer_skb(struct __sk_buff *ctx, struct np_meta
 
 #include "tlsmon.h"
 #include "tlsmon_dp_types.h"
+#include "dp_wake.bpf.h"
 
 /*
  * Sizes are set by the loader before load (bpf_map__set_max_entries).  The
@@ -98,33 +99,8 @@ const volatile struct tlsmon_dp_cfg tlsmon_cfg = TLSMON_DP_CFG_DEFAULT;
 		bpf_map_lookup_elem(&(map), &__k);    \
 	})
 
-/*
- * A wakeup per event costs the reader more than the event: below wake_bytes
- * waiting, the event goes in silently and the reader collects it at its
- * next poll timeout (user/source/bpf_dp.c); the event whose bytes reach
- * wake_bytes wakes it, and past that one event per further wake_bytes does
- * (the reader's epoll is level-triggered: one that is awake and draining
- * needs no more).  A crossing missed by two CPUs racing is caught at the
- * next one, wake_bytes later.  n: at least the record's bytes in the ring
- * (header included); counted: whether avail already counts them.
- */
-static __always_inline __u64 dp_wake_flags(__u64 n, int counted)
-{
-	__u64 w = DP_CFG(wake_bytes), avail;
-
-	if (!w)
-		return 0;
-	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	if (!counted)
-		avail += n;
-	if (avail < w)
-		return BPF_RB_NO_WAKEUP;
-	return avail / w != (avail > n ? avail - n : 0) / w ? BPF_RB_FORCE_WAKEUP
-							    : BPF_RB_NO_WAKEUP;
-}
-
-/* A ring record's header (BPF_RINGBUF_HDR_SZ) and alignment. */
-#define DP_RB_BYTES(size) ((((__u64)(size)) + 8 + 7) & ~7ull)
+/* The wake rule, with the datapath's threshold (set by the loader). */
+#define dp_wake_flags(n, counted) dp_wake_rule(&events, DP_CFG(wake_bytes), (n), (counted))
 
 static __always_inline int dp_emit(void *ev, __u32 size)
 {
