@@ -313,7 +313,7 @@ live_window() {
 }
 
 section_live() {
-	local p best=8 bestrate=0 rate secs=10 rounds=3 n
+	local p best=8 bestrate=0 rate secs=10 rounds=5 n
 	[ "$QUICK" = 1 ] && secs=3 rounds=1
 	log "live: lab up ($LAB_PREFIX)"
 	lab_up || {
@@ -331,12 +331,15 @@ section_live() {
 		fi
 	done
 	echo "$best" >"$RES/live-procs.txt"
-	log "live: $best client processes (${bestrate}/s in the probe); $rounds rounds of ${secs} s without and with tlsmon"
+	log "live: $best client processes (${bestrate}/s in the probe); $rounds rounds of ${secs} s with tlsmon, each between two without"
 	stats_on || log "BPF statistics could not be turned on: no kernel-side figures"
+	# without, with, without, ..., without: each round with tlsmon is set
+	# against the two around it, so a drift of the machine's speed cancels
 	for ((n = 1; n <= rounds; n++)); do
 		load "$best" "$secs" "$RES/live-off-$n.tsv"
 		live_window "$n" "$best" "$secs" || log "live window $n failed"
 	done
+	load "$best" "$secs" "$RES/live-off-$n.tsv"
 	stats_off
 	mark live end
 }
