@@ -502,7 +502,10 @@ def section_ring(summary):
         "buffer map, round robin, with fresh timestamps, "
         f"{rp['per_call'] if rp else '1024'} per `BPF_PROG_TEST_RUN` call (so that the "
         "system call is spread thin: with 62 a call, as until e5b15bd, the producer "
-        "itself was the limit at about 8 M events/s). It costs next to nothing per event, "
+        "itself was the limit at about 8 M events/s), and wakes the consumer by the "
+        "datapath's own rule (bpf/dp_wake.bpf.h: until 6f8b97b it used the kernel's, which "
+        "wakes a consumer that keeps up for nearly every event, and the wakeups held the "
+        "producer to 3.5-4.3 M events/s). It costs next to nothing per event, "
         "so the consumer is what limits.",
         "* **datapath**: the real XDP program parses server segments of "
         f"{dp['per_call'] if dp else '31'} TLS warning alerts each (one ALERT event per "
