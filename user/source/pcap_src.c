@@ -27,9 +27,12 @@
 
 #define FRAME_MAX (256 * 1024)
 /*
- * Frames start this far into an aligned buffer, as NIC drivers place them
- * (NET_IP_ALIGN): the IP header after 14 bytes of Ethernet is then 4-byte
- * aligned, as the datapath's struct reads of it require.
+ * An Ethernet capture's frames go to the datapath where libpcap read them,
+ * not copied: the userspace datapath reads headers through types of
+ * alignment 1 (net_parse.h), as a tunnel's inner headers need anyway.  A
+ * frame of another link type gets an Ethernet header built in front of it
+ * in ps->buf, this far into the buffer, as NIC drivers place frames
+ * (NET_IP_ALIGN).
  */
 #define FRAME_ALIGN 2
 #define STREAM_BUF (256 * 1024)	/* a read() per this much of the capture */
@@ -338,17 +341,23 @@ static uint16_t ethertype_of_ip(const uint8_t *p, uint32_t len)
 	return 0;
 }
 
-/* Build an Ethernet frame from a capture record; returns its length or 0. */
-static uint32_t frame_of(struct pcap_src *ps, const uint8_t *pkt, uint32_t caplen)
+/*
+ * The Ethernet frame of a capture record: *frame, and its length; 0 when
+ * there is none.  An Ethernet record is its own frame; others are built in
+ * ps->buf.
+ */
+static uint32_t frame_of(struct pcap_src *ps, const uint8_t *pkt, uint32_t caplen,
+			 const uint8_t **frame)
 {
 	uint32_t hl = 0, et = 0;
 	uint8_t *b = ps->buf + FRAME_ALIGN;
 
+	*frame = b;
 	switch (ps->linktype) {
 	case LT_EN10MB:
 		if (caplen > FRAME_MAX + 14)
 			return 0;
-		memcpy(b, pkt, caplen);
+		*frame = pkt;
 		return caplen;
 	case LT_NULL:
 	case LT_LOOP:
@@ -393,6 +402,7 @@ int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, s
 {
 	struct pcap_pkthdr *h;
 	const u_char *pkt;
+	const uint8_t *frame;
 	uint64_t ts;
 	uint32_t len;
 	int r;
@@ -418,7 +428,7 @@ int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, s
 		ps->st.frames++;
 		if (h->caplen < h->len)
 			ps->st.truncated++;
-		len = frame_of(ps, pkt, h->caplen);
+		len = frame_of(ps, pkt, h->caplen, &frame);
 		if (!len) {
 			if (h->caplen > FRAME_MAX)
 				ps->st.oversize++;
@@ -428,7 +438,7 @@ int pcap_src_run(struct pcap_src *ps, pcap_src_fn fn, void *ctx, char *errbuf, s
 		}
 		ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec * ps->tsprec;
 		ps->st.delivered++;
-		if (fn(ctx, ps->st.frames, ts, ps->buf + FRAME_ALIGN, len, h->len))
+		if (fn(ctx, ps->st.frames, ts, frame, len, h->len))
 			return 0;
 	}
 }

@@ -23,8 +23,10 @@ struct pcap_src_stats {
 
 /*
  * Called per frame: frame number (1-based, as tshark counts), capture time
- * in ns, an Ethernet frame, its length, and the length on the wire.
- * Return non-zero to stop.
+ * in ns, an Ethernet frame, its length, and the length on the wire.  The
+ * frame is valid until the callback returns, at any alignment (an Ethernet
+ * capture's frames are handed over where libpcap read them).  Return
+ * non-zero to stop.
  */
 typedef int (*pcap_src_fn)(void *ctx, uint64_t frame_no, uint64_t ts_ns, const uint8_t *eth,
 			   uint32_t len, uint32_t wire_len);
