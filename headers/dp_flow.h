@@ -293,6 +293,23 @@ TLSMON_SUBPROG int dp_flow_create_at(struct tlsmon_scratch *s, __u64 now, int se
 	return at + 1;
 }
 
+/*
+ * A ClientHello is about to look up flow h and, most often, create it: the
+ * creation reads the hint slot and the SYN-ACK slot after its locked
+ * compare-and-swaps, each a cache miss of its own on a new flow.  Read
+ * now, before the lookup, their misses overlap the set's.
+ */
+TLSP_INLINE void dp_flow_warm(__u32 h)
+{
+	struct tlsmon_synack *sa = dp_array(synacks, h & (TLSMON_SYNACK_SLOTS - 1));
+	__u32 *hint = dp_hint_slot(h & (TLSMON_HINT_SLOTS - 1));
+
+	if (sa)
+		(void)*(volatile const __u32 *)&sa->tag;
+	if (hint)
+		(void)dp_hint_get(hint);
+}
+
 TLSP_INLINE struct tlsmon_flow *dp_flow_create(struct tlsmon_scratch *s, __u64 now,
 					       int sender_is_a, int sender_is_client)
 {

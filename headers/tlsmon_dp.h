@@ -181,6 +181,8 @@ TLSP_INLINE void dp_handle_full(const struct dp_pkt *pk, const int hook)
 	}
 	/* Slow path: this packet may belong to a handshake.  One clock read. */
 	now = dp_now(pk);
+	if (hello == 1)
+		dp_flow_warm(h);
 	sender_is_a = dp_make_key(m, &s->key);
 	dp_count(TLSMON_C_FLOW_LOOKUPS, 1);
 	f = dp_flow_lookup(&s->key, h);
