@@ -644,7 +644,8 @@ def section_live(summary):
         t = load_total(f"live-probe-{p}.tsv")
         if t:
             probes.append(f"{p}: {fnum(t['rate'], 0)}/s")
-    wins = [(n, w) for n, w in ((n, live_window(n)) for n in range(1, 10)) if w]
+    numbered = [(n, w) for n, w in ((n, live_window(n)) for n in range(1, 10)) if w]
+    wins = [w for _, w in numbered]
     # round n without tlsmon runs just before window n, round n + 1 just after it
     offs = {n: o for n, o in ((n, load_total(f"live-off-{n}.tsv")) for n in range(1, 11)) if o}
     out += [
@@ -676,7 +677,7 @@ def section_live(summary):
         summary.append(["3", "live: every handshake diagnosed", "100%", "not measured", "-"])
         return out
     rows, ratios = [], []
-    for i, w in wins:
+    for i, w in numbered:
         k = w["kern"]
         kshare = k["ns"] / (w["window_s"] * 1e9) if k else None
         around = [offs[j]["rate"] for j in (i, i + 1) if j in offs]
@@ -684,7 +685,7 @@ def section_live(summary):
         if ratio is not None:
             ratios.append(ratio)
         rows.append([i, " / ".join(fnum(r, 0) for r in around) or "-",
-                     fnum(w["load"]["rate"], 0), f"{ratio:.3f}" if ratio else "-",
+                     fnum(w["load"]["rate"], 0), f"{ratio:.3f}" if ratio is not None else "-",
                      w["load"]["completed"],
                      f"{w['matched']} ({w['matched'] / max(w['want'], 1) * 100:.2f}%)",
                      w["other"], w["rb_fail"] if w["rb_fail"] is not None else "?",
@@ -698,7 +699,6 @@ def section_live(summary):
                       "tlsmon CPU per 1k hs/s", "datapath (kernel) CPU",
                       "datapath ns per packet"], rows))
     out.append("")
-    wins = [w for _, w in wins]
     want = sum(w["want"] for w in wins)
     matched = sum(w["matched"] for w in wins)
     drops = sum(w["rb_fail"] or 0 for w in wins)
